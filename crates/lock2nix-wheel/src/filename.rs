@@ -1,0 +1,348 @@
+//! Parsing wheel file names (`{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use pep440_rs::Version;
+
+/// Why a string is not a valid wheel file name. Every variant names the offending input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WheelFilenameError {
+    /// The name does not end in `.whl`.
+    #[error("{filename:?} is not a wheel file name: it does not end in `.whl`")]
+    NotAWheel {
+        /// The input.
+        filename: String,
+    },
+    /// Splitting the stem on `-` gave neither 5 nor 6 parts.
+    #[error(
+        "{filename:?} has {found} `-`-separated parts; a wheel name has 5 \
+         (name-version-python-abi-platform) or 6 (with a build tag)"
+    )]
+    WrongNumberOfParts {
+        /// The input.
+        filename: String,
+        /// How many parts were found.
+        found: usize,
+    },
+    /// The distribution name is empty or contains characters other than ASCII letters,
+    /// digits, `_` and `.`.
+    #[error("{filename:?} has an invalid distribution name {name:?} (allowed: ASCII letters, digits, `_`, `.`)")]
+    InvalidName {
+        /// The input.
+        filename: String,
+        /// The name part.
+        name: String,
+    },
+    /// The version part is not a PEP 440 version.
+    #[error("{filename:?} has an invalid version {version:?}: {message}")]
+    InvalidVersion {
+        /// The input.
+        filename: String,
+        /// The version part.
+        version: String,
+        /// The PEP 440 parser's explanation.
+        message: String,
+    },
+    /// The build tag does not start with a digit, or its number does not fit in 64 bits.
+    #[error("{filename:?} has an invalid build tag {build_tag:?}: it must start with a digit (and the number must fit in 64 bits)")]
+    InvalidBuildTag {
+        /// The input.
+        filename: String,
+        /// The build tag part.
+        build_tag: String,
+    },
+    /// A tag field (or one member of a compressed tag set such as `py2.py3`) is empty.
+    #[error("{filename:?} has an empty {field} tag in {value:?}")]
+    EmptyTag {
+        /// The input.
+        filename: String,
+        /// `python`, `abi` or `platform`.
+        field: &'static str,
+        /// The whole (possibly compressed) field.
+        value: String,
+    },
+    /// A tag contains a character other than ASCII letters, digits and `_`.
+    #[error(
+        "{filename:?} has an invalid {field} tag {tag:?} (allowed: ASCII letters, digits, `_`)"
+    )]
+    InvalidTag {
+        /// The input.
+        filename: String,
+        /// `python`, `abi` or `platform`.
+        field: &'static str,
+        /// The offending tag.
+        tag: String,
+    },
+    /// Percent-decoding produced bytes that are not UTF-8.
+    #[error("{filename:?} is not valid UTF-8 after percent-decoding")]
+    InvalidPercentEncoding {
+        /// The input.
+        filename: String,
+    },
+    /// The URL has no last path segment to take a file name from.
+    #[error("URL {url:?} has no file name in its last path segment")]
+    NoFileNameInUrl {
+        /// The input URL.
+        url: String,
+    },
+}
+
+/// A wheel build tag: a leading number plus an optional suffix, ordered as the
+/// binary-distribution spec says (numerically by the number, then by the suffix string).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BuildTag {
+    /// The leading decimal digits as a number.
+    pub number: u64,
+    /// Whatever follows the digits (often empty).
+    pub suffix: String,
+    // `raw` is last so that it only breaks ties between e.g. `1` and `01`.
+    raw: String,
+}
+
+impl BuildTag {
+    /// The build tag exactly as written in the file name.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+}
+
+impl fmt::Display for BuildTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// A parsed wheel file name.
+///
+/// The distribution name is normalised per PEP 503 (lower-case, runs of `-_.` become
+/// `-`); tags are lower-cased (as `packaging.tags.Tag` does) and compressed tag sets are
+/// split into lists. [`Display`](fmt::Display) writes the canonical file name
+/// (`-` in the name written as `_`), so parsing a canonical name and displaying it
+/// round-trips.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WheelFilename {
+    name: String,
+    version: Version,
+    build_tag: Option<BuildTag>,
+    python_tags: Vec<String>,
+    abi_tags: Vec<String>,
+    platform_tags: Vec<String>,
+}
+
+/// PEP 503 normalisation: lower-case, every run of `-`, `_`, `.` replaced by one `-`.
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_sep {
+                out.push('-');
+            }
+            in_sep = true;
+        } else {
+            out.extend(c.to_lowercase());
+            in_sep = false;
+        }
+    }
+    out
+}
+
+fn parse_tag_set(
+    filename: &str,
+    field: &'static str,
+    value: &str,
+) -> Result<Vec<String>, WheelFilenameError> {
+    let mut tags = Vec::new();
+    for tag in value.split('.') {
+        if tag.is_empty() {
+            return Err(WheelFilenameError::EmptyTag {
+                filename: filename.to_string(),
+                field,
+                value: value.to_string(),
+            });
+        }
+        if !tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(WheelFilenameError::InvalidTag {
+                filename: filename.to_string(),
+                field,
+                tag: tag.to_string(),
+            });
+        }
+        tags.push(tag.to_ascii_lowercase());
+    }
+    Ok(tags)
+}
+
+fn parse_build_tag(filename: &str, raw: &str) -> Result<BuildTag, WheelFilenameError> {
+    let digits_end = raw
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(raw.len());
+    let err = || WheelFilenameError::InvalidBuildTag {
+        filename: filename.to_string(),
+        build_tag: raw.to_string(),
+    };
+    // `digits_end` indexes an ASCII byte boundary, so the split cannot panic.
+    let (digits, suffix) = raw.split_at(digits_end);
+    if digits.is_empty() {
+        return Err(err());
+    }
+    let number = digits.parse::<u64>().map_err(|_| err())?;
+    Ok(BuildTag {
+        number,
+        suffix: suffix.to_string(),
+        raw: raw.to_string(),
+    })
+}
+
+impl WheelFilename {
+    /// Parses a wheel file name (just the file name, not a path or URL).
+    ///
+    /// Percent-encoded names such as `torch-2.4.1%2Bcpu-cp312-cp312-linux_x86_64.whl` are
+    /// decoded first (`%` can never appear in a valid wheel name, so this is unambiguous).
+    /// Never panics.
+    pub fn parse(filename: &str) -> Result<WheelFilename, WheelFilenameError> {
+        let decoded;
+        let input = if filename.contains('%') {
+            decoded = percent_encoding::percent_decode_str(filename)
+                .decode_utf8()
+                .map_err(|_| WheelFilenameError::InvalidPercentEncoding {
+                    filename: filename.to_string(),
+                })?;
+            decoded.as_ref()
+        } else {
+            filename
+        };
+        let Some(stem) = input.strip_suffix(".whl") else {
+            return Err(WheelFilenameError::NotAWheel {
+                filename: filename.to_string(),
+            });
+        };
+        let parts: Vec<&str> = stem.split('-').collect();
+        let (name, version, build, py, abi, plat) = match parts.as_slice() {
+            [name, version, py, abi, plat] => (*name, *version, None, *py, *abi, *plat),
+            [name, version, build, py, abi, plat] => {
+                (*name, *version, Some(*build), *py, *abi, *plat)
+            }
+            _ => {
+                return Err(WheelFilenameError::WrongNumberOfParts {
+                    filename: filename.to_string(),
+                    found: parts.len(),
+                })
+            }
+        };
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        {
+            return Err(WheelFilenameError::InvalidName {
+                filename: filename.to_string(),
+                name: name.to_string(),
+            });
+        }
+        let parsed_version =
+            Version::from_str(version).map_err(|e| WheelFilenameError::InvalidVersion {
+                filename: filename.to_string(),
+                version: version.to_string(),
+                message: e.to_string(),
+            })?;
+        let build_tag = build.map(|b| parse_build_tag(filename, b)).transpose()?;
+        Ok(WheelFilename {
+            name: normalize_name(name),
+            version: parsed_version,
+            build_tag,
+            python_tags: parse_tag_set(filename, "python", py)?,
+            abi_tags: parse_tag_set(filename, "abi", abi)?,
+            platform_tags: parse_tag_set(filename, "platform", plat)?,
+        })
+    }
+
+    /// Parses the wheel file name at the end of a URL: drops any `?query` and `#fragment`,
+    /// takes the last `/`-separated path segment and percent-decodes it, e.g.
+    /// `https://download.pytorch.org/whl/cpu/torch-2.4.1%2Bcpu-cp312-cp312-linux_x86_64.whl`.
+    pub fn parse_url_basename(url: &str) -> Result<WheelFilename, WheelFilenameError> {
+        let end = url.find(['?', '#']).unwrap_or(url.len());
+        let path = url.get(..end).unwrap_or(url);
+        let basename = path.rsplit('/').next().unwrap_or(path);
+        if basename.is_empty() {
+            return Err(WheelFilenameError::NoFileNameInUrl {
+                url: url.to_string(),
+            });
+        }
+        WheelFilename::parse(basename)
+    }
+
+    /// The PEP 503-normalised distribution name, e.g. `pydantic-core`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The version.
+    pub fn version(&self) -> &Version {
+        &self.version
+    }
+
+    /// The optional build tag.
+    pub fn build_tag(&self) -> Option<&BuildTag> {
+        self.build_tag.as_ref()
+    }
+
+    /// The (lower-cased) python tags, e.g. `["py2", "py3"]`.
+    pub fn python_tags(&self) -> &[String] {
+        &self.python_tags
+    }
+
+    /// The (lower-cased) ABI tags, e.g. `["cp312"]` or `["abi3"]`.
+    pub fn abi_tags(&self) -> &[String] {
+        &self.abi_tags
+    }
+
+    /// The (lower-cased) platform tags, e.g.
+    /// `["manylinux_2_17_x86_64", "manylinux2014_x86_64"]`.
+    pub fn platform_tags(&self) -> &[String] {
+        &self.platform_tags
+    }
+
+    /// `true` if every platform tag is `any` (a platform-independent wheel).
+    pub fn is_pure(&self) -> bool {
+        self.platform_tags.iter().all(|p| p == "any")
+    }
+
+    /// Every `(python, abi, platform)` triple the (possibly compressed) tag sets expand to,
+    /// in file-name order (python outermost, platform innermost).
+    pub fn tag_triples(&self) -> impl Iterator<Item = (&str, &str, &str)> + '_ {
+        self.python_tags.iter().flat_map(move |py| {
+            self.abi_tags.iter().flat_map(move |abi| {
+                self.platform_tags
+                    .iter()
+                    .map(move |plat| (py.as_str(), abi.as_str(), plat.as_str()))
+            })
+        })
+    }
+}
+
+impl FromStr for WheelFilename {
+    type Err = WheelFilenameError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        WheelFilename::parse(s)
+    }
+}
+
+impl fmt::Display for WheelFilename {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.name.replace('-', "_"), self.version)?;
+        if let Some(build) = &self.build_tag {
+            write!(f, "-{build}")?;
+        }
+        write!(
+            f,
+            "-{}-{}-{}.whl",
+            self.python_tags.join("."),
+            self.abi_tags.join("."),
+            self.platform_tags.join(".")
+        )
+    }
+}

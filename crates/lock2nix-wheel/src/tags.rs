@@ -1,0 +1,549 @@
+//! The ordered list of wheel tags CPython X.Y supports on a Nix system, and fast
+//! wheel-compatibility lookups against it.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::filename::WheelFilename;
+use crate::system::{Arch, System};
+
+/// glibc version assumed for Linux targets by default: 2.40, the glibc of nixpkgs
+/// (nixos-24.11 through nixos-25.05 ship glibc 2.40). Wheels tagged `manylinux_2_X`
+/// with `X <= 40` are accepted.
+pub const DEFAULT_GLIBC: (u32, u32) = (2, 40);
+
+/// macOS version assumed for Darwin targets by default: 11.0 (Big Sur). nixpkgs supports
+/// macOS 11 and newer on both Darwin systems (its `darwinMinVersion` is 11.x), so a closure
+/// built with wheels tagged for macOS 11 or older runs on every macOS nixpkgs supports.
+/// Raise it (e.g. to `(14, 0)`) to accept wheels that only ship for newer macOS.
+pub const DEFAULT_MACOS: (u32, u32) = (11, 0);
+
+/// Which release of Python's `packaging` library to mirror. Two details of the tag list
+/// changed in `packaging` 26.3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PackagingCompat {
+    /// `packaging` >= 26.3 (the default): on Linux the locally built `linux_{arch}` tag comes
+    /// *before* the manylinux tags, and the macOS three-way fat binary format is `fat3`.
+    #[default]
+    Since26_3,
+    /// `packaging` <= 26.2 (and pip releases vendoring it): `linux_{arch}` comes *after*
+    /// the manylinux tags, and the macOS format is spelled `fat32`.
+    Before26_3,
+}
+
+/// Options for computing a target's tags ([`TargetTags::new`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TagPolicy {
+    /// The glibc version (major, minor) of the Linux target; default [`DEFAULT_GLIBC`].
+    pub glibc: (u32, u32),
+    /// The macOS version (major, minor) of the Darwin target; default [`DEFAULT_MACOS`].
+    pub macos: (u32, u32),
+    /// Which `packaging` tag order to mirror; default [`PackagingCompat::Since26_3`].
+    pub packaging: PackagingCompat,
+}
+
+impl Default for TagPolicy {
+    fn default() -> Self {
+        TagPolicy {
+            glibc: DEFAULT_GLIBC,
+            macos: DEFAULT_MACOS,
+            packaging: PackagingCompat::default(),
+        }
+    }
+}
+
+/// The `manylinux` platform tags for `arch` and a glibc version, best first, exactly as
+/// `packaging._manylinux.platform_tags([arch])` yields them on a glibc system of that
+/// version: `manylinux_2_{N}_{arch}` from the glibc version down to 2.17 (2.5 on x86_64),
+/// with the legacy aliases `manylinux2014` (2.17), `manylinux2010` (2.12) and `manylinux1`
+/// (2.5) right after their PEP 600 equivalents.
+pub fn manylinux_platforms(arch: Arch, glibc: (u32, u32)) -> Vec<String> {
+    let arch = arch.as_str();
+    // (major, minor) of the newest glibc that is *too old*: 2.16, or 2.4 on x86.
+    let too_old: (i64, i64) = if arch == "x86_64" { (2, 4) } else { (2, 16) };
+    let current = (i64::from(glibc.0), i64::from(glibc.1));
+    let mut max_list = vec![current];
+    // packaging assumes glibc 3.x would be compatible with all of 2.x, with 50 as the
+    // (unknown) last 2.x minor.
+    let mut major = current.0 - 1;
+    while major > 1 {
+        max_list.push((major, 50));
+        major -= 1;
+    }
+    let mut out = Vec::new();
+    for (max_major, max_minor) in max_list {
+        let min_minor = if max_major == too_old.0 {
+            too_old.1
+        } else {
+            -1
+        };
+        let mut minor = max_minor;
+        while minor > min_minor {
+            out.push(format!("manylinux_{max_major}_{minor}_{arch}"));
+            let legacy = match (max_major, minor) {
+                (2, 17) => Some("manylinux2014"),
+                (2, 12) => Some("manylinux2010"),
+                (2, 5) => Some("manylinux1"),
+                _ => None,
+            };
+            if let Some(legacy) = legacy {
+                out.push(format!("{legacy}_{arch}"));
+            }
+            minor -= 1;
+        }
+    }
+    out
+}
+
+/// The Linux platform tags for `arch`, best first, as `packaging.tags` computes them for a
+/// glibc CPython: `linux_{arch}` and the [`manylinux_platforms`], in the order `compat` says.
+///
+/// `musllinux` tags are never included: nixpkgs' default stdenv (and its Python) links
+/// against glibc, so musl wheels cannot be loaded.
+pub fn linux_platforms(arch: Arch, glibc: (u32, u32), compat: PackagingCompat) -> Vec<String> {
+    let linux = format!("linux_{}", arch.as_str());
+    let many = manylinux_platforms(arch, glibc);
+    match compat {
+        PackagingCompat::Since26_3 => std::iter::once(linux).chain(many).collect(),
+        PackagingCompat::Before26_3 => many.into_iter().chain(std::iter::once(linux)).collect(),
+    }
+}
+
+fn mac_binary_formats(
+    version: (u32, u32),
+    cpu_arch: &str,
+    compat: PackagingCompat,
+) -> Vec<&'static str> {
+    match cpu_arch {
+        "x86_64" => {
+            if version < (10, 4) {
+                return Vec::new();
+            }
+            let fat = match compat {
+                PackagingCompat::Since26_3 => "fat3",
+                PackagingCompat::Before26_3 => "fat32",
+            };
+            vec!["x86_64", "intel", "fat64", fat, "universal2", "universal"]
+        }
+        "arm64" => vec!["arm64", "universal2"],
+        _ => Vec::new(),
+    }
+}
+
+/// The macOS platform tags, best first, exactly as
+/// `packaging.tags.mac_platforms(version, cpu_arch)` yields them, for `cpu_arch` `x86_64` or
+/// `arm64` (other architectures yield nothing).
+pub fn mac_platforms(version: (u32, u32), cpu_arch: &str, compat: PackagingCompat) -> Vec<String> {
+    let mut out = Vec::new();
+    let push_all = |major: u32, minor: u32, out: &mut Vec<String>| {
+        for format in mac_binary_formats((major, minor), cpu_arch, compat) {
+            out.push(format!("macosx_{major}_{minor}_{format}"));
+        }
+    };
+    if (10, 0) <= version && version < (11, 0) {
+        for minor in (0..=version.1).rev() {
+            push_all(10, minor, &mut out);
+        }
+    }
+    if version >= (11, 0) {
+        for major in (11..=version.0).rev() {
+            push_all(major, 0, &mut out);
+        }
+        for minor in (4..=16).rev() {
+            if cpu_arch == "x86_64" {
+                push_all(10, minor, &mut out);
+            } else {
+                out.push(format!("macosx_10_{minor}_universal2"));
+            }
+        }
+    }
+    out
+}
+
+/// The platform tags of `system` under `policy`, best first.
+pub fn platforms(system: System, policy: &TagPolicy) -> Vec<String> {
+    if system.is_linux() {
+        linux_platforms(system.arch(), policy.glibc, policy.packaging)
+    } else {
+        mac_platforms(policy.macos, system.wheel_arch(), policy.packaging)
+    }
+}
+
+/// Interns strings to dense ids.
+#[derive(Debug, Clone, Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.ids.insert(s.to_string(), id);
+        self.names.push(s.to_string());
+        id
+    }
+
+    fn get(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+
+    fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", String::as_str)
+    }
+}
+
+/// The ordered list of tags CPython `major.minor` (the default, GIL-enabled, non-debug
+/// build) supports on one Nix system, with O(1) lookup of a tag's priority.
+///
+/// The order is exactly that of `packaging.tags.sys_tags()` on such an interpreter:
+/// `cpython_tags(python, [cpXY], platforms)` followed by
+/// `compatible_tags(python, "cpXY", platforms)`:
+///
+/// 1. `cpXY-cpXY-{plat}`, `cpXY-abi3-{plat}`, `cpXY-none-{plat}` (each over all platforms),
+///    then `cp3{Y-1}…cp32-abi3-{plat}`;
+/// 2. `pyXY-none-{plat}`, `py3-none-{plat}`, `py3{Y-1}…py30-none-{plat}`;
+/// 3. `cpXY-none-any`, `pyXY-none-any`, `py3-none-any`, `py3{Y-1}…py30-none-any`,
+///
+/// where the platforms are [`platforms`] of the system. Free-threaded ABIs (`cp313t`) and
+/// `abi3t` are *not* included: nixpkgs' default `python3XX` is the GIL build, so wheels built
+/// only for the free-threaded interpreter are incompatible.
+#[derive(Debug, Clone)]
+pub struct TargetTags {
+    system: System,
+    python: (u32, u32),
+    policy: TagPolicy,
+    platforms: Vec<String>,
+    interpreters: Interner,
+    abis: Interner,
+    plats: Interner,
+    tags: Vec<(u32, u32, u32)>,
+    priority: HashMap<(u32, u32, u32), usize>,
+}
+
+impl TargetTags {
+    /// Computes the tags of CPython `python.0`.`python.1` on `system`.
+    pub fn new(system: System, python: (u32, u32), policy: TagPolicy) -> TargetTags {
+        let platforms = platforms(system, &policy);
+        let mut t = TargetTags {
+            system,
+            python,
+            policy,
+            platforms: Vec::new(),
+            interpreters: Interner::default(),
+            abis: Interner::default(),
+            plats: Interner::default(),
+            tags: Vec::new(),
+            priority: HashMap::new(),
+        };
+        let (major, minor) = python;
+        let cp = format!("cp{major}{minor}");
+        let abi3 = python >= (3, 2);
+        // cpython_tags
+        for plat in &platforms {
+            t.push(&cp, &cp, plat);
+        }
+        if abi3 {
+            for plat in &platforms {
+                t.push(&cp, "abi3", plat);
+            }
+        }
+        for plat in &platforms {
+            t.push(&cp, "none", plat);
+        }
+        if abi3 {
+            for older in (2..minor).rev() {
+                let interp = format!("cp{major}{older}");
+                for plat in &platforms {
+                    t.push(&interp, "abi3", plat);
+                }
+            }
+        }
+        // compatible_tags
+        let mut py_range = vec![format!("py{major}{minor}"), format!("py{major}")];
+        py_range.extend((0..minor).rev().map(|m| format!("py{major}{m}")));
+        for py in &py_range {
+            for plat in &platforms {
+                t.push(py, "none", plat);
+            }
+        }
+        t.push(&cp, "none", "any");
+        for py in &py_range {
+            t.push(py, "none", "any");
+        }
+        t.platforms = platforms;
+        t
+    }
+
+    fn push(&mut self, interp: &str, abi: &str, plat: &str) {
+        let key = (
+            self.interpreters.intern(interp),
+            self.abis.intern(abi),
+            self.plats.intern(plat),
+        );
+        let next = self.tags.len();
+        self.tags.push(key);
+        self.priority.entry(key).or_insert(next);
+    }
+
+    /// The target system.
+    pub fn system(&self) -> System {
+        self.system
+    }
+
+    /// The target CPython (major, minor).
+    pub fn python(&self) -> (u32, u32) {
+        self.python
+    }
+
+    /// The policy the tags were computed with.
+    pub fn policy(&self) -> &TagPolicy {
+        &self.policy
+    }
+
+    /// The platform tags, best first.
+    pub fn platforms(&self) -> &[String] {
+        &self.platforms
+    }
+
+    /// Number of tags.
+    pub fn len(&self) -> usize {
+        self.tags.len()
+    }
+
+    /// `true` if there are no tags (never the case for the supported systems).
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+    }
+
+    /// The tags as `(interpreter, abi, platform)`, best first; a tag's position is its priority.
+    pub fn tags(&self) -> impl Iterator<Item = (&str, &str, &str)> + '_ {
+        self.tags.iter().map(|&(i, a, p)| {
+            (
+                self.interpreters.name(i),
+                self.abis.name(a),
+                self.plats.name(p),
+            )
+        })
+    }
+
+    /// The priority (position in [`TargetTags::tags`]) of one tag triple, if supported.
+    /// Tags are compared case-sensitively; [`WheelFilename`] lower-cases its tags.
+    pub fn tag_priority(&self, interpreter: &str, abi: &str, platform: &str) -> Option<usize> {
+        let key = (
+            self.interpreters.get(interpreter)?,
+            self.abis.get(abi)?,
+            self.plats.get(platform)?,
+        );
+        self.priority.get(&key).copied()
+    }
+
+    /// The wheel's best (lowest) priority over all its tag triples, or `None` if no triple
+    /// is supported. Does not allocate.
+    pub fn priority(&self, wheel: &WheelFilename) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for py in wheel.python_tags() {
+            let Some(i) = self.interpreters.get(py) else {
+                continue;
+            };
+            for abi in wheel.abi_tags() {
+                let Some(a) = self.abis.get(abi) else {
+                    continue;
+                };
+                for plat in wheel.platform_tags() {
+                    let Some(p) = self.plats.get(plat) else {
+                        continue;
+                    };
+                    if let Some(&prio) = self.priority.get(&(i, a, p)) {
+                        best = Some(best.map_or(prio, |b| b.min(prio)));
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// `true` if the wheel has at least one supported tag triple.
+    pub fn is_compatible(&self, wheel: &WheelFilename) -> bool {
+        self.priority(wheel).is_some()
+    }
+
+    /// Picks the best wheel and returns its index in the iteration order, or `None` if none
+    /// is compatible.
+    ///
+    /// Order: lowest [`priority`](TargetTags::priority) first; among equal priorities the
+    /// higher build tag wins (no build tag loses to any build tag), then the wheel whose
+    /// canonical file name ([`Display`](std::fmt::Display)) sorts first, then the earlier
+    /// index. The result therefore does not depend on the input order except between
+    /// identical file names.
+    pub fn best<'a>(&self, wheels: impl Iterator<Item = &'a WheelFilename>) -> Option<usize> {
+        let mut best: Option<(usize, usize, &'a WheelFilename)> = None;
+        for (idx, wheel) in wheels.enumerate() {
+            let Some(prio) = self.priority(wheel) else {
+                continue;
+            };
+            let better = match &best {
+                None => true,
+                Some((best_prio, _, best_wheel)) => {
+                    prio < *best_prio
+                        || (prio == *best_prio
+                            && match wheel.build_tag().cmp(&best_wheel.build_tag()) {
+                                std::cmp::Ordering::Greater => true,
+                                std::cmp::Ordering::Less => false,
+                                std::cmp::Ordering::Equal => {
+                                    wheel.to_string() < best_wheel.to_string()
+                                }
+                            })
+                }
+            };
+            if better {
+                best = Some((prio, idx, wheel));
+            }
+        }
+        best.map(|(_, idx, _)| idx)
+    }
+
+    fn target(&self) -> String {
+        format!(
+            "CPython {}.{} on {}",
+            self.python.0, self.python.1, self.system
+        )
+    }
+
+    /// A human-readable reason why `wheel` is not compatible with this target (or a note
+    /// that it is, with its priority). Reasons are deduplicated and listed in file-name order.
+    pub fn explain_incompatible(&self, wheel: &WheelFilename) -> String {
+        if let Some(prio) = self.priority(wheel) {
+            return format!(
+                "{wheel} is compatible with {} (tag priority {prio})",
+                self.target()
+            );
+        }
+        let mut reasons: Vec<String> = Vec::new();
+        let mut add = |r: String| {
+            if !reasons.contains(&r) {
+                reasons.push(r);
+            }
+        };
+        let plat_ok = |p: &str| p == "any" || self.plats.get(p).is_some();
+        if !wheel.platform_tags().iter().any(|p| plat_ok(p)) {
+            for plat in wheel.platform_tags() {
+                add(self.explain_platform(plat));
+            }
+        } else {
+            for (py, abi, plat) in wheel.tag_triples() {
+                if plat_ok(plat) {
+                    add(self.explain_python_abi(py, abi, plat));
+                }
+            }
+        }
+        format!(
+            "{wheel} is not compatible with {}: {}",
+            self.target(),
+            reasons.join("; ")
+        )
+    }
+
+    fn explain_platform(&self, plat: &str) -> String {
+        let mut msg = format!("platform {plat} is not for {}", self.system);
+        if plat.starts_with("musllinux") {
+            msg.push_str(" (musl libc; nixpkgs' default stdenv uses glibc)");
+        } else if let Some(rest) = plat.strip_prefix("manylinux_") {
+            let mut it = rest.splitn(3, '_');
+            if let (Some(maj), Some(min), Some(arch)) = (it.next(), it.next(), it.next()) {
+                if arch == self.system.wheel_arch() && self.system.is_linux() {
+                    let _ = write!(
+                        msg,
+                        " (needs glibc {maj}.{min}, newer than the assumed {}.{})",
+                        self.policy.glibc.0, self.policy.glibc.1
+                    );
+                }
+            }
+        } else if let Some(rest) = plat.strip_prefix("macosx_") {
+            let mut it = rest.splitn(3, '_');
+            if let (Some(maj), Some(min), Some(_)) = (it.next(), it.next(), it.next()) {
+                if self.system.is_darwin() && plat.ends_with(self.system.wheel_arch()) {
+                    let _ = write!(
+                        msg,
+                        " (needs macOS {maj}.{min}, newer than the assumed {}.{})",
+                        self.policy.macos.0, self.policy.macos.1
+                    );
+                }
+            }
+        }
+        msg
+    }
+
+    fn explain_python_abi(&self, py: &str, abi: &str, plat: &str) -> String {
+        let (major, minor) = self.python;
+        let target = format!("CPython {major}.{minor}");
+        if is_free_threaded_abi(abi) {
+            return format!(
+                "ABI {abi} (free-threaded) is not supported: the target is the default (GIL) {target}"
+            );
+        }
+        if abi == "abi3t" {
+            return format!("ABI abi3t (free-threaded stable ABI) is not supported by {target}");
+        }
+        if let Some(ver) = py.strip_prefix("cp").and_then(split_nodot) {
+            if abi == "abi3" {
+                if ver.0 != major || ver > (major, minor) {
+                    return format!(
+                        "{py}-abi3 wheel needs CPython >= {}.{}, target is {target}",
+                        ver.0, ver.1
+                    );
+                }
+            } else if ver != (major, minor) {
+                return format!("{py} wheel for {target}");
+            } else if abi != "none" && abi != py {
+                return format!("ABI {abi} is not the ABI of {target} (cp{major}{minor})");
+            }
+        } else if let Some(ver) = py.strip_prefix("py").and_then(split_nodot_or_major) {
+            if abi != "none" {
+                return format!("ABI {abi} with python tag {py} is not supported by {target}");
+            }
+            if ver.0 != major || ver.1.is_some_and(|m| m > minor) {
+                return format!("python tag {py} does not include {target}");
+            }
+        } else {
+            return format!("interpreter {py} is not CPython");
+        }
+        format!(
+            "tag {py}-{abi}-{plat} is not supported by {}",
+            self.target()
+        )
+    }
+}
+
+/// `true` for free-threaded CPython ABIs such as `cp313t` (or debug `cp313td`).
+pub fn is_free_threaded_abi(abi: &str) -> bool {
+    abi.strip_prefix("cp").is_some_and(|rest| {
+        let flags = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+        flags.len() < rest.len() && flags.contains('t')
+    })
+}
+
+/// `"313"` → `(3, 13)` (first digit is the major version, as `packaging` writes it).
+fn split_nodot(digits: &str) -> Option<(u32, u32)> {
+    match split_nodot_or_major(digits)? {
+        (major, Some(minor)) => Some((major, minor)),
+        _ => None,
+    }
+}
+
+/// `"3"` → `(3, None)`, `"313"` → `(3, Some(13))`.
+fn split_nodot_or_major(digits: &str) -> Option<(u32, Option<u32>)> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (major, minor) = digits.split_at(1);
+    let major = major.parse().ok()?;
+    if minor.is_empty() {
+        Some((major, None))
+    } else {
+        Some((major, Some(minor.parse().ok()?)))
+    }
+}
