@@ -1,0 +1,1 @@
+{ nixpkgs ? <nixpkgs>, python ? "python313" }: { }
