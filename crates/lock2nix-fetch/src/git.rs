@@ -1,0 +1,217 @@
+//! Git sources: GitHub archives (fetchFromGitHub) and generic checkouts with the `git` CLI (fetchgit).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::error::FetchError;
+use crate::http::redact_url;
+
+/// `(owner, repo)` when `url` is `http(s)://<host>/<owner>/<repo>(.git)?/?` with `host` one of `hosts`
+/// (compared case-insensitively).
+pub fn parse_github_url(url: &str, hosts: &[String]) -> Option<(String, String)> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let (host, path) = rest.split_once('/')?;
+    if host.contains('@') || !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        return None;
+    }
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let (owner, repo) = path.split_once('/')?;
+    let repo = repo.strip_suffix(".git").unwrap_or(repo);
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s != "."
+            && s != ".."
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    };
+    if ok(owner) && ok(repo) {
+        Some((owner.to_string(), repo.to_string()))
+    } else {
+        None
+    }
+}
+
+/// Applies the longest matching prefix rewrite (`from` → `to`), like git's `url.<to>.insteadOf`.
+pub fn rewrite_url(url: &str, rewrites: &[(String, String)]) -> String {
+    rewrites
+        .iter()
+        .filter(|(from, _)| !from.is_empty() && url.starts_with(from.as_str()))
+        .max_by_key(|(from, _)| from.len())
+        .map(|(from, to)| format!("{to}{}", &url[from.len()..]))
+        .unwrap_or_else(|| url.to_string())
+}
+
+fn run_git(subject: &str, dir: &Path, args: &[&str], shown: &str) -> Result<String, FetchError> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "core.autocrlf=false",
+            "-c",
+            "advice.detachedHead=false",
+        ])
+        .args(args)
+        // Behave like the Nix sandbox: no user or system configuration changes what is checked out.
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("LC_ALL", "C")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| FetchError::Git {
+            subject: subject.to_string(),
+            command: args.first().copied().unwrap_or("").to_string(),
+            message: format!("cannot run git: {e}"),
+        })?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        let cmd: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a.contains("://") {
+                    shown.to_string()
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        Err(FetchError::Git {
+            subject: subject.to_string(),
+            command: cmd.join(" "),
+            message: redact_message(&stderr),
+        })
+    }
+}
+
+/// Redacts `user:password@` in every URL-looking word of git's stderr.
+fn redact_message(s: &str) -> String {
+    s.split(' ')
+        .map(|w| {
+            if w.contains("://") {
+                redact_url(w)
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Fetches `commit` of `url` into `dir` (an empty directory), checks it out, refuses submodules, and
+/// removes `.git`, leaving the tree fetchgit would produce (without `fetchSubmodules`/`leaveDotGit`).
+pub fn checkout(subject: &str, url: &str, commit: &str, dir: &Path) -> Result<(), FetchError> {
+    let shown = redact_url(url);
+    run_git(subject, dir, &["init", "-q"], &shown)?;
+    let shallow = run_git(
+        subject,
+        dir,
+        &["fetch", "-q", "--no-tags", "--depth", "1", url, commit],
+        &shown,
+    );
+    if shallow.is_err() {
+        // Servers that refuse fetching by SHA: fetch all branches and tags, then look for the commit.
+        run_git(
+            subject,
+            dir,
+            &[
+                "fetch",
+                "-q",
+                "--no-tags",
+                url,
+                "+refs/heads/*:refs/remotes/origin/*",
+                "+refs/tags/*:refs/tags/*",
+            ],
+            &shown,
+        )?;
+    }
+    run_git(
+        subject,
+        dir,
+        &["checkout", "-q", "--detach", commit],
+        &shown,
+    )
+    .map_err(|e| match e {
+        FetchError::Git { message, .. } => FetchError::Git {
+            subject: subject.to_string(),
+            command: format!("checkout {commit}"),
+            message: format!("commit not found in {shown}: {message}"),
+        },
+        other => other,
+    })?;
+    let head = run_git(subject, dir, &["rev-parse", "HEAD"], &shown)?;
+    if !head.trim().eq_ignore_ascii_case(commit) {
+        return Err(FetchError::Git {
+            subject: subject.to_string(),
+            command: "rev-parse HEAD".to_string(),
+            message: format!("checked out {} instead of {commit}", head.trim()),
+        });
+    }
+    if dir.join(".gitmodules").exists() {
+        return Err(FetchError::Unsupported {
+            subject: subject.to_string(),
+            message: format!(
+                "{shown} at {commit} has submodules (.gitmodules); submodules are not supported"
+            ),
+        });
+    }
+    std::fs::remove_dir_all(dir.join(".git")).map_err(|source| FetchError::Io {
+        subject: subject.to_string(),
+        context: "cannot remove .git from the checkout".to_string(),
+        source,
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_urls() {
+        let hosts = vec!["github.com".to_string()];
+        assert_eq!(
+            parse_github_url("https://github.com/vsoch/oci-python.git", &hosts),
+            Some(("vsoch".into(), "oci-python".into()))
+        );
+        assert_eq!(
+            parse_github_url("https://GitHub.com/a/b/", &hosts),
+            Some(("a".into(), "b".into()))
+        );
+        assert_eq!(
+            parse_github_url("https://github.com/a/b/tree/x", &hosts),
+            None
+        );
+        assert_eq!(parse_github_url("https://gitlab.com/a/b", &hosts), None);
+        assert_eq!(parse_github_url("ssh://git@github.com/a/b", &hosts), None);
+        assert_eq!(parse_github_url("https://u@github.com/a/b", &hosts), None);
+        assert_eq!(parse_github_url("https://github.com/a", &hosts), None);
+    }
+
+    #[test]
+    fn rewrites_longest_prefix() {
+        let r = vec![
+            (
+                "https://git.example/".to_string(),
+                "file:///mirror/".to_string(),
+            ),
+            (
+                "https://git.example/special/".to_string(),
+                "file:///s/".to_string(),
+            ),
+        ];
+        assert_eq!(
+            rewrite_url("https://git.example/a/b", &r),
+            "file:///mirror/a/b"
+        );
+        assert_eq!(
+            rewrite_url("https://git.example/special/b", &r),
+            "file:///s/b"
+        );
+        assert_eq!(rewrite_url("https://other/x", &r), "https://other/x");
+    }
+}

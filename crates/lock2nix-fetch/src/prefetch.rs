@@ -1,0 +1,581 @@
+//! [`Prefetcher`]: fetches what the sidecar lacks, in parallel, and records every success.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use crate::error::FetchError;
+use crate::git::{checkout, parse_github_url, rewrite_url};
+use crate::http::{redact_url, Http, HttpSettings};
+use crate::item::{is_hex, MetadataHint, PrefetchItem};
+use crate::metadata::{parse_core_metadata, read_wheel_metadata};
+use crate::progress::{NoProgress, ProgressSink};
+use crate::sdist::{build_system_from_pyproject, format_of_url, read_pyproject};
+use crate::sidecar::{GitEntry, GitFetcher, MetadataSource, SdistEntry, Sidecar, WheelEntry};
+
+/// The environment variable read for a GitHub token unless configured otherwise.
+pub const DEFAULT_TOKEN_ENV: &str = "LOCK2NIX_GITHUB_TOKEN";
+
+/// Settings of a prefetch run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Items fetched at once (`--jobs`, default 8; 0 is treated as 1).
+    pub jobs: usize,
+    /// Never touch the network; report what is missing instead.
+    pub offline: bool,
+    /// Connection timeout per request (default 30 s).
+    pub connect_timeout: Duration,
+    /// Total timeout per request, body included (default 15 min).
+    pub timeout: Duration,
+    /// Attempts per request, the first included (default 4). 5xx, connection errors and timeouts are
+    /// retried; 4xx never.
+    pub max_tries: u32,
+    /// Delay before the first retry; doubled for each further one (default 500 ms).
+    pub backoff: Duration,
+    /// Largest download accepted, in bytes (default 2 GiB).
+    pub max_download_bytes: u64,
+    /// Base URL GitHub archives are downloaded from (default `https://github.com`; a GitHub Enterprise
+    /// server or a mirror otherwise): `<base>/<owner>/<repo>/archive/<commit>.tar.gz`.
+    pub github_archive_base: String,
+    /// Hosts whose `https://<host>/<owner>/<repo>` URLs are fetched as GitHub archives
+    /// (default `["github.com"]`).
+    pub github_hosts: Vec<String>,
+    /// Fetch GitHub repositories with the `git` CLI too (recorded as `fetcher = "git"`).
+    pub git_cli_for_github: bool,
+    /// URL prefix rewrites `(from, to)` applied to git URLs before the `git` CLI fetches them (longest
+    /// prefix wins). Sidecar keys keep the original URL.
+    pub git_rewrites: Vec<(String, String)>,
+    /// Name of the environment variable holding a token sent as `Authorization: Bearer` to
+    /// `github_archive_base` (default [`DEFAULT_TOKEN_ENV`]; `None` disables). The token is never
+    /// logged, shown in errors, or recorded.
+    pub token_env: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            jobs: 8,
+            offline: false,
+            connect_timeout: Duration::from_secs(30),
+            timeout: Duration::from_secs(15 * 60),
+            max_tries: 4,
+            backoff: Duration::from_millis(500),
+            max_download_bytes: 2 * 1024 * 1024 * 1024,
+            github_archive_base: "https://github.com".to_string(),
+            github_hosts: vec!["github.com".to_string()],
+            git_cli_for_github: false,
+            git_rewrites: Vec::new(),
+            token_env: Some(DEFAULT_TOKEN_ENV.to_string()),
+        }
+    }
+}
+
+/// One item that could not be prefetched.
+#[derive(Debug)]
+pub struct Failure {
+    /// The item's sidecar key.
+    pub key: String,
+    /// The item's description (`sdist foo 1.0`).
+    pub description: String,
+    /// Why.
+    pub error: FetchError,
+}
+
+/// What a run did. All lists are sorted by key.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Distinct items given.
+    pub total: usize,
+    /// Items the sidecar already had (not fetched).
+    pub already_present: usize,
+    /// Keys fetched and recorded by this run.
+    pub fetched: Vec<String>,
+    /// Keys missing from the sidecar and not fetched (offline mode).
+    pub missing: Vec<String>,
+    /// Items that failed; nothing was recorded for them.
+    pub failed: Vec<Failure>,
+}
+
+impl Report {
+    /// Whether the sidecar now has every item.
+    pub fn is_complete(&self) -> bool {
+        self.missing.is_empty() && self.failed.is_empty()
+    }
+
+    /// A one-line summary.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} item(s): {} already known, {} fetched, {} failed, {} missing",
+            self.total,
+            self.already_present,
+            self.fetched.len(),
+            self.failed.len(),
+            self.missing.len()
+        )
+    }
+}
+
+enum Entry {
+    Git(GitEntry),
+    Sdist(SdistEntry),
+    Wheel(WheelEntry),
+}
+
+/// Runs prefetches. Construct with [`Prefetcher::new`], optionally set a progress sink, then
+/// [`Prefetcher::run`].
+pub struct Prefetcher {
+    options: Options,
+    progress: Arc<dyn ProgressSink>,
+}
+
+impl Prefetcher {
+    /// A prefetcher with the given options and no progress output.
+    pub fn new(options: Options) -> Self {
+        Prefetcher {
+            options,
+            progress: Arc::new(NoProgress),
+        }
+    }
+
+    /// Sends progress to `sink` (see [`crate::default_progress`]).
+    pub fn with_progress(mut self, sink: Arc<dyn ProgressSink>) -> Self {
+        self.progress = sink;
+        self
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Fetches every item the sidecar lacks and records each success in `sidecar`; a failure of one
+    /// item does not affect the others. With a complete sidecar no request is made; offline, none ever
+    /// is and the missing keys are reported.
+    pub fn run(&self, items: &[PrefetchItem], sidecar: &mut Sidecar) -> Report {
+        let mut seen = BTreeSet::new();
+        let unique: Vec<&PrefetchItem> = items
+            .iter()
+            .filter(|i| seen.insert((i.kind(), i.key())))
+            .collect();
+        let mut report = Report {
+            total: unique.len(),
+            ..Report::default()
+        };
+        let todo: Vec<&PrefetchItem> = unique
+            .into_iter()
+            .filter(|i| !sidecar.has_item(i))
+            .collect();
+        report.already_present = report.total - todo.len();
+        if self.options.offline {
+            report.missing = todo.iter().map(|i| i.key()).collect();
+            report.missing.sort();
+            self.progress.begin(report.total, 0);
+            self.progress.end(&report.summary());
+            return report;
+        }
+        self.progress.begin(report.total, todo.len());
+        if !todo.is_empty() {
+            let results = self.fetch_all(&todo);
+            for (item, result) in todo.iter().zip(results) {
+                let key = item.key();
+                match result {
+                    Ok(Entry::Git(e)) => {
+                        sidecar.git.insert(key.clone(), e);
+                        report.fetched.push(key);
+                    }
+                    Ok(Entry::Sdist(e)) => {
+                        sidecar.sdist.insert(key.clone(), e);
+                        report.fetched.push(key);
+                    }
+                    Ok(Entry::Wheel(e)) => {
+                        sidecar.wheel.insert(key.clone(), e);
+                        report.fetched.push(key);
+                    }
+                    Err(error) => report.failed.push(Failure {
+                        key,
+                        description: item.describe(),
+                        error,
+                    }),
+                }
+            }
+        }
+        report.fetched.sort();
+        report.failed.sort_by(|a, b| a.key.cmp(&b.key));
+        self.progress.end(&report.summary());
+        report
+    }
+
+    fn fetch_all(&self, todo: &[&PrefetchItem]) -> Vec<Result<Entry, FetchError>> {
+        let token = self
+            .options
+            .token_env
+            .as_deref()
+            .and_then(|name| std::env::var(name).ok())
+            .filter(|t| !t.is_empty());
+        let auth = token.map(|t| {
+            (
+                format!(
+                    "{}/",
+                    self.options.github_archive_base.trim_end_matches('/')
+                ),
+                t,
+            )
+        });
+        let http = Http::new(
+            HttpSettings {
+                connect_timeout: self.options.connect_timeout,
+                timeout: self.options.timeout,
+                max_tries: self.options.max_tries,
+                backoff: self.options.backoff,
+                max_bytes: self.options.max_download_bytes,
+            },
+            auth,
+        );
+        let http = match http {
+            Ok(h) => h,
+            Err(e) => {
+                let message = e.to_string();
+                return todo
+                    .iter()
+                    .map(|_| {
+                        Err(FetchError::Client {
+                            message: message.clone(),
+                        })
+                    })
+                    .collect();
+            }
+        };
+        let next = AtomicUsize::new(0);
+        let workers = self.options.jobs.clamp(1, todo.len().max(1));
+        let (tx, rx) = mpsc::channel();
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let (next, http) = (&next, &http);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(item) = todo.get(i) else { break };
+                    let result = self.fetch_one(http, item);
+                    self.progress
+                        .item_done(&item.describe(), result.as_ref().map(|_| ()));
+                    if tx.send((i, result)).is_err() {
+                        break;
+                    }
+                });
+            }
+        });
+        drop(tx);
+        let mut results: Vec<Option<Result<Entry, FetchError>>> =
+            (0..todo.len()).map(|_| None).collect();
+        for (i, r) in rx {
+            if let Some(slot) = results.get_mut(i) {
+                *slot = Some(r);
+            }
+        }
+        results
+            .into_iter()
+            .zip(todo)
+            .map(|(r, item)| {
+                r.unwrap_or_else(|| {
+                    Err(FetchError::InvalidItem {
+                        subject: item.describe(),
+                        message: "worker thread ended without a result".to_string(),
+                    })
+                })
+            })
+            .collect()
+    }
+
+    fn fetch_one(&self, http: &Http, item: &PrefetchItem) -> Result<Entry, FetchError> {
+        let subject = item.describe();
+        let note = |m: &str| self.progress.note(m);
+        match item {
+            PrefetchItem::Git {
+                url,
+                commit,
+                subdirectory,
+                lfs,
+            } => self
+                .fetch_git(
+                    http,
+                    &subject,
+                    url,
+                    commit,
+                    subdirectory.as_deref(),
+                    *lfs,
+                    &note,
+                )
+                .map(Entry::Git),
+            PrefetchItem::Sdist { url, sha256, .. } => {
+                fetch_sdist(http, &subject, url, sha256, &note).map(Entry::Sdist)
+            }
+            PrefetchItem::Wheel {
+                package,
+                url,
+                sha256,
+                core_metadata,
+                ..
+            } => fetch_wheel(
+                http,
+                &subject,
+                package,
+                url,
+                sha256,
+                core_metadata.as_ref(),
+                &note,
+            )
+            .map(Entry::Wheel),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fetch_git(
+        &self,
+        http: &Http,
+        subject: &str,
+        url: &str,
+        commit: &str,
+        subdirectory: Option<&str>,
+        lfs: bool,
+        note: &dyn Fn(&str),
+    ) -> Result<GitEntry, FetchError> {
+        let invalid = |message: String| FetchError::InvalidItem {
+            subject: subject.to_string(),
+            message,
+        };
+        if !is_hex(commit, 40) {
+            return Err(invalid(format!(
+                "commit {commit:?} is not a 40-digit hex id"
+            )));
+        }
+        let commit = commit.to_ascii_lowercase();
+        let subdir = match subdirectory {
+            Some(s) => {
+                let parts: Vec<&str> = s
+                    .split('/')
+                    .filter(|p| !p.is_empty() && *p != ".")
+                    .collect();
+                if parts.contains(&"..") {
+                    return Err(invalid(format!("subdirectory {s:?} leaves the repository")));
+                }
+                parts
+            }
+            None => Vec::new(),
+        };
+        if lfs {
+            return Err(FetchError::Unsupported {
+                subject: subject.to_string(),
+                message: "git LFS sources are not supported (fetchgit's fetchLFS is not emitted); \
+                          vendor the files or use a registry release"
+                    .to_string(),
+            });
+        }
+        let github = if self.options.git_cli_for_github {
+            None
+        } else {
+            parse_github_url(url, &self.options.github_hosts)
+        };
+        let tmp_err = |source| FetchError::Io {
+            subject: subject.to_string(),
+            context: "cannot create a temporary file".to_string(),
+            source,
+        };
+        if let Some((owner, repo)) = github {
+            let archive_url = format!(
+                "{}/{owner}/{repo}/archive/{commit}.tar.gz",
+                self.options.github_archive_base.trim_end_matches('/')
+            );
+            let mut file = http
+                .get(subject, &archive_url, note, tempfile::tempfile)?
+                .sink;
+            file.seek(SeekFrom::Start(0)).map_err(tmp_err)?;
+            let hash = crate::nar_glue::hash_tar_gz(&file).map_err(|message| FetchError::Nar {
+                subject: subject.to_string(),
+                message,
+            })?;
+            if !subdir.is_empty() {
+                file.seek(SeekFrom::Start(0)).map_err(tmp_err)?;
+                let found = crate::nar_glue::tar_gz_has_dir(&file, &subdir).map_err(|message| {
+                    FetchError::Archive {
+                        subject: subject.to_string(),
+                        url: redact_url(&archive_url),
+                        message,
+                    }
+                })?;
+                if !found {
+                    return Err(subdir_missing(subject, url, &commit, &subdir));
+                }
+            }
+            return Ok(GitEntry {
+                hash,
+                fetcher: GitFetcher::GitHub,
+            });
+        }
+        let fetch_url = rewrite_url(url, &self.options.git_rewrites);
+        let dir = tempfile::tempdir().map_err(tmp_err)?;
+        let tree = dir.path().join("source");
+        std::fs::create_dir(&tree).map_err(tmp_err)?;
+        checkout(subject, &fetch_url, &commit, &tree)?;
+        if !subdir.is_empty() && !tree.join(subdir.join("/")).is_dir() {
+            return Err(subdir_missing(subject, url, &commit, &subdir));
+        }
+        let hash = crate::nar_glue::hash_dir(&tree).map_err(|message| FetchError::Nar {
+            subject: subject.to_string(),
+            message,
+        })?;
+        Ok(GitEntry {
+            hash,
+            fetcher: GitFetcher::Git,
+        })
+    }
+}
+
+fn subdir_missing(subject: &str, url: &str, commit: &str, subdir: &[&str]) -> FetchError {
+    FetchError::InvalidItem {
+        subject: subject.to_string(),
+        message: format!(
+            "subdirectory {:?} does not exist in {} at {commit}",
+            subdir.join("/"),
+            redact_url(url)
+        ),
+    }
+}
+
+fn check_sha256(subject: &str, sha256: &str) -> Result<String, FetchError> {
+    if is_hex(sha256, 64) {
+        Ok(sha256.to_ascii_lowercase())
+    } else {
+        Err(FetchError::InvalidItem {
+            subject: subject.to_string(),
+            message: format!("sha256 {sha256:?} is not 64 hex digits"),
+        })
+    }
+}
+
+/// Downloads `url` to an anonymous temporary file, checks its sha256, and rewinds it.
+fn download_checked(
+    http: &Http,
+    subject: &str,
+    url: &str,
+    expected: &str,
+    note: &dyn Fn(&str),
+) -> Result<File, FetchError> {
+    let fetched = http.get(subject, url, note, tempfile::tempfile)?;
+    if fetched.sha256_hex != expected {
+        return Err(FetchError::HashMismatch {
+            subject: subject.to_string(),
+            url: redact_url(url),
+            expected: expected.to_string(),
+            actual: fetched.sha256_hex,
+        });
+    }
+    let mut file = fetched.sink;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|source| FetchError::Io {
+            subject: subject.to_string(),
+            context: "cannot rewind the downloaded file".to_string(),
+            source,
+        })?;
+    Ok(file)
+}
+
+fn fetch_sdist(
+    http: &Http,
+    subject: &str,
+    url: &str,
+    sha256: &str,
+    note: &dyn Fn(&str),
+) -> Result<SdistEntry, FetchError> {
+    let expected = check_sha256(subject, sha256)?;
+    let Some(format) = format_of_url(url) else {
+        return Err(FetchError::Unsupported {
+            subject: subject.to_string(),
+            message: format!(
+                "the sdist {} is not a .tar.gz, .tgz or .zip archive",
+                redact_url(url)
+            ),
+        });
+    };
+    let file = download_checked(http, subject, url, &expected, note)?;
+    let archive_err = |message: String| FetchError::Archive {
+        subject: subject.to_string(),
+        url: redact_url(url),
+        message,
+    };
+    let pyproject = read_pyproject(std::io::BufReader::new(file), format).map_err(archive_err)?;
+    let build_system = build_system_from_pyproject(pyproject.as_deref()).map_err(archive_err)?;
+    Ok(SdistEntry {
+        url: url.to_string(),
+        build_system,
+    })
+}
+
+fn fetch_wheel(
+    http: &Http,
+    subject: &str,
+    package: &str,
+    url: &str,
+    sha256: &str,
+    hint: Option<&MetadataHint>,
+    note: &dyn Fn(&str),
+) -> Result<WheelEntry, FetchError> {
+    let expected = check_sha256(subject, sha256)?;
+    if let Some(hint) = hint {
+        let base = url.split('#').next().unwrap_or(url);
+        let meta_url = format!("{base}.metadata");
+        match http.get(subject, &meta_url, note, || Ok(Vec::new())) {
+            Ok(fetched) => {
+                if let Some(want) = &hint.sha256 {
+                    let want = check_sha256(subject, want)?;
+                    if fetched.sha256_hex != want {
+                        return Err(FetchError::HashMismatch {
+                            subject: subject.to_string(),
+                            url: redact_url(&meta_url),
+                            expected: want,
+                            actual: fetched.sha256_hex,
+                        });
+                    }
+                }
+                let meta =
+                    parse_core_metadata(&fetched.sink).map_err(|message| FetchError::Metadata {
+                        subject: subject.to_string(),
+                        url: redact_url(&meta_url),
+                        message,
+                    })?;
+                return Ok(WheelEntry {
+                    url: url.to_string(),
+                    requires_dist: meta.requires_dist,
+                    requires_python: meta.requires_python,
+                    metadata_source: MetadataSource::CoreMetadataFile,
+                });
+            }
+            Err(FetchError::Status { status: 404, .. }) => note(&format!(
+                "{subject}: {} not found; reading METADATA from the wheel instead",
+                redact_url(&meta_url)
+            )),
+            Err(e) => return Err(e),
+        }
+    }
+    let file = download_checked(http, subject, url, &expected, note)?;
+    let bytes = read_wheel_metadata(std::io::BufReader::new(file), package).map_err(|message| {
+        FetchError::Metadata {
+            subject: subject.to_string(),
+            url: redact_url(url),
+            message,
+        }
+    })?;
+    let meta = parse_core_metadata(&bytes).map_err(|message| FetchError::Metadata {
+        subject: subject.to_string(),
+        url: redact_url(url),
+        message,
+    })?;
+    Ok(WheelEntry {
+        url: url.to_string(),
+        requires_dist: meta.requires_dist,
+        requires_python: meta.requires_python,
+        metadata_source: MetadataSource::Wheel,
+    })
+}
