@@ -442,7 +442,7 @@ fn policy_options_change_compatibility() {
             ..TagPolicy::default()
         })
         .as_deref(),
-        Some("av-18.1.0-cp312-cp312-macosx_14_0_arm64.whl")
+        Some("av-18.1.0-cp311-abi3-macosx_14_0_arm64.whl")
     );
     let (names, wheels) = wheels_of(&entries, "cryptography", "50.0.2");
     let t = TargetTags::new(
@@ -488,10 +488,11 @@ fn tie_break_prefers_higher_build_then_file_name() {
         let best = t
             .best(order.iter().map(|&i| &wheels[i]))
             .map(|j| names[order[j]]);
-        // 10 > 2a > 1 > none numerically; the two build-10 wheels tie, the shorter name sorts first.
+        // 10 > 2a > 1 > none numerically; the two build-10 wheels tie and the canonical
+        // file names compare byte-wise: "….universal2.macosx…" < "….universal2.whl".
         assert_eq!(
             best,
-            Some("jpype1-1.7.1-10-cp312-cp312-macosx_11_0_universal2.whl")
+            Some("jpype1-1.7.1-10-cp312-cp312-macosx_11_0_universal2.macosx_11_0_universal2.whl")
         );
     }
 }
