@@ -1,0 +1,204 @@
+//! Escaping of string literals, identifiers and paths.
+//!
+//! The rules follow the Nix lexer (`src/libexpr/lexer.l`), checked against `nix-instantiate --eval` by the
+//! crate's tests:
+//!
+//! * In `"…"` strings, `\` starts an escape (`\n`, `\r`, `\t`, otherwise the next character itself), `"` ends the
+//!   string and `${` starts an interpolation. A `$` that is not followed by `{` is literal, so `$$` and a trailing
+//!   `$` need no escape; `$${` lexes as `$$` + `{`, i.e. the literal text `${`, but we never rely on that and always
+//!   write `\${` for a `$` that is followed by `{`. A literal carriage return would be normalised to a newline by
+//!   the lexer, so it is written `\r`; newline and tab are written `\n` and `\t` for readability. Every other
+//!   character, including other control characters and any Unicode, is written as is. NUL cannot be represented
+//!   (the lexer works on C strings) and is an error.
+//! * In `''…''` strings, `''` is written `'''`, `${` is written `''${`, and a carriage return `''\r`; see
+//!   [`indented_string_lines`] for when an indented string is used at all.
+
+use crate::PrintError;
+
+/// Nix keywords that can never be bare identifiers or bare attribute names.
+/// (`__curPos` is a token of its own in the Nix lexer, so it is treated like a keyword.)
+pub const KEYWORDS: &[&str] = &["assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with", "__curPos"];
+
+/// Whether `s` is a valid Nix identifier (`[a-zA-Z_][a-zA-Z0-9_'-]*`) that is not a keyword.
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-')) && !KEYWORDS.contains(&s)
+}
+
+fn check_nul(s: &str, context: &'static str) -> Result<(), PrintError> {
+    match s.find('\0') {
+        Some(offset) => Err(PrintError::Nul { context, offset }),
+        None => Ok(()),
+    }
+}
+
+/// Escape `s` as the contents of a `"…"` Nix string literal (without the surrounding quotes).
+///
+/// The literal `"` + result + `"` evaluates in Nix to exactly `s`. Errors on NUL.
+pub fn escape_string(s: &str) -> Result<String, PrintError> {
+    escape_string_in(s, "string literal")
+}
+
+pub(crate) fn escape_string_in(s: &str, context: &'static str) -> Result<String, PrintError> {
+    check_nul(s, context)?;
+    let mut out = String::with_capacity(s.len() + 2);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// Quote `s` as a complete `"…"` literal.
+pub fn quote_string(s: &str) -> Result<String, PrintError> {
+    Ok(format!("\"{}\"", escape_string(s)?))
+}
+
+/// Escape one line of an indented string (the text between line breaks, without the indentation).
+///
+/// `''` becomes `'''`, `${` becomes `''${`, a carriage return becomes `''\r`. A `'` at the very end of the
+/// line is only a problem at the end of the whole string (it would merge with the closing `''`); the caller
+/// handles that case with [`indented_string_lines`].
+fn escape_indented_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 2);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if chars.peek() == Some(&'\'') => {
+                chars.next();
+                out.push_str("'''");
+            }
+            '$' if chars.peek() == Some(&'{') => out.push_str("''$"),
+            '\r' => out.push_str("''\\r"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Split `s` into the escaped lines of an indented string, or `None` when an indented string cannot represent
+/// `s` faithfully with the printer's layout (then a `"…"` literal is used instead).
+///
+/// The printer writes `''`, a newline, every line of `s` indented by the same prefix (empty lines stay empty),
+/// and the closing `''` on its own line when `s` ends with a newline, otherwise right after the last line. Nix
+/// strips the smallest indentation of the non-blank lines and drops a final blank line, so this is faithful iff
+/// `s` contains a newline, some line starts with a character other than a space (so the common prefix is
+/// exactly the printer's), the last line (after the final newline) is not made of spaces only unless it is empty,
+/// no line starts with a tab or other whitespace that alejandra would re-indent, no line has trailing spaces
+/// (alejandra strips them), and the text has no NUL (error).
+///
+/// Returns the escaped lines and whether the string ends with a newline.
+pub fn indented_string_lines(s: &str) -> Result<Option<(Vec<String>, bool)>, PrintError> {
+    check_nul(s, "indented string")?;
+    if !s.contains('\n') {
+        return Ok(None);
+    }
+    let (body, trailing_newline) = match s.strip_suffix('\n') {
+        Some(b) => (b, true),
+        None => (s, false),
+    };
+    let lines: Vec<&str> = body.split('\n').collect();
+    let mut anchored = false;
+    for line in &lines {
+        if line.is_empty() {
+            continue;
+        }
+        if line.ends_with([' ', '\t']) {
+            return Ok(None);
+        }
+        let first = line.chars().next();
+        match first {
+            Some(' ') => {}
+            Some(c) if c.is_whitespace() => return Ok(None),
+            Some(_) => anchored = true,
+            None => {}
+        }
+    }
+    if !anchored {
+        return Ok(None);
+    }
+    // A final `'` would merge with the closing `''`; a final `$` is fine (`$''` lexes as `$` then `''`).
+    if !trailing_newline && body.ends_with('\'') {
+        return Ok(None);
+    }
+    Ok(Some((lines.iter().map(|l| escape_indented_line(l)).collect(), trailing_newline)))
+}
+
+/// Escape `s` as a complete indented string `''…''` whose continuation lines are indented by `indent` spaces
+/// (the closing `''` too), or `None` when `s` is better printed as a `"…"` literal (see
+/// [`indented_string_lines`]).
+pub fn escape_indented_string(s: &str, indent: usize) -> Result<Option<String>, PrintError> {
+    let Some((lines, trailing_newline)) = indented_string_lines(s)? else {
+        return Ok(None);
+    };
+    let pad = " ".repeat(indent);
+    let mut out = String::from("''\n");
+    for (i, line) in lines.iter().enumerate() {
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+        if i + 1 < lines.len() || trailing_newline {
+            out.push('\n');
+        }
+    }
+    if trailing_newline {
+        // `indent` - 2 would be nicer, but the closing quote's own indentation is ignored by Nix; alejandra puts it
+        // at the indentation of the opening line, which the printer passes as `indent - 2`.
+        out.push_str(&" ".repeat(indent.saturating_sub(2)));
+    }
+    out.push_str("''");
+    Ok(Some(out))
+}
+
+/// Whether `p` can be printed as a Nix path literal: `./`, `../` or `/` followed by components made of
+/// `[a-zA-Z0-9._+-]`, no empty component, no trailing slash.
+pub fn is_path_literal(p: &str) -> bool {
+    let rest = if let Some(r) = p.strip_prefix("./") {
+        r
+    } else if let Some(r) = p.strip_prefix("../") {
+        r
+    } else if let Some(r) = p.strip_prefix('/') {
+        r
+    } else {
+        return false;
+    };
+    !rest.is_empty()
+        && rest
+            .split('/')
+            .all(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '+' | '-')))
+}
+
+/// Print a path: a literal when [`is_path_literal`], otherwise `(./. + "/rest")` for a relative path (`./x` or
+/// `../x`) and `(/. + "/rest")` for an absolute one. `./.`, `./..` and `/.` style paths are literals already.
+pub fn print_path(p: &str) -> Result<String, PrintError> {
+    check_nul(p, "path")?;
+    if is_path_literal(p) {
+        return Ok(p.to_owned());
+    }
+    if let Some(rest) = p.strip_prefix("./") {
+        return Ok(format!("(./. + {})", quote_string(&format!("/{rest}"))?));
+    }
+    if p.starts_with("../") || p == ".." {
+        return Ok(format!("(./. + {})", quote_string(&format!("/{p}"))?));
+    }
+    if p == "." {
+        return Ok("./.".to_owned());
+    }
+    if let Some(rest) = p.strip_prefix('/') {
+        return Ok(format!("(/. + {})", quote_string(&format!("/{rest}"))?));
+    }
+    Err(PrintError::InvalidPath { path: p.to_owned() })
+}

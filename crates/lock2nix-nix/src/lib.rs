@@ -1,0 +1,26 @@
+//! `lock2nix-nix`: a small typed Nix syntax tree and an injection-safe, deterministic printer.
+//!
+//! The emitter builds a tree of [`Expr`] values (with the builders on [`Expr`], [`Binding`], [`Param`] and the
+//! [`attrs!`] / [`list!`] macros) and prints it with [`print_file`] or [`print_expr`].
+//!
+//! Guarantees:
+//!
+//! * **Injection safety.** Every string that can come from outside (string values, attribute names, paths,
+//!   comments) is escaped: a printed `"…"` literal evaluates to exactly the original text, an attribute name is
+//!   printed bare only when it is an identifier and not a keyword, a path that is not a plain path literal is
+//!   printed as `./. + "…"`, and comment text is split at line breaks. The only way to get verbatim Nix into the
+//!   output is [`Expr::Trusted`], reserved for Nix from the user's own config file. Text that cannot be
+//!   represented (NUL) is a typed [`PrintError`], never silently altered.
+//! * **Correct parenthesisation** by Nix operator precedence ([`BinOp::precedence`]).
+//! * **Formatting**: the output is a fixed point of the `alejandra` formatter (3.1), see [`print`](print_expr)'s
+//!   module docs for the layout choices.
+
+mod ast;
+mod error;
+pub mod escape;
+mod print;
+
+pub use ast::*;
+pub use error::PrintError;
+pub use escape::{escape_indented_string, escape_string, is_identifier, quote_string};
+pub use print::{print_expr, print_file};

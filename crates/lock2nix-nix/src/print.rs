@@ -1,0 +1,972 @@
+//! The printer.
+//!
+//! The layout mirrors the rules of `alejandra` 3.1 for input without comments or blank lines, so that the output
+//! is a fixed point of alejandra: alejandra decides most layouts itself ("vertical" when a node cannot be written
+//! on one line) and keeps the rest as found in its input (a list or set written over several lines stays so). For
+//! the latter the printer chooses:
+//!
+//! * lists and attribute sets with more than one element, or whose single element does not fit on one line, are
+//!   written one element per line; `[x]` and `{a = 1;}` stay on one line (alejandra's compact style);
+//! * `let … in` is always vertical;
+//! * everything else is as compact as alejandra allows.
+//!
+//! A node "fits" when it can be written without a line break, exactly as alejandra computes it.
+
+use std::collections::HashMap;
+
+use crate::ast::{AttrName, Binding, BindingKind, Expr, File, Param, StrPart};
+use crate::escape::{self, is_identifier, is_path_literal};
+use crate::PrintError;
+
+/// Print an expression (no trailing newline). Equal trees print to equal text.
+pub fn print_expr(e: &Expr) -> Result<String, PrintError> {
+    let mut p = Printer::new(false);
+    p.fmt_wider(e, 0).map_err(Stop::into_error)?;
+    Ok(p.out)
+}
+
+/// Print a file: the header comment lines, then the expression, then a final newline.
+pub fn print_file(f: &File) -> Result<String, PrintError> {
+    let mut p = Printer::new(false);
+    for line in &f.header {
+        for l in comment_lines(line)? {
+            p.out.push_str(&l);
+            p.out.push('\n');
+        }
+    }
+    p.fmt_wider(&f.body, 0).map_err(Stop::into_error)?;
+    p.out.push('\n');
+    Ok(p.out)
+}
+
+/// Split a comment into `# …` lines (alejandra trims trailing whitespace; so do we). Any `\r` or `\n` starts a
+/// new comment line, so comment text can never escape into code.
+fn comment_lines(text: &str) -> Result<Vec<String>, PrintError> {
+    if let Some(offset) = text.find('\0') {
+        return Err(PrintError::Nul { context: "comment", offset });
+    }
+    Ok(text
+        .split(['\r', '\n'])
+        .map(|l| {
+            let l = l.trim_end();
+            if l.is_empty() {
+                "#".to_owned()
+            } else {
+                format!("# {l}")
+            }
+        })
+        .collect())
+}
+
+enum Stop {
+    /// A line break was written while probing whether a node fits on one line.
+    Newline,
+    Error(PrintError),
+}
+
+impl Stop {
+    fn into_error(self) -> PrintError {
+        match self {
+            Stop::Error(e) => e,
+            // Only probes stop on a newline, and probes catch it.
+            Stop::Newline => PrintError::InvalidTrusted { text: String::new(), reason: "internal printer error" },
+        }
+    }
+}
+
+impl From<PrintError> for Stop {
+    fn from(e: PrintError) -> Self {
+        Stop::Error(e)
+    }
+}
+
+type R<T = ()> = Result<T, Stop>;
+
+/// Precedence levels (higher binds tighter).
+const P_TOP: u8 = 0;
+const P_NOT: u8 = 8;
+const P_NEG: u8 = 12;
+const P_APPLY: u8 = 13;
+const P_SELECT: u8 = 14;
+const P_ATOM: u8 = 15;
+
+/// The syntax kinds alejandra's rules look at (rnix 0.10 node kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ident,
+    Literal,
+    Str,
+    Select,
+    OrDefault,
+    Apply,
+    List,
+    AttrSet,
+    Let,
+    Lambda,
+    With,
+    Assert,
+    IfElse,
+    BinOp,
+    UnaryOp,
+    Paren,
+    Other,
+}
+
+fn prec(e: &Expr) -> u8 {
+    match e {
+        Expr::Null
+        | Expr::Bool(_)
+        | Expr::Var(_)
+        | Expr::Str(_)
+        | Expr::IndentedStr(_)
+        | Expr::Interpolated(_)
+        | Expr::List(_)
+        | Expr::AttrSet { .. } => P_ATOM,
+        Expr::Int(i) if *i == i64::MIN => crate::BinOp::Sub.precedence(),
+        Expr::Int(i) if *i < 0 => P_NEG,
+        Expr::Int(_) => P_ATOM,
+        Expr::Path(p) if is_path_literal(p) => P_ATOM,
+        Expr::Path(_) => crate::BinOp::Add.precedence(),
+        Expr::Select { default: None, .. } => P_SELECT,
+        Expr::Select { default: Some(_), .. } => P_NEG,
+        Expr::HasAttr { .. } => P_NEG,
+        Expr::Apply { .. } => P_APPLY,
+        Expr::Not(_) => P_NOT,
+        Expr::BinOp { op, .. } => op.precedence(),
+        Expr::Let { .. }
+        | Expr::Lambda { .. }
+        | Expr::With { .. }
+        | Expr::If { .. }
+        | Expr::Assert { .. }
+        | Expr::Trusted(_) => P_TOP,
+    }
+}
+
+fn needs_parens(e: &Expr, req: u8) -> bool {
+    prec(e) < req
+}
+
+/// The kind alejandra sees for `e` printed where precedence `req` is required.
+fn kind(e: &Expr, req: u8) -> Kind {
+    if needs_parens(e, req) {
+        return Kind::Paren;
+    }
+    match e {
+        Expr::Null | Expr::Bool(_) | Expr::Var(_) => Kind::Ident,
+        Expr::Int(i) if *i == i64::MIN => Kind::BinOp,
+        Expr::Int(i) if *i < 0 => Kind::UnaryOp,
+        Expr::Int(_) => Kind::Literal,
+        Expr::Str(_) | Expr::IndentedStr(_) | Expr::Interpolated(_) => Kind::Str,
+        Expr::Path(p) if is_path_literal(p) => Kind::Literal,
+        Expr::Path(_) => Kind::BinOp,
+        Expr::Select { default: None, .. } => Kind::Select,
+        Expr::Select { default: Some(_), .. } => Kind::OrDefault,
+        Expr::HasAttr { .. } => Kind::BinOp,
+        Expr::Apply { .. } => Kind::Apply,
+        Expr::List(_) => Kind::List,
+        Expr::AttrSet { .. } => Kind::AttrSet,
+        Expr::Let { .. } => Kind::Let,
+        Expr::Lambda { .. } => Kind::Lambda,
+        Expr::With { .. } => Kind::With,
+        Expr::Assert { .. } => Kind::Assert,
+        Expr::If { .. } => Kind::IfElse,
+        Expr::BinOp { .. } => Kind::BinOp,
+        Expr::Not(_) => Kind::UnaryOp,
+        Expr::Trusted(_) => Kind::Other,
+    }
+}
+
+/// Whether a list or set element is printed on its own line: more than one element, or one that does not fit.
+struct Printer {
+    out: String,
+    /// alejandra's indentation level (two spaces each).
+    indent: usize,
+    /// Probing whether something fits on one line: stop at the first line break.
+    probe: bool,
+    fits_cache: HashMap<usize, bool>,
+}
+
+impl Printer {
+    fn new(probe: bool) -> Self {
+        Printer { out: String::new(), indent: 0, probe, fits_cache: HashMap::new() }
+    }
+
+    fn sub(&mut self, probe: bool) -> Printer {
+        Printer { out: String::new(), indent: self.indent, probe, fits_cache: std::mem::take(&mut self.fits_cache) }
+    }
+
+    fn join(&mut self, sub: Printer) {
+        self.fits_cache = sub.fits_cache;
+    }
+
+    fn push(&mut self, s: &str) {
+        self.out.push_str(s);
+    }
+
+    fn newline(&mut self) -> R {
+        if self.probe {
+            return Err(Stop::Newline);
+        }
+        self.out.push('\n');
+        Ok(())
+    }
+
+    fn pad(&mut self) {
+        for _ in 0..self.indent {
+            self.out.push_str("  ");
+        }
+    }
+
+    fn nl_pad(&mut self) -> R {
+        self.newline()?;
+        self.pad();
+        Ok(())
+    }
+
+    /// alejandra's `fits_in_single_line`.
+    fn fits(&mut self, e: &Expr, req: u8) -> R<bool> {
+        let key = e as *const Expr as usize;
+        if let Some(&f) = self.fits_cache.get(&key) {
+            return Ok(f);
+        }
+        let mut sub = self.sub(true);
+        let res = sub.fmt(e, req, false);
+        self.join(sub);
+        let f = match res {
+            Ok(()) => true,
+            Err(Stop::Newline) => false,
+            Err(e) => return Err(e),
+        };
+        self.fits_cache.insert(key, f);
+        Ok(f)
+    }
+
+    fn binding_fits(&mut self, b: &Binding) -> R<bool> {
+        if !b.comments.is_empty() {
+            return Ok(false);
+        }
+        match &b.kind {
+            BindingKind::Assign { value, .. } => self.fits(value, P_TOP),
+            BindingKind::Inherit(_) => Ok(true),
+            BindingKind::InheritFrom { from, .. } => self.fits(from, P_TOP),
+        }
+    }
+
+    /// alejandra's `second_through_penultimate_line_are_indented`.
+    fn stpi(&mut self, e: &Expr, req: u8, vertical: bool, if_leq_two: bool) -> R<bool> {
+        let mut sub = self.sub(false);
+        let res = sub.fmt(e, req, vertical);
+        let text = std::mem::take(&mut sub.out);
+        self.join(sub);
+        res?;
+        let lines: Vec<&str> = text.split('\n').collect();
+        if lines.len() <= 2 {
+            return Ok(if_leq_two);
+        }
+        let pad = "  ".repeat(self.indent);
+        let ws = format!("{pad}  ");
+        let lambda = format!("{pad}}}:");
+        let in_ = format!("{pad}in");
+        Ok(lines[1..lines.len() - 1]
+            .iter()
+            .all(|l| l.is_empty() || l.starts_with(&lambda) || l.starts_with(&in_) || l.starts_with(&ws)))
+    }
+
+    fn fmt_wider(&mut self, e: &Expr, req: u8) -> R {
+        let vertical = !self.fits(e, req)?;
+        self.fmt(e, req, vertical)
+    }
+
+    /// alejandra's `Format` of `e` (parenthesised if `req` demands) with the inherited `vertical` flag.
+    fn fmt(&mut self, e: &Expr, req: u8, vertical: bool) -> R {
+        if needs_parens(e, req) {
+            return self.paren_like("(", e, ")", vertical);
+        }
+        match e {
+            Expr::Null => self.push("null"),
+            Expr::Bool(b) => self.push(if *b { "true" } else { "false" }),
+            Expr::Int(i) if *i == i64::MIN => self.push("-9223372036854775807 - 1"),
+            Expr::Int(i) => self.push(&i.to_string()),
+            Expr::Var(name) => {
+                if !is_identifier(name) {
+                    return Err(PrintError::InvalidIdentifier { name: name.clone() }.into());
+                }
+                self.push(name);
+            }
+            Expr::Str(s) => {
+                let q = escape::quote_string(s)?;
+                self.push(&q);
+            }
+            Expr::IndentedStr(s) => self.indented_string(s)?,
+            Expr::Interpolated(parts) => self.interpolated(parts, vertical)?,
+            Expr::Path(p) => {
+                let text = escape::print_path(p)?;
+                // The fallback form is `./. + "…"`: print it without the parentheses `print_path` adds, the
+                // surrounding precedence logic has already decided about them.
+                let text = if is_path_literal(p) || !text.starts_with('(') {
+                    text
+                } else {
+                    text[1..text.len() - 1].to_owned()
+                };
+                self.push(&text);
+            }
+            Expr::Select { expr, path, default } => self.select(expr, path, default.as_deref(), vertical)?,
+            Expr::HasAttr { expr, path } => {
+                if path.is_empty() {
+                    return Err(PrintError::EmptyAttrPath { context: "has-attr (?)" }.into());
+                }
+                let first_vertical = if vertical { !self.fits(expr, P_APPLY)? } else { false };
+                self.fmt(expr, P_APPLY, first_vertical)?;
+                if vertical {
+                    self.nl_pad()?;
+                } else {
+                    self.push(" ");
+                }
+                self.push("? ");
+                let p = attr_path(path)?;
+                self.push(&p);
+            }
+            Expr::Apply { func, arg } => self.apply(func, arg, vertical)?,
+            Expr::List(items) => self.list(items, vertical)?,
+            Expr::AttrSet { rec, bindings } => self.attrset(*rec, bindings, vertical)?,
+            Expr::Let { bindings, body } => self.let_in(bindings, body)?,
+            Expr::Lambda { param, body } => self.lambda(param, body, vertical)?,
+            Expr::With { scope, body } => self.scoped("with", scope, body, vertical)?,
+            Expr::Assert { cond, body } => self.scoped("assert", cond, body, vertical)?,
+            Expr::If { cond, then, else_ } => self.if_else(cond, then, else_)?,
+            Expr::BinOp { op, lhs, rhs } => self.bin_op(*op, lhs, rhs, vertical)?,
+            Expr::Not(inner) => {
+                self.push("!");
+                self.fmt(inner, P_NEG, vertical)?;
+            }
+            Expr::Trusted(text) => self.trusted(text)?,
+        }
+        Ok(())
+    }
+
+    fn trusted(&mut self, text: &str) -> R {
+        let t = text.trim();
+        let bad = |reason| Stop::Error(PrintError::InvalidTrusted { text: text.to_owned(), reason });
+        if t.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        if t.contains('\0') {
+            return Err(bad("it contains NUL"));
+        }
+        if t.lines().last().is_some_and(|l| l.contains('#')) {
+            return Err(bad("its last line contains '#' (a comment would swallow what follows)"));
+        }
+        let mut lines = t.split('\n');
+        if let Some(first) = lines.next() {
+            self.push(first);
+        }
+        for l in lines {
+            self.newline()?;
+            self.push(l.trim_end());
+        }
+        Ok(())
+    }
+
+    /// The paren rule, also used for `${…}` interpolations.
+    fn paren_like(&mut self, open: &str, e: &Expr, close: &str, vertical: bool) -> R {
+        let loose = matches!(e, Expr::If { .. });
+        let k = kind(e, P_TOP);
+        let should_indent = loose
+            || (matches!(
+                k,
+                Kind::Apply | Kind::Assert | Kind::BinOp | Kind::OrDefault | Kind::Lambda | Kind::Select | Kind::With
+            ) && !self.stpi(e, P_TOP, vertical, k == Kind::Lambda)?);
+        self.push(open);
+        if should_indent {
+            self.indent += 1;
+        }
+        if loose {
+            self.nl_pad()?;
+            self.fmt_wider(e, P_TOP)?;
+        } else {
+            self.fmt(e, P_TOP, vertical)?;
+        }
+        if should_indent {
+            self.indent -= 1;
+        }
+        if loose {
+            self.nl_pad()?;
+        }
+        self.push(close);
+        Ok(())
+    }
+
+    fn indented_string(&mut self, s: &str) -> R {
+        match escape::indented_string_lines(s)? {
+            None => {
+                let q = escape::quote_string(s)?;
+                self.push(&q);
+            }
+            Some((lines, trailing_newline)) => {
+                self.push("''");
+                let n = lines.len();
+                for (i, line) in lines.iter().enumerate() {
+                    self.newline()?;
+                    if !line.is_empty() {
+                        self.pad();
+                        self.push("  ");
+                        self.push(line);
+                    }
+                    if i + 1 == n && !trailing_newline {
+                        self.push("''");
+                    }
+                }
+                if trailing_newline {
+                    self.nl_pad()?;
+                    self.push("''");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn interpolated(&mut self, parts: &[StrPart], vertical: bool) -> R {
+        self.push("\"");
+        let mut pending = String::new();
+        for part in parts {
+            match part {
+                StrPart::Lit(s) => pending.push_str(s),
+                StrPart::Interp(e) => {
+                    // Escape the accumulated literal text; a `$` right before `${` must be escaped too, which
+                    // `escape_string` cannot see, so check the boundary.
+                    let mut lit = escape::escape_string(&pending)?;
+                    if lit.ends_with('$') && !lit.ends_with("\\$") {
+                        lit.pop();
+                        lit.push_str("\\$");
+                    }
+                    self.push(&lit);
+                    pending.clear();
+                    let v = if vertical { !self.fits(e, P_TOP)? } else { false };
+                    self.paren_like("${", e, "}", v)?;
+                }
+            }
+        }
+        let lit = escape::escape_string(&pending)?;
+        self.push(&lit);
+        self.push("\"");
+        Ok(())
+    }
+
+    fn select(&mut self, base: &Expr, path: &[AttrName], default: Option<&Expr>, vertical: bool) -> R {
+        if path.is_empty() {
+            return Err(PrintError::EmptyAttrPath { context: "select" }.into());
+        }
+        if let Some(d) = default {
+            // OR_DEFAULT: (select) `or` default, with the bin_op rule.
+            let first_vertical = if vertical { !self.select_fits(base, path)? } else { false };
+            self.select(base, path, None, first_vertical)?;
+            if vertical {
+                self.nl_pad()?;
+            } else {
+                self.push(" ");
+            }
+            self.push("or");
+            let dk = kind(d, P_SELECT);
+            if matches!(
+                dk,
+                Kind::AttrSet
+                    | Kind::Ident
+                    | Kind::Paren
+                    | Kind::Lambda
+                    | Kind::Let
+                    | Kind::List
+                    | Kind::Literal
+                    | Kind::Str
+            ) || self.fits(d, P_SELECT)?
+            {
+                self.push(" ");
+                if vertical {
+                    self.fmt_wider(d, P_SELECT)?;
+                } else {
+                    self.fmt(d, P_SELECT, false)?;
+                }
+            } else {
+                self.indent += 1;
+                self.nl_pad()?;
+                if vertical {
+                    self.fmt_wider(d, P_SELECT)?;
+                } else {
+                    self.fmt(d, P_SELECT, false)?;
+                }
+                self.indent -= 1;
+            }
+            return Ok(());
+        }
+        // A chain of NODE_SELECTs: ((base.a).b).c; the innermost base is FormatWider'd when vertical.
+        let base_req = if matches!(base, Expr::Select { default: None, .. }) { P_SELECT } else { P_ATOM };
+        let base_vertical = if vertical { !self.fits(base, base_req)? } else { false };
+        self.fmt(base, base_req, base_vertical)?;
+        for name in path {
+            if vertical {
+                self.nl_pad()?;
+            }
+            self.push(".");
+            let n = attr_name(name)?;
+            self.push(&n);
+        }
+        Ok(())
+    }
+
+    fn select_fits(&mut self, base: &Expr, path: &[AttrName]) -> R<bool> {
+        let mut sub = self.sub(true);
+        let res = sub.select(base, path, None, false);
+        self.join(sub);
+        match res {
+            Ok(()) => Ok(true),
+            Err(Stop::Newline) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn apply(&mut self, func: &Expr, arg: &Expr, vertical: bool) -> R {
+        if vertical {
+            self.fmt_wider(func, P_APPLY)?;
+            if matches!(kind(arg, P_SELECT), Kind::AttrSet | Kind::List | Kind::Paren | Kind::Str) {
+                self.push(" ");
+            } else {
+                self.nl_pad()?;
+            }
+            self.fmt_wider(arg, P_SELECT)
+        } else {
+            self.fmt(func, P_APPLY, false)?;
+            self.push(" ");
+            self.fmt(arg, P_SELECT, false)
+        }
+    }
+
+    fn list(&mut self, items: &[Expr], vertical: bool) -> R {
+        let vertical = vertical
+            || items.len() > 1
+            || match items.first() {
+                Some(only) => !self.fits(only, P_SELECT)?,
+                None => false,
+            };
+        self.push("[");
+        if vertical {
+            self.indent += 1;
+            for item in items {
+                self.nl_pad()?;
+                self.fmt_wider(item, P_SELECT)?;
+            }
+            self.indent -= 1;
+            self.nl_pad()?;
+        } else {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    self.push(" ");
+                }
+                self.fmt(item, P_SELECT, false)?;
+            }
+        }
+        self.push("]");
+        Ok(())
+    }
+
+    fn attrset(&mut self, rec: bool, bindings: &[Binding], vertical: bool) -> R {
+        let vertical = vertical
+            || bindings.len() > 1
+            || match bindings.first() {
+                Some(only) => !self.binding_fits(only)?,
+                None => false,
+            };
+        if rec {
+            self.push("rec ");
+        }
+        self.push("{");
+        if vertical {
+            self.indent += 1;
+            for b in bindings {
+                self.binding_vertical(b)?;
+            }
+            self.indent -= 1;
+            self.nl_pad()?;
+        } else {
+            for (i, b) in bindings.iter().enumerate() {
+                if i > 0 {
+                    self.push(" ");
+                }
+                self.binding(b, false)?;
+            }
+        }
+        self.push("}");
+        Ok(())
+    }
+
+    /// A binding in a vertical set or let: comment lines, then the binding FormatWider'd.
+    fn binding_vertical(&mut self, b: &Binding) -> R {
+        for c in &b.comments {
+            for line in comment_lines(c)? {
+                self.nl_pad()?;
+                self.push(&line);
+            }
+        }
+        self.nl_pad()?;
+        let v = !self.binding_fits(b)?;
+        // Comments are not part of the key_value node: its own vertical flag depends on the value only.
+        let v = v && match &b.kind {
+            BindingKind::Assign { value, .. } => !self.fits(value, P_TOP)?,
+            BindingKind::Inherit(_) => false,
+            BindingKind::InheritFrom { from, .. } => !self.fits(from, P_TOP)?,
+        };
+        self.binding(b, v)
+    }
+
+    fn binding(&mut self, b: &Binding, vertical: bool) -> R {
+        match &b.kind {
+            BindingKind::Assign { path, value } => {
+                if path.is_empty() {
+                    return Err(PrintError::EmptyAttrPath { context: "binding" }.into());
+                }
+                let p = attr_path(path)?;
+                self.push(&p);
+                self.push(" =");
+                let mut dedent = false;
+                if vertical {
+                    let k = kind(value, P_TOP);
+                    let same_line = matches!(
+                        k,
+                        Kind::Assert
+                            | Kind::AttrSet
+                            | Kind::Paren
+                            | Kind::Lambda
+                            | Kind::Let
+                            | Kind::List
+                            | Kind::Str
+                            | Kind::With
+                    ) || (k == Kind::Apply && self.stpi(value, P_TOP, vertical, false)?);
+                    if same_line {
+                        self.push(" ");
+                    } else {
+                        dedent = true;
+                        self.indent += 1;
+                        self.nl_pad()?;
+                    }
+                    self.fmt_wider(value, P_TOP)?;
+                } else {
+                    self.push(" ");
+                    self.fmt(value, P_TOP, false)?;
+                }
+                self.push(";");
+                if dedent {
+                    self.indent -= 1;
+                }
+                Ok(())
+            }
+            BindingKind::Inherit(names) => self.inherit(None, names, vertical),
+            BindingKind::InheritFrom { from, names } => self.inherit(Some(from), names, vertical),
+        }
+    }
+
+    fn inherit(&mut self, from: Option<&Expr>, names: &[AttrName], vertical: bool) -> R {
+        for n in names {
+            if !n.is_bare() {
+                return Err(PrintError::InheritNonIdentifier { name: n.0.clone() }.into());
+            }
+        }
+        self.push("inherit");
+        if vertical {
+            self.indent += 1;
+            self.nl_pad()?;
+            if let Some(f) = from {
+                let v = !self.fits(f, P_TOP)?;
+                self.paren_like("(", f, ")", v)?;
+                self.nl_pad()?;
+            }
+            for n in names {
+                self.push(&n.0);
+                self.nl_pad()?;
+            }
+            self.push(";");
+            self.indent -= 1;
+        } else {
+            if let Some(f) = from {
+                self.push(" ");
+                self.paren_like("(", f, ")", false)?;
+            }
+            for n in names {
+                self.push(" ");
+                self.push(&n.0);
+            }
+            self.push(";");
+        }
+        Ok(())
+    }
+
+    fn let_in(&mut self, bindings: &[Binding], body: &Expr) -> R {
+        self.push("let");
+        self.indent += 1;
+        for b in bindings {
+            self.binding_vertical(b)?;
+        }
+        self.indent -= 1;
+        self.nl_pad()?;
+        self.push("in");
+        if matches!(kind(body, P_TOP), Kind::AttrSet | Kind::Let | Kind::List | Kind::Paren | Kind::Str) {
+            self.push(" ");
+            self.fmt_wider(body, P_TOP)
+        } else {
+            self.indent += 1;
+            self.nl_pad()?;
+            self.fmt_wider(body, P_TOP)?;
+            self.indent -= 1;
+            Ok(())
+        }
+    }
+
+    fn lambda(&mut self, param: &Param, body: &Expr, vertical: bool) -> R {
+        match param {
+            Param::Ident(name) => {
+                if !is_identifier(name) {
+                    return Err(PrintError::InvalidIdentifier { name: name.clone() }.into());
+                }
+                self.push(name);
+            }
+            Param::Pattern { entries, ellipsis, bind } => {
+                let pv = if vertical { !self.pattern_fits(entries, *ellipsis, bind.as_deref())? } else { false };
+                self.pattern(entries, *ellipsis, bind.as_deref(), pv)?;
+            }
+        }
+        self.push(":");
+        if vertical {
+            let k = kind(body, P_TOP);
+            let allow = |k: Kind| {
+                matches!(k, Kind::AttrSet | Kind::Paren | Kind::Lambda | Kind::Let | Kind::List | Kind::Str)
+            };
+            if !(allow(k) || k == Kind::Literal) {
+                let should_indent = !allow(k) && self.indent > 0;
+                if should_indent {
+                    self.indent += 1;
+                }
+                self.nl_pad()?;
+                self.fmt_wider(body, P_TOP)?;
+                if should_indent {
+                    self.indent -= 1;
+                }
+            } else {
+                self.push(" ");
+                self.fmt_wider(body, P_TOP)?;
+            }
+        } else {
+            self.push(" ");
+            self.fmt(body, P_TOP, false)?;
+        }
+        Ok(())
+    }
+
+    fn pattern_fits(&mut self, entries: &[crate::ast::PatEntry], ellipsis: bool, bind: Option<&str>) -> R<bool> {
+        let mut sub = self.sub(true);
+        let res = sub.pattern(entries, ellipsis, bind, false);
+        self.join(sub);
+        match res {
+            Ok(()) => Ok(true),
+            Err(Stop::Newline) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn pattern(&mut self, entries: &[crate::ast::PatEntry], ellipsis: bool, bind: Option<&str>, vertical: bool) -> R {
+        let count = entries.len() + usize::from(ellipsis);
+        let tall = if ellipsis { 2 } else { 1 };
+        let vertical = vertical || count > tall;
+        self.push("{");
+        if vertical {
+            self.indent += 1;
+        }
+        for (i, entry) in entries.iter().enumerate() {
+            if vertical {
+                self.nl_pad()?;
+            } else if i > 0 {
+                self.push(" ");
+            }
+            if !is_identifier(&entry.name) {
+                return Err(PrintError::InvalidIdentifier { name: entry.name.clone() }.into());
+            }
+            self.push(&entry.name);
+            if let Some(d) = &entry.default {
+                let ev = if vertical { !self.fits(d, P_TOP)? } else { false };
+                self.push(" ?");
+                if matches!(
+                    kind(d, P_TOP),
+                    Kind::AttrSet
+                        | Kind::Ident
+                        | Kind::Paren
+                        | Kind::Lambda
+                        | Kind::Let
+                        | Kind::List
+                        | Kind::Literal
+                        | Kind::Str
+                ) || self.fits(d, P_TOP)?
+                {
+                    self.push(" ");
+                    if ev {
+                        self.fmt_wider(d, P_TOP)?;
+                    } else {
+                        self.fmt(d, P_TOP, false)?;
+                    }
+                } else {
+                    self.indent += 1;
+                    self.nl_pad()?;
+                    if ev {
+                        self.fmt_wider(d, P_TOP)?;
+                    } else {
+                        self.fmt(d, P_TOP, false)?;
+                    }
+                    self.indent -= 1;
+                }
+            }
+            if vertical || i + 1 < count {
+                self.push(",");
+            }
+        }
+        if ellipsis {
+            if vertical {
+                self.nl_pad()?;
+            } else if !entries.is_empty() {
+                self.push(" ");
+            }
+            self.push("...");
+        }
+        if vertical {
+            self.indent -= 1;
+            if count > 0 {
+                self.nl_pad()?;
+            }
+        }
+        self.push("}");
+        if let Some(b) = bind {
+            if !is_identifier(b) {
+                return Err(PrintError::InvalidIdentifier { name: b.to_owned() }.into());
+            }
+            self.push(" @ ");
+            self.push(b);
+        }
+        Ok(())
+    }
+
+    fn scoped(&mut self, keyword: &str, first: &Expr, body: &Expr, vertical: bool) -> R {
+        self.push(keyword);
+        self.push(" ");
+        if vertical {
+            self.fmt_wider(first, P_TOP)?;
+        } else {
+            self.fmt(first, P_TOP, false)?;
+        }
+        self.push(";");
+        if vertical {
+            let k = kind(body, P_TOP);
+            if matches!(k, Kind::Assert | Kind::With) {
+                self.nl_pad()?;
+                self.fmt_wider(body, P_TOP)
+            } else if !matches!(
+                k,
+                Kind::AttrSet | Kind::Ident | Kind::Paren | Kind::Let | Kind::List | Kind::Literal | Kind::Str
+            ) {
+                self.indent += 1;
+                self.nl_pad()?;
+                self.fmt_wider(body, P_TOP)?;
+                self.indent -= 1;
+                Ok(())
+            } else {
+                self.push(" ");
+                self.fmt_wider(body, P_TOP)
+            }
+        } else {
+            self.push(" ");
+            self.fmt(body, P_TOP, false)
+        }
+    }
+
+    fn if_else(&mut self, cond: &Expr, then: &Expr, else_: &Expr) -> R {
+        self.push("if");
+        if self.fits(cond, P_TOP)? {
+            self.push(" ");
+            self.fmt_wider(cond, P_TOP)?;
+        } else {
+            self.indent += 1;
+            self.nl_pad()?;
+            self.fmt_wider(cond, P_TOP)?;
+            self.indent -= 1;
+        }
+        self.nl_pad()?;
+        self.push("then");
+        self.branch(then, &[Kind::AttrSet, Kind::Let, Kind::List, Kind::Str])?;
+        self.nl_pad()?;
+        self.push("else");
+        self.branch(else_, &[Kind::AttrSet, Kind::IfElse, Kind::Let, Kind::List, Kind::Str])
+    }
+
+    fn branch(&mut self, e: &Expr, same_line: &[Kind]) -> R {
+        if same_line.contains(&kind(e, P_TOP)) || self.fits(e, P_TOP)? {
+            self.push(" ");
+            self.fmt_wider(e, P_TOP)
+        } else {
+            self.indent += 1;
+            self.nl_pad()?;
+            self.fmt_wider(e, P_TOP)?;
+            self.indent -= 1;
+            Ok(())
+        }
+    }
+
+    fn bin_op(&mut self, op: crate::BinOp, lhs: &Expr, rhs: &Expr, vertical: bool) -> R {
+        let p = op.precedence();
+        let (lreq, rreq) = match op.assoc() {
+            crate::Assoc::Left => (p, p + 1),
+            crate::Assoc::Right => (p + 1, p),
+            crate::Assoc::None => (p + 1, p + 1),
+        };
+        let rk = kind(rhs, rreq);
+        let rhs_same_line = matches!(
+            rk,
+            Kind::AttrSet | Kind::Ident | Kind::Paren | Kind::Lambda | Kind::Let | Kind::List | Kind::Literal | Kind::Str
+        ) || self.fits(rhs, rreq)?;
+        // A line break before the right operand is trivia alejandra sees, which makes the whole node vertical.
+        let ctx_vertical = vertical;
+        let vertical = vertical || !rhs_same_line;
+        if vertical {
+            let lk = kind(lhs, lreq);
+            if matches!(lk, Kind::BinOp | Kind::OrDefault) {
+                self.fmt(lhs, lreq, ctx_vertical)?;
+            } else {
+                self.fmt_wider(lhs, lreq)?;
+            }
+            self.nl_pad()?;
+        } else {
+            self.fmt(lhs, lreq, false)?;
+            self.push(" ");
+        }
+        self.push(op.symbol());
+        if rhs_same_line {
+            self.push(" ");
+            if vertical {
+                self.fmt_wider(rhs, rreq)
+            } else {
+                self.fmt(rhs, rreq, false)
+            }
+        } else {
+            self.indent += 1;
+            self.nl_pad()?;
+            self.fmt_wider(rhs, rreq)?;
+            self.indent -= 1;
+            Ok(())
+        }
+    }
+}
+
+fn attr_name(n: &AttrName) -> Result<String, PrintError> {
+    if n.is_bare() {
+        Ok(n.0.clone())
+    } else {
+        Ok(format!("\"{}\"", escape::escape_string_in(&n.0, "attribute name")?))
+    }
+}
+
+fn attr_path(path: &[AttrName]) -> Result<String, PrintError> {
+    let parts: Result<Vec<String>, PrintError> = path.iter().map(attr_name).collect();
+    Ok(parts?.join("."))
+}
