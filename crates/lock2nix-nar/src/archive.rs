@@ -501,6 +501,18 @@ fn read_tar<R: Read>(reader: R, b: &mut Builder<'_>) -> Result<(), NarError> {
             }
         }
     }
+    // Read the stream to its end, as `tar` piping from `gzip -d` does: this
+    // checks the compressor's trailer (CRC, size), so a truncated or corrupt
+    // download is an error even when the tar end marker came before the damage.
+    let limit = b.options.max_total_bytes;
+    let drained = std::io::copy(
+        &mut archive.into_inner().take(limit.saturating_add(1)),
+        &mut std::io::sink(),
+    )
+    .map_err(|e| b.archive_err(e))?;
+    if drained > limit {
+        return Err(NarError::SizeLimit { limit });
+    }
     Ok(())
 }
 

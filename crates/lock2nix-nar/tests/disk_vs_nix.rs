@@ -145,7 +145,10 @@ fn cases() -> Vec<(&'static str, Tree)> {
                 (
                     "lib",
                     Tree::dir([
-                        ("python3.11", Tree::dir([("site-packages", Tree::empty_dir())])),
+                        (
+                            "python3.11",
+                            Tree::dir([("site-packages", Tree::empty_dir())]),
+                        ),
                         ("libx.so", Tree::file(pseudo_random_bytes(2, 4097))),
                     ]),
                 ),
@@ -188,7 +191,10 @@ fn generated_trees_match_nix() {
         let nix_nar = nix_store_dump(&paths[i]);
         let mut our_nar = Vec::new();
         dump_path(&paths[i], &mut our_nar).unwrap();
-        assert!(our_nar == nix_nar, "{name}: NAR bytes differ from nix-store --dump");
+        assert!(
+            our_nar == nix_nar,
+            "{name}: NAR bytes differ from nix-store --dump"
+        );
     }
 }
 

@@ -73,7 +73,12 @@ pub fn nix_hash_path_sri<P: AsRef<OsStr>>(paths: &[P]) -> Vec<String> {
         return vec![];
     }
     let out = run(Command::new("nix")
-        .args(["--extra-experimental-features", "nix-command", "hash", "path"])
+        .args([
+            "--extra-experimental-features",
+            "nix-command",
+            "hash",
+            "path",
+        ])
         .args(paths));
     let l = lines(out);
     assert_eq!(l.len(), paths.len());
