@@ -140,7 +140,7 @@ pub fn mac_platforms(version: (u32, u32), cpu_arch: &str, compat: PackagingCompa
             out.push(format!("macosx_{major}_{minor}_{format}"));
         }
     };
-    if (10, 0) <= version && version < (11, 0) {
+    if ((10, 0)..(11, 0)).contains(&version) {
         for minor in (0..=version.1).rev() {
             push_all(10, minor, &mut out);
         }
@@ -545,5 +545,99 @@ fn split_nodot_or_major(digits: &str) -> Option<(u32, Option<u32>)> {
         Some((major, None))
     } else {
         Some((major, Some(minor.parse().ok()?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manylinux_lists_and_legacy_aliases() {
+        let x86 = manylinux_platforms(Arch::X86_64, (2, 40));
+        assert_eq!(
+            x86.first().map(String::as_str),
+            Some("manylinux_2_40_x86_64")
+        );
+        assert_eq!(x86.last().map(String::as_str), Some("manylinux1_x86_64"));
+        // 36 versions 2.40..=2.5 plus three legacy aliases.
+        assert_eq!(x86.len(), 36 + 3);
+        let pos = |v: &[String], s: &str| v.iter().position(|p| p == s).unwrap();
+        assert_eq!(
+            pos(&x86, "manylinux2014_x86_64"),
+            pos(&x86, "manylinux_2_17_x86_64") + 1
+        );
+        assert_eq!(
+            pos(&x86, "manylinux2010_x86_64"),
+            pos(&x86, "manylinux_2_12_x86_64") + 1
+        );
+        let arm = manylinux_platforms(Arch::Aarch64, (2, 40));
+        assert_eq!(arm.len(), 24 + 1);
+        assert_eq!(
+            arm.last().map(String::as_str),
+            Some("manylinux2014_aarch64")
+        );
+        assert!(manylinux_platforms(Arch::Aarch64, (2, 16)).is_empty());
+    }
+
+    #[test]
+    fn linux_tag_position_follows_compat() {
+        let new = linux_platforms(Arch::X86_64, DEFAULT_GLIBC, PackagingCompat::Since26_3);
+        let old = linux_platforms(Arch::X86_64, DEFAULT_GLIBC, PackagingCompat::Before26_3);
+        assert_eq!(new[0], "linux_x86_64");
+        assert_eq!(old.last().map(String::as_str), Some("linux_x86_64"));
+        assert!(new.iter().chain(&old).all(|p| !p.contains("musl")));
+    }
+
+    #[test]
+    fn mac_lists() {
+        let arm = mac_platforms((11, 0), "arm64", PackagingCompat::Since26_3);
+        assert_eq!(
+            &arm[..3],
+            [
+                "macosx_11_0_arm64",
+                "macosx_11_0_universal2",
+                "macosx_10_16_universal2"
+            ]
+        );
+        assert_eq!(arm.len(), 2 + 13);
+        let x86 = mac_platforms((10, 15), "x86_64", PackagingCompat::Before26_3);
+        assert_eq!(
+            &x86[..6],
+            [
+                "macosx_10_15_x86_64",
+                "macosx_10_15_intel",
+                "macosx_10_15_fat64",
+                "macosx_10_15_fat32",
+                "macosx_10_15_universal2",
+                "macosx_10_15_universal"
+            ]
+        );
+        assert!(x86.iter().all(|p| !p.contains("_10_3_")));
+    }
+
+    #[test]
+    fn tag_order_and_free_threading() {
+        let t = TargetTags::new(System::X86_64Linux, (3, 12), TagPolicy::default());
+        let tags: Vec<String> = t.tags().map(|(a, b, c)| format!("{a}-{b}-{c}")).collect();
+        let n = t.platforms().len();
+        assert_eq!(tags[0], "cp312-cp312-linux_x86_64");
+        assert_eq!(tags[n], "cp312-abi3-linux_x86_64");
+        assert_eq!(tags[2 * n], "cp312-none-linux_x86_64");
+        assert_eq!(tags[3 * n], "cp311-abi3-linux_x86_64");
+        // cp311..cp32 abi3 = 10 interpreters; py312, py3, py311..py30 = 14.
+        assert_eq!(tags.len(), 3 * n + 10 * n + 14 * n + 1 + 14);
+        assert_eq!(tags[3 * n + 10 * n + 14 * n], "cp312-none-any");
+        assert_eq!(tags.last().map(String::as_str), Some("py30-none-any"));
+        assert!(tags
+            .iter()
+            .all(|t| !t.contains("cp312t") && !t.contains("abi3t")));
+        assert_eq!(t.tag_priority("cp312", "cp312t", "linux_x86_64"), None);
+        assert!(is_free_threaded_abi("cp313t") && is_free_threaded_abi("cp314td"));
+        assert!(
+            !is_free_threaded_abi("cp313")
+                && !is_free_threaded_abi("abi3")
+                && !is_free_threaded_abi("cpt")
+        );
     }
 }

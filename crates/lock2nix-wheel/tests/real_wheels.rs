@@ -327,7 +327,8 @@ fn explain(system: System, python: (u32, u32), policy: TagPolicy, wheel: &str) -
 #[test]
 fn explanations_name_the_actual_reason() {
     let d = TagPolicy::default();
-    let cases: &[(System, (u32, u32), TagPolicy, &str, &str)] = &[
+    type Case = (System, (u32, u32), TagPolicy, &'static str, &'static str);
+    let cases: &[Case] = &[
         (
             System::X86_64Linux,
             (3, 12),
