@@ -104,7 +104,13 @@ fn redact_message(s: &str) -> String {
 
 /// Fetches `commit` of `url` into `dir` (an empty directory), checks it out, refuses submodules, and
 /// removes `.git`, leaving the tree fetchgit would produce (without `fetchSubmodules`/`leaveDotGit`).
-pub fn checkout(subject: &str, url: &str, commit: &str, dir: &Path) -> Result<(), FetchError> {
+pub fn checkout(
+    subject: &str,
+    url: &str,
+    commit: &str,
+    dir: &Path,
+    note: &dyn Fn(&str),
+) -> Result<(), FetchError> {
     let shown = redact_url(url);
     run_git(subject, dir, &["init", "-q"], &shown)?;
     let shallow = run_git(
@@ -113,8 +119,15 @@ pub fn checkout(subject: &str, url: &str, commit: &str, dir: &Path) -> Result<()
         &["fetch", "-q", "--no-tags", "--depth", "1", url, commit],
         &shown,
     );
-    if shallow.is_err() {
+    if let Err(e) = shallow {
         // Servers that refuse fetching by SHA: fetch all branches and tags, then look for the commit.
+        note(&format!(
+            "{subject}: fetching {commit} by id failed ({}); fetching all branches and tags",
+            match &e {
+                FetchError::Git { message, .. } => message.lines().last().unwrap_or(""),
+                _ => "",
+            }
+        ));
         run_git(
             subject,
             dir,

@@ -418,7 +418,7 @@ impl Prefetcher {
         let dir = tempfile::tempdir().map_err(tmp_err)?;
         let tree = dir.path().join("source");
         std::fs::create_dir(&tree).map_err(tmp_err)?;
-        checkout(subject, &fetch_url, &commit, &tree)?;
+        checkout(subject, &fetch_url, &commit, &tree, note)?;
         if !subdir.is_empty() && !tree.join(subdir.join("/")).is_dir() {
             return Err(subdir_missing(subject, url, &commit, &subdir));
         }
