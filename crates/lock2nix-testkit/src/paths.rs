@@ -30,7 +30,9 @@ pub fn stub_dir() -> PathBuf {
 ///
 /// Returns `None` when neither holds a `fixtures/` directory.
 pub fn shared_root() -> Option<PathBuf> {
-    candidates().into_iter().find(|c| c.join("fixtures").is_dir())
+    candidates()
+        .into_iter()
+        .find(|c| c.join("fixtures").is_dir())
 }
 
 fn candidates() -> Vec<PathBuf> {

@@ -113,7 +113,10 @@ fn check_python(path_var: &OsStr, skip: bool) -> Result<Option<PathBuf>, ToolMis
         return Ok(None);
     };
     let ok = Command::new(&py)
-        .args(["-c", "import packaging.version, packaging.specifiers, packaging.markers"])
+        .args([
+            "-c",
+            "import packaging.version, packaging.specifiers, packaging.markers",
+        ])
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);

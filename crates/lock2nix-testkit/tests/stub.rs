@@ -1,0 +1,374 @@
+//! The nixpkgs stub, evaluated with the real nix-instantiate.
+
+use std::path::Path;
+
+use lock2nix_testkit::{
+    nix_eval_file_json, nix_eval_json, nix_parse, nix_str, require_tool, shared_fixture, stub_dir,
+    stub_expr, NixArg, NixError, Overlay,
+};
+use serde_json::{json, Value};
+
+fn have_nix() -> bool {
+    require_tool("nix-instantiate").is_some()
+}
+
+#[test]
+fn selftest_returns_true() {
+    if !have_nix() {
+        return;
+    }
+    let v = nix_eval_file_json(&stub_dir().join("selftest.nix"), None, &[]).unwrap();
+    assert_eq!(v, Value::Bool(true));
+}
+
+#[test]
+fn failure_cases_fail_with_their_messages() {
+    if !have_nix() {
+        return;
+    }
+    let cases = [
+        ("missing-dependency", "attribute 'no-such-package' missing"),
+        (
+            "no-format",
+            "python3.13-foo-1.0 does not configure a `format`",
+        ),
+        (
+            "pyproject-and-format",
+            "`pyproject` and `format` are mutually exclusive",
+        ),
+        ("build-system-not-list", "`build-system` must be a list"),
+        (
+            "dependency-not-derivation",
+            "an element of `dependencies` is a string",
+        ),
+        (
+            "fetchurl-no-hash",
+            "fetchurl: no hash given for https://example.org/a.tar.gz",
+        ),
+        ("fetchurl-hex-hash", "must be an SRI hash"),
+        (
+            "fetchurl-percent-name",
+            "contains characters Nix store names reject: '%'",
+        ),
+        ("fetchurl-no-url", "requires either `url` or `urls`"),
+        ("github-no-rev", "requires one of either `rev` or `tag`"),
+        ("github-rev-and-tag", "(not both)"),
+        ("bad-version-name", "reject: '!'"),
+        ("broken", "is marked as broken"),
+        (
+            "non-python-in-set",
+            "openssl should use `buildPythonPackage` or `toPythonModule`",
+        ),
+        (
+            "wrong-interpreter",
+            "a package for Python 3.12, but this package is built for Python 3.13",
+        ),
+    ];
+    let file = stub_dir().join("failures.nix");
+    for (case, expected) in cases {
+        let err = nix_eval_file_json(&file, None, &[NixArg::Str("case".into(), case.into())])
+            .expect_err(case);
+        let stderr = err.stderr().unwrap_or_else(|| panic!("{case}: {err}"));
+        assert!(
+            stderr.contains(expected),
+            "{case}: expected {expected:?} in:\n{stderr}"
+        );
+    }
+    // An unknown case name is itself an error, so the list above cannot silently go stale.
+    let err =
+        nix_eval_file_json(&file, None, &[NixArg::Str("case".into(), "nope".into())]).unwrap_err();
+    assert!(err.stderr().unwrap_or("").contains("no case named nope"));
+}
+
+/// The stub's store-name rule against the real Nix: a derivation with that name either
+/// instantiates (in read-only mode) or fails, and the stub's fetchurl must agree.
+#[test]
+fn store_name_rule_matches_real_nix() {
+    if !have_nix() {
+        return;
+    }
+    // A derivation's name also names `<name>.drv`: 207 is the longest that works.
+    let long_ok = "a".repeat(207);
+    let too_long = "a".repeat(208);
+    let names = [
+        "ok-1.0",
+        "a%2Bb",
+        "x!y",
+        "a+b=c?d_e",
+        "a b",
+        "a~b",
+        "1.0+local.1",
+        "-x",
+        "",
+        "café",
+        "a/b",
+        "a:b",
+        long_ok.as_str(),
+        too_long.as_str(),
+    ];
+    let stub = stub_expr("x86_64-linux", Overlay::None, None);
+    for name in names {
+        let real = nix_eval_json(&format!(
+            "(builtins.derivation {{ name = {}; builder = \"x\"; system = \"x\"; }}).drvPath",
+            nix_str(name)
+        ))
+        .is_ok();
+        let stubbed = nix_eval_json(&format!(
+            "(builtins.tryEval ({stub}.fetchurl {{ url = \"https://h/x\"; name = {}; hash = {stub}.lib.fakeHash; }}).outPath).success",
+            nix_str(name)
+        ))
+        .unwrap();
+        assert_eq!(
+            stubbed,
+            Value::Bool(real),
+            "name {name:?}: real Nix accepts = {real}"
+        );
+    }
+}
+
+/// Rows of the real nixpkgs index TSV that name an attribute, as the stub's `index` JSON.
+fn index_from_tsv(tsv: &str) -> Vec<Value> {
+    tsv.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let (attr, pname, version) = (cols.get(1)?, cols.get(2)?, cols.get(3)?);
+            (!attr.is_empty() && !version.is_empty())
+                .then(|| json!({ "attr": attr, "pname": pname, "version": version }))
+        })
+        .collect()
+}
+
+#[test]
+fn real_index_becomes_packages_in_every_interpreter() {
+    if !have_nix() {
+        return;
+    }
+    let tsv =
+        std::fs::read_to_string(shared_fixture("nixpkgs-index/authentik-subset.tsv")).unwrap();
+    let index = index_from_tsv(&tsv);
+    assert!(index.len() > 150, "only {} index rows", index.len());
+    let dir = tempfile::tempdir().unwrap();
+    let index_path = dir.path().join("index.json");
+    std::fs::write(&index_path, serde_json::to_string(&index).unwrap()).unwrap();
+
+    let pkgs = stub_expr("x86_64-linux", Overlay::None, Some(&index_path));
+    let attrs: Vec<String> = index
+        .iter()
+        .map(|e| e["attr"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let list = attrs
+        .iter()
+        .map(|a| nix_str(a))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let got = nix_eval_json(&format!(
+        "let p = {pkgs}; in map (a: {{ inherit a; v312 = p.python312.pkgs.${{a}}.version; v313 = p.python313.pkgs.${{a}}.version; pname = p.python3.pkgs.${{a}}.pname; deps = p.python3.pkgs.${{a}}.dependencies; out = p.python313.pkgs.${{a}}.outPath; }}) [ {list} ]"
+    ))
+    .unwrap();
+    let got = got.as_array().unwrap();
+    let mut outs = std::collections::BTreeSet::new();
+    // listToAttrs keeps the first of duplicate attrs; compare against first occurrences.
+    let mut first = std::collections::BTreeMap::new();
+    for e in &index {
+        first
+            .entry(e["attr"].as_str().unwrap().to_string())
+            .or_insert(e.clone());
+    }
+    for g in got {
+        let e = &first[g["a"].as_str().unwrap()];
+        assert_eq!(g["v312"], e["version"]);
+        assert_eq!(g["v313"], e["version"]);
+        assert_eq!(g["pname"], e["pname"]);
+        assert_eq!(g["deps"], json!([]));
+        let out = g["out"].as_str().unwrap();
+        assert!(
+            out.starts_with("/nix/store/")
+                && out.ends_with(&format!(
+                    "-python3.13-{}-{}",
+                    e["pname"].as_str().unwrap(),
+                    e["version"].as_str().unwrap()
+                )),
+            "{out}"
+        );
+        outs.insert(out.to_string());
+    }
+    assert_eq!(outs.len(), first.len(), "outPaths must be distinct");
+}
+
+/// An overlay file in the generated shape (a functor with `override`), applied through
+/// `stub_expr`, in default mode and `--scope` mode.
+#[test]
+fn generated_shape_overlay_file_evaluates() {
+    if !have_nix() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("packages/member")).unwrap();
+    std::fs::write(
+        dir.path().join("packages/member/pyproject.toml"),
+        "[project]\nname = \"member\"\n",
+    )
+    .unwrap();
+    let overlay = r#"
+let
+  mkOverlay = { workspaceRoot ? ./. }: final: prev:
+    let
+      inherit (prev) lib;
+      system = prev.stdenv.hostPlatform.system;
+      bySystem = attrs: attrs.${system} or (throw "lock2nix: not generated for ${system}");
+      pythonOverrides = python-final: python-prev: {
+        django = python-final.django_5;
+        member = python-final.buildPythonPackage {
+          pname = "member";
+          version = "0.1.0";
+          pyproject = true;
+          src = lib.fileset.toSource { root = workspaceRoot + "/packages/member"; fileset = lib.fileset.unions [ (workspaceRoot + "/packages/member/pyproject.toml") ]; };
+          build-system = [ python-final.hatchling ];
+          dependencies = [ python-final.django python-final.wheelonly ];
+        };
+        wheelonly = python-final.buildPythonPackage {
+          pname = "wheelonly";
+          version = "2.0";
+          format = "wheel";
+          src = bySystem {
+            x86_64-linux = final.fetchurl { url = "https://files.example/wheelonly-2.0-py3-none-manylinux_2_17_x86_64.whl"; hash = lib.fakeHash; };
+            aarch64-linux = final.fetchurl { url = "https://files.example/wheelonly-2.0-py3-none-manylinux_2_17_aarch64.whl"; hash = lib.fakeHash; };
+          };
+          nativeBuildInputs = lib.optionals prev.stdenv.hostPlatform.isLinux [ final.autoPatchelfHook ];
+        };
+      };
+    in {
+      pythonPackagesExtensions = prev.pythonPackagesExtensions ++ [
+        (python-final: python-prev:
+          lib.optionalAttrs (python-prev.python.pythonVersion == "3.13") (pythonOverrides python-final python-prev))
+      ];
+      member = final.python313.pkgs.member;
+      scoped = prev.python312.override { self = final.scoped; packageOverrides = pythonOverrides; };
+    };
+in {
+  __functor = self: mkOverlay { };
+  override = args: { __functor = self: mkOverlay args; };
+}
+"#;
+    let path = dir.path().join("python-overlay.nix");
+    std::fs::write(&path, overlay).unwrap();
+    nix_parse(&path).unwrap();
+    let index = dir.path().join("index.json");
+    std::fs::write(&index, r#"[{"attr":"django","pname":"django","version":"4.2"},{"attr":"django_5","pname":"django","version":"5.2.1"}]"#).unwrap();
+
+    let p = stub_expr("aarch64-linux", Overlay::File(&path), Some(&index));
+    let v = nix_eval_json(&format!(
+        "let p = {p}; in {{ out = p.member; deps = map (d: d.name) p.member.dependencies; src = p.member.src.name; wheel = p.python313.pkgs.wheelonly.src.url; hooks = map (h: h.name) p.python313.pkgs.wheelonly.nativeBuildInputs; untouched = p.python312.pkgs ? member; scoped = p.scoped.pkgs.member.name; }}"
+    ))
+    .unwrap();
+    assert!(
+        v["out"]
+            .as_str()
+            .unwrap()
+            .ends_with("-python3.13-member-0.1.0"),
+        "{v}"
+    );
+    assert_eq!(
+        v["deps"],
+        json!(["python3.13-django-5.2.1", "python3.13-wheelonly-2.0"])
+    );
+    assert_eq!(v["src"], json!("source"));
+    assert_eq!(
+        v["wheel"],
+        json!("https://files.example/wheelonly-2.0-py3-none-manylinux_2_17_aarch64.whl")
+    );
+    assert_eq!(v["hooks"], json!(["python3-3.13.5", "auto-patchelf-hook"]));
+    assert_eq!(v["untouched"], json!(false));
+    assert_eq!(v["scoped"], json!("python3.12-member-0.1.0"));
+
+    // A system the overlay was not generated for fails with its own message.
+    let err = nix_eval_json(&format!(
+        "{}.python313.pkgs.wheelonly.outPath",
+        stub_expr("x86_64-darwin", Overlay::File(&path), Some(&index))
+    ))
+    .unwrap_err();
+    assert!(
+        err.stderr()
+            .unwrap_or("")
+            .contains("not generated for x86_64-darwin"),
+        "{err}"
+    );
+}
+
+#[test]
+fn parse_errors_are_reported_with_stderr() {
+    if !have_nix() {
+        return;
+    }
+    nix_parse(&stub_dir().join("default.nix")).unwrap();
+    nix_parse(&stub_dir().join("lib.nix")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.nix");
+    std::fs::write(&bad, "{ a = ; }").unwrap();
+    match nix_parse(&bad) {
+        Err(NixError::Failed { stderr, .. }) => {
+            assert!(stderr.contains("syntax error"), "{stderr}")
+        }
+        other => panic!("expected a parse failure, got {other:?}"),
+    }
+    let err = nix_eval_json("throw \"boom from test\"").unwrap_err();
+    assert!(err.to_string().contains("boom from test"), "{err}");
+}
+
+/// The benchmark's scale: an overlay of 1,200 built packages (each with dependencies, a fetched
+/// src and a build backend) plus overrides of index packages, all outPaths forced.
+#[test]
+fn twelve_hundred_packages_evaluate() {
+    if !have_nix() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let n: usize = 1200;
+    let index: Vec<Value> = (0..n)
+        .map(|i| json!({ "attr": format!("idx{i}"), "pname": format!("idx{i}"), "version": "1.0" }))
+        .collect();
+    let index_path = dir.path().join("index.json");
+    std::fs::write(&index_path, serde_json::to_string(&index).unwrap()).unwrap();
+    let mut body = String::new();
+    for i in 0..n {
+        let deps: String = (i.saturating_sub(5)..i)
+            .map(|j| format!(" pf.p{j}"))
+            .collect();
+        body.push_str(&format!(
+            "p{i} = pf.buildPythonPackage {{ pname = \"p{i}\"; version = \"1.{i}\"; pyproject = true; build-system = [ pf.setuptools ]; src = final.fetchurl {{ url = \"https://files.example/p{i}-1.{i}.tar.gz\"; hash = final.lib.fakeHash; }}; dependencies = [{deps} pf.idx{i} ]; }};\n"
+        ));
+        if i % 10 == 0 {
+            body.push_str(&format!("idx{i} = pp.idx{i}.overridePythonAttrs (old: {{ version = \"2.0\"; src = final.fetchurl {{ url = \"https://files.example/idx{i}-2.0.tar.gz\"; hash = final.lib.fakeHash; }}; }});\n"));
+        }
+    }
+    let overlay = format!("final: prev: {{ pythonPackagesExtensions = prev.pythonPackagesExtensions ++ [ (pf: pp: {{\n{body}}}) ]; }}");
+    let path = dir.path().join("overlay.nix");
+    std::fs::write(&path, overlay).unwrap();
+    let p = stub_expr("x86_64-linux", Overlay::File(&path), Some(&index_path));
+    let started = std::time::Instant::now();
+    let v = nix_eval_json(&format!(
+        "let p = {p}; in map (i: p.python313.pkgs.\"p${{toString i}}\".outPath) (builtins.genList (i: i) {n})"
+    ))
+    .unwrap();
+    eprintln!(
+        "evaluated {n} packages in {:?} (wall, including nix start-up)",
+        started.elapsed()
+    );
+    let outs: std::collections::BTreeSet<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(outs.len(), n);
+    let idx = nix_eval_json(&format!("{p}.python313.pkgs.idx10.name")).unwrap();
+    assert_eq!(idx, json!("python3.13-idx10-2.0"));
+}
+
+#[test]
+fn shared_fixtures_are_found() {
+    let lock = shared_fixture("authentik/uv.lock");
+    assert!(lock.is_file());
+    assert!(Path::new(&lock).ends_with("fixtures/authentik/uv.lock"));
+}
