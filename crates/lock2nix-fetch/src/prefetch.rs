@@ -508,7 +508,7 @@ fn fetch_sdist(
     let pyproject = read_pyproject(std::io::BufReader::new(file), format).map_err(archive_err)?;
     let build_system = build_system_from_pyproject(pyproject.as_deref()).map_err(archive_err)?;
     Ok(SdistEntry {
-        url: url.to_string(),
+        url: redact_url(url),
         build_system,
     })
 }
@@ -546,7 +546,7 @@ fn fetch_wheel(
                         message,
                     })?;
                 return Ok(WheelEntry {
-                    url: url.to_string(),
+                    url: redact_url(url),
                     requires_dist: meta.requires_dist,
                     requires_python: meta.requires_python,
                     metadata_source: MetadataSource::CoreMetadataFile,
@@ -573,7 +573,7 @@ fn fetch_wheel(
         message,
     })?;
     Ok(WheelEntry {
-        url: url.to_string(),
+        url: redact_url(url),
         requires_dist: meta.requires_dist,
         requires_python: meta.requires_python,
         metadata_source: MetadataSource::Wheel,

@@ -890,3 +890,31 @@ fn invalid_items_are_reported_without_fetching() {
         "{all:?}"
     );
 }
+
+#[test]
+fn credentials_in_file_urls_are_not_recorded_or_shown() {
+    let server = Server::start();
+    let tgz = tar_gz(&[Member::File("c-1.0/setup.py", b"")], None);
+    server.route("/files/c-1.0.tar.gz", vec![Reply::ok(tgz.clone())]);
+    let with_creds = |p: &str| server.url(p).replace("http://", "http://user:hunter2pw@");
+    let items = vec![
+        sdist("c", with_creds("/files/c-1.0.tar.gz"), &tgz),
+        sdist("d", with_creds("/files/d-1.0.tar.gz"), b"404s"),
+    ];
+    let mut sidecar = Sidecar::new();
+    let (p, cap) = prefetcher(options(&server));
+    let report = p.run(&items, &mut sidecar);
+    assert_eq!(report.fetched, vec![items[0].key()]);
+    // The credentials were used for the request (basic auth)…
+    assert_eq!(
+        server
+            .header_values("/files/c-1.0.tar.gz", "authorization")
+            .len(),
+        1
+    );
+    // …but neither recorded nor shown.
+    let text = sidecar.to_toml_string();
+    assert!(text.contains("http://***@127.0.0.1:"), "{text}");
+    let shown = format!("{text}{}{}", cap.text(), report.failed[0].error);
+    assert!(!shown.contains("hunter2pw"), "{shown}");
+}
