@@ -1,0 +1,340 @@
+//! Walking a parsed TOML tree with key paths and spans, producing located errors.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+use toml::de::{DeArray, DeTable, DeValue};
+use toml::Spanned;
+
+use crate::error::{Error, ErrorKind, Position};
+
+/// A key path, built on the stack and rendered only for errors.
+#[derive(Clone, Copy)]
+pub(crate) enum KeyPath<'a> {
+    Root,
+    Key(&'a KeyPath<'a>, &'a str),
+    Index(&'a KeyPath<'a>, usize),
+}
+
+impl KeyPath<'_> {
+    pub(crate) fn key<'b>(&'b self, key: &'b str) -> KeyPath<'b> {
+        KeyPath::Key(self, key)
+    }
+    pub(crate) fn index(&self, i: usize) -> KeyPath<'_> {
+        KeyPath::Index(self, i)
+    }
+}
+
+impl fmt::Display for KeyPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyPath::Root => Ok(()),
+            KeyPath::Key(parent, key) => {
+                if !matches!(parent, KeyPath::Root) {
+                    write!(f, "{parent}.")?;
+                }
+                if key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    && !key.is_empty()
+                {
+                    f.write_str(key)
+                } else {
+                    write!(f, "{}", crate::error::quote(key))
+                }
+            }
+            KeyPath::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// The file being read.
+pub(crate) struct Ctx<'s> {
+    /// The whole file.
+    pub(crate) text: &'s str,
+    pub(crate) file: &'s Path,
+    /// Where the TOML fragment being walked starts in `text` (spans are relative to it).
+    pub(crate) base: usize,
+    /// Byte offsets of line starts, computed on first use and shared between fragments.
+    pub(crate) lines: &'s std::sync::OnceLock<Vec<usize>>,
+}
+
+impl<'s> Ctx<'s> {
+    pub(crate) fn error(&self, span: Range<usize>, path: &KeyPath<'_>, kind: ErrorKind) -> Error {
+        Error {
+            file: self.file.to_path_buf(),
+            position: Some(self.position(span.start)),
+            key_path: path.to_string(),
+            kind,
+        }
+    }
+
+    pub(crate) fn warning(
+        &self,
+        span: Range<usize>,
+        path: &KeyPath<'_>,
+        message: String,
+    ) -> crate::Warning {
+        crate::Warning {
+            file: self.file.to_path_buf(),
+            position: Some(self.position(span.start)),
+            key_path: path.to_string(),
+            message,
+        }
+    }
+
+    pub(crate) fn new(
+        text: &'s str,
+        file: &'s Path,
+        base: usize,
+        lines: &'s std::sync::OnceLock<Vec<usize>>,
+    ) -> Self {
+        Self {
+            text,
+            file,
+            base,
+            lines,
+        }
+    }
+
+    pub(crate) fn position(&self, relative_offset: usize) -> Position {
+        Position::of_offset(self.text, self.base + relative_offset)
+    }
+
+    /// 1-based line of a byte offset, in O(log n) after one pass over the text.
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
+        let lines = self.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr_newlines(self.text.as_bytes()))
+                .collect()
+        });
+        match lines.binary_search(&(self.base + offset)) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+}
+
+pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
+
+pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// A table with its span and path, for typed lookups.
+pub(crate) struct Table<'a, 'i> {
+    pub(crate) table: &'a DeTable<'i>,
+    pub(crate) span: Range<usize>,
+}
+
+impl<'a, 'i> Table<'a, 'i> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Value<'i>> {
+        self.table.get(key)
+    }
+
+    pub(crate) fn get_first(&self, keys: &[&'static str]) -> Option<(&'static str, &'a Value<'i>)> {
+        keys.iter()
+            .find_map(|k| self.table.get(*k).map(|v| (*k, v)))
+    }
+
+    pub(crate) fn keys(&self) -> impl Iterator<Item = (&'a Spanned<Cow<'i, str>>, &'a Value<'i>)> {
+        self.table.iter()
+    }
+}
+
+pub(crate) fn as_table<'a, 'i>(
+    ctx: &Ctx<'_>,
+    v: &'a Value<'i>,
+    path: &KeyPath<'_>,
+    expected: &'static str,
+) -> Result<Table<'a, 'i>, Error> {
+    match v.get_ref() {
+        DeValue::Table(t) => Ok(Table {
+            table: t,
+            span: v.span(),
+        }),
+        other => Err(ctx.error(
+            v.span(),
+            path,
+            ErrorKind::WrongType {
+                expected,
+                found: type_name(other),
+            },
+        )),
+    }
+}
+
+pub(crate) fn as_array<'a, 'i>(
+    ctx: &Ctx<'_>,
+    v: &'a Value<'i>,
+    path: &KeyPath<'_>,
+    expected: &'static str,
+) -> Result<&'a DeArray<'i>, Error> {
+    match v.get_ref() {
+        DeValue::Array(a) => Ok(a),
+        other => Err(ctx.error(
+            v.span(),
+            path,
+            ErrorKind::WrongType {
+                expected,
+                found: type_name(other),
+            },
+        )),
+    }
+}
+
+pub(crate) fn as_str<'a>(
+    ctx: &Ctx<'_>,
+    v: &'a Value<'_>,
+    path: &KeyPath<'_>,
+    expected: &'static str,
+) -> Result<&'a str, Error> {
+    match v.get_ref() {
+        DeValue::String(s) => Ok(s.as_ref()),
+        other => Err(ctx.error(
+            v.span(),
+            path,
+            ErrorKind::WrongType {
+                expected,
+                found: type_name(other),
+            },
+        )),
+    }
+}
+
+pub(crate) fn as_int(
+    ctx: &Ctx<'_>,
+    v: &Value<'_>,
+    path: &KeyPath<'_>,
+    expected: &'static str,
+) -> Result<i64, Error> {
+    match v.get_ref() {
+        DeValue::Integer(i) => {
+            let parsed = i64::from_str_radix(i.as_str(), i.radix()).ok();
+            parsed.ok_or_else(|| {
+                ctx.error(
+                    v.span(),
+                    path,
+                    ErrorKind::InvalidValue {
+                        expected: expected.to_string(),
+                        found: i.as_str().to_string(),
+                    },
+                )
+            })
+        }
+        other => Err(ctx.error(
+            v.span(),
+            path,
+            ErrorKind::WrongType {
+                expected,
+                found: type_name(other),
+            },
+        )),
+    }
+}
+
+pub(crate) fn as_bool(
+    ctx: &Ctx<'_>,
+    v: &Value<'_>,
+    path: &KeyPath<'_>,
+    expected: &'static str,
+) -> Result<bool, Error> {
+    match v.get_ref() {
+        DeValue::Boolean(b) => Ok(*b),
+        other => Err(ctx.error(
+            v.span(),
+            path,
+            ErrorKind::WrongType {
+                expected,
+                found: type_name(other),
+            },
+        )),
+    }
+}
+
+/// A required key.
+pub(crate) fn required<'a, 'i>(
+    ctx: &Ctx<'_>,
+    t: &Table<'a, 'i>,
+    key: &'static str,
+    path: &KeyPath<'_>,
+    expected: &'static str,
+) -> Result<&'a Value<'i>, Error> {
+    t.get(key).ok_or_else(|| {
+        ctx.error(
+            t.span.clone(),
+            path,
+            ErrorKind::MissingKey {
+                key: key.to_string(),
+                expected,
+            },
+        )
+    })
+}
+
+/// An optional string key.
+pub(crate) fn opt_str<'a>(
+    ctx: &Ctx<'_>,
+    t: &Table<'a, '_>,
+    key: &'static str,
+    path: &KeyPath<'_>,
+    expected: &'static str,
+) -> Result<Option<&'a str>, Error> {
+    match t.get(key) {
+        None => Ok(None),
+        Some(v) => as_str(ctx, v, &path.key(key), expected).map(Some),
+    }
+}
+
+/// An optional array of strings.
+pub(crate) fn opt_str_array<'a>(
+    ctx: &Ctx<'_>,
+    t: &Table<'a, '_>,
+    key: &'static str,
+    path: &KeyPath<'_>,
+    expected: &'static str,
+) -> Result<Vec<(&'a str, Range<usize>)>, Error> {
+    let Some(v) = t.get(key) else {
+        return Ok(Vec::new());
+    };
+    let p = path.key(key);
+    let arr = as_array(ctx, v, &p, expected)?;
+    let mut out = Vec::with_capacity(arr.len());
+    for (i, item) in arr.iter().enumerate() {
+        out.push((as_str(ctx, item, &p.index(i), expected)?, item.span()));
+    }
+    Ok(out)
+}
+
+/// Deepest nesting of arrays/tables (iterative, so that hostile input cannot overflow the stack).
+pub(crate) fn max_depth(root: &DeTable<'_>) -> usize {
+    let mut max = 1;
+    let mut stack: Vec<(&DeValue<'_>, usize)> = root.values().map(|v| (v.get_ref(), 2)).collect();
+    while let Some((v, d)) = stack.pop() {
+        max = max.max(d);
+        match v {
+            DeValue::Array(a) => stack.extend(a.iter().map(|x| (x.get_ref(), d + 1))),
+            DeValue::Table(t) => stack.extend(t.values().map(|x| (x.get_ref(), d + 1))),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .map(|(i, _)| i + 1)
+}

@@ -1,0 +1,150 @@
+//! File hashes as uv writes them (`sha256:<hex>`), and their Nix SRI form.
+
+use std::fmt;
+
+use base64::Engine as _;
+
+/// A hash algorithm uv can record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HashAlgorithm {
+    /// SHA-256 (what uv writes for registry files).
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl HashAlgorithm {
+    /// The name used in both `algo:<hex>` and SRI forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HashAlgorithm::Sha256 => "sha256",
+            HashAlgorithm::Sha384 => "sha384",
+            HashAlgorithm::Sha512 => "sha512",
+        }
+    }
+
+    /// Digest length in bytes.
+    pub fn digest_len(self) -> usize {
+        match self {
+            HashAlgorithm::Sha256 => 32,
+            HashAlgorithm::Sha384 => 48,
+            HashAlgorithm::Sha512 => 64,
+        }
+    }
+}
+
+/// A validated file hash.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hash {
+    /// The algorithm.
+    pub algorithm: HashAlgorithm,
+    /// The raw digest bytes.
+    pub digest: Vec<u8>,
+}
+
+/// Why a hash string was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HashError {
+    /// No `algo:` prefix.
+    #[error("expected `<algorithm>:<hex digest>`, e.g. `sha256:` followed by 64 hex digits")]
+    NoAlgorithm,
+    /// The algorithm is not supported.
+    #[error("unsupported hash algorithm `{0}` (supported: sha256, sha384, sha512)")]
+    UnsupportedAlgorithm(String),
+    /// Wrong number of hex digits.
+    #[error("a {algorithm} digest has {expected} hex digits, this one has {found}")]
+    WrongLength {
+        /// The algorithm.
+        algorithm: &'static str,
+        /// Expected hex digits.
+        expected: usize,
+        /// Found.
+        found: usize,
+    },
+    /// Not hexadecimal.
+    #[error("the digest is not hexadecimal")]
+    NotHex,
+}
+
+impl Hash {
+    /// Parse `sha256:<hex>` (also sha384/sha512). Hex digits may be upper or lower case.
+    pub fn parse(s: &str) -> Result<Self, HashError> {
+        let (algo, hex_digits) = s.split_once(':').ok_or(HashError::NoAlgorithm)?;
+        let algorithm = match algo {
+            "sha256" => HashAlgorithm::Sha256,
+            "sha384" => HashAlgorithm::Sha384,
+            "sha512" => HashAlgorithm::Sha512,
+            other => return Err(HashError::UnsupportedAlgorithm(other.to_string())),
+        };
+        let expected = algorithm.digest_len() * 2;
+        if hex_digits.len() != expected {
+            return Err(HashError::WrongLength {
+                algorithm: algorithm.as_str(),
+                expected,
+                found: hex_digits.chars().count(),
+            });
+        }
+        let digest = hex::decode(hex_digits).map_err(|_| HashError::NotHex)?;
+        Ok(Self { algorithm, digest })
+    }
+
+    /// The Nix SRI form, `sha256-<base64>`.
+    pub fn to_sri(&self) -> String {
+        format!(
+            "{}-{}",
+            self.algorithm.as_str(),
+            base64::engine::general_purpose::STANDARD.encode(&self.digest)
+        )
+    }
+
+    /// Lower-case hex digest.
+    pub fn hex(&self) -> String {
+        hex::encode(&self.digest)
+    }
+}
+
+impl fmt::Display for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.algorithm.as_str(), self.hex())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sri_of_known_digest() {
+        // sha256("") = e3b0c442..., whose SRI form Nix prints as below.
+        let h =
+            Hash::parse("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+                .unwrap();
+        assert_eq!(
+            h.to_sri(),
+            "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
+        assert_eq!(
+            h.to_string(),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_hashes() {
+        assert_eq!(Hash::parse("e3b0"), Err(HashError::NoAlgorithm));
+        assert!(
+            matches!(Hash::parse("md5:abcd"), Err(HashError::UnsupportedAlgorithm(a)) if a == "md5")
+        );
+        assert!(matches!(
+            Hash::parse("sha256:abcd"),
+            Err(HashError::WrongLength { found: 4, .. })
+        ));
+        let not_hex = format!("sha256:{}", "g".repeat(64));
+        assert_eq!(Hash::parse(&not_hex), Err(HashError::NotHex));
+        // multi-byte characters must not panic
+        let weird = format!("sha256:{}", "é".repeat(32));
+        assert!(Hash::parse(&weird).is_err());
+    }
+}

@@ -1,0 +1,109 @@
+//! The `uv.lock` and `pyproject.toml` model of lock2nix.
+//!
+//! This crate reads what the files say and validates it; it decides nothing about targets or Nix.
+//!
+//! - [`read_lock`] / [`parse_lock`]: the whole `uv.lock` format uv writes (version 1, any revision, the
+//!   legacy `[[distribution]]` and `dependency-groups` spellings), into [`Lock`]: packages with typed
+//!   [`Source`]s (git URLs decoded into [`GitSource`]), [`Marker`]s parsed with `pep508_rs`, versions
+//!   and specifiers with `pep440_rs`, [`Hash`]es convertible to Nix SRI form, wheel file names parsed
+//!   with `lock2nix-wheel`, and every dependency edge resolved to the [`PackageId`] it points at.
+//! - [`read_workspace`]: the PEP 621 / PEP 735 / `[tool.uv]` view of a project and its workspace members.
+//! - Every error is an [`Error`] with the file, 1-based line and column, the key path (e.g.
+//!   `package[17].wheels[3].hash`), and what was found and expected. No input panics; sizes are
+//!   bounded by [`Limits`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod cursor;
+mod error;
+mod git;
+mod hash;
+mod limits;
+mod lock;
+mod model;
+mod pyproject;
+
+use std::path::Path;
+
+pub use error::{Error, ErrorKind, Position, Warning};
+pub use git::parse_git_source;
+pub use hash::{Hash, HashAlgorithm, HashError};
+pub use limits::Limits;
+pub use lock::{parse_lock, parse_lock_with, read_lock, read_lock_with, SUPPORTED_VERSIONS};
+pub use model::*;
+pub use pyproject::*;
+
+pub use pep440_rs;
+pub use pep508_rs;
+
+fn io_error(path: &Path, e: &std::io::Error) -> Error {
+    Error {
+        file: path.to_path_buf(),
+        position: None,
+        key_path: String::new(),
+        kind: ErrorKind::Io(e.to_string()),
+    }
+}
+
+/// Read a file, refusing files over `limit` bytes.
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > limit {
+        return Err(Error {
+            file: path.to_path_buf(),
+            position: None,
+            key_path: String::new(),
+            kind: ErrorKind::TooLarge { size, limit },
+        });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, &e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error {
+            file: path.to_path_buf(),
+            position: None,
+            key_path: String::new(),
+            kind: ErrorKind::TooLarge {
+                size: bytes.len() as u64,
+                limit,
+            },
+        });
+    }
+    Ok(bytes)
+}
+
+/// Check UTF-8, reporting the position of the first bad byte.
+pub(crate) fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, Error> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        // the prefix is valid UTF-8 by construction
+        let prefix = std::str::from_utf8(good).unwrap_or_default();
+        Error {
+            file: path.to_path_buf(),
+            position: Some(Position::of_offset(prefix, prefix.len())),
+            key_path: String::new(),
+            kind: ErrorKind::Utf8(format!(
+                "invalid byte sequence at byte offset {}",
+                e.valid_up_to()
+            )),
+        }
+    })
+}
+
+/// Parse TOML text into a spanned tree.
+pub(crate) fn parse_toml<'i>(
+    ctx: &cursor::Ctx<'_>,
+    fragment: &'i str,
+) -> Result<toml::Spanned<toml::de::DeTable<'i>>, Error> {
+    toml::de::DeTable::parse(fragment).map_err(|e| Error {
+        file: ctx.file.to_path_buf(),
+        position: e.span().map(|s| ctx.position(s.start)),
+        key_path: String::new(),
+        kind: ErrorKind::Toml(e.message().trim().to_string()),
+    })
+}

@@ -1,0 +1,32 @@
+//! Documented limits on input size, so that hostile input fails fast with a clear error.
+
+/// Limits applied while reading. The defaults are far above any real lock (the largest real lock in
+/// the fixtures is 5 MiB with 1,660 packages and at most ~300 wheels per package).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest accepted file, in bytes (default 256 MiB).
+    pub max_file_size: u64,
+    /// Deepest nesting of tables/arrays (default 32; a uv.lock nests at most 6 deep).
+    pub max_depth: usize,
+    /// Most `[[package]]` entries (default 200,000).
+    pub max_packages: usize,
+    /// Most wheels per package (default 10,000).
+    pub max_wheels_per_package: usize,
+    /// Most dependencies in one list (default 100,000).
+    pub max_dependencies_per_package: usize,
+    /// Most workspace members (default 10,000).
+    pub max_members: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_file_size: 256 * 1024 * 1024,
+            max_depth: 32,
+            max_packages: 200_000,
+            max_wheels_per_package: 10_000,
+            max_dependencies_per_package: 100_000,
+            max_members: 10_000,
+        }
+    }
+}

@@ -1,0 +1,1365 @@
+//! Reading `uv.lock`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+use std::str::FromStr;
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::{ExtraName, MarkerTree, PackageName};
+use toml::de::{DeTable, DeValue};
+
+use crate::cursor::{
+    as_array, as_bool, as_int, as_str, as_table, max_depth, opt_str, opt_str_array, required,
+    type_name, Ctx, KeyPath, Table, Value,
+};
+use crate::error::{quote, Error, ErrorKind};
+use crate::hash::Hash;
+use crate::limits::Limits;
+use crate::model::*;
+
+/// The lock versions this reader accepts.
+pub const SUPPORTED_VERSIONS: &str = "1";
+
+/// Read and validate a `uv.lock` file.
+pub fn read_lock(path: &Path) -> Result<Lock, Error> {
+    read_lock_with(path, &Limits::default())
+}
+
+/// Read and validate a `uv.lock` file with explicit limits.
+pub fn read_lock_with(path: &Path, limits: &Limits) -> Result<Lock, Error> {
+    let bytes = crate::read_limited(path, limits.max_file_size)?;
+    let text = crate::utf8(path, &bytes)?;
+    parse_lock_with(text, path, limits)
+}
+
+/// Parse a `uv.lock` from text; `file` is only used in messages.
+pub fn parse_lock(text: &str, file: &Path) -> Result<Lock, Error> {
+    parse_lock_with(text, file, &Limits::default())
+}
+
+/// Parse a `uv.lock` from text with explicit limits.
+///
+/// Large locks are parsed in parallel: when the layout allows it (every table after the first
+/// `[[package]]` is a `[[package]]` or `[package.…]` table, and there are no multi-line strings, as
+/// uv always writes it), the text is cut at `[[package]]` headers and the pieces are parsed and
+/// validated on rayon's pool. The result is the same as a single parse, in file order.
+pub fn parse_lock_with(text: &str, file: &Path, limits: &Limits) -> Result<Lock, Error> {
+    let lines = OnceLock::new();
+    let ctx = Ctx::new(text, file, 0, &lines);
+    if text.len() as u64 > limits.max_file_size {
+        return Err(Error {
+            file: file.to_path_buf(),
+            position: None,
+            key_path: String::new(),
+            kind: ErrorKind::TooLarge {
+                size: text.len() as u64,
+                limit: limits.max_file_size,
+            },
+        });
+    }
+    let split = split_packages(text);
+    let header_text = split.as_ref().map_or(text, |s| &text[..s.header_end]);
+    let doc = crate::parse_toml(&ctx, header_text)?;
+    check_depth(&ctx, doc.get_ref(), limits)?;
+    let root = Table {
+        table: doc.get_ref(),
+        span: doc.span(),
+    };
+    let mut reader = Reader {
+        ctx: &ctx,
+        markers: HashMap::new(),
+        warnings: Vec::new(),
+    };
+    let mut lock = reader.header(&root)?;
+    let (pkg_key, raw_packages) = match split {
+        None => {
+            let (key, raws) = reader.packages_of(&root, 0, limits)?;
+            (key, raws)
+        }
+        Some(split) => {
+            if split.count > limits.max_packages {
+                return Err(Error {
+                    file: file.to_path_buf(),
+                    position: None,
+                    key_path: "package".into(),
+                    kind: ErrorKind::TooMany {
+                        what: "packages",
+                        count: split.count,
+                        limit: limits.max_packages,
+                    },
+                });
+            }
+            let parts: Vec<Result<(Vec<RawPackage>, Vec<crate::Warning>), Error>> = split
+                .chunks
+                .par_iter()
+                .map(|chunk| {
+                    let cctx = Ctx::new(text, file, chunk.range.start, &lines);
+                    let doc = crate::parse_toml(&cctx, &text[chunk.range.clone()])?;
+                    check_depth(&cctx, doc.get_ref(), limits)?;
+                    let root = Table {
+                        table: doc.get_ref(),
+                        span: doc.span(),
+                    };
+                    let mut reader = Reader {
+                        ctx: &cctx,
+                        markers: HashMap::new(),
+                        warnings: Vec::new(),
+                    };
+                    let (_, raws) = reader.packages_of(&root, chunk.first_index, limits)?;
+                    Ok((raws, reader.warnings))
+                })
+                .collect();
+            let mut raws = Vec::with_capacity(split.count);
+            for part in parts {
+                let (r, w) = part?;
+                raws.extend(r);
+                reader.warnings.extend(w);
+            }
+            ("package", raws)
+        }
+    };
+    lock.packages = reader.link(raw_packages, pkg_key)?;
+    lock.warnings = std::mem::take(&mut reader.warnings);
+    Ok(lock)
+}
+
+fn check_depth(ctx: &Ctx<'_>, table: &DeTable<'_>, limits: &Limits) -> Result<(), Error> {
+    let depth = max_depth(table);
+    if depth > limits.max_depth {
+        return Err(Error {
+            file: ctx.file.to_path_buf(),
+            position: None,
+            key_path: String::new(),
+            kind: ErrorKind::TooDeep {
+                depth,
+                limit: limits.max_depth,
+            },
+        });
+    }
+    Ok(())
+}
+
+struct Split {
+    header_end: usize,
+    chunks: Vec<Chunk>,
+    count: usize,
+}
+
+struct Chunk {
+    range: Range<usize>,
+    first_index: usize,
+}
+
+/// Cut a lock at its `[[package]]` headers when that is equivalent to one parse (see
+/// [`parse_lock_with`]); `None` means "parse it whole".
+fn split_packages(text: &str) -> Option<Split> {
+    const MIN_FOR_SPLIT: usize = 64;
+    if text.contains("\"\"\"") || text.contains("'''") {
+        return None;
+    }
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with('[') {
+            let header = line.trim_end();
+            if header == "[[package]]" {
+                starts.push(offset);
+            } else if starts.is_empty() || !header.starts_with("[package.") {
+                if !starts.is_empty() {
+                    return None;
+                }
+            }
+        }
+        offset += line.len();
+    }
+    if starts.len() < MIN_FOR_SPLIT {
+        return None;
+    }
+    let count = starts.len();
+    let per_chunk = (count / (rayon::current_num_threads().max(1) * 8)).clamp(16, 256);
+    let mut chunks = Vec::with_capacity(count / per_chunk + 1);
+    let mut i = 0;
+    while i < count {
+        let j = (i + per_chunk).min(count);
+        let end = if j == count { text.len() } else { starts[j] };
+        chunks.push(Chunk {
+            range: starts[i]..end,
+            first_index: i,
+        });
+        i = j;
+    }
+    Some(Split {
+        header_end: starts[0],
+        chunks,
+        count,
+    })
+}
+
+struct Reader<'c, 's> {
+    ctx: &'c Ctx<'s>,
+    markers: HashMap<String, MarkerTree>,
+    warnings: Vec<crate::Warning>,
+}
+
+/// A dependency before its target is known.
+struct RawDependency {
+    dep: Dependency,
+    span: Range<usize>,
+}
+
+struct RawPackage {
+    package: Package,
+    deps: Vec<RawDependency>,
+    optional: BTreeMap<ExtraName, Vec<RawDependency>>,
+    dev: BTreeMap<GroupName, Vec<RawDependency>>,
+    span: Range<usize>,
+    index: usize,
+}
+
+impl Reader<'_, '_> {
+    fn err(&self, span: Range<usize>, path: &KeyPath<'_>, kind: ErrorKind) -> Error {
+        self.ctx.error(span, path, kind)
+    }
+
+    /// A span relative to the fragment, made absolute in the file.
+    fn abs(&self, span: Range<usize>) -> Range<usize> {
+        span.start + self.ctx.base..span.end + self.ctx.base
+    }
+
+    fn header(&mut self, root: &Table<'_, '_>) -> Result<Lock, Error> {
+        let top = KeyPath::Root;
+        // The version comes first, so that a future format gets a clear message and nothing else.
+        let version_value = required(
+            self.ctx,
+            root,
+            "version",
+            &top,
+            "the lock format version, an integer (1)",
+        )?;
+        let version = as_int(self.ctx, version_value, &top.key("version"), "an integer")?;
+        if version != 1 {
+            return Err(self.err(
+                version_value.span(),
+                &top.key("version"),
+                ErrorKind::UnsupportedVersion {
+                    found: version,
+                    supported: SUPPORTED_VERSIONS,
+                },
+            ));
+        }
+        let revision = match root.get("revision") {
+            None => 0,
+            Some(v) => {
+                let r = as_int(self.ctx, v, &top.key("revision"), "a non-negative integer")?;
+                u32::try_from(r).map_err(|_| {
+                    self.err(
+                        v.span(),
+                        &top.key("revision"),
+                        ErrorKind::InvalidValue {
+                            expected: "a non-negative integer".into(),
+                            found: r.to_string(),
+                        },
+                    )
+                })?
+            }
+        };
+        let (requires_python, requires_python_raw) = match root.get("requires-python") {
+            None => (None, None),
+            Some(v) => {
+                let p = top.key("requires-python");
+                let s = as_str(self.ctx, v, &p, "a PEP 440 version specifier string")?;
+                (Some(self.specifiers(s, v.span(), &p)?), Some(s.to_string()))
+            }
+        };
+        let resolution_markers = self.marker_list(root, "resolution-markers", &top)?;
+        let supported_markers = self.marker_list(root, "supported-markers", &top)?;
+        let required_markers = self.marker_list(root, "required-markers", &top)?;
+        let conflicts = self.conflicts(root, &top)?;
+        let options = match root.get("options") {
+            None => BTreeMap::new(),
+            Some(v) => {
+                let t = as_table(self.ctx, v, &top.key("options"), "a table")?;
+                t.keys()
+                    .map(|(k, v)| (k.get_ref().to_string(), render_value(v.get_ref())))
+                    .collect()
+            }
+        };
+        let manifest = match root.get("manifest") {
+            None => Manifest::default(),
+            Some(v) => self.manifest(v, &top.key("manifest"))?,
+        };
+
+        Ok(Lock {
+            version: 1,
+            revision,
+            requires_python,
+            requires_python_raw,
+            resolution_markers,
+            supported_markers,
+            required_markers,
+            conflicts,
+            options,
+            manifest,
+            packages: Vec::new(),
+            warnings: Vec::new(),
+        })
+    }
+
+    fn packages_of(
+        &mut self,
+        root: &Table<'_, '_>,
+        first_index: usize,
+        limits: &Limits,
+    ) -> Result<(&'static str, Vec<RawPackage>), Error> {
+        let top = KeyPath::Root;
+        let (pkg_key, pkgs_value) = match root.get_first(&["package", "distribution"]) {
+            Some((k, v)) => (k, Some(v)),
+            None => ("package", None),
+        };
+        let mut raw_packages = Vec::new();
+        if let Some(v) = pkgs_value {
+            let p = top.key(pkg_key);
+            let arr = as_array(self.ctx, v, &p, "an array of tables (`[[package]]`)")?;
+            if arr.len() > limits.max_packages {
+                return Err(self.err(
+                    v.span(),
+                    &p,
+                    ErrorKind::TooMany {
+                        what: "packages",
+                        count: arr.len(),
+                        limit: limits.max_packages,
+                    },
+                ));
+            }
+            raw_packages.reserve(arr.len());
+            for (i, item) in arr.iter().enumerate() {
+                let index = first_index + i;
+                let ip = p.index(index);
+                raw_packages.push(self.package(item, &ip, index, limits)?);
+            }
+        }
+        Ok((pkg_key, raw_packages))
+    }
+
+    fn specifiers(
+        &self,
+        s: &str,
+        span: Range<usize>,
+        path: &KeyPath<'_>,
+    ) -> Result<VersionSpecifiers, Error> {
+        VersionSpecifiers::from_str(s).map_err(|e| {
+            self.err(
+                span,
+                path,
+                ErrorKind::InvalidSpecifier {
+                    specifier: quote(s),
+                    message: e.to_string(),
+                },
+            )
+        })
+    }
+
+    fn version(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<Version, Error> {
+        Version::from_str(s).map_err(|e| {
+            self.err(
+                span,
+                path,
+                ErrorKind::InvalidVersion {
+                    version: quote(s),
+                    message: e.to_string(),
+                },
+            )
+        })
+    }
+
+    fn name(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<PackageName, Error> {
+        PackageName::from_str(s).map_err(|e| {
+            self.err(
+                span,
+                path,
+                ErrorKind::InvalidName {
+                    name: quote(s),
+                    message: e.to_string(),
+                },
+            )
+        })
+    }
+
+    fn extra(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<ExtraName, Error> {
+        ExtraName::from_str(s).map_err(|e| {
+            self.err(
+                span,
+                path,
+                ErrorKind::InvalidName {
+                    name: quote(s),
+                    message: e.to_string(),
+                },
+            )
+        })
+    }
+
+    fn marker(&mut self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<Marker, Error> {
+        if let Some(tree) = self.markers.get(s) {
+            return Ok(Marker {
+                raw: s.to_string(),
+                tree: tree.clone(),
+            });
+        }
+        let tree = MarkerTree::from_str(s).map_err(|e| {
+            self.err(
+                span,
+                path,
+                ErrorKind::InvalidMarker {
+                    marker: quote(s),
+                    message: e.message.to_string(),
+                },
+            )
+        })?;
+        self.markers.insert(s.to_string(), tree.clone());
+        Ok(Marker {
+            raw: s.to_string(),
+            tree,
+        })
+    }
+
+    fn marker_list(
+        &mut self,
+        t: &Table<'_, '_>,
+        key: &'static str,
+        path: &KeyPath<'_>,
+    ) -> Result<Vec<Marker>, Error> {
+        let items = opt_str_array(self.ctx, t, key, path, "an array of PEP 508 marker strings")?;
+        let p = path.key(key);
+        let mut out = Vec::with_capacity(items.len());
+        for (i, (s, span)) in items.into_iter().enumerate() {
+            out.push(self.marker(s, span, &p.index(i))?);
+        }
+        Ok(out)
+    }
+
+    fn conflicts(
+        &self,
+        root: &Table<'_, '_>,
+        top: &KeyPath<'_>,
+    ) -> Result<Vec<Vec<ConflictItem>>, Error> {
+        let Some(v) = root.get("conflicts") else {
+            return Ok(Vec::new());
+        };
+        let p = top.key("conflicts");
+        let sets = as_array(
+            self.ctx,
+            v,
+            &p,
+            "an array of arrays of `{ package, extra | group }` tables",
+        )?;
+        let mut out = Vec::with_capacity(sets.len());
+        for (i, set) in sets.iter().enumerate() {
+            let sp = p.index(i);
+            let items = as_array(
+                self.ctx,
+                set,
+                &sp,
+                "an array of `{ package, extra | group }` tables",
+            )?;
+            let mut conflict = Vec::with_capacity(items.len());
+            for (j, item) in items.iter().enumerate() {
+                let ip = sp.index(j);
+                let t = as_table(self.ctx, item, &ip, "a `{ package, extra | group }` table")?;
+                let pv = required(self.ctx, &t, "package", &ip, "the package name")?;
+                let package = self.name(
+                    as_str(self.ctx, pv, &ip.key("package"), "a string")?,
+                    pv.span(),
+                    &ip.key("package"),
+                )?;
+                let kind = if let Some(e) = t.get("extra") {
+                    ConflictKind::Extra(self.extra(
+                        as_str(self.ctx, e, &ip.key("extra"), "a string")?,
+                        e.span(),
+                        &ip.key("extra"),
+                    )?)
+                } else if let Some(g) = t.get("group") {
+                    ConflictKind::Group(self.extra(
+                        as_str(self.ctx, g, &ip.key("group"), "a string")?,
+                        g.span(),
+                        &ip.key("group"),
+                    )?)
+                } else {
+                    ConflictKind::Project
+                };
+                conflict.push(ConflictItem { package, kind });
+            }
+            out.push(conflict);
+        }
+        Ok(out)
+    }
+
+    fn manifest(&mut self, v: &Value<'_>, p: &KeyPath<'_>) -> Result<Manifest, Error> {
+        let t = as_table(self.ctx, v, p, "a table")?;
+        let mut m = Manifest::default();
+        for (s, span) in opt_str_array(self.ctx, &t, "members", p, "an array of package names")? {
+            m.members.push(self.name(s, span, &p.key("members"))?);
+        }
+        for (s, span) in opt_str_array(self.ctx, &t, "excludes", p, "an array of package names")? {
+            m.excludes.push(self.name(s, span, &p.key("excludes"))?);
+        }
+        m.requirements = self.requirement_list(&t, "requirements", p)?;
+        m.constraints = self.requirement_list(&t, "constraints", p)?;
+        m.overrides = self.requirement_list(&t, "overrides", p)?;
+        m.build_constraints = self.requirement_list(&t, "build-constraints", p)?;
+        if let Some(g) = t.get("dependency-groups") {
+            let gp = p.key("dependency-groups");
+            let gt = as_table(self.ctx, g, &gp, "a table of group name → requirements")?;
+            for (k, _) in gt.keys() {
+                let name = self.extra(k.get_ref(), k.span(), &gp)?;
+                let key: &str = k.get_ref();
+                let reqs = self.requirement_list_dyn(&gt, key, &gp)?;
+                m.dependency_groups.insert(name, reqs);
+            }
+        }
+        if let Some(dm) = t.get("dependency-metadata") {
+            let dp = p.key("dependency-metadata");
+            let arr = as_array(self.ctx, dm, &dp, "an array of tables")?;
+            for (i, item) in arr.iter().enumerate() {
+                let ip = dp.index(i);
+                let it = as_table(self.ctx, item, &ip, "a table")?;
+                let nv = required(self.ctx, &it, "name", &ip, "a package name")?;
+                let name = self.name(
+                    as_str(self.ctx, nv, &ip.key("name"), "a string")?,
+                    nv.span(),
+                    &ip.key("name"),
+                )?;
+                let version = match it.get("version") {
+                    None => None,
+                    Some(v) => Some(self.version(
+                        as_str(self.ctx, v, &ip.key("version"), "a string")?,
+                        v.span(),
+                        &ip.key("version"),
+                    )?),
+                };
+                let requires_dist = self.requirement_list(&it, "requires-dist", &ip)?;
+                let requires_python =
+                    opt_str(self.ctx, &it, "requires-python", &ip, "a string")?.map(str::to_string);
+                let mut provides_extras = Vec::new();
+                for (s, span) in opt_str_array(
+                    self.ctx,
+                    &it,
+                    "provides-extras",
+                    &ip,
+                    "an array of extra names",
+                )? {
+                    provides_extras.push(self.extra(s, span, &ip.key("provides-extras"))?);
+                }
+                m.dependency_metadata.push(DependencyMetadata {
+                    name,
+                    version,
+                    requires_dist,
+                    requires_python,
+                    provides_extras,
+                });
+            }
+        }
+        Ok(m)
+    }
+
+    fn requirement_list(
+        &mut self,
+        t: &Table<'_, '_>,
+        key: &'static str,
+        p: &KeyPath<'_>,
+    ) -> Result<Vec<LockRequirement>, Error> {
+        self.requirement_list_dyn(t, key, p)
+    }
+
+    fn requirement_list_dyn(
+        &mut self,
+        t: &Table<'_, '_>,
+        key: &str,
+        p: &KeyPath<'_>,
+    ) -> Result<Vec<LockRequirement>, Error> {
+        let Some(v) = t.get(key) else {
+            return Ok(Vec::new());
+        };
+        let rp = p.key(key);
+        let arr = as_array(self.ctx, v, &rp, "an array of requirement tables")?;
+        let mut out = Vec::with_capacity(arr.len());
+        for (i, item) in arr.iter().enumerate() {
+            out.push(self.requirement(item, &rp.index(i))?);
+        }
+        Ok(out)
+    }
+
+    fn requirement(&mut self, v: &Value<'_>, p: &KeyPath<'_>) -> Result<LockRequirement, Error> {
+        // The package-scoped override form `{ package = { name, version }, dependencies = [...] }`
+        // is reduced to its package name with an empty specifier.
+        let t = as_table(
+            self.ctx,
+            v,
+            p,
+            "a requirement table `{ name, specifier | git | url | path | … }`",
+        )?;
+        if let Some(pkg) = t.get("package") {
+            if let DeValue::Table(_) = pkg.get_ref() {
+                let pt = as_table(self.ctx, pkg, &p.key("package"), "a table")?;
+                let nv = required(self.ctx, &pt, "name", &p.key("package"), "a package name")?;
+                let name = self.name(
+                    as_str(self.ctx, nv, &p.key("package").key("name"), "a string")?,
+                    nv.span(),
+                    &p.key("package"),
+                )?;
+                return Ok(LockRequirement {
+                    name,
+                    extras: Vec::new(),
+                    marker: None,
+                    source: RequirementSource::Registry {
+                        specifier: VersionSpecifiers::empty(),
+                        index: None,
+                    },
+                });
+            }
+        }
+        let nv = required(self.ctx, &t, "name", p, "a package name")?;
+        let name = self.name(
+            as_str(self.ctx, nv, &p.key("name"), "a string")?,
+            nv.span(),
+            &p.key("name"),
+        )?;
+        let mut extras = Vec::new();
+        for (s, span) in opt_str_array(self.ctx, &t, "extras", p, "an array of extra names")? {
+            extras.push(self.extra(s, span, &p.key("extras"))?);
+        }
+        let marker = match t.get("marker") {
+            None => None,
+            Some(m) => Some(self.marker(
+                as_str(self.ctx, m, &p.key("marker"), "a PEP 508 marker string")?,
+                m.span(),
+                &p.key("marker"),
+            )?),
+        };
+        let s = |key: &'static str| opt_str(self.ctx, &t, key, p, "a string");
+        let source = if let Some(g) = s("git")? {
+            RequirementSource::Git(g.to_string())
+        } else if let Some(u) = s("url")? {
+            RequirementSource::Url {
+                url: u.to_string(),
+                subdirectory: s("subdirectory")?.map(str::to_string),
+            }
+        } else if let Some(x) = s("path")? {
+            RequirementSource::Path(x.to_string())
+        } else if let Some(x) = s("directory")? {
+            RequirementSource::Directory(x.to_string())
+        } else if let Some(x) = s("editable")? {
+            RequirementSource::Editable(x.to_string())
+        } else if let Some(x) = s("virtual")? {
+            RequirementSource::Virtual(x.to_string())
+        } else {
+            let specifier = match t.get("specifier") {
+                None => VersionSpecifiers::empty(),
+                Some(v) => {
+                    let sp = p.key("specifier");
+                    let text = as_str(self.ctx, v, &sp, "a PEP 440 specifier string")?;
+                    self.specifiers(text, v.span(), &sp)?
+                }
+            };
+            RequirementSource::Registry {
+                specifier,
+                index: s("index")?.map(str::to_string),
+            }
+        };
+        Ok(LockRequirement {
+            name,
+            extras,
+            marker,
+            source,
+        })
+    }
+
+    fn source(&self, v: &Value<'_>, p: &KeyPath<'_>) -> Result<Source, Error> {
+        const EXPECTED: &str = "a source table with one of `registry`, `git`, `url`, `path`, `directory`, `editable`, `virtual`";
+        // Pre-stable locks wrote the source as a string `kind+location`.
+        if let DeValue::String(s) = v.get_ref() {
+            let (kind, location) = s.split_once('+').ok_or_else(|| {
+                self.err(
+                    v.span(),
+                    p,
+                    ErrorKind::InvalidValue {
+                        expected: "a source table, or a legacy `kind+location` string".into(),
+                        found: quote(s),
+                    },
+                )
+            })?;
+            return self.source_of(kind, location, None, v.span(), p);
+        }
+        let t = as_table(self.ctx, v, p, EXPECTED)?;
+        for kind in [
+            "registry",
+            "git",
+            "url",
+            "path",
+            "directory",
+            "editable",
+            "virtual",
+        ] {
+            if let Some(loc) = t.get(kind) {
+                let location = as_str(self.ctx, loc, &p.key(kind), "a string")?;
+                let subdirectory = opt_str(self.ctx, &t, "subdirectory", p, "a string")?;
+                return self.source_of(kind, location, subdirectory, loc.span(), &p.key(kind));
+            }
+        }
+        Err(self.err(
+            v.span(),
+            p,
+            ErrorKind::InvalidValue {
+                expected: EXPECTED.into(),
+                found: "a table without any of those keys".into(),
+            },
+        ))
+    }
+
+    fn source_of(
+        &self,
+        kind: &str,
+        location: &str,
+        subdirectory: Option<&str>,
+        span: Range<usize>,
+        p: &KeyPath<'_>,
+    ) -> Result<Source, Error> {
+        Ok(match kind {
+            "registry" => {
+                if location.contains("://") {
+                    Source::Registry(RegistrySource::Url(location.to_string()))
+                } else {
+                    Source::Registry(RegistrySource::Path(location.to_string()))
+                }
+            }
+            "git" => Source::Git(crate::git::parse_git_source(location).map_err(|message| {
+                self.err(
+                    span.clone(),
+                    p,
+                    ErrorKind::InvalidGitSource {
+                        url: quote(location),
+                        message,
+                    },
+                )
+            })?),
+            "url" | "direct" => Source::Url {
+                url: location.to_string(),
+                subdirectory: subdirectory.map(str::to_string),
+            },
+            "path" => Source::Path(location.to_string()),
+            "directory" => Source::Directory(location.to_string()),
+            "editable" => Source::Editable(location.to_string()),
+            "virtual" => Source::Virtual(location.to_string()),
+            other => return Err(self.err(
+                span,
+                p,
+                ErrorKind::InvalidValue {
+                    expected:
+                        "a source kind: registry, git, url, path, directory, editable or virtual"
+                            .into(),
+                    found: quote(other),
+                },
+            )),
+        })
+    }
+
+    fn hash(&self, v: &Value<'_>, p: &KeyPath<'_>) -> Result<Hash, Error> {
+        let s = as_str(self.ctx, v, p, "a `sha256:<hex>` string")?;
+        Hash::parse(s).map_err(|e| {
+            self.err(
+                v.span(),
+                p,
+                ErrorKind::InvalidHash {
+                    hash: quote(s),
+                    message: e.to_string(),
+                },
+            )
+        })
+    }
+
+    fn size(&self, t: &Table<'_, '_>, p: &KeyPath<'_>) -> Result<Option<u64>, Error> {
+        match t.get("size") {
+            None => Ok(None),
+            Some(v) => {
+                let n = as_int(
+                    self.ctx,
+                    v,
+                    &p.key("size"),
+                    "a size in bytes (a non-negative integer)",
+                )?;
+                u64::try_from(n).map(Some).map_err(|_| {
+                    self.err(
+                        v.span(),
+                        &p.key("size"),
+                        ErrorKind::InvalidValue {
+                            expected: "a non-negative size in bytes".into(),
+                            found: n.to_string(),
+                        },
+                    )
+                })
+            }
+        }
+    }
+
+    fn upload_time(&self, t: &Table<'_, '_>, p: &KeyPath<'_>) -> Result<Option<String>, Error> {
+        match t.get("upload-time") {
+            None => Ok(None),
+            Some(v) => match v.get_ref() {
+                DeValue::String(s) => Ok(Some(s.to_string())),
+                DeValue::Datetime(d) => Ok(Some(d.to_string())),
+                other => Err(self.err(
+                    v.span(),
+                    &p.key("upload-time"),
+                    ErrorKind::WrongType {
+                        expected: "an RFC 3339 date-time",
+                        found: type_name(other),
+                    },
+                )),
+            },
+        }
+    }
+
+    fn package(
+        &mut self,
+        v: &Value<'_>,
+        p: &KeyPath<'_>,
+        index: usize,
+        limits: &Limits,
+    ) -> Result<RawPackage, Error> {
+        let t = as_table(self.ctx, v, p, "a `[[package]]` table")?;
+        let nv = required(self.ctx, &t, "name", p, "the package name")?;
+        let name = self.name(
+            as_str(self.ctx, nv, &p.key("name"), "a string")?,
+            nv.span(),
+            &p.key("name"),
+        )?;
+        let sv = required(
+            self.ctx,
+            &t,
+            "source",
+            p,
+            "the package source, e.g. `{ registry = \"https://pypi.org/simple\" }`",
+        )?;
+        let source = self.source(sv, &p.key("source"))?;
+        let version = match t.get("version") {
+            Some(v) => Some(self.version(
+                as_str(self.ctx, v, &p.key("version"), "a PEP 440 version string")?,
+                v.span(),
+                &p.key("version"),
+            )?),
+            None => {
+                if !source.is_source_tree() {
+                    return Err(self.err(
+                        t.span.clone(),
+                        p,
+                        ErrorKind::MissingKey {
+                            key: "version".into(),
+                            expected: "a version (only editable, directory and virtual sources may leave it out)",
+                        },
+                    ));
+                }
+                None
+            }
+        };
+        let resolution_markers = self.marker_list(&t, "resolution-markers", p)?;
+        let deps = self.dependency_list(&t, "dependencies", p, limits)?;
+        let mut optional = BTreeMap::new();
+        if let Some(ov) = t.get("optional-dependencies") {
+            let op = p.key("optional-dependencies");
+            let ot = as_table(self.ctx, ov, &op, "a table of extra name → dependencies")?;
+            for (k, _) in ot.keys() {
+                let extra = self.extra(k.get_ref(), k.span(), &op)?;
+                let list = self.dependency_list(&ot, k.get_ref(), &op, limits)?;
+                optional.insert(extra, list);
+            }
+        }
+        let mut dev = BTreeMap::new();
+        if let Some((key, dv)) = t.get_first(&["dev-dependencies", "dependency-groups"]) {
+            let dp = p.key(key);
+            let dt = as_table(self.ctx, dv, &dp, "a table of group name → dependencies")?;
+            for (k, _) in dt.keys() {
+                let group = self.extra(k.get_ref(), k.span(), &dp)?;
+                let list = self.dependency_list(&dt, k.get_ref(), &dp, limits)?;
+                dev.insert(group, list);
+            }
+        }
+        let sdist = match t.get("sdist") {
+            None => None,
+            Some(sv) => {
+                let sp = p.key("sdist");
+                let st = as_table(
+                    self.ctx,
+                    sv,
+                    &sp,
+                    "an sdist table `{ url | path, hash, size }`",
+                )?;
+                let locator = if let Some(u) = opt_str(self.ctx, &st, "url", &sp, "a URL string")? {
+                    SdistLocator::Url(u.to_string())
+                } else if let Some(x) = opt_str(self.ctx, &st, "path", &sp, "a path string")? {
+                    SdistLocator::Path(x.to_string())
+                } else {
+                    SdistLocator::Metadata
+                };
+                let hash = match st.get("hash") {
+                    None => None,
+                    Some(h) => Some(self.hash(h, &sp.key("hash"))?),
+                };
+                Some(Sdist {
+                    locator,
+                    hash,
+                    size: self.size(&st, &sp)?,
+                    upload_time: self.upload_time(&st, &sp)?,
+                })
+            }
+        };
+        let mut wheels = Vec::new();
+        if let Some(wv) = t.get("wheels") {
+            let wp = p.key("wheels");
+            let arr = as_array(self.ctx, wv, &wp, "an array of wheel tables")?;
+            if arr.len() > limits.max_wheels_per_package {
+                return Err(self.err(
+                    wv.span(),
+                    &wp,
+                    ErrorKind::TooMany {
+                        what: "wheels of one package",
+                        count: arr.len(),
+                        limit: limits.max_wheels_per_package,
+                    },
+                ));
+            }
+            wheels.reserve(arr.len());
+            for (i, item) in arr.iter().enumerate() {
+                wheels.push(self.wheel(item, &wp.index(i), &name, version.as_ref())?);
+            }
+        }
+        let metadata = match t.get("metadata") {
+            None => None,
+            Some(mv) => {
+                let mp = p.key("metadata");
+                let mt = as_table(self.ctx, mv, &mp, "a table")?;
+                let requires_dist = self.requirement_list(&mt, "requires-dist", &mp)?;
+                let mut provides_extras = Vec::new();
+                for (s, span) in opt_str_array(
+                    self.ctx,
+                    &mt,
+                    "provides-extras",
+                    &mp,
+                    "an array of extra names",
+                )? {
+                    provides_extras.push(self.extra(s, span, &mp.key("provides-extras"))?);
+                }
+                let mut requires_dev = BTreeMap::new();
+                if let Some((key, rv)) = mt.get_first(&["requires-dev", "dependency-groups"]) {
+                    let rp = mp.key(key);
+                    let rt = as_table(self.ctx, rv, &rp, "a table of group name → requirements")?;
+                    for (k, _) in rt.keys() {
+                        let group = self.extra(k.get_ref(), k.span(), &rp)?;
+                        let reqs = self.requirement_list_dyn(&rt, k.get_ref(), &rp)?;
+                        requires_dev.insert(group, reqs);
+                    }
+                }
+                Some(PackageMetadata {
+                    requires_dist,
+                    provides_extras,
+                    requires_dev,
+                })
+            }
+        };
+        let line = self.ctx.line_of(t.span.start);
+        Ok(RawPackage {
+            package: Package {
+                name,
+                version,
+                source,
+                resolution_markers,
+                dependencies: Vec::new(),
+                optional_dependencies: BTreeMap::new(),
+                dev_dependencies: BTreeMap::new(),
+                sdist,
+                wheels,
+                metadata,
+                line,
+            },
+            deps,
+            optional,
+            dev,
+            span: self.abs(t.span.clone()),
+            index,
+        })
+    }
+
+    fn wheel(
+        &mut self,
+        v: &Value<'_>,
+        p: &KeyPath<'_>,
+        name: &PackageName,
+        version: Option<&Version>,
+    ) -> Result<Wheel, Error> {
+        let t = as_table(
+            self.ctx,
+            v,
+            p,
+            "a wheel table `{ url | path | filename, hash, size }`",
+        )?;
+        let (locator, loc_span) = if let Some(u) = t.get("url") {
+            (
+                WheelLocator::Url(as_str(self.ctx, u, &p.key("url"), "a URL string")?.to_string()),
+                u.span(),
+            )
+        } else if let Some(x) = t.get("path") {
+            (
+                WheelLocator::Path(
+                    as_str(self.ctx, x, &p.key("path"), "a path string")?.to_string(),
+                ),
+                x.span(),
+            )
+        } else if let Some(x) = t.get("filename") {
+            (
+                WheelLocator::Filename(
+                    as_str(self.ctx, x, &p.key("filename"), "a file name string")?.to_string(),
+                ),
+                x.span(),
+            )
+        } else {
+            return Err(self.err(
+                t.span.clone(),
+                p,
+                ErrorKind::MissingKey {
+                    key: "url".into(),
+                    expected: "one of `url`, `path` or `filename`",
+                },
+            ));
+        };
+        let filename = lock2nix_wheel::WheelFilename::parse_url_basename(locator.as_str())
+            .map_err(|e| {
+                self.err(
+                    loc_span.clone(),
+                    p,
+                    ErrorKind::InvalidWheelName {
+                        filename: quote(locator.as_str().rsplit('/').next().unwrap_or_default()),
+                        message: e.to_string(),
+                    },
+                )
+            })?;
+        if filename.name() != name.as_ref() {
+            self.warnings.push(self.ctx.warning(
+                loc_span.clone(),
+                p,
+                format!(
+                    "wheel `{}` is for package `{}`, not `{}`",
+                    locator.as_str().rsplit('/').next().unwrap_or_default(),
+                    filename.name(),
+                    name
+                ),
+            ));
+        }
+        if let Some(version) = version {
+            if !same_release(filename.version(), version) {
+                self.warnings.push(self.ctx.warning(
+                    loc_span,
+                    p,
+                    format!(
+                        "wheel `{}` has version {}, but the package version is {}",
+                        locator.as_str().rsplit('/').next().unwrap_or_default(),
+                        filename.version(),
+                        version
+                    ),
+                ));
+            }
+        }
+        let hash = match t.get("hash") {
+            None => None,
+            Some(h) => Some(self.hash(h, &p.key("hash"))?),
+        };
+        let zstd = match t.get("zstd") {
+            None => None,
+            Some(z) => {
+                let zp = p.key("zstd");
+                let zt = as_table(self.ctx, z, &zp, "a `{ hash, size }` table")?;
+                let hash = match zt.get("hash") {
+                    None => None,
+                    Some(h) => Some(self.hash(h, &zp.key("hash"))?),
+                };
+                Some((hash, self.size(&zt, &zp)?))
+            }
+        };
+        Ok(Wheel {
+            locator,
+            filename,
+            hash,
+            size: self.size(&t, p)?,
+            upload_time: self.upload_time(&t, p)?,
+            zstd,
+        })
+    }
+
+    fn dependency_list(
+        &mut self,
+        t: &Table<'_, '_>,
+        key: &str,
+        p: &KeyPath<'_>,
+        limits: &Limits,
+    ) -> Result<Vec<RawDependency>, Error> {
+        let Some(v) = t.get(key) else {
+            return Ok(Vec::new());
+        };
+        let dp = p.key(key);
+        let arr = as_array(
+            self.ctx,
+            v,
+            &dp,
+            "an array of `{ name, marker, extra }` tables",
+        )?;
+        if arr.len() > limits.max_dependencies_per_package {
+            return Err(self.err(
+                v.span(),
+                &dp,
+                ErrorKind::TooMany {
+                    what: "dependencies of one package",
+                    count: arr.len(),
+                    limit: limits.max_dependencies_per_package,
+                },
+            ));
+        }
+        let mut out = Vec::with_capacity(arr.len());
+        for (i, item) in arr.iter().enumerate() {
+            let ip = dp.index(i);
+            let it = as_table(
+                self.ctx,
+                item,
+                &ip,
+                "a `{ name, version, source, extra, marker }` table",
+            )?;
+            let nv = required(self.ctx, &it, "name", &ip, "the dependency's package name")?;
+            let name = self.name(
+                as_str(self.ctx, nv, &ip.key("name"), "a string")?,
+                nv.span(),
+                &ip.key("name"),
+            )?;
+            let version = match it.get("version") {
+                None => None,
+                Some(v) => Some(self.version(
+                    as_str(self.ctx, v, &ip.key("version"), "a PEP 440 version string")?,
+                    v.span(),
+                    &ip.key("version"),
+                )?),
+            };
+            let source = match it.get("source") {
+                None => None,
+                Some(s) => Some(self.source(s, &ip.key("source"))?),
+            };
+            let mut extras = Vec::new();
+            for (s, span) in opt_str_array(self.ctx, &it, "extra", &ip, "an array of extra names")?
+            {
+                extras.push(self.extra(s, span, &ip.key("extra"))?);
+            }
+            let marker = match it.get("marker") {
+                None => None,
+                Some(m) => Some(self.marker(
+                    as_str(self.ctx, m, &ip.key("marker"), "a PEP 508 marker string")?,
+                    m.span(),
+                    &ip.key("marker"),
+                )?),
+            };
+            out.push(RawDependency {
+                dep: Dependency {
+                    name,
+                    version,
+                    source,
+                    extras,
+                    marker,
+                    target: usize::MAX,
+                },
+                span: self.abs(item.span()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Resolve every edge to a package index, and check identities are unique.
+    fn link(&mut self, raw: Vec<RawPackage>, pkg_key: &'static str) -> Result<Vec<Package>, Error> {
+        let mut by_name: HashMap<PackageName, Vec<usize>> = HashMap::with_capacity(raw.len());
+        for (i, r) in raw.iter().enumerate() {
+            by_name.entry(r.package.name.clone()).or_default().push(i);
+        }
+        let top = KeyPath::Root;
+        let pp = top.key(pkg_key);
+        // duplicate identities
+        for ids in by_name.values() {
+            if ids.len() > 1 {
+                for (a_pos, &a) in ids.iter().enumerate() {
+                    for &b in &ids[a_pos + 1..] {
+                        let (pa, pb) = (&raw[a].package, &raw[b].package);
+                        if pa.version == pb.version && pa.source == pb.source {
+                            return Err(self.err(
+                                raw[b].span.clone(),
+                                &pp.index(raw[b].index),
+                                ErrorKind::DuplicatePackage(format!(
+                                    "{} from {}",
+                                    pb.display_id(),
+                                    pb.source
+                                )),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        let resolve =
+            |from: &Package, d: &RawDependency, path: &KeyPath<'_>| -> Result<usize, Error> {
+                let dep = &d.dep;
+                let cands = by_name.get(&dep.name).map(Vec::as_slice).unwrap_or(&[]);
+                let matching: Vec<usize> = cands
+                    .iter()
+                    .copied()
+                    .filter(|&c| {
+                        let p = &raw[c].package;
+                        dep.version
+                            .as_ref()
+                            .is_none_or(|v| p.version.as_ref() == Some(v))
+                            && dep.source.as_ref().is_none_or(|s| &p.source == s)
+                    })
+                    .collect();
+                let written = {
+                    let mut s = dep.name.to_string();
+                    if let Some(v) = &dep.version {
+                        s.push_str(&format!("=={v}"));
+                    }
+                    if let Some(src) = &dep.source {
+                        s.push_str(&format!(" from {src}"));
+                    }
+                    s
+                };
+                match matching.as_slice() {
+                    [one] => Ok(*one),
+                    [] => Err(self.ctx.error(
+                        d.span.clone(),
+                        path,
+                        ErrorKind::MissingPackage {
+                            from: from.display_id(),
+                            to: written,
+                        },
+                    )),
+                    many => Err(self.ctx.error(
+                        d.span.clone(),
+                        path,
+                        ErrorKind::AmbiguousDependency {
+                            from: from.display_id(),
+                            to: written,
+                            count: many.len(),
+                            candidates: many
+                                .iter()
+                                .map(|&c| {
+                                    format!(
+                                        "{} from {}",
+                                        raw[c].package.display_id(),
+                                        raw[c].package.source
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        },
+                    )),
+                }
+            };
+        // Phase 1: every edge's target, borrowing the packages; phase 2: move them out.
+        let mut targets: Vec<(Vec<usize>, Vec<Vec<usize>>, Vec<Vec<usize>>)> =
+            Vec::with_capacity(raw.len());
+        for r in &raw {
+            let ip = pp.index(r.index);
+            let dp = ip.key("dependencies");
+            let deps = r
+                .deps
+                .iter()
+                .enumerate()
+                .map(|(i, d)| resolve(&r.package, d, &dp.index(i)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let op = ip.key("optional-dependencies");
+            let mut optional = Vec::with_capacity(r.optional.len());
+            for (extra, list) in &r.optional {
+                let ep = op.key(extra.as_ref());
+                optional.push(
+                    list.iter()
+                        .enumerate()
+                        .map(|(i, d)| resolve(&r.package, d, &ep.index(i)))
+                        .collect::<Result<Vec<_>, _>>()?,
+                );
+            }
+            let gp = ip.key("dev-dependencies");
+            let mut dev = Vec::with_capacity(r.dev.len());
+            for (group, list) in &r.dev {
+                let ep = gp.key(group.as_ref());
+                dev.push(
+                    list.iter()
+                        .enumerate()
+                        .map(|(i, d)| resolve(&r.package, d, &ep.index(i)))
+                        .collect::<Result<Vec<_>, _>>()?,
+                );
+            }
+            targets.push((deps, optional, dev));
+        }
+        fn attach(list: Vec<RawDependency>, targets: Vec<usize>) -> Vec<Dependency> {
+            list.into_iter()
+                .zip(targets)
+                .map(|(d, t)| Dependency { target: t, ..d.dep })
+                .collect()
+        }
+        let mut out = Vec::with_capacity(raw.len());
+        for (r, (deps, optional, dev)) in raw.into_iter().zip(targets) {
+            let mut pkg = r.package;
+            pkg.dependencies = attach(r.deps, deps);
+            pkg.optional_dependencies = r
+                .optional
+                .into_iter()
+                .zip(optional)
+                .map(|((extra, list), t)| (extra, attach(list, t)))
+                .collect();
+            pkg.dev_dependencies = r
+                .dev
+                .into_iter()
+                .zip(dev)
+                .map(|((group, list), t)| (group, attach(list, t)))
+                .collect();
+            out.push(pkg);
+        }
+        Ok(out)
+    }
+}
+
+/// uv compares wheel and package versions ignoring a local `+tag` on either side.
+fn same_release(a: &Version, b: &Version) -> bool {
+    a == b || a.clone().without_local() == b.clone().without_local()
+}
+
+/// A short TOML-ish rendering of an opaque value (for `[options]`).
+fn render_value(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => s.to_string(),
+        DeValue::Integer(i) => i.as_str().to_string(),
+        DeValue::Float(f) => f.as_str().to_string(),
+        DeValue::Boolean(b) => b.to_string(),
+        DeValue::Datetime(d) => d.to_string(),
+        DeValue::Array(a) => format!(
+            "[{}]",
+            a.iter()
+                .map(|x| render_value(x.get_ref()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        DeValue::Table(t) => format!(
+            "{{ {} }}",
+            t.iter()
+                .map(|(k, x)| format!("{} = {}", k.get_ref(), render_value(x.get_ref())))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_types(_: &DeTable<'_>, _: bool) {
+    let _ = as_bool;
+}

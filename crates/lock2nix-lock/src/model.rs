@@ -1,0 +1,540 @@
+//! The validated model of a `uv.lock`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::{ExtraName, MarkerTree, PackageName};
+
+use crate::hash::Hash;
+
+/// A PEP 508 marker as written in the lock, with its parsed tree.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Marker {
+    /// The text as the lock wrote it.
+    pub raw: String,
+    /// The parsed marker.
+    pub tree: MarkerTree,
+}
+
+impl fmt::Display for Marker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// A dependency-group name (PEP 735), normalised like a package name.
+pub type GroupName = ExtraName;
+
+/// The index of a package in [`Lock::packages`].
+pub type PackageId = usize;
+
+/// A read `uv.lock`.
+#[derive(Debug, Clone)]
+pub struct Lock {
+    /// Major version (always 1).
+    pub version: u32,
+    /// Minor revision (0 when absent).
+    pub revision: u32,
+    /// `requires-python`.
+    pub requires_python: Option<VersionSpecifiers>,
+    /// `requires-python` as written.
+    pub requires_python_raw: Option<String>,
+    /// Top-level fork markers.
+    pub resolution_markers: Vec<Marker>,
+    /// `supported-markers` (from `tool.uv.environments`).
+    pub supported_markers: Vec<Marker>,
+    /// `required-markers` (from `tool.uv.required-environments`).
+    pub required_markers: Vec<Marker>,
+    /// `conflicts`: sets of mutually exclusive extras/groups/projects.
+    pub conflicts: Vec<Vec<ConflictItem>>,
+    /// `[options]`, kept as key → TOML text.
+    pub options: BTreeMap<String, String>,
+    /// `[manifest]`.
+    pub manifest: Manifest,
+    /// Every `[[package]]`, in file order.
+    pub packages: Vec<Package>,
+    /// Non-fatal findings.
+    pub warnings: Vec<crate::Warning>,
+}
+
+/// One entry of a `conflicts` set.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ConflictItem {
+    /// The package.
+    pub package: PackageName,
+    /// What conflicts.
+    pub kind: ConflictKind,
+}
+
+/// Extra, group, or the whole project.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConflictKind {
+    /// `{ package, extra }`.
+    Extra(ExtraName),
+    /// `{ package, group }`.
+    Group(GroupName),
+    /// `{ package }`.
+    Project,
+}
+
+/// `[manifest]`: the resolver inputs.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    /// Workspace member names.
+    pub members: Vec<PackageName>,
+    /// Requirements not tied to a member.
+    pub requirements: Vec<LockRequirement>,
+    /// Constraints.
+    pub constraints: Vec<LockRequirement>,
+    /// Overrides (plain form).
+    pub overrides: Vec<LockRequirement>,
+    /// Excluded names.
+    pub excludes: Vec<PackageName>,
+    /// Build constraints.
+    pub build_constraints: Vec<LockRequirement>,
+    /// Dependency groups of a virtual root.
+    pub dependency_groups: BTreeMap<GroupName, Vec<LockRequirement>>,
+    /// Static metadata entries.
+    pub dependency_metadata: Vec<DependencyMetadata>,
+}
+
+/// `[[manifest.dependency-metadata]]`.
+#[derive(Debug, Clone)]
+pub struct DependencyMetadata {
+    /// Name.
+    pub name: PackageName,
+    /// Version.
+    pub version: Option<Version>,
+    /// Requirements.
+    pub requires_dist: Vec<LockRequirement>,
+    /// `requires-python`.
+    pub requires_python: Option<String>,
+    /// Extras.
+    pub provides_extras: Vec<ExtraName>,
+}
+
+/// A requirement as recorded in `[manifest]` or `[package.metadata]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockRequirement {
+    /// The name.
+    pub name: PackageName,
+    /// Requested extras.
+    pub extras: Vec<ExtraName>,
+    /// The marker.
+    pub marker: Option<Marker>,
+    /// Where it comes from.
+    pub source: RequirementSource,
+}
+
+/// The source form of a [`LockRequirement`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequirementSource {
+    /// A version specifier (possibly empty), with an optional index.
+    Registry {
+        /// The specifiers.
+        specifier: VersionSpecifiers,
+        /// `index`.
+        index: Option<String>,
+    },
+    /// A git URL (without the commit fragment).
+    Git(String),
+    /// A direct URL with an optional subdirectory.
+    Url {
+        /// The URL.
+        url: String,
+        /// `subdirectory`.
+        subdirectory: Option<String>,
+    },
+    /// A local file.
+    Path(String),
+    /// A local directory.
+    Directory(String),
+    /// An editable directory.
+    Editable(String),
+    /// A virtual directory.
+    Virtual(String),
+}
+
+impl fmt::Display for LockRequirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.name)?;
+        if !self.extras.is_empty() {
+            let extras: Vec<&str> = self.extras.iter().map(ExtraName::as_ref).collect();
+            write!(f, "[{}]", extras.join(","))?;
+        }
+        match &self.source {
+            RequirementSource::Registry { specifier, .. } => {
+                if !specifier.is_empty() {
+                    write!(f, "{specifier}")?;
+                }
+            }
+            RequirementSource::Git(u) => write!(f, " @ git+{u}")?,
+            RequirementSource::Url { url, .. } => write!(f, " @ {url}")?,
+            RequirementSource::Path(p)
+            | RequirementSource::Directory(p)
+            | RequirementSource::Editable(p)
+            | RequirementSource::Virtual(p) => write!(f, " @ {p}")?,
+        }
+        if let Some(m) = &self.marker {
+            write!(f, " ; {m}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One `[[package]]`.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// Normalised name.
+    pub name: PackageName,
+    /// Version (absent for dynamic-version source trees).
+    pub version: Option<Version>,
+    /// Where it comes from.
+    pub source: Source,
+    /// The fork markers under which this entry was chosen.
+    pub resolution_markers: Vec<Marker>,
+    /// Dependencies.
+    pub dependencies: Vec<Dependency>,
+    /// Extras → dependencies.
+    pub optional_dependencies: BTreeMap<ExtraName, Vec<Dependency>>,
+    /// Groups → dependencies.
+    pub dev_dependencies: BTreeMap<GroupName, Vec<Dependency>>,
+    /// The source distribution.
+    pub sdist: Option<Sdist>,
+    /// The wheels.
+    pub wheels: Vec<Wheel>,
+    /// `[package.metadata]`.
+    pub metadata: Option<PackageMetadata>,
+    /// 1-based line of the `[[package]]` header.
+    pub line: usize,
+}
+
+impl Package {
+    /// `name==version` (or just the name), for messages.
+    pub fn display_id(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{}=={}", self.name, v),
+            None => self.name.to_string(),
+        }
+    }
+
+    /// The version as a string, `0.0.0` for dynamic versions (as uv2nix does).
+    pub fn version_string(&self) -> String {
+        self.version
+            .as_ref()
+            .map_or_else(|| "0.0.0".to_string(), ToString::to_string)
+    }
+}
+
+/// A dependency edge.
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    /// The name as written.
+    pub name: PackageName,
+    /// `version`, written only for ambiguous names.
+    pub version: Option<Version>,
+    /// `source`, written only for ambiguous names.
+    pub source: Option<Source>,
+    /// Extras of the dependency that this edge activates.
+    pub extras: Vec<ExtraName>,
+    /// The edge marker.
+    pub marker: Option<Marker>,
+    /// The package this edge resolves to.
+    pub target: PackageId,
+}
+
+/// `[package.metadata]`.
+#[derive(Debug, Clone, Default)]
+pub struct PackageMetadata {
+    /// `requires-dist`.
+    pub requires_dist: Vec<LockRequirement>,
+    /// `provides-extras`.
+    pub provides_extras: Vec<ExtraName>,
+    /// `requires-dev`.
+    pub requires_dev: BTreeMap<GroupName, Vec<LockRequirement>>,
+}
+
+/// The source of a package.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    /// A registry: index URL, or a path to a local index / find-links directory.
+    Registry(RegistrySource),
+    /// A git repository at a commit.
+    Git(GitSource),
+    /// A direct URL to an archive.
+    Url {
+        /// The URL.
+        url: String,
+        /// Subdirectory inside the archive.
+        subdirectory: Option<String>,
+    },
+    /// A local archive file.
+    Path(String),
+    /// A local source tree, not editable.
+    Directory(String),
+    /// A local source tree installed editable (workspace members).
+    Editable(String),
+    /// A local source tree that is not built (virtual roots).
+    Virtual(String),
+}
+
+/// A registry source.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RegistrySource {
+    /// A remote index URL.
+    Url(String),
+    /// A local index directory.
+    Path(String),
+}
+
+/// The kind of a [`Source`], as named in lock2nix's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKind {
+    /// `registry`
+    Registry,
+    /// `git`
+    Git,
+    /// `url`
+    Url,
+    /// `path`
+    Path,
+    /// `directory`
+    Directory,
+    /// `editable`
+    Editable,
+    /// `virtual`
+    Virtual,
+}
+
+impl SourceKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [SourceKind; 7] = [
+        SourceKind::Registry,
+        SourceKind::Git,
+        SourceKind::Url,
+        SourceKind::Path,
+        SourceKind::Directory,
+        SourceKind::Editable,
+        SourceKind::Virtual,
+    ];
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Registry => "registry",
+            SourceKind::Git => "git",
+            SourceKind::Url => "url",
+            SourceKind::Path => "path",
+            SourceKind::Directory => "directory",
+            SourceKind::Editable => "editable",
+            SourceKind::Virtual => "virtual",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Source {
+    /// The kind.
+    pub fn kind(&self) -> SourceKind {
+        match self {
+            Source::Registry(_) => SourceKind::Registry,
+            Source::Git(_) => SourceKind::Git,
+            Source::Url { .. } => SourceKind::Url,
+            Source::Path(_) => SourceKind::Path,
+            Source::Directory(_) => SourceKind::Directory,
+            Source::Editable(_) => SourceKind::Editable,
+            Source::Virtual(_) => SourceKind::Virtual,
+        }
+    }
+
+    /// True for sources that are local source trees (directory, editable, virtual).
+    pub fn is_source_tree(&self) -> bool {
+        matches!(
+            self,
+            Source::Directory(_) | Source::Editable(_) | Source::Virtual(_)
+        )
+    }
+
+    /// The local path of directory/editable/virtual/path sources.
+    pub fn local_path(&self) -> Option<&str> {
+        match self {
+            Source::Path(p) | Source::Directory(p) | Source::Editable(p) | Source::Virtual(p) => {
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Registry(RegistrySource::Url(u)) => write!(f, "registry+{u}"),
+            Source::Registry(RegistrySource::Path(p)) => write!(f, "registry+{p}"),
+            Source::Git(g) => write!(f, "git+{}", g.raw),
+            Source::Url { url, subdirectory } => {
+                write!(f, "url+{url}")?;
+                if let Some(s) = subdirectory {
+                    write!(f, " (subdirectory {s})")?;
+                }
+                Ok(())
+            }
+            Source::Path(p) => write!(f, "path+{p}"),
+            Source::Directory(p) => write!(f, "directory+{p}"),
+            Source::Editable(p) => write!(f, "editable+{p}"),
+            Source::Virtual(p) => write!(f, "virtual+{p}"),
+        }
+    }
+}
+
+/// A decoded git source: `https://host/repo?subdirectory=..&rev=..#<commit>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GitSource {
+    /// The whole string as the lock wrote it.
+    pub raw: String,
+    /// The repository URL, without query and fragment.
+    pub repository: String,
+    /// The requested reference.
+    pub reference: GitReference,
+    /// `subdirectory=` (percent-decoded).
+    pub subdirectory: Option<String>,
+    /// `path=`: an archive inside the repository (percent-decoded).
+    pub path: Option<String>,
+    /// `lfs=true`.
+    pub lfs: bool,
+    /// The resolved full commit (40 lower-case hex digits).
+    pub commit: String,
+}
+
+/// The reference a git source asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GitReference {
+    /// `rev=`.
+    Rev(String),
+    /// `tag=`.
+    Tag(String),
+    /// `branch=`.
+    Branch(String),
+    /// The default branch.
+    DefaultBranch,
+}
+
+/// A source distribution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sdist {
+    /// Where it is.
+    pub locator: SdistLocator,
+    /// Its hash.
+    pub hash: Option<Hash>,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// `upload-time` (RFC 3339 text).
+    pub upload_time: Option<String>,
+}
+
+/// The three forms of `sdist`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SdistLocator {
+    /// `{ url = … }`.
+    Url(String),
+    /// `{ path = … }` relative to a local registry.
+    Path(String),
+    /// `{ hash = … }` only: the source itself is the file.
+    Metadata,
+}
+
+/// A wheel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wheel {
+    /// Where it is.
+    pub locator: WheelLocator,
+    /// The parsed file name.
+    pub filename: lock2nix_wheel::WheelFilename,
+    /// Its hash (absent for git/path sources).
+    pub hash: Option<Hash>,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// `upload-time`.
+    pub upload_time: Option<String>,
+    /// The zstd-compressed variant's hash and size.
+    pub zstd: Option<(Option<Hash>, Option<u64>)>,
+}
+
+/// The locator of a wheel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WheelLocator {
+    /// A remote URL.
+    Url(String),
+    /// A path relative to a local registry.
+    Path(String),
+    /// The file name of a `path` source that is itself a wheel.
+    Filename(String),
+}
+
+impl WheelLocator {
+    /// The URL, path or file name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            WheelLocator::Url(s) | WheelLocator::Path(s) | WheelLocator::Filename(s) => s,
+        }
+    }
+}
+
+impl Lock {
+    /// Indices of the packages with this name.
+    pub fn packages_named<'a>(
+        &'a self,
+        name: &'a PackageName,
+    ) -> impl Iterator<Item = (PackageId, &'a Package)> + 'a {
+        self.packages
+            .iter()
+            .enumerate()
+            .filter(move |(_, p)| &p.name == name)
+    }
+
+    /// Count of packages per source kind, every kind present (zero when absent).
+    pub fn source_counts(&self) -> BTreeMap<SourceKind, usize> {
+        let mut counts: BTreeMap<SourceKind, usize> =
+            SourceKind::ALL.iter().map(|k| (*k, 0)).collect();
+        for p in &self.packages {
+            *counts.entry(p.source.kind()).or_default() += 1;
+        }
+        counts
+    }
+
+    /// The workspace members: `[manifest] members`, or, when absent, the editable/virtual/directory
+    /// packages at the root (`.`).
+    pub fn member_ids(&self) -> Vec<PackageId> {
+        if !self.manifest.members.is_empty() {
+            let mut ids: Vec<PackageId> = self
+                .packages
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    self.manifest.members.contains(&p.name)
+                        && matches!(
+                            p.source,
+                            Source::Editable(_) | Source::Virtual(_) | Source::Directory(_)
+                        )
+                })
+                .map(|(i, _)| i)
+                .collect();
+            ids.sort_by(|a, b| self.packages[*a].name.cmp(&self.packages[*b].name));
+            return ids;
+        }
+        self.packages
+            .iter()
+            .enumerate()
+            .filter(
+                |(_, p)| matches!(&p.source, Source::Editable(s) | Source::Virtual(s) if s == "."),
+            )
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
