@@ -39,6 +39,12 @@
 //!   GNU volume headers are not files and are skipped; hard links copy the
 //!   current content and mode of an earlier entry; a regular entry whose name
 //!   ends in `/` is a directory (old tar); devices and FIFOs are refused.
+//!   GNU sparse files are expanded (old GNU headers, and PAX sparse format
+//!   1.0, GNU tar's default for `--format=pax -S`; the older PAX sparse
+//!   formats 0.0/0.1 are refused with [`NarError::UnsupportedEntry`]).
+//! * The decompressed stream is read to its end after the tar end marker, so
+//!   a truncated or corrupt `.gz`/`.bz2`/`.xz` is an error, as it is for
+//!   `tar` piping from the decompressor.
 //! * Zip: names ending in `/` are directories; unix mode `S_IFLNK` marks a
 //!   symlink whose data is the target; names are taken as raw bytes (no
 //!   CP437 transcoding); only stored and deflated entries are supported.
@@ -458,7 +464,16 @@ fn read_tar<R: Read>(reader: R, b: &mut Builder<'_>) -> Result<(), NarError> {
                 }
                 let mode = header.mode().map_err(|e| b.archive_err(e))?;
                 let size = entry.size();
-                let contents = b.read_contents(&mut entry, size)?;
+                let sparse = pax_sparse_info(&mut entry).map_err(|e| b.archive_err(e))?;
+                let (path, contents) = match sparse {
+                    None => (path, b.read_contents(&mut entry, size)?),
+                    Some(info) => {
+                        let raw = b.read_contents(&mut entry, size)?;
+                        let path = info.name.clone().unwrap_or(path);
+                        let contents = expand_pax_sparse_1_0(b, &path, &info, &raw)?;
+                        (path, contents)
+                    }
+                };
                 b.add_leaf(
                     &path,
                     Tree::File {
@@ -514,6 +529,106 @@ fn read_tar<R: Read>(reader: R, b: &mut Builder<'_>) -> Result<(), NarError> {
         return Err(NarError::SizeLimit { limit });
     }
     Ok(())
+}
+
+/// GNU tar's sparse-file records carried in PAX headers (`GNU.sparse.*`).
+struct PaxSparse {
+    major: Option<u64>,
+    minor: Option<u64>,
+    name: Option<Vec<u8>>,
+    realsize: Option<u64>,
+}
+
+fn pax_sparse_info<R: Read>(entry: &mut tar::Entry<'_, R>) -> std::io::Result<Option<PaxSparse>> {
+    let Some(exts) = entry.pax_extensions()? else {
+        return Ok(None);
+    };
+    let mut info = PaxSparse {
+        major: None,
+        minor: None,
+        name: None,
+        realsize: None,
+    };
+    let mut any = false;
+    for ext in exts {
+        let ext = ext?;
+        let key = ext.key_bytes();
+        let Some(sub) = key.strip_prefix(b"GNU.sparse.") else {
+            continue;
+        };
+        any = true;
+        let num = || {
+            std::str::from_utf8(ext.value_bytes())
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        match sub {
+            b"major" => info.major = num(),
+            b"minor" => info.minor = num(),
+            b"name" => info.name = Some(ext.value_bytes().to_vec()),
+            b"realsize" => info.realsize = num(),
+            _ => {}
+        }
+    }
+    Ok(any.then_some(info))
+}
+
+/// Rebuilds a file stored in GNU's PAX sparse format 1.0: the data starts
+/// with a decimal map (`count`, then `offset`/`size` pairs, one per line,
+/// padded to 512 bytes), followed by the data of each chunk in order.
+fn expand_pax_sparse_1_0(
+    b: &mut Builder<'_>,
+    path: &[u8],
+    info: &PaxSparse,
+    raw: &[u8],
+) -> Result<Vec<u8>, NarError> {
+    let unsupported = |why: &str| NarError::UnsupportedEntry {
+        path: lossy(path),
+        kind: format!("GNU sparse file in PAX format: {why}"),
+    };
+    if (info.major, info.minor) != (Some(1), Some(0)) {
+        return Err(unsupported(
+            "only sparse format 1.0 (GNU tar's default) is supported",
+        ));
+    }
+    let realsize = info
+        .realsize
+        .ok_or_else(|| unsupported("missing GNU.sparse.realsize"))?;
+    let mut pos = 0usize;
+    let mut next_number = || -> Option<u64> {
+        let rest = raw.get(pos..)?;
+        let nl = rest.iter().position(|&c| c == b'\n')?;
+        let v = std::str::from_utf8(&rest[..nl]).ok()?.parse::<u64>().ok()?;
+        pos += nl + 1;
+        Some(v)
+    };
+    let count = next_number().ok_or_else(|| unsupported("bad sparse map"))?;
+    let mut chunks = Vec::new();
+    for _ in 0..count {
+        let off = next_number().ok_or_else(|| unsupported("bad sparse map"))?;
+        let len = next_number().ok_or_else(|| unsupported("bad sparse map"))?;
+        chunks.push((off, len));
+    }
+    let data_start = pos.div_ceil(512) * 512;
+    b.reserve(realsize)?;
+    let mut out = vec![0u8; usize::try_from(realsize).map_err(|_| unsupported("too large"))?];
+    let mut src = data_start;
+    for (off, len) in chunks {
+        let (Ok(off), Ok(len)) = (usize::try_from(off), usize::try_from(len)) else {
+            return Err(unsupported("chunk out of range"));
+        };
+        let dst = off
+            .checked_add(len)
+            .and_then(|end| out.get_mut(off..end))
+            .ok_or_else(|| unsupported("chunk beyond the real size"))?;
+        let from = src
+            .checked_add(len)
+            .and_then(|end| raw.get(src..end))
+            .ok_or_else(|| unsupported("chunk data truncated"))?;
+        dst.copy_from_slice(from);
+        src += len;
+    }
+    Ok(out)
 }
 
 fn read_zip<R: Read>(reader: R, b: &mut Builder<'_>) -> Result<(), NarError> {

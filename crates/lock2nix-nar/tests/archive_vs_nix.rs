@@ -813,3 +813,44 @@ fn hash_of_archive_stream_from_reader_is_streamed() {
         );
     }
 }
+
+#[test]
+fn gnu_sparse_files() {
+    use std::io::{Seek, SeekFrom};
+    let nix = nix_enabled("gnu_sparse_files");
+    let tmp = tempfile::tempdir().unwrap();
+    let top = tmp.path().join("src/top");
+    fs::create_dir_all(&top).unwrap();
+    let mut f = fs::File::create(top.join("sparse")).unwrap();
+    f.set_len(3 << 20).unwrap();
+    f.seek(SeekFrom::Start(1_000_000)).unwrap();
+    f.write_all(b"island of data").unwrap();
+    f.seek(SeekFrom::Start(3 << 20)).unwrap();
+    f.write_all(b"tail").unwrap();
+    drop(f);
+    let want = expected_hashes(std::slice::from_ref(&top), nix)[0];
+    for (name, flags) in [
+        ("gnu.tar", &["--format=gnu", "-cSf"][..]),
+        ("oldgnu.tar", &["--format=oldgnu", "-cSf"][..]),
+        ("pax.tar", &["--format=pax", "-cSf"][..]),
+    ] {
+        let file = tmp.path().join(name);
+        run_ok(
+            Command::new("tar")
+                .arg("-C")
+                .arg(tmp.path().join("src"))
+                .args(flags)
+                .arg(&file)
+                .arg("top"),
+        );
+        let got = hash_archive(
+            fs::File::open(&file).unwrap(),
+            ArchiveKind::Tar,
+            StripRoot::Yes,
+        );
+        match got {
+            Ok(h) => assert_eq!(h, want, "{name}"),
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+}
