@@ -1,0 +1,201 @@
+//! The static scan and the Nix-evaluated index of fixtures/nixpkgs-mini agree.
+mod common;
+
+use lock2nix_nixpkgs::{
+    index_from_nix, index_from_nix_with, index_from_source_tree, Index, IndexSource, NixEvalOptions,
+    PythonVersion, Scope,
+};
+
+const PY313: PythonVersion = PythonVersion::new(3, 13);
+
+fn scanned() -> Index {
+    index_from_source_tree(common::mini()).expect("scan")
+}
+
+#[test]
+fn scan_finds_literals_expressions_aliases_and_by_name_apps() {
+    let s = scanned();
+    assert_eq!(s.meta.source, IndexSource::Scan);
+    let attrs: Vec<&str> = s.iter().map(|e| e.attr.as_str()).collect();
+    assert_eq!(
+        attrs,
+        [
+            "attrs", "automat", "concurrent-interpreters", "django", "django_4", "django_5", "httpie",
+            "opencv4", "opentelemetry-api", "opentelemetry-sdk", "protobuf", "psycopg", "psycopg-c",
+            "pycrypto", "pycuda", "pyjwt", "requests", "typing-extensions", "typing_extensions",
+        ]
+    );
+    let e = |a: &str| s.get(a).unwrap_or_else(|| panic!("{a}"));
+    assert_eq!((e("automat").pname.as_str(), e("automat").version.as_deref()), ("Automat", Some("25.4.16")));
+    assert_eq!(e("pyjwt").pname, "PyJWT");
+    assert_eq!(e("attrs").version.as_deref(), Some("24.3.0")); // finalAttrs form
+    assert_eq!(e("psycopg").version.as_deref(), Some("3.2.3")); // inherit from a literal let
+    // alias resolved to its target's literal values
+    assert_eq!(e("django").version.as_deref(), Some("5.1.4"));
+    assert!(e("django").note.as_deref().unwrap().contains("alias of django_5"));
+    assert_eq!(e("typing_extensions").version.as_deref(), Some("4.12.2"));
+    // expressions are reported, never guessed
+    assert_eq!(e("protobuf").version, None);
+    assert_eq!(e("protobuf").version_expr.as_deref(), Some("\"${major}.${minor}\""));
+    assert_eq!(e("opentelemetry-sdk").version_expr.as_deref(), Some("inherit (opentelemetry-api) version"));
+    assert_eq!(e("psycopg-c").version, None);
+    assert!(e("psycopg-c").note.as_deref().unwrap().contains("`psycopg.c`"));
+    assert!(e("opencv4").note.as_deref().unwrap().contains("toPythonModule"));
+    // broken / disabled
+    assert_eq!(e("pycrypto").broken, Some(true));
+    assert_eq!(e("requests").broken, Some(false));
+    assert_eq!(e("concurrent-interpreters").disabled, None);
+    assert!(e("concurrent-interpreters").note.as_deref().unwrap().contains("pythonOlder \"3.14\""));
+    // by-name python app is top-level; the non-Python by-name package is not listed
+    let h = s.get_in("httpie", Scope::TopLevel).unwrap();
+    assert_eq!(h.version.as_deref(), Some("3.2.4"));
+    assert!(s.get("hello").is_none());
+    // throwing aliases (python-aliases.nix) are not part of python-packages.nix
+    assert!(s.get("pytorch").is_none());
+}
+
+#[test]
+fn scan_is_deterministic() {
+    assert_eq!(scanned().to_tsv(), scanned().to_tsv());
+}
+
+#[test]
+fn scan_and_evaluation_agree() {
+    if !common::nix_available("scan_and_evaluation_agree") {
+        return;
+    }
+    let s = scanned();
+    let ev = index_from_nix(common::mini().to_str().unwrap(), PY313).expect("nix evaluation");
+    assert_eq!(ev.meta.source, IndexSource::Eval);
+    assert_eq!(ev.meta.python, Some(PY313));
+    assert_eq!(ev.meta.nixpkgs.as_deref(), Some("version-25.11pre-nixpkgs-mini"));
+
+    // The throwing attribute is recorded as failed, not fatal; throwing aliases are skipped.
+    let pycuda = ev.get("pycuda").unwrap();
+    assert!(pycuda.failed && pycuda.version.is_none());
+    assert!(ev.get("pytorch").is_none());
+    assert!(ev.get("PyJWT").is_none(), "aliases are off");
+    // Non-derivations and non-modules are skipped.
+    for skipped in ["pkgs", "python", "callPackage", "buildPythonPackage", "pythonImportsCheckHook", "lib"] {
+        assert!(ev.get(skipped).is_none(), "{skipped}");
+    }
+
+    let mut compared = 0;
+    let mut non_literal = 0;
+    for se in s.iter().filter(|e| e.scope == Scope::PythonPackages) {
+        let ee = ev.get_in(&se.attr, Scope::PythonPackages).unwrap_or_else(|| panic!("{} not evaluated", se.attr));
+        if ee.failed {
+            continue;
+        }
+        match &se.version {
+            Some(v) => {
+                assert_eq!(ee.version.as_ref(), Some(v), "{}", se.attr);
+                assert_eq!(ee.pname, se.pname, "{}", se.attr);
+                if let Some(b) = se.broken {
+                    assert_eq!(ee.broken, Some(b), "{}", se.attr);
+                }
+                if let Some(d) = se.disabled {
+                    assert_eq!(ee.disabled, Some(d), "{}", se.attr);
+                }
+                compared += 1;
+            }
+            None => {
+                // the scanner says non-literal; the evaluator has the real value
+                assert!(ee.version.is_some(), "{}", se.attr);
+                non_literal += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 13);
+    assert_eq!(non_literal, 4); // protobuf, opentelemetry-sdk, psycopg-c, opencv4
+    assert_eq!(ev.get("protobuf").unwrap().version.as_deref(), Some("5.29.3"));
+    assert_eq!(ev.get("opentelemetry-sdk").unwrap().version.as_deref(), Some("1.29.0"));
+    // every evaluated attribute is known to the scanner too
+    for ee in ev.iter() {
+        assert!(s.get_in(&ee.attr, Scope::PythonPackages).is_some(), "{}", ee.attr);
+    }
+    // disabled for 3.13 (pythonOlder "3.14"), enabled for 3.14
+    assert_eq!(ev.get("concurrent-interpreters").unwrap().disabled, Some(true));
+    let ev314 = index_from_nix(common::mini().to_str().unwrap(), PythonVersion::new(3, 14)).unwrap();
+    assert_eq!(ev314.get("concurrent-interpreters").unwrap().disabled, Some(false));
+}
+
+#[test]
+fn check_out_path_detects_disabled_without_attribute() {
+    if !common::nix_available("check_out_path_detects_disabled_without_attribute") {
+        return;
+    }
+    let opts = NixEvalOptions { check_out_path: true };
+    let ev = index_from_nix_with(common::mini().to_str().unwrap(), PY313, &opts).unwrap();
+    // opencv4 comes from stdenv.mkDerivation: no `disabled` attribute, outPath evaluates
+    assert_eq!(ev.get("opencv4").unwrap().disabled, Some(false));
+    let ev = index_from_nix(common::mini().to_str().unwrap(), PY313).unwrap();
+    assert_eq!(ev.get("opencv4").unwrap().disabled, None);
+}
+
+#[test]
+fn evaluation_errors_are_reported() {
+    if !common::nix_available("evaluation_errors_are_reported") {
+        return;
+    }
+    let err = index_from_nix(common::mini().to_str().unwrap(), PythonVersion::new(3, 9)).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("nix-instantiate") && msg.contains("python39"), "{msg}");
+    let err = index_from_nix("/nonexistent/nixpkgs", PY313).unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/nixpkgs"), "{err}");
+}
+
+#[test]
+fn evaluated_index_round_trips() {
+    if !common::nix_available("evaluated_index_round_trips") {
+        return;
+    }
+    let ev = index_from_nix(common::mini().to_str().unwrap(), PY313).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("eval.tsv");
+    ev.write(&p).unwrap();
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.starts_with("# lock2nix-index v1 python=3.13 nixpkgs=version-25.11pre-nixpkgs-mini source=eval\n"));
+    let back = Index::read(&p).unwrap();
+    assert_eq!(back, ev);
+    assert_eq!(back.to_tsv(), text);
+}
+
+#[test]
+fn not_a_nixpkgs_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = index_from_source_tree(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("python-packages.nix") && err.contains("nixpkgs source tree"), "{err}");
+}
+
+#[test]
+fn recipe_parse_errors_are_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("pkgs/top-level")).unwrap();
+    std::fs::create_dir_all(root.join("pkgs/development/python-modules/good")).unwrap();
+    std::fs::create_dir_all(root.join("pkgs/development/python-modules/bad")).unwrap();
+    std::fs::write(
+        root.join("pkgs/top-level/python-packages.nix"),
+        "self: super: with self; {\n  good = callPackage ../development/python-modules/good { };\n  bad = callPackage ../development/python-modules/bad { };\n  gone = callPackage ../development/python-modules/gone { };\n  old = throw \"removed\";\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("pkgs/development/python-modules/good/default.nix"),
+        "{ buildPythonPackage }: buildPythonPackage { pname = \"good\"; version = \"1.0\"; }",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("pkgs/development/python-modules/bad/default.nix"),
+        "{ buildPythonPackage }:\nbuildPythonPackage {\n  pname = \"bad\";\n  version = \"1.0\"\n}\n",
+    )
+    .unwrap();
+    let idx = index_from_source_tree(root).unwrap();
+    assert_eq!(idx.get("good").unwrap().version.as_deref(), Some("1.0"));
+    let bad = idx.get("bad").unwrap();
+    assert_eq!(bad.version, None);
+    let note = bad.note.as_deref().unwrap();
+    assert!(note.starts_with("parse error in ") && note.contains("bad/default.nix:"), "{note}");
+    assert!(idx.get("gone").unwrap().note.as_deref().unwrap().contains("not found"));
+    assert!(idx.get("old").is_none());
+}
