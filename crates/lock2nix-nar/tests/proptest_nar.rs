@@ -14,11 +14,9 @@ fn name() -> impl Strategy<Value = Vec<u8>> {
     // Letters of both cases, digits, punctuation, NFC/NFD-relevant code points,
     // CJK and a newline: anything a file name may hold.
     proptest::collection::vec(
-        prop_oneof![
-            8 => proptest::sample::select(vec![
-                "a", "b", "B", "Z", "z", "0", "9", "_", "-", ".", " ", "~", "é", "e\u{301}", "日", "\n",
-            ]),
-        ],
+        proptest::sample::select(vec![
+            "a", "b", "B", "Z", "z", "0", "9", "_", "-", ".", " ", "~", "é", "e\u{301}", "日", "\n",
+        ]),
         1..6,
     )
     .prop_map(|parts| parts.concat().into_bytes())
