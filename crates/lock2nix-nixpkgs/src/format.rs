@@ -314,11 +314,7 @@ fn parse_own(text: &str, file: &str) -> Result<Index> {
                     .map(|(c, g)| (*c, *g))
                     .unwrap_or((1, header))
             });
-        return Err(ctx.err(
-            col,
-            format!("the header `{}`", HEADER.join("\\t")),
-            found,
-        ));
+        return Err(ctx.err(col, format!("the header `{}`", HEADER.join("\\t")), found));
     }
     for (i, line) in lines.enumerate() {
         ctx.line = i + 3;
@@ -360,13 +356,20 @@ fn parse_own(text: &str, file: &str) -> Result<Index> {
                 }
             }
             let Some(pypi_name) = cell(8)? else {
-                return Err(ctx.err(1, "an attribute name (or a pypi_name for a missing row)", ""));
+                return Err(ctx.err(
+                    1,
+                    "an attribute name (or a pypi_name for a missing row)",
+                    "",
+                ));
             };
             let m = Missing {
                 pypi_name,
                 note: cell(10)?,
             };
-            if index.missing_entry(&m.pypi_name).is_some_and(|x| x.pypi_name == m.pypi_name) {
+            if index
+                .missing_entry(&m.pypi_name)
+                .is_some_and(|x| x.pypi_name == m.pypi_name)
+            {
                 return Err(ctx.err(row[8].0, "each missing pypi_name once", &m.pypi_name));
             }
             index.insert_missing(m);
@@ -411,7 +414,11 @@ fn subset_version_expr(note: &str) -> Option<String> {
         None => note.trim(),
     };
     let text = text.split(';').next().unwrap_or(text).trim();
-    Some(if text.is_empty() { note.to_string() } else { text.to_string() })
+    Some(if text.is_empty() {
+        note.to_string()
+    } else {
+        text.to_string()
+    })
 }
 
 fn parse_subset(text: &str, file: &str) -> Result<Index> {

@@ -329,9 +329,11 @@ impl Index {
     /// A PyPI name recorded as missing, compared normalised.
     pub fn missing_entry(&self, name: &str) -> Option<&Missing> {
         let n = normalize_name(name);
-        self.missing
-            .get(name)
-            .or_else(|| self.missing.values().find(|m| normalize_name(&m.pypi_name) == n))
+        self.missing.get(name).or_else(|| {
+            self.missing
+                .values()
+                .find(|m| normalize_name(&m.pypi_name) == n)
+        })
     }
 
     /// Entries sorted by attribute, then scope.

@@ -50,9 +50,16 @@ pub fn parse_known_names(text: &str) -> Result<Vec<KnownName>> {
         }
         let cells: Vec<&str> = line.split('\t').collect();
         let [pypi, attr, alts, reason] = cells.as_slice() else {
-            return Err(err(format!("expected 4 tab-separated cells, found {}", cells.len())));
+            return Err(err(format!(
+                "expected 4 tab-separated cells, found {}",
+                cells.len()
+            )));
         };
-        let Some(reason) = reason.strip_prefix('#').map(str::trim).filter(|r| !r.is_empty()) else {
+        let Some(reason) = reason
+            .strip_prefix('#')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        else {
             return Err(err("the 4th cell must be a `# why` comment".to_string()));
         };
         if pypi.is_empty() || attr.is_empty() {
@@ -124,7 +131,7 @@ pub struct NameMap<'a> {
     table: BTreeMap<String, KnownName>,
 }
 
-fn pick_best<'e>(mut cands: Vec<&'e Entry>) -> Option<&'e Entry> {
+fn pick_best(mut cands: Vec<&Entry>) -> Option<&Entry> {
     cands.sort_by(|a, b| {
         let key = |e: &Entry| {
             (

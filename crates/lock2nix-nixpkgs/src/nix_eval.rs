@@ -229,7 +229,8 @@ mod tests {
     #[test]
     fn output_for_another_python_is_rejected() {
         let json = r#"{"meta":{"python":"3.12","nixpkgs":null},"packages":{}}"#;
-        let err = parse_eval_output(json, PythonVersion::new(3, 13), "nix-instantiate").unwrap_err();
+        let err =
+            parse_eval_output(json, PythonVersion::new(3, 13), "nix-instantiate").unwrap_err();
         assert!(err.to_string().contains("Python 3.12"), "{err}");
     }
 }

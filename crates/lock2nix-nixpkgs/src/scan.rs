@@ -304,7 +304,10 @@ fn read_recipe_attrs(set: &ast::AttrSet) -> Recipe {
     for entry in set.entries() {
         match entry {
             ast::Entry::Inherit(inh) => {
-                let from = inh.from().and_then(|f| f.expr()).map(|e| text_of(e.syntax()));
+                let from = inh
+                    .from()
+                    .and_then(|f| f.expr())
+                    .map(|e| text_of(e.syntax()));
                 for a in inh.attrs() {
                     let ast::Attr::Ident(i) = a else { continue };
                     let n = i.syntax().text().to_string();
@@ -378,7 +381,9 @@ fn read_recipe_attrs(set: &ast::AttrSet) -> Recipe {
                             ast::Expr::AttrSet(ms) => {
                                 let mut found = false;
                                 for apv in ms.attrpath_values() {
-                                    let Some(n) = binding_names(&apv) else { continue };
+                                    let Some(n) = binding_names(&apv) else {
+                                        continue;
+                                    };
                                     if n == ["broken"] {
                                         found = true;
                                         if let Some(v) = apv.value() {
@@ -411,9 +416,8 @@ fn read_recipe_attrs(set: &ast::AttrSet) -> Recipe {
             }
         }
     }
-    if !saw_meta {
-        r.broken = Some(false);
-    } else if r.broken.is_none() && !meta_unknown && !r.notes.iter().any(|n| n.starts_with("meta.broken")) {
+    let broken_unknown = meta_unknown || r.notes.iter().any(|n| n.starts_with("meta.broken"));
+    if r.broken.is_none() && (!saw_meta || !broken_unknown) {
         r.broken = Some(false);
     }
     if !saw_disabled {
@@ -598,12 +602,16 @@ fn by_name_python_files(root: &Path) -> Vec<(String, PathBuf)> {
     let mut shard_dirs: Vec<PathBuf> = shards.filter_map(|d| d.ok().map(|d| d.path())).collect();
     shard_dirs.sort();
     for shard in shard_dirs {
-        let Ok(pkgs) = std::fs::read_dir(&shard) else { continue };
+        let Ok(pkgs) = std::fs::read_dir(&shard) else {
+            continue;
+        };
         let mut dirs: Vec<PathBuf> = pkgs.filter_map(|d| d.ok().map(|d| d.path())).collect();
         dirs.sort();
         for d in dirs {
             let file = d.join("package.nix");
-            let Some(name) = d.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some(name) = d.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
             if file.is_file() {
                 out.push((name.to_string(), file));
             }
@@ -649,7 +657,10 @@ pub fn index_from_source_tree(path: impl AsRef<Path>) -> Result<Index> {
                     }
                 }
                 ast::Entry::Inherit(inh) => {
-                    let from = inh.from().and_then(|f| f.expr()).map(|e| text_of(e.syntax()));
+                    let from = inh
+                        .from()
+                        .and_then(|f| f.expr())
+                        .map(|e| text_of(e.syntax()));
                     for a in inh.attrs() {
                         let ast::Attr::Ident(i) = a else { continue };
                         let n = i.syntax().text().to_string();
@@ -828,39 +839,60 @@ mod tests {
 
     #[test]
     fn literal_and_expression_versions() {
-        let r = recipe(r#"{ buildPythonPackage }: buildPythonPackage rec { pname = "a"; version = "1.0"; }"#);
-        assert_eq!((r.pname.as_deref(), r.version.as_deref()), (Some("a"), Some("1.0")));
+        let r = recipe(
+            r#"{ buildPythonPackage }: buildPythonPackage rec { pname = "a"; version = "1.0"; }"#,
+        );
+        assert_eq!(
+            (r.pname.as_deref(), r.version.as_deref()),
+            (Some("a"), Some("1.0"))
+        );
         let r = recipe(
             r#"{ b }: let minor = "2"; in b.buildPythonPackage { pname = "a"; version = "1.${minor}"; }"#,
         );
         assert_eq!(r.version, None);
         assert_eq!(r.version_expr.as_deref(), Some(r#""1.${minor}""#));
-        let r = recipe(r#"{ buildPythonPackage, foo }: buildPythonPackage { pname = "a"; version = foo.version; }"#);
+        let r = recipe(
+            r#"{ buildPythonPackage, foo }: buildPythonPackage { pname = "a"; version = foo.version; }"#,
+        );
         assert_eq!(r.version_expr.as_deref(), Some("foo.version"));
-        let r = recipe(r#"{ buildPythonPackage, foo }: buildPythonPackage { pname = "a"; inherit (foo) version; }"#);
+        let r = recipe(
+            r#"{ buildPythonPackage, foo }: buildPythonPackage { pname = "a"; inherit (foo) version; }"#,
+        );
         assert_eq!(r.version_expr.as_deref(), Some("inherit (foo) version"));
     }
 
     #[test]
     fn inherit_from_literal_let_and_old_name_form() {
-        let r = recipe(r#"{ buildPythonPackage }: let version = "3.0"; in buildPythonPackage { pname = "x"; inherit version; }"#);
+        let r = recipe(
+            r#"{ buildPythonPackage }: let version = "3.0"; in buildPythonPackage { pname = "x"; inherit version; }"#,
+        );
         assert_eq!(r.version.as_deref(), Some("3.0"));
         let r = recipe(r#"{ buildPythonPackage }: buildPythonPackage { name = "wcwidth-0.1.7"; }"#);
-        assert_eq!((r.pname.as_deref(), r.version.as_deref()), (Some("wcwidth"), Some("0.1.7")));
+        assert_eq!(
+            (r.pname.as_deref(), r.version.as_deref()),
+            (Some("wcwidth"), Some("0.1.7"))
+        );
     }
 
     #[test]
     fn broken_and_disabled() {
-        let r = recipe(r#"{ buildPythonPackage, lib, stdenv }: buildPythonPackage { pname = "x"; version = "1"; meta = with lib; { broken = stdenv.isDarwin; }; }"#);
+        let r = recipe(
+            r#"{ buildPythonPackage, lib, stdenv }: buildPythonPackage { pname = "x"; version = "1"; meta = with lib; { broken = stdenv.isDarwin; }; }"#,
+        );
         assert_eq!(r.broken, None);
         assert_eq!(r.disabled, Some(false));
-        let r = recipe(r#"{ buildPythonPackage }: buildPythonPackage { pname = "x"; version = "1"; meta.broken = true; disabled = true; }"#);
+        let r = recipe(
+            r#"{ buildPythonPackage }: buildPythonPackage { pname = "x"; version = "1"; meta.broken = true; disabled = true; }"#,
+        );
         assert_eq!((r.broken, r.disabled), (Some(true), Some(true)));
     }
 
     #[test]
     fn drv_names_split_like_nix() {
-        assert_eq!(parse_drv_name("foo-bar-1.2"), ("foo-bar".into(), Some("1.2".into())));
+        assert_eq!(
+            parse_drv_name("foo-bar-1.2"),
+            ("foo-bar".into(), Some("1.2".into()))
+        );
         assert_eq!(parse_drv_name("foo"), ("foo".into(), None));
         assert_eq!(parse_drv_name("é-1"), ("é".into(), Some("1".into())));
     }

@@ -12,7 +12,11 @@ fn reads_all_249_names() {
     assert_eq!(idx.len() + missing, 249);
     // rows with an empty attr column in the file
     let text = std::fs::read_to_string(common::authentik_tsv()).unwrap();
-    let empty_attr = text.lines().skip(1).filter(|l| l.split('\t').nth(1) == Some("")).count();
+    let empty_attr = text
+        .lines()
+        .skip(1)
+        .filter(|l| l.split('\t').nth(1) == Some(""))
+        .count();
     assert_eq!(missing, empty_attr);
     assert!(missing > 10, "{missing}");
 }
@@ -20,7 +24,9 @@ fn reads_all_249_names() {
 #[test]
 fn missing_row() {
     let idx = Index::read(common::authentik_tsv()).unwrap();
-    let m = idx.missing_entry("ansicon").expect("ansicon is a missing row");
+    let m = idx
+        .missing_entry("ansicon")
+        .expect("ansicon is a missing row");
     assert!(m.note.as_deref().unwrap().starts_with("missing"));
     assert!(idx.get("ansicon").is_none());
     assert!(NameMap::new(&idx).lookup("ansicon").is_none());
@@ -31,8 +37,15 @@ fn merge_conflict_row() {
     let idx = Index::read(common::authentik_tsv()).unwrap();
     let e = idx.get("asgiref").unwrap();
     assert_eq!(e.version.as_deref(), Some("3.7.2"));
-    assert_eq!(e.nixpkgs_commit.as_deref(), Some("05924f714f31ff83bd10ed1710638688999c3725"));
-    assert!(e.note.as_deref().unwrap().contains("merge-conflict markers (HEAD side 3.7.2, other side 3.6.0)"));
+    assert_eq!(
+        e.nixpkgs_commit.as_deref(),
+        Some("05924f714f31ff83bd10ed1710638688999c3725")
+    );
+    assert!(e
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("merge-conflict markers (HEAD side 3.7.2, other side 3.6.0)"));
 }
 
 #[test]
@@ -46,10 +59,29 @@ fn expression_rows_are_non_literal() {
     );
     let p = idx.get("protobuf").unwrap();
     assert!(p.is_non_literal());
-    assert!(p.version_expr.as_deref().unwrap().starts_with("inherit (protobuf) name src version"));
-    let non_literal: Vec<&str> = idx.iter().filter(|e| e.version.is_none()).map(|e| e.attr.as_str()).collect();
-    assert_eq!(non_literal, ["opentelemetry-sdk", "protobuf", "ruff", "ua-parser-builtins"]);
-    assert!(idx.iter().filter(|e| e.version.is_none()).all(|e| e.version_expr.is_some()));
+    assert!(p
+        .version_expr
+        .as_deref()
+        .unwrap()
+        .starts_with("inherit (protobuf) name src version"));
+    let non_literal: Vec<&str> = idx
+        .iter()
+        .filter(|e| e.version.is_none())
+        .map(|e| e.attr.as_str())
+        .collect();
+    assert_eq!(
+        non_literal,
+        [
+            "opentelemetry-sdk",
+            "protobuf",
+            "ruff",
+            "ua-parser-builtins"
+        ]
+    );
+    assert!(idx
+        .iter()
+        .filter(|e| e.version.is_none())
+        .all(|e| e.version_expr.is_some()));
 }
 
 #[test]
@@ -68,7 +100,11 @@ fn pname_and_attr_differences() {
     let map = NameMap::new(&idx);
     for e in idx.iter() {
         let name = e.pypi_name.as_deref().unwrap();
-        assert_eq!(map.lookup(name).map(|m| m.attr), Some(e.attr.clone()), "{name}");
+        assert_eq!(
+            map.lookup(name).map(|m| m.attr),
+            Some(e.attr.clone()),
+            "{name}"
+        );
     }
 }
 

@@ -2,8 +2,8 @@
 mod common;
 
 use lock2nix_nixpkgs::{
-    index_from_nix, index_from_nix_with, index_from_source_tree, Index, IndexSource, NixEvalOptions,
-    PythonVersion, Scope,
+    index_from_nix, index_from_nix_with, index_from_source_tree, Index, IndexSource,
+    NixEvalOptions, PythonVersion, Scope,
 };
 
 const PY313: PythonVersion = PythonVersion::new(3, 13);
@@ -20,32 +20,73 @@ fn scan_finds_literals_expressions_aliases_and_by_name_apps() {
     assert_eq!(
         attrs,
         [
-            "attrs", "automat", "concurrent-interpreters", "django", "django_4", "django_5", "httpie",
-            "opencv4", "opentelemetry-api", "opentelemetry-sdk", "protobuf", "psycopg", "psycopg-c",
-            "pycrypto", "pycuda", "pyjwt", "requests", "typing-extensions", "typing_extensions",
+            "attrs",
+            "automat",
+            "concurrent-interpreters",
+            "django",
+            "django_4",
+            "django_5",
+            "httpie",
+            "opencv4",
+            "opentelemetry-api",
+            "opentelemetry-sdk",
+            "protobuf",
+            "psycopg",
+            "psycopg-c",
+            "pycrypto",
+            "pycuda",
+            "pyjwt",
+            "requests",
+            "typing-extensions",
+            "typing_extensions",
         ]
     );
     let e = |a: &str| s.get(a).unwrap_or_else(|| panic!("{a}"));
-    assert_eq!((e("automat").pname.as_str(), e("automat").version.as_deref()), ("Automat", Some("25.4.16")));
+    assert_eq!(
+        (e("automat").pname.as_str(), e("automat").version.as_deref()),
+        ("Automat", Some("25.4.16"))
+    );
     assert_eq!(e("pyjwt").pname, "PyJWT");
     assert_eq!(e("attrs").version.as_deref(), Some("24.3.0")); // finalAttrs form
     assert_eq!(e("psycopg").version.as_deref(), Some("3.2.3")); // inherit from a literal let
-    // alias resolved to its target's literal values
+                                                                // alias resolved to its target's literal values
     assert_eq!(e("django").version.as_deref(), Some("5.1.4"));
-    assert!(e("django").note.as_deref().unwrap().contains("alias of django_5"));
+    assert!(e("django")
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("alias of django_5"));
     assert_eq!(e("typing_extensions").version.as_deref(), Some("4.12.2"));
     // expressions are reported, never guessed
     assert_eq!(e("protobuf").version, None);
-    assert_eq!(e("protobuf").version_expr.as_deref(), Some("\"${major}.${minor}\""));
-    assert_eq!(e("opentelemetry-sdk").version_expr.as_deref(), Some("inherit (opentelemetry-api) version"));
+    assert_eq!(
+        e("protobuf").version_expr.as_deref(),
+        Some("\"${major}.${minor}\"")
+    );
+    assert_eq!(
+        e("opentelemetry-sdk").version_expr.as_deref(),
+        Some("inherit (opentelemetry-api) version")
+    );
     assert_eq!(e("psycopg-c").version, None);
-    assert!(e("psycopg-c").note.as_deref().unwrap().contains("`psycopg.c`"));
-    assert!(e("opencv4").note.as_deref().unwrap().contains("toPythonModule"));
+    assert!(e("psycopg-c")
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("`psycopg.c`"));
+    assert!(e("opencv4")
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("toPythonModule"));
     // broken / disabled
     assert_eq!(e("pycrypto").broken, Some(true));
     assert_eq!(e("requests").broken, Some(false));
     assert_eq!(e("concurrent-interpreters").disabled, None);
-    assert!(e("concurrent-interpreters").note.as_deref().unwrap().contains("pythonOlder \"3.14\""));
+    assert!(e("concurrent-interpreters")
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("pythonOlder \"3.14\""));
     // by-name python app is top-level; the non-Python by-name package is not listed
     let h = s.get_in("httpie", Scope::TopLevel).unwrap();
     assert_eq!(h.version.as_deref(), Some("3.2.4"));
@@ -68,7 +109,10 @@ fn scan_and_evaluation_agree() {
     let ev = index_from_nix(common::mini().to_str().unwrap(), PY313).expect("nix evaluation");
     assert_eq!(ev.meta.source, IndexSource::Eval);
     assert_eq!(ev.meta.python, Some(PY313));
-    assert_eq!(ev.meta.nixpkgs.as_deref(), Some("version-25.11pre-nixpkgs-mini"));
+    assert_eq!(
+        ev.meta.nixpkgs.as_deref(),
+        Some("version-25.11pre-nixpkgs-mini")
+    );
 
     // The throwing attribute is recorded as failed, not fatal; throwing aliases are skipped.
     let pycuda = ev.get("pycuda").unwrap();
@@ -76,14 +120,23 @@ fn scan_and_evaluation_agree() {
     assert!(ev.get("pytorch").is_none());
     assert!(ev.get("PyJWT").is_none(), "aliases are off");
     // Non-derivations and non-modules are skipped.
-    for skipped in ["pkgs", "python", "callPackage", "buildPythonPackage", "pythonImportsCheckHook", "lib"] {
+    for skipped in [
+        "pkgs",
+        "python",
+        "callPackage",
+        "buildPythonPackage",
+        "pythonImportsCheckHook",
+        "lib",
+    ] {
         assert!(ev.get(skipped).is_none(), "{skipped}");
     }
 
     let mut compared = 0;
     let mut non_literal = 0;
     for se in s.iter().filter(|e| e.scope == Scope::PythonPackages) {
-        let ee = ev.get_in(&se.attr, Scope::PythonPackages).unwrap_or_else(|| panic!("{} not evaluated", se.attr));
+        let ee = ev
+            .get_in(&se.attr, Scope::PythonPackages)
+            .unwrap_or_else(|| panic!("{} not evaluated", se.attr));
         if ee.failed {
             continue;
         }
@@ -108,16 +161,33 @@ fn scan_and_evaluation_agree() {
     }
     assert_eq!(compared, 13);
     assert_eq!(non_literal, 4); // protobuf, opentelemetry-sdk, psycopg-c, opencv4
-    assert_eq!(ev.get("protobuf").unwrap().version.as_deref(), Some("5.29.3"));
-    assert_eq!(ev.get("opentelemetry-sdk").unwrap().version.as_deref(), Some("1.29.0"));
+    assert_eq!(
+        ev.get("protobuf").unwrap().version.as_deref(),
+        Some("5.29.3")
+    );
+    assert_eq!(
+        ev.get("opentelemetry-sdk").unwrap().version.as_deref(),
+        Some("1.29.0")
+    );
     // every evaluated attribute is known to the scanner too
     for ee in ev.iter() {
-        assert!(s.get_in(&ee.attr, Scope::PythonPackages).is_some(), "{}", ee.attr);
+        assert!(
+            s.get_in(&ee.attr, Scope::PythonPackages).is_some(),
+            "{}",
+            ee.attr
+        );
     }
     // disabled for 3.13 (pythonOlder "3.14"), enabled for 3.14
-    assert_eq!(ev.get("concurrent-interpreters").unwrap().disabled, Some(true));
-    let ev314 = index_from_nix(common::mini().to_str().unwrap(), PythonVersion::new(3, 14)).unwrap();
-    assert_eq!(ev314.get("concurrent-interpreters").unwrap().disabled, Some(false));
+    assert_eq!(
+        ev.get("concurrent-interpreters").unwrap().disabled,
+        Some(true)
+    );
+    let ev314 =
+        index_from_nix(common::mini().to_str().unwrap(), PythonVersion::new(3, 14)).unwrap();
+    assert_eq!(
+        ev314.get("concurrent-interpreters").unwrap().disabled,
+        Some(false)
+    );
 }
 
 #[test]
@@ -125,7 +195,9 @@ fn check_out_path_detects_disabled_without_attribute() {
     if !common::nix_available("check_out_path_detects_disabled_without_attribute") {
         return;
     }
-    let opts = NixEvalOptions { check_out_path: true };
+    let opts = NixEvalOptions {
+        check_out_path: true,
+    };
     let ev = index_from_nix_with(common::mini().to_str().unwrap(), PY313, &opts).unwrap();
     // opencv4 comes from stdenv.mkDerivation: no `disabled` attribute, outPath evaluates
     assert_eq!(ev.get("opencv4").unwrap().disabled, Some(false));
@@ -138,9 +210,13 @@ fn evaluation_errors_are_reported() {
     if !common::nix_available("evaluation_errors_are_reported") {
         return;
     }
-    let err = index_from_nix(common::mini().to_str().unwrap(), PythonVersion::new(3, 9)).unwrap_err();
+    let err =
+        index_from_nix(common::mini().to_str().unwrap(), PythonVersion::new(3, 9)).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("nix-instantiate") && msg.contains("python39"), "{msg}");
+    assert!(
+        msg.contains("nix-instantiate") && msg.contains("python39"),
+        "{msg}"
+    );
     let err = index_from_nix("/nonexistent/nixpkgs", PY313).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/nixpkgs"), "{err}");
 }
@@ -155,7 +231,9 @@ fn evaluated_index_round_trips() {
     let p = dir.path().join("eval.tsv");
     ev.write(&p).unwrap();
     let text = std::fs::read_to_string(&p).unwrap();
-    assert!(text.starts_with("# lock2nix-index v1 python=3.13 nixpkgs=version-25.11pre-nixpkgs-mini source=eval\n"));
+    assert!(text.starts_with(
+        "# lock2nix-index v1 python=3.13 nixpkgs=version-25.11pre-nixpkgs-mini source=eval\n"
+    ));
     let back = Index::read(&p).unwrap();
     assert_eq!(back, ev);
     assert_eq!(back.to_tsv(), text);
@@ -165,7 +243,10 @@ fn evaluated_index_round_trips() {
 fn not_a_nixpkgs_tree() {
     let dir = tempfile::tempdir().unwrap();
     let err = index_from_source_tree(dir.path()).unwrap_err().to_string();
-    assert!(err.contains("python-packages.nix") && err.contains("nixpkgs source tree"), "{err}");
+    assert!(
+        err.contains("python-packages.nix") && err.contains("nixpkgs source tree"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -195,7 +276,16 @@ fn recipe_parse_errors_are_notes() {
     let bad = idx.get("bad").unwrap();
     assert_eq!(bad.version, None);
     let note = bad.note.as_deref().unwrap();
-    assert!(note.starts_with("parse error in ") && note.contains("bad/default.nix:"), "{note}");
-    assert!(idx.get("gone").unwrap().note.as_deref().unwrap().contains("not found"));
+    assert!(
+        note.starts_with("parse error in ") && note.contains("bad/default.nix:"),
+        "{note}"
+    );
+    assert!(idx
+        .get("gone")
+        .unwrap()
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("not found"));
     assert!(idx.get("old").is_none());
 }

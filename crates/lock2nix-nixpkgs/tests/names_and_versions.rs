@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use lock2nix_nixpkgs::{
     known_names, nixpkgs_version_matches, normalize_name, Entry, Index, IndexMeta, IndexSource,
-    NameMap, Scope, Via, VersionMatch,
+    NameMap, Scope, VersionMatch, Via,
 };
 use pep440_rs::Version;
 
@@ -39,7 +39,10 @@ fn lookup_order_override_table_exact_pname() {
     let map = NameMap::new(&idx);
     // table: opencv-python -> opencv4 (even though an opencv-python meta package exists)
     let m = map.lookup("opencv_python").unwrap();
-    assert_eq!((m.attr.as_str(), m.via, m.alternatives.clone()), ("opencv4", Via::Table, vec!["opencv-python".to_string()]));
+    assert_eq!(
+        (m.attr.as_str(), m.via, m.alternatives.clone()),
+        ("opencv4", Via::Table, vec!["opencv-python".to_string()])
+    );
     // table row whose attr exists; -bin alternative reported
     let m = map.lookup("torch").unwrap();
     assert_eq!((m.attr.as_str(), m.via), ("torch", Via::Table));
@@ -57,7 +60,10 @@ fn lookup_order_override_table_exact_pname() {
     assert_eq!((m.attr.as_str(), m.via), ("django_5", Via::Table));
     assert_eq!(m.alternatives, ["django_4"]);
     // override beats everything, normalised key
-    let map = NameMap::new(&idx).with_overrides(BTreeMap::from([("Django".to_string(), "django_4".to_string())]));
+    let map = NameMap::new(&idx).with_overrides(BTreeMap::from([(
+        "Django".to_string(),
+        "django_4".to_string(),
+    )]));
     let m = map.lookup("django").unwrap();
     assert_eq!((m.attr.as_str(), m.via), ("django_4", Via::Override));
     assert!(map.lookup("not-in-nixpkgs").is_none());
@@ -113,11 +119,32 @@ fn known_names_table_is_valid_and_documented() {
 #[test]
 fn version_matching() {
     let v = |s: &str| Version::from_str(s).unwrap();
-    assert_eq!(nixpkgs_version_matches(&v("1.0"), "1.0.0"), VersionMatch::Equal);
-    assert_eq!(nixpkgs_version_matches(&v("1.0rc1"), "1.0.rc1"), VersionMatch::Equal);
-    assert_eq!(nixpkgs_version_matches(&v("2.8.0"), "2.10.1"), VersionMatch::Different(v("2.10.1")));
-    assert_eq!(nixpkgs_version_matches(&v("1.0"), "unstable-2022-01-01"), VersionMatch::NotPep440);
-    assert_eq!(nixpkgs_version_matches(&v("0"), "0-unstable-2024-05-01"), VersionMatch::NotPep440);
-    assert_eq!(nixpkgs_version_matches(&v("1.0"), "2022-01-01"), VersionMatch::NotPep440);
-    assert_eq!(nixpkgs_version_matches(&v("1.0"), ""), VersionMatch::NotPep440);
+    assert_eq!(
+        nixpkgs_version_matches(&v("1.0"), "1.0.0"),
+        VersionMatch::Equal
+    );
+    assert_eq!(
+        nixpkgs_version_matches(&v("1.0rc1"), "1.0.rc1"),
+        VersionMatch::Equal
+    );
+    assert_eq!(
+        nixpkgs_version_matches(&v("2.8.0"), "2.10.1"),
+        VersionMatch::Different(v("2.10.1"))
+    );
+    assert_eq!(
+        nixpkgs_version_matches(&v("1.0"), "unstable-2022-01-01"),
+        VersionMatch::NotPep440
+    );
+    assert_eq!(
+        nixpkgs_version_matches(&v("0"), "0-unstable-2024-05-01"),
+        VersionMatch::NotPep440
+    );
+    assert_eq!(
+        nixpkgs_version_matches(&v("1.0"), "2022-01-01"),
+        VersionMatch::NotPep440
+    );
+    assert_eq!(
+        nixpkgs_version_matches(&v("1.0"), ""),
+        VersionMatch::NotPep440
+    );
 }

@@ -17,7 +17,10 @@ fn round_trip_is_byte_identical() {
     let sample = SAMPLE.to_string();
     let idx = Index::parse(&sample, "sample.tsv").expect("parses");
     assert_eq!(idx.len(), 4);
-    assert_eq!(idx.get("pycuda").unwrap().note.as_deref(), Some("evaluation failed\twith a tab\nand a newline \\ backslash"));
+    assert_eq!(
+        idx.get("pycuda").unwrap().note.as_deref(),
+        Some("evaluation failed\twith a tab\nand a newline \\ backslash")
+    );
     assert!(idx.get("pycuda").unwrap().failed);
     assert_eq!(idx.get("httpie").unwrap().scope, Scope::TopLevel);
     assert_eq!(idx.meta.python, Some(PythonVersion::new(3, 13)));
@@ -40,13 +43,23 @@ fn write_sorts_and_escapes() {
         nixpkgs: Some("/some path/with space".into()),
         source: IndexSource::Eval,
     });
-    idx.insert(Entry::new("zope-interface", "zope.interface", Some("7.2".into())));
+    idx.insert(Entry::new(
+        "zope-interface",
+        "zope.interface",
+        Some("7.2".into()),
+    ));
     idx.insert(Entry::new("aiohttp", "aiohttp", Some("3.11.0".into())));
     let mut top = Entry::new("aiohttp", "aiohttp", Some("0".into()));
     top.scope = Scope::TopLevel;
     idx.insert(top);
-    idx.insert_missing(Missing { pypi_name: "b-missing".into(), note: None });
-    idx.insert_missing(Missing { pypi_name: "a-missing".into(), note: Some("".into()) });
+    idx.insert_missing(Missing {
+        pypi_name: "b-missing".into(),
+        note: None,
+    });
+    idx.insert_missing(Missing {
+        pypi_name: "a-missing".into(),
+        note: Some("".into()),
+    });
     let text = idx.to_tsv();
     insta::assert_snapshot!(text, @r"
     # lock2nix-index v1 python=3.12 nixpkgs=/some\spath/with\sspace source=eval
@@ -98,6 +111,8 @@ fn subset_format_errors() {
 
 #[test]
 fn missing_file_is_an_io_error() {
-    let e = Index::read("/nonexistent/index.tsv").unwrap_err().to_string();
+    let e = Index::read("/nonexistent/index.tsv")
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("cannot read /nonexistent/index.tsv:"), "{e}");
 }
