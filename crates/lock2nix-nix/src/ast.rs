@@ -216,49 +216,67 @@ impl BinOp {
     pub fn assoc(self) -> Assoc {
         match self {
             BinOp::Concat | BinOp::Update | BinOp::Implies => Assoc::Right,
-            BinOp::Mul | BinOp::Div | BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or => Assoc::Left,
+            BinOp::Mul | BinOp::Div | BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or => {
+                Assoc::Left
+            }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne => Assoc::None,
         }
     }
 }
 
-/// An attribute name: printed bare when it is a valid Nix identifier and not a keyword, otherwise as a
-/// quoted, escaped string (`"foo.bar"`, `"1x"`, `"if"`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct AttrName(pub String);
+/// An attribute name.
+///
+/// A static name is printed bare when it is a valid Nix identifier and not a keyword, otherwise as a quoted,
+/// escaped string (`"foo.bar"`, `"1x"`, `"if"`). A dynamic name (`${expr}`) is a typed expression chosen by the
+/// emitter, e.g. `attrs.${system}`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttrName {
+    /// A name given as text (any string, escaped as needed).
+    Static(String),
+    /// `${expr}`: a name computed at evaluation time. Not allowed in `inherit`.
+    Dynamic(Box<Expr>),
+}
 
 impl AttrName {
-    /// An attribute name from any string.
+    /// A static attribute name from any string.
     pub fn new(name: impl Into<String>) -> Self {
-        AttrName(name.into())
+        AttrName::Static(name.into())
     }
 
-    /// The raw name.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    /// A dynamic attribute name `${expr}`.
+    pub fn dynamic(expr: Expr) -> Self {
+        AttrName::Dynamic(Box::new(expr))
     }
 
-    /// Whether this name is printed bare (it is an identifier and not a keyword).
+    /// The static name, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            AttrName::Static(s) => Some(s),
+            AttrName::Dynamic(_) => None,
+        }
+    }
+
+    /// Whether this name is printed bare (a static identifier that is not a keyword).
     pub fn is_bare(&self) -> bool {
-        crate::escape::is_identifier(&self.0)
+        matches!(self, AttrName::Static(s) if crate::escape::is_identifier(s))
     }
 }
 
 impl From<&str> for AttrName {
     fn from(s: &str) -> Self {
-        AttrName(s.to_owned())
+        AttrName::Static(s.to_owned())
     }
 }
 
 impl From<String> for AttrName {
     fn from(s: String) -> Self {
-        AttrName(s)
+        AttrName::Static(s)
     }
 }
 
 impl From<&String> for AttrName {
     fn from(s: &String) -> Self {
-        AttrName(s.clone())
+        AttrName::Static(s.clone())
     }
 }
 
@@ -296,7 +314,13 @@ pub enum BindingKind {
 impl Binding {
     /// `name = value;`
     pub fn assign(name: impl Into<AttrName>, value: Expr) -> Self {
-        Binding { comments: Vec::new(), kind: BindingKind::Assign { path: vec![name.into()], value } }
+        Binding {
+            comments: Vec::new(),
+            kind: BindingKind::Assign {
+                path: vec![name.into()],
+                value,
+            },
+        }
     }
 
     /// `a.b.c = value;`
@@ -307,7 +331,10 @@ impl Binding {
     {
         Binding {
             comments: Vec::new(),
-            kind: BindingKind::Assign { path: path.into_iter().map(Into::into).collect(), value },
+            kind: BindingKind::Assign {
+                path: path.into_iter().map(Into::into).collect(),
+                value,
+            },
         }
     }
 
@@ -317,7 +344,10 @@ impl Binding {
         I: IntoIterator<Item = N>,
         N: Into<AttrName>,
     {
-        Binding { comments: Vec::new(), kind: BindingKind::Inherit(names.into_iter().map(Into::into).collect()) }
+        Binding {
+            comments: Vec::new(),
+            kind: BindingKind::Inherit(names.into_iter().map(Into::into).collect()),
+        }
     }
 
     /// `inherit (from) a b;`
@@ -328,7 +358,10 @@ impl Binding {
     {
         Binding {
             comments: Vec::new(),
-            kind: BindingKind::InheritFrom { from, names: names.into_iter().map(Into::into).collect() },
+            kind: BindingKind::InheritFrom {
+                from,
+                names: names.into_iter().map(Into::into).collect(),
+            },
         }
     }
 
@@ -367,12 +400,18 @@ pub struct PatEntry {
 impl PatEntry {
     /// A formal without default.
     pub fn new(name: impl Into<String>) -> Self {
-        PatEntry { name: name.into(), default: None }
+        PatEntry {
+            name: name.into(),
+            default: None,
+        }
     }
 
     /// A formal with a default: `name ? default`.
     pub fn with_default(name: impl Into<String>, default: Expr) -> Self {
-        PatEntry { name: name.into(), default: Some(default) }
+        PatEntry {
+            name: name.into(),
+            default: Some(default),
+        }
     }
 }
 
@@ -384,7 +423,11 @@ impl Param {
 
     /// A set pattern without `...` or `@`.
     pub fn pattern(entries: Vec<PatEntry>) -> Self {
-        Param::Pattern { entries, ellipsis: false, bind: None }
+        Param::Pattern {
+            entries,
+            ellipsis: false,
+            bind: None,
+        }
     }
 
     /// Add `...` to a set pattern (no effect on an identifier parameter).
@@ -420,7 +463,10 @@ impl File {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        File { header: header.into_iter().map(Into::into).collect(), body }
+        File {
+            header: header.into_iter().map(Into::into).collect(),
+            body,
+        }
     }
 }
 
@@ -480,7 +526,11 @@ impl Expr {
         I: IntoIterator<Item = N>,
         N: Into<AttrName>,
     {
-        Expr::Select { expr: Box::new(self), path: path.into_iter().map(Into::into).collect(), default: None }
+        Expr::Select {
+            expr: Box::new(self),
+            path: path.into_iter().map(Into::into).collect(),
+            default: None,
+        }
     }
 
     /// `self.name` — select one attribute.
@@ -507,12 +557,18 @@ impl Expr {
         I: IntoIterator<Item = N>,
         N: Into<AttrName>,
     {
-        Expr::HasAttr { expr: Box::new(self), path: path.into_iter().map(Into::into).collect() }
+        Expr::HasAttr {
+            expr: Box::new(self),
+            path: path.into_iter().map(Into::into).collect(),
+        }
     }
 
     /// `self arg` — function application.
     pub fn apply(self, arg: Expr) -> Self {
-        Expr::Apply { func: Box::new(self), arg: Box::new(arg) }
+        Expr::Apply {
+            func: Box::new(self),
+            arg: Box::new(arg),
+        }
     }
 
     /// `self a b c` — apply to several arguments in turn.
@@ -527,47 +583,76 @@ impl Expr {
 
     /// A (non-recursive) attribute set.
     pub fn attrs<I: IntoIterator<Item = Binding>>(bindings: I) -> Self {
-        Expr::AttrSet { rec: false, bindings: bindings.into_iter().collect() }
+        Expr::AttrSet {
+            rec: false,
+            bindings: bindings.into_iter().collect(),
+        }
     }
 
     /// A `rec` attribute set.
     pub fn rec_attrs<I: IntoIterator<Item = Binding>>(bindings: I) -> Self {
-        Expr::AttrSet { rec: true, bindings: bindings.into_iter().collect() }
+        Expr::AttrSet {
+            rec: true,
+            bindings: bindings.into_iter().collect(),
+        }
     }
 
     /// `let bindings in body`
     pub fn let_in<I: IntoIterator<Item = Binding>>(bindings: I, body: Expr) -> Self {
-        Expr::Let { bindings: bindings.into_iter().collect(), body: Box::new(body) }
+        Expr::Let {
+            bindings: bindings.into_iter().collect(),
+            body: Box::new(body),
+        }
     }
 
     /// `param: body`
     pub fn lambda(param: Param, body: Expr) -> Self {
-        Expr::Lambda { param, body: Box::new(body) }
+        Expr::Lambda {
+            param,
+            body: Box::new(body),
+        }
     }
 
     /// `name: body`
     pub fn lambda_ident(name: impl Into<String>, body: Expr) -> Self {
-        Expr::Lambda { param: Param::Ident(name.into()), body: Box::new(body) }
+        Expr::Lambda {
+            param: Param::Ident(name.into()),
+            body: Box::new(body),
+        }
     }
 
     /// `with scope; body`
     pub fn with(scope: Expr, body: Expr) -> Self {
-        Expr::With { scope: Box::new(scope), body: Box::new(body) }
+        Expr::With {
+            scope: Box::new(scope),
+            body: Box::new(body),
+        }
     }
 
     /// `if cond then a else b`
     pub fn if_then_else(cond: Expr, then: Expr, else_: Expr) -> Self {
-        Expr::If { cond: Box::new(cond), then: Box::new(then), else_: Box::new(else_) }
+        Expr::If {
+            cond: Box::new(cond),
+            then: Box::new(then),
+            else_: Box::new(else_),
+        }
     }
 
     /// `assert cond; body`
     pub fn assert(cond: Expr, body: Expr) -> Self {
-        Expr::Assert { cond: Box::new(cond), body: Box::new(body) }
+        Expr::Assert {
+            cond: Box::new(cond),
+            body: Box::new(body),
+        }
     }
 
     /// `self op rhs`
     pub fn binop(self, op: BinOp, rhs: Expr) -> Self {
-        Expr::BinOp { op, lhs: Box::new(self), rhs: Box::new(rhs) }
+        Expr::BinOp {
+            op,
+            lhs: Box::new(self),
+            rhs: Box::new(rhs),
+        }
     }
 
     /// `self // rhs`

@@ -12,7 +12,9 @@ pub enum PrintError {
         offset: usize,
     },
     /// A variable or lambda parameter name is not a valid Nix identifier.
-    #[error("{name:?} is not a valid Nix identifier (expected [a-zA-Z_][a-zA-Z0-9_'-]*, not a keyword)")]
+    #[error(
+        "{name:?} is not a valid Nix identifier (expected [a-zA-Z_][a-zA-Z0-9_'-]*, not a keyword)"
+    )]
     InvalidIdentifier {
         /// The offending name.
         name: String,

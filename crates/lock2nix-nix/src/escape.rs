@@ -5,7 +5,7 @@
 //!
 //! * In `"…"` strings, `\` starts an escape (`\n`, `\r`, `\t`, otherwise the next character itself), `"` ends the
 //!   string and `${` starts an interpolation. A `$` that is not followed by `{` is literal, so `$$` and a trailing
-//!   `$` need no escape; `$${` lexes as `$$` + `{`, i.e. the literal text `${`, but we never rely on that and always
+//!   `$` need no escape; `$${` lexes as `$$` + `{`, i.e. the literal text `$${` (no interpolation), but we never rely on that and always
 //!   write `\${` for a `$` that is followed by `{`. A literal carriage return would be normalised to a newline by
 //!   the lexer, so it is written `\r`; newline and tab are written `\n` and `\t` for readability. Every other
 //!   character, including other control characters and any Unicode, is written as is. NUL cannot be represented
@@ -17,7 +17,9 @@ use crate::PrintError;
 
 /// Nix keywords that can never be bare identifiers or bare attribute names.
 /// (`__curPos` is a token of its own in the Nix lexer, so it is treated like a keyword.)
-pub const KEYWORDS: &[&str] = &["assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with", "__curPos"];
+pub const KEYWORDS: &[&str] = &[
+    "assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with", "__curPos",
+];
 
 /// Whether `s` is a valid Nix identifier (`[a-zA-Z_][a-zA-Z0-9_'-]*`) that is not a keyword.
 pub fn is_identifier(s: &str) -> bool {
@@ -26,7 +28,8 @@ pub fn is_identifier(s: &str) -> bool {
         Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
         _ => return false,
     }
-    chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-')) && !KEYWORDS.contains(&s)
+    chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))
+        && !KEYWORDS.contains(&s)
 }
 
 fn check_nul(s: &str, context: &'static str) -> Result<(), PrintError> {
@@ -68,22 +71,56 @@ pub fn quote_string(s: &str) -> Result<String, PrintError> {
 
 /// Escape one line of an indented string (the text between line breaks, without the indentation).
 ///
-/// `''` becomes `'''`, `${` becomes `''${`, a carriage return becomes `''\r`. A `'` at the very end of the
-/// line is only a problem at the end of the whole string (it would merge with the closing `''`); the caller
-/// handles that case with [`indented_string_lines`].
-fn escape_indented_line(line: &str) -> String {
+/// `''` becomes `'''`, `${` becomes `''${`, a carriage return becomes `''\r`. A lone `'` is written as is,
+/// except right before one of those escapes or at the very end of the string (`last`), where it would merge with
+/// the following `''` (the lexer takes the longest match, so `'` + `''${` would lex as `'''` + `${`); there it is
+/// written as the interpolation `${"'"}` (Nix's own escape `''\'` is misparsed by rnix 0.10, which alejandra uses,
+/// when another `''` follows).
+fn escape_indented_line(line: &str, last: bool) -> String {
     let mut out = String::with_capacity(line.len() + 2);
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    let mut literal_dollar_last = false;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let was_literal_dollar = literal_dollar_last;
+        literal_dollar_last = false;
         match c {
-            '\'' if chars.peek() == Some(&'\'') => {
-                chars.next();
+            '\'' if next == Some('\'') => {
                 out.push_str("'''");
+                i += 2;
+                continue;
             }
-            '$' if chars.peek() == Some(&'{') => out.push_str("''$"),
+            '\'' => {
+                let after = chars.get(i + 2).copied();
+                let literal_dollar_last = was_literal_dollar;
+                let before_escape = match next {
+                    Some('$') => after == Some('{'),
+                    Some('\r') => true,
+                    None => last,
+                    _ => false,
+                };
+                if before_escape {
+                    // A literal `$` right before the interpolation would turn `$${` into plain text.
+                    if literal_dollar_last {
+                        out.pop();
+                        out.push_str("''$");
+                    }
+                    out.push_str("${\"'\"}");
+                } else {
+                    out.push('\'');
+                }
+            }
+            '$' if next == Some('{') => out.push_str("''$"),
+            '$' => {
+                out.push('$');
+                literal_dollar_last = true;
+            }
             '\r' => out.push_str("''\\r"),
             c => out.push(c),
         }
+        i += 1;
     }
     out
 }
@@ -93,11 +130,10 @@ fn escape_indented_line(line: &str) -> String {
 ///
 /// The printer writes `''`, a newline, every line of `s` indented by the same prefix (empty lines stay empty),
 /// and the closing `''` on its own line when `s` ends with a newline, otherwise right after the last line. Nix
-/// strips the smallest indentation of the non-blank lines and drops a final blank line, so this is faithful iff
-/// `s` contains a newline, some line starts with a character other than a space (so the common prefix is
-/// exactly the printer's), the last line (after the final newline) is not made of spaces only unless it is empty,
-/// no line starts with a tab or other whitespace that alejandra would re-indent, no line has trailing spaces
-/// (alejandra strips them), and the text has no NUL (error).
+/// strips the smallest indentation of the non-blank lines and drops a final blank line; alejandra re-indents by
+/// the smallest indentation of the non-blank lines and trims trailing whitespace. So this is faithful iff `s`
+/// contains a newline, some line starts with a non-whitespace character (so the common prefix is exactly the
+/// printer's, for Nix and alejandra alike) and no line ends with whitespace. NUL is an error.
 ///
 /// Returns the escaped lines and whether the string ends with a newline.
 pub fn indented_string_lines(s: &str) -> Result<Option<(Vec<String>, bool)>, PrintError> {
@@ -112,28 +148,25 @@ pub fn indented_string_lines(s: &str) -> Result<Option<(Vec<String>, bool)>, Pri
     let lines: Vec<&str> = body.split('\n').collect();
     let mut anchored = false;
     for line in &lines {
-        if line.is_empty() {
-            continue;
-        }
-        if line.ends_with([' ', '\t']) {
+        if line.ends_with(char::is_whitespace) {
             return Ok(None);
         }
-        let first = line.chars().next();
-        match first {
-            Some(' ') => {}
-            Some(c) if c.is_whitespace() => return Ok(None),
-            Some(_) => anchored = true,
-            None => {}
+        if line.starts_with(|c: char| !c.is_whitespace()) {
+            anchored = true;
         }
     }
     if !anchored {
         return Ok(None);
     }
-    // A final `'` would merge with the closing `''`; a final `$` is fine (`$''` lexes as `$` then `''`).
-    if !trailing_newline && body.ends_with('\'') {
-        return Ok(None);
-    }
-    Ok(Some((lines.iter().map(|l| escape_indented_line(l)).collect(), trailing_newline)))
+    let n = lines.len();
+    Ok(Some((
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| escape_indented_line(l, i + 1 == n && !trailing_newline))
+            .collect(),
+        trailing_newline,
+    )))
 }
 
 /// Escape `s` as a complete indented string `''…''` whose continuation lines are indented by `indent` spaces
@@ -176,9 +209,11 @@ pub fn is_path_literal(p: &str) -> bool {
         return false;
     };
     !rest.is_empty()
-        && rest
-            .split('/')
-            .all(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '+' | '-')))
+        && rest.split('/').all(|c| {
+            !c.is_empty()
+                && c.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '+' | '-'))
+        })
 }
 
 /// Print a path: a literal when [`is_path_literal`], otherwise `(./. + "/rest")` for a relative path (`./x` or

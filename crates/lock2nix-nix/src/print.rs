@@ -43,7 +43,10 @@ pub fn print_file(f: &File) -> Result<String, PrintError> {
 /// new comment line, so comment text can never escape into code.
 fn comment_lines(text: &str) -> Result<Vec<String>, PrintError> {
     if let Some(offset) = text.find('\0') {
-        return Err(PrintError::Nul { context: "comment", offset });
+        return Err(PrintError::Nul {
+            context: "comment",
+            offset,
+        });
     }
     Ok(text
         .split(['\r', '\n'])
@@ -69,7 +72,10 @@ impl Stop {
         match self {
             Stop::Error(e) => e,
             // Only probes stop on a newline, and probes catch it.
-            Stop::Newline => PrintError::InvalidTrusted { text: String::new(), reason: "internal printer error" },
+            Stop::Newline => PrintError::InvalidTrusted {
+                text: String::new(),
+                reason: "internal printer error",
+            },
         }
     }
 }
@@ -128,7 +134,9 @@ fn prec(e: &Expr) -> u8 {
         Expr::Path(p) if is_path_literal(p) => P_ATOM,
         Expr::Path(_) => crate::BinOp::Add.precedence(),
         Expr::Select { default: None, .. } => P_SELECT,
-        Expr::Select { default: Some(_), .. } => P_NEG,
+        Expr::Select {
+            default: Some(_), ..
+        } => P_NEG,
         Expr::HasAttr { .. } => P_NEG,
         Expr::Apply { .. } => P_APPLY,
         Expr::Not(_) => P_NOT,
@@ -160,7 +168,9 @@ fn kind(e: &Expr, req: u8) -> Kind {
         Expr::Path(p) if is_path_literal(p) => Kind::Literal,
         Expr::Path(_) => Kind::BinOp,
         Expr::Select { default: None, .. } => Kind::Select,
-        Expr::Select { default: Some(_), .. } => Kind::OrDefault,
+        Expr::Select {
+            default: Some(_), ..
+        } => Kind::OrDefault,
         Expr::HasAttr { .. } => Kind::BinOp,
         Expr::Apply { .. } => Kind::Apply,
         Expr::List(_) => Kind::List,
@@ -188,11 +198,21 @@ struct Printer {
 
 impl Printer {
     fn new(probe: bool) -> Self {
-        Printer { out: String::new(), indent: 0, probe, fits_cache: HashMap::new() }
+        Printer {
+            out: String::new(),
+            indent: 0,
+            probe,
+            fits_cache: HashMap::new(),
+        }
     }
 
     fn sub(&mut self, probe: bool) -> Printer {
-        Printer { out: String::new(), indent: self.indent, probe, fits_cache: std::mem::take(&mut self.fits_cache) }
+        Printer {
+            out: String::new(),
+            indent: self.indent,
+            probe,
+            fits_cache: std::mem::take(&mut self.fits_cache),
+        }
     }
 
     fn join(&mut self, sub: Printer) {
@@ -267,9 +287,46 @@ impl Printer {
         let ws = format!("{pad}  ");
         let lambda = format!("{pad}}}:");
         let in_ = format!("{pad}in");
-        Ok(lines[1..lines.len() - 1]
-            .iter()
-            .all(|l| l.is_empty() || l.starts_with(&lambda) || l.starts_with(&in_) || l.starts_with(&ws)))
+        Ok(lines[1..lines.len() - 1].iter().all(|l| {
+            l.is_empty() || l.starts_with(&lambda) || l.starts_with(&in_) || l.starts_with(&ws)
+        }))
+    }
+
+    fn attr_name(&mut self, n: &AttrName, vertical: bool) -> R {
+        match n {
+            AttrName::Static(s) if n.is_bare() => self.push(s),
+            AttrName::Static(s) => {
+                let q = escape::escape_string_in(s, "attribute name")?;
+                self.push("\"");
+                self.push(&q);
+                self.push("\"");
+            }
+            AttrName::Dynamic(e) => {
+                // alejandra's NODE_DYNAMIC rule.
+                self.push("${");
+                if vertical {
+                    self.indent += 1;
+                    self.nl_pad()?;
+                    self.fmt_wider(e, P_TOP)?;
+                    self.indent -= 1;
+                    self.nl_pad()?;
+                } else {
+                    self.fmt(e, P_TOP, false)?;
+                }
+                self.push("}");
+            }
+        }
+        Ok(())
+    }
+
+    fn attr_path(&mut self, path: &[AttrName], vertical: bool) -> R {
+        for (i, n) in path.iter().enumerate() {
+            if i > 0 {
+                self.push(".");
+            }
+            self.attr_name(n, vertical)?;
+        }
+        Ok(())
     }
 
     fn fmt_wider(&mut self, e: &Expr, req: u8) -> R {
@@ -310,12 +367,23 @@ impl Printer {
                 };
                 self.push(&text);
             }
-            Expr::Select { expr, path, default } => self.select(expr, path, default.as_deref(), vertical)?,
+            Expr::Select {
+                expr,
+                path,
+                default,
+            } => self.select(expr, path, default.as_deref(), vertical)?,
             Expr::HasAttr { expr, path } => {
                 if path.is_empty() {
-                    return Err(PrintError::EmptyAttrPath { context: "has-attr (?)" }.into());
+                    return Err(PrintError::EmptyAttrPath {
+                        context: "has-attr (?)",
+                    }
+                    .into());
                 }
-                let first_vertical = if vertical { !self.fits(expr, P_APPLY)? } else { false };
+                let first_vertical = if vertical {
+                    !self.fits(expr, P_APPLY)?
+                } else {
+                    false
+                };
                 self.fmt(expr, P_APPLY, first_vertical)?;
                 if vertical {
                     self.nl_pad()?;
@@ -323,8 +391,7 @@ impl Printer {
                     self.push(" ");
                 }
                 self.push("? ");
-                let p = attr_path(path)?;
-                self.push(&p);
+                self.attr_path(path, vertical)?;
             }
             Expr::Apply { func, arg } => self.apply(func, arg, vertical)?,
             Expr::List(items) => self.list(items, vertical)?,
@@ -346,7 +413,12 @@ impl Printer {
 
     fn trusted(&mut self, text: &str) -> R {
         let t = text.trim();
-        let bad = |reason| Stop::Error(PrintError::InvalidTrusted { text: text.to_owned(), reason });
+        let bad = |reason| {
+            Stop::Error(PrintError::InvalidTrusted {
+                text: text.to_owned(),
+                reason,
+            })
+        };
         if t.is_empty() {
             return Err(bad("it is empty"));
         }
@@ -354,7 +426,9 @@ impl Printer {
             return Err(bad("it contains NUL"));
         }
         if t.lines().last().is_some_and(|l| l.contains('#')) {
-            return Err(bad("its last line contains '#' (a comment would swallow what follows)"));
+            return Err(bad(
+                "its last line contains '#' (a comment would swallow what follows)",
+            ));
         }
         let mut lines = t.split('\n');
         if let Some(first) = lines.next() {
@@ -374,7 +448,13 @@ impl Printer {
         let should_indent = loose
             || (matches!(
                 k,
-                Kind::Apply | Kind::Assert | Kind::BinOp | Kind::OrDefault | Kind::Lambda | Kind::Select | Kind::With
+                Kind::Apply
+                    | Kind::Assert
+                    | Kind::BinOp
+                    | Kind::OrDefault
+                    | Kind::Lambda
+                    | Kind::Select
+                    | Kind::With
             ) && !self.stpi(e, P_TOP, vertical, k == Kind::Lambda)?);
         self.push(open);
         if should_indent {
@@ -435,13 +515,17 @@ impl Printer {
                     // Escape the accumulated literal text; a `$` right before `${` must be escaped too, which
                     // `escape_string` cannot see, so check the boundary.
                     let mut lit = escape::escape_string(&pending)?;
-                    if lit.ends_with('$') && !lit.ends_with("\\$") {
+                    if pending.ends_with('$') {
                         lit.pop();
                         lit.push_str("\\$");
                     }
                     self.push(&lit);
                     pending.clear();
-                    let v = if vertical { !self.fits(e, P_TOP)? } else { false };
+                    let v = if vertical {
+                        !self.fits(e, P_TOP)?
+                    } else {
+                        false
+                    };
                     self.paren_like("${", e, "}", v)?;
                 }
             }
@@ -452,62 +536,55 @@ impl Printer {
         Ok(())
     }
 
-    fn select(&mut self, base: &Expr, path: &[AttrName], default: Option<&Expr>, vertical: bool) -> R {
+    fn select(
+        &mut self,
+        base: &Expr,
+        path: &[AttrName],
+        default: Option<&Expr>,
+        vertical: bool,
+    ) -> R {
         if path.is_empty() {
             return Err(PrintError::EmptyAttrPath { context: "select" }.into());
         }
         if let Some(d) = default {
             // OR_DEFAULT: (select) `or` default, with the bin_op rule.
-            let first_vertical = if vertical { !self.select_fits(base, path)? } else { false };
+            let first_vertical = if vertical {
+                !self.select_fits(base, path)?
+            } else {
+                false
+            };
             self.select(base, path, None, first_vertical)?;
             if vertical {
                 self.nl_pad()?;
             } else {
                 self.push(" ");
             }
-            self.push("or");
-            let dk = kind(d, P_SELECT);
-            if matches!(
-                dk,
-                Kind::AttrSet
-                    | Kind::Ident
-                    | Kind::Paren
-                    | Kind::Lambda
-                    | Kind::Let
-                    | Kind::List
-                    | Kind::Literal
-                    | Kind::Str
-            ) || self.fits(d, P_SELECT)?
-            {
-                self.push(" ");
-                if vertical {
-                    self.fmt_wider(d, P_SELECT)?;
-                } else {
-                    self.fmt(d, P_SELECT, false)?;
-                }
+            self.push("or ");
+            if vertical {
+                self.fmt_wider(d, P_SELECT)?;
             } else {
-                self.indent += 1;
-                self.nl_pad()?;
-                if vertical {
-                    self.fmt_wider(d, P_SELECT)?;
-                } else {
-                    self.fmt(d, P_SELECT, false)?;
-                }
-                self.indent -= 1;
+                self.fmt(d, P_SELECT, false)?;
             }
             return Ok(());
         }
         // A chain of NODE_SELECTs: ((base.a).b).c; the innermost base is FormatWider'd when vertical.
-        let base_req = if matches!(base, Expr::Select { default: None, .. }) { P_SELECT } else { P_ATOM };
-        let base_vertical = if vertical { !self.fits(base, base_req)? } else { false };
+        let base_req = if matches!(base, Expr::Select { default: None, .. }) {
+            P_SELECT
+        } else {
+            P_ATOM
+        };
+        let base_vertical = if vertical {
+            !self.fits(base, base_req)?
+        } else {
+            false
+        };
         self.fmt(base, base_req, base_vertical)?;
         for name in path {
             if vertical {
                 self.nl_pad()?;
             }
             self.push(".");
-            let n = attr_name(name)?;
-            self.push(&n);
+            self.attr_name(name, vertical)?;
         }
         Ok(())
     }
@@ -526,7 +603,10 @@ impl Printer {
     fn apply(&mut self, func: &Expr, arg: &Expr, vertical: bool) -> R {
         if vertical {
             self.fmt_wider(func, P_APPLY)?;
-            if matches!(kind(arg, P_SELECT), Kind::AttrSet | Kind::List | Kind::Paren | Kind::Str) {
+            if matches!(
+                kind(arg, P_SELECT),
+                Kind::AttrSet | Kind::List | Kind::Paren | Kind::Str
+            ) {
                 self.push(" ");
             } else {
                 self.nl_pad()?;
@@ -608,11 +688,12 @@ impl Printer {
         self.nl_pad()?;
         let v = !self.binding_fits(b)?;
         // Comments are not part of the key_value node: its own vertical flag depends on the value only.
-        let v = v && match &b.kind {
-            BindingKind::Assign { value, .. } => !self.fits(value, P_TOP)?,
-            BindingKind::Inherit(_) => false,
-            BindingKind::InheritFrom { from, .. } => !self.fits(from, P_TOP)?,
-        };
+        let v = v
+            && match &b.kind {
+                BindingKind::Assign { value, .. } => !self.fits(value, P_TOP)?,
+                BindingKind::Inherit(_) => false,
+                BindingKind::InheritFrom { from, .. } => !self.fits(from, P_TOP)?,
+            };
         self.binding(b, v)
     }
 
@@ -622,8 +703,7 @@ impl Printer {
                 if path.is_empty() {
                     return Err(PrintError::EmptyAttrPath { context: "binding" }.into());
                 }
-                let p = attr_path(path)?;
-                self.push(&p);
+                self.attr_path(path, false)?;
                 self.push(" =");
                 let mut dedent = false;
                 if vertical {
@@ -638,7 +718,8 @@ impl Printer {
                             | Kind::List
                             | Kind::Str
                             | Kind::With
-                    ) || (k == Kind::Apply && self.stpi(value, P_TOP, vertical, false)?);
+                    ) || (k == Kind::Apply
+                        && self.stpi(value, P_TOP, vertical, false)?);
                     if same_line {
                         self.push(" ");
                     } else {
@@ -663,11 +744,17 @@ impl Printer {
     }
 
     fn inherit(&mut self, from: Option<&Expr>, names: &[AttrName], vertical: bool) -> R {
+        let mut bare = Vec::with_capacity(names.len());
         for n in names {
-            if !n.is_bare() {
-                return Err(PrintError::InheritNonIdentifier { name: n.0.clone() }.into());
+            match n {
+                AttrName::Static(s) if n.is_bare() => bare.push(s.as_str()),
+                AttrName::Static(s) => return Err(PrintError::InheritNonIdentifier { name: s.clone() }.into()),
+                AttrName::Dynamic(_) => {
+                    return Err(PrintError::InheritNonIdentifier { name: "${…}".to_owned() }.into())
+                }
             }
         }
+        let names = bare;
         self.push("inherit");
         if vertical {
             self.indent += 1;
@@ -677,8 +764,8 @@ impl Printer {
                 self.paren_like("(", f, ")", v)?;
                 self.nl_pad()?;
             }
-            for n in names {
-                self.push(&n.0);
+            for n in &names {
+                self.push(n);
                 self.nl_pad()?;
             }
             self.push(";");
@@ -688,9 +775,9 @@ impl Printer {
                 self.push(" ");
                 self.paren_like("(", f, ")", false)?;
             }
-            for n in names {
+            for n in &names {
                 self.push(" ");
-                self.push(&n.0);
+                self.push(n);
             }
             self.push(";");
         }
@@ -706,7 +793,10 @@ impl Printer {
         self.indent -= 1;
         self.nl_pad()?;
         self.push("in");
-        if matches!(kind(body, P_TOP), Kind::AttrSet | Kind::Let | Kind::List | Kind::Paren | Kind::Str) {
+        if matches!(
+            kind(body, P_TOP),
+            Kind::AttrSet | Kind::Let | Kind::List | Kind::Paren | Kind::Str
+        ) {
             self.push(" ");
             self.fmt_wider(body, P_TOP)
         } else {
@@ -726,8 +816,16 @@ impl Printer {
                 }
                 self.push(name);
             }
-            Param::Pattern { entries, ellipsis, bind } => {
-                let pv = if vertical { !self.pattern_fits(entries, *ellipsis, bind.as_deref())? } else { false };
+            Param::Pattern {
+                entries,
+                ellipsis,
+                bind,
+            } => {
+                let pv = if vertical {
+                    !self.pattern_fits(entries, *ellipsis, bind.as_deref())?
+                } else {
+                    false
+                };
                 self.pattern(entries, *ellipsis, bind.as_deref(), pv)?;
             }
         }
@@ -735,7 +833,10 @@ impl Printer {
         if vertical {
             let k = kind(body, P_TOP);
             let allow = |k: Kind| {
-                matches!(k, Kind::AttrSet | Kind::Paren | Kind::Lambda | Kind::Let | Kind::List | Kind::Str)
+                matches!(
+                    k,
+                    Kind::AttrSet | Kind::Paren | Kind::Lambda | Kind::Let | Kind::List | Kind::Str
+                )
             };
             if !(allow(k) || k == Kind::Literal) {
                 let should_indent = !allow(k) && self.indent > 0;
@@ -758,7 +859,12 @@ impl Printer {
         Ok(())
     }
 
-    fn pattern_fits(&mut self, entries: &[crate::ast::PatEntry], ellipsis: bool, bind: Option<&str>) -> R<bool> {
+    fn pattern_fits(
+        &mut self,
+        entries: &[crate::ast::PatEntry],
+        ellipsis: bool,
+        bind: Option<&str>,
+    ) -> R<bool> {
         let mut sub = self.sub(true);
         let res = sub.pattern(entries, ellipsis, bind, false);
         self.join(sub);
@@ -769,7 +875,13 @@ impl Printer {
         }
     }
 
-    fn pattern(&mut self, entries: &[crate::ast::PatEntry], ellipsis: bool, bind: Option<&str>, vertical: bool) -> R {
+    fn pattern(
+        &mut self,
+        entries: &[crate::ast::PatEntry],
+        ellipsis: bool,
+        bind: Option<&str>,
+        vertical: bool,
+    ) -> R {
         let count = entries.len() + usize::from(ellipsis);
         let tall = if ellipsis { 2 } else { 1 };
         let vertical = vertical || count > tall;
@@ -784,11 +896,18 @@ impl Printer {
                 self.push(" ");
             }
             if !is_identifier(&entry.name) {
-                return Err(PrintError::InvalidIdentifier { name: entry.name.clone() }.into());
+                return Err(PrintError::InvalidIdentifier {
+                    name: entry.name.clone(),
+                }
+                .into());
             }
             self.push(&entry.name);
             if let Some(d) = &entry.default {
-                let ev = if vertical { !self.fits(d, P_TOP)? } else { false };
+                let ev = if vertical {
+                    !self.fits(d, P_TOP)?
+                } else {
+                    false
+                };
                 self.push(" ?");
                 if matches!(
                     kind(d, P_TOP),
@@ -864,7 +983,13 @@ impl Printer {
                 self.fmt_wider(body, P_TOP)
             } else if !matches!(
                 k,
-                Kind::AttrSet | Kind::Ident | Kind::Paren | Kind::Let | Kind::List | Kind::Literal | Kind::Str
+                Kind::AttrSet
+                    | Kind::Ident
+                    | Kind::Paren
+                    | Kind::Let
+                    | Kind::List
+                    | Kind::Literal
+                    | Kind::Str
             ) {
                 self.indent += 1;
                 self.nl_pad()?;
@@ -897,7 +1022,16 @@ impl Printer {
         self.branch(then, &[Kind::AttrSet, Kind::Let, Kind::List, Kind::Str])?;
         self.nl_pad()?;
         self.push("else");
-        self.branch(else_, &[Kind::AttrSet, Kind::IfElse, Kind::Let, Kind::List, Kind::Str])
+        self.branch(
+            else_,
+            &[
+                Kind::AttrSet,
+                Kind::IfElse,
+                Kind::Let,
+                Kind::List,
+                Kind::Str,
+            ],
+        )
     }
 
     fn branch(&mut self, e: &Expr, same_line: &[Kind]) -> R {
@@ -913,6 +1047,7 @@ impl Printer {
         }
     }
 
+    /// alejandra's bin_op rule (also used for `or` defaults and `?`).
     fn bin_op(&mut self, op: crate::BinOp, lhs: &Expr, rhs: &Expr, vertical: bool) -> R {
         let p = op.precedence();
         let (lreq, rreq) = match op.assoc() {
@@ -920,53 +1055,22 @@ impl Printer {
             crate::Assoc::Right => (p + 1, p),
             crate::Assoc::None => (p + 1, p + 1),
         };
-        let rk = kind(rhs, rreq);
-        let rhs_same_line = matches!(
-            rk,
-            Kind::AttrSet | Kind::Ident | Kind::Paren | Kind::Lambda | Kind::Let | Kind::List | Kind::Literal | Kind::Str
-        ) || self.fits(rhs, rreq)?;
-        // A line break before the right operand is trivia alejandra sees, which makes the whole node vertical.
-        let ctx_vertical = vertical;
-        let vertical = vertical || !rhs_same_line;
         if vertical {
-            let lk = kind(lhs, lreq);
-            if matches!(lk, Kind::BinOp | Kind::OrDefault) {
-                self.fmt(lhs, lreq, ctx_vertical)?;
+            if matches!(kind(lhs, lreq), Kind::BinOp | Kind::OrDefault) {
+                self.fmt(lhs, lreq, true)?;
             } else {
                 self.fmt_wider(lhs, lreq)?;
             }
             self.nl_pad()?;
+            self.push(op.symbol());
+            self.push(" ");
+            self.fmt_wider(rhs, rreq)
         } else {
             self.fmt(lhs, lreq, false)?;
             self.push(" ");
-        }
-        self.push(op.symbol());
-        if rhs_same_line {
+            self.push(op.symbol());
             self.push(" ");
-            if vertical {
-                self.fmt_wider(rhs, rreq)
-            } else {
-                self.fmt(rhs, rreq, false)
-            }
-        } else {
-            self.indent += 1;
-            self.nl_pad()?;
-            self.fmt_wider(rhs, rreq)?;
-            self.indent -= 1;
-            Ok(())
+            self.fmt(rhs, rreq, false)
         }
     }
-}
-
-fn attr_name(n: &AttrName) -> Result<String, PrintError> {
-    if n.is_bare() {
-        Ok(n.0.clone())
-    } else {
-        Ok(format!("\"{}\"", escape::escape_string_in(&n.0, "attribute name")?))
-    }
-}
-
-fn attr_path(path: &[AttrName]) -> Result<String, PrintError> {
-    let parts: Result<Vec<String>, PrintError> = path.iter().map(attr_name).collect();
-    Ok(parts?.join("."))
 }
