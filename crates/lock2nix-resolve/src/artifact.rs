@@ -1,0 +1,245 @@
+//! Choosing one artifact per package for a target.
+
+use lock2nix_lock::{GitSource, Hash, Package, RegistrySource, SdistLocator, Source, WheelLocator};
+use lock2nix_wheel::TargetTags;
+
+use crate::target::{Prefer, Target};
+use crate::ResolveError;
+
+/// What the overlay will fetch or build for a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Artifact {
+    /// A wheel from a registry.
+    Wheel {
+        /// Index into [`Package::wheels`].
+        index: usize,
+        /// The URL (`None` for a local registry path).
+        url: Option<String>,
+        /// The local path relative to a local registry.
+        path: Option<String>,
+        /// The wheel's file name (percent-decoded).
+        filename: String,
+        /// The lock's hash.
+        hash: Option<Hash>,
+        /// True when the wheel holds no compiled code (platform `any`).
+        pure: bool,
+    },
+    /// A source distribution from a registry.
+    Sdist {
+        /// The URL.
+        url: Option<String>,
+        /// The local path relative to a local registry.
+        path: Option<String>,
+        /// The lock's hash.
+        hash: Option<Hash>,
+    },
+    /// A git checkout.
+    Git(GitSource),
+    /// A direct URL to an archive (sdist or wheel).
+    Url {
+        /// The URL.
+        url: String,
+        /// `subdirectory`.
+        subdirectory: Option<String>,
+        /// The lock's hash (of the sdist or the wheel).
+        hash: Option<Hash>,
+        /// True when the URL is a wheel.
+        is_wheel: bool,
+    },
+    /// A local archive.
+    Path {
+        /// The path, relative to the workspace root.
+        path: String,
+        /// The lock's hash.
+        hash: Option<Hash>,
+        /// True when the file is a wheel.
+        is_wheel: bool,
+    },
+    /// A local source tree.
+    Directory(String),
+    /// A workspace member (editable).
+    Editable(String),
+    /// A virtual project (not built).
+    Virtual(String),
+}
+
+impl Artifact {
+    /// `wheel`, `sdist`, `git`, `url`, `path`, `directory`, `editable` or `virtual`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Artifact::Wheel { .. } => "wheel",
+            Artifact::Sdist { .. } => "sdist",
+            Artifact::Git(_) => "git",
+            Artifact::Url { .. } => "url",
+            Artifact::Path { .. } => "path",
+            Artifact::Directory(_) => "directory",
+            Artifact::Editable(_) => "editable",
+            Artifact::Virtual(_) => "virtual",
+        }
+    }
+
+    /// The URL when the artifact is remote.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Artifact::Wheel { url, .. } | Artifact::Sdist { url, .. } => url.as_deref(),
+            Artifact::Url { url, .. } => Some(url),
+            Artifact::Git(g) => Some(&g.repository),
+            _ => None,
+        }
+    }
+
+    /// The file name when the artifact is a file.
+    pub fn filename(&self) -> Option<String> {
+        match self {
+            Artifact::Wheel { filename, .. } => Some(filename.clone()),
+            Artifact::Sdist { url, path, .. } => url
+                .as_deref()
+                .or(path.as_deref())
+                .map(|u| basename(u).to_string()),
+            Artifact::Url { url, .. } => Some(basename(url).to_string()),
+            Artifact::Path { path, .. } => Some(basename(path).to_string()),
+            _ => None,
+        }
+    }
+
+    /// The lock's hash of the file, when there is one.
+    pub fn hash(&self) -> Option<&Hash> {
+        match self {
+            Artifact::Wheel { hash, .. }
+            | Artifact::Sdist { hash, .. }
+            | Artifact::Url { hash, .. }
+            | Artifact::Path { hash, .. } => hash.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+fn basename(url: &str) -> &str {
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let path = &url[..end];
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn is_wheel_name(s: &str) -> bool {
+    basename(s).to_ascii_lowercase().ends_with(".whl")
+}
+
+/// Choose the artifact of `pkg` for `target`.
+pub(crate) fn choose(pkg: &Package, target: &Target, tags: &TargetTags) -> Result<Artifact, ResolveError> {
+    match &pkg.source {
+        Source::Git(g) => Ok(Artifact::Git(g.clone())),
+        Source::Directory(d) => Ok(Artifact::Directory(d.clone())),
+        Source::Editable(d) => Ok(Artifact::Editable(d.clone())),
+        Source::Virtual(d) => Ok(Artifact::Virtual(d.clone())),
+        Source::Url { url, subdirectory } => {
+            let is_wheel = is_wheel_name(url);
+            let hash = if is_wheel {
+                pkg.wheels.first().and_then(|w| w.hash.clone())
+            } else {
+                pkg.sdist.as_ref().and_then(|s| s.hash.clone())
+            };
+            Ok(Artifact::Url {
+                url: url.clone(),
+                subdirectory: subdirectory.clone(),
+                hash,
+                is_wheel,
+            })
+        }
+        Source::Path(p) => {
+            let is_wheel = is_wheel_name(p);
+            let hash = if is_wheel {
+                pkg.wheels.first().and_then(|w| w.hash.clone())
+            } else {
+                pkg.sdist.as_ref().and_then(|s| s.hash.clone())
+            };
+            Ok(Artifact::Path {
+                path: p.clone(),
+                hash,
+                is_wheel,
+            })
+        }
+        Source::Registry(_) => choose_registry(pkg, target, tags),
+    }
+}
+
+fn choose_registry(pkg: &Package, target: &Target, tags: &TargetTags) -> Result<Artifact, ResolveError> {
+    let no_binary = target.no_binary.contains(&pkg.name);
+    let no_build = target.no_build.contains(&pkg.name);
+    let best_wheel = if no_binary {
+        None
+    } else {
+        tags.best(pkg.wheels.iter().map(|w| &w.filename))
+    };
+    let sdist = if no_build { None } else { pkg.sdist.as_ref() };
+    let wheel_artifact = |i: usize| {
+        let w = &pkg.wheels[i];
+        let (url, path) = match &w.locator {
+            WheelLocator::Url(u) => (Some(u.clone()), None),
+            WheelLocator::Path(p) | WheelLocator::Filename(p) => (None, Some(p.clone())),
+        };
+        Artifact::Wheel {
+            index: i,
+            url,
+            path,
+            filename: w.filename.to_string(),
+            hash: w.hash.clone(),
+            pure: w.filename.is_pure(),
+        }
+    };
+    let sdist_artifact = |s: &lock2nix_lock::Sdist| {
+        let (url, path) = match &s.locator {
+            SdistLocator::Url(u) => (Some(u.clone()), None),
+            SdistLocator::Path(p) => (None, Some(p.clone())),
+            SdistLocator::Metadata => (None, None),
+        };
+        Artifact::Sdist {
+            url,
+            path,
+            hash: s.hash.clone(),
+        }
+    };
+    let chosen = match target.prefer {
+        Prefer::Wheel => best_wheel
+            .map(wheel_artifact)
+            .or_else(|| sdist.map(sdist_artifact)),
+        Prefer::Sdist => sdist
+            .map(sdist_artifact)
+            .or_else(|| best_wheel.map(wheel_artifact)),
+    };
+    chosen.ok_or_else(|| {
+        let mut reasons: Vec<String> = pkg
+            .wheels
+            .iter()
+            .map(|w| {
+                let why = if no_binary {
+                    "wheels are disabled for this package (no-binary)".to_string()
+                } else {
+                    tags.explain_incompatible(&w.filename)
+                };
+                format!("{}: {}", w.filename, why)
+            })
+            .collect();
+        reasons.sort();
+        let sdist_note = match (&pkg.sdist, no_build) {
+            (None, _) => "the lock has no sdist".to_string(),
+            (Some(_), true) => "the sdist may not be built (no-build)".to_string(),
+            (Some(_), false) => unreachable_sdist_note(),
+        };
+        let registry = match &pkg.source {
+            Source::Registry(RegistrySource::Url(u) | RegistrySource::Path(u)) => u.clone(),
+            _ => String::new(),
+        };
+        ResolveError::NoArtifact {
+            package: pkg.display_id(),
+            target: target.to_string(),
+            registry,
+            rejected: reasons,
+            sdist: sdist_note,
+        }
+    })
+}
+
+fn unreachable_sdist_note() -> String {
+    // An allowed sdist is always chosen before we get here; keep a truthful message anyway.
+    "the sdist was not usable".to_string()
+}

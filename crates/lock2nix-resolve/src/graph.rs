@@ -1,0 +1,194 @@
+//! Cycles, cut edges, topological order and shortest paths.
+
+use std::collections::VecDeque;
+
+use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::{Edge, Resolution, ResolvedPackage};
+
+/// A dependency cycle (a strongly connected component of the run-time dependency relation) and the
+/// edges cut to break it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle {
+    /// The packages in the cycle, sorted by name (indices into [`Resolution::packages`]).
+    pub members: Vec<usize>,
+    /// The edges `(from, to)` the overlay leaves out so that Nix propagation is acyclic.
+    ///
+    /// Chosen deterministically: a depth-first search inside the component, starting at the
+    /// member whose name sorts first and following dependencies in name order; every edge that
+    /// closes a cycle (a back edge) is cut. Every member stays reachable from the first one, so the
+    /// closure of anything that depends on the cycle is unchanged.
+    pub cut: Vec<(usize, usize)>,
+}
+
+/// The run-time relation Nix propagation follows: `dependencies` and, for roots, group dependencies.
+fn nix_edges(p: &ResolvedPackage) -> impl Iterator<Item = usize> + '_ {
+    p.dependencies
+        .iter()
+        .chain(p.group_dependencies.values().flatten())
+        .copied()
+}
+
+pub(crate) fn cycles_and_order(packages: &[ResolvedPackage]) -> (Vec<Cycle>, Vec<usize>) {
+    let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(packages.len(), packages.len() * 4);
+    for i in 0..packages.len() {
+        g.add_node(i);
+    }
+    for (i, p) in packages.iter().enumerate() {
+        let mut targets: Vec<usize> = nix_edges(p).collect();
+        targets.sort_unstable();
+        targets.dedup();
+        for t in targets {
+            g.add_edge(NodeIndex::new(i), NodeIndex::new(t), ());
+        }
+    }
+    let mut cycles = Vec::new();
+    for scc in tarjan_scc(&g) {
+        let self_loop = scc.len() == 1 && g.contains_edge(scc[0], scc[0]);
+        if scc.len() < 2 && !self_loop {
+            continue;
+        }
+        let mut members: Vec<usize> = scc.iter().map(|n| n.index()).collect();
+        members.sort_unstable();
+        let in_scc = |x: usize| members.binary_search(&x).is_ok();
+        // iterative DFS from the first member (packages are sorted by name, so indices are too)
+        let mut state = vec![0u8; packages.len()]; // 0 new, 1 on stack, 2 done
+        let mut cut = Vec::new();
+        let succ = |n: usize| -> Vec<usize> {
+            let mut s: Vec<usize> = nix_edges(&packages[n]).filter(|&t| in_scc(t)).collect();
+            s.sort_unstable();
+            s.dedup();
+            s
+        };
+        let start = members[0];
+        let mut stack: Vec<(usize, Vec<usize>, usize)> = vec![(start, succ(start), 0)];
+        state[start] = 1;
+        while let Some((node, children, pos)) = stack.last_mut() {
+            if *pos < children.len() {
+                let child = children[*pos];
+                *pos += 1;
+                let node = *node;
+                match state[child] {
+                    0 => {
+                        state[child] = 1;
+                        let c = succ(child);
+                        stack.push((child, c, 0));
+                    }
+                    1 => cut.push((node, child)),
+                    _ => {}
+                }
+            } else {
+                state[*node] = 2;
+                stack.pop();
+            }
+        }
+        cut.sort_unstable();
+        cycles.push(Cycle { members, cut });
+    }
+    cycles.sort_by(|a, b| a.members.cmp(&b.members));
+    // order with cut edges removed; dependencies first
+    let mut dag: DiGraph<usize, ()> = DiGraph::with_capacity(packages.len(), g.edge_count());
+    for i in 0..packages.len() {
+        dag.add_node(i);
+    }
+    for e in g.edge_references() {
+        let (a, b) = (e.source().index(), e.target().index());
+        if !cycles.iter().any(|c| c.cut.contains(&(a, b))) {
+            dag.add_edge(NodeIndex::new(b), NodeIndex::new(a), ());
+        }
+    }
+    let order = toposort(&dag, None)
+        .map(|v| v.into_iter().map(NodeIndex::index).collect())
+        .unwrap_or_else(|_| (0..packages.len()).collect());
+    (cycles, order)
+}
+
+/// One step of a path: the package and the edge that led to it (none for the root).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathStep {
+    /// The package (index into [`Resolution::packages`]).
+    pub package: usize,
+    /// The edge from the previous step.
+    pub edge: Option<Edge>,
+}
+
+/// Every shortest path from a root to `target` (at most `limit`), in name order.
+pub fn shortest_paths(res: &Resolution, target: usize, limit: usize) -> Vec<Vec<PathStep>> {
+    let n = res.packages.len();
+    let mut dist = vec![usize::MAX; n];
+    let mut parents: Vec<Vec<(usize, Edge)>> = vec![Vec::new(); n];
+    let mut queue = VecDeque::new();
+    let mut roots = res.roots.clone();
+    roots.sort_unstable();
+    for &r in &roots {
+        dist[r] = 0;
+        queue.push_back(r);
+    }
+    while let Some(u) = queue.pop_front() {
+        let mut outs: Vec<(usize, &Edge)> = res
+            .graph
+            .edges(NodeIndex::new(u))
+            .map(|e| (e.target().index(), e.weight()))
+            .collect();
+        outs.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.kind.cmp(&b.1.kind)));
+        for (v, edge) in outs {
+            if dist[v] == usize::MAX {
+                dist[v] = dist[u] + 1;
+                queue.push_back(v);
+            }
+            if dist[v] == dist[u] + 1 && !parents[v].iter().any(|(p, e)| *p == u && e.kind == edge.kind) {
+                parents[v].push((u, edge.clone()));
+            }
+        }
+    }
+    if target >= n || dist[target] == usize::MAX {
+        return Vec::new();
+    }
+    // enumerate paths backwards
+    let mut out: Vec<Vec<PathStep>> = Vec::new();
+    let mut stack: Vec<(usize, Vec<PathStep>)> = vec![(
+        target,
+        vec![PathStep {
+            package: target,
+            edge: None,
+        }],
+    )];
+    while let Some((node, path)) = stack.pop() {
+        if out.len() >= limit {
+            break;
+        }
+        if dist[node] == 0 {
+            let mut p = path;
+            p.reverse();
+            // move each edge onto the step it leads to
+            let mut fixed: Vec<PathStep> = Vec::with_capacity(p.len());
+            for (i, step) in p.iter().enumerate() {
+                let edge = if i == 0 { None } else { p[i - 1].edge.clone() };
+                fixed.push(PathStep {
+                    package: step.package,
+                    edge,
+                });
+            }
+            out.push(fixed);
+            continue;
+        }
+        let mut ps = parents[node].clone();
+        ps.sort_by(|a, b| b.0.cmp(&a.0));
+        for (parent, edge) in ps {
+            let mut p = path.clone();
+            p.push(PathStep {
+                package: parent,
+                edge: Some(edge),
+            });
+            stack.push((parent, p));
+        }
+    }
+    out.sort_by(|a, b| {
+        let ka: Vec<usize> = a.iter().map(|s| s.package).collect();
+        let kb: Vec<usize> = b.iter().map(|s| s.package).collect();
+        ka.cmp(&kb)
+    });
+    out
+}
