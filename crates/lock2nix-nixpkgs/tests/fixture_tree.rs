@@ -289,3 +289,37 @@ fn recipe_parse_errors_are_notes() {
         .contains("not found"));
     assert!(idx.get("old").is_none());
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn flake_reference_is_evaluated_with_nix_eval() {
+    if !common::nix_available("flake_reference_is_evaluated_with_nix_eval") {
+        return;
+    }
+    // a local `path:` flake works offline (github: needs network, which the build machines lack)
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("nixpkgs");
+    copy_dir(&common::mini(), &tree);
+    std::fs::write(tree.join("flake.nix"), "{ outputs = { self }: { }; }\n").unwrap();
+    let via_flake = index_from_nix(&format!("path:{}", tree.display()), PY313).expect("nix eval");
+    let via_path = index_from_nix(common::mini().to_str().unwrap(), PY313).unwrap();
+    assert_eq!(via_flake.to_tsv(), via_path.to_tsv());
+    let err = index_from_nix(&format!("path:{}/absent", tree.display()), PY313).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("`nix --extra-experimental-features"),
+        "{err}"
+    );
+}
