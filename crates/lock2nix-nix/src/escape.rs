@@ -216,24 +216,43 @@ pub fn is_path_literal(p: &str) -> bool {
         })
 }
 
-/// Print a path: a literal when [`is_path_literal`], otherwise `(./. + "/rest")` for a relative path (`./x` or
-/// `../x`) and `(/. + "/rest")` for an absolute one. `./.`, `./..` and `/.` style paths are literals already.
-pub fn print_path(p: &str) -> Result<String, PrintError> {
+/// How a path is printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathForm {
+    /// A path literal, printed as is (`./foo/bar`, `../x`, `/nix/store`).
+    Literal(String),
+    /// `base + "rest"`: `base` is `./.` (relative) or `/.` (absolute) and `rest` starts with `/`. Nix canonicalises
+    /// the concatenation to the same path the literal would denote.
+    Concat {
+        /// `./.` or `/.`
+        base: &'static str,
+        /// The remainder, starting with `/` (escaped when printed as a string literal).
+        rest: String,
+    },
+}
+
+/// Decide how to print a path: a literal when [`is_path_literal`], otherwise `./. + "/rest"` for a relative path
+/// (`./x`, `../x`, `.`, `..`) and `/. + "/rest"` for an absolute one. Errors on NUL and on paths that start with
+/// none of `./`, `../`, `/`.
+pub fn path_form(p: &str) -> Result<PathForm, PrintError> {
     check_nul(p, "path")?;
     if is_path_literal(p) {
-        return Ok(p.to_owned());
+        return Ok(PathForm::Literal(p.to_owned()));
+    }
+    if p == "." || p == "./" {
+        return Ok(PathForm::Literal("./.".to_owned()));
     }
     if let Some(rest) = p.strip_prefix("./") {
-        return Ok(format!("(./. + {})", quote_string(&format!("/{rest}"))?));
+        return Ok(PathForm::Concat { base: "./.", rest: format!("/{rest}") });
     }
     if p.starts_with("../") || p == ".." {
-        return Ok(format!("(./. + {})", quote_string(&format!("/{p}"))?));
+        return Ok(PathForm::Concat { base: "./.", rest: format!("/{p}") });
     }
-    if p == "." {
-        return Ok("./.".to_owned());
+    if p == "/" {
+        return Ok(PathForm::Literal("/.".to_owned()));
     }
     if let Some(rest) = p.strip_prefix('/') {
-        return Ok(format!("(/. + {})", quote_string(&format!("/{rest}"))?));
+        return Ok(PathForm::Concat { base: "/.", rest: format!("/{rest}") });
     }
     Err(PrintError::InvalidPath { path: p.to_owned() })
 }

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use crate::ast::{AttrName, Binding, BindingKind, Expr, File, Param, StrPart};
-use crate::escape::{self, is_identifier, is_path_literal};
+use crate::escape::{self, is_identifier};
 use crate::PrintError;
 
 /// Print an expression (no trailing newline). Equal trees print to equal text.
@@ -131,7 +131,7 @@ fn prec(e: &Expr) -> u8 {
         Expr::Int(i) if *i == i64::MIN => crate::BinOp::Sub.precedence(),
         Expr::Int(i) if *i < 0 => P_NEG,
         Expr::Int(_) => P_ATOM,
-        Expr::Path(p) if is_path_literal(p) => P_ATOM,
+        Expr::Path(p) if path_is_literal(p) => P_ATOM,
         Expr::Path(_) => crate::BinOp::Add.precedence(),
         Expr::Select { default: None, .. } => P_SELECT,
         Expr::Select {
@@ -165,7 +165,7 @@ fn kind(e: &Expr, req: u8) -> Kind {
         Expr::Int(i) if *i < 0 => Kind::UnaryOp,
         Expr::Int(_) => Kind::Literal,
         Expr::Str(_) | Expr::IndentedStr(_) | Expr::Interpolated(_) => Kind::Str,
-        Expr::Path(p) if is_path_literal(p) => Kind::Literal,
+        Expr::Path(p) if path_is_literal(p) => Kind::Literal,
         Expr::Path(_) => Kind::BinOp,
         Expr::Select { default: None, .. } => Kind::Select,
         Expr::Select {
@@ -245,6 +245,27 @@ impl Printer {
 
     /// alejandra's `fits_in_single_line`.
     fn fits(&mut self, e: &Expr, req: u8) -> R<bool> {
+        // Leaves are cheap and may be temporaries (path and integer forms), so they are never cached by address.
+        if matches!(
+            e,
+            Expr::Null
+                | Expr::Bool(_)
+                | Expr::Int(_)
+                | Expr::Str(_)
+                | Expr::IndentedStr(_)
+                | Expr::Path(_)
+                | Expr::Var(_)
+                | Expr::Trusted(_)
+        ) {
+            let mut sub = self.sub(true);
+            let res = sub.fmt(e, req, false);
+            self.join(sub);
+            return match res {
+                Ok(()) => Ok(true),
+                Err(Stop::Newline) => Ok(false),
+                Err(e) => Err(e),
+            };
+        }
         let key = e as *const Expr as usize;
         if let Some(&f) = self.fits_cache.get(&key) {
             return Ok(f);
@@ -342,7 +363,10 @@ impl Printer {
         match e {
             Expr::Null => self.push("null"),
             Expr::Bool(b) => self.push(if *b { "true" } else { "false" }),
-            Expr::Int(i) if *i == i64::MIN => self.push("-9223372036854775807 - 1"),
+            Expr::Int(i) if *i == i64::MIN => {
+                // `9223372036854775808` does not lex as an integer.
+                self.bin_op(crate::BinOp::Sub, &Expr::Int(-i64::MAX), &Expr::Int(1), vertical)?;
+            }
             Expr::Int(i) => self.push(&i.to_string()),
             Expr::Var(name) => {
                 if !is_identifier(name) {
@@ -356,17 +380,14 @@ impl Printer {
             }
             Expr::IndentedStr(s) => self.indented_string(s)?,
             Expr::Interpolated(parts) => self.interpolated(parts, vertical)?,
-            Expr::Path(p) => {
-                let text = escape::print_path(p)?;
-                // The fallback form is `./. + "…"`: print it without the parentheses `print_path` adds, the
-                // surrounding precedence logic has already decided about them.
-                let text = if is_path_literal(p) || !text.starts_with('(') {
-                    text
-                } else {
-                    text[1..text.len() - 1].to_owned()
-                };
-                self.push(&text);
-            }
+            Expr::Path(p) => match escape::path_form(p)? {
+                escape::PathForm::Literal(text) => self.push(&text),
+                escape::PathForm::Concat { base, rest } => {
+                    let base = Expr::Path(base.to_owned());
+                    let rest = Expr::Str(rest);
+                    self.bin_op(crate::BinOp::Add, &base, &rest, vertical)?;
+                }
+            },
             Expr::Select {
                 expr,
                 path,
@@ -568,10 +589,11 @@ impl Printer {
             return Ok(());
         }
         // A chain of NODE_SELECTs: ((base.a).b).c; the innermost base is FormatWider'd when vertical.
-        let base_req = if matches!(base, Expr::Select { default: None, .. }) {
-            P_SELECT
-        } else {
-            P_ATOM
+        // An integer or path literal directly before `.` would lex as a float or as part of the path.
+        let base_req = match base {
+            Expr::Select { default: None, .. } => P_SELECT,
+            Expr::Int(_) | Expr::Path(_) => P_ATOM + 1,
+            _ => P_ATOM,
         };
         let base_vertical = if vertical {
             !self.fits(base, base_req)?
@@ -1048,6 +1070,10 @@ impl Printer {
     }
 
     /// alejandra's bin_op rule (also used for `or` defaults and `?`).
+    ///
+    /// rnix 0.10, which alejandra uses, parses every binary operator as left associative, so a right-associative
+    /// chain `a // (b // c)` printed as `a // b // c` is laid out by alejandra as `(a // b) // c`. The printer
+    /// mirrors that view: the chain's operands are printed one per line when it is vertical.
     fn bin_op(&mut self, op: crate::BinOp, lhs: &Expr, rhs: &Expr, vertical: bool) -> R {
         let p = op.precedence();
         let (lreq, rreq) = match op.assoc() {
@@ -1055,22 +1081,50 @@ impl Printer {
             crate::Assoc::Right => (p + 1, p),
             crate::Assoc::None => (p + 1, p + 1),
         };
+        // Right-nested operands of the same operator, printed without parentheses.
+        let mut rest: Vec<&Expr> = Vec::new();
+        let mut cur = rhs;
+        loop {
+            match cur {
+                Expr::BinOp { op: o, lhs: l, rhs: r } if op.assoc() == crate::Assoc::Right && *o == op => {
+                    rest.push(l);
+                    cur = r;
+                }
+                _ => {
+                    rest.push(cur);
+                    break;
+                }
+            }
+        }
+        let n = rest.len();
         if vertical {
             if matches!(kind(lhs, lreq), Kind::BinOp | Kind::OrDefault) {
                 self.fmt(lhs, lreq, true)?;
             } else {
                 self.fmt_wider(lhs, lreq)?;
             }
-            self.nl_pad()?;
-            self.push(op.symbol());
-            self.push(" ");
-            self.fmt_wider(rhs, rreq)
+            for (i, operand) in rest.iter().enumerate() {
+                self.nl_pad()?;
+                self.push(op.symbol());
+                self.push(" ");
+                let req = if i + 1 == n { rreq } else { lreq };
+                self.fmt_wider(operand, req)?;
+            }
+            Ok(())
         } else {
             self.fmt(lhs, lreq, false)?;
-            self.push(" ");
-            self.push(op.symbol());
-            self.push(" ");
-            self.fmt(rhs, rreq, false)
+            for (i, operand) in rest.iter().enumerate() {
+                self.push(" ");
+                self.push(op.symbol());
+                self.push(" ");
+                let req = if i + 1 == n { rreq } else { lreq };
+                self.fmt(operand, req, false)?;
+            }
+            Ok(())
         }
     }
+}
+
+fn path_is_literal(p: &str) -> bool {
+    matches!(escape::path_form(p), Ok(escape::PathForm::Literal(_)))
 }
