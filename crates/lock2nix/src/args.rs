@@ -1,0 +1,125 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Translate a uv.lock into a nixpkgs Python overlay that reuses nixpkgs where it agrees with the lock.
+#[derive(Debug, Parser)]
+#[command(name = "lock2nix", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print what a uv.lock holds: format version, packages, sources, forks, workspace members.
+    Inspect {
+        /// The lock and its project.
+        #[command(flatten)]
+        lock: LockArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Resolve the lock for one target: the closure, one package per row, with the chosen artifact.
+    Resolve {
+        /// The target.
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show every shortest path from a root to a package, with the markers that held.
+    Why {
+        /// The package to explain.
+        package: String,
+        /// The target.
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Print the resolved dependency graph (cycles and cut edges marked).
+    Graph {
+        /// The target.
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+}
+
+/// Where the lock is.
+#[derive(Debug, Args, Clone)]
+pub struct LockArgs {
+    /// The uv.lock to read; its directory is the workspace root (pyproject.toml files are read from there).
+    #[arg(long, value_name = "PATH", default_value = "uv.lock")]
+    pub lock: PathBuf,
+}
+
+/// Target selection.
+#[derive(Debug, Args, Clone)]
+pub struct TargetArgs {
+    /// The lock and its project.
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Nix system: x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin
+    /// [default: the machine's own system].
+    #[arg(long, value_name = "SYSTEM")]
+    pub system: Option<String>,
+    /// CPython version, X.Y or X.Y.Z [default: the newest of 3.10-3.14 that requires-python allows].
+    #[arg(long, value_name = "X.Y")]
+    pub python: Option<String>,
+    /// Root package (repeatable) [default: the workspace members, or the project].
+    #[arg(long = "root", value_name = "NAME")]
+    pub roots: Vec<String>,
+    /// Extra of the roots to install (repeatable).
+    #[arg(long = "extra", value_name = "EXTRA")]
+    pub extras: Vec<String>,
+    /// Dependency group of the roots to install (repeatable).
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+    /// Install every dependency group of the roots.
+    #[arg(long)]
+    pub all_groups: bool,
+    /// Prefer wheels (uv's default) or sdists when a package has both.
+    #[arg(long, value_enum, default_value_t = PreferArg::Wheel)]
+    pub prefer: PreferArg,
+    /// Never use wheels for this package (repeatable; adds to tool.uv.no-binary-package).
+    #[arg(long = "no-binary-package", value_name = "NAME")]
+    pub no_binary_package: Vec<String>,
+    /// Never build this package from source (repeatable; adds to tool.uv.no-build-package).
+    #[arg(long = "no-build-package", value_name = "NAME")]
+    pub no_build_package: Vec<String>,
+}
+
+/// Text or JSON.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For programs.
+    Json,
+}
+
+/// DOT or JSON.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    /// Graphviz.
+    Dot,
+    /// JSON nodes and edges.
+    Json,
+}
+
+/// Wheel or sdist first.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PreferArg {
+    /// The best compatible wheel, else the sdist.
+    Wheel,
+    /// The sdist, else the best wheel.
+    Sdist,
+}

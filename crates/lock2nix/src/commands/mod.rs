@@ -1,0 +1,32 @@
+//! The commands.
+
+mod inspect;
+mod resolve;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::args::{Cli, Command};
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Inspect { lock, format } => inspect::run(&lock, format),
+        Command::Resolve { target, format } => resolve::resolve(&target, format),
+        Command::Why { package, target } => resolve::why(&package, &target),
+        Command::Graph { target, format } => resolve::graph(&target, format),
+    }?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write to stdout, treating a closed pipe (e.g. `| head`) as success.
+pub fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}

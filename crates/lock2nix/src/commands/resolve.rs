@@ -1,0 +1,288 @@
+//! `lock2nix resolve`, `why` and `graph`.
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use anyhow::{Context, Result};
+use lock2nix_lock::pep508_rs::PackageName;
+use lock2nix_resolve::{resolve as resolve_lock, shortest_paths, Artifact, EdgeKind, Resolution};
+use serde_json::{json, Value};
+
+use crate::args::{Format, GraphFormat, TargetArgs};
+use crate::commands::emit;
+use crate::project::Project;
+
+fn load(args: &TargetArgs) -> Result<(Project, Resolution)> {
+    let project = Project::load(&args.lock.lock)?;
+    let target = project.target(args, None)?;
+    let res = resolve_lock(&project.lock, &target)
+        .with_context(|| format!("cannot resolve {} for {target}", project.lock_path.display()))?;
+    Ok((project, res))
+}
+
+/// JSON for one artifact.
+pub fn artifact_json(a: &Artifact) -> Value {
+    let mut v = json!({ "kind": a.kind() });
+    if let Some(url) = a.url() {
+        v["url"] = json!(url);
+    }
+    if let Some(f) = a.filename() {
+        v["filename"] = json!(f);
+    }
+    if let Some(h) = a.hash() {
+        v["hash"] = json!(h.to_string());
+        v["sri"] = json!(h.to_sri());
+    }
+    match a {
+        Artifact::Git(g) => {
+            v["commit"] = json!(g.commit);
+            if let Some(s) = &g.subdirectory {
+                v["subdirectory"] = json!(s);
+            }
+        }
+        Artifact::Url { subdirectory: Some(s), .. } => v["subdirectory"] = json!(s),
+        Artifact::Path { path, .. }
+        | Artifact::Directory(path)
+        | Artifact::Editable(path)
+        | Artifact::Virtual(path) => v["path"] = json!(path),
+        _ => {}
+    }
+    v
+}
+
+pub fn resolve(args: &TargetArgs, format: Format) -> Result<()> {
+    let (_, res) = load(args)?;
+    match format {
+        Format::Json => {
+            let packages: Vec<Value> = res
+                .packages
+                .iter()
+                .map(|p| {
+                    json!({
+                        "name": p.name.to_string(),
+                        "version": p.version_string(),
+                        "source": p.source.as_str(),
+                        "artifact": artifact_json(&p.artifact),
+                        "extras": p.extras.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        "dependencies": p.dependencies.iter().map(|&d| res.packages[d].name.to_string()).collect::<Vec<_>>(),
+                        "root": p.is_root,
+                    })
+                })
+                .collect();
+            let out = json!({
+                "system": res.target.system.as_str(),
+                "python": res.target.python.full(),
+                "roots": res.roots.iter().map(|&r| res.packages[r].name.to_string()).collect::<Vec<_>>(),
+                "packages": packages,
+                "cycles": res.cycles.iter().map(|c| json!({
+                    "members": c.members.iter().map(|&m| res.packages[m].name.to_string()).collect::<Vec<_>>(),
+                    "cut": c.cut.iter().map(|(a, b)| json!([res.packages[*a].name.to_string(), res.packages[*b].name.to_string()])).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            });
+            emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))
+        }
+        Format::Text => {
+            let mut s = String::new();
+            writeln!(
+                s,
+                "# {} packages for {} (roots: {})",
+                res.packages.len(),
+                res.target,
+                res.roots
+                    .iter()
+                    .map(|&r| res.packages[r].name.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+            let width = res.packages.iter().map(|p| p.name.as_ref().len()).max().unwrap_or(0);
+            let vwidth = res.packages.iter().map(|p| p.version_string().len()).max().unwrap_or(0);
+            for p in &res.packages {
+                let detail = match &p.artifact {
+                    Artifact::Git(g) => format!("{} @ {}", g.repository, g.commit),
+                    Artifact::Directory(d) | Artifact::Editable(d) | Artifact::Virtual(d) => d.clone(),
+                    a => a.filename().unwrap_or_default(),
+                };
+                writeln!(
+                    s,
+                    "{:width$}  {:vwidth$}  {:9}  {:8}  {}",
+                    p.name.as_ref(),
+                    p.version_string(),
+                    p.source.as_str(),
+                    p.artifact.kind(),
+                    detail
+                )?;
+            }
+            for c in &res.cycles {
+                writeln!(
+                    s,
+                    "# cycle: {} (cut: {})",
+                    c.members.iter().map(|&m| res.packages[m].name.to_string()).collect::<Vec<_>>().join(", "),
+                    c.cut
+                        .iter()
+                        .map(|(a, b)| format!("{} -> {}", res.packages[*a].name, res.packages[*b].name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
+            }
+            emit(&s)
+        }
+    }
+}
+
+fn edge_label(kind: &EdgeKind, marker: Option<&str>, extras: &[lock2nix_lock::pep508_rs::ExtraName]) -> String {
+    let mut parts = Vec::new();
+    match kind {
+        EdgeKind::Normal => {}
+        EdgeKind::Extra(e) => parts.push(format!("extra {e}")),
+        EdgeKind::Group(g) => parts.push(format!("group {g}")),
+    }
+    if !extras.is_empty() {
+        parts.push(format!(
+            "with [{}]",
+            extras.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+        ));
+    }
+    if let Some(m) = marker {
+        parts.push(format!("if {m}"));
+    }
+    parts.join("; ")
+}
+
+pub fn why(package: &str, args: &TargetArgs) -> Result<()> {
+    let name = PackageName::from_str(package).map_err(|e| anyhow::anyhow!("`{package}` is not a package name ({e})"))?;
+    let (project, res) = load(args)?;
+    let Some(idx) = res.index_of(&name) else {
+        let in_lock = project.lock.packages.iter().any(|p| p.name == name);
+        if in_lock {
+            anyhow::bail!(
+                "{name} is in the lock but not needed on {} (no edge to it holds there)",
+                res.target
+            );
+        }
+        anyhow::bail!("{name} is not in the lock");
+    };
+    let paths = shortest_paths(&res, idx, 50);
+    let mut s = String::new();
+    let p = &res.packages[idx];
+    writeln!(s, "{} {} is needed on {}:", p.name, p.version_string(), res.target)?;
+    if p.is_root {
+        writeln!(s, "  it is a root")?;
+    }
+    for path in paths.iter().filter(|p| p.len() > 1) {
+        let mut line = String::from("  ");
+        for (i, step) in path.iter().enumerate() {
+            let pkg = &res.packages[step.package];
+            if i > 0 {
+                let label = step
+                    .edge
+                    .as_ref()
+                    .map(|e| edge_label(&e.kind, e.marker.as_deref(), &e.extras))
+                    .unwrap_or_default();
+                if label.is_empty() {
+                    line.push_str(" -> ");
+                } else {
+                    write!(line, " -[{label}]-> ")?;
+                }
+            }
+            write!(line, "{} {}", pkg.name, pkg.version_string())?;
+        }
+        writeln!(s, "{line}")?;
+    }
+    emit(&s)
+}
+
+fn dot_id(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+pub fn graph(args: &TargetArgs, format: GraphFormat) -> Result<()> {
+    use petgraph_visit::EdgeRef;
+    let (_, res) = load(args)?;
+    let in_cycle = |i: usize| res.cycles.iter().any(|c| c.members.contains(&i));
+    match format {
+        GraphFormat::Dot => {
+            let mut s = String::new();
+            writeln!(s, "digraph lock2nix {{")?;
+            writeln!(s, "  label={};", dot_id(&format!("{}", res.target)))?;
+            writeln!(s, "  node [shape=box, fontname=\"monospace\"];")?;
+            for (i, p) in res.packages.iter().enumerate() {
+                let mut attrs = vec![format!("label={}", dot_id(&format!("{}\\n{}", p.name, p.version_string())))];
+                if p.is_root {
+                    attrs.push("style=bold".into());
+                }
+                if in_cycle(i) {
+                    attrs.push("color=red".into());
+                }
+                writeln!(s, "  n{i} [{}];", attrs.join(", "))?;
+            }
+            let mut edges: Vec<(usize, usize, String, bool)> = res
+                .graph
+                .edge_references()
+                .map(|e| {
+                    let (a, b) = (e.source().index(), e.target().index());
+                    let w = e.weight();
+                    (a, b, edge_label(&w.kind, w.marker.as_deref(), &w.extras), res.is_cut(a, b))
+                })
+                .collect();
+            edges.sort();
+            for (a, b, label, cut) in edges {
+                let mut attrs = Vec::new();
+                if !label.is_empty() {
+                    attrs.push(format!("label={}", dot_id(&label)));
+                }
+                if cut {
+                    attrs.push("style=dashed, color=red, xlabel=\"cut\"".into());
+                }
+                if attrs.is_empty() {
+                    writeln!(s, "  n{a} -> n{b};")?;
+                } else {
+                    writeln!(s, "  n{a} -> n{b} [{}];", attrs.join(", "))?;
+                }
+            }
+            writeln!(s, "}}")?;
+            emit(&s)
+        }
+        GraphFormat::Json => {
+            let nodes: Vec<Value> = res
+                .packages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| json!({"id": i, "name": p.name.to_string(), "version": p.version_string(), "root": p.is_root, "in_cycle": in_cycle(i)}))
+                .collect();
+            let mut edges: Vec<Value> = res
+                .graph
+                .edge_references()
+                .map(|e| {
+                    let (a, b) = (e.source().index(), e.target().index());
+                    let w = e.weight();
+                    json!({
+                        "from": res.packages[a].name.to_string(),
+                        "to": res.packages[b].name.to_string(),
+                        "kind": match &w.kind { EdgeKind::Normal => "normal".to_string(), EdgeKind::Extra(x) => format!("extra:{x}"), EdgeKind::Group(g) => format!("group:{g}") },
+                        "marker": w.marker,
+                        "extras": w.extras.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        "cut": res.is_cut(a, b),
+                    })
+                })
+                .collect();
+            edges.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+            let out = json!({"system": res.target.system.as_str(), "python": res.target.python.full(), "nodes": nodes, "edges": edges});
+            emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))
+        }
+    }
+}
+
+mod petgraph_visit {
+    pub use lock2nix_resolve::petgraph::visit::EdgeRef;
+}
