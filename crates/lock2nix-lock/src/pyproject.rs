@@ -96,7 +96,7 @@ pub struct ToolUv {
     pub no_build: bool,
     /// `environments`.
     pub environments: Vec<Marker>,
-    /// `conflicts`.
+    /// `conflicts`; an item without `package` belongs to this project.
     pub conflicts: Vec<Vec<ConflictItem>>,
     /// `package` (false: a virtual project).
     pub package: Option<bool>,
@@ -242,7 +242,11 @@ pub fn parse_pyproject(text: &str, file: &Path) -> Result<PyProject, Error> {
         None => ToolUv::default(),
         Some((_, t)) => match t?.get("uv") {
             None => ToolUv::default(),
-            Some(uv) => r.tool_uv(uv, &top.key("tool").key("uv"))?,
+            Some(uv) => r.tool_uv(
+                uv,
+                &top.key("tool").key("uv"),
+                project.as_ref().map(|p| &p.name),
+            )?,
         },
     };
     Ok(PyProject {
@@ -574,7 +578,12 @@ impl PyReader<'_, '_> {
         })
     }
 
-    fn tool_uv(&self, v: &Value<'_>, p: &KeyPath<'_>) -> Result<ToolUv, Error> {
+    fn tool_uv(
+        &self,
+        v: &Value<'_>,
+        p: &KeyPath<'_>,
+        project: Option<&PackageName>,
+    ) -> Result<ToolUv, Error> {
         let t = as_table(self.ctx, v, p, "a table")?;
         let mut uv = ToolUv::default();
         if let Some(sv) = t.get("sources") {
@@ -687,16 +696,37 @@ impl PyReader<'_, '_> {
                     let ip = sp.index(j);
                     let it =
                         as_table(self.ctx, item, &ip, "a `{ extra | group, package? }` table")?;
-                    let package = match opt_str(self.ctx, &it, "package", &ip, "a package name")? {
-                        Some(s) => self.name(s, item.span(), &ip)?,
-                        None => PackageName::from_str("unknown").expect("static name"),
+                    // `package` defaults to the project itself
+                    let package = match it.get("package") {
+                        Some(v) => {
+                            let kp = ip.key("package");
+                            self.name(as_str(self.ctx, v, &kp, "a package name")?, v.span(), &kp)?
+                        }
+                        None => project.cloned().ok_or_else(|| {
+                            self.err(
+                                it.span.clone(),
+                                &ip,
+                                ErrorKind::MissingKey {
+                                    key: "package".into(),
+                                    expected: "the package the extra or group belongs to (this pyproject has no [project] to default to)",
+                                },
+                            )
+                        })?,
                     };
-                    let kind = if let Some(e) =
-                        opt_str(self.ctx, &it, "extra", &ip, "an extra name")?
-                    {
-                        ConflictKind::Extra(self.extra(e, item.span(), &ip)?)
-                    } else if let Some(g) = opt_str(self.ctx, &it, "group", &ip, "a group name")? {
-                        ConflictKind::Group(self.extra(g, item.span(), &ip)?)
+                    let kind = if let Some(e) = it.get("extra") {
+                        let kp = ip.key("extra");
+                        ConflictKind::Extra(self.extra(
+                            as_str(self.ctx, e, &kp, "an extra name")?,
+                            e.span(),
+                            &kp,
+                        )?)
+                    } else if let Some(g) = it.get("group") {
+                        let kp = ip.key("group");
+                        ConflictKind::Group(self.extra(
+                            as_str(self.ctx, g, &kp, "a group name")?,
+                            g.span(),
+                            &kp,
+                        )?)
                     } else {
                         ConflictKind::Project
                     };
@@ -842,91 +872,188 @@ fn glob_error(file: &Path, pattern: &str, err: &dyn std::fmt::Display) -> Error 
     }
 }
 
-/// Compare each workspace member's declared requirements with the lock's `[package.metadata]`.
-/// Differences are warnings: the lock is the truth, but the user should know it is stale.
+/// Compare each workspace member's declared requirements (`project.dependencies`,
+/// `project.optional-dependencies`, `[dependency-groups]` and `tool.uv.dev-dependencies`) with what
+/// the lock recorded in its `[package.metadata]`, and warn, naming the member, about every
+/// difference. The lock is the truth, but the user should know it is stale.
+///
+/// Requirements are compared semantically: names and extras normalised, specifier sets as sets,
+/// markers by their canonical form (so `python_version < '3.11'` equals uv's
+/// `python_full_version < '3.11'`), optional dependencies as `extra == '…'`-qualified requirements
+/// as uv records them, and a requirement redirected by `tool.uv.sources` (of the member or the
+/// workspace root) or naming a workspace member compared by name only (its source is uv's to
+/// resolve).
 pub fn stale_warnings(lock: &Lock, workspace: &Workspace) -> Vec<crate::Warning> {
     let mut out = Vec::new();
     for pkg in &lock.packages {
-        let Some(dir) = pkg.source.local_path() else {
-            continue;
-        };
         if !pkg.source.is_source_tree() {
             continue;
         }
+        let Some(dir) = pkg.source.local_path() else {
+            continue;
+        };
         let (Some(meta), Some(py)) = (&pkg.metadata, workspace.member_at(dir)) else {
             continue;
         };
         let Some(project) = &py.project else { continue };
-        let locked: BTreeSet<String> = meta
-            .requires_dist
-            .iter()
-            .map(|r| {
-                let spec = match &r.source {
-                    RequirementSource::Registry { specifier, .. } => specifier.to_string(),
-                    other => format!("{other:?}")
-                        .split('(')
-                        .next()
-                        .unwrap_or_default()
-                        .to_lowercase(),
-                };
-                format!("{}{}", r.name, spec)
-            })
-            .collect();
-        let mut declared: BTreeSet<String> = BTreeSet::new();
-        for r in project
-            .dependencies
-            .iter()
-            .chain(project.optional_dependencies.values().flatten())
-        {
-            let spec = match &r.version_or_url {
-                Some(pep508_rs::VersionOrUrl::VersionSpecifier(s)) => s.to_string(),
-                _ => String::new(),
-            };
-            // requirements redirected by tool.uv.sources are recorded by the lock with their source kind
-            let spec = if py.tool_uv.sources.contains_key(&r.name)
-                || workspace.member_named(&r.name).is_some()
-            {
-                "@source".to_string()
-            } else {
-                spec
-            };
-            declared.insert(format!("{}{}", r.name, spec));
+        if project.name != pkg.name {
+            continue;
         }
-        let locked_norm: BTreeSet<String> = locked
-            .iter()
-            .map(|s| {
-                let name_end = s
-                    .find(|c: char| {
-                        !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-                    })
-                    .unwrap_or(s.len());
-                let (name, rest) = s.split_at(name_end);
-                let pn = PackageName::from_str(name).ok();
-                let redirected = pn.as_ref().is_some_and(|n| {
-                    py.tool_uv.sources.contains_key(n) || workspace.member_named(n).is_some()
-                });
-                if redirected {
-                    format!("{name}@source")
-                } else {
-                    format!("{name}{rest}")
-                }
-            })
-            .collect();
-        if locked_norm != declared {
-            let missing: Vec<&String> = declared.difference(&locked_norm).collect();
-            let extra: Vec<&String> = locked_norm.difference(&declared).collect();
-            out.push(crate::Warning {
-                file: py.path.clone(),
-                position: None,
-                key_path: "project.dependencies".into(),
-                message: format!(
-                    "the lock is stale for {}: pyproject declares {} that the lock lacks, and the lock records {} that pyproject no longer declares; using the lock (run `uv lock` to refresh it)",
-                    pkg.name,
-                    if missing.is_empty() { "nothing".to_string() } else { missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ") },
-                    if extra.is_empty() { "nothing".to_string() } else { extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ") },
-                ),
-            });
+        let direct = |name: &PackageName| -> bool {
+            let redirected = |uv: &ToolUv| {
+                uv.sources.get(name).is_some_and(|list| {
+                    list.iter()
+                        .any(|s| !matches!(s.kind, UvSourceKind::Index(_)))
+                })
+            };
+            redirected(&py.tool_uv)
+                || redirected(&workspace.root_project.tool_uv)
+                || workspace.member_named(name).is_some()
+        };
+        let mut locked: BTreeSet<StaleKey> = BTreeSet::new();
+        for r in &meta.requires_dist {
+            locked.insert(StaleKey::of_lock("", r));
         }
+        for (group, reqs) in &meta.requires_dev {
+            for r in reqs {
+                locked.insert(StaleKey::of_lock(group.as_ref(), r));
+            }
+        }
+        let mut declared: BTreeSet<StaleKey> = BTreeSet::new();
+        for r in &project.dependencies {
+            declared.insert(StaleKey::of_pyproject("", r, None, direct(&r.name)));
+        }
+        for (extra, reqs) in &project.optional_dependencies {
+            for r in reqs {
+                declared.insert(StaleKey::of_pyproject("", r, Some(extra), direct(&r.name)));
+            }
+        }
+        for (group, reqs) in &py.dependency_groups {
+            for r in reqs {
+                declared.insert(StaleKey::of_pyproject(
+                    group.as_ref(),
+                    r,
+                    None,
+                    direct(&r.name),
+                ));
+            }
+        }
+        for r in &py.tool_uv.dev_dependencies {
+            declared.insert(StaleKey::of_pyproject("dev", r, None, direct(&r.name)));
+        }
+        if locked == declared {
+            continue;
+        }
+        let list = |set: Vec<&StaleKey>| {
+            const SHOWN: usize = 12;
+            if set.is_empty() {
+                return "nothing".to_string();
+            }
+            let mut text = set
+                .iter()
+                .take(SHOWN)
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if set.len() > SHOWN {
+                text.push_str(&format!(" and {} more", set.len() - SHOWN));
+            }
+            text
+        };
+        out.push(crate::Warning {
+            file: py.path.clone(),
+            position: None,
+            key_path: "project".into(),
+            message: format!(
+                "the lock is stale for workspace member {} ({dir}): the pyproject declares {} that the lock does not record, and the lock records {} that the pyproject no longer declares; using the lock as it is (run `uv lock` to refresh it)",
+                pkg.name,
+                list(declared.difference(&locked).collect()),
+                list(locked.difference(&declared).collect()),
+            ),
+        });
     }
     out
+}
+
+/// A requirement reduced to what [`stale_warnings`] compares.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct StaleKey {
+    /// Dependency group ("" for the project's own requirements).
+    group: String,
+    name: String,
+    extras: Vec<String>,
+    /// Sorted specifiers, or `None` for a direct (non-registry) source.
+    specifiers: Option<Vec<String>>,
+    /// The canonical marker, `None` when always true.
+    marker: Option<String>,
+}
+
+impl StaleKey {
+    fn of_lock(group: &str, r: &crate::model::LockRequirement) -> Self {
+        let specifiers = match &r.source {
+            RequirementSource::Registry { specifier, .. } => Some(sorted_specs(specifier)),
+            _ => None,
+        };
+        let mut extras: Vec<String> = r.extras.iter().map(ToString::to_string).collect();
+        extras.sort();
+        extras.dedup();
+        Self {
+            group: group.to_string(),
+            name: r.name.to_string(),
+            extras,
+            specifiers,
+            marker: r.marker.as_ref().and_then(|m| m.tree.try_to_string()),
+        }
+    }
+
+    fn of_pyproject(group: &str, r: &Requirement, extra: Option<&ExtraName>, direct: bool) -> Self {
+        let specifiers = match (&r.version_or_url, direct) {
+            (_, true) | (Some(pep508_rs::VersionOrUrl::Url(_)), _) => None,
+            (Some(pep508_rs::VersionOrUrl::VersionSpecifier(s)), false) => Some(sorted_specs(s)),
+            (None, false) => Some(Vec::new()),
+        };
+        let mut marker = r.marker.clone();
+        if let Some(extra) = extra {
+            if let Ok(e) = MarkerTree::from_str(&format!("extra == '{extra}'")) {
+                marker.and(e);
+            }
+        }
+        let mut extras: Vec<String> = r.extras.iter().map(ToString::to_string).collect();
+        extras.sort();
+        extras.dedup();
+        Self {
+            group: group.to_string(),
+            name: r.name.to_string(),
+            extras,
+            specifiers,
+            marker: marker.try_to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for StaleKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.group.is_empty() {
+            write!(f, "(group {}) ", self.group)?;
+        }
+        f.write_str(&self.name)?;
+        if !self.extras.is_empty() {
+            write!(f, "[{}]", self.extras.join(","))?;
+        }
+        match &self.specifiers {
+            None => f.write_str(" @ <source>")?,
+            Some(s) => f.write_str(&s.join(","))?,
+        }
+        if let Some(m) = &self.marker {
+            write!(f, " ; {m}")?;
+        }
+        Ok(())
+    }
+}
+
+fn sorted_specs(s: &VersionSpecifiers) -> Vec<String> {
+    let mut v: Vec<String> = s.iter().map(ToString::to_string).collect();
+    v.sort();
+    v.dedup();
+    v
 }

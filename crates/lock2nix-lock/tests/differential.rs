@@ -91,7 +91,10 @@ fn rust_facts(lock: &Lock) -> Value {
 fn compare_list(label: &str, what: &str, rust: &Value, py: &Value) {
     let (r, p) = (rust.as_array().unwrap(), py.as_array().unwrap());
     for (i, (a, b)) in r.iter().zip(p).enumerate() {
-        assert_eq!(a, b, "{label}: {what}[{i}] differs (left: Rust, right: Python)");
+        assert_eq!(
+            a, b,
+            "{label}: {what}[{i}] differs (left: Rust, right: Python)"
+        );
     }
     assert_eq!(r.len(), p.len(), "{label}: number of {what} differs");
 }
@@ -123,12 +126,19 @@ fn every_real_lock_matches_the_python_reader() {
             "wheel_count",
             "sdist_count",
         ] {
-            assert_eq!(rust[key], py[key], "{label}: `{key}` differs (left: Rust, right: Python)");
+            assert_eq!(
+                rust[key], py[key],
+                "{label}: `{key}` differs (left: Rust, right: Python)"
+            );
         }
         // not vacuous: the locks are big and the comparison saw their contents
         assert!(py["packages"].as_array().unwrap().len() >= 41, "{label}");
         assert!(py["edges"].as_array().unwrap().len() >= 56, "{label}");
         assert!(py["hashes"].as_array().unwrap().len() >= 800, "{label}");
-        assert!(lock.warnings.is_empty(), "{label}: unexpected warnings {:?}", lock.warnings);
+        assert!(
+            lock.warnings.is_empty(),
+            "{label}: unexpected warnings {:?}",
+            lock.warnings
+        );
     }
 }

@@ -7,8 +7,8 @@ use std::str::FromStr;
 
 use lock2nix_lock::pep508_rs::PackageName;
 use lock2nix_lock::{
-    read_lock, GitReference, Lock, Package, RegistrySource, RequirementSource, SdistLocator, Source,
-    WheelLocator,
+    read_lock, GitReference, Lock, Package, RegistrySource, RequirementSource, SdistLocator,
+    Source, WheelLocator,
 };
 
 fn lock(rel: &str) -> Lock {
@@ -97,8 +97,14 @@ fn editable_members_and_manifest() {
         [
             ("ak-guardian", "packages/ak-guardian"),
             ("authentik", "."),
-            ("django-channels-postgres", "packages/django-channels-postgres"),
-            ("django-dramatiq-postgres", "packages/django-dramatiq-postgres"),
+            (
+                "django-channels-postgres",
+                "packages/django-channels-postgres"
+            ),
+            (
+                "django-dramatiq-postgres",
+                "packages/django-dramatiq-postgres"
+            ),
             ("django-postgres-cache", "packages/django-postgres-cache"),
         ]
         .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -113,7 +119,10 @@ fn editable_members_and_manifest() {
         .into_iter()
         .map(|i| {
             let p = &wm.packages[i];
-            (p.name.to_string(), p.source.local_path().unwrap().to_string())
+            (
+                p.name.to_string(),
+                p.source.local_path().unwrap().to_string(),
+            )
         })
         .collect();
     assert_eq!(
@@ -225,7 +234,9 @@ fn hashes_and_their_sri_forms() {
     let lock = lock("authentik");
     let c = pkg(&lock, "cryptography", "45.0.5");
     let sdist = c.sdist.as_ref().unwrap();
-    assert!(matches!(&sdist.locator, SdistLocator::Url(u) if u.ends_with("/cryptography-45.0.5.tar.gz")));
+    assert!(
+        matches!(&sdist.locator, SdistLocator::Url(u) if u.ends_with("/cryptography-45.0.5.tar.gz"))
+    );
     let h = sdist.hash.as_ref().unwrap();
     assert_eq!(
         h.to_string(),
@@ -247,7 +258,14 @@ fn hashes_and_their_sri_forms() {
     );
     let django = pkg(&lock, "django", "5.2.9");
     assert_eq!(
-        django.sdist.as_ref().unwrap().hash.as_ref().unwrap().to_sri(),
+        django
+            .sdist
+            .as_ref()
+            .unwrap()
+            .hash
+            .as_ref()
+            .unwrap()
+            .to_sri(),
         "sha256-FrXM/F6MJ+bAVhr1UdLqMoUtc1LGfUUq4+drT2sspJU="
     );
     assert_eq!(
@@ -328,7 +346,11 @@ fn readme_table() {
     for (rel, rp, packages, markers, wheels, sdists) in rows {
         let l = lock(rel);
         assert_eq!(l.requires_python_raw.as_deref(), Some(rp), "{rel}");
-        assert!(l.requires_python.as_ref().unwrap().contains(&"3.12".parse().unwrap()));
+        assert!(l
+            .requires_python
+            .as_ref()
+            .unwrap()
+            .contains(&"3.12".parse().unwrap()));
         assert_eq!(l.packages.len(), packages, "{rel}");
         assert_eq!(l.resolution_markers.len(), markers, "{rel}");
         assert_eq!(
