@@ -351,7 +351,7 @@ fn include_group_cycle_and_unknown_group_are_errors() {
         e.position,
         Some(Position {
             line: 3,
-            column: 23
+            column: 24
         })
     );
     assert_eq!(e.key_path, "dependency-groups.b");
