@@ -195,8 +195,8 @@ impl BinOp {
     }
 
     /// Binding strength, higher binds tighter. The order follows the Nix manual's operator table:
-    /// `++` (11) > `*` `/` (10) > `+` `-` (9) > `!` (8) > `//` (7) > `<` `<=` `>` `>=` (6) > `==` `!=` (5)
-    /// > `&&` (4) > `||` (3) > `->` (2). Selection (14), application (13), negation (12) and `?` (12)
+    /// `++` (11), `*` `/` (10), `+` `-` (9), `!` (8), `//` (7), `<` `<=` `>` `>=` (6), `==` `!=` (5),
+    /// `&&` (4), `||` (3), `->` (2). Selection (14), application (13), negation (12) and `?` (12)
     /// bind tighter than every binary operator.
     pub fn precedence(self) -> u8 {
         match self {
@@ -666,6 +666,7 @@ impl Expr {
     }
 
     /// `self + rhs`
+    #[allow(clippy::should_implement_trait)]
     pub fn add(self, rhs: Expr) -> Self {
         self.binop(BinOp::Add, rhs)
     }

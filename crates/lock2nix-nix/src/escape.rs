@@ -169,28 +169,25 @@ pub fn indented_string_lines(s: &str) -> Result<Option<(Vec<String>, bool)>, Pri
     )))
 }
 
-/// Escape `s` as a complete indented string `''…''` whose continuation lines are indented by `indent` spaces
-/// (the closing `''` too), or `None` when `s` is better printed as a `"…"` literal (see
-/// [`indented_string_lines`]).
+/// Escape `s` as a complete indented string `''…''` that starts on a line indented by `indent` spaces: the text
+/// lines are indented by `indent + 2` spaces and a closing `''` on its own line by `indent` (alejandra's layout).
+/// Returns `None` when `s` is better printed as a `"…"` literal (see [`indented_string_lines`]).
 pub fn escape_indented_string(s: &str, indent: usize) -> Result<Option<String>, PrintError> {
     let Some((lines, trailing_newline)) = indented_string_lines(s)? else {
         return Ok(None);
     };
-    let pad = " ".repeat(indent);
-    let mut out = String::from("''\n");
-    for (i, line) in lines.iter().enumerate() {
+    let pad = " ".repeat(indent + 2);
+    let mut out = String::from("''");
+    for line in &lines {
+        out.push('\n');
         if !line.is_empty() {
             out.push_str(&pad);
             out.push_str(line);
         }
-        if i + 1 < lines.len() || trailing_newline {
-            out.push('\n');
-        }
     }
     if trailing_newline {
-        // `indent` - 2 would be nicer, but the closing quote's own indentation is ignored by Nix; alejandra puts it
-        // at the indentation of the opening line, which the printer passes as `indent - 2`.
-        out.push_str(&" ".repeat(indent.saturating_sub(2)));
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
     }
     out.push_str("''");
     Ok(Some(out))
@@ -243,16 +240,25 @@ pub fn path_form(p: &str) -> Result<PathForm, PrintError> {
         return Ok(PathForm::Literal("./.".to_owned()));
     }
     if let Some(rest) = p.strip_prefix("./") {
-        return Ok(PathForm::Concat { base: "./.", rest: format!("/{rest}") });
+        return Ok(PathForm::Concat {
+            base: "./.",
+            rest: format!("/{rest}"),
+        });
     }
     if p.starts_with("../") || p == ".." {
-        return Ok(PathForm::Concat { base: "./.", rest: format!("/{p}") });
+        return Ok(PathForm::Concat {
+            base: "./.",
+            rest: format!("/{p}"),
+        });
     }
     if p == "/" {
         return Ok(PathForm::Literal("/.".to_owned()));
     }
     if let Some(rest) = p.strip_prefix('/') {
-        return Ok(PathForm::Concat { base: "/.", rest: format!("/{rest}") });
+        return Ok(PathForm::Concat {
+            base: "/.",
+            rest: format!("/{rest}"),
+        });
     }
     Err(PrintError::InvalidPath { path: p.to_owned() })
 }

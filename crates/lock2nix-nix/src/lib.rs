@@ -12,8 +12,18 @@
 //!   output is [`Expr::Trusted`], reserved for Nix from the user's own config file. Text that cannot be
 //!   represented (NUL) is a typed [`PrintError`], never silently altered.
 //! * **Correct parenthesisation** by Nix operator precedence ([`BinOp::precedence`]).
-//! * **Formatting**: the output is a fixed point of the `alejandra` formatter (3.1), see [`print`](print_expr)'s
-//!   module docs for the layout choices.
+//! * **Formatting**: the output is a fixed point of the `alejandra` formatter (3.1): the printer mirrors
+//!   alejandra's layout rules (for input without comments), choosing where alejandra keeps the input's layout:
+//!   lists and sets with more than one element (or one that does not fit on a line) one element per line, `[x]`
+//!   and `{a = 1;}` compact, `let … in` always vertical.
+//!   Known exception: alejandra 3.1 drops the parentheses of `(1).a` / `(./p).a` (selecting from a number or a
+//!   path literal, which is meaningless anyway); the printer writes them correctly.
+//! * **Determinism**: equal trees print to equal text; nothing depends on hash order.
+//!
+//! Public API: the tree ([`Expr`], [`StrPart`], [`BinOp`], [`AttrName`], [`Binding`], [`BindingKind`], [`Param`],
+//! [`PatEntry`], [`File`]), the printers ([`print_expr`], [`print_file`]), the escaping helpers in [`escape`]
+//! ([`escape_string`], [`quote_string`], [`escape_indented_string`], [`is_identifier`], [`escape::path_form`]) and
+//! [`PrintError`].
 
 mod ast;
 mod error;

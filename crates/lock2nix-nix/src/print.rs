@@ -186,7 +186,7 @@ fn kind(e: &Expr, req: u8) -> Kind {
     }
 }
 
-/// Whether a list or set element is printed on its own line: more than one element, or one that does not fit.
+/// The printer state. `fmt` is alejandra's `Format` step, `fmt_wider` its `FormatWider`.
 struct Printer {
     out: String,
     /// alejandra's indentation level (two spaces each).
@@ -365,7 +365,12 @@ impl Printer {
             Expr::Bool(b) => self.push(if *b { "true" } else { "false" }),
             Expr::Int(i) if *i == i64::MIN => {
                 // `9223372036854775808` does not lex as an integer.
-                self.bin_op(crate::BinOp::Sub, &Expr::Int(-i64::MAX), &Expr::Int(1), vertical)?;
+                self.bin_op(
+                    crate::BinOp::Sub,
+                    &Expr::Int(-i64::MAX),
+                    &Expr::Int(1),
+                    vertical,
+                )?;
             }
             Expr::Int(i) => self.push(&i.to_string()),
             Expr::Var(name) => {
@@ -770,9 +775,14 @@ impl Printer {
         for n in names {
             match n {
                 AttrName::Static(s) if n.is_bare() => bare.push(s.as_str()),
-                AttrName::Static(s) => return Err(PrintError::InheritNonIdentifier { name: s.clone() }.into()),
+                AttrName::Static(s) => {
+                    return Err(PrintError::InheritNonIdentifier { name: s.clone() }.into())
+                }
                 AttrName::Dynamic(_) => {
-                    return Err(PrintError::InheritNonIdentifier { name: "${…}".to_owned() }.into())
+                    return Err(PrintError::InheritNonIdentifier {
+                        name: "${…}".to_owned(),
+                    }
+                    .into())
                 }
             }
         }
@@ -1086,7 +1096,11 @@ impl Printer {
         let mut cur = rhs;
         loop {
             match cur {
-                Expr::BinOp { op: o, lhs: l, rhs: r } if op.assoc() == crate::Assoc::Right && *o == op => {
+                Expr::BinOp {
+                    op: o,
+                    lhs: l,
+                    rhs: r,
+                } if op.assoc() == crate::Assoc::Right && *o == op => {
                     rest.push(l);
                     cur = r;
                 }

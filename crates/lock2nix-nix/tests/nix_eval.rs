@@ -7,7 +7,9 @@ use proptest::test_runner::TestRunner;
 
 fn sample<S: Strategy>(strategy: S, n: usize) -> Vec<S::Value> {
     let mut runner = TestRunner::deterministic();
-    (0..n).map(|_| strategy.new_tree(&mut runner).expect("generate").current()).collect()
+    (0..n)
+        .map(|_| strategy.new_tree(&mut runner).expect("generate").current())
+        .collect()
 }
 
 /// The lexer facts the escaper relies on, checked on hand-written literals.
@@ -19,27 +21,31 @@ fn nix_lexer_rules_for_dollar_and_quotes() {
     let dir = tempfile::tempdir().unwrap();
     // Each pair: Nix source of a string literal, the value it must evaluate to.
     let cases: &[(&str, &str)] = &[
-        (r#""$${x}""#, "$${x}"),       // `$$` is literal (both dollars), so `$${` is the text `$${`, no interpolation
-        (r#""$$""#, "$$"),             // no escape needed
-        (r#""a$""#, "a$"),             // trailing `$` before the closing quote
-        (r#""\${x}""#, "${x}"),        // the escape we use
-        (r#""$\${x}""#, "$${x}"),      // `$` then escaped `${`
-        (r#""\\\"""#, "\\\""),         // backslash and quote
+        (r#""$${x}""#, "$${x}"), // `$$` is literal (both dollars), so `$${` is the text `$${`, no interpolation
+        (r#""$$""#, "$$"),       // no escape needed
+        (r#""a$""#, "a$"),       // trailing `$` before the closing quote
+        (r#""\${x}""#, "${x}"),  // the escape we use
+        (r#""$\${x}""#, "$${x}"), // `$` then escaped `${`
+        (r#""\\\"""#, "\\\""),   // backslash and quote
         ("\"a\u{1}b\u{7f}\u{1b}\"", "a\u{1}b\u{7f}\u{1b}"), // control characters pass through literally
-        ("\"a\tb\"", "a\tb"),          // literal tab too
-        ("\"a\rb\"", "a\nb"),          // but a literal CR is normalised to LF: we must write \r
+        ("\"a\tb\"", "a\tb"),                               // literal tab too
+        ("\"a\rb\"", "a\nb"), // but a literal CR is normalised to LF: we must write \r
         ("\"a\r\nb\"", "a\nb"),
         (r#""\r\n\t""#, "\r\n\t"),
-        ("''\n  a'''b\n''", "a''b\n"),    // indented: ''' is ''
-        ("''\n  a''${x}\n''", "a${x}\n"), // ''$ is $
-        ("''\n  a''\\rb''", "a\rb"),      // ''\r is CR
-        ("''\n  x'''''\\'\n''", "x'''\n"), // '' (as ''') then a lone ' (as ''\')
-        ("''\n  a$''", "a$"),              // trailing $ before the closing ''
-        ("''\n  ''\\'''${x}''", "'${x}"),  // Nix's escape for a lone ' before ''${ (rnix 0.10 misparses it)
-        ("''\n  '''${x}''", "''X"),        // what happens without it: ''' then an interpolation
+        ("''\n  a'''b\n''", "a''b\n"),       // indented: ''' is ''
+        ("''\n  a''${x}\n''", "a${x}\n"),    // ''$ is $
+        ("''\n  a''\\rb''", "a\rb"),         // ''\r is CR
+        ("''\n  x'''''\\'\n''", "x'''\n"),   // '' (as ''') then a lone ' (as ''\')
+        ("''\n  a$''", "a$"),                // trailing $ before the closing ''
+        ("''\n  ''\\'''${x}''", "'${x}"), // Nix's escape for a lone ' before ''${ (rnix 0.10 misparses it)
+        ("''\n  '''${x}''", "''X"),       // what happens without it: ''' then an interpolation
         ("''\n  ${\"'\"}''${x}''", "'${x}"), // the form we print instead
     ];
-    let list = cases.iter().map(|(src, _)| format!("({src})")).collect::<Vec<_>>().join("\n");
+    let list = cases
+        .iter()
+        .map(|(src, _)| format!("({src})"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let got = nix_eval_json(&format!("let x = \"X\"; in [\n{list}\n]"), dir.path());
     let got = got.as_array().unwrap();
     for ((src, want), got) in cases.iter().zip(got) {
@@ -74,7 +80,11 @@ fn hostile_strings_and_attr_names_evaluate_to_the_original() {
     names.push("true".into());
     names.sort();
     names.dedup();
-    let set = Expr::attrs(names.iter().map(|n| Binding::assign(n.as_str(), Expr::string(n.clone()))));
+    let set = Expr::attrs(
+        names
+            .iter()
+            .map(|n| Binding::assign(n.as_str(), Expr::string(n.clone()))),
+    );
     let tree = attrs! {
         "strings" => Expr::List(items.clone()),
         "names" => Expr::dotted("builtins.attrNames").apply(set.clone()),
@@ -100,12 +110,27 @@ fn hostile_strings_and_attr_names_evaluate_to_the_original() {
                 .collect(),
             _ => unreachable!(),
         };
-        assert_eq!(got.as_str().unwrap(), want, "printed as {}", print_expr(item).unwrap());
+        assert_eq!(
+            got.as_str().unwrap(),
+            want,
+            "printed as {}",
+            print_expr(item).unwrap()
+        );
     }
     // Nix sorts attribute names bytewise, like Rust's String ordering.
-    let got_names: Vec<&str> = got["names"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let got_names: Vec<&str> = got["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     assert_eq!(got_names, names);
-    let got_values: Vec<&str> = got["values"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let got_values: Vec<&str> = got["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     assert_eq!(got_values, names);
 }
 
@@ -139,11 +164,20 @@ fn hostile_paths_resolve_to_the_original() {
     let got = nix_eval_json(&text, &base);
     let got = got.as_array().unwrap();
     for (cs, got) in paths.iter().zip(got) {
-        assert_eq!(got.as_str().unwrap(), format!("{}/{}", base.display(), cs.join("/")));
+        assert_eq!(
+            got.as_str().unwrap(),
+            format!("{}/{}", base.display(), cs.join("/"))
+        );
     }
     let parent = base.parent().unwrap();
-    assert_eq!(got[paths.len()].as_str().unwrap(), parent.display().to_string());
-    assert_eq!(got[paths.len() + 1].as_str().unwrap(), format!("{}/x y/z", parent.display()));
+    assert_eq!(
+        got[paths.len()].as_str().unwrap(),
+        parent.display().to_string()
+    );
+    assert_eq!(
+        got[paths.len() + 1].as_str().unwrap(),
+        format!("{}/x y/z", parent.display())
+    );
 }
 
 /// Random operator trees over ints and bools: the printed text evaluates to what Rust computes, so the
@@ -181,8 +215,10 @@ fn arith_tree() -> impl Strategy<Value = (Expr, Val)> {
     let leaf = prop_oneof![
         (-4i64..6).prop_map(|i| (Expr::Int(i), Val::Int(i))),
         any::<bool>().prop_map(|b| (Expr::Bool(b), Val::Bool(b))),
-        proptest::collection::vec(-3i64..4, 0..3)
-            .prop_map(|l| (Expr::List(l.iter().map(|i| Expr::Int(*i)).collect()), Val::List(l))),
+        proptest::collection::vec(-3i64..4, 0..3).prop_map(|l| (
+            Expr::List(l.iter().map(|i| Expr::Int(*i)).collect()),
+            Val::List(l)
+        )),
     ];
     leaf.prop_recursive(5, 40, 2, |inner| {
         (inner.clone(), inner, 0u8..12).prop_map(|((a, va), (b, vb), k)| combine(a, va, b, vb, k))
@@ -215,7 +251,9 @@ fn combine(a: Expr, va: Val, b: Expr, vb: Val, k: u8) -> (Expr, Val) {
         (Int(x), Bool(_)) => (a.binop(BinOp::Sub, Expr::Int(-1)), Int(x + 1)),
         (Bool(x), _) => (a.not(), Bool(!*x)),
         (List(x), _) => (
-            Expr::dotted("builtins.length").apply(a).add(Expr::Int(-1000)),
+            Expr::dotted("builtins.length")
+                .apply(a)
+                .add(Expr::Int(-1000)),
             Int(x.len() as i64 - 1000),
         ),
         (Int(_), List(_)) => (a, va),

@@ -8,7 +8,10 @@ use rowan::ast::AstNode;
 
 /// The first string node in the parsed text.
 fn first_str(root: &rnix::Root) -> ast::Str {
-    root.syntax().descendants().find_map(ast::Str::cast).expect("a string node")
+    root.syntax()
+        .descendants()
+        .find_map(ast::Str::cast)
+        .expect("a string node")
 }
 
 fn name_strategy() -> impl Strategy<Value = String> {
@@ -22,8 +25,21 @@ fn name_strategy() -> impl Strategy<Value = String> {
 }
 
 fn ident_strategy() -> impl Strategy<Value = String> {
-    proptest::sample::select(&["a", "x", "final", "prev", "python-final", "lib", "self", "args", "old", "x'"][..])
-        .prop_map(str::to_owned)
+    proptest::sample::select(
+        &[
+            "a",
+            "x",
+            "final",
+            "prev",
+            "python-final",
+            "lib",
+            "self",
+            "args",
+            "old",
+            "x'",
+        ][..],
+    )
+    .prop_map(str::to_owned)
 }
 
 fn leaf() -> impl Strategy<Value = Expr> {
@@ -73,7 +89,11 @@ fn tree() -> impl Strategy<Value = Expr> {
     leaf().prop_recursive(6, 64, 4, |inner| {
         let b = inner.clone().boxed();
         prop_oneof![
-            (inner.clone(), proptest::collection::vec(name_strategy(), 1..3), proptest::option::of(inner.clone()))
+            (
+                inner.clone(),
+                proptest::collection::vec(name_strategy(), 1..3),
+                proptest::option::of(inner.clone())
+            )
                 .prop_map(|(e, p, d)| match d {
                     Some(d) => selectable(e).select_or(p, d),
                     None => selectable(e).select(p),
@@ -82,13 +102,22 @@ fn tree() -> impl Strategy<Value = Expr> {
                 .prop_map(|(e, n)| selectable(e).select([AttrName::dynamic(Expr::Var(n))])),
             (inner.clone(), inner.clone()).prop_map(|(f, a)| f.apply(a)),
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Expr::List),
-            (any::<bool>(), proptest::collection::vec(binding(b.clone()), 0..4))
+            (
+                any::<bool>(),
+                proptest::collection::vec(binding(b.clone()), 0..4)
+            )
                 .prop_map(|(rec, bindings)| Expr::AttrSet { rec, bindings }),
-            (proptest::collection::vec(binding(b.clone()), 0..3), inner.clone())
+            (
+                proptest::collection::vec(binding(b.clone()), 0..3),
+                inner.clone()
+            )
                 .prop_map(|(bs, body)| Expr::let_in(bs, body)),
             (ident_strategy(), inner.clone()).prop_map(|(n, body)| Expr::lambda_ident(n, body)),
             (
-                proptest::collection::vec((ident_strategy(), proptest::option::of(inner.clone())), 0..4),
+                proptest::collection::vec(
+                    (ident_strategy(), proptest::option::of(inner.clone())),
+                    0..4
+                ),
                 any::<bool>(),
                 proptest::option::of(ident_strategy()),
                 inner.clone()
@@ -98,24 +127,53 @@ fn tree() -> impl Strategy<Value = Expr> {
                     let entries = entries
                         .into_iter()
                         .filter(|(n, _)| seen.insert(n.clone()))
-                        .map(|(n, d)| PatEntry { name: n, default: d })
+                        .map(|(n, d)| PatEntry {
+                            name: n,
+                            default: d,
+                        })
                         .collect();
-                    Expr::lambda(Param::Pattern { entries, ellipsis, bind }, body)
+                    Expr::lambda(
+                        Param::Pattern {
+                            entries,
+                            ellipsis,
+                            bind,
+                        },
+                        body,
+                    )
                 }),
             (inner.clone(), inner.clone()).prop_map(|(s, b)| Expr::with(s, b)),
             (inner.clone(), inner.clone()).prop_map(|(c, b)| Expr::assert(c, b)),
-            (inner.clone(), inner.clone(), inner.clone()).prop_map(|(c, t, e)| Expr::if_then_else(c, t, e)),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(c, t, e)| Expr::if_then_else(c, t, e)),
             (inner.clone(), inner.clone(), 0usize..15).prop_map(|(a, b, k)| {
                 let ops = [
-                    BinOp::Concat, BinOp::Mul, BinOp::Div, BinOp::Add, BinOp::Sub, BinOp::Update, BinOp::Lt,
-                    BinOp::Le, BinOp::Gt, BinOp::Ge, BinOp::Eq, BinOp::Ne, BinOp::And, BinOp::Or, BinOp::Implies,
+                    BinOp::Concat,
+                    BinOp::Mul,
+                    BinOp::Div,
+                    BinOp::Add,
+                    BinOp::Sub,
+                    BinOp::Update,
+                    BinOp::Lt,
+                    BinOp::Le,
+                    BinOp::Gt,
+                    BinOp::Ge,
+                    BinOp::Eq,
+                    BinOp::Ne,
+                    BinOp::And,
+                    BinOp::Or,
+                    BinOp::Implies,
                 ];
                 a.binop(ops[k], b)
             }),
             inner.clone().prop_map(Expr::not),
-            (inner.clone(), proptest::collection::vec(name_strategy(), 1..3)).prop_map(|(e, p)| e.has_attr(p)),
-            (hostile_string(), inner.clone(), hostile_string())
-                .prop_map(|(a, e, b)| Expr::Interpolated(vec![StrPart::Lit(a), StrPart::Interp(e), StrPart::Lit(b)])),
+            (
+                inner.clone(),
+                proptest::collection::vec(name_strategy(), 1..3)
+            )
+                .prop_map(|(e, p)| e.has_attr(p)),
+            (hostile_string(), inner.clone(), hostile_string()).prop_map(|(a, e, b)| {
+                Expr::Interpolated(vec![StrPart::Lit(a), StrPart::Interp(e), StrPart::Lit(b)])
+            }),
         ]
     })
 }

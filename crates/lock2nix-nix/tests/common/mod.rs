@@ -6,7 +6,9 @@ use lock2nix_nix::*;
 /// Format `text` with alejandra 3.1 (in memory). Panics with the parse error if alejandra cannot parse it.
 pub fn alejandra(text: &str) -> String {
     match alejandra::format::in_memory("<test>".to_owned(), text.to_owned()) {
-        (alejandra::format::Status::Error(e), _) => panic!("alejandra cannot parse:\n{text}\nerror: {e}"),
+        (alejandra::format::Status::Error(e), _) => {
+            panic!("alejandra cannot parse:\n{text}\nerror: {e}")
+        }
         (_, out) => out,
     }
 }
@@ -25,7 +27,11 @@ pub fn assert_alejandra_fixed_point(text: &str) {
     if formatted != text {
         let a: Vec<&str> = text.lines().collect();
         let b: Vec<&str> = formatted.lines().collect();
-        let first = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+        let first = a
+            .iter()
+            .zip(&b)
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
         let from = first.saturating_sub(6);
         panic!(
             "not an alejandra fixed point (first difference at line {}).\n--- printed ---\n{}\n--- alejandra ---\n{}\n---",
@@ -137,7 +143,8 @@ pub fn overlay_shape() -> File {
         )
         .comment("default mode: every interpreter's package set")
         .comment("the overrides are only applied to the interpreter the lock was resolved for."),
-        Binding::assign("authentik", Expr::dotted("final.python313.pkgs.authentik")).comment("roots at the top level"),
+        Binding::assign("authentik", Expr::dotted("final.python313.pkgs.authentik"))
+            .comment("roots at the top level"),
     ]);
     let inner = Expr::let_in(
         vec![
@@ -150,7 +157,10 @@ pub fn overlay_shape() -> File {
                     Expr::var("attrs").select_or(
                         [AttrName::from("${system}")],
                         Expr::var("throw").apply(Expr::Interpolated(vec![
-                            StrPart::Lit("lock2nix: this overlay was generated for other systems, not ".into()),
+                            StrPart::Lit(
+                                "lock2nix: this overlay was generated for other systems, not "
+                                    .into(),
+                            ),
                             StrPart::Interp(Expr::var("system")),
                         ])),
                     ),
@@ -162,12 +172,16 @@ pub fn overlay_shape() -> File {
         overlay_body,
     );
     let mk_overlay = Expr::lambda(
-        Param::pattern(vec![PatEntry::with_default("workspaceRoot", Expr::path("./.."))]),
+        Param::pattern(vec![PatEntry::with_default(
+            "workspaceRoot",
+            Expr::path("./.."),
+        )]),
         Expr::lambda_ident("final", Expr::lambda_ident("prev", inner)),
     );
     let body = Expr::let_in(
-        vec![Binding::assign("mkOverlay", mk_overlay)
-            .comment("The workspace root: the directory the uv.lock lives in, relative to this file.")],
+        vec![Binding::assign("mkOverlay", mk_overlay).comment(
+            "The workspace root: the directory the uv.lock lives in, relative to this file.",
+        )],
         attrs! {
             "__functor" => Expr::lambda_ident("self", Expr::var("mkOverlay").apply(Expr::attrs([]))),
             "override" => Expr::lambda_ident("args", Expr::var("mkOverlay").apply(Expr::var("args"))),
@@ -209,16 +223,58 @@ pub fn nix_eval_json(expr: &str, dir: &std::path::Path) -> serde_json::Value {
         out.status.success(),
         "nix-instantiate failed: {}\non:\n{}",
         String::from_utf8_lossy(&out.stderr),
-        if expr.len() > 4000 { &expr[..expr.char_indices().nth(4000).map_or(expr.len(), |(i, _)| i)] } else { expr }
+        if expr.len() > 4000 {
+            &expr[..expr.char_indices().nth(4000).map_or(expr.len(), |(i, _)| i)]
+        } else {
+            expr
+        }
     );
     serde_json::from_slice(&out.stdout).expect("nix-instantiate printed JSON")
 }
 
 /// Hostile text fragments for string tests.
 pub const FRAGMENTS: &[&str] = &[
-    "\"", "\\", "${", "$${", "$$", "$", "''", "'''", "'", "''$", "''\\", "\n", "\r", "\r\n", "\t", "#", " ", "  ",
-    "{", "}", "a", "x y", "\u{1}", "\u{7f}", "\u{1b}[0m", "é", "😀", "\u{2028}", "\u{a0}", "\u{3000}", "\\n", "\\$",
-    "/*", "*/", ";", "=", "./", "..", "@", "or", "if",
+    "\"",
+    "\\",
+    "${",
+    "$${",
+    "$$",
+    "$",
+    "''",
+    "'''",
+    "'",
+    "''$",
+    "''\\",
+    "\n",
+    "\r",
+    "\r\n",
+    "\t",
+    "#",
+    " ",
+    "  ",
+    "{",
+    "}",
+    "a",
+    "x y",
+    "\u{1}",
+    "\u{7f}",
+    "\u{1b}[0m",
+    "é",
+    "😀",
+    "\u{2028}",
+    "\u{a0}",
+    "\u{3000}",
+    "\\n",
+    "\\$",
+    "/*",
+    "*/",
+    ";",
+    "=",
+    "./",
+    "..",
+    "@",
+    "or",
+    "if",
 ];
 
 /// A proptest strategy for hostile strings (no NUL): concatenations of [`FRAGMENTS`] and arbitrary characters.
