@@ -42,6 +42,18 @@ pub enum Command {
         #[command(flatten)]
         target: TargetArgs,
     },
+    /// Decide per package: reuse nixpkgs, override its version, build, in-tree, or git (vcs).
+    Plan {
+        /// The target.
+        #[command(flatten)]
+        target: TargetArgs,
+        /// The nixpkgs choices.
+        #[command(flatten)]
+        nixpkgs: NixpkgsArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print the resolved dependency graph (cycles and cut edges marked).
     Graph {
         /// The target.
@@ -122,4 +134,17 @@ pub enum PreferArg {
     Wheel,
     /// The sdist, else the best wheel.
     Sdist,
+}
+
+/// What nixpkgs has and when to reuse it.
+#[derive(Debug, Args, Clone)]
+pub struct NixpkgsArgs {
+    /// The nixpkgs index to compare with (`lock2nix index` writes one; the authentik-subset TSV format
+    /// is read too). Without it nothing is reused: every package is built from the lock.
+    #[arg(long, value_name = "FILE")]
+    pub index: Option<PathBuf>,
+    /// When nixpkgs' version is good enough: exact (same version), compatible (satisfies every known
+    /// specifier), nixpkgs (whatever nixpkgs has).
+    #[arg(long, value_name = "POLICY", default_value = "exact")]
+    pub policy: String,
 }

@@ -1,6 +1,7 @@
 //! The commands.
 
 mod inspect;
+mod plan;
 mod resolve;
 
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inspect { lock, format } => inspect::run(&lock, format),
         Command::Resolve { target, format } => resolve::resolve(&target, format),
         Command::Why { package, target } => resolve::why(&package, &target),
+        Command::Plan { target, nixpkgs, format } => plan::run(&target, &nixpkgs, format),
         Command::Graph { target, format } => resolve::graph(&target, format),
     }?;
     Ok(ExitCode::SUCCESS)
