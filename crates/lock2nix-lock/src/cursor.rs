@@ -226,7 +226,7 @@ pub(crate) fn as_int(
                     v.span(),
                     path,
                     ErrorKind::InvalidValue {
-                        expected: expected.to_string(),
+                        expected: format!("{expected} in the 64-bit range"),
                         found: i.as_str().to_string(),
                     },
                 )
@@ -316,19 +316,35 @@ pub(crate) fn opt_str_array<'a>(
     Ok(out)
 }
 
-/// Deepest nesting of arrays/tables (iterative, so that hostile input cannot overflow the stack).
-pub(crate) fn max_depth(root: &DeTable<'_>) -> usize {
-    let mut max = 1;
-    let mut stack: Vec<(&DeValue<'_>, usize)> = root.values().map(|v| (v.get_ref(), 2)).collect();
+/// Deepest nesting of arrays/tables, and the start offset of the first (in file order) value at
+/// that depth (iterative, so that hostile input cannot overflow the stack).
+pub(crate) fn max_depth(root: &DeTable<'_>) -> (usize, usize) {
+    let mut max = (1, 0);
+    let mut stack: Vec<(&Value<'_>, usize)> = root.values().map(|v| (v, 2)).collect();
     while let Some((v, d)) = stack.pop() {
-        max = max.max(d);
-        match v {
-            DeValue::Array(a) => stack.extend(a.iter().map(|x| (x.get_ref(), d + 1))),
-            DeValue::Table(t) => stack.extend(t.values().map(|x| (x.get_ref(), d + 1))),
+        let start = v.span().start;
+        if d > max.0 || (d == max.0 && start < max.1) {
+            max = (d, start);
+        }
+        match v.get_ref() {
+            DeValue::Array(a) => stack.extend(a.iter().map(|x| (x, d + 1))),
+            DeValue::Table(t) => stack.extend(t.values().map(|x| (x, d + 1))),
             _ => {}
         }
     }
     max
+}
+
+/// The first line of a parser message, without a trailing `:` (pep440_rs appends the input and
+/// carets on further lines, which the error already shows quoted).
+pub(crate) fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+        .trim_end_matches(':')
+        .to_string()
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {

@@ -100,10 +100,48 @@ pub(crate) fn parse_toml<'i>(
     ctx: &cursor::Ctx<'_>,
     fragment: &'i str,
 ) -> Result<toml::Spanned<toml::de::DeTable<'i>>, Error> {
-    toml::de::DeTable::parse(fragment).map_err(|e| Error {
-        file: ctx.file.to_path_buf(),
-        position: e.span().map(|s| ctx.position(s.start)),
-        key_path: String::new(),
-        kind: ErrorKind::Toml(e.message().trim().to_string()),
+    toml::de::DeTable::parse(fragment).map_err(|e| {
+        let mut message = e.message().trim().to_string();
+        let span = e.span();
+        // name the offending key: toml says only "duplicate key"
+        if message == "duplicate key" {
+            if let Some(key) = span.as_ref().and_then(|s| fragment.get(s.clone())) {
+                message = format!(
+                    "duplicate key {} (a key or table is defined twice)",
+                    error::quote(key.trim())
+                );
+            }
+        }
+        if message.contains("recursion") {
+            message.push_str(
+                " (keys, tables or arrays nest deeper than the TOML parser allows; a uv.lock nests at most 6 deep)",
+            );
+        }
+        Error {
+            file: ctx.file.to_path_buf(),
+            position: span.map(|s| ctx.position(s.start)),
+            key_path: String::new(),
+            kind: ErrorKind::Toml(message),
+        }
     })
+}
+
+/// Fail with [`ErrorKind::TooDeep`] at the deepest value when `table` nests deeper than allowed.
+pub(crate) fn check_depth(
+    ctx: &cursor::Ctx<'_>,
+    depth: (usize, usize),
+    limits: &Limits,
+) -> Result<(), Error> {
+    if depth.0 > limits.max_depth {
+        return Err(Error {
+            file: ctx.file.to_path_buf(),
+            position: Some(ctx.position(depth.1)),
+            key_path: String::new(),
+            kind: ErrorKind::TooDeep {
+                depth: depth.0,
+                limit: limits.max_depth,
+            },
+        });
+    }
+    Ok(())
 }

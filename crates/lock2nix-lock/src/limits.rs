@@ -16,6 +16,10 @@ pub struct Limits {
     pub max_dependencies_per_package: usize,
     /// Most workspace members (default 10,000).
     pub max_members: usize,
+    /// Testing aid: never split a large lock for the parallel parse (the result is the same
+    /// either way; this exists so that tests can check exactly that).
+    #[doc(hidden)]
+    pub force_single_parse: bool,
 }
 
 impl Default for Limits {
@@ -27,6 +31,7 @@ impl Default for Limits {
             max_wheels_per_package: 10_000,
             max_dependencies_per_package: 100_000,
             max_members: 10_000,
+            force_single_parse: false,
         }
     }
 }

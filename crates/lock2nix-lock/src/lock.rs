@@ -46,10 +46,10 @@ pub fn parse_lock(text: &str, file: &Path) -> Result<Lock, Error> {
 /// Large locks are parsed in parallel: when the layout allows it (every table after the first
 /// `[[package]]` is a `[[package]]` or `[package.…]` table, and there are no multi-line strings, as
 /// uv always writes it), the text is cut at `[[package]]` headers and the pieces are parsed and
-/// validated on rayon's pool. The result is the same as a single parse, in file order.
+/// validated on rayon's pool. The result (the lock, or the error) is the same as a single parse:
+/// when a piece is not valid TOML on its own, or the header defines `package` itself, the whole
+/// text is parsed once instead, so that TOML errors are reported exactly as a single parse does.
 pub fn parse_lock_with(text: &str, file: &Path, limits: &Limits) -> Result<Lock, Error> {
-    let lines = OnceLock::new();
-    let ctx = Ctx::new(text, file, 0, &lines);
     if text.len() as u64 > limits.max_file_size {
         return Err(Error {
             file: file.to_path_buf(),
@@ -61,10 +61,27 @@ pub fn parse_lock_with(text: &str, file: &Path, limits: &Limits) -> Result<Lock,
             },
         });
     }
-    let split = split_packages(text);
-    let header_text = split.as_ref().map_or(text, |s| &text[..s.header_end]);
-    let doc = crate::parse_toml(&ctx, header_text)?;
-    check_depth(&ctx, doc.get_ref(), limits)?;
+    let lines = OnceLock::new();
+    if !limits.force_single_parse {
+        if let Some(split) = split_packages(text) {
+            if let Some(result) = parse_split(text, file, limits, &split, &lines) {
+                return result;
+            }
+        }
+    }
+    parse_whole(text, file, limits, &lines)
+}
+
+/// One parse of the whole text.
+fn parse_whole(
+    text: &str,
+    file: &Path,
+    limits: &Limits,
+    lines: &OnceLock<Vec<usize>>,
+) -> Result<Lock, Error> {
+    let ctx = Ctx::new(text, file, 0, lines);
+    let doc = crate::parse_toml(&ctx, text)?;
+    crate::check_depth(&ctx, max_depth(doc.get_ref()), limits)?;
     let root = Table {
         table: doc.get_ref(),
         span: doc.span(),
@@ -75,72 +92,125 @@ pub fn parse_lock_with(text: &str, file: &Path, limits: &Limits) -> Result<Lock,
         warnings: Vec::new(),
     };
     let mut lock = reader.header(&root)?;
-    let (pkg_key, raw_packages) = match split {
-        None => {
-            let (key, raws) = reader.packages_of(&root, 0, limits)?;
-            (key, raws)
-        }
-        Some(split) => {
-            if split.count > limits.max_packages {
-                return Err(Error {
-                    file: file.to_path_buf(),
-                    position: None,
-                    key_path: "package".into(),
-                    kind: ErrorKind::TooMany {
-                        what: "packages",
-                        count: split.count,
-                        limit: limits.max_packages,
-                    },
-                });
-            }
-            let parts: Vec<Result<(Vec<RawPackage>, Vec<crate::Warning>), Error>> = split
-                .chunks
-                .par_iter()
-                .map(|chunk| {
-                    let cctx = Ctx::new(text, file, chunk.range.start, &lines);
-                    let doc = crate::parse_toml(&cctx, &text[chunk.range.clone()])?;
-                    check_depth(&cctx, doc.get_ref(), limits)?;
-                    let root = Table {
-                        table: doc.get_ref(),
-                        span: doc.span(),
-                    };
-                    let mut reader = Reader {
-                        ctx: &cctx,
-                        markers: HashMap::new(),
-                        warnings: Vec::new(),
-                    };
-                    let (_, raws) = reader.packages_of(&root, chunk.first_index, limits)?;
-                    Ok((raws, reader.warnings))
-                })
-                .collect();
-            let mut raws = Vec::with_capacity(split.count);
-            for part in parts {
-                let (r, w) = part?;
-                raws.extend(r);
-                reader.warnings.extend(w);
-            }
-            ("package", raws)
-        }
-    };
+    let (pkg_key, raw_packages) = reader.packages_of(&root, 0, limits)?;
     lock.packages = reader.link(raw_packages, pkg_key)?;
     lock.warnings = std::mem::take(&mut reader.warnings);
     Ok(lock)
 }
 
-fn check_depth(ctx: &Ctx<'_>, table: &DeTable<'_>, limits: &Limits) -> Result<(), Error> {
-    let depth = max_depth(table);
-    if depth > limits.max_depth {
-        return Err(Error {
-            file: ctx.file.to_path_buf(),
-            position: None,
-            key_path: String::new(),
-            kind: ErrorKind::TooDeep {
-                depth,
-                limit: limits.max_depth,
-            },
-        });
+/// The parallel parse of a split lock; `None` means "fall back to [`parse_whole`]".
+fn parse_split(
+    text: &str,
+    file: &Path,
+    limits: &Limits,
+    split: &Split,
+    lines: &OnceLock<Vec<usize>>,
+) -> Option<Result<Lock, Error>> {
+    let ctx = Ctx::new(text, file, 0, lines);
+    let header = crate::parse_toml(&ctx, &text[..split.header_end]).ok()?;
+    if header.get_ref().contains_key("package") {
+        // `package = …` or `[package]` before the first `[[package]]`: a single parse decides
+        return None;
     }
-    Ok(())
+    // Phase 1: TOML. Any syntax error → the single parse reports it, exactly.
+    let chunk_ctxs: Vec<Ctx<'_>> = split
+        .chunks
+        .iter()
+        .map(|c| Ctx::new(text, file, c.range.start, lines))
+        .collect();
+    let docs: Vec<_> = split
+        .chunks
+        .par_iter()
+        .zip(chunk_ctxs.par_iter())
+        .map(|(chunk, cctx)| crate::parse_toml(cctx, &text[chunk.range.clone()]).ok())
+        .collect::<Option<Vec<_>>>()?;
+    Some(validate_split(
+        &ctx,
+        &header,
+        &chunk_ctxs,
+        &docs,
+        split,
+        limits,
+    ))
+}
+
+/// Phase 2 of [`parse_split`]: depth, header, packages (in parallel), edges.
+fn validate_split(
+    ctx: &Ctx<'_>,
+    header: &toml::Spanned<DeTable<'_>>,
+    chunk_ctxs: &[Ctx<'_>],
+    docs: &[toml::Spanned<DeTable<'_>>],
+    split: &Split,
+    limits: &Limits,
+) -> Result<Lock, Error> {
+    // Depth over the whole text: the deepest value, the first in file order on ties.
+    let mut deepest = max_depth(header.get_ref());
+    for (doc, cctx) in docs.iter().zip(chunk_ctxs) {
+        let (d, at) = max_depth(doc.get_ref());
+        if d > deepest.0 {
+            deepest = (d, cctx.base + at);
+        }
+    }
+    crate::check_depth(ctx, deepest, limits)?;
+    let root = Table {
+        table: header.get_ref(),
+        span: header.span(),
+    };
+    let mut reader = Reader {
+        ctx,
+        markers: HashMap::new(),
+        warnings: Vec::new(),
+    };
+    let mut lock = reader.header(&root)?;
+    if split.count > limits.max_packages {
+        return Err(too_many_packages(
+            ctx,
+            split.header_end,
+            split.count,
+            limits,
+        ));
+    }
+    let parts: Vec<Result<(Vec<RawPackage>, Vec<crate::Warning>), Error>> = docs
+        .par_iter()
+        .zip(chunk_ctxs.par_iter())
+        .zip(split.chunks.par_iter())
+        .map(|((doc, cctx), chunk)| {
+            let root = Table {
+                table: doc.get_ref(),
+                span: doc.span(),
+            };
+            let mut reader = Reader {
+                ctx: cctx,
+                markers: HashMap::new(),
+                warnings: Vec::new(),
+            };
+            let (_, raws) = reader.packages_of(&root, chunk.first_index, limits)?;
+            Ok((raws, reader.warnings))
+        })
+        .collect();
+    let mut raws = Vec::with_capacity(split.count);
+    for part in parts {
+        let (r, w) = part?;
+        raws.extend(r);
+        reader.warnings.extend(w);
+    }
+    lock.packages = reader.link(raws, "package")?;
+    lock.warnings = std::mem::take(&mut reader.warnings);
+    Ok(lock)
+}
+
+/// Over [`Limits::max_packages`]: reported at the first `[[package]]` (byte offset `at`).
+fn too_many_packages(ctx: &Ctx<'_>, at: usize, count: usize, limits: &Limits) -> Error {
+    Error {
+        file: ctx.file.to_path_buf(),
+        position: Some(ctx.position(at)),
+        key_path: "package".into(),
+        kind: ErrorKind::TooMany {
+            what: "packages",
+            count,
+            limit: limits.max_packages,
+        },
+    }
 }
 
 struct Split {
@@ -325,15 +395,10 @@ impl Reader<'_, '_> {
             let p = top.key(pkg_key);
             let arr = as_array(self.ctx, v, &p, "an array of tables (`[[package]]`)")?;
             if arr.len() > limits.max_packages {
-                return Err(self.err(
-                    v.span(),
-                    &p,
-                    ErrorKind::TooMany {
-                        what: "packages",
-                        count: arr.len(),
-                        limit: limits.max_packages,
-                    },
-                ));
+                let at = arr.iter().next().map_or(v.span(), |x| x.span());
+                let mut e = too_many_packages(self.ctx, at.start, arr.len(), limits);
+                e.key_path = p.to_string();
+                return Err(e);
             }
             raw_packages.reserve(arr.len());
             for (i, item) in arr.iter().enumerate() {
@@ -357,7 +422,7 @@ impl Reader<'_, '_> {
                 path,
                 ErrorKind::InvalidSpecifier {
                     specifier: quote(s),
-                    message: e.to_string(),
+                    message: crate::cursor::one_line(&e.to_string()),
                 },
             )
         })
@@ -370,7 +435,7 @@ impl Reader<'_, '_> {
                 path,
                 ErrorKind::InvalidVersion {
                     version: quote(s),
-                    message: e.to_string(),
+                    message: crate::cursor::one_line(&e.to_string()),
                 },
             )
         })
@@ -383,7 +448,7 @@ impl Reader<'_, '_> {
                 path,
                 ErrorKind::InvalidName {
                     name: quote(s),
-                    message: e.to_string(),
+                    message: crate::cursor::one_line(&e.to_string()),
                 },
             )
         })
@@ -396,7 +461,7 @@ impl Reader<'_, '_> {
                 path,
                 ErrorKind::InvalidName {
                     name: quote(s),
-                    message: e.to_string(),
+                    message: crate::cursor::one_line(&e.to_string()),
                 },
             )
         })
@@ -709,12 +774,20 @@ impl Reader<'_, '_> {
                 return self.source_of(kind, location, subdirectory, loc.span(), &p.key(kind));
             }
         }
+        let keys: Vec<String> = t
+            .keys()
+            .map(|(k, _)| format!("`{}`", quote(k.get_ref()).trim_matches('"')))
+            .collect();
         Err(self.err(
             v.span(),
             p,
             ErrorKind::InvalidValue {
                 expected: EXPECTED.into(),
-                found: "a table without any of those keys".into(),
+                found: if keys.is_empty() {
+                    "an empty table".into()
+                } else {
+                    format!("a table with only {}", keys.join(", "))
+                },
             },
         ))
     }
@@ -774,7 +847,7 @@ impl Reader<'_, '_> {
                 p,
                 ErrorKind::InvalidHash {
                     hash: quote(s),
-                    message: e.to_string(),
+                    message: crate::cursor::one_line(&e.to_string()),
                 },
             )
         })
@@ -1004,10 +1077,11 @@ impl Reader<'_, '_> {
             p,
             "a wheel table `{ url | path | filename, hash, size }`",
         )?;
-        let (locator, loc_span) = if let Some(u) = t.get("url") {
+        let (locator, loc_span, loc_key) = if let Some(u) = t.get("url") {
             (
                 WheelLocator::Url(as_str(self.ctx, u, &p.key("url"), "a URL string")?.to_string()),
                 u.span(),
+                "url",
             )
         } else if let Some(x) = t.get("path") {
             (
@@ -1015,6 +1089,7 @@ impl Reader<'_, '_> {
                     as_str(self.ctx, x, &p.key("path"), "a path string")?.to_string(),
                 ),
                 x.span(),
+                "path",
             )
         } else if let Some(x) = t.get("filename") {
             (
@@ -1022,6 +1097,7 @@ impl Reader<'_, '_> {
                     as_str(self.ctx, x, &p.key("filename"), "a file name string")?.to_string(),
                 ),
                 x.span(),
+                "filename",
             )
         } else {
             return Err(self.err(
@@ -1029,7 +1105,7 @@ impl Reader<'_, '_> {
                 p,
                 ErrorKind::MissingKey {
                     key: "url".into(),
-                    expected: "one of `url`, `path` or `filename`",
+                    expected: "the wheel's location: one of `url`, `path` or `filename`",
                 },
             ));
         };
@@ -1037,10 +1113,10 @@ impl Reader<'_, '_> {
             .map_err(|e| {
                 self.err(
                     loc_span.clone(),
-                    p,
+                    &p.key(loc_key),
                     ErrorKind::InvalidWheelName {
                         filename: quote(locator.as_str().rsplit('/').next().unwrap_or_default()),
-                        message: e.to_string(),
+                        message: crate::cursor::one_line(&e.to_string()),
                     },
                 )
             })?;

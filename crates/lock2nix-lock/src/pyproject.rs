@@ -204,19 +204,11 @@ pub fn parse_pyproject(text: &str, file: &Path) -> Result<PyProject, Error> {
     let lines = std::sync::OnceLock::new();
     let ctx = Ctx::new(text, file, 0, &lines);
     let doc = crate::parse_toml(&ctx, text)?;
-    let depth = crate::cursor::max_depth(doc.get_ref());
-    let limits = Limits::default();
-    if depth > limits.max_depth {
-        return Err(Error {
-            file: file.to_path_buf(),
-            position: None,
-            key_path: String::new(),
-            kind: ErrorKind::TooDeep {
-                depth,
-                limit: limits.max_depth,
-            },
-        });
-    }
+    crate::check_depth(
+        &ctx,
+        crate::cursor::max_depth(doc.get_ref()),
+        &Limits::default(),
+    )?;
     let root = Table {
         table: doc.get_ref(),
         span: doc.span(),
@@ -313,7 +305,7 @@ impl PyReader<'_, '_> {
                 path,
                 ErrorKind::InvalidName {
                     name: quote(s),
-                    message: e.to_string(),
+                    message: crate::cursor::one_line(&e.to_string()),
                 },
             )
         })
@@ -326,7 +318,7 @@ impl PyReader<'_, '_> {
                 path,
                 ErrorKind::InvalidName {
                     name: quote(s),
-                    message: e.to_string(),
+                    message: crate::cursor::one_line(&e.to_string()),
                 },
             )
         })
@@ -384,7 +376,7 @@ impl PyReader<'_, '_> {
                         &p.key("version"),
                         ErrorKind::InvalidVersion {
                             version: quote(s),
-                            message: e.to_string(),
+                            message: crate::cursor::one_line(&e.to_string()),
                         },
                     )
                 })?)
@@ -409,7 +401,7 @@ impl PyReader<'_, '_> {
                         &p.key("requires-python"),
                         ErrorKind::InvalidSpecifier {
                             specifier: quote(s),
-                            message: e.to_string(),
+                            message: crate::cursor::one_line(&e.to_string()),
                         },
                     )
                 })?)
