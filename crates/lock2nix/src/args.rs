@@ -54,6 +54,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Write the nixpkgs overlay for the lock: reuse nixpkgs where it agrees, build the rest.
+    Translate(TranslateArgs),
     /// Print the resolved dependency graph (cycles and cut edges marked).
     Graph {
         /// The target.
@@ -79,10 +81,10 @@ pub struct TargetArgs {
     /// The lock and its project.
     #[command(flatten)]
     pub lock: LockArgs,
-    /// Nix system: x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin
-    /// [default: the machine's own system].
-    #[arg(long, value_name = "SYSTEM")]
-    pub system: Option<String>,
+    /// Nix system: x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin (repeatable for
+    /// translate) [default: the machine's own system; for translate, all four].
+    #[arg(long = "system", value_name = "SYSTEM")]
+    pub systems: Vec<String>,
     /// CPython version, X.Y or X.Y.Z [default: the newest of 3.10-3.14 that requires-python allows].
     #[arg(long, value_name = "X.Y")]
     pub python: Option<String>,
@@ -147,4 +149,30 @@ pub struct NixpkgsArgs {
     /// specifier), nixpkgs (whatever nixpkgs has).
     #[arg(long, value_name = "POLICY", default_value = "exact")]
     pub policy: String,
+}
+
+/// `translate`.
+#[derive(Debug, Args, Clone)]
+pub struct TranslateArgs {
+    /// The target.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The nixpkgs choices.
+    #[command(flatten)]
+    pub nixpkgs: NixpkgsArgs,
+    /// Where to write the overlay; `-` for stdout [default: nix/python-overlay.nix beside the lock].
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Leave the global package sets alone: add one interpreter `pkgs.NAME` with the overrides.
+    #[arg(long, value_name = "NAME")]
+    pub scope: Option<String>,
+    /// The prefetch sidecar [default: lock2nix-hashes.toml beside the lock].
+    #[arg(long, value_name = "PATH")]
+    pub hashes: Option<PathBuf>,
+    /// Write lib.fakeHash (with a warning in the file) where a git hash was not prefetched.
+    #[arg(long)]
+    pub allow_missing_hashes: bool,
+    /// Overwrite an output file that lock2nix did not generate.
+    #[arg(long)]
+    pub force: bool,
 }

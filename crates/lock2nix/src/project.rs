@@ -68,9 +68,10 @@ impl Project {
     pub fn target(&self, args: &TargetArgs, system: Option<System>) -> Result<Target> {
         let system = match system {
             Some(s) => s,
-            None => match &args.system {
-                Some(s) => parse_system(s)?,
-                None => host_system(),
+            None => match args.systems.as_slice() {
+                [] => host_system(),
+                [one] => parse_system(one)?,
+                _ => bail!("this command takes one --system"),
             },
         };
         let python = match &args.python {

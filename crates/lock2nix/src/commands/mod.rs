@@ -3,6 +3,7 @@
 mod inspect;
 mod plan;
 mod resolve;
+mod translate;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Resolve { target, format } => resolve::resolve(&target, format),
         Command::Why { package, target } => resolve::why(&package, &target),
         Command::Plan { target, nixpkgs, format } => plan::run(&target, &nixpkgs, format),
+        Command::Translate(args) => translate::run(&args),
         Command::Graph { target, format } => resolve::graph(&target, format),
     }?;
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,172 @@
+//! `lock2nix translate`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use lock2nix_emit::{emit, EmitError, Facts, Mode, Options, SystemPlan, GENERATED_MARKER};
+use lock2nix_plan::{plan, Action, PlanInputs};
+use lock2nix_resolve::resolve;
+use lock2nix_wheel::System;
+use sha2::{Digest, Sha256};
+
+use crate::args::TranslateArgs;
+use crate::commands::plan::{policy, read_index};
+use crate::output::{relative_path, write_generated};
+use crate::project::{parse_system, Project};
+
+/// The sidecar facts the overlay needs.
+pub fn read_facts(path: &Path) -> Result<Facts> {
+    let sidecar = lock2nix_fetch::Sidecar::read(path)
+        .with_context(|| format!("cannot read the prefetch sidecar {}", path.display()))?;
+    let mut facts = Facts::default();
+    for (key, entry) in &sidecar.git {
+        facts.git_hashes.insert(key.clone(), entry.hash.clone());
+    }
+    for (key, entry) in &sidecar.sdist {
+        let hex = key.strip_prefix("sha256:").unwrap_or(key).to_string();
+        facts
+            .sdist_build_requires
+            .insert(hex, entry.build_system.requires.clone());
+    }
+    Ok(facts)
+}
+
+/// sha256 of a file, hex.
+pub fn file_sha256(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+pub fn run(args: &TranslateArgs) -> Result<()> {
+    let project = Project::load(&args.target.lock.lock)?;
+    let systems: Vec<System> = if args.target.systems.is_empty() {
+        System::ALL.to_vec()
+    } else {
+        let mut v = Vec::new();
+        for s in &args.target.systems {
+            let sys = parse_system(s)?;
+            if !v.contains(&sys) {
+                v.push(sys);
+            }
+        }
+        v
+    };
+    let index = read_index(&args.nixpkgs)?;
+    let pol = policy(&args.nixpkgs)?;
+    let mut resolutions = Vec::with_capacity(systems.len());
+    for &system in &systems {
+        let target = project.target(&args.target, Some(system))?;
+        let res = resolve(&project.lock, &target)
+            .with_context(|| format!("cannot resolve {} for {target}", project.lock_path.display()))?;
+        resolutions.push(res);
+    }
+    let inputs = PlanInputs {
+        index: index.as_ref(),
+        policy: pol,
+        workspace: project.workspace.as_ref(),
+        ..PlanInputs::default()
+    };
+    let plans: Vec<_> = resolutions.iter().map(|r| plan(&project.lock, r, &inputs)).collect();
+    let hashes_path = args
+        .hashes
+        .clone()
+        .unwrap_or_else(|| project.root.join("lock2nix-hashes.toml"));
+    let facts = read_facts(&hashes_path)?;
+    let to_stdout = args.out.as_deref() == Some(Path::new("-"));
+    let out: PathBuf = match &args.out {
+        Some(p) => p.clone(),
+        None => project.root.join("nix").join("python-overlay.nix"),
+    };
+    let out_dir = if to_stdout {
+        std::env::current_dir()?
+    } else {
+        out.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."))
+    };
+    let workspace_root = relative_path(&out_dir, &project.root)?;
+    let first = &resolutions[0].target;
+    let lock_sha = file_sha256(&project.lock_path)?;
+    let roots: Vec<String> = resolutions[0]
+        .roots
+        .iter()
+        .map(|&r| resolutions[0].packages[r].name.to_string())
+        .collect();
+    let list_or_dash = |v: Vec<String>| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+    let header = vec![
+        format!("uv.lock sha256: {lock_sha}"),
+        "lock2nix.toml sha256: none".to_string(),
+        format!(
+            "target: CPython {} ({}); systems: {}; roots: {}; extras: {}; groups: {}",
+            first.python,
+            first.python.full(),
+            systems.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            roots.join(", "),
+            list_or_dash(first.extras.iter().map(ToString::to_string).collect()),
+            if first.all_groups { "all".to_string() } else { list_or_dash(first.groups.iter().map(ToString::to_string).collect()) },
+        ),
+        format!(
+            "nixpkgs index: {}; policy: {}; mode: {}",
+            args.nixpkgs.index.as_ref().map_or_else(|| "none".to_string(), |p| p.display().to_string()),
+            pol,
+            args.scope.as_ref().map_or_else(|| "pythonPackagesExtensions".to_string(), |s| format!("scope {s}")),
+        ),
+    ];
+    let opts = Options {
+        mode: match &args.scope {
+            Some(name) => {
+                if !lock2nix_nix::is_identifier(name) {
+                    bail!("--scope {name}: not a Nix identifier");
+                }
+                Mode::Scope(name.clone())
+            }
+            None => Mode::Extensions,
+        },
+        workspace_root,
+        allow_missing_hashes: args.allow_missing_hashes,
+        header,
+        custom: Default::default(),
+        facts,
+    };
+    let system_plans: Vec<SystemPlan<'_>> = resolutions
+        .iter()
+        .zip(&plans)
+        .map(|(resolution, plan)| SystemPlan { resolution, plan })
+        .collect();
+    let text = match emit(&system_plans, &opts) {
+        Ok(t) => t,
+        Err(e @ EmitError::MissingHashes { .. }) => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "the sidecar {} lacks git hashes",
+                hashes_path.display()
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // Summary on stderr (stdout may be the overlay).
+    let mut summary = String::new();
+    for (res, plan) in resolutions.iter().zip(&plans) {
+        let counts = plan.counts();
+        summary.push_str(&format!(
+            "{}: {} packages: {}\n",
+            res.target,
+            plan.packages.len(),
+            Action::ALL
+                .iter()
+                .map(|a| format!("{} {}", a, counts.get(a).copied().unwrap_or(0)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if to_stdout {
+        crate::commands::emit(&text)?;
+        eprint!("{summary}");
+    } else {
+        let changed = write_generated(&out, &text, GENERATED_MARKER, args.force)?;
+        eprint!("{summary}");
+        eprintln!(
+            "{} {}",
+            if changed { "wrote" } else { "unchanged:" },
+            out.display()
+        );
+    }
+    Ok(())
+}
