@@ -125,7 +125,11 @@ fn is_wheel_name(s: &str) -> bool {
 }
 
 /// Choose the artifact of `pkg` for `target`.
-pub(crate) fn choose(pkg: &Package, target: &Target, tags: &TargetTags) -> Result<Artifact, ResolveError> {
+pub(crate) fn choose(
+    pkg: &Package,
+    target: &Target,
+    tags: &TargetTags,
+) -> Result<Artifact, ResolveError> {
     match &pkg.source {
         Source::Git(g) => Ok(Artifact::Git(g.clone())),
         Source::Directory(d) => Ok(Artifact::Directory(d.clone())),
@@ -162,7 +166,11 @@ pub(crate) fn choose(pkg: &Package, target: &Target, tags: &TargetTags) -> Resul
     }
 }
 
-fn choose_registry(pkg: &Package, target: &Target, tags: &TargetTags) -> Result<Artifact, ResolveError> {
+fn choose_registry(
+    pkg: &Package,
+    target: &Target,
+    tags: &TargetTags,
+) -> Result<Artifact, ResolveError> {
     let no_binary = target.no_binary.contains(&pkg.name);
     let no_build = target.no_build.contains(&pkg.name);
     let best_wheel = if no_binary {
@@ -214,7 +222,12 @@ fn choose_registry(pkg: &Package, target: &Target, tags: &TargetTags) -> Result<
                 let why = if no_binary {
                     "wheels are disabled for this package (no-binary)".to_string()
                 } else {
-                    tags.explain_incompatible(&w.filename)
+                    // `explain_incompatible` repeats the file name and the target, which the
+                    // error already states; keep only the reasons.
+                    let full = tags.explain_incompatible(&w.filename);
+                    full.strip_prefix(&format!("{} is not compatible with ", w.filename))
+                        .and_then(|rest| rest.split_once(": "))
+                        .map_or_else(|| full.clone(), |(_, why)| why.to_string())
                 };
                 format!("{}: {}", w.filename, why)
             })
