@@ -169,8 +169,9 @@ pub enum ErrorKind {
         /// The candidates.
         candidates: String,
     },
-    /// The same package (name, version, source) appears twice.
-    #[error("package {0} appears more than once")]
+    /// The same package (name, version, source) appears twice; the text says which and where the
+    /// first one is.
+    #[error("package {0}")]
     DuplicatePackage(String),
     /// A limit on counts was exceeded.
     #[error("{what}: {count} is over the limit of {limit}")]
@@ -211,20 +212,39 @@ pub struct Error {
 impl Error {
     /// A hint for the user: what to do about it.
     pub fn hint(&self) -> Option<&'static str> {
+        const EDITED: &str = "the file was edited by hand or damaged: fix it at the position shown, or regenerate it (`uv lock` rewrites a uv.lock)";
         match &self.kind {
+            ErrorKind::Io(_) => Some("check that the file exists and is readable"),
             ErrorKind::Toml(_) | ErrorKind::Utf8(_) => {
                 Some("the file is damaged; regenerate it with `uv lock` (or restore it from version control)")
             }
-            ErrorKind::MissingPackage { .. } | ErrorKind::AmbiguousDependency { .. } => {
+            ErrorKind::TooLarge { .. } | ErrorKind::TooDeep { .. } | ErrorKind::TooMany { .. } => {
+                Some("this is far beyond any real uv.lock or pyproject.toml; check that the right file was given")
+            }
+            ErrorKind::UnsupportedVersion { .. } => None,
+            ErrorKind::MissingPackage { .. }
+            | ErrorKind::AmbiguousDependency { .. }
+            | ErrorKind::DuplicatePackage(_) => {
                 Some("the lock is inconsistent; run `uv lock` to rewrite it")
             }
-            ErrorKind::InvalidGitSource { .. } => {
-                Some("git sources must end in `#<full commit sha>`; run `uv lock` to record the commit")
-            }
+            ErrorKind::InvalidGitSource { .. } => Some(
+                "a locked git source is `<repository>?<rev|tag|branch>=…#<full commit sha>`; run `uv lock` to resolve the reference and record its commit",
+            ),
             ErrorKind::MissingMember(_) => {
                 Some("check `tool.uv.workspace.members` and that the member directories exist")
             }
-            _ => None,
+            ErrorKind::InvalidGlob { .. } => {
+                Some("fix the pattern in `tool.uv.workspace` (glob syntax: `*`, `?`, `[…]`)")
+            }
+            ErrorKind::MissingKey { .. }
+            | ErrorKind::WrongType { .. }
+            | ErrorKind::InvalidValue { .. }
+            | ErrorKind::InvalidMarker { .. }
+            | ErrorKind::InvalidVersion { .. }
+            | ErrorKind::InvalidSpecifier { .. }
+            | ErrorKind::InvalidName { .. }
+            | ErrorKind::InvalidHash { .. }
+            | ErrorKind::InvalidWheelName { .. } => Some(EDITED),
         }
     }
 }

@@ -776,7 +776,7 @@ impl Reader<'_, '_> {
         }
         let keys: Vec<String> = t
             .keys()
-            .map(|(k, _)| format!("`{}`", quote(k.get_ref()).trim_matches('"')))
+            .map(|(k, _)| format!("{} = …", quote(k.get_ref()).trim_matches('"')))
             .collect();
         Err(self.err(
             v.span(),
@@ -784,9 +784,9 @@ impl Reader<'_, '_> {
             ErrorKind::InvalidValue {
                 expected: EXPECTED.into(),
                 found: if keys.is_empty() {
-                    "an empty table".into()
+                    "{}".into()
                 } else {
-                    format!("a table with only {}", keys.join(", "))
+                    format!("{{ {} }}", keys.join(", "))
                 },
             },
         ))
@@ -1274,9 +1274,10 @@ impl Reader<'_, '_> {
                                 raw[b].span.clone(),
                                 &pp.index(raw[b].index),
                                 ErrorKind::DuplicatePackage(format!(
-                                    "{} from {}",
+                                    "{} from {} appears more than once (first at line {})",
                                     pb.display_id(),
-                                    pb.source
+                                    pb.source,
+                                    pa.line
                                 )),
                             ));
                         }

@@ -516,7 +516,7 @@ impl PyReader<'_, '_> {
                                 ErrorKind::InvalidValue {
                                     expected: "a group that does not include itself".into(),
                                     found: format!(
-                                        "the cycle {} → {other}",
+                                        "`{{ include-group = \"{other}\" }}`, which closes the cycle {} → {other}",
                                         stack
                                             .iter()
                                             .map(AsRef::as_ref)
