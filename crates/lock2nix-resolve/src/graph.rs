@@ -138,7 +138,11 @@ pub fn shortest_paths(res: &Resolution, target: usize, limit: usize) -> Vec<Vec<
                 dist[v] = dist[u] + 1;
                 queue.push_back(v);
             }
-            if dist[v] == dist[u] + 1 && !parents[v].iter().any(|(p, e)| *p == u && e.kind == edge.kind) {
+            if dist[v] == dist[u] + 1
+                && !parents[v]
+                    .iter()
+                    .any(|(p, e)| *p == u && e.kind == edge.kind)
+            {
                 parents[v].push((u, edge.clone()));
             }
         }

@@ -34,6 +34,8 @@ use petgraph::graph::DiGraph;
 
 pub use artifact::Artifact;
 pub use graph::{shortest_paths, Cycle, PathStep};
+/// The `petgraph` version [`Resolution::graph`] is built with, for callers that walk the graph.
+pub use petgraph;
 pub use target::{PackageSet, Prefer, PythonVersion, Target, PYTHON_VERSIONS};
 
 /// Why resolution failed.
@@ -190,9 +192,7 @@ pub struct Resolution {
 impl Resolution {
     /// The index of the package named `name`.
     pub fn index_of(&self, name: &PackageName) -> Option<usize> {
-        self.packages
-            .binary_search_by(|p| p.name.cmp(name))
-            .ok()
+        self.packages.binary_search_by(|p| p.name.cmp(name)).ok()
     }
 
     /// Is the edge `from → to` cut to break a cycle?
@@ -203,12 +203,24 @@ impl Resolution {
 
 /// uv's synthetic extra for a conflicting extra: `extra-<len>-<package>-<extra>`.
 pub fn conflict_extra(package: &PackageName, extra: &ExtraName) -> Option<ExtraName> {
-    ExtraName::from_str(&format!("extra-{}-{}-{}", package.as_ref().len(), package, extra)).ok()
+    ExtraName::from_str(&format!(
+        "extra-{}-{}-{}",
+        package.as_ref().len(),
+        package,
+        extra
+    ))
+    .ok()
 }
 
 /// uv's synthetic extra for a dependency group: `group-<len>-<package>-<group>`.
 pub fn conflict_group(package: &PackageName, group: &GroupName) -> Option<ExtraName> {
-    ExtraName::from_str(&format!("group-{}-{}-{}", package.as_ref().len(), package, group)).ok()
+    ExtraName::from_str(&format!(
+        "group-{}-{}-{}",
+        package.as_ref().len(),
+        package,
+        group
+    ))
+    .ok()
 }
 
 /// uv's synthetic extra for a whole project: `project-<len>-<package>`.
@@ -221,6 +233,9 @@ fn marker_holds(m: &Option<Marker>, env: &MarkerEnvironment, extras: &[ExtraName
 }
 
 /// The roots for `target`: `--root` names, else the workspace members / the project.
+///
+/// A `--root` name with several lock entries (a fork by Python version or platform) resolves to
+/// the entry whose `resolution-markers` hold for the target.
 pub fn root_ids(lock: &Lock, target: &Target) -> Result<Vec<PackageId>, ResolveError> {
     if target.roots.is_empty() {
         let ids = lock.member_ids();
@@ -229,19 +244,33 @@ pub fn root_ids(lock: &Lock, target: &Target) -> Result<Vec<PackageId>, ResolveE
         }
         return Ok(ids);
     }
+    let env = target.marker_environment()?;
     let mut ids = Vec::new();
     for name in &target.roots {
         let matches: Vec<PackageId> = lock.packages_named(name).map(|(i, _)| i).collect();
-        match matches.as_slice() {
-            [] => return Err(ResolveError::UnknownRoot(name.to_string())),
-            // several entries: prefer a source tree (the member), else the first
-            many => ids.push(
-                many.iter()
-                    .copied()
-                    .find(|&i| lock.packages[i].source.is_source_tree())
-                    .unwrap_or(many[0]),
-            ),
+        if matches.is_empty() {
+            return Err(ResolveError::UnknownRoot(name.to_string()));
         }
+        // Several entries (uv forked on Python version or platform): the one whose
+        // resolution-markers hold here; among those a source tree (the member), else the first.
+        let fits: Vec<PackageId> = matches
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let p = &lock.packages[i];
+                p.resolution_markers.is_empty()
+                    || p.resolution_markers
+                        .iter()
+                        .any(|m| m.tree.evaluate(&env, &[]))
+            })
+            .collect();
+        let pool = if fits.is_empty() { &matches } else { &fits };
+        ids.push(
+            pool.iter()
+                .copied()
+                .find(|&i| lock.packages[i].source.is_source_tree())
+                .unwrap_or(pool[0]),
+        );
     }
     ids.sort_unstable();
     ids.dedup();
@@ -270,7 +299,10 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         }
     }
     if !lock.supported_markers.is_empty()
-        && !lock.supported_markers.iter().any(|m| m.tree.evaluate(&env, &[]))
+        && !lock
+            .supported_markers
+            .iter()
+            .any(|m| m.tree.evaluate(&env, &[]))
     {
         return Err(ResolveError::Unsupported {
             target: target.to_string(),
@@ -449,7 +481,10 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         }
         deps.remove(&id);
         let to_indices = |set: BTreeSet<PackageId>| -> Vec<usize> {
-            let mut v: Vec<usize> = set.iter().filter_map(|d| index_of.get(d).copied()).collect();
+            let mut v: Vec<usize> = set
+                .iter()
+                .filter_map(|d| index_of.get(d).copied())
+                .collect();
             v.sort_unstable();
             v
         };
@@ -477,10 +512,17 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     }
     for ((from, to, _), edge) in &walk.edges {
         if let (Some(&a), Some(&b)) = (index_of.get(from), index_of.get(to)) {
-            graph.add_edge(petgraph::graph::NodeIndex::new(a), petgraph::graph::NodeIndex::new(b), edge.clone());
+            graph.add_edge(
+                petgraph::graph::NodeIndex::new(a),
+                petgraph::graph::NodeIndex::new(b),
+                edge.clone(),
+            );
         }
     }
-    let root_indices: Vec<usize> = roots.iter().filter_map(|r| index_of.get(r).copied()).collect();
+    let root_indices: Vec<usize> = roots
+        .iter()
+        .filter_map(|r| index_of.get(r).copied())
+        .collect();
     let (cycles, topo_order) = graph::cycles_and_order(&packages);
     Ok(Resolution {
         target: target.clone(),
@@ -537,30 +579,40 @@ fn walk_once(
     }
     let mut walk = Walk::default();
     let mut queue: VecDeque<Work> = VecDeque::new();
-    let visit = |walk: &mut Walk, queue: &mut VecDeque<Work>, id: PackageId, extras: &[ExtraName]| {
-        let entry = walk.reached.entry(id);
-        let set = match entry {
-            std::collections::btree_map::Entry::Vacant(v) => {
-                queue.push_back(Work::Package(id));
-                v.insert(BTreeSet::new())
+    let visit =
+        |walk: &mut Walk, queue: &mut VecDeque<Work>, id: PackageId, extras: &[ExtraName]| {
+            let entry = walk.reached.entry(id);
+            let set = match entry {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    queue.push_back(Work::Package(id));
+                    v.insert(BTreeSet::new())
+                }
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            };
+            for e in extras {
+                if set.insert(e.clone()) {
+                    queue.push_back(Work::Extra(id, e.clone()));
+                }
             }
-            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
         };
-        for e in extras {
-            if set.insert(e.clone()) {
-                queue.push_back(Work::Extra(id, e.clone()));
-            }
-        }
-    };
     for &r in roots {
-        visit(&mut walk, &mut queue, r, root_extras.get(&r).map(Vec::as_slice).unwrap_or(&[]));
+        visit(
+            &mut walk,
+            &mut queue,
+            r,
+            root_extras.get(&r).map(Vec::as_slice).unwrap_or(&[]),
+        );
         for g in root_groups.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
             queue.push_back(Work::Group(r, g.clone()));
         }
     }
     while let Some(work) = queue.pop_front() {
         let (from, deps, kind) = match &work {
-            Work::Package(id) => (*id, lock.packages[*id].dependencies.as_slice(), EdgeKind::Normal),
+            Work::Package(id) => (
+                *id,
+                lock.packages[*id].dependencies.as_slice(),
+                EdgeKind::Normal,
+            ),
             Work::Extra(id, e) => (
                 *id,
                 lock.packages[*id]

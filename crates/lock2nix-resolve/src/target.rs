@@ -109,9 +109,7 @@ impl FromStr for PythonVersion {
                 minor: num(b)?,
                 patch: num(c)?,
             }),
-            _ => Err(format!(
-                "`{s}` is not a Python version like 3.13 or 3.13.2"
-            )),
+            _ => Err(format!("`{s}` is not a Python version like 3.13 or 3.13.2")),
         }
     }
 }
