@@ -82,6 +82,13 @@ pub enum ResolveError {
         /// The roots.
         roots: String,
     },
+    /// The chosen extras, groups or projects include two that the lock declares as conflicting
+    /// (`tool.uv.conflicts`); uv refuses such a selection too.
+    #[error("{items} are declared as conflicting in the lock (tool.uv.conflicts) and cannot be installed together; choose one of them")]
+    DeclaredConflict {
+        /// The chosen items of one conflict set, e.g. ``extra `old` of conflicted``.
+        items: String,
+    },
     /// Two packages of one name survive.
     #[error("two versions of `{name}` are both needed on {target}: {first} (via {first_edges}) and {second} (via {second_edges}); a Nix package set holds one version per name, so the lock is not installable here as is")]
     Conflict {
@@ -277,6 +284,46 @@ pub fn root_ids(lock: &Lock, target: &Target) -> Result<Vec<PackageId>, ResolveE
     Ok(ids)
 }
 
+/// uv refuses to install two items of one `conflicts` set together; so do we, before walking.
+fn check_declared_conflicts(
+    lock: &Lock,
+    roots: &[PackageId],
+    root_extras: &BTreeMap<PackageId, Vec<ExtraName>>,
+    root_groups: &BTreeMap<PackageId, Vec<GroupName>>,
+) -> Result<(), ResolveError> {
+    use lock2nix_lock::ConflictKind;
+    for set in &lock.conflicts {
+        let chosen: Vec<String> = set
+            .iter()
+            .filter(|item| {
+                roots.iter().any(|&r| {
+                    lock.packages[r].name == item.package
+                        && match &item.kind {
+                            ConflictKind::Extra(e) => {
+                                root_extras.get(&r).is_some_and(|v| v.contains(e))
+                            }
+                            ConflictKind::Group(g) => {
+                                root_groups.get(&r).is_some_and(|v| v.contains(g))
+                            }
+                            ConflictKind::Project => true,
+                        }
+                })
+            })
+            .map(|item| match &item.kind {
+                ConflictKind::Extra(e) => format!("extra `{e}` of {}", item.package),
+                ConflictKind::Group(g) => format!("group `{g}` of {}", item.package),
+                ConflictKind::Project => format!("project {}", item.package),
+            })
+            .collect();
+        if chosen.len() > 1 {
+            return Err(ResolveError::DeclaredConflict {
+                items: chosen.join(" and "),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 struct Walk {
     /// reached package → active extras
@@ -372,6 +419,8 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
             });
         }
     }
+
+    check_declared_conflicts(lock, &roots, &root_extras, &root_groups)?;
 
     // Walk until the set of activated (package, extra) pairs, which feeds the conflict markers,
     // stops growing.
