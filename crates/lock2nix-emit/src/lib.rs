@@ -604,7 +604,7 @@ fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
     }
     let mut post_patch: Vec<StrPart> = substitution_lines(&c.substitutions, None);
     if let Some(p) = &c.post_patch {
-        post_patch.push(StrPart::Lit(format!("{p}\n")));
+        post_patch.extend(shell_text(p));
     }
     if !post_patch.is_empty() {
         b.push(Binding::assign("postPatch", Expr::Interpolated(post_patch)));
@@ -630,7 +630,7 @@ fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
     }
     post_install.extend(substitution_lines(&c.post_install_substitutions, Some(site)));
     if let Some(p) = &c.post_install {
-        post_install.push(StrPart::Lit(format!("{p}\n")));
+        post_install.extend(shell_text(p));
     }
     if !post_install.is_empty() {
         b.push(Binding::assign("postInstall", Expr::Interpolated(post_install)));
@@ -664,6 +664,14 @@ fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
         b.push(Binding::assign(k.as_str(), Expr::trusted(v.clone())));
     }
     b
+}
+
+/// Shell text from the configuration: a literal (escaped) or a trusted Nix string expression.
+fn shell_text(v: &Value) -> Vec<StrPart> {
+    match v {
+        Value::Str(s) => vec![StrPart::Lit(format!("{s}\n"))],
+        Value::Nix(n) => vec![StrPart::Interp(Expr::trusted(n.clone())), StrPart::Lit("\n".to_string())],
+    }
 }
 
 fn extend_old(attr: &str, list: Expr) -> Expr {

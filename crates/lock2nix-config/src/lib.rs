@@ -1,0 +1,660 @@
+//! `lock2nix.toml`: the per-project configuration of lock2nix.
+//!
+//! ```toml
+//! lock = "uv.lock"                       # relative to this file (default: uv.lock beside it)
+//! output = "nix/python-overlay.nix"      # default: nix/python-overlay.nix beside the lock
+//! hashes = "lock2nix-hashes.toml"        # the prefetch sidecar (default: beside the lock)
+//!
+//! [target]
+//! systems = ["x86_64-linux", "aarch64-linux"]
+//! python = "3.13"
+//! roots = ["authentik"]
+//! extras = []
+//! groups = []
+//! all-groups = false
+//! prefer = "wheel"                       # or "sdist"
+//! no-binary-package = []
+//! no-build-package = []
+//!
+//! [nixpkgs]
+//! index = "nixpkgs-index.tsv"
+//! policy = "exact"                       # exact | compatible | nixpkgs
+//! scope = "authentikPython"              # optional: a separate interpreter instead of pythonPackagesExtensions
+//!
+//! [packages.django]
+//! attr = "django_5"                      # nixpkgs attribute to use
+//! policy = "nixpkgs"
+//! build-system = ["hatchling"]           # Python attributes
+//! native-build-inputs = ["pkg-config"]   # top-level nixpkgs attribute paths
+//! build-inputs = ["libxml2", "xorg.libX11"]
+//! propagated-build-inputs = []
+//! dependencies = []                      # extra Python attributes
+//! patches = ["nix/patches/fix.patch"]    # relative to the workspace root
+//! post-patch = "rm -f setup.cfg"         # shell text (escaped), or post-patch-nix = '"… ${…} …"' (Nix)
+//! substitute = [{ file = "a.py", from = "x", to = "y" }, { file = "b.py", from = "/data", to-nix = '"${placeholder "out"}/data"' }]
+//! post-install-substitute = [ … ]        # same, on the installed files under site-packages
+//! post-install = "…"                     # or post-install-nix
+//! copy = [{ from = "lifecycle", to = "site-packages/lifecycle" }, { from = "blueprints", to = "blueprints" }]
+//! python-relax-deps = true               # or a list of names
+//! python-remove-deps = ["dumb-init"]
+//! do-check = false
+//! python-imports-check = ["authentik"]
+//! outputs = ["dist"]
+//! application = true                     # buildPythonApplication
+//! version = "2026.2.0rc1"                # the version the derivation carries
+//! extra-attrs = { dontStrip = "true" }   # attribute → Nix (trusted)
+//! ```
+//!
+//! Unknown keys are errors that name the closest valid key. [`set_package_value`] edits the file
+//! with `toml_edit`, keeping comments and layout.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use lock2nix_emit::{Copy, Customization, Substitution, Value};
+use toml_edit::{Document, Item, Table};
+
+/// A read configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    /// The file (for resolving relative paths and messages).
+    pub path: PathBuf,
+    /// `lock`.
+    pub lock: Option<PathBuf>,
+    /// `output`.
+    pub output: Option<PathBuf>,
+    /// `hashes`.
+    pub hashes: Option<PathBuf>,
+    /// `[target]`.
+    pub target: TargetConfig,
+    /// `[nixpkgs]`.
+    pub nixpkgs: NixpkgsConfig,
+    /// `[packages.NAME]`.
+    pub packages: BTreeMap<String, PackageConfig>,
+}
+
+/// `[target]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetConfig {
+    /// Nix systems.
+    pub systems: Vec<String>,
+    /// CPython version.
+    pub python: Option<String>,
+    /// Roots.
+    pub roots: Vec<String>,
+    /// Extras of the roots.
+    pub extras: Vec<String>,
+    /// Groups of the roots.
+    pub groups: Vec<String>,
+    /// Every group.
+    pub all_groups: bool,
+    /// `wheel` or `sdist`.
+    pub prefer: Option<String>,
+    /// No wheels for these.
+    pub no_binary_package: Vec<String>,
+    /// No builds for these.
+    pub no_build_package: Vec<String>,
+}
+
+/// `[nixpkgs]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NixpkgsConfig {
+    /// The index file.
+    pub index: Option<PathBuf>,
+    /// The default policy.
+    pub policy: Option<String>,
+    /// A separate interpreter name.
+    pub scope: Option<String>,
+}
+
+/// `[packages.NAME]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackageConfig {
+    /// The nixpkgs attribute.
+    pub attr: Option<String>,
+    /// The policy for this package.
+    pub policy: Option<String>,
+    /// What the derivation gets.
+    pub custom: Customization,
+}
+
+/// A configuration error with its position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line and column, when known.
+    pub position: Option<(usize, usize)>,
+    /// The key path.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some((l, c)) = self.position {
+            write!(f, ":{l}:{c}")?;
+        }
+        if !self.key.is_empty() {
+            write!(f, ": at `{}`", self.key)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
+/// Levenshtein distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn closest<'a>(key: &str, valid: &[&'a str]) -> Option<&'a str> {
+    valid
+        .iter()
+        .map(|v| (distance(key, v), *v))
+        .filter(|(d, v)| *d <= (v.len() / 2).max(2))
+        .min()
+        .map(|(_, v)| v)
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    file: &'a Path,
+}
+
+impl Reader<'_> {
+    fn err(&self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            file: self.file.to_path_buf(),
+            position: span.map(|s| position(self.text, s.start)),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn check_keys(&self, table: &Table, path: &str, valid: &[&str]) -> Result<(), ConfigError> {
+        for (k, _) in table.iter() {
+            if !valid.contains(&k) {
+                let span = table.key(k).and_then(|key| key.span());
+                let full = if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+                let hint = match closest(k, valid) {
+                    Some(c) => format!("; did you mean `{c}`?"),
+                    None => format!("; valid keys here: {}", valid.join(", ")),
+                };
+                return Err(self.err(span, &full, format!("unknown key `{k}`{hint}")));
+            }
+        }
+        Ok(())
+    }
+
+    fn table<'t>(&self, item: &'t Item, key: &str) -> Result<&'t Table, ConfigError> {
+        item.as_table()
+            .ok_or_else(|| self.err(item.span(), key, format!("expected a table, found {}", item.type_name())))
+    }
+
+    fn string(&self, t: &Table, key: &str, path: &str) -> Result<Option<String>, ConfigError> {
+        match t.get(key) {
+            None => Ok(None),
+            Some(item) => item
+                .as_str()
+                .map(|s| Some(s.to_string()))
+                .ok_or_else(|| self.err(item.span(), &join(path, key), format!("expected a string, found {}", item.type_name()))),
+        }
+    }
+
+    fn boolean(&self, t: &Table, key: &str, path: &str) -> Result<Option<bool>, ConfigError> {
+        match t.get(key) {
+            None => Ok(None),
+            Some(item) => item
+                .as_bool()
+                .map(Some)
+                .ok_or_else(|| self.err(item.span(), &join(path, key), format!("expected true or false, found {}", item.type_name()))),
+        }
+    }
+
+    fn strings(&self, t: &Table, key: &str, path: &str) -> Result<Vec<String>, ConfigError> {
+        let Some(item) = t.get(key) else { return Ok(Vec::new()) };
+        let arr = item
+            .as_array()
+            .ok_or_else(|| self.err(item.span(), &join(path, key), format!("expected an array of strings, found {}", item.type_name())))?;
+        arr.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                v.as_str().map(str::to_string).ok_or_else(|| {
+                    self.err(v.span(), &format!("{}[{i}]", join(path, key)), format!("expected a string, found {}", v.type_name()))
+                })
+            })
+            .collect()
+    }
+
+    fn value_pair(
+        &self,
+        t: &dyn TableLike,
+        plain: &str,
+        nix: &str,
+        path: &str,
+        span: Option<Range<usize>>,
+        required: bool,
+    ) -> Result<Option<Value>, ConfigError> {
+        let p = t.get_str(plain).map_err(|(s, m)| self.err(s, &join(path, plain), m))?;
+        let n = t.get_str(nix).map_err(|(s, m)| self.err(s, &join(path, nix), m))?;
+        match (p, n) {
+            (Some(_), Some(_)) => Err(self.err(span, path, format!("give `{plain}` or `{nix}`, not both"))),
+            (Some(s), None) => Ok(Some(Value::Str(s))),
+            (None, Some(s)) => Ok(Some(Value::Nix(s))),
+            (None, None) if required => Err(self.err(span, path, format!("missing `{plain}` (a string) or `{nix}` (a Nix expression)"))),
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn substitutions(&self, t: &Table, key: &str, path: &str) -> Result<Vec<Substitution>, ConfigError> {
+        let Some(item) = t.get(key) else { return Ok(Vec::new()) };
+        let kp = join(path, key);
+        let mut out = Vec::new();
+        let tables: Vec<(&dyn TableLike, Option<Range<usize>>)> = match item {
+            Item::Value(toml_edit::Value::Array(a)) => a
+                .iter()
+                .map(|v| match v.as_inline_table() {
+                    Some(it) => Ok((it as &dyn TableLike, v.span())),
+                    None => Err(self.err(v.span(), &kp, format!("expected `{{ file, from, to }}` tables, found {}", v.type_name()))),
+                })
+                .collect::<Result<_, _>>()?,
+            Item::ArrayOfTables(a) => a.iter().map(|t| (t as &dyn TableLike, t.span())).collect(),
+            other => return Err(self.err(other.span(), &kp, format!("expected an array of `{{ file, from, to }}` tables, found {}", other.type_name()))),
+        };
+        for (i, (tl, span)) in tables.into_iter().enumerate() {
+            let ip = format!("{kp}[{i}]");
+            for k in tl.keys() {
+                if !["file", "from", "to", "to-nix"].contains(&k.as_str()) {
+                    return Err(self.err(span.clone(), &ip, format!("unknown key `{k}` (valid: file, from, to, to-nix)")));
+                }
+            }
+            let file = tl.get_str("file").map_err(|(s, m)| self.err(s, &ip, m))?.ok_or_else(|| self.err(span.clone(), &ip, "missing `file`"))?;
+            let from = tl.get_str("from").map_err(|(s, m)| self.err(s, &ip, m))?.ok_or_else(|| self.err(span.clone(), &ip, "missing `from`"))?;
+            let to = self.value_pair(tl, "to", "to-nix", &ip, span.clone(), true)?.unwrap_or(Value::Str(String::new()));
+            out.push(Substitution { file, from, to });
+        }
+        Ok(out)
+    }
+
+    fn copies(&self, t: &Table, key: &str, path: &str) -> Result<Vec<Copy>, ConfigError> {
+        let Some(item) = t.get(key) else { return Ok(Vec::new()) };
+        let kp = join(path, key);
+        let arr = item
+            .as_array()
+            .ok_or_else(|| self.err(item.span(), &kp, format!("expected an array of `{{ from, to }}` tables, found {}", item.type_name())))?;
+        let mut out = Vec::new();
+        for (i, v) in arr.iter().enumerate() {
+            let ip = format!("{kp}[{i}]");
+            let it = v.as_inline_table().ok_or_else(|| self.err(v.span(), &ip, "expected `{ from, to }`"))?;
+            for (k, _) in it.iter() {
+                if !["from", "to"].contains(&k) {
+                    return Err(self.err(v.span(), &ip, format!("unknown key `{k}` (valid: from, to)")));
+                }
+            }
+            let get = |k: &str| -> Result<String, ConfigError> {
+                it.get(k)
+                    .and_then(|x| x.as_str())
+                    .map(str::to_string)
+                    .ok_or_else(|| self.err(v.span(), &ip, format!("missing `{k}` (a string)")))
+            };
+            out.push(Copy { from: get("from")?, to: get("to")? });
+        }
+        Ok(out)
+    }
+
+    fn package(&self, name: &str, item: &Item) -> Result<PackageConfig, ConfigError> {
+        let path = format!("packages.{name}");
+        let t = self.table(item, &path)?;
+        self.check_keys(t, &path, PACKAGE_KEYS)?;
+        let mut c = Customization {
+            build_system: self.strings(t, "build-system", &path)?,
+            native_build_inputs: self.strings(t, "native-build-inputs", &path)?,
+            build_inputs: self.strings(t, "build-inputs", &path)?,
+            propagated_build_inputs: self.strings(t, "propagated-build-inputs", &path)?,
+            dependencies: self.strings(t, "dependencies", &path)?,
+            patches: self.strings(t, "patches", &path)?,
+            substitutions: self.substitutions(t, "substitute", &path)?,
+            post_install_substitutions: self.substitutions(t, "post-install-substitute", &path)?,
+            copy: self.copies(t, "copy", &path)?,
+            python_remove_deps: self.strings(t, "python-remove-deps", &path)?,
+            do_check: self.boolean(t, "do-check", &path)?,
+            python_imports_check: self.strings(t, "python-imports-check", &path)?,
+            outputs: self.strings(t, "outputs", &path)?,
+            application: self.boolean(t, "application", &path)?.unwrap_or(false),
+            version: self.string(t, "version", &path)?,
+            ..Customization::default()
+        };
+        c.post_patch = self.value_pair(t, "post-patch", "post-patch-nix", &path, t.span(), false)?;
+        c.post_install = self.value_pair(t, "post-install", "post-install-nix", &path, t.span(), false)?;
+        if let Some(item) = t.get("python-relax-deps") {
+            c.python_relax_deps = Some(match item.as_bool() {
+                Some(true) => Vec::new(),
+                Some(false) => return Err(self.err(item.span(), &join(&path, "python-relax-deps"), "`false` is the default; leave the key out")),
+                None => {
+                    let v = self.strings(t, "python-relax-deps", &path)?;
+                    if v.is_empty() {
+                        return Err(self.err(item.span(), &join(&path, "python-relax-deps"), "give `true` or a non-empty list of names"));
+                    }
+                    v
+                }
+            });
+        }
+        if let Some(item) = t.get("extra-attrs") {
+            let kp = join(&path, "extra-attrs");
+            let tl: &dyn TableLike = match item {
+                Item::Table(tt) => tt,
+                Item::Value(toml_edit::Value::InlineTable(it)) => it,
+                other => return Err(self.err(other.span(), &kp, format!("expected a table of attribute = Nix expression, found {}", other.type_name()))),
+            };
+            for k in tl.keys() {
+                let v = tl.get_str(&k).map_err(|(s, m)| self.err(s, &join(&kp, &k), m))?.unwrap_or_default();
+                c.extra_attrs.insert(k, v);
+            }
+        }
+        let policy = self.string(t, "policy", &path)?;
+        if let Some(p) = &policy {
+            if !["exact", "compatible", "nixpkgs"].contains(&p.as_str()) {
+                return Err(self.err(t.get("policy").and_then(Item::span), &join(&path, "policy"), format!("unknown policy `{p}`: expected exact, compatible or nixpkgs")));
+            }
+        }
+        Ok(PackageConfig { attr: self.string(t, "attr", &path)?, policy, custom: c })
+    }
+}
+
+/// A small common view of tables and inline tables.
+trait TableLike {
+    fn keys(&self) -> Vec<String>;
+    fn get_str(&self, key: &str) -> Result<Option<String>, (Option<Range<usize>>, String)>;
+}
+
+impl TableLike for Table {
+    fn keys(&self) -> Vec<String> {
+        self.iter().map(|(k, _)| k.to_string()).collect()
+    }
+    fn get_str(&self, key: &str) -> Result<Option<String>, (Option<Range<usize>>, String)> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(i) => i.as_str().map(|s| Some(s.to_string())).ok_or((i.span(), format!("expected a string, found {}", i.type_name()))),
+        }
+    }
+}
+
+impl TableLike for toml_edit::InlineTable {
+    fn keys(&self) -> Vec<String> {
+        self.iter().map(|(k, _)| k.to_string()).collect()
+    }
+    fn get_str(&self, key: &str) -> Result<Option<String>, (Option<Range<usize>>, String)> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v.as_str().map(|s| Some(s.to_string())).ok_or((v.span(), format!("expected a string, found {}", v.type_name()))),
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+const TOP_KEYS: &[&str] = &["lock", "output", "hashes", "target", "nixpkgs", "packages"];
+const TARGET_KEYS: &[&str] = &[
+    "systems",
+    "python",
+    "roots",
+    "extras",
+    "groups",
+    "all-groups",
+    "prefer",
+    "no-binary-package",
+    "no-build-package",
+];
+const NIXPKGS_KEYS: &[&str] = &["index", "policy", "scope"];
+const PACKAGE_KEYS: &[&str] = &[
+    "attr",
+    "policy",
+    "build-system",
+    "native-build-inputs",
+    "build-inputs",
+    "propagated-build-inputs",
+    "dependencies",
+    "patches",
+    "post-patch",
+    "post-patch-nix",
+    "substitute",
+    "post-install-substitute",
+    "post-install",
+    "post-install-nix",
+    "copy",
+    "python-relax-deps",
+    "python-remove-deps",
+    "do-check",
+    "python-imports-check",
+    "outputs",
+    "application",
+    "version",
+    "extra-attrs",
+];
+
+/// Parse configuration text; `file` is used for messages and relative paths.
+pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
+    let r = Reader { text, file };
+    let doc = Document::parse(text).map_err(|e| r.err(e.span(), "", format!("invalid TOML: {}", e.message())))?;
+    let root = doc.as_table();
+    r.check_keys(root, "", TOP_KEYS)?;
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let rel = |s: Option<String>| s.map(|s| dir.join(s));
+    let mut cfg = Config {
+        path: file.to_path_buf(),
+        lock: rel(r.string(root, "lock", "")?),
+        output: rel(r.string(root, "output", "")?),
+        hashes: rel(r.string(root, "hashes", "")?),
+        ..Config::default()
+    };
+    if let Some(item) = root.get("target") {
+        let t = r.table(item, "target")?;
+        r.check_keys(t, "target", TARGET_KEYS)?;
+        cfg.target = TargetConfig {
+            systems: r.strings(t, "systems", "target")?,
+            python: r.string(t, "python", "target")?,
+            roots: r.strings(t, "roots", "target")?,
+            extras: r.strings(t, "extras", "target")?,
+            groups: r.strings(t, "groups", "target")?,
+            all_groups: r.boolean(t, "all-groups", "target")?.unwrap_or(false),
+            prefer: r.string(t, "prefer", "target")?,
+            no_binary_package: r.strings(t, "no-binary-package", "target")?,
+            no_build_package: r.strings(t, "no-build-package", "target")?,
+        };
+        for s in &cfg.target.systems {
+            if !["x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin"].contains(&s.as_str()) {
+                return Err(r.err(t.get("systems").and_then(Item::span), "target.systems", format!("unknown system `{s}`: expected x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin")));
+            }
+        }
+    }
+    if let Some(item) = root.get("nixpkgs") {
+        let t = r.table(item, "nixpkgs")?;
+        r.check_keys(t, "nixpkgs", NIXPKGS_KEYS)?;
+        cfg.nixpkgs = NixpkgsConfig {
+            index: rel(r.string(t, "index", "nixpkgs")?),
+            policy: r.string(t, "policy", "nixpkgs")?,
+            scope: r.string(t, "scope", "nixpkgs")?,
+        };
+        if let Some(p) = &cfg.nixpkgs.policy {
+            if !["exact", "compatible", "nixpkgs"].contains(&p.as_str()) {
+                return Err(r.err(t.get("policy").and_then(Item::span), "nixpkgs.policy", format!("unknown policy `{p}`: expected exact, compatible or nixpkgs")));
+            }
+        }
+    }
+    if let Some(item) = root.get("packages") {
+        let t = r.table(item, "packages")?;
+        for (name, pitem) in t.iter() {
+            cfg.packages.insert(name.to_string(), r.package(name, pitem)?);
+        }
+    }
+    Ok(cfg)
+}
+
+/// Read a configuration file.
+pub fn read(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: path.to_path_buf(),
+        position: None,
+        key: String::new(),
+        message: format!("cannot read the file: {e}"),
+    })?;
+    parse(&text, path)
+}
+
+/// Set `packages.<package>.<key>` to a string or a list of strings, keeping the rest of the file
+/// (comments, order, formatting) as it is. Returns the new text.
+pub fn set_package_value(text: &str, package: &str, key: &str, value: SetValue) -> Result<String, ConfigError> {
+    let file = Path::new("lock2nix.toml");
+    let r = Reader { text, file };
+    if !PACKAGE_KEYS.contains(&key) {
+        let hint = closest(key, PACKAGE_KEYS).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+        return Err(r.err(None, &format!("packages.{package}.{key}"), format!("unknown key `{key}`{hint}")));
+    }
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| r.err(e.span(), "", format!("invalid TOML: {}", e.message())))?;
+    let packages = doc
+        .entry("packages")
+        .or_insert_with(|| {
+            let mut t = Table::new();
+            t.set_implicit(true);
+            Item::Table(t)
+        })
+        .as_table_mut()
+        .ok_or_else(|| r.err(None, "packages", "`packages` is not a table"))?;
+    let pkg = packages
+        .entry(package)
+        .or_insert_with(|| Item::Table(Table::new()))
+        .as_table_mut()
+        .ok_or_else(|| r.err(None, &format!("packages.{package}"), "not a table"))?;
+    match value {
+        SetValue::Str(s) => {
+            pkg.insert(key, toml_edit::value(s));
+        }
+        SetValue::Bool(b) => {
+            pkg.insert(key, toml_edit::value(b));
+        }
+        SetValue::Append(items) => {
+            let entry = pkg.entry(key).or_insert_with(|| toml_edit::value(toml_edit::Array::new()));
+            let arr = entry
+                .as_array_mut()
+                .ok_or_else(|| r.err(None, &format!("packages.{package}.{key}"), "is not an array"))?;
+            for it in items {
+                if !arr.iter().any(|v| v.as_str() == Some(it.as_str())) {
+                    arr.push(it);
+                }
+            }
+        }
+    }
+    let out = doc.to_string();
+    parse(&out, file)?;
+    Ok(out)
+}
+
+/// A value for [`set_package_value`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetValue {
+    /// A string.
+    Str(String),
+    /// A boolean.
+    Bool(bool),
+    /// Strings appended to a list (duplicates skipped).
+    Append(Vec<String>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_name_the_closest() {
+        let e = parse("[target]\npyhton = \"3.13\"\n", Path::new("l.toml")).unwrap_err();
+        assert_eq!(e.to_string(), "l.toml:2:1: at `target.pyhton`: unknown key `pyhton`; did you mean `python`?");
+        let e = parse("[packages.lxml]\nbuild-input = [\"libxml2\"]\n", Path::new("l.toml")).unwrap_err();
+        assert!(e.to_string().contains("did you mean `build-inputs`"), "{e}");
+        assert_eq!(e.position, Some((2, 1)));
+    }
+
+    #[test]
+    fn wrong_types_are_reported_with_positions() {
+        let e = parse("[target]\nsystems = \"x86_64-linux\"\n", Path::new("l.toml")).unwrap_err();
+        assert_eq!(e.to_string(), "l.toml:2:11: at `target.systems`: expected an array of strings, found string");
+        let e = parse("[packages.x]\ndo-check = \"no\"\n", Path::new("l.toml")).unwrap_err();
+        assert_eq!(e.to_string(), "l.toml:2:12: at `packages.x.do-check`: expected true or false, found string");
+        let e = parse("[nixpkgs]\npolicy = \"loose\"\n", Path::new("l.toml")).unwrap_err();
+        assert!(e.to_string().contains("unknown policy `loose`"), "{e}");
+    }
+
+    #[test]
+    fn reads_every_package_key() {
+        let text = r#"
+[packages.authentik]
+application = true
+python-relax-deps = true
+python-remove-deps = ["dumb-init"]
+substitute = [
+  { file = "authentik/lib/default.yml", from = "/blueprints", to-nix = '"${placeholder "out"}/blueprints"' },
+  { file = "a.py", from = "x", to = "y" },
+]
+copy = [{ from = "lifecycle", to = "site-packages/lifecycle" }]
+post-install-nix = '"ln -s x y"'
+extra-attrs = { dontStrip = "true" }
+"#;
+        let c = parse(text, Path::new("l.toml")).unwrap();
+        let p = &c.packages["authentik"].custom;
+        assert!(p.application);
+        assert_eq!(p.python_relax_deps, Some(vec![]));
+        assert_eq!(p.substitutions.len(), 2);
+        assert_eq!(p.substitutions[0].to, Value::Nix("\"${placeholder \"out\"}/blueprints\"".into()));
+        assert_eq!(p.substitutions[1].to, Value::Str("y".into()));
+        assert_eq!(p.copy[0].to, "site-packages/lifecycle");
+        assert_eq!(p.post_install, Some(Value::Nix("\"ln -s x y\"".into())));
+        assert_eq!(p.extra_attrs["dontStrip"], "true");
+    }
+
+    #[test]
+    fn editing_keeps_comments() {
+        let text = "# my project\n[target]\npython = \"3.13\" # pinned\n";
+        let out = set_package_value(text, "lxml", "build-inputs", SetValue::Append(vec!["libxml2".into()])).unwrap();
+        assert!(out.starts_with("# my project\n[target]\npython = \"3.13\" # pinned\n"), "{out}");
+        let c = parse(&out, Path::new("l.toml")).unwrap();
+        assert_eq!(c.packages["lxml"].custom.build_inputs, vec!["libxml2".to_string()]);
+        let out2 = set_package_value(&out, "lxml", "build-inputs", SetValue::Append(vec!["libxml2".into(), "libxslt".into()])).unwrap();
+        let c = parse(&out2, Path::new("l.toml")).unwrap();
+        assert_eq!(c.packages["lxml"].custom.build_inputs, vec!["libxml2".to_string(), "libxslt".to_string()]);
+        assert!(set_package_value(text, "lxml", "bild-inputs", SetValue::Bool(true)).unwrap_err().to_string().contains("did you mean `build-inputs`"));
+    }
+}
