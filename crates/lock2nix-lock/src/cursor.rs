@@ -336,15 +336,20 @@ pub(crate) fn max_depth(root: &DeTable<'_>) -> (usize, usize) {
 }
 
 /// The first line of a parser message, without a trailing `:` (pep440_rs appends the input and
-/// carets on further lines, which the error already shows quoted).
+/// carets on further lines, which the error already shows quoted), at most 300 characters.
 pub(crate) fn one_line(message: &str) -> String {
-    message
+    const MAX: usize = 300;
+    let line = message
         .lines()
         .next()
         .unwrap_or_default()
         .trim_end()
-        .trim_end_matches(':')
-        .to_string()
+        .trim_end_matches(':');
+    // parser messages may repeat the (possibly huge) input
+    match line.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {

@@ -114,7 +114,7 @@ pub(crate) fn parse_toml<'i>(
         }
         if message.contains("recursion") {
             message.push_str(
-                " (keys, tables or arrays nest deeper than the TOML parser allows; a uv.lock nests at most 6 deep)",
+                " (keys, tables or arrays nest deeper than the TOML parser allows; a uv.lock nests about 9 deep)",
             );
         }
         Error {

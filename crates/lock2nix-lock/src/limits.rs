@@ -6,7 +6,8 @@
 pub struct Limits {
     /// Largest accepted file, in bytes (default 256 MiB).
     pub max_file_size: u64,
-    /// Deepest nesting of tables/arrays (default 32; a uv.lock nests at most 6 deep).
+    /// Deepest nesting of tables/arrays, counting the root table as 1 and scalar values as a
+    /// level (default 32; the real locks nest 9 deep: `package[i].metadata.requires-dev.<group>[j].extras[k]`).
     pub max_depth: usize,
     /// Most `[[package]]` entries (default 200,000).
     pub max_packages: usize,

@@ -480,7 +480,7 @@ impl Reader<'_, '_> {
                 path,
                 ErrorKind::InvalidMarker {
                     marker: quote(s),
-                    message: e.message.to_string(),
+                    message: crate::cursor::one_line(&e.message.to_string()),
                 },
             )
         })?;

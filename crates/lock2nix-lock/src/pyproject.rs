@@ -270,7 +270,10 @@ impl PyReader<'_, '_> {
                 span,
                 path,
                 ErrorKind::InvalidValue {
-                    expected: format!("a PEP 508 requirement ({})", e.message),
+                    expected: format!(
+                        "a PEP 508 requirement ({})",
+                        crate::cursor::one_line(&e.message.to_string())
+                    ),
                     found: quote(s),
                 },
             )
@@ -662,7 +665,7 @@ impl PyReader<'_, '_> {
                         &ep.index(i),
                         ErrorKind::InvalidMarker {
                             marker: quote(s),
-                            message: e.message.to_string(),
+                            message: crate::cursor::one_line(&e.message.to_string()),
                         },
                     )
                 })?;
