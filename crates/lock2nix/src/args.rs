@@ -70,9 +70,14 @@ pub enum Command {
 /// Where the lock is.
 #[derive(Debug, Args, Clone)]
 pub struct LockArgs {
-    /// The uv.lock to read; its directory is the workspace root (pyproject.toml files are read from there).
-    #[arg(long, value_name = "PATH", default_value = "uv.lock")]
-    pub lock: PathBuf,
+    /// The uv.lock to read; its directory is the workspace root (pyproject.toml files are read from
+    /// there) [default: the config's `lock`, else ./uv.lock].
+    #[arg(long, value_name = "PATH")]
+    pub lock: Option<PathBuf>,
+    /// The lock2nix.toml to use [default: lock2nix.toml beside the lock or in the current directory,
+    /// when there is one].
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 /// Target selection.
@@ -100,9 +105,9 @@ pub struct TargetArgs {
     /// Install every dependency group of the roots.
     #[arg(long)]
     pub all_groups: bool,
-    /// Prefer wheels (uv's default) or sdists when a package has both.
-    #[arg(long, value_enum, default_value_t = PreferArg::Wheel)]
-    pub prefer: PreferArg,
+    /// Prefer wheels (uv's default) or sdists when a package has both [default: wheel].
+    #[arg(long, value_enum)]
+    pub prefer: Option<PreferArg>,
     /// Never use wheels for this package (repeatable; adds to tool.uv.no-binary-package).
     #[arg(long = "no-binary-package", value_name = "NAME")]
     pub no_binary_package: Vec<String>,
@@ -147,8 +152,9 @@ pub struct NixpkgsArgs {
     pub index: Option<PathBuf>,
     /// When nixpkgs' version is good enough: exact (same version), compatible (satisfies every known
     /// specifier), nixpkgs (whatever nixpkgs has).
-    #[arg(long, value_name = "POLICY", default_value = "exact")]
-    pub policy: String,
+    /// [default: the config's, else exact]
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<String>,
 }
 
 /// `translate`.

@@ -9,9 +9,14 @@ use lock2nix_lock::{read_lock, read_workspace, stale_warnings, Lock, Workspace};
 use lock2nix_resolve::{Prefer, PythonVersion, Target};
 use lock2nix_wheel::System;
 
-use crate::args::{PreferArg, TargetArgs};
+use lock2nix_config::Config;
+use lock2nix_nixpkgs::Index;
+use lock2nix_plan::{PlanInputs, Policy};
+use sha2::Digest;
 
-/// A lock and, when its directory has a `pyproject.toml`, the workspace.
+use crate::args::{LockArgs, NixpkgsArgs, PreferArg, TargetArgs};
+
+/// A lock and, when its directory has a `pyproject.toml`, the workspace; and the configuration.
 pub struct Project {
     /// The lock file.
     pub lock_path: PathBuf,
@@ -21,28 +26,51 @@ pub struct Project {
     pub lock: Lock,
     /// The workspace, when there is a pyproject.toml.
     pub workspace: Option<Workspace>,
+    /// The configuration, when there is one.
+    pub config: Option<Config>,
+    /// sha256 of the configuration file.
+    pub config_sha256: Option<String>,
+}
+
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 impl Project {
-    /// Read the lock and the workspace beside it; print warnings to stderr.
-    pub fn load(lock_path: &Path) -> Result<Self> {
+    /// Find the configuration and the lock, read them and the workspace; print warnings to stderr.
+    pub fn load(args: &LockArgs) -> Result<Self> {
+        let config_path = match (&args.config, &args.lock) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Some(lock)) => Some(dir_of(lock).join("lock2nix.toml")).filter(|p| p.is_file()),
+            (None, None) => Some(PathBuf::from("lock2nix.toml")).filter(|p| p.is_file()),
+        };
+        let (config, config_sha256) = match &config_path {
+            Some(path) => {
+                let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                let cfg = lock2nix_config::read(path)?;
+                (Some(cfg), Some(hex::encode(sha2::Sha256::digest(&bytes))))
+            }
+            None => (None, None),
+        };
+        let lock_path = match (&args.lock, config.as_ref().and_then(|c| c.lock.clone())) {
+            (Some(l), _) => l.clone(),
+            (None, Some(l)) => l,
+            (None, None) => match &config_path {
+                Some(c) => dir_of(c).join("uv.lock"),
+                None => PathBuf::from("uv.lock"),
+            },
+        };
         if !lock_path.exists() {
             bail!(
-                "{} does not exist: pass --lock PATH, or run `uv lock` in the project first",
+                "{} does not exist: pass --lock PATH (or set `lock` in lock2nix.toml), or run `uv lock` in the project first",
                 lock_path.display()
             );
         }
-        let lock = read_lock(lock_path)?;
-        let root = lock_path
-            .parent()
-            .map(|p| {
-                if p.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    p.to_path_buf()
-                }
-            })
-            .unwrap_or_else(|| PathBuf::from("."));
+        let lock = read_lock(&lock_path)?;
+        let root = dir_of(&lock_path);
         let workspace = if root.join("pyproject.toml").is_file() {
             Some(read_workspace(&root)?)
         } else {
@@ -56,12 +84,87 @@ impl Project {
                 eprintln!("warning: {w}");
             }
         }
+        if let Some(cfg) = &config {
+            for name in cfg.packages.keys() {
+                let known = PackageName::from_str(name)
+                    .ok()
+                    .is_some_and(|n| lock.packages.iter().any(|p| p.name == n));
+                if !known {
+                    bail!(
+                        "{}: [packages.{name}] configures a package that is not in {}; remove the section or fix the name",
+                        cfg.path.display(),
+                        lock_path.display()
+                    );
+                }
+            }
+        }
         Ok(Self {
-            lock_path: lock_path.to_path_buf(),
+            lock_path,
             root,
             lock,
             workspace,
+            config,
+            config_sha256,
         })
+    }
+
+    /// The index path: `--index`, else the config's.
+    pub fn index_path(&self, args: &NixpkgsArgs) -> Option<PathBuf> {
+        args.index
+            .clone()
+            .or_else(|| self.config.as_ref().and_then(|c| c.nixpkgs.index.clone()))
+    }
+
+    /// The policy: `--policy`, else the config's, else exact.
+    pub fn policy(&self, args: &NixpkgsArgs) -> Result<Policy> {
+        let text = args
+            .policy
+            .clone()
+            .or_else(|| self.config.as_ref().and_then(|c| c.nixpkgs.policy.clone()))
+            .unwrap_or_else(|| "exact".to_string());
+        Policy::from_str(&text).map_err(anyhow::Error::msg)
+    }
+
+    /// Per-package plan settings from the configuration.
+    pub fn plan_inputs<'a>(&'a self, index: Option<&'a Index>, policy: Policy) -> Result<PlanInputs<'a>> {
+        let mut inputs = PlanInputs {
+            index,
+            policy,
+            workspace: self.workspace.as_ref(),
+            ..PlanInputs::default()
+        };
+        if let Some(cfg) = &self.config {
+            for (name, pc) in &cfg.packages {
+                let pn = PackageName::from_str(name).map_err(|e| anyhow::anyhow!("[packages.{name}]: {e}"))?;
+                if let Some(attr) = &pc.attr {
+                    inputs.attr_overrides.insert(pn.to_string(), attr.clone());
+                }
+                if let Some(p) = &pc.policy {
+                    inputs.package_policy.insert(pn, Policy::from_str(p).map_err(anyhow::Error::msg)?);
+                }
+            }
+        }
+        Ok(inputs)
+    }
+
+    /// The systems: `--system` flags, else the config's, else all four.
+    pub fn systems(&self, args: &TargetArgs) -> Result<Vec<System>> {
+        let names: Vec<String> = if !args.systems.is_empty() {
+            args.systems.clone()
+        } else {
+            self.config.as_ref().map(|c| c.target.systems.clone()).unwrap_or_default()
+        };
+        if names.is_empty() {
+            return Ok(System::ALL.to_vec());
+        }
+        let mut out = Vec::new();
+        for s in &names {
+            let sys = parse_system(s)?;
+            if !out.contains(&sys) {
+                out.push(sys);
+            }
+        }
+        Ok(out)
     }
 
     /// Build the target from flags, the lock and `tool.uv` settings.
@@ -74,7 +177,10 @@ impl Project {
                 _ => bail!("this command takes one --system"),
             },
         };
-        let python = match &args.python {
+        let cfg_target = self.config.as_ref().map(|c| c.target.clone()).unwrap_or_default();
+        let pick = |cli: &Vec<String>, cfg: &Vec<String>| if cli.is_empty() { cfg.clone() } else { cli.clone() };
+        let python_text = args.python.clone().or(cfg_target.python.clone());
+        let python = match &python_text {
             Some(p) => PythonVersion::from_str(p).map_err(anyhow::Error::msg)?,
             None => PythonVersion::default_for(&self.lock).with_context(|| {
                 format!(
@@ -84,13 +190,14 @@ impl Project {
             })?,
         };
         let mut target = Target::new(system, python);
-        target.roots = names(&args.roots, "--root")?;
-        target.extras = extras(&args.extras, "--extra")?;
-        target.groups = extras(&args.groups, "--group")?;
-        target.all_groups = args.all_groups;
-        target.prefer = match args.prefer {
-            PreferArg::Wheel => Prefer::Wheel,
-            PreferArg::Sdist => Prefer::Sdist,
+        target.roots = names(&pick(&args.roots, &cfg_target.roots), "--root")?;
+        target.extras = extras(&pick(&args.extras, &cfg_target.extras), "--extra")?;
+        target.groups = extras(&pick(&args.groups, &cfg_target.groups), "--group")?;
+        target.all_groups = args.all_groups || cfg_target.all_groups;
+        target.prefer = match (args.prefer, cfg_target.prefer.as_deref()) {
+            (Some(PreferArg::Sdist), _) | (None, Some("sdist")) => Prefer::Sdist,
+            (Some(PreferArg::Wheel), _) | (None, Some("wheel") | None) => Prefer::Wheel,
+            (None, Some(other)) => bail!("target.prefer = {other:?}: expected \"wheel\" or \"sdist\""),
         };
         if let Some(ws) = &self.workspace {
             let uv = &ws.root_project.tool_uv;
@@ -104,9 +211,17 @@ impl Project {
             .names
             .extend(names(&args.no_binary_package, "--no-binary-package")?);
         target
+            .no_binary
+            .names
+            .extend(names(&cfg_target.no_binary_package, "target.no-binary-package")?);
+        target
             .no_build
             .names
             .extend(names(&args.no_build_package, "--no-build-package")?);
+        target
+            .no_build
+            .names
+            .extend(names(&cfg_target.no_build_package, "target.no-build-package")?);
         Ok(target)
     }
 }
@@ -148,8 +263,10 @@ fn extras(values: &[String], flag: &str) -> Result<Vec<ExtraName>> {
 
 /// A "what to do" line for errors that have one.
 pub fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
-    if let Some(le) = e.downcast_ref::<lock2nix_lock::Error>() {
-        return le.hint();
+    for cause in e.chain() {
+        if let Some(le) = cause.downcast_ref::<lock2nix_lock::Error>() {
+            return le.hint();
+        }
     }
     None
 }

@@ -11,7 +11,7 @@ use crate::commands::emit;
 use crate::project::Project;
 
 pub fn run(args: &LockArgs, format: Format) -> Result<()> {
-    let project = Project::load(&args.lock)?;
+    let project = Project::load(args)?;
     let lock = &project.lock;
     let counts = lock.source_counts();
     let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();

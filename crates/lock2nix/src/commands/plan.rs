@@ -1,11 +1,10 @@
 //! `lock2nix plan`.
 
 use std::fmt::Write as _;
-use std::str::FromStr;
 
 use anyhow::{Context, Result};
 use lock2nix_nixpkgs::Index;
-use lock2nix_plan::{plan, Action, Plan, PlanInputs, Policy};
+use lock2nix_plan::{plan, Action, Plan};
 use lock2nix_resolve::resolve;
 use serde_json::json;
 
@@ -13,17 +12,12 @@ use crate::args::{Format, NixpkgsArgs, TargetArgs};
 use crate::commands::emit;
 use crate::project::Project;
 
-/// Read the index named on the command line.
-pub fn read_index(args: &NixpkgsArgs) -> Result<Option<Index>> {
-    args.index
-        .as_ref()
-        .map(|p| Index::read(p).with_context(|| format!("cannot read the nixpkgs index {}", p.display())))
+/// Read the index named on the command line or in the configuration.
+pub fn read_index(project: &Project, args: &NixpkgsArgs) -> Result<Option<Index>> {
+    project
+        .index_path(args)
+        .map(|p| Index::read(&p).with_context(|| format!("cannot read the nixpkgs index {}", p.display())))
         .transpose()
-}
-
-/// Parse `--policy`.
-pub fn policy(args: &NixpkgsArgs) -> Result<Policy> {
-    Policy::from_str(&args.policy).map_err(anyhow::Error::msg)
 }
 
 /// The plan summary table: counts per action, then the packages grouped by action.
@@ -62,17 +56,12 @@ pub fn render_text(plan: &Plan, res: &lock2nix_resolve::Resolution, header: &str
 }
 
 pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: Format) -> Result<()> {
-    let project = Project::load(&args.lock.lock)?;
+    let project = Project::load(&args.lock)?;
     let target = project.target(args, None)?;
-    let index = read_index(nixpkgs)?;
+    let index = read_index(&project, nixpkgs)?;
     let res = resolve(&project.lock, &target)
         .with_context(|| format!("cannot resolve {} for {target}", project.lock_path.display()))?;
-    let inputs = PlanInputs {
-        index: index.as_ref(),
-        policy: policy(nixpkgs)?,
-        workspace: project.workspace.as_ref(),
-        ..PlanInputs::default()
-    };
+    let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs)?)?;
     let plan = plan(&project.lock, &res, &inputs);
     match format {
         Format::Json => {

@@ -13,7 +13,7 @@ use crate::commands::emit;
 use crate::project::Project;
 
 fn load(args: &TargetArgs) -> Result<(Project, Resolution)> {
-    let project = Project::load(&args.lock.lock)?;
+    let project = Project::load(&args.lock)?;
     let target = project.target(args, None)?;
     let res = resolve_lock(&project.lock, &target)
         .with_context(|| format!("cannot resolve {} for {target}", project.lock_path.display()))?;

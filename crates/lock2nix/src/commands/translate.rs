@@ -4,15 +4,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use lock2nix_emit::{emit, EmitError, Facts, Mode, Options, SystemPlan, GENERATED_MARKER};
-use lock2nix_plan::{plan, Action, PlanInputs};
+use lock2nix_plan::{plan, Action};
 use lock2nix_resolve::resolve;
 use lock2nix_wheel::System;
 use sha2::{Digest, Sha256};
 
 use crate::args::TranslateArgs;
-use crate::commands::plan::{policy, read_index};
+use crate::commands::plan::read_index;
 use crate::output::{relative_path, write_generated};
-use crate::project::{parse_system, Project};
+use crate::project::Project;
+
+fn normalize(name: &str) -> String {
+    name.parse::<lock2nix_lock::pep508_rs::PackageName>()
+        .map_or_else(|_| name.to_string(), |n| n.to_string())
+}
 
 /// The sidecar facts the overlay needs.
 pub fn read_facts(path: &Path) -> Result<Facts> {
@@ -38,21 +43,10 @@ pub fn file_sha256(path: &Path) -> Result<String> {
 }
 
 pub fn run(args: &TranslateArgs) -> Result<()> {
-    let project = Project::load(&args.target.lock.lock)?;
-    let systems: Vec<System> = if args.target.systems.is_empty() {
-        System::ALL.to_vec()
-    } else {
-        let mut v = Vec::new();
-        for s in &args.target.systems {
-            let sys = parse_system(s)?;
-            if !v.contains(&sys) {
-                v.push(sys);
-            }
-        }
-        v
-    };
-    let index = read_index(&args.nixpkgs)?;
-    let pol = policy(&args.nixpkgs)?;
+    let project = Project::load(&args.target.lock)?;
+    let systems: Vec<System> = project.systems(&args.target)?;
+    let index = read_index(&project, &args.nixpkgs)?;
+    let pol = project.policy(&args.nixpkgs)?;
     let mut resolutions = Vec::with_capacity(systems.len());
     for &system in &systems {
         let target = project.target(&args.target, Some(system))?;
@@ -60,22 +54,20 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
             .with_context(|| format!("cannot resolve {} for {target}", project.lock_path.display()))?;
         resolutions.push(res);
     }
-    let inputs = PlanInputs {
-        index: index.as_ref(),
-        policy: pol,
-        workspace: project.workspace.as_ref(),
-        ..PlanInputs::default()
-    };
+    let inputs = project.plan_inputs(index.as_ref(), pol)?;
     let plans: Vec<_> = resolutions.iter().map(|r| plan(&project.lock, r, &inputs)).collect();
+    let cfg = project.config.as_ref();
     let hashes_path = args
         .hashes
         .clone()
+        .or_else(|| cfg.and_then(|c| c.hashes.clone()))
         .unwrap_or_else(|| project.root.join("lock2nix-hashes.toml"));
     let facts = read_facts(&hashes_path)?;
     let to_stdout = args.out.as_deref() == Some(Path::new("-"));
-    let out: PathBuf = match &args.out {
-        Some(p) => p.clone(),
-        None => project.root.join("nix").join("python-overlay.nix"),
+    let out: PathBuf = match (&args.out, cfg.and_then(|c| c.output.clone())) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p,
+        (None, None) => project.root.join("nix").join("python-overlay.nix"),
     };
     let out_dir = if to_stdout {
         std::env::current_dir()?
@@ -84,6 +76,10 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     };
     let workspace_root = relative_path(&out_dir, &project.root)?;
     let first = &resolutions[0].target;
+    let scope = args
+        .scope
+        .clone()
+        .or_else(|| cfg.and_then(|c| c.nixpkgs.scope.clone()));
     let lock_sha = file_sha256(&project.lock_path)?;
     let roots: Vec<String> = resolutions[0]
         .roots
@@ -93,7 +89,10 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     let list_or_dash = |v: Vec<String>| if v.is_empty() { "-".to_string() } else { v.join(", ") };
     let header = vec![
         format!("uv.lock sha256: {lock_sha}"),
-        "lock2nix.toml sha256: none".to_string(),
+        format!(
+            "lock2nix.toml sha256: {}",
+            project.config_sha256.as_deref().unwrap_or("none")
+        ),
         format!(
             "target: CPython {} ({}); systems: {}; roots: {}; extras: {}; groups: {}",
             first.python,
@@ -105,13 +104,16 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         ),
         format!(
             "nixpkgs index: {}; policy: {}; mode: {}",
-            args.nixpkgs.index.as_ref().map_or_else(|| "none".to_string(), |p| p.display().to_string()),
+            project
+                .index_path(&args.nixpkgs)
+                .and_then(|p| p.file_name().map(|f| f.to_string_lossy().to_string()))
+                .unwrap_or_else(|| "none".to_string()),
             pol,
-            args.scope.as_ref().map_or_else(|| "pythonPackagesExtensions".to_string(), |s| format!("scope {s}")),
+            scope.as_ref().map_or_else(|| "pythonPackagesExtensions".to_string(), |s| format!("scope {s}")),
         ),
     ];
     let opts = Options {
-        mode: match &args.scope {
+        mode: match &scope {
             Some(name) => {
                 if !lock2nix_nix::is_identifier(name) {
                     bail!("--scope {name}: not a Nix identifier");
@@ -123,7 +125,14 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         workspace_root,
         allow_missing_hashes: args.allow_missing_hashes,
         header,
-        custom: Default::default(),
+        custom: cfg
+            .map(|c| {
+                c.packages
+                    .iter()
+                    .map(|(name, pc)| (normalize(name), pc.custom.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
         facts,
     };
     let system_plans: Vec<SystemPlan<'_>> = resolutions
