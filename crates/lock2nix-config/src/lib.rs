@@ -30,10 +30,10 @@
 //! propagated-build-inputs = []
 //! dependencies = []                      # extra Python attributes
 //! patches = ["nix/patches/fix.patch"]    # relative to the workspace root
-//! post-patch = "rm -f setup.cfg"         # shell text (escaped), or post-patch-nix = '"… ${…} …"' (Nix)
+//! post-patch = "rm -f setup.cfg"         # shell line(s) (escaped), and/or post-patch-nix = '"… ${…} …"' (Nix)
 //! substitute = [{ file = "a.py", from = "x", to = "y" }, { file = "b.py", from = "/data", to-nix = '"${placeholder "out"}/data"' }]
 //! post-install-substitute = [ … ]        # same, on the installed files under site-packages
-//! post-install = "…"                     # or post-install-nix
+//! post-install = ["…", "…"]              # shell lines (escaped), and/or post-install-nix = ['"…${…}"'] (Nix)
 //! copy = [{ from = "lifecycle", to = "site-packages/lifecycle" }, { from = "blueprints", to = "blueprints" }]
 //! python-relax-deps = true               # or a list of names
 //! python-remove-deps = ["dumb-init"]
@@ -273,6 +273,23 @@ impl Reader<'_> {
         }
     }
 
+    /// Shell lines: `plain` (a string or an array of strings, escaped) and/or `nix` (Nix string
+    /// expressions, trusted); literal lines first.
+    fn lines(&self, t: &Table, plain: &str, nix: &str, path: &str) -> Result<Vec<Value>, ConfigError> {
+        let mut out = Vec::new();
+        for (key, wrap) in [(plain, Value::Str as fn(String) -> Value), (nix, Value::Nix as fn(String) -> Value)] {
+            let Some(item) = t.get(key) else { continue };
+            if let Some(s) = item.as_str() {
+                out.push(wrap(s.to_string()));
+            } else if item.is_array() {
+                out.extend(self.strings(t, key, path)?.into_iter().map(wrap));
+            } else {
+                return Err(self.err(item.span(), &join(path, key), format!("expected a string or an array of strings, found {}", item.type_name())));
+            }
+        }
+        Ok(out)
+    }
+
     fn substitutions(&self, t: &Table, key: &str, path: &str) -> Result<Vec<Substitution>, ConfigError> {
         let Some(item) = t.get(key) else { return Ok(Vec::new()) };
         let kp = join(path, key);
@@ -351,8 +368,8 @@ impl Reader<'_> {
             version: self.string(t, "version", &path)?,
             ..Customization::default()
         };
-        c.post_patch = self.value_pair(t, "post-patch", "post-patch-nix", &path, t.span(), false)?;
-        c.post_install = self.value_pair(t, "post-install", "post-install-nix", &path, t.span(), false)?;
+        c.post_patch = self.lines(t, "post-patch", "post-patch-nix", &path)?;
+        c.post_install = self.lines(t, "post-install", "post-install-nix", &path)?;
         if let Some(item) = t.get("python-relax-deps") {
             c.python_relax_deps = Some(match item.as_bool() {
                 Some(true) => Vec::new(),
@@ -641,7 +658,7 @@ extra-attrs = { dontStrip = "true" }
         assert_eq!(p.substitutions[0].to, Value::Nix("\"${placeholder \"out\"}/blueprints\"".into()));
         assert_eq!(p.substitutions[1].to, Value::Str("y".into()));
         assert_eq!(p.copy[0].to, "site-packages/lifecycle");
-        assert_eq!(p.post_install, Some(Value::Nix("\"ln -s x y\"".into())));
+        assert_eq!(p.post_install, vec![Value::Nix("\"ln -s x y\"".into())]);
         assert_eq!(p.extra_attrs["dontStrip"], "true");
     }
 

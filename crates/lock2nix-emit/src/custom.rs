@@ -48,14 +48,14 @@ pub struct Customization {
     pub dependencies: Vec<String>,
     /// Patch files, relative to the workspace root.
     pub patches: Vec<String>,
-    /// `postPatch` shell text: a literal string, or a Nix string expression (trusted).
-    pub post_patch: Option<Value>,
+    /// `postPatch` shell lines: literal strings, or Nix string expressions (trusted).
+    pub post_patch: Vec<Value>,
     /// `substituteInPlace` calls, run in `postPatch` (source) or `postInstall` (installed files).
     pub substitutions: Vec<Substitution>,
     /// Substitutions applied to the installed files under site-packages, after installation.
     pub post_install_substitutions: Vec<Substitution>,
-    /// `postInstall` shell text: a literal string, or a Nix string expression (trusted).
-    pub post_install: Option<Value>,
+    /// `postInstall` shell lines: literal strings, or Nix string expressions (trusted).
+    pub post_install: Vec<Value>,
     /// Directories/files to copy into the output.
     pub copy: Vec<Copy>,
     /// `pythonRelaxDeps`: `Some(vec![])` means all (`true`).

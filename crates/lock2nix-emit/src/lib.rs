@@ -280,6 +280,10 @@ fn package_expr(
     let mut cut: Vec<String> = Vec::new();
     let mut deps: Vec<Expr> = Vec::new();
     for &d in &rp.dependencies {
+        if custom.python_remove_deps.contains(&attr_of(d)) {
+            // removed from the metadata by pythonRemoveDeps: not a dependency of the build either
+            continue;
+        }
         if res.is_cut(planned.index, d) {
             cut.push(attr_of(d));
         } else {
@@ -468,7 +472,7 @@ fn package_expr(
             }
             if let Some(src) = &let_src {
                 let _ = src;
-                b.push(Binding::assign("src", Expr::var("src")));
+                b.push(Binding::inherit(["src"]));
                 if let Some(sub) = &subdir {
                     b.push(Binding::assign(
                         "sourceRoot",
@@ -544,22 +548,40 @@ fn shell_arg(v: &Value) -> Expr {
     Expr::var("lib").attr("escapeShellArg").apply(inner)
 }
 
-fn substitution_lines(subs: &[Substitution], prefix: Option<Expr>) -> Vec<StrPart> {
-    let mut parts = Vec::new();
-    for s in subs {
-        parts.push(StrPart::Lit("substituteInPlace ".to_string()));
-        let file = match &prefix {
-            Some(p) => Expr::Interpolated(vec![StrPart::Interp(p.clone()), StrPart::Lit(format!("/{}", s.file))]),
-            None => Expr::string(s.file.clone()),
-        };
-        parts.push(StrPart::Interp(Expr::var("lib").attr("escapeShellArg").apply(file)));
-        parts.push(StrPart::Lit(" --replace-fail ".to_string()));
-        parts.push(StrPart::Interp(shell_arg(&Value::Str(s.from.clone()))));
-        parts.push(StrPart::Lit(" ".to_string()));
-        parts.push(StrPart::Interp(shell_arg(&s.to)));
-        parts.push(StrPart::Lit("\n".to_string()));
+/// `substituteInPlace FILE --replace-fail FROM TO`, one command per substitution; `dir` prefixes
+/// the file (a shell word, e.g. the site-packages directory after installation).
+fn substitution_lines(subs: &[Substitution], dir: Option<Expr>) -> Vec<Expr> {
+    subs.iter()
+        .map(|s| {
+            let mut parts = vec![StrPart::Lit("substituteInPlace ".to_string())];
+            if let Some(d) = &dir {
+                parts.push(StrPart::Lit("\"".to_string()));
+                parts.push(StrPart::Interp(d.clone()));
+                parts.push(StrPart::Lit("\"/".to_string()));
+            }
+            parts.push(StrPart::Interp(
+                Expr::var("lib").attr("escapeShellArg").apply(Expr::string(s.file.clone())),
+            ));
+            parts.push(StrPart::Lit(" --replace-fail ".to_string()));
+            parts.push(StrPart::Interp(shell_arg(&Value::Str(s.from.clone()))));
+            parts.push(StrPart::Lit(" ".to_string()));
+            parts.push(StrPart::Interp(shell_arg(&s.to)));
+            Expr::Interpolated(parts)
+        })
+        .collect()
+}
+
+/// Shell text from the configuration: a literal (escaped) or a trusted Nix string expression.
+fn shell_text(v: &Value) -> Expr {
+    match v {
+        Value::Str(s) => Expr::IndentedStr(s.clone()),
+        Value::Nix(n) => Expr::trusted(n.clone()),
     }
-    parts
+}
+
+/// `lib.concatLines [ … ]`: one shell command per element, readable in diffs.
+fn script(lines: Vec<Expr>) -> Expr {
+    Expr::var("lib").attr("concatLines").apply(Expr::list(lines))
 }
 
 /// Bindings from the configuration (shared by build and override).
@@ -602,38 +624,60 @@ fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
             })),
         ));
     }
-    let mut post_patch: Vec<StrPart> = substitution_lines(&c.substitutions, None);
-    if let Some(p) = &c.post_patch {
-        post_patch.extend(shell_text(p));
-    }
+    let mut post_patch: Vec<Expr> = substitution_lines(&c.substitutions, None);
+    post_patch.extend(c.post_patch.iter().map(shell_text));
     if !post_patch.is_empty() {
-        b.push(Binding::assign("postPatch", Expr::Interpolated(post_patch)));
+        b.push(Binding::assign("postPatch", script(post_patch)));
     }
     let site = Expr::Interpolated(vec![
         StrPart::Lit("$out/".to_string()),
         StrPart::Interp(Expr::var(PF).attr("python").attr("sitePackages")),
     ]);
-    let mut post_install: Vec<StrPart> = Vec::new();
+    let mut post_install: Vec<Expr> = Vec::new();
     for cp in &c.copy {
-        let dest = match cp.to.strip_prefix("site-packages/") {
-            Some(rest) => Expr::Interpolated(vec![StrPart::Interp(site.clone()), StrPart::Lit(format!("/{rest}"))]),
-            None if cp.to == "site-packages" => site.clone(),
-            None => Expr::string(format!("$out/{}", cp.to)),
+        // destination directory (a shell word) and the name inside it
+        let to = cp.to.trim_matches('/');
+        let (dir, rest) = if to == "site-packages" {
+            (site.clone(), String::new())
+        } else if let Some(rest) = to.strip_prefix("site-packages/") {
+            (site.clone(), rest.to_string())
+        } else {
+            (Expr::string("$out"), to.to_string())
         };
-        post_install.push(StrPart::Lit("mkdir -p \"$(dirname ".to_string()));
-        post_install.push(StrPart::Interp(dest.clone()));
-        post_install.push(StrPart::Lit(")\"\ncp -r ".to_string()));
-        post_install.push(StrPart::Interp(Expr::var("lib").attr("escapeShellArg").apply(Expr::string(cp.from.clone()))));
-        post_install.push(StrPart::Lit(" ".to_string()));
-        post_install.push(StrPart::Interp(dest));
-        post_install.push(StrPart::Lit("\n".to_string()));
+        let (parent, name) = match rest.rsplit_once('/') {
+            Some((p, n)) => (format!("/{p}"), n.to_string()),
+            None => (String::new(), rest.clone()),
+        };
+        let quoted_dir = |extra: &str| -> Vec<StrPart> {
+            let mut v = vec![StrPart::Lit("\"".to_string())];
+            match &dir {
+                Expr::Interpolated(parts) => v.extend(parts.iter().cloned()),
+                Expr::Str(s) => v.push(StrPart::Lit(s.clone())),
+                other => v.push(StrPart::Interp(other.clone())),
+            }
+            v.push(StrPart::Lit("\"".to_string()));
+            if !extra.is_empty() {
+                v.push(StrPart::Interp(
+                    Expr::var("lib").attr("escapeShellArg").apply(Expr::string(extra.to_string())),
+                ));
+            }
+            v
+        };
+        let mut line = vec![StrPart::Lit("mkdir -p ".to_string())];
+        line.extend(quoted_dir(&parent));
+        line.push(StrPart::Lit(" && cp -r ".to_string()));
+        line.push(StrPart::Interp(
+            Expr::var("lib").attr("escapeShellArg").apply(Expr::string(cp.from.clone())),
+        ));
+        line.push(StrPart::Lit(" ".to_string()));
+        let dest = if name.is_empty() { parent.clone() } else { format!("{parent}/{name}") };
+        line.extend(quoted_dir(&dest));
+        post_install.push(Expr::Interpolated(line));
     }
     post_install.extend(substitution_lines(&c.post_install_substitutions, Some(site)));
-    if let Some(p) = &c.post_install {
-        post_install.extend(shell_text(p));
-    }
+    post_install.extend(c.post_install.iter().map(shell_text));
     if !post_install.is_empty() {
-        b.push(Binding::assign("postInstall", Expr::Interpolated(post_install)));
+        b.push(Binding::assign("postInstall", script(post_install)));
     }
     match &c.python_relax_deps {
         Some(v) if v.is_empty() => b.push(Binding::assign("pythonRelaxDeps", Expr::bool(true))),
@@ -664,14 +708,6 @@ fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
         b.push(Binding::assign(k.as_str(), Expr::trusted(v.clone())));
     }
     b
-}
-
-/// Shell text from the configuration: a literal (escaped) or a trusted Nix string expression.
-fn shell_text(v: &Value) -> Vec<StrPart> {
-    match v {
-        Value::Str(s) => vec![StrPart::Lit(format!("{s}\n"))],
-        Value::Nix(n) => vec![StrPart::Interp(Expr::trusted(n.clone())), StrPart::Lit("\n".to_string())],
-    }
 }
 
 fn extend_old(attr: &str, list: Expr) -> Expr {
