@@ -167,7 +167,9 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -189,7 +191,12 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn err(&self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) -> ConfigError {
+    fn err(
+        &self,
+        span: Option<Range<usize>>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> ConfigError {
         ConfigError {
             file: self.file.to_path_buf(),
             position: span.map(|s| position(self.text, s.start)),
@@ -202,7 +209,11 @@ impl Reader<'_> {
         for (k, _) in table.iter() {
             if !valid.contains(&k) {
                 let span = table.key(k).and_then(|key| key.span());
-                let full = if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+                let full = if path.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{path}.{k}")
+                };
                 let hint = match closest(k, valid) {
                     Some(c) => format!("; did you mean `{c}`?"),
                     None => format!("; valid keys here: {}", valid.join(", ")),
@@ -214,40 +225,61 @@ impl Reader<'_> {
     }
 
     fn table<'t>(&self, item: &'t Item, key: &str) -> Result<&'t Table, ConfigError> {
-        item.as_table()
-            .ok_or_else(|| self.err(item.span(), key, format!("expected a table, found {}", item.type_name())))
+        item.as_table().ok_or_else(|| {
+            self.err(
+                item.span(),
+                key,
+                format!("expected a table, found {}", item.type_name()),
+            )
+        })
     }
 
     fn string(&self, t: &Table, key: &str, path: &str) -> Result<Option<String>, ConfigError> {
         match t.get(key) {
             None => Ok(None),
-            Some(item) => item
-                .as_str()
-                .map(|s| Some(s.to_string()))
-                .ok_or_else(|| self.err(item.span(), &join(path, key), format!("expected a string, found {}", item.type_name()))),
+            Some(item) => item.as_str().map(|s| Some(s.to_string())).ok_or_else(|| {
+                self.err(
+                    item.span(),
+                    &join(path, key),
+                    format!("expected a string, found {}", item.type_name()),
+                )
+            }),
         }
     }
 
     fn boolean(&self, t: &Table, key: &str, path: &str) -> Result<Option<bool>, ConfigError> {
         match t.get(key) {
             None => Ok(None),
-            Some(item) => item
-                .as_bool()
-                .map(Some)
-                .ok_or_else(|| self.err(item.span(), &join(path, key), format!("expected true or false, found {}", item.type_name()))),
+            Some(item) => item.as_bool().map(Some).ok_or_else(|| {
+                self.err(
+                    item.span(),
+                    &join(path, key),
+                    format!("expected true or false, found {}", item.type_name()),
+                )
+            }),
         }
     }
 
     fn strings(&self, t: &Table, key: &str, path: &str) -> Result<Vec<String>, ConfigError> {
-        let Some(item) = t.get(key) else { return Ok(Vec::new()) };
-        let arr = item
-            .as_array()
-            .ok_or_else(|| self.err(item.span(), &join(path, key), format!("expected an array of strings, found {}", item.type_name())))?;
+        let Some(item) = t.get(key) else {
+            return Ok(Vec::new());
+        };
+        let arr = item.as_array().ok_or_else(|| {
+            self.err(
+                item.span(),
+                &join(path, key),
+                format!("expected an array of strings, found {}", item.type_name()),
+            )
+        })?;
         arr.iter()
             .enumerate()
             .map(|(i, v)| {
                 v.as_str().map(str::to_string).ok_or_else(|| {
-                    self.err(v.span(), &format!("{}[{i}]", join(path, key)), format!("expected a string, found {}", v.type_name()))
+                    self.err(
+                        v.span(),
+                        &format!("{}[{i}]", join(path, key)),
+                        format!("expected a string, found {}", v.type_name()),
+                    )
                 })
             })
             .collect()
@@ -262,36 +294,69 @@ impl Reader<'_> {
         span: Option<Range<usize>>,
         required: bool,
     ) -> Result<Option<Value>, ConfigError> {
-        let p = t.get_str(plain).map_err(|(s, m)| self.err(s, &join(path, plain), m))?;
-        let n = t.get_str(nix).map_err(|(s, m)| self.err(s, &join(path, nix), m))?;
+        let p = t
+            .get_str(plain)
+            .map_err(|(s, m)| self.err(s, &join(path, plain), m))?;
+        let n = t
+            .get_str(nix)
+            .map_err(|(s, m)| self.err(s, &join(path, nix), m))?;
         match (p, n) {
-            (Some(_), Some(_)) => Err(self.err(span, path, format!("give `{plain}` or `{nix}`, not both"))),
+            (Some(_), Some(_)) => {
+                Err(self.err(span, path, format!("give `{plain}` or `{nix}`, not both")))
+            }
             (Some(s), None) => Ok(Some(Value::Str(s))),
             (None, Some(s)) => Ok(Some(Value::Nix(s))),
-            (None, None) if required => Err(self.err(span, path, format!("missing `{plain}` (a string) or `{nix}` (a Nix expression)"))),
+            (None, None) if required => Err(self.err(
+                span,
+                path,
+                format!("missing `{plain}` (a string) or `{nix}` (a Nix expression)"),
+            )),
             (None, None) => Ok(None),
         }
     }
 
     /// Shell lines: `plain` (a string or an array of strings, escaped) and/or `nix` (Nix string
     /// expressions, trusted); literal lines first.
-    fn lines(&self, t: &Table, plain: &str, nix: &str, path: &str) -> Result<Vec<Value>, ConfigError> {
+    fn lines(
+        &self,
+        t: &Table,
+        plain: &str,
+        nix: &str,
+        path: &str,
+    ) -> Result<Vec<Value>, ConfigError> {
         let mut out = Vec::new();
-        for (key, wrap) in [(plain, Value::Str as fn(String) -> Value), (nix, Value::Nix as fn(String) -> Value)] {
+        for (key, wrap) in [
+            (plain, Value::Str as fn(String) -> Value),
+            (nix, Value::Nix as fn(String) -> Value),
+        ] {
             let Some(item) = t.get(key) else { continue };
             if let Some(s) = item.as_str() {
                 out.push(wrap(s.to_string()));
             } else if item.is_array() {
                 out.extend(self.strings(t, key, path)?.into_iter().map(wrap));
             } else {
-                return Err(self.err(item.span(), &join(path, key), format!("expected a string or an array of strings, found {}", item.type_name())));
+                return Err(self.err(
+                    item.span(),
+                    &join(path, key),
+                    format!(
+                        "expected a string or an array of strings, found {}",
+                        item.type_name()
+                    ),
+                ));
             }
         }
         Ok(out)
     }
 
-    fn substitutions(&self, t: &Table, key: &str, path: &str) -> Result<Vec<Substitution>, ConfigError> {
-        let Some(item) = t.get(key) else { return Ok(Vec::new()) };
+    fn substitutions(
+        &self,
+        t: &Table,
+        key: &str,
+        path: &str,
+    ) -> Result<Vec<Substitution>, ConfigError> {
+        let Some(item) = t.get(key) else {
+            return Ok(Vec::new());
+        };
         let kp = join(path, key);
         let mut out = Vec::new();
         let tables: Vec<(&dyn TableLike, Option<Range<usize>>)> = match item {
@@ -299,40 +364,83 @@ impl Reader<'_> {
                 .iter()
                 .map(|v| match v.as_inline_table() {
                     Some(it) => Ok((it as &dyn TableLike, v.span())),
-                    None => Err(self.err(v.span(), &kp, format!("expected `{{ file, from, to }}` tables, found {}", v.type_name()))),
+                    None => Err(self.err(
+                        v.span(),
+                        &kp,
+                        format!(
+                            "expected `{{ file, from, to }}` tables, found {}",
+                            v.type_name()
+                        ),
+                    )),
                 })
                 .collect::<Result<_, _>>()?,
             Item::ArrayOfTables(a) => a.iter().map(|t| (t as &dyn TableLike, t.span())).collect(),
-            other => return Err(self.err(other.span(), &kp, format!("expected an array of `{{ file, from, to }}` tables, found {}", other.type_name()))),
+            other => {
+                return Err(self.err(
+                    other.span(),
+                    &kp,
+                    format!(
+                        "expected an array of `{{ file, from, to }}` tables, found {}",
+                        other.type_name()
+                    ),
+                ))
+            }
         };
         for (i, (tl, span)) in tables.into_iter().enumerate() {
             let ip = format!("{kp}[{i}]");
             for k in tl.keys() {
                 if !["file", "from", "to", "to-nix"].contains(&k.as_str()) {
-                    return Err(self.err(span.clone(), &ip, format!("unknown key `{k}` (valid: file, from, to, to-nix)")));
+                    return Err(self.err(
+                        span.clone(),
+                        &ip,
+                        format!("unknown key `{k}` (valid: file, from, to, to-nix)"),
+                    ));
                 }
             }
-            let file = tl.get_str("file").map_err(|(s, m)| self.err(s, &ip, m))?.ok_or_else(|| self.err(span.clone(), &ip, "missing `file`"))?;
-            let from = tl.get_str("from").map_err(|(s, m)| self.err(s, &ip, m))?.ok_or_else(|| self.err(span.clone(), &ip, "missing `from`"))?;
-            let to = self.value_pair(tl, "to", "to-nix", &ip, span.clone(), true)?.unwrap_or(Value::Str(String::new()));
+            let file = tl
+                .get_str("file")
+                .map_err(|(s, m)| self.err(s, &ip, m))?
+                .ok_or_else(|| self.err(span.clone(), &ip, "missing `file`"))?;
+            let from = tl
+                .get_str("from")
+                .map_err(|(s, m)| self.err(s, &ip, m))?
+                .ok_or_else(|| self.err(span.clone(), &ip, "missing `from`"))?;
+            let to = self
+                .value_pair(tl, "to", "to-nix", &ip, span.clone(), true)?
+                .unwrap_or(Value::Str(String::new()));
             out.push(Substitution { file, from, to });
         }
         Ok(out)
     }
 
     fn copies(&self, t: &Table, key: &str, path: &str) -> Result<Vec<Copy>, ConfigError> {
-        let Some(item) = t.get(key) else { return Ok(Vec::new()) };
+        let Some(item) = t.get(key) else {
+            return Ok(Vec::new());
+        };
         let kp = join(path, key);
-        let arr = item
-            .as_array()
-            .ok_or_else(|| self.err(item.span(), &kp, format!("expected an array of `{{ from, to }}` tables, found {}", item.type_name())))?;
+        let arr = item.as_array().ok_or_else(|| {
+            self.err(
+                item.span(),
+                &kp,
+                format!(
+                    "expected an array of `{{ from, to }}` tables, found {}",
+                    item.type_name()
+                ),
+            )
+        })?;
         let mut out = Vec::new();
         for (i, v) in arr.iter().enumerate() {
             let ip = format!("{kp}[{i}]");
-            let it = v.as_inline_table().ok_or_else(|| self.err(v.span(), &ip, "expected `{ from, to }`"))?;
+            let it = v
+                .as_inline_table()
+                .ok_or_else(|| self.err(v.span(), &ip, "expected `{ from, to }`"))?;
             for (k, _) in it.iter() {
                 if !["from", "to"].contains(&k) {
-                    return Err(self.err(v.span(), &ip, format!("unknown key `{k}` (valid: from, to)")));
+                    return Err(self.err(
+                        v.span(),
+                        &ip,
+                        format!("unknown key `{k}` (valid: from, to)"),
+                    ));
                 }
             }
             let get = |k: &str| -> Result<String, ConfigError> {
@@ -341,7 +449,10 @@ impl Reader<'_> {
                     .map(str::to_string)
                     .ok_or_else(|| self.err(v.span(), &ip, format!("missing `{k}` (a string)")))
             };
-            out.push(Copy { from: get("from")?, to: get("to")? });
+            out.push(Copy {
+                from: get("from")?,
+                to: get("to")?,
+            });
         }
         Ok(out)
     }
@@ -373,11 +484,21 @@ impl Reader<'_> {
         if let Some(item) = t.get("python-relax-deps") {
             c.python_relax_deps = Some(match item.as_bool() {
                 Some(true) => Vec::new(),
-                Some(false) => return Err(self.err(item.span(), &join(&path, "python-relax-deps"), "`false` is the default; leave the key out")),
+                Some(false) => {
+                    return Err(self.err(
+                        item.span(),
+                        &join(&path, "python-relax-deps"),
+                        "`false` is the default; leave the key out",
+                    ))
+                }
                 None => {
                     let v = self.strings(t, "python-relax-deps", &path)?;
                     if v.is_empty() {
-                        return Err(self.err(item.span(), &join(&path, "python-relax-deps"), "give `true` or a non-empty list of names"));
+                        return Err(self.err(
+                            item.span(),
+                            &join(&path, "python-relax-deps"),
+                            "give `true` or a non-empty list of names",
+                        ));
                     }
                     v
                 }
@@ -388,20 +509,40 @@ impl Reader<'_> {
             let tl: &dyn TableLike = match item {
                 Item::Table(tt) => tt,
                 Item::Value(toml_edit::Value::InlineTable(it)) => it,
-                other => return Err(self.err(other.span(), &kp, format!("expected a table of attribute = Nix expression, found {}", other.type_name()))),
+                other => {
+                    return Err(self.err(
+                        other.span(),
+                        &kp,
+                        format!(
+                            "expected a table of attribute = Nix expression, found {}",
+                            other.type_name()
+                        ),
+                    ))
+                }
             };
             for k in tl.keys() {
-                let v = tl.get_str(&k).map_err(|(s, m)| self.err(s, &join(&kp, &k), m))?.unwrap_or_default();
+                let v = tl
+                    .get_str(&k)
+                    .map_err(|(s, m)| self.err(s, &join(&kp, &k), m))?
+                    .unwrap_or_default();
                 c.extra_attrs.insert(k, v);
             }
         }
         let policy = self.string(t, "policy", &path)?;
         if let Some(p) = &policy {
             if !["exact", "compatible", "nixpkgs"].contains(&p.as_str()) {
-                return Err(self.err(t.get("policy").and_then(Item::span), &join(&path, "policy"), format!("unknown policy `{p}`: expected exact, compatible or nixpkgs")));
+                return Err(self.err(
+                    t.get("policy").and_then(Item::span),
+                    &join(&path, "policy"),
+                    format!("unknown policy `{p}`: expected exact, compatible or nixpkgs"),
+                ));
             }
         }
-        Ok(PackageConfig { attr: self.string(t, "attr", &path)?, policy, custom: c })
+        Ok(PackageConfig {
+            attr: self.string(t, "attr", &path)?,
+            policy,
+            custom: c,
+        })
     }
 }
 
@@ -418,7 +559,10 @@ impl TableLike for Table {
     fn get_str(&self, key: &str) -> Result<Option<String>, (Option<Range<usize>>, String)> {
         match self.get(key) {
             None => Ok(None),
-            Some(i) => i.as_str().map(|s| Some(s.to_string())).ok_or((i.span(), format!("expected a string, found {}", i.type_name()))),
+            Some(i) => i.as_str().map(|s| Some(s.to_string())).ok_or((
+                i.span(),
+                format!("expected a string, found {}", i.type_name()),
+            )),
         }
     }
 }
@@ -430,7 +574,10 @@ impl TableLike for toml_edit::InlineTable {
     fn get_str(&self, key: &str) -> Result<Option<String>, (Option<Range<usize>>, String)> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => v.as_str().map(|s| Some(s.to_string())).ok_or((v.span(), format!("expected a string, found {}", v.type_name()))),
+            Some(v) => v.as_str().map(|s| Some(s.to_string())).ok_or((
+                v.span(),
+                format!("expected a string, found {}", v.type_name()),
+            )),
         }
     }
 }
@@ -485,7 +632,8 @@ const PACKAGE_KEYS: &[&str] = &[
 /// Parse configuration text; `file` is used for messages and relative paths.
 pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
     let r = Reader { text, file };
-    let doc = Document::parse(text).map_err(|e| r.err(e.span(), "", format!("invalid TOML: {}", e.message())))?;
+    let doc = Document::parse(text)
+        .map_err(|e| r.err(e.span(), "", format!("invalid TOML: {}", e.message())))?;
     let root = doc.as_table();
     r.check_keys(root, "", TOP_KEYS)?;
     let dir = file.parent().unwrap_or(Path::new("."));
@@ -512,7 +660,14 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
             no_build_package: r.strings(t, "no-build-package", "target")?,
         };
         for s in &cfg.target.systems {
-            if !["x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin"].contains(&s.as_str()) {
+            if ![
+                "x86_64-linux",
+                "aarch64-linux",
+                "x86_64-darwin",
+                "aarch64-darwin",
+            ]
+            .contains(&s.as_str())
+            {
                 return Err(r.err(t.get("systems").and_then(Item::span), "target.systems", format!("unknown system `{s}`: expected x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin")));
             }
         }
@@ -527,14 +682,19 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
         };
         if let Some(p) = &cfg.nixpkgs.policy {
             if !["exact", "compatible", "nixpkgs"].contains(&p.as_str()) {
-                return Err(r.err(t.get("policy").and_then(Item::span), "nixpkgs.policy", format!("unknown policy `{p}`: expected exact, compatible or nixpkgs")));
+                return Err(r.err(
+                    t.get("policy").and_then(Item::span),
+                    "nixpkgs.policy",
+                    format!("unknown policy `{p}`: expected exact, compatible or nixpkgs"),
+                ));
             }
         }
     }
     if let Some(item) = root.get("packages") {
         let t = r.table(item, "packages")?;
         for (name, pitem) in t.iter() {
-            cfg.packages.insert(name.to_string(), r.package(name, pitem)?);
+            cfg.packages
+                .insert(name.to_string(), r.package(name, pitem)?);
         }
     }
     Ok(cfg)
@@ -553,16 +713,27 @@ pub fn read(path: &Path) -> Result<Config, ConfigError> {
 
 /// Set `packages.<package>.<key>` to a string or a list of strings, keeping the rest of the file
 /// (comments, order, formatting) as it is. Returns the new text.
-pub fn set_package_value(text: &str, package: &str, key: &str, value: SetValue) -> Result<String, ConfigError> {
+pub fn set_package_value(
+    text: &str,
+    package: &str,
+    key: &str,
+    value: SetValue,
+) -> Result<String, ConfigError> {
     let file = Path::new("lock2nix.toml");
     let r = Reader { text, file };
     if !PACKAGE_KEYS.contains(&key) {
-        let hint = closest(key, PACKAGE_KEYS).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
-        return Err(r.err(None, &format!("packages.{package}.{key}"), format!("unknown key `{key}`{hint}")));
+        let hint = closest(key, PACKAGE_KEYS)
+            .map(|c| format!("; did you mean `{c}`?"))
+            .unwrap_or_default();
+        return Err(r.err(
+            None,
+            &format!("packages.{package}.{key}"),
+            format!("unknown key `{key}`{hint}"),
+        ));
     }
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| r.err(e.span(), "", format!("invalid TOML: {}", e.message())))?;
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        r.err(e.span(), "", format!("invalid TOML: {}", e.message()))
+    })?;
     let packages = doc
         .entry("packages")
         .or_insert_with(|| {
@@ -585,10 +756,16 @@ pub fn set_package_value(text: &str, package: &str, key: &str, value: SetValue) 
             pkg.insert(key, toml_edit::value(b));
         }
         SetValue::Append(items) => {
-            let entry = pkg.entry(key).or_insert_with(|| toml_edit::value(toml_edit::Array::new()));
-            let arr = entry
-                .as_array_mut()
-                .ok_or_else(|| r.err(None, &format!("packages.{package}.{key}"), "is not an array"))?;
+            let entry = pkg
+                .entry(key)
+                .or_insert_with(|| toml_edit::value(toml_edit::Array::new()));
+            let arr = entry.as_array_mut().ok_or_else(|| {
+                r.err(
+                    None,
+                    &format!("packages.{package}.{key}"),
+                    "is not an array",
+                )
+            })?;
             for it in items {
                 if !arr.iter().any(|v| v.as_str() == Some(it.as_str())) {
                     arr.push(it);
@@ -619,18 +796,35 @@ mod tests {
     #[test]
     fn unknown_keys_name_the_closest() {
         let e = parse("[target]\npyhton = \"3.13\"\n", Path::new("l.toml")).unwrap_err();
-        assert_eq!(e.to_string(), "l.toml:2:1: at `target.pyhton`: unknown key `pyhton`; did you mean `python`?");
-        let e = parse("[packages.lxml]\nbuild-input = [\"libxml2\"]\n", Path::new("l.toml")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "l.toml:2:1: at `target.pyhton`: unknown key `pyhton`; did you mean `python`?"
+        );
+        let e = parse(
+            "[packages.lxml]\nbuild-input = [\"libxml2\"]\n",
+            Path::new("l.toml"),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("did you mean `build-inputs`"), "{e}");
         assert_eq!(e.position, Some((2, 1)));
     }
 
     #[test]
     fn wrong_types_are_reported_with_positions() {
-        let e = parse("[target]\nsystems = \"x86_64-linux\"\n", Path::new("l.toml")).unwrap_err();
-        assert_eq!(e.to_string(), "l.toml:2:11: at `target.systems`: expected an array of strings, found string");
+        let e = parse(
+            "[target]\nsystems = \"x86_64-linux\"\n",
+            Path::new("l.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "l.toml:2:11: at `target.systems`: expected an array of strings, found string"
+        );
         let e = parse("[packages.x]\ndo-check = \"no\"\n", Path::new("l.toml")).unwrap_err();
-        assert_eq!(e.to_string(), "l.toml:2:12: at `packages.x.do-check`: expected true or false, found string");
+        assert_eq!(
+            e.to_string(),
+            "l.toml:2:12: at `packages.x.do-check`: expected true or false, found string"
+        );
         let e = parse("[nixpkgs]\npolicy = \"loose\"\n", Path::new("l.toml")).unwrap_err();
         assert!(e.to_string().contains("unknown policy `loose`"), "{e}");
     }
@@ -655,7 +849,10 @@ extra-attrs = { dontStrip = "true" }
         assert!(p.application);
         assert_eq!(p.python_relax_deps, Some(vec![]));
         assert_eq!(p.substitutions.len(), 2);
-        assert_eq!(p.substitutions[0].to, Value::Nix("\"${placeholder \"out\"}/blueprints\"".into()));
+        assert_eq!(
+            p.substitutions[0].to,
+            Value::Nix("\"${placeholder \"out\"}/blueprints\"".into())
+        );
         assert_eq!(p.substitutions[1].to, Value::Str("y".into()));
         assert_eq!(p.copy[0].to, "site-packages/lifecycle");
         assert_eq!(p.post_install, vec![Value::Nix("\"ln -s x y\"".into())]);
@@ -665,13 +862,39 @@ extra-attrs = { dontStrip = "true" }
     #[test]
     fn editing_keeps_comments() {
         let text = "# my project\n[target]\npython = \"3.13\" # pinned\n";
-        let out = set_package_value(text, "lxml", "build-inputs", SetValue::Append(vec!["libxml2".into()])).unwrap();
-        assert!(out.starts_with("# my project\n[target]\npython = \"3.13\" # pinned\n"), "{out}");
+        let out = set_package_value(
+            text,
+            "lxml",
+            "build-inputs",
+            SetValue::Append(vec!["libxml2".into()]),
+        )
+        .unwrap();
+        assert!(
+            out.starts_with("# my project\n[target]\npython = \"3.13\" # pinned\n"),
+            "{out}"
+        );
         let c = parse(&out, Path::new("l.toml")).unwrap();
-        assert_eq!(c.packages["lxml"].custom.build_inputs, vec!["libxml2".to_string()]);
-        let out2 = set_package_value(&out, "lxml", "build-inputs", SetValue::Append(vec!["libxml2".into(), "libxslt".into()])).unwrap();
+        assert_eq!(
+            c.packages["lxml"].custom.build_inputs,
+            vec!["libxml2".to_string()]
+        );
+        let out2 = set_package_value(
+            &out,
+            "lxml",
+            "build-inputs",
+            SetValue::Append(vec!["libxml2".into(), "libxslt".into()]),
+        )
+        .unwrap();
         let c = parse(&out2, Path::new("l.toml")).unwrap();
-        assert_eq!(c.packages["lxml"].custom.build_inputs, vec!["libxml2".to_string(), "libxslt".to_string()]);
-        assert!(set_package_value(text, "lxml", "bild-inputs", SetValue::Bool(true)).unwrap_err().to_string().contains("did you mean `build-inputs`"));
+        assert_eq!(
+            c.packages["lxml"].custom.build_inputs,
+            vec!["libxml2".to_string(), "libxslt".to_string()]
+        );
+        assert!(
+            set_package_value(text, "lxml", "bild-inputs", SetValue::Bool(true))
+                .unwrap_err()
+                .to_string()
+                .contains("did you mean `build-inputs`")
+        );
     }
 }

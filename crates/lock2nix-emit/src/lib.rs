@@ -48,7 +48,9 @@ pub enum EmitError {
         url: String,
     },
     /// The plans are not for one Python version.
-    #[error("the plans are for different Python versions ({0}); one overlay serves one interpreter")]
+    #[error(
+        "the plans are for different Python versions ({0}); one overlay serves one interpreter"
+    )]
     MixedPython(String),
     /// No plans.
     #[error("nothing to emit: no system was resolved")]
@@ -184,7 +186,12 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn fetchurl(&mut self, package: &str, url: &str, hash: Option<&Hash>) -> Result<Expr, EmitError> {
+    fn fetchurl(
+        &mut self,
+        package: &str,
+        url: &str,
+        hash: Option<&Hash>,
+    ) -> Result<Expr, EmitError> {
         let hash = match hash {
             Some(h) => Expr::string(h.to_sri()),
             None if self.opts.allow_missing_hashes => fake_hash(),
@@ -224,12 +231,14 @@ impl Ctx<'_> {
             }
         };
         match github_owner_repo(&g.repository) {
-            Some((owner, repo)) => Expr::var("final").attr("fetchFromGitHub").apply(Expr::attrs([
-                Binding::assign("owner", Expr::string(owner)),
-                Binding::assign("repo", Expr::string(repo)),
-                Binding::assign("rev", Expr::string(g.commit.clone())),
-                Binding::assign("hash", hash),
-            ])),
+            Some((owner, repo)) => Expr::var("final")
+                .attr("fetchFromGitHub")
+                .apply(Expr::attrs([
+                    Binding::assign("owner", Expr::string(owner)),
+                    Binding::assign("repo", Expr::string(repo)),
+                    Binding::assign("rev", Expr::string(g.commit.clone())),
+                    Binding::assign("hash", hash),
+                ])),
             None => Expr::var("final").attr("fetchgit").apply(Expr::attrs([
                 Binding::assign("url", Expr::string(g.repository.clone())),
                 Binding::assign("rev", Expr::string(g.commit.clone())),
@@ -273,7 +282,12 @@ fn package_expr(
     system: System,
 ) -> Result<Option<(Expr, Vec<String>)>, EmitError> {
     let rp: &ResolvedPackage = &res.packages[planned.index];
-    let custom = ctx.opts.custom.get(&planned.attr).cloned().unwrap_or_default();
+    let custom = ctx
+        .opts
+        .custom
+        .get(&planned.attr)
+        .cloned()
+        .unwrap_or_default();
     let mut comments: Vec<String> = Vec::new();
     let attr_of = |i: usize| plan.packages[i].attr.clone();
     // dependencies without cut cycle edges
@@ -306,21 +320,28 @@ fn package_expr(
         .map(|(extra, v)| {
             Binding::assign(
                 extra.to_string(),
-                Expr::list(v.iter().filter(|&&d| !res.is_cut(planned.index, d)).map(|&d| py(&attr_of(d)))),
+                Expr::list(
+                    v.iter()
+                        .filter(|&&d| !res.is_cut(planned.index, d))
+                        .map(|&d| py(&attr_of(d))),
+                ),
             )
         })
         .collect();
-    let version = custom.version.clone().unwrap_or_else(|| planned.version.clone());
+    let version = custom
+        .version
+        .clone()
+        .unwrap_or_else(|| planned.version.clone());
     match planned.action {
         Action::Reuse => {
-            let nix_attr = planned.nixpkgs_attr.clone().unwrap_or_else(|| planned.attr.clone());
+            let nix_attr = planned
+                .nixpkgs_attr
+                .clone()
+                .unwrap_or_else(|| planned.attr.clone());
             if nix_attr == planned.attr && custom.is_empty() {
                 return Ok(None);
             }
-            comments.push(format!(
-                "reuse: {}",
-                planned.reason
-            ));
+            comments.push(format!("reuse: {}", planned.reason));
             let base = if nix_attr == planned.attr {
                 Expr::var(PP).attr(nix_attr.as_str())
             } else {
@@ -337,7 +358,10 @@ fn package_expr(
             Ok(Some((expr, comments)))
         }
         Action::Override => {
-            let nix_attr = planned.nixpkgs_attr.clone().unwrap_or_else(|| planned.attr.clone());
+            let nix_attr = planned
+                .nixpkgs_attr
+                .clone()
+                .unwrap_or_else(|| planned.attr.clone());
             comments.push(format!("override: {}", planned.reason));
             let mut b = vec![Binding::assign("version", Expr::string(version))];
             let src = planned.src.as_ref().unwrap_or(&rp.artifact);
@@ -350,25 +374,41 @@ fn package_expr(
                     };
                     b.push(Binding::assign("src", s));
                 }
-                Artifact::Wheel { url, path, hash, pure, .. } => {
+                Artifact::Wheel {
+                    url,
+                    path,
+                    hash,
+                    pure,
+                    ..
+                } => {
                     let s = match (url, path) {
                         (Some(u), _) => ctx.fetchurl(&planned.attr, u, hash.as_ref())?,
                         (None, Some(p)) => ctx.local(p),
                         _ => ctx.fetchurl(&planned.attr, "", hash.as_ref())?,
                     };
-                    b.push(Binding::assign("src", s).comment("the lock has no sdist: the recipe installs the wheel"));
+                    b.push(
+                        Binding::assign("src", s)
+                            .comment("the lock has no sdist: the recipe installs the wheel"),
+                    );
                     b.push(Binding::assign("pyproject", Expr::Null));
                     b.push(Binding::assign("format", Expr::string("wheel")));
                     if !pure && system.is_linux() {
                         b.push(Binding::assign(
                             "nativeBuildInputs",
-                            Expr::select_or(Expr::var("old"), ["nativeBuildInputs"], Expr::list([]))
-                                .concat(Expr::list([Expr::var("final").attr("autoPatchelfHook")])),
+                            Expr::select_or(
+                                Expr::var("old"),
+                                ["nativeBuildInputs"],
+                                Expr::list([]),
+                            )
+                            .concat(Expr::list([Expr::var("final").attr("autoPatchelfHook")])),
                         ));
                     }
                 }
                 other => {
-                    b.push(Binding::assign("src", artifact_src(ctx, &planned.attr, other)?));
+                    b.push(Binding::assign(
+                        "src",
+                        artifact_src(ctx, &planned.attr, other)?,
+                    ));
                 }
             }
             b.extend(custom_bindings(&custom, true));
@@ -389,9 +429,15 @@ fn package_expr(
                     Binding::assign("dependencies", Expr::list(deps)),
                 ];
                 if !optional.is_empty() {
-                    b.push(Binding::assign("optional-dependencies", Expr::attrs(optional)));
+                    b.push(Binding::assign(
+                        "optional-dependencies",
+                        Expr::attrs(optional),
+                    ));
                 }
-                return Ok(Some((py("mkPythonMetaPackage").apply(Expr::attrs(b)), comments)));
+                return Ok(Some((
+                    py("mkPythonMetaPackage").apply(Expr::attrs(b)),
+                    comments,
+                )));
             }
             comments.push(format!("{}: {}", planned.action, planned.reason));
             let mut b = vec![
@@ -402,7 +448,13 @@ fn package_expr(
             let mut let_src: Option<Expr> = None;
             let mut subdir: Option<String> = None;
             match &rp.artifact {
-                Artifact::Wheel { url, path, hash, pure, .. } => {
+                Artifact::Wheel {
+                    url,
+                    path,
+                    hash,
+                    pure,
+                    ..
+                } => {
                     b.push(Binding::assign("format", Expr::string("wheel")));
                     let s = match (url, path) {
                         (Some(u), _) => ctx.fetchurl(&planned.attr, u, hash.as_ref())?,
@@ -414,11 +466,23 @@ fn package_expr(
                         native.push(Expr::var("final").attr("autoPatchelfHook"));
                     }
                 }
-                Artifact::Url { url, hash, is_wheel: true, .. } => {
+                Artifact::Url {
+                    url,
+                    hash,
+                    is_wheel: true,
+                    ..
+                } => {
                     b.push(Binding::assign("format", Expr::string("wheel")));
-                    b.push(Binding::assign("src", ctx.fetchurl(&planned.attr, url, hash.as_ref())?));
+                    b.push(Binding::assign(
+                        "src",
+                        ctx.fetchurl(&planned.attr, url, hash.as_ref())?,
+                    ));
                 }
-                Artifact::Path { path, is_wheel: true, .. } => {
+                Artifact::Path {
+                    path,
+                    is_wheel: true,
+                    ..
+                } => {
                     b.push(Binding::assign("format", Expr::string("wheel")));
                     b.push(Binding::assign("src", ctx.local(path)));
                 }
@@ -433,7 +497,12 @@ fn package_expr(
                     b.push(Binding::assign("src", s));
                     b.push(build_system_binding(&bs, &custom));
                 }
-                Artifact::Url { url, hash, subdirectory, is_wheel: false } => {
+                Artifact::Url {
+                    url,
+                    hash,
+                    subdirectory,
+                    is_wheel: false,
+                } => {
                     let bs = sdist_build_system(ctx, hash.as_ref());
                     b.push(Binding::assign("pyproject", Expr::bool(true)));
                     let_src = Some(ctx.fetchurl(&planned.attr, url, hash.as_ref())?);
@@ -457,7 +526,10 @@ fn package_expr(
                         "src",
                         Expr::var("builtins").attr("path").apply(Expr::attrs([
                             Binding::assign("path", ctx.local(dir)),
-                            Binding::assign("name", Expr::string(format!("{}-source", planned.name))),
+                            Binding::assign(
+                                "name",
+                                Expr::string(format!("{}-source", planned.name)),
+                            ),
                             Binding::assign("filter", Expr::var("sourceFilter")),
                         ])),
                     ));
@@ -466,7 +538,10 @@ fn package_expr(
                         .as_ref()
                         .map(|bs| bs.requires.iter().map(ToString::to_string).collect())
                         .unwrap_or_else(|| vec!["setuptools".to_string()]);
-                    b.push(build_system_binding(&build_requirement_attrs(&requires), &custom));
+                    b.push(build_system_binding(
+                        &build_requirement_attrs(&requires),
+                        &custom,
+                    ));
                 }
                 Artifact::Virtual(_) => unreachable_virtual(),
             }
@@ -491,7 +566,10 @@ fn package_expr(
             }
             b.push(Binding::assign("dependencies", Expr::list(deps)));
             if !optional.is_empty() {
-                b.push(Binding::assign("optional-dependencies", Expr::attrs(optional)));
+                b.push(Binding::assign(
+                    "optional-dependencies",
+                    Expr::attrs(optional),
+                ));
             }
             let mut remove: Vec<String> = cut.clone();
             remove.extend(custom.python_remove_deps.iter().cloned());
@@ -524,7 +602,10 @@ fn unreachable_virtual() {}
 fn artifact_src(ctx: &mut Ctx<'_>, attr: &str, a: &Artifact) -> Result<Expr, EmitError> {
     Ok(match a {
         Artifact::Url { url, hash, .. } => ctx.fetchurl(attr, url, hash.as_ref())?,
-        Artifact::Path { path, .. } | Artifact::Directory(path) | Artifact::Editable(path) | Artifact::Virtual(path) => ctx.local(path),
+        Artifact::Path { path, .. }
+        | Artifact::Directory(path)
+        | Artifact::Editable(path)
+        | Artifact::Virtual(path) => ctx.local(path),
         Artifact::Git(g) => ctx.git_src(g),
         Artifact::Wheel { url, hash, .. } | Artifact::Sdist { url, hash, .. } => {
             ctx.fetchurl(attr, url.as_deref().unwrap_or_default(), hash.as_ref())?
@@ -560,7 +641,9 @@ fn substitution_lines(subs: &[Substitution], dir: Option<Expr>) -> Vec<Expr> {
                 parts.push(StrPart::Lit("\"/".to_string()));
             }
             parts.push(StrPart::Interp(
-                Expr::var("lib").attr("escapeShellArg").apply(Expr::string(s.file.clone())),
+                Expr::var("lib")
+                    .attr("escapeShellArg")
+                    .apply(Expr::string(s.file.clone())),
             ));
             parts.push(StrPart::Lit(" --replace-fail ".to_string()));
             parts.push(StrPart::Interp(shell_arg(&Value::Str(s.from.clone()))));
@@ -581,7 +664,9 @@ fn shell_text(v: &Value) -> Expr {
 
 /// `lib.concatLines [ … ]`: one shell command per element, readable in diffs.
 fn script(lines: Vec<Expr>) -> Expr {
-    Expr::var("lib").attr("concatLines").apply(Expr::list(lines))
+    Expr::var("lib")
+        .attr("concatLines")
+        .apply(Expr::list(lines))
 }
 
 /// Bindings from the configuration (shared by build and override).
@@ -589,38 +674,59 @@ fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
     let mut b = Vec::new();
     if !c.build_inputs.is_empty() {
         let list = Expr::list(c.build_inputs.iter().map(|p| top_path(p)));
-        b.push(Binding::assign("buildInputs", if is_override { extend_old("buildInputs", list) } else { list }));
+        b.push(Binding::assign(
+            "buildInputs",
+            if is_override {
+                extend_old("buildInputs", list)
+            } else {
+                list
+            },
+        ));
     }
     if !c.propagated_build_inputs.is_empty() {
         let list = Expr::list(c.propagated_build_inputs.iter().map(|p| top_path(p)));
         b.push(Binding::assign(
             "propagatedBuildInputs",
-            if is_override { extend_old("propagatedBuildInputs", list) } else { list },
+            if is_override {
+                extend_old("propagatedBuildInputs", list)
+            } else {
+                list
+            },
         ));
     }
     if is_override && !c.native_build_inputs.is_empty() {
         b.push(Binding::assign(
             "nativeBuildInputs",
-            extend_old("nativeBuildInputs", Expr::list(c.native_build_inputs.iter().map(|p| top_path(p)))),
+            extend_old(
+                "nativeBuildInputs",
+                Expr::list(c.native_build_inputs.iter().map(|p| top_path(p))),
+            ),
         ));
     }
     if is_override && !c.build_system.is_empty() {
         b.push(Binding::assign(
             "build-system",
-            extend_old("build-system", Expr::list(c.build_system.iter().map(|p| py(p)))),
+            extend_old(
+                "build-system",
+                Expr::list(c.build_system.iter().map(|p| py(p))),
+            ),
         ));
     }
     if is_override && !c.dependencies.is_empty() {
         b.push(Binding::assign(
             "dependencies",
-            extend_old("dependencies", Expr::list(c.dependencies.iter().map(|p| py(p)))),
+            extend_old(
+                "dependencies",
+                Expr::list(c.dependencies.iter().map(|p| py(p))),
+            ),
         ));
     }
     if !c.patches.is_empty() {
         b.push(Binding::assign(
             "patches",
             Expr::list(c.patches.iter().map(|p| {
-                Expr::var("workspaceRoot").add(Expr::string(format!("/{}", p.trim_start_matches("./"))))
+                Expr::var("workspaceRoot")
+                    .add(Expr::string(format!("/{}", p.trim_start_matches("./"))))
             })),
         ));
     }
@@ -658,7 +764,9 @@ fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
             v.push(StrPart::Lit("\"".to_string()));
             if !extra.is_empty() {
                 v.push(StrPart::Interp(
-                    Expr::var("lib").attr("escapeShellArg").apply(Expr::string(extra.to_string())),
+                    Expr::var("lib")
+                        .attr("escapeShellArg")
+                        .apply(Expr::string(extra.to_string())),
                 ));
             }
             v
@@ -667,21 +775,33 @@ fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
         line.extend(quoted_dir(&parent));
         line.push(StrPart::Lit(" && cp -r ".to_string()));
         line.push(StrPart::Interp(
-            Expr::var("lib").attr("escapeShellArg").apply(Expr::string(cp.from.clone())),
+            Expr::var("lib")
+                .attr("escapeShellArg")
+                .apply(Expr::string(cp.from.clone())),
         ));
         line.push(StrPart::Lit(" ".to_string()));
-        let dest = if name.is_empty() { parent.clone() } else { format!("{parent}/{name}") };
+        let dest = if name.is_empty() {
+            parent.clone()
+        } else {
+            format!("{parent}/{name}")
+        };
         line.extend(quoted_dir(&dest));
         post_install.push(Expr::Interpolated(line));
     }
-    post_install.extend(substitution_lines(&c.post_install_substitutions, Some(site)));
+    post_install.extend(substitution_lines(
+        &c.post_install_substitutions,
+        Some(site),
+    ));
     post_install.extend(c.post_install.iter().map(shell_text));
     if !post_install.is_empty() {
         b.push(Binding::assign("postInstall", script(post_install)));
     }
     match &c.python_relax_deps {
         Some(v) if v.is_empty() => b.push(Binding::assign("pythonRelaxDeps", Expr::bool(true))),
-        Some(v) => b.push(Binding::assign("pythonRelaxDeps", Expr::list(v.iter().cloned().map(Expr::string)))),
+        Some(v) => b.push(Binding::assign(
+            "pythonRelaxDeps",
+            Expr::list(v.iter().cloned().map(Expr::string)),
+        )),
         None => {}
     }
     if is_override && !c.python_remove_deps.is_empty() {
@@ -702,7 +822,10 @@ fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
     if !c.outputs.is_empty() {
         let mut outs = vec!["out".to_string()];
         outs.extend(c.outputs.iter().filter(|o| *o != "out").cloned());
-        b.push(Binding::assign("outputs", Expr::list(outs.into_iter().map(Expr::string))));
+        b.push(Binding::assign(
+            "outputs",
+            Expr::list(outs.into_iter().map(Expr::string)),
+        ));
     }
     for (k, v) in &c.extra_attrs {
         b.push(Binding::assign(k.as_str(), Expr::trusted(v.clone())));
@@ -760,7 +883,10 @@ fn merge(per_system: &[(System, Expr)], all: &[System]) -> Expr {
                 body: Box::new(merge(&bodies, all)),
             };
         }
-        Expr::AttrSet { rec: false, bindings } => {
+        Expr::AttrSet {
+            rec: false,
+            bindings,
+        } => {
             let names = |bs: &[Binding]| -> Option<Vec<String>> {
                 bs.iter()
                     .map(|b| match &b.kind {
@@ -777,7 +903,10 @@ fn merge(per_system: &[(System, Expr)], all: &[System]) -> Expr {
                 let mut ok = true;
                 for (_, e) in per_system {
                     match e {
-                        Expr::AttrSet { rec: false, bindings } => match names(bindings) {
+                        Expr::AttrSet {
+                            rec: false,
+                            bindings,
+                        } => match names(bindings) {
                             Some(ns) => {
                                 for n in ns {
                                     if !union.contains(&n) {
@@ -797,7 +926,9 @@ fn merge(per_system: &[(System, Expr)], all: &[System]) -> Expr {
                         let mut vals: Vec<(System, Expr)> = Vec::new();
                         let mut comments = Vec::new();
                         for (s, e) in per_system {
-                            let Expr::AttrSet { bindings, .. } = e else { continue };
+                            let Expr::AttrSet { bindings, .. } = e else {
+                                continue;
+                            };
                             let found = bindings.iter().find(|b| {
                                 matches!(&b.kind, lock2nix_nix::BindingKind::Assign { path, .. } if path[0].as_str() == Some(name.as_str()))
                             });
@@ -806,7 +937,8 @@ fn merge(per_system: &[(System, Expr)], all: &[System]) -> Expr {
                                     if comments.is_empty() {
                                         comments = b.comments.clone();
                                     }
-                                    if let lock2nix_nix::BindingKind::Assign { value, .. } = &b.kind {
+                                    if let lock2nix_nix::BindingKind::Assign { value, .. } = &b.kind
+                                    {
                                         vals.push((*s, value.clone()));
                                     }
                                 }
@@ -815,15 +947,26 @@ fn merge(per_system: &[(System, Expr)], all: &[System]) -> Expr {
                                     let kind = bindings.iter().find_map(|_| None::<Expr>);
                                     let _ = kind;
                                     let sample = per_system.iter().find_map(|(_, e2)| match e2 {
-                                        Expr::AttrSet { bindings: b2, .. } => b2.iter().find_map(|b| match &b.kind {
-                                            lock2nix_nix::BindingKind::Assign { path, value } if path[0].as_str() == Some(name.as_str()) => Some(value.clone()),
-                                            _ => None,
-                                        }),
+                                        Expr::AttrSet { bindings: b2, .. } => {
+                                            b2.iter().find_map(|b| match &b.kind {
+                                                lock2nix_nix::BindingKind::Assign {
+                                                    path,
+                                                    value,
+                                                } if path[0].as_str() == Some(name.as_str()) => {
+                                                    Some(value.clone())
+                                                }
+                                                _ => None,
+                                            })
+                                        }
                                         _ => None,
                                     });
                                     match sample {
-                                        Some(Expr::List(_)) => vals.push((*s, Expr::List(Vec::new()))),
-                                        Some(Expr::AttrSet { .. }) => vals.push((*s, Expr::attrs([]))),
+                                        Some(Expr::List(_)) => {
+                                            vals.push((*s, Expr::List(Vec::new())))
+                                        }
+                                        Some(Expr::AttrSet { .. }) => {
+                                            vals.push((*s, Expr::attrs([])))
+                                        }
                                         _ => fine = false,
                                     }
                                 }
@@ -858,10 +1001,19 @@ fn merge(per_system: &[(System, Expr)], all: &[System]) -> Expr {
                 .collect();
             let extras: Vec<(System, Expr)> = lists
                 .iter()
-                .map(|(s, l)| (*s, Expr::list(l.iter().filter(|x| !common.contains(x)).cloned())))
+                .map(|(s, l)| {
+                    (
+                        *s,
+                        Expr::list(l.iter().filter(|x| !common.contains(x)).cloned()),
+                    )
+                })
                 .collect();
             let by = by_system(&extras);
-            return if common.is_empty() { by } else { Expr::list(common).concat(by) };
+            return if common.is_empty() {
+                by
+            } else {
+                Expr::list(common).concat(by)
+            };
         }
         _ => {}
     }
@@ -887,7 +1039,11 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
         (t.major, t.minor) != (python.major, python.minor)
     }) {
         return Err(EmitError::MixedPython(
-            plans.iter().map(|p| p.resolution.target.python.to_string()).collect::<Vec<_>>().join(", "),
+            plans
+                .iter()
+                .map(|p| p.resolution.target.python.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
         ));
     }
     let systems: Vec<System> = plans.iter().map(|p| p.resolution.target.system).collect();
@@ -904,15 +1060,24 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
             if sp.resolution.packages[planned.index].is_root {
                 roots.insert(planned.attr.clone());
             }
-            if let Some((expr, comments)) = package_expr(&mut ctx, sp.resolution, sp.plan, planned, system)? {
-                defs.entry(planned.attr.clone()).or_default().push((system, expr, comments));
+            if let Some((expr, comments)) =
+                package_expr(&mut ctx, sp.resolution, sp.plan, planned, system)?
+            {
+                defs.entry(planned.attr.clone())
+                    .or_default()
+                    .push((system, expr, comments));
             }
         }
     }
     if !ctx.missing_git.is_empty() && !opts.allow_missing_hashes {
         return Err(EmitError::MissingHashes {
             count: ctx.missing_git.len(),
-            list: ctx.missing_git.iter().cloned().collect::<Vec<_>>().join(", "),
+            list: ctx
+                .missing_git
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     let mut overrides: Vec<Binding> = Vec::with_capacity(defs.len());
@@ -945,7 +1110,11 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
         );
     }
     let py_attr = python.nix_attr();
-    let system_list = systems.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    let system_list = systems
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let python_overrides = Expr::lambda_ident(PF, Expr::lambda_ident(PP, Expr::attrs(overrides)));
     let filter = Expr::lambda_ident(
         "path",
@@ -955,9 +1124,20 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
                 .attr("elem")
                 .apply(Expr::var("baseNameOf").apply(Expr::var("path")))
                 .apply(Expr::list(
-                    [".git", ".hg", ".jj", ".venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules", "result"]
-                        .into_iter()
-                        .map(Expr::string),
+                    [
+                        ".git",
+                        ".hg",
+                        ".jj",
+                        ".venv",
+                        "__pycache__",
+                        ".mypy_cache",
+                        ".pytest_cache",
+                        ".ruff_cache",
+                        "node_modules",
+                        "result",
+                    ]
+                    .into_iter()
+                    .map(Expr::string),
                 ))
                 .not(),
         ),
@@ -967,13 +1147,17 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
         Expr::Select {
             expr: Box::new(Expr::var("attrs")),
             path: vec![AttrName::dynamic(Expr::var("system"))],
-            default: Some(Box::new(Expr::var("throw").apply(Expr::Interpolated(vec![
-                StrPart::Lit("lock2nix: this overlay was generated for ".to_string()),
-                StrPart::Lit(system_list.clone()),
-                StrPart::Lit(", not for ".to_string()),
-                StrPart::Interp(Expr::var("system")),
-                StrPart::Lit("; add the system to the translate command and regenerate".to_string()),
-            ])))),
+            default: Some(Box::new(Expr::var("throw").apply(Expr::Interpolated(
+                vec![
+                    StrPart::Lit("lock2nix: this overlay was generated for ".to_string()),
+                    StrPart::Lit(system_list.clone()),
+                    StrPart::Lit(", not for ".to_string()),
+                    StrPart::Interp(Expr::var("system")),
+                    StrPart::Lit(
+                        "; add the system to the translate command and regenerate".to_string(),
+                    ),
+                ],
+            )))),
         },
     );
     let mut top: Vec<Binding> = Vec::new();
@@ -1007,7 +1191,10 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
             for r in &roots {
                 top.push(Binding::assign(
                     r.as_str(),
-                    Expr::var("final").attr(py_attr.as_str()).attr("pkgs").attr(r.as_str()),
+                    Expr::var("final")
+                        .attr(py_attr.as_str())
+                        .attr("pkgs")
+                        .attr(r.as_str()),
                 ));
             }
         }
@@ -1027,7 +1214,10 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
             for r in &roots {
                 top.push(Binding::assign(
                     r.as_str(),
-                    Expr::var("final").attr(name.as_str()).attr("pkgs").attr(r.as_str()),
+                    Expr::var("final")
+                        .attr(name.as_str())
+                        .attr("pkgs")
+                        .attr(r.as_str()),
                 ));
             }
         }
@@ -1035,15 +1225,26 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
     let overlay_body = Expr::let_in(
         [
             Binding::inherit_from(Expr::var("prev"), ["lib"]),
-            Binding::assign("system", Expr::var("prev").attr("stdenv").attr("hostPlatform").attr("system")),
-            Binding::assign("bySystem", by_system_fn).comment("Per-system choices, made in Rust when this file was written."),
-            Binding::assign("sourceFilter", filter).comment("In-tree sources leave out VCS and cache directories."),
+            Binding::assign(
+                "system",
+                Expr::var("prev")
+                    .attr("stdenv")
+                    .attr("hostPlatform")
+                    .attr("system"),
+            ),
+            Binding::assign("bySystem", by_system_fn)
+                .comment("Per-system choices, made in Rust when this file was written."),
+            Binding::assign("sourceFilter", filter)
+                .comment("In-tree sources leave out VCS and cache directories."),
             Binding::assign("pythonOverrides", python_overrides),
         ],
         Expr::attrs(top),
     );
     let mk_overlay = Expr::lambda(
-        Param::pattern(vec![PatEntry::with_default("workspaceRoot", Expr::path(opts.workspace_root.clone()))]),
+        Param::pattern(vec![PatEntry::with_default(
+            "workspaceRoot",
+            Expr::path(opts.workspace_root.clone()),
+        )]),
         Expr::lambda_ident("final", Expr::lambda_ident("prev", overlay_body)),
     );
     let body = Expr::let_in(

@@ -56,6 +56,18 @@ pub enum Command {
     },
     /// Write the nixpkgs overlay for the lock: reuse nixpkgs where it agrees, build the rest.
     Translate(TranslateArgs),
+    /// Fail when the overlay no longer matches the uv.lock or lock2nix.toml it was generated from (for CI).
+    Check {
+        /// The lock and its project.
+        #[command(flatten)]
+        lock: LockArgs,
+        /// The overlay [default: the config's `output`, else nix/python-overlay.nix beside the lock].
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Edit lock2nix.toml: add per-package overrides, keeping its comments.
+    #[command(subcommand)]
+    Override(OverrideCommand),
     /// Print the resolved dependency graph (cycles and cut edges marked).
     Graph {
         /// The target.
@@ -181,4 +193,38 @@ pub struct TranslateArgs {
     /// Overwrite an output file that lock2nix did not generate.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `override`.
+#[derive(Debug, Subcommand, Clone)]
+pub enum OverrideCommand {
+    /// Add to `[packages.PKG]` in lock2nix.toml (created beside the lock when missing).
+    Add {
+        /// The package (its name in the lock).
+        package: String,
+        /// The configuration file [default: lock2nix.toml in the current directory].
+        #[arg(long, value_name = "PATH", default_value = "lock2nix.toml")]
+        config: PathBuf,
+        /// The nixpkgs attribute to use.
+        #[arg(long)]
+        attr: Option<String>,
+        /// The version policy for this package (exact, compatible, nixpkgs).
+        #[arg(long)]
+        policy: Option<String>,
+        /// A Python build requirement (attribute), repeatable.
+        #[arg(long = "build-system", value_name = "ATTR")]
+        build_system: Vec<String>,
+        /// A native build input (top-level nixpkgs attribute path), repeatable.
+        #[arg(long = "native-build-input", value_name = "ATTR")]
+        native_build_inputs: Vec<String>,
+        /// A build input (top-level nixpkgs attribute path), repeatable.
+        #[arg(long = "build-input", value_name = "ATTR")]
+        build_inputs: Vec<String>,
+        /// A dependency to remove from the package's metadata, repeatable.
+        #[arg(long = "remove-dep", value_name = "NAME")]
+        remove_deps: Vec<String>,
+        /// Run (or skip) the package's checks.
+        #[arg(long = "do-check", value_name = "BOOL")]
+        do_check: Option<bool>,
+    },
 }

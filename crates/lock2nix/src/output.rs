@@ -51,7 +51,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// `to` relative to the directory `from` (both made absolute), with `/` separators.
 pub fn relative_path(from_dir: &Path, to: &Path) -> Result<String> {
     let abs = |p: &Path| -> Result<PathBuf> {
-        let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir()?.join(p) };
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir()?.join(p)
+        };
         // normalise without requiring existence
         let mut out = PathBuf::new();
         for c in p.components() {

@@ -49,7 +49,8 @@ impl Project {
         };
         let (config, config_sha256) = match &config_path {
             Some(path) => {
-                let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
                 let cfg = lock2nix_config::read(path)?;
                 (Some(cfg), Some(hex::encode(sha2::Sha256::digest(&bytes))))
             }
@@ -126,7 +127,11 @@ impl Project {
     }
 
     /// Per-package plan settings from the configuration.
-    pub fn plan_inputs<'a>(&'a self, index: Option<&'a Index>, policy: Policy) -> Result<PlanInputs<'a>> {
+    pub fn plan_inputs<'a>(
+        &'a self,
+        index: Option<&'a Index>,
+        policy: Policy,
+    ) -> Result<PlanInputs<'a>> {
         let mut inputs = PlanInputs {
             index,
             policy,
@@ -135,12 +140,15 @@ impl Project {
         };
         if let Some(cfg) = &self.config {
             for (name, pc) in &cfg.packages {
-                let pn = PackageName::from_str(name).map_err(|e| anyhow::anyhow!("[packages.{name}]: {e}"))?;
+                let pn = PackageName::from_str(name)
+                    .map_err(|e| anyhow::anyhow!("[packages.{name}]: {e}"))?;
                 if let Some(attr) = &pc.attr {
                     inputs.attr_overrides.insert(pn.to_string(), attr.clone());
                 }
                 if let Some(p) = &pc.policy {
-                    inputs.package_policy.insert(pn, Policy::from_str(p).map_err(anyhow::Error::msg)?);
+                    inputs
+                        .package_policy
+                        .insert(pn, Policy::from_str(p).map_err(anyhow::Error::msg)?);
                 }
             }
         }
@@ -152,7 +160,10 @@ impl Project {
         let names: Vec<String> = if !args.systems.is_empty() {
             args.systems.clone()
         } else {
-            self.config.as_ref().map(|c| c.target.systems.clone()).unwrap_or_default()
+            self.config
+                .as_ref()
+                .map(|c| c.target.systems.clone())
+                .unwrap_or_default()
         };
         if names.is_empty() {
             return Ok(System::ALL.to_vec());
@@ -177,8 +188,18 @@ impl Project {
                 _ => bail!("this command takes one --system"),
             },
         };
-        let cfg_target = self.config.as_ref().map(|c| c.target.clone()).unwrap_or_default();
-        let pick = |cli: &Vec<String>, cfg: &Vec<String>| if cli.is_empty() { cfg.clone() } else { cli.clone() };
+        let cfg_target = self
+            .config
+            .as_ref()
+            .map(|c| c.target.clone())
+            .unwrap_or_default();
+        let pick = |cli: &Vec<String>, cfg: &Vec<String>| {
+            if cli.is_empty() {
+                cfg.clone()
+            } else {
+                cli.clone()
+            }
+        };
         let python_text = args.python.clone().or(cfg_target.python.clone());
         let python = match &python_text {
             Some(p) => PythonVersion::from_str(p).map_err(anyhow::Error::msg)?,
@@ -197,31 +218,39 @@ impl Project {
         target.prefer = match (args.prefer, cfg_target.prefer.as_deref()) {
             (Some(PreferArg::Sdist), _) | (None, Some("sdist")) => Prefer::Sdist,
             (Some(PreferArg::Wheel), _) | (None, Some("wheel") | None) => Prefer::Wheel,
-            (None, Some(other)) => bail!("target.prefer = {other:?}: expected \"wheel\" or \"sdist\""),
+            (None, Some(other)) => {
+                bail!("target.prefer = {other:?}: expected \"wheel\" or \"sdist\"")
+            }
         };
         if let Some(ws) = &self.workspace {
             let uv = &ws.root_project.tool_uv;
             target.no_binary.all = uv.no_binary;
-            target.no_binary.names.extend(uv.no_binary_package.iter().cloned());
+            target
+                .no_binary
+                .names
+                .extend(uv.no_binary_package.iter().cloned());
             target.no_build.all = uv.no_build;
-            target.no_build.names.extend(uv.no_build_package.iter().cloned());
+            target
+                .no_build
+                .names
+                .extend(uv.no_build_package.iter().cloned());
         }
         target
             .no_binary
             .names
             .extend(names(&args.no_binary_package, "--no-binary-package")?);
-        target
-            .no_binary
-            .names
-            .extend(names(&cfg_target.no_binary_package, "target.no-binary-package")?);
+        target.no_binary.names.extend(names(
+            &cfg_target.no_binary_package,
+            "target.no-binary-package",
+        )?);
         target
             .no_build
             .names
             .extend(names(&args.no_build_package, "--no-build-package")?);
-        target
-            .no_build
-            .names
-            .extend(names(&cfg_target.no_build_package, "target.no-build-package")?);
+        target.no_build.names.extend(names(
+            &cfg_target.no_build_package,
+            "target.no-build-package",
+        )?);
         Ok(target)
     }
 }
@@ -249,7 +278,8 @@ fn names(values: &[String], flag: &str) -> Result<Vec<PackageName>> {
     values
         .iter()
         .map(|v| {
-            PackageName::from_str(v).map_err(|e| anyhow::anyhow!("{flag} {v}: not a package name ({e})"))
+            PackageName::from_str(v)
+                .map_err(|e| anyhow::anyhow!("{flag} {v}: not a package name ({e})"))
         })
         .collect()
 }
@@ -257,7 +287,10 @@ fn names(values: &[String], flag: &str) -> Result<Vec<PackageName>> {
 fn extras(values: &[String], flag: &str) -> Result<Vec<ExtraName>> {
     values
         .iter()
-        .map(|v| ExtraName::from_str(v).map_err(|e| anyhow::anyhow!("{flag} {v}: not a valid name ({e})")))
+        .map(|v| {
+            ExtraName::from_str(v)
+                .map_err(|e| anyhow::anyhow!("{flag} {v}: not a valid name ({e})"))
+        })
         .collect()
 }
 

@@ -21,7 +21,8 @@ pub fn run(args: &LockArgs, format: Format) -> Result<()> {
             .or_default()
             .push(p.version_string());
     }
-    let multi: BTreeMap<String, Vec<String>> = versions.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    let multi: BTreeMap<String, Vec<String>> =
+        versions.into_iter().filter(|(_, v)| v.len() > 1).collect();
     // Workspace members with their build backend (from their pyproject.toml when present).
     let mut members = Vec::new();
     for id in lock.member_ids() {
@@ -29,12 +30,20 @@ pub fn run(args: &LockArgs, format: Format) -> Result<()> {
         let dir = p.source.local_path().unwrap_or(".").to_string();
         let py = project.workspace.as_ref().and_then(|ws| ws.member_at(&dir));
         let backend = py.map(|py| match &py.build_system {
-            Some(bs) => bs.build_backend.clone().unwrap_or_else(|| "setuptools.build_meta:__legacy__ (PEP 517 default)".into()),
+            Some(bs) => bs
+                .build_backend
+                .clone()
+                .unwrap_or_else(|| "setuptools.build_meta:__legacy__ (PEP 517 default)".into()),
             None => "setuptools.build_meta:__legacy__ (no [build-system]: PEP 517 default)".into(),
         });
         let requires = py
             .and_then(|py| py.build_system.as_ref())
-            .map(|bs| bs.requires.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .map(|bs| {
+                bs.requires
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default();
         members.push(json!({
             "name": p.name.to_string(),
@@ -67,8 +76,16 @@ pub fn run(args: &LockArgs, format: Format) -> Result<()> {
         Format::Text => {
             let mut s = String::new();
             writeln!(s, "{}", project.lock_path.display())?;
-            writeln!(s, "  lock version   {} (revision {})", lock.version, lock.revision)?;
-            writeln!(s, "  requires-python {}", lock.requires_python_raw.as_deref().unwrap_or("(any)"))?;
+            writeln!(
+                s,
+                "  lock version   {} (revision {})",
+                lock.version, lock.revision
+            )?;
+            writeln!(
+                s,
+                "  requires-python {}",
+                lock.requires_python_raw.as_deref().unwrap_or("(any)")
+            )?;
             writeln!(
                 s,
                 "  packages       {} ({} wheels, {} sdists)",
@@ -113,7 +130,9 @@ pub fn run(args: &LockArgs, format: Format) -> Result<()> {
                     m["version"].as_str().unwrap_or("(dynamic)"),
                     m["source"].as_str().unwrap_or_default(),
                     m["path"].as_str().unwrap_or_default(),
-                    m["build_backend"].as_str().unwrap_or("(unknown: no pyproject.toml beside the lock)")
+                    m["build_backend"]
+                        .as_str()
+                        .unwrap_or("(unknown: no pyproject.toml beside the lock)")
                 )?;
             }
             emit(&s)

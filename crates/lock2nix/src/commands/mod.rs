@@ -1,5 +1,6 @@
 //! The commands.
 
+mod check;
 mod inspect;
 mod plan;
 mod resolve;
@@ -17,8 +18,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inspect { lock, format } => inspect::run(&lock, format),
         Command::Resolve { target, format } => resolve::resolve(&target, format),
         Command::Why { package, target } => resolve::why(&package, &target),
-        Command::Plan { target, nixpkgs, format } => plan::run(&target, &nixpkgs, format),
+        Command::Plan {
+            target,
+            nixpkgs,
+            format,
+        } => plan::run(&target, &nixpkgs, format),
         Command::Translate(args) => translate::run(&args),
+        Command::Check { lock, out } => return check::run(&lock, out.as_deref()),
+        Command::Override(cmd) => check::override_cmd(&cmd),
         Command::Graph { target, format } => resolve::graph(&target, format),
     }?;
     Ok(ExitCode::SUCCESS)

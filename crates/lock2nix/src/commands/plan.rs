@@ -16,12 +16,19 @@ use crate::project::Project;
 pub fn read_index(project: &Project, args: &NixpkgsArgs) -> Result<Option<Index>> {
     project
         .index_path(args)
-        .map(|p| Index::read(&p).with_context(|| format!("cannot read the nixpkgs index {}", p.display())))
+        .map(|p| {
+            Index::read(&p)
+                .with_context(|| format!("cannot read the nixpkgs index {}", p.display()))
+        })
         .transpose()
 }
 
 /// The plan summary table: counts per action, then the packages grouped by action.
-pub fn render_text(plan: &Plan, res: &lock2nix_resolve::Resolution, header: &str) -> Result<String> {
+pub fn render_text(
+    plan: &Plan,
+    res: &lock2nix_resolve::Resolution,
+    header: &str,
+) -> Result<String> {
     let mut s = String::new();
     let counts = plan.counts();
     writeln!(s, "{header}")?;
@@ -34,10 +41,24 @@ pub fn render_text(plan: &Plan, res: &lock2nix_resolve::Resolution, header: &str
             .collect::<Vec<_>>()
             .join(", ")
     )?;
-    let width = plan.packages.iter().map(|p| p.attr.len()).max().unwrap_or(0);
-    let vwidth = plan.packages.iter().map(|p| p.version.len()).max().unwrap_or(0);
+    let width = plan
+        .packages
+        .iter()
+        .map(|p| p.attr.len())
+        .max()
+        .unwrap_or(0);
+    let vwidth = plan
+        .packages
+        .iter()
+        .map(|p| p.version.len())
+        .max()
+        .unwrap_or(0);
     for action in Action::ALL {
-        let rows: Vec<_> = plan.packages.iter().filter(|p| p.action == action).collect();
+        let rows: Vec<_> = plan
+            .packages
+            .iter()
+            .filter(|p| p.action == action)
+            .collect();
         if rows.is_empty() {
             continue;
         }
@@ -49,7 +70,11 @@ pub fn render_text(plan: &Plan, res: &lock2nix_resolve::Resolution, header: &str
                 _ => "-".to_string(),
             };
             let _ = &res;
-            writeln!(s, "  {:width$}  {:vwidth$}  nixpkgs: {:24}  {}", p.attr, p.version, nix, p.reason)?;
+            writeln!(
+                s,
+                "  {:width$}  {:vwidth$}  nixpkgs: {:24}  {}",
+                p.attr, p.version, nix, p.reason
+            )?;
         }
     }
     Ok(s)
@@ -59,8 +84,12 @@ pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: Format) -> Result<(
     let project = Project::load(&args.lock)?;
     let target = project.target(args, None)?;
     let index = read_index(&project, nixpkgs)?;
-    let res = resolve(&project.lock, &target)
-        .with_context(|| format!("cannot resolve {} for {target}", project.lock_path.display()))?;
+    let res = resolve(&project.lock, &target).with_context(|| {
+        format!(
+            "cannot resolve {} for {target}",
+            project.lock_path.display()
+        )
+    })?;
     let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs)?)?;
     let plan = plan(&project.lock, &res, &inputs);
     match format {
@@ -85,7 +114,11 @@ pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: Format) -> Result<(
         Format::Text => emit(&render_text(
             &plan,
             &res,
-            &format!("# plan for {} on {target}, policy {}", project.lock_path.display(), plan.policy),
+            &format!(
+                "# plan for {} on {target}, policy {}",
+                project.lock_path.display(),
+                plan.policy
+            ),
         )?),
     }
 }

@@ -15,8 +15,12 @@ use crate::project::Project;
 fn load(args: &TargetArgs) -> Result<(Project, Resolution)> {
     let project = Project::load(&args.lock)?;
     let target = project.target(args, None)?;
-    let res = resolve_lock(&project.lock, &target)
-        .with_context(|| format!("cannot resolve {} for {target}", project.lock_path.display()))?;
+    let res = resolve_lock(&project.lock, &target).with_context(|| {
+        format!(
+            "cannot resolve {} for {target}",
+            project.lock_path.display()
+        )
+    })?;
     Ok((project, res))
 }
 
@@ -40,7 +44,10 @@ pub fn artifact_json(a: &Artifact) -> Value {
                 v["subdirectory"] = json!(s);
             }
         }
-        Artifact::Url { subdirectory: Some(s), .. } => v["subdirectory"] = json!(s),
+        Artifact::Url {
+            subdirectory: Some(s),
+            ..
+        } => v["subdirectory"] = json!(s),
         Artifact::Path { path, .. }
         | Artifact::Directory(path)
         | Artifact::Editable(path)
@@ -94,12 +101,24 @@ pub fn resolve(args: &TargetArgs, format: Format) -> Result<()> {
                     .collect::<Vec<_>>()
                     .join(", ")
             )?;
-            let width = res.packages.iter().map(|p| p.name.as_ref().len()).max().unwrap_or(0);
-            let vwidth = res.packages.iter().map(|p| p.version_string().len()).max().unwrap_or(0);
+            let width = res
+                .packages
+                .iter()
+                .map(|p| p.name.as_ref().len())
+                .max()
+                .unwrap_or(0);
+            let vwidth = res
+                .packages
+                .iter()
+                .map(|p| p.version_string().len())
+                .max()
+                .unwrap_or(0);
             for p in &res.packages {
                 let detail = match &p.artifact {
                     Artifact::Git(g) => format!("{} @ {}", g.repository, g.commit),
-                    Artifact::Directory(d) | Artifact::Editable(d) | Artifact::Virtual(d) => d.clone(),
+                    Artifact::Directory(d) | Artifact::Editable(d) | Artifact::Virtual(d) => {
+                        d.clone()
+                    }
                     a => a.filename().unwrap_or_default(),
                 };
                 writeln!(
@@ -116,10 +135,17 @@ pub fn resolve(args: &TargetArgs, format: Format) -> Result<()> {
                 writeln!(
                     s,
                     "# cycle: {} (cut: {})",
-                    c.members.iter().map(|&m| res.packages[m].name.to_string()).collect::<Vec<_>>().join(", "),
+                    c.members
+                        .iter()
+                        .map(|&m| res.packages[m].name.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     c.cut
                         .iter()
-                        .map(|(a, b)| format!("{} -> {}", res.packages[*a].name, res.packages[*b].name))
+                        .map(|(a, b)| format!(
+                            "{} -> {}",
+                            res.packages[*a].name, res.packages[*b].name
+                        ))
                         .collect::<Vec<_>>()
                         .join(", ")
                 )?;
@@ -129,7 +155,11 @@ pub fn resolve(args: &TargetArgs, format: Format) -> Result<()> {
     }
 }
 
-fn edge_label(kind: &EdgeKind, marker: Option<&str>, extras: &[lock2nix_lock::pep508_rs::ExtraName]) -> String {
+fn edge_label(
+    kind: &EdgeKind,
+    marker: Option<&str>,
+    extras: &[lock2nix_lock::pep508_rs::ExtraName],
+) -> String {
     let mut parts = Vec::new();
     match kind {
         EdgeKind::Normal => {}
@@ -139,7 +169,11 @@ fn edge_label(kind: &EdgeKind, marker: Option<&str>, extras: &[lock2nix_lock::pe
     if !extras.is_empty() {
         parts.push(format!(
             "with [{}]",
-            extras.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+            extras
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
         ));
     }
     if let Some(m) = marker {
@@ -149,7 +183,8 @@ fn edge_label(kind: &EdgeKind, marker: Option<&str>, extras: &[lock2nix_lock::pe
 }
 
 pub fn why(package: &str, args: &TargetArgs) -> Result<()> {
-    let name = PackageName::from_str(package).map_err(|e| anyhow::anyhow!("`{package}` is not a package name ({e})"))?;
+    let name = PackageName::from_str(package)
+        .map_err(|e| anyhow::anyhow!("`{package}` is not a package name ({e})"))?;
     let (project, res) = load(args)?;
     let Some(idx) = res.index_of(&name) else {
         let in_lock = project.lock.packages.iter().any(|p| p.name == name);
@@ -164,7 +199,13 @@ pub fn why(package: &str, args: &TargetArgs) -> Result<()> {
     let paths = shortest_paths(&res, idx, 50);
     let mut s = String::new();
     let p = &res.packages[idx];
-    writeln!(s, "{} {} is needed on {}:", p.name, p.version_string(), res.target)?;
+    writeln!(
+        s,
+        "{} {} is needed on {}:",
+        p.name,
+        p.version_string(),
+        res.target
+    )?;
     if p.is_root {
         writeln!(s, "  it is a root")?;
     }
@@ -217,7 +258,10 @@ pub fn graph(args: &TargetArgs, format: GraphFormat) -> Result<()> {
             writeln!(s, "  label={};", dot_id(&format!("{}", res.target)))?;
             writeln!(s, "  node [shape=box, fontname=\"monospace\"];")?;
             for (i, p) in res.packages.iter().enumerate() {
-                let mut attrs = vec![format!("label={}", dot_id(&format!("{}\\n{}", p.name, p.version_string())))];
+                let mut attrs = vec![format!(
+                    "label={}",
+                    dot_id(&format!("{}\\n{}", p.name, p.version_string()))
+                )];
                 if p.is_root {
                     attrs.push("style=bold".into());
                 }
@@ -232,7 +276,12 @@ pub fn graph(args: &TargetArgs, format: GraphFormat) -> Result<()> {
                 .map(|e| {
                     let (a, b) = (e.source().index(), e.target().index());
                     let w = e.weight();
-                    (a, b, edge_label(&w.kind, w.marker.as_deref(), &w.extras), res.is_cut(a, b))
+                    (
+                        a,
+                        b,
+                        edge_label(&w.kind, w.marker.as_deref(), &w.extras),
+                        res.is_cut(a, b),
+                    )
                 })
                 .collect();
             edges.sort();

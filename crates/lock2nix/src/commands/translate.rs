@@ -50,12 +50,19 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     let mut resolutions = Vec::with_capacity(systems.len());
     for &system in &systems {
         let target = project.target(&args.target, Some(system))?;
-        let res = resolve(&project.lock, &target)
-            .with_context(|| format!("cannot resolve {} for {target}", project.lock_path.display()))?;
+        let res = resolve(&project.lock, &target).with_context(|| {
+            format!(
+                "cannot resolve {} for {target}",
+                project.lock_path.display()
+            )
+        })?;
         resolutions.push(res);
     }
     let inputs = project.plan_inputs(index.as_ref(), pol)?;
-    let plans: Vec<_> = resolutions.iter().map(|r| plan(&project.lock, r, &inputs)).collect();
+    let plans: Vec<_> = resolutions
+        .iter()
+        .map(|r| plan(&project.lock, r, &inputs))
+        .collect();
     let cfg = project.config.as_ref();
     let hashes_path = args
         .hashes
@@ -72,7 +79,10 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     let out_dir = if to_stdout {
         std::env::current_dir()?
     } else {
-        out.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."))
+        out.parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."))
     };
     let workspace_root = relative_path(&out_dir, &project.root)?;
     let first = &resolutions[0].target;
@@ -86,7 +96,13 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         .iter()
         .map(|&r| resolutions[0].packages[r].name.to_string())
         .collect();
-    let list_or_dash = |v: Vec<String>| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+    let list_or_dash = |v: Vec<String>| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     let header = vec![
         format!("uv.lock sha256: {lock_sha}"),
         format!(
@@ -97,10 +113,18 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
             "target: CPython {} ({}); systems: {}; roots: {}; extras: {}; groups: {}",
             first.python,
             first.python.full(),
-            systems.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            systems
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             roots.join(", "),
             list_or_dash(first.extras.iter().map(ToString::to_string).collect()),
-            if first.all_groups { "all".to_string() } else { list_or_dash(first.groups.iter().map(ToString::to_string).collect()) },
+            if first.all_groups {
+                "all".to_string()
+            } else {
+                list_or_dash(first.groups.iter().map(ToString::to_string).collect())
+            },
         ),
         format!(
             "nixpkgs index: {}; policy: {}; mode: {}",
@@ -109,7 +133,10 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
                 .and_then(|p| p.file_name().map(|f| f.to_string_lossy().to_string()))
                 .unwrap_or_else(|| "none".to_string()),
             pol,
-            scope.as_ref().map_or_else(|| "pythonPackagesExtensions".to_string(), |s| format!("scope {s}")),
+            scope.as_ref().map_or_else(
+                || "pythonPackagesExtensions".to_string(),
+                |s| format!("scope {s}")
+            ),
         ),
     ];
     let opts = Options {
