@@ -305,7 +305,7 @@ pub(crate) fn quote(s: &str) -> String {
     out.push('"');
     for (i, c) in s.chars().enumerate() {
         if i == MAX {
-            out.push_str("…");
+            out.push('…');
             break;
         }
         match c {

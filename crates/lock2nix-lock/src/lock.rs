@@ -170,7 +170,7 @@ fn validate_split(
             limits,
         ));
     }
-    let parts: Vec<Result<(Vec<RawPackage>, Vec<crate::Warning>), Error>> = docs
+    let parts: Vec<ChunkResult> = docs
         .par_iter()
         .zip(chunk_ctxs.par_iter())
         .zip(split.chunks.par_iter())
@@ -213,6 +213,12 @@ fn too_many_packages(ctx: &Ctx<'_>, at: usize, count: usize, limits: &Limits) ->
     }
 }
 
+/// The packages (and warnings) of one chunk of a split lock.
+type ChunkResult = Result<(Vec<RawPackage>, Vec<crate::Warning>), Error>;
+
+/// The targets of a package's edges: dependencies, per extra, per group.
+type EdgeTargets = (Vec<usize>, Vec<Vec<usize>>, Vec<Vec<usize>>);
+
 struct Split {
     header_end: usize,
     chunks: Vec<Chunk>,
@@ -238,10 +244,9 @@ fn split_packages(text: &str) -> Option<Split> {
             let header = line.trim_end();
             if header == "[[package]]" {
                 starts.push(offset);
-            } else if starts.is_empty() || !header.starts_with("[package.") {
-                if !starts.is_empty() {
-                    return None;
-                }
+            } else if !starts.is_empty() && !header.starts_with("[package.") {
+                // another top-level table after the packages: parse whole
+                return None;
             }
         }
         offset += line.len();
@@ -1343,8 +1348,7 @@ impl Reader<'_, '_> {
                 }
             };
         // Phase 1: every edge's target, borrowing the packages; phase 2: move them out.
-        let mut targets: Vec<(Vec<usize>, Vec<Vec<usize>>, Vec<Vec<usize>>)> =
-            Vec::with_capacity(raw.len());
+        let mut targets: Vec<EdgeTargets> = Vec::with_capacity(raw.len());
         for r in &raw {
             let ip = pp.index(r.index);
             let dp = ip.key("dependencies");

@@ -21,7 +21,7 @@ fn variant(kind: &ErrorKind) -> String {
 
 /// What reading a file gives, as a TSV row: kind, line, column, key path (`-` when empty/absent).
 fn outcome(path: &Path) -> Result<(String, String, String, String, String), String> {
-    let result = catch_unwind(AssertUnwindSafe(|| read_lock(path)))
+    let result = catch_unwind(AssertUnwindSafe(|| read_lock(path).map_err(Box::new)))
         .map_err(|_| format!("{}: read_lock panicked", path.display()))?;
     Ok(match result {
         Ok(lock) => (
