@@ -1,0 +1,412 @@
+//! The authentik example and the flakes, evaluated against the nixpkgs stub (issue: "Overrides, the
+//! authentik backend end to end, the flake and nix/").
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use lock2nix_testkit::{nix_eval_json, nix_path, nix_str, repo_root, require_tool, stub_dir};
+use serde_json::Value;
+
+fn lock2nix(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lock2nix"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run lock2nix");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The stub's index list (attr, pname, version) from the authentik subset TSV.
+fn index_json(dir: &Path) -> PathBuf {
+    let index = lock2nix_nixpkgs::Index::read(
+        repo_root().join("fixtures/nixpkgs-index/authentik-subset.tsv"),
+    )
+    .unwrap();
+    let rows: Vec<Value> = index
+        .iter()
+        .map(|e| {
+            // a version written as an expression in nixpkgs still names a package there
+            let v = e.version.clone().unwrap_or_else(|| "0-unknown".to_string());
+            serde_json::json!({"attr": e.attr, "pname": e.pname, "version": v})
+        })
+        .collect();
+    let path = dir.join("index.json");
+    std::fs::write(&path, serde_json::to_vec(&rows).unwrap()).unwrap();
+    path
+}
+
+const WEBUI: &str = "(final: prev: { authentik-webui = final.stdenv.mkDerivation { name = \"authentik-webui\"; }; })";
+
+#[test]
+fn committed_example_overlay_is_current_and_byte_identical() {
+    let root = repo_root();
+    let example = root.join("examples/authentik");
+    let (code, out, err) = lock2nix(
+        &root,
+        &["check", "--config", "examples/authentik/lock2nix.toml"],
+    );
+    assert_eq!(code, 0, "lock2nix check failed: {out}{err}");
+    // regenerate from the example's directory so that workspaceRoot is the same relative path
+    let (code, text, err) = lock2nix(
+        &example,
+        &[
+            "translate",
+            "--config",
+            "lock2nix.toml",
+            "--allow-missing-hashes",
+            "--out",
+            "-",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let committed = std::fs::read_to_string(example.join("python-overlay.nix")).unwrap();
+    assert_eq!(
+        text, committed,
+        "examples/authentik/python-overlay.nix is not what translate writes now; regenerate it"
+    );
+    // without --allow-missing-hashes it refuses: the git hash cannot be prefetched here
+    let (code, _, err) = lock2nix(
+        &example,
+        &["translate", "--config", "lock2nix.toml", "--out", "-"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("vsoch/oci-python") && err.contains("lock2nix prefetch"),
+        "{err}"
+    );
+}
+
+#[test]
+fn example_overlay_evaluates_like_nixpkgs_authentik() {
+    if require_tool("nix-instantiate").is_none() {
+        return;
+    }
+    let root = repo_root();
+    let tmp = tempfile::tempdir().unwrap();
+    let index = index_json(tmp.path());
+    // What the plan says per package (action, versions).
+    let (code, plan, err) = lock2nix(
+        &root,
+        &[
+            "plan",
+            "--config",
+            "examples/authentik/lock2nix.toml",
+            "--system",
+            "x86_64-linux",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&plan).unwrap();
+    let names: Vec<String> = plan["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    let expr = format!(
+        r#"let
+  pkgs = import {stub} {{
+    system = "x86_64-linux";
+    overlays = [ {webui} (import {overlay}) ];
+    index = builtins.fromJSON (builtins.readFile {index});
+  }};
+  ps = pkgs.python313.pkgs;
+  a = pkgs.authentik;
+  names = builtins.fromJSON {names};
+  inTree = [ "ak-guardian" "authentik" "django-channels-postgres" "django-dramatiq-postgres" "django-postgres-cache" ];
+in {{
+  versions = builtins.listToAttrs (map (n: {{ name = n; value = ps.${{n}}.version; }}) names);
+  outPaths = map (n: ps.${{n}}.outPath) names;
+  buildSystems = builtins.listToAttrs (map (n: {{ name = n; value = map (d: d.pname) ps.${{n}}.drvArgs.build-system; }}) inTree);
+  srcs = builtins.listToAttrs (map (n: {{ name = n; value = toString ps.${{n}}.drvArgs.src; }}) inTree);
+  top = a.outPath == ps.authentik.outPath;
+  postPatch = a.drvArgs.postPatch;
+  postInstall = a.drvArgs.postInstall;
+  imports = a.drvArgs.pythonImportsCheck;
+  relax = a.drvArgs.pythonRelaxDeps;
+  remove = a.drvArgs.pythonRemoveDeps;
+  deps = map (d: d.pname) a.drvArgs.dependencies;
+  git = ps.opencontainers.drvArgs.src.args or {{}};
+  dramatiqSrc = ps.dramatiq.drvArgs.src.args.url;
+}}"#,
+        stub = nix_path(&stub_dir()),
+        webui = WEBUI,
+        overlay = nix_path(&root.join("examples/authentik/python-overlay.nix")),
+        index = nix_path(&index),
+        names = nix_str(&serde_json::to_string(&names).unwrap()),
+    );
+    let v = nix_eval_json(&expr)
+        .unwrap_or_else(|e| panic!("evaluation failed: {}", e.stderr().unwrap_or_default()));
+    // every package of the closure resolves, with the version the plan says
+    for p in plan["packages"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        let expected = if p["action"] == "reuse" {
+            p["nixpkgs_version"].as_str().unwrap_or("0-unknown")
+        } else {
+            p["version"].as_str().unwrap()
+        };
+        assert_eq!(v["versions"][name], expected, "{name} ({})", p["action"]);
+    }
+    assert_eq!(v["versions"]["dramatiq"], "1.17.1");
+    assert!(v["dramatiqSrc"]
+        .as_str()
+        .unwrap()
+        .ends_with("dramatiq-1.17.1.tar.gz"));
+    assert_eq!(v["top"], true);
+    // the in-tree members use hatchling and their own directories
+    for (name, bs) in v["buildSystems"].as_object().unwrap() {
+        assert_eq!(bs, &serde_json::json!(["hatchling"]), "{name}");
+    }
+    for (name, src) in v["srcs"].as_object().unwrap() {
+        assert!(
+            src.as_str().unwrap_or_default().starts_with("/nix/store/"),
+            "{name}: {src}"
+        );
+    }
+    // the four substitutions and the copy steps
+    let post_patch = v["postPatch"].as_str().unwrap();
+    for file in [
+        "authentik/root/settings.py",
+        "authentik/lib/default.yml",
+        "authentik/stages/email/utils.py",
+        "authentik/admin/files/backends/file.py",
+    ] {
+        assert!(
+            post_patch.contains(&format!("substituteInPlace {file} --replace-fail")),
+            "{file}: {post_patch}"
+        );
+    }
+    assert!(post_patch.contains("'Path(__file__).absolute().parent.parent.parent'"));
+    assert!(
+        post_patch.contains("-authentik-webui/"),
+        "the web UI path is a store path: {post_patch}"
+    );
+    let post_install = v["postInstall"].as_str().unwrap();
+    for step in [
+        "cp -r lifecycle \"$out/lib/python3.13/site-packages\"/lifecycle",
+        "cp -r manage.py",
+        "cp -r blueprints \"$out\"/blueprints",
+        "$out/web/",
+    ] {
+        assert!(post_install.contains(step), "{step}: {post_install}");
+    }
+    assert_eq!(v["imports"], serde_json::json!(["authentik"]));
+    assert_eq!(v["relax"], true);
+    assert_eq!(v["remove"], serde_json::json!(["dumb-init"]));
+    let deps: Vec<&str> = v["deps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        !deps.contains(&"dumb-init"),
+        "dumb-init is removed, not a dependency"
+    );
+    for helper in [
+        "ak-guardian",
+        "django-channels-postgres",
+        "django-dramatiq-postgres",
+        "django-postgres-cache",
+        "djangorestframework",
+    ] {
+        assert!(deps.contains(&helper), "{helper} in {deps:?}");
+    }
+    assert_eq!(v["git"]["owner"], "vsoch");
+    assert_eq!(v["git"]["repo"], "oci-python");
+    assert_eq!(v["git"]["rev"], "ceb4fcc090851717a3069d78e85ceb1e86c2740c");
+}
+
+#[test]
+fn built_from_the_lock_alone_the_closure_is_the_locks() {
+    if require_tool("nix-instantiate").is_none() {
+        return;
+    }
+    let root = repo_root();
+    let lock = root.join("fixtures/authentik/uv.lock");
+    let lock = lock.to_str().unwrap();
+    let (code, text, err) = lock2nix(
+        &root,
+        &[
+            "translate",
+            "--lock",
+            lock,
+            "--python",
+            "3.13",
+            "--system",
+            "x86_64-linux",
+            "--allow-missing-hashes",
+            "--out",
+            "-",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let tmp = tempfile::tempdir().unwrap();
+    let overlay = tmp.path().join("overlay.nix");
+    std::fs::write(&overlay, &text).unwrap();
+    let expr = format!(
+        r#"let
+  pkgs = import {stub} {{
+    system = "x86_64-linux";
+    overlays = [ ((import {overlay}).override {{ workspaceRoot = {ws}; }}) ];
+  }};
+  closure = builtins.genericClosure {{
+    startSet = [ {{ key = pkgs.authentik.outPath; drv = pkgs.authentik; }} ];
+    operator = item: map (d: {{ key = d.outPath; drv = d; }}) (item.drv.drvArgs.dependencies or [ ]);
+  }};
+in map (i: "${{i.drv.pname}}==${{i.drv.version}}") closure"#,
+        stub = nix_path(&stub_dir()),
+        overlay = nix_path(&overlay),
+        ws = nix_path(&root.join("fixtures/authentik")),
+    );
+    let v = nix_eval_json(&expr)
+        .unwrap_or_else(|e| panic!("evaluation failed: {}", e.stderr().unwrap_or_default()));
+    let mut got: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    got.sort();
+    let (code, res, err) = lock2nix(
+        &root,
+        &[
+            "resolve",
+            "--lock",
+            lock,
+            "--python",
+            "3.13",
+            "--system",
+            "x86_64-linux",
+            "--root",
+            "authentik",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let res: Value = serde_json::from_str(&res).unwrap();
+    let mut want: Vec<String> = res["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}=={}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    assert!(got.len() > 170, "{}", got.len());
+}
+
+#[test]
+fn flakes_evaluate_against_stub_inputs() {
+    if require_tool("nix-instantiate").is_none() {
+        return;
+    }
+    let root = repo_root();
+    for f in [
+        "flake.nix",
+        "nix/package.nix",
+        "nix/lib.nix",
+        "nix/template/flake.nix",
+        "examples/authentik/flake.nix",
+    ] {
+        lock2nix_testkit::nix_parse(&root.join(f)).unwrap_or_else(|e| panic!("{f}: {e:?}"));
+    }
+    let expr = format!(
+        r#"let
+  stubDir = {stub};
+  lib = import (stubDir + "/lib.nix");
+  systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+  nixpkgs = {{
+    outPath = toString stubDir;
+    inherit lib;
+    legacyPackages = lib.genAttrs systems (system: import stubDir {{ inherit system; }});
+  }};
+  flake = import {flake};
+  self = flake.outputs {{ inherit self nixpkgs; }} // {{ outPath = toString {root}; }};
+  withOverlay = import stubDir {{ system = "aarch64-darwin"; overlays = [ self.overlays.default ]; }};
+  example = import {example};
+  exSelf = example.outputs {{
+    self = exSelf;
+    inherit nixpkgs;
+    authentik-src = {{ outPath = toString {authentik}; }};
+  }};
+  pkg = self.packages.x86_64-linux.default;
+in {{
+  name = pkg.name;
+  lockFile = pathExists pkg.drvAttrs.cargoLock.lockFile;
+  buildFlags = pkg.drvAttrs.cargoBuildFlags;
+  program = self.apps.aarch64-linux.default.program;
+  overlayName = withOverlay.lock2nix.name;
+  shell = map (p: p.name) self.devShells.x86_64-linux.default.drvAttrs.packages;
+  template = pathExists self.templates.default.path && pathExists (self.templates.default.path + "/flake.nix");
+  libIsFunction = builtins.isFunction self.lib.overlayFor;
+  systems = builtins.attrNames self.packages;
+  authentikDjango = exSelf.packages.x86_64-linux.authentik-django.name;
+  authentikSrc = toString exSelf.packages.x86_64-linux.authentik-django.drvArgs.src;
+  exampleSystems = builtins.attrNames exSelf.packages;
+}}"#,
+        stub = nix_path(&stub_dir()),
+        root = nix_path(&root),
+        flake = nix_path(&root.join("flake.nix")),
+        example = nix_path(&root.join("examples/authentik/flake.nix")),
+        authentik = nix_path(&root.join("fixtures/authentik")),
+    )
+    .replace("pathExists", "builtins.pathExists");
+    let v = nix_eval_json(&expr)
+        .unwrap_or_else(|e| panic!("evaluation failed: {}", e.stderr().unwrap_or_default()));
+    let version = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(version.contains("version = \"0.1.0\""));
+    assert_eq!(v["name"], "lock2nix-0.1.0");
+    assert_eq!(v["lockFile"], true);
+    assert_eq!(
+        v["buildFlags"],
+        serde_json::json!(["--package", "lock2nix"])
+    );
+    assert!(
+        v["program"]
+            .as_str()
+            .unwrap()
+            .ends_with("-lock2nix-0.1.0/bin/lock2nix"),
+        "{}",
+        v["program"]
+    );
+    assert_eq!(v["overlayName"], "lock2nix-0.1.0");
+    assert!(v["shell"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p.as_str().unwrap().starts_with("uv-")));
+    assert_eq!(v["template"], true);
+    assert_eq!(v["libIsFunction"], true);
+    assert_eq!(
+        v["systems"],
+        serde_json::json!([
+            "aarch64-darwin",
+            "aarch64-linux",
+            "x86_64-darwin",
+            "x86_64-linux"
+        ])
+    );
+    assert_eq!(v["authentikDjango"], "python3.13-authentik-2026.2.0rc1");
+    assert!(v["authentikSrc"]
+        .as_str()
+        .unwrap()
+        .starts_with("/nix/store/"));
+    assert_eq!(
+        v["exampleSystems"],
+        serde_json::json!(["aarch64-linux", "x86_64-linux"])
+    );
+}
