@@ -17,7 +17,7 @@ pub enum Artifact {
         url: Option<String>,
         /// The local path relative to a local registry.
         path: Option<String>,
-        /// The wheel's file name (percent-decoded).
+        /// The wheel's file name as published (the locator's last segment, percent-decoded).
         filename: String,
         /// The lock's hash.
         hash: Option<Hash>,
@@ -88,16 +88,16 @@ impl Artifact {
         }
     }
 
-    /// The file name when the artifact is a file.
+    /// The file name when the artifact is a file (the last segment of its URL or path,
+    /// percent-decoded).
     pub fn filename(&self) -> Option<String> {
         match self {
             Artifact::Wheel { filename, .. } => Some(filename.clone()),
-            Artifact::Sdist { url, path, .. } => url
-                .as_deref()
-                .or(path.as_deref())
-                .map(|u| basename(u).to_string()),
-            Artifact::Url { url, .. } => Some(basename(url).to_string()),
-            Artifact::Path { path, .. } => Some(basename(path).to_string()),
+            Artifact::Sdist { url, path, .. } => {
+                url.as_deref().or(path.as_deref()).map(decoded_basename)
+            }
+            Artifact::Url { url, .. } => Some(decoded_basename(url)),
+            Artifact::Path { path, .. } => Some(decoded_basename(path)),
             _ => None,
         }
     }
@@ -112,6 +112,14 @@ impl Artifact {
             _ => None,
         }
     }
+}
+
+/// The last path segment, percent-decoded (kept as is when it does not decode to UTF-8).
+fn decoded_basename(url: &str) -> String {
+    let b = basename(url);
+    percent_encoding::percent_decode_str(b)
+        .decode_utf8()
+        .map_or_else(|_| b.to_string(), |d| d.into_owned())
 }
 
 fn basename(url: &str) -> &str {
@@ -185,11 +193,20 @@ fn choose_registry(
             WheelLocator::Url(u) => (Some(u.clone()), None),
             WheelLocator::Path(p) | WheelLocator::Filename(p) => (None, Some(p.clone())),
         };
+        // The file's own name (e.g. `PyJWT-2.10.1-py3-none-any.whl`), not the normalised form
+        // the parser prints (`pyjwt-…`): fetchers and installers see the real name.
+        let filename = url
+            .as_deref()
+            .or(path.as_deref())
+            .map(basename)
+            .filter(|b| is_wheel_name(b))
+            .and_then(|b| percent_encoding::percent_decode_str(b).decode_utf8().ok())
+            .map_or_else(|| w.filename.to_string(), |b| b.into_owned());
         Artifact::Wheel {
             index: i,
             url,
             path,
-            filename: w.filename.to_string(),
+            filename,
             hash: w.hash.clone(),
             pure: w.filename.is_pure(),
         }

@@ -335,3 +335,22 @@ fn no_artifact_lists_every_rejected_wheel_with_its_reason() {
         .iter()
         .all(|r| r.ends_with("wheels are disabled for this package (no-binary)")));
 }
+
+/// The artifact keeps the published file name (`PyJWT-…`), not the parser's normalised form.
+#[test]
+fn wheel_filename_is_the_published_one() {
+    let lock = fixture_lock("authentik");
+    let mut t = target(X86_64Linux, "3.13");
+    t.roots = vec![name("pyjwt")];
+    let res = resolve(&lock, &t).unwrap();
+    let p = &res.packages[res.index_of(&name("pyjwt")).unwrap()];
+    assert_eq!(
+        p.artifact.filename().as_deref(),
+        Some("PyJWT-2.10.1-py3-none-any.whl")
+    );
+    assert!(p
+        .artifact
+        .url()
+        .unwrap()
+        .ends_with("/PyJWT-2.10.1-py3-none-any.whl"));
+}
