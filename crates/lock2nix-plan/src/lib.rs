@@ -227,7 +227,9 @@ fn sdist_of(lock: &Lock, res: &Resolution, index: usize) -> Option<Artifact> {
 
 /// Decide every package's action.
 pub fn plan(lock: &Lock, res: &Resolution, inputs: &PlanInputs<'_>) -> Plan {
-    let empty = Index::new(lock2nix_nixpkgs::IndexMeta::new(lock2nix_nixpkgs::IndexSource::Tsv));
+    let empty = Index::new(lock2nix_nixpkgs::IndexMeta::new(
+        lock2nix_nixpkgs::IndexSource::Tsv,
+    ));
     let index = inputs.index.unwrap_or(&empty);
     let names = NameMap::new(index).with_overrides(inputs.attr_overrides.clone());
     let specifiers = known_specifiers(lock, res, &inputs.requirements);
@@ -263,13 +265,17 @@ pub fn plan(lock: &Lock, res: &Resolution, inputs: &PlanInputs<'_>) -> Plan {
         match &rp.artifact {
             Artifact::Editable(dir) | Artifact::Directory(dir) | Artifact::Virtual(dir) => {
                 planned.action = Action::InTree;
-                planned.build_system = inputs
-                    .workspace
-                    .and_then(|ws| ws.member_at(dir))
-                    .map(|py| py.build_system.clone().unwrap_or_else(BuildSystem::pep517_default));
+                planned.build_system =
+                    inputs.workspace.and_then(|ws| ws.member_at(dir)).map(|py| {
+                        py.build_system
+                            .clone()
+                            .unwrap_or_else(BuildSystem::pep517_default)
+                    });
                 planned.reason = match &rp.artifact {
                     Artifact::Editable(_) => format!("workspace member at {dir}"),
-                    Artifact::Virtual(_) => format!("virtual project at {dir} (not built; an environment of its dependencies)"),
+                    Artifact::Virtual(_) => format!(
+                        "virtual project at {dir} (not built; an environment of its dependencies)"
+                    ),
                     _ => format!("local directory {dir}"),
                 };
             }
@@ -288,82 +294,101 @@ pub fn plan(lock: &Lock, res: &Resolution, inputs: &PlanInputs<'_>) -> Plan {
                 planned.action = Action::Build;
                 planned.reason = format!("local file {path}");
             }
-            Artifact::Wheel { .. } | Artifact::Sdist { .. } => match entry {
-                None => {
-                    planned.action = Action::Build;
-                    planned.reason = match index.missing_entry(rp.name.as_ref()) {
-                        Some(lock2nix_nixpkgs::Missing { note: Some(note), .. }) if !note.is_empty() => format!("not in nixpkgs ({note})"),
-                        _ if inputs.index.is_none() => "no nixpkgs index given".to_string(),
-                        _ => "not in nixpkgs".to_string(),
-                    };
-                }
-                Some(e) if !e.is_usable() => {
-                    planned.action = Action::Build;
-                    let why = if e.failed {
-                        "fails to evaluate"
-                    } else if e.broken == Some(true) {
-                        "is marked broken"
-                    } else {
-                        "is disabled for this Python"
-                    };
-                    planned.reason = format!("nixpkgs' {} {why}; built from the lock", e.attr);
-                }
-                Some(e) => {
-                    let cmp = e
-                        .version
-                        .as_deref()
-                        .map(|v| rp.version.as_ref().map(|lv| nixpkgs_version_matches(lv, v)));
-                    let equal = matches!(cmp, Some(Some(VersionMatch::Equal)));
-                    let (reuse, reason) = match policy {
-                        Policy::Nixpkgs => (true, format!("policy nixpkgs: nixpkgs has {}", describe(e))),
-                        Policy::Exact => {
-                            if equal {
-                                (true, format!("nixpkgs has the same version ({})", e.attr))
-                            } else {
-                                (false, mismatch_reason(e, &version))
+            Artifact::Wheel { .. } | Artifact::Sdist { .. } => {
+                match entry {
+                    None => {
+                        planned.action = Action::Build;
+                        planned.reason = match index.missing_entry(rp.name.as_ref()) {
+                            Some(lock2nix_nixpkgs::Missing {
+                                note: Some(note), ..
+                            }) if !note.is_empty() => format!("not in nixpkgs ({note})"),
+                            _ if inputs.index.is_none() => "no nixpkgs index given".to_string(),
+                            _ => "not in nixpkgs".to_string(),
+                        };
+                    }
+                    Some(e) if !e.is_usable() => {
+                        planned.action = Action::Build;
+                        let why = if e.failed {
+                            "fails to evaluate"
+                        } else if e.broken == Some(true) {
+                            "is marked broken"
+                        } else {
+                            "is disabled for this Python"
+                        };
+                        planned.reason = format!("nixpkgs' {} {why}; built from the lock", e.attr);
+                    }
+                    Some(e) => {
+                        let cmp = e
+                            .version
+                            .as_deref()
+                            .map(|v| rp.version.as_ref().map(|lv| nixpkgs_version_matches(lv, v)));
+                        let equal = matches!(cmp, Some(Some(VersionMatch::Equal)));
+                        let (reuse, reason) = match policy {
+                            Policy::Nixpkgs => {
+                                (true, format!("policy nixpkgs: nixpkgs has {}", describe(e)))
                             }
-                        }
-                        Policy::Compatible => {
-                            if equal {
-                                (true, format!("nixpkgs has the same version ({})", e.attr))
-                            } else {
-                                match e.version.as_deref().map(pep440_rs::Version::from_str) {
-                                    Some(Ok(nv)) => {
-                                        let specs = specifiers.get(&rp.name).map(Vec::as_slice).unwrap_or(&[]);
-                                        let failing: Vec<String> = specs
-                                            .iter()
-                                            .filter(|(s, _)| !s.contains(&nv))
-                                            .map(|(s, who)| format!("{who} requires {s}"))
-                                            .collect();
-                                        if failing.is_empty() {
-                                            let known = if specs.is_empty() {
-                                                "no specifier is known on it".to_string()
-                                            } else {
-                                                format!("{} satisfies every known specifier", nv)
-                                            };
-                                            (true, format!("policy compatible: nixpkgs has {} and {known}", describe(e)))
-                                        } else {
-                                            (false, format!("nixpkgs has {}, but {}", describe(e), failing.join(", ")))
-                                        }
-                                    }
-                                    _ => (false, mismatch_reason(e, &version)),
+                            Policy::Exact => {
+                                if equal {
+                                    (true, format!("nixpkgs has the same version ({})", e.attr))
+                                } else {
+                                    (false, mismatch_reason(e, &version))
                                 }
                             }
-                        }
-                    };
-                    if reuse {
-                        planned.action = Action::Reuse;
-                        planned.src = None;
-                        planned.reason = reason;
-                    } else {
-                        planned.action = Action::Override;
-                        planned.reason = reason;
-                        if let Some(sdist) = sdist_of(lock, res, i) {
-                            planned.src = Some(sdist);
+                            Policy::Compatible => {
+                                if equal {
+                                    (true, format!("nixpkgs has the same version ({})", e.attr))
+                                } else {
+                                    match e.version.as_deref().map(pep440_rs::Version::from_str) {
+                                        Some(Ok(nv)) => {
+                                            let specs = specifiers
+                                                .get(&rp.name)
+                                                .map(Vec::as_slice)
+                                                .unwrap_or(&[]);
+                                            let failing: Vec<String> = specs
+                                                .iter()
+                                                .filter(|(s, _)| !s.contains(&nv))
+                                                .map(|(s, who)| format!("{who} requires {s}"))
+                                                .collect();
+                                            if failing.is_empty() {
+                                                let known = if specs.is_empty() {
+                                                    "no specifier is known on it".to_string()
+                                                } else {
+                                                    format!(
+                                                        "{} satisfies every known specifier",
+                                                        nv
+                                                    )
+                                                };
+                                                (true, format!("policy compatible: nixpkgs has {} and {known}", describe(e)))
+                                            } else {
+                                                (
+                                                    false,
+                                                    format!(
+                                                        "nixpkgs has {}, but {}",
+                                                        describe(e),
+                                                        failing.join(", ")
+                                                    ),
+                                                )
+                                            }
+                                        }
+                                        _ => (false, mismatch_reason(e, &version)),
+                                    }
+                                }
+                            }
+                        };
+                        if reuse {
+                            planned.action = Action::Reuse;
+                            planned.src = None;
+                            planned.reason = reason;
+                        } else {
+                            planned.action = Action::Override;
+                            planned.reason = reason;
+                            if let Some(sdist) = sdist_of(lock, res, i) {
+                                planned.src = Some(sdist);
+                            }
                         }
                     }
                 }
-            },
+            }
         }
         packages.push(planned);
     }
