@@ -68,6 +68,13 @@ pub enum Command {
     /// Edit lock2nix.toml: add per-package overrides, keeping its comments.
     #[command(subcommand)]
     Override(OverrideCommand),
+    /// Download what the lock does not say (git NAR hashes, sdist build systems, wheel
+    /// requirements) into the sidecar lock2nix-hashes.toml.
+    Prefetch(crate::commands::prefetch::PrefetchArgs),
+    /// Print the NAR hash of a file or directory (as `nix-hash --type sha256`), SRI by default.
+    HashPath(crate::commands::hash_path::HashPathArgs),
+    /// Write a nixpkgs index file: evaluate nixpkgs with Nix (--nixpkgs) or scan its tree (--scan).
+    Index(crate::commands::index::IndexArgs),
     /// Print the resolved dependency graph (cycles and cut edges marked).
     Graph {
         /// The target.

@@ -1,8 +1,11 @@
 //! The commands.
 
 mod check;
+pub(crate) mod hash_path;
+pub(crate) mod index;
 mod inspect;
 mod plan;
+pub(crate) mod prefetch;
 mod resolve;
 mod translate;
 
@@ -27,6 +30,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check { lock, out } => return check::run(&lock, out.as_deref()),
         Command::Override(cmd) => check::override_cmd(&cmd),
         Command::Graph { target, format } => resolve::graph(&target, format),
+        Command::Prefetch(args) => prefetch::run(&args),
+        Command::HashPath(args) => hash_path::run(&args),
+        Command::Index(args) => index::run(&args),
     }?;
     Ok(ExitCode::SUCCESS)
 }
