@@ -1,0 +1,784 @@
+//! `lock2nix translate`, end to end: the generated overlay is evaluated against the nixpkgs stub
+//! (`fixtures/nixpkgs-stub`) and what Nix reads back is compared with `lock2nix resolve --format json`
+//! and the lock itself, for every fixture lock and at least two systems each.
+//!
+//! One `nix-instantiate --eval --strict --json` call per (lock, system) returns a JSON summary of
+//! every package of the plan (forcing `outPath`, which makes the stub validate every argument);
+//! the comparisons happen in Rust.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use lock2nix_lock::{SdistLocator, WheelLocator};
+use lock2nix_testkit::{
+    fixture, nix_eval_json, nix_parse, nix_path, nix_str, require_tool, stub_expr, Overlay,
+};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_lock2nix");
+
+/// Runs the binary in `cwd` (a directory without a lock2nix.toml).
+fn run_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).current_dir(cwd);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run lock2nix")
+}
+
+fn run_ok(cwd: &Path, args: &[&str]) -> Vec<u8> {
+    let out = run_in(cwd, args, &[]);
+    assert!(
+        out.status.success(),
+        "lock2nix {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn nix_available() -> bool {
+    require_tool("nix-instantiate").is_some()
+}
+
+/// PEP 503 normalisation, written independently of the crates under test.
+fn normalize(name: &str) -> String {
+    let mut out = String::new();
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding, written independently of the crates under test.
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `sha256:<hex>` → `sha256-<base64>`.
+fn sri_of(lock_hash: &str) -> String {
+    let (algo, hexd) = lock_hash.split_once(':').expect("algo:hex");
+    format!("{algo}-{}", base64(&hex::decode(hexd).expect("hex digest")))
+}
+
+#[test]
+fn base64_and_normalize_helpers() {
+    assert_eq!(base64(b""), "");
+    assert_eq!(base64(b"f"), "Zg==");
+    assert_eq!(base64(b"fo"), "Zm8=");
+    assert_eq!(base64(b"foo"), "Zm9v");
+    assert_eq!(base64(b"foob"), "Zm9vYg==");
+    assert_eq!(
+        sri_of("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+    );
+    assert_eq!(normalize("Zope.Interface__x"), "zope-interface-x");
+}
+
+/// A nixpkgs index, both as the file `translate --index` reads and as the stub's JSON list.
+struct Index {
+    file: PathBuf,
+    json: PathBuf,
+    /// attr → pname
+    pnames: BTreeMap<String, String>,
+}
+
+/// The stub's index from the authentik subset TSV (rows with an attribute; unknown versions get a
+/// placeholder the plan never reuses).
+fn authentik_index(dir: &Path) -> Index {
+    let file = fixture("nixpkgs-index/authentik-subset.tsv");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut pnames = BTreeMap::new();
+    let mut list = Vec::new();
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split('\t').collect();
+        let (attr, pname, version) = (cells[1], cells[2], cells[3]);
+        if attr.is_empty() || pnames.contains_key(attr) {
+            continue;
+        }
+        let pname = if pname.is_empty() { attr } else { pname };
+        let version = if version.is_empty() {
+            "0-unknown"
+        } else {
+            version
+        };
+        pnames.insert(attr.to_string(), pname.to_string());
+        list.push(json!({ "attr": attr, "pname": pname, "version": version }));
+    }
+    let json = dir.join("index.json");
+    std::fs::write(&json, serde_json::to_string(&list).unwrap()).unwrap();
+    Index { file, json, pnames }
+}
+
+/// A derived index for a big lock: of the resolved packages (sorted by name), every 4th is in
+/// nixpkgs at the lock's version (reuse), the next at another version (override, with a
+/// capitalised pname as nixpkgs sometimes has), the rest are missing (build).
+fn derived_index(dir: &Path, resolved: &Value, python: &str) -> Index {
+    let mut names: Vec<(String, String)> = resolved["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["source"] == "registry")
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    names.sort();
+    let mut tsv = format!(
+        "# lock2nix-index v1 python={python} source=tsv\nattr\tscope\tpname\tversion\tversion_expr\tbroken\tdisabled\tfailed\tpypi_name\tnixpkgs_commit\tnote\n"
+    );
+    let mut pnames = BTreeMap::new();
+    let mut list = Vec::new();
+    for (i, (name, version)) in names.iter().enumerate() {
+        let (pname, v) = match i % 4 {
+            0 => (name.clone(), version.clone()),
+            1 => (name.to_uppercase(), "0.0.1".to_string()),
+            _ => continue,
+        };
+        tsv.push_str(&format!(
+            "{name}\tpython\t{pname}\t{v}\t\tfalse\tfalse\t\t\t\t\n"
+        ));
+        pnames.insert(name.clone(), pname.clone());
+        list.push(json!({ "attr": name, "pname": pname, "version": v }));
+    }
+    let file = dir.join("index.tsv");
+    std::fs::write(&file, tsv).unwrap();
+    let json = dir.join("index.json");
+    std::fs::write(&json, serde_json::to_string(&list).unwrap()).unwrap();
+    Index { file, json, pnames }
+}
+
+/// The lock's file artifacts: (name, version) → [(url, sha256:hex)].
+fn lock_artifacts(lock: &Path) -> BTreeMap<(String, String), Vec<(String, String)>> {
+    let lock = lock2nix_lock::read_lock(lock).expect("read lock");
+    let mut out: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+    for p in &lock.packages {
+        let key = (p.name.to_string(), p.version_string());
+        let e = out.entry(key).or_default();
+        if let Some(s) = &p.sdist {
+            if let (SdistLocator::Url(u), Some(h)) = (&s.locator, &s.hash) {
+                e.push((u.clone(), format!("sha256:{}", h.hex())));
+            }
+        }
+        for w in &p.wheels {
+            if let (WheelLocator::Url(u), Some(h)) = (&w.locator, &w.hash) {
+                e.push((u.clone(), format!("sha256:{}", h.hex())));
+            }
+        }
+    }
+    out
+}
+
+/// What one evaluation should be compared with.
+struct Case<'a> {
+    lock: &'a Path,
+    python: &'a str,
+    systems: &'a [&'a str],
+    index: Option<&'a Index>,
+    scope: Option<&'a str>,
+    sidecar: Option<&'a Path>,
+}
+
+struct Translated {
+    _dir: tempfile::TempDir,
+    overlay: PathBuf,
+    text: String,
+}
+
+fn translate(case: &Case<'_>, out_dir: Option<&Path>) -> Translated {
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = out_dir.unwrap_or(dir.path()).join("overlay.nix");
+    let lock = case.lock.display().to_string();
+    let out = overlay.display().to_string();
+    let mut args: Vec<String> = vec![
+        "translate".into(),
+        "--lock".into(),
+        lock,
+        "--python".into(),
+        case.python.into(),
+        "--out".into(),
+        out,
+    ];
+    for s in case.systems {
+        args.extend(["--system".into(), (*s).into()]);
+    }
+    if let Some(ix) = case.index {
+        args.extend(["--index".into(), ix.file.display().to_string()]);
+    }
+    if let Some(s) = case.scope {
+        args.extend(["--scope".into(), s.into()]);
+    }
+    match case.sidecar {
+        Some(s) => args.extend(["--hashes".into(), s.display().to_string()]),
+        None => args.push("--allow-missing-hashes".into()),
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_ok(dir.path(), &argv);
+    let text = std::fs::read_to_string(&overlay).unwrap();
+    Translated {
+        _dir: dir,
+        overlay,
+        text,
+    }
+}
+
+fn json_of(cwd: &Path, cmd: &str, case: &Case<'_>, system: &str) -> Value {
+    let lock = case.lock.display().to_string();
+    let mut args = vec![
+        cmd,
+        "--lock",
+        &lock,
+        "--python",
+        case.python,
+        "--system",
+        system,
+        "--format",
+        "json",
+    ];
+    let ix;
+    if cmd == "plan" {
+        if let Some(i) = case.index {
+            ix = i.file.display().to_string();
+            args.extend(["--index", &ix]);
+        }
+    }
+    serde_json::from_slice(&run_ok(cwd, &args)).expect("json")
+}
+
+/// The one evaluation per (lock, system): a summary of every planned attribute.
+fn summary(
+    overlay: &Path,
+    system: &str,
+    set: &str,
+    attrs: &[String],
+    roots: &[String],
+    paths: &[(String, PathBuf, String)],
+    index: Option<&Path>,
+) -> Value {
+    let list = |v: &[String]| v.iter().map(|s| nix_str(s)).collect::<Vec<_>>().join(" ");
+    let expected = paths
+        .iter()
+        .map(|(attr, p, name)| {
+            format!(
+                "{} = builtins.path {{ path = {}; name = {}; }};",
+                nix_str(attr),
+                nix_path(p),
+                nix_str(name)
+            )
+        })
+        .collect::<String>();
+    let expr = format!(
+        r#"let
+  pkgs = {stub};
+  base = {base};
+  ps = pkgs.{set}.pkgs;
+  srcInfo = s:
+    if s == null then {{ kind = "null"; }}
+    else if builtins.isAttrs s && s ? fetcher then {{ kind = s.fetcher; args = s.args; name = s.name; out = s.outPath; }}
+    else {{ kind = "path"; path = toString s; }};
+  info = p: {{
+    inherit (p) pname version name format;
+    out = p.outPath;
+    src = srcInfo (p.src or null);
+    sourceRoot = p.sourceRoot or null;
+    deps = map (d: d.outPath) (p.dependencies or [ ]);
+    depNames = map (d: d.pname) (p.dependencies or [ ]);
+    optdeps = builtins.mapAttrs (_: l: map (d: d.pname) l) (p.optional-dependencies or {{ }});
+    native = map (d: d.name) (p.nativeBuildInputs or [ ]);
+  }};
+in {{
+  packages = builtins.listToAttrs (map (a: {{ name = a; value = info ps.${{a}}; }}) [ {attrs} ]);
+  roots = builtins.listToAttrs (map (r: {{ name = r; value = pkgs.${{r}}.outPath == ps.${{r}}.outPath; }}) [ {roots} ]);
+  expectedPaths = {{ {expected} }};
+  python313Names = builtins.attrNames pkgs.python313.pkgs;
+  python313Base = builtins.attrNames base.python313.pkgs;
+  otherHasRoots = map (r: pkgs.{other}.pkgs ? ${{r}}) [ {roots} ];
+  missing = (ps.lock2nixMissingHashes or [ ]);
+}}"#,
+        stub = stub_expr(system, Overlay::File(overlay), index),
+        base = stub_expr(system, Overlay::None, index),
+        attrs = list(attrs),
+        other = if set == "python312" {
+            "python313"
+        } else {
+            "python312"
+        },
+        roots = list(roots),
+    );
+    nix_eval_json(&expr)
+        .unwrap_or_else(|e| panic!("evaluating {} for {system}: {e}", overlay.display()))
+}
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Evaluates the overlay of `case` on each system and compares it with `resolve`/`plan`.
+fn check_case(case: &Case<'_>) -> Vec<Value> {
+    let t = translate(case, None);
+    nix_parse(&t.overlay).unwrap_or_else(|e| panic!("{e}"));
+    let cwd = tempfile::tempdir().unwrap();
+    let artifacts = lock_artifacts(case.lock);
+    let root_dir = case.lock.parent().unwrap();
+    let py_attr = format!("python{}", case.python.replace('.', ""));
+    let set = case.scope.map_or(py_attr.clone(), str::to_string);
+    let mut summaries = Vec::new();
+    for system in case.systems {
+        let resolved = json_of(cwd.path(), "resolve", case, system);
+        let planned = json_of(cwd.path(), "plan", case, system);
+        let mut by_name: BTreeMap<String, &Value> = BTreeMap::new();
+        for p in resolved["packages"].as_array().unwrap() {
+            by_name.insert(p["name"].as_str().unwrap().to_string(), p);
+        }
+        let mut plan_of: BTreeMap<String, &Value> = BTreeMap::new();
+        for p in planned["packages"].as_array().unwrap() {
+            plan_of.insert(p["name"].as_str().unwrap().to_string(), p);
+        }
+        assert_eq!(
+            by_name.keys().collect::<Vec<_>>(),
+            plan_of.keys().collect::<Vec<_>>(),
+            "plan and resolve disagree on the closure"
+        );
+        let attrs: Vec<String> = plan_of
+            .values()
+            .map(|p| p["attr"].as_str().unwrap().to_string())
+            .collect();
+        let roots: Vec<String> = strs(&resolved["roots"])
+            .iter()
+            .map(|r| plan_of[r]["attr"].as_str().unwrap().to_string())
+            .collect();
+        let mut paths = Vec::new();
+        for (name, p) in &by_name {
+            if matches!(
+                p["artifact"]["kind"].as_str(),
+                Some("editable" | "directory")
+            ) {
+                let rel = p["artifact"]["path"].as_str().unwrap();
+                let dir = if rel == "." {
+                    root_dir.to_path_buf()
+                } else {
+                    root_dir.join(rel)
+                };
+                paths.push((
+                    plan_of[name]["attr"].as_str().unwrap().to_string(),
+                    dir.canonicalize().unwrap(),
+                    format!("{name}-source"),
+                ));
+            }
+        }
+        let s = summary(
+            &t.overlay,
+            system,
+            &set,
+            &attrs,
+            &roots,
+            &paths,
+            case.index.map(|i| i.json.as_path()),
+        );
+        let pk = &s["packages"];
+        let cut: BTreeSet<(String, String)> = resolved["cycles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| {
+                c["cut"].as_array().unwrap().iter().map(|e| {
+                    (
+                        e[0].as_str().unwrap().to_string(),
+                        e[1].as_str().unwrap().to_string(),
+                    )
+                })
+            })
+            .collect();
+        let is_linux = system.ends_with("-linux");
+        let out_of = |name: &str| {
+            pk[plan_of[name]["attr"].as_str().unwrap()]["out"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let mut names_of_out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for name in by_name.keys() {
+            names_of_out
+                .entry(out_of(name))
+                .or_default()
+                .push(name.clone());
+        }
+        let mut nix_deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, rp) in &by_name {
+            let plan = plan_of[name];
+            let attr = plan["attr"].as_str().unwrap();
+            let action = plan["action"].as_str().unwrap();
+            let n = &pk[attr];
+            let ctx = format!("{} {system}: {name} ({action})", case.lock.display());
+            let version = rp["version"].as_str().unwrap();
+            assert_eq!(n["version"], version, "{ctx}: version");
+            let art = &rp["artifact"];
+            let kind = art["kind"].as_str().unwrap();
+            let src = &n["src"];
+            match action {
+                "reuse" | "override" => {
+                    let nixpkgs_attr = plan["nixpkgs_attr"].as_str().unwrap();
+                    let index = case.index.expect("reuse needs an index");
+                    assert_eq!(
+                        n["pname"].as_str(),
+                        index.pnames.get(nixpkgs_attr).map(String::as_str),
+                        "{ctx}: nixpkgs' recipe (pname)"
+                    );
+                    if action == "reuse" {
+                        assert_eq!(src["kind"], "fetchPypi", "{ctx}: nixpkgs' own src");
+                    } else {
+                        assert_eq!(src["kind"], "fetchurl", "{ctx}: {src}");
+                        let url = src["args"]["url"].as_str().unwrap().to_string();
+                        let hash = src["args"]["hash"].as_str().unwrap();
+                        let known = &artifacts[&(name.clone(), version.to_string())];
+                        let (_, h) = known
+                            .iter()
+                            .find(|(u, _)| *u == url)
+                            .unwrap_or_else(|| panic!("{ctx}: {url} is not in the lock"));
+                        assert_eq!(hash, sri_of(h), "{ctx}: hash of {url}");
+                    }
+                }
+                "build" | "in-tree" | "vcs" => {
+                    assert_eq!(
+                        normalize(n["pname"].as_str().unwrap()),
+                        *name,
+                        "{ctx}: pname"
+                    );
+                    // dependencies as derivations: each must be the package set's own for the
+                    // resolved dependency (reuse under another attribute included)
+                    let got_outs = strs(&n["deps"]);
+                    let want: Vec<String> = strs(&rp["dependencies"])
+                        .into_iter()
+                        .filter(|d| !cut.contains(&(name.clone(), d.clone())))
+                        .collect();
+                    let mut want_outs: Vec<String> = want.iter().map(|d| out_of(d)).collect();
+                    want_outs.sort();
+                    let mut got_sorted = got_outs.clone();
+                    got_sorted.sort();
+                    assert_eq!(
+                        got_sorted,
+                        want_outs,
+                        "{ctx}: dependencies (Nix: {:?}, resolved: {want:?})",
+                        strs(&n["depNames"])
+                    );
+                    nix_deps.insert(
+                        name.clone(),
+                        got_outs
+                            .iter()
+                            .flat_map(|o| names_of_out[o].iter().cloned())
+                            .collect(),
+                    );
+                    match kind {
+                        "wheel" | "sdist" | "url" => {
+                            assert_eq!(src["kind"], "fetchurl", "{ctx}: {src}");
+                            assert_eq!(src["args"]["url"], art["url"], "{ctx}: url");
+                            match art["hash"].as_str() {
+                                Some(h) => assert_eq!(
+                                    src["args"]["hash"].as_str().unwrap(),
+                                    sri_of(h),
+                                    "{ctx}: hash"
+                                ),
+                                None => assert_eq!(
+                                    src["args"]["hash"],
+                                    "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                                    "{ctx}"
+                                ),
+                            }
+                            let wheel = art["filename"]
+                                .as_str()
+                                .is_some_and(|f| f.ends_with(".whl"));
+                            assert_eq!(
+                                n["format"],
+                                if wheel { "wheel" } else { "pyproject" },
+                                "{ctx}: format"
+                            );
+                            // the stub checks the name; installers need the real file name
+                            if let Some(f) = art["filename"].as_str() {
+                                assert_eq!(src["name"], f, "{ctx}: fetchurl name");
+                            }
+                            let binary =
+                                wheel && !art["filename"].as_str().unwrap().ends_with("-any.whl");
+                            let patchelf =
+                                strs(&n["native"]).iter().any(|x| x == "auto-patchelf-hook");
+                            assert_eq!(patchelf, binary && is_linux, "{ctx}: autoPatchelfHook");
+                            if let Some(sub) = art["subdirectory"].as_str() {
+                                assert_eq!(
+                                    n["sourceRoot"].as_str().unwrap(),
+                                    format!("{}/{sub}", src["name"].as_str().unwrap())
+                                );
+                            }
+                        }
+                        "editable" | "directory" => {
+                            assert_eq!(src["kind"], "path", "{ctx}");
+                            assert_eq!(
+                                src["path"], s["expectedPaths"][attr],
+                                "{ctx}: in-tree source"
+                            );
+                        }
+                        "virtual" => {
+                            assert_eq!(src["kind"], "null", "{ctx}: a meta package has no source");
+                            assert_eq!(n["format"], "other", "{ctx}");
+                        }
+                        "git" => {
+                            assert!(
+                                matches!(
+                                    src["kind"].as_str(),
+                                    Some("fetchFromGitHub" | "fetchgit")
+                                ),
+                                "{ctx}: {src}"
+                            );
+                            assert_eq!(src["args"]["rev"], art["commit"], "{ctx}: rev");
+                            let repo_url = match src["kind"].as_str() {
+                                Some("fetchgit") => {
+                                    src["args"]["url"].as_str().unwrap().to_string()
+                                }
+                                _ => format!(
+                                    "https://github.com/{}/{}",
+                                    src["args"]["owner"].as_str().unwrap(),
+                                    src["args"]["repo"].as_str().unwrap()
+                                ),
+                            };
+                            let lock_url = art["url"].as_str().unwrap_or_default();
+                            assert!(
+                                lock_url.starts_with(&repo_url),
+                                "{ctx}: {repo_url} vs {lock_url}"
+                            );
+                        }
+                        other => panic!("{ctx}: unexpected artifact kind {other}"),
+                    }
+                }
+                other => panic!("{ctx}: unknown action {other}"),
+            }
+        }
+        // The closure from the roots: through the overlay's own dependency lists for packages it
+        // builds, through the lock's for nixpkgs' recipes (whose dependencies nixpkgs declares).
+        let mut reached: BTreeSet<String> = BTreeSet::new();
+        let mut todo: Vec<String> = strs(&resolved["roots"]);
+        while let Some(n) = todo.pop() {
+            if !reached.insert(n.clone()) {
+                continue;
+            }
+            let Some(rp) = by_name.get(&n) else { continue };
+            let next = match nix_deps.get(&n) {
+                Some(d) => d.clone(),
+                None => strs(&rp["dependencies"]),
+            };
+            todo.extend(next);
+        }
+        assert_eq!(
+            reached.iter().collect::<Vec<_>>(),
+            by_name.keys().collect::<Vec<_>>(),
+            "{} {system}: closure",
+            case.lock.display()
+        );
+        for r in &roots {
+            assert_eq!(
+                s["roots"][r], true,
+                "{system}: top-level {r} is the package set's"
+            );
+        }
+        if case.scope.is_some() {
+            assert_eq!(
+                s["python313Names"], s["python313Base"],
+                "{system}: python313.pkgs untouched in scope mode"
+            );
+        } else {
+            assert!(
+                s["otherHasRoots"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|b| b == false),
+                "other interpreters are untouched"
+            );
+        }
+        summaries.push(s);
+    }
+    summaries
+}
+
+fn authentik_lock() -> PathBuf {
+    fixture("authentik/uv.lock")
+}
+
+#[test]
+fn authentik_evaluates_with_the_subset_index() {
+    if !nix_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = authentik_index(dir.path());
+    let lock = authentik_lock();
+    let s = check_case(&Case {
+        lock: &lock,
+        python: "3.13",
+        systems: &["x86_64-linux", "aarch64-darwin"],
+        index: Some(&index),
+        scope: None,
+        sidecar: None,
+    });
+    assert_eq!(
+        strs(&s[0]["missing"]).len(),
+        1,
+        "the git source without a hash is listed"
+    );
+}
+
+#[test]
+fn authentik_scope_mode() {
+    if !nix_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = authentik_index(dir.path());
+    let lock = authentik_lock();
+    check_case(&Case {
+        lock: &lock,
+        python: "3.13",
+        systems: &["aarch64-linux", "x86_64-darwin"],
+        index: Some(&index),
+        scope: Some("authentikPython"),
+        sidecar: None,
+    });
+}
+
+#[test]
+fn workspace_mixed_evaluates() {
+    if !nix_available() {
+        return;
+    }
+    let lock = fixture("locks/workspace-mixed/uv.lock");
+    check_case(&Case {
+        lock: &lock,
+        python: "3.12",
+        systems: &["x86_64-linux", "aarch64-darwin"],
+        index: None,
+        scope: None,
+        sidecar: None,
+    });
+}
+
+#[test]
+fn top_300_evaluates_on_all_four_systems_with_a_derived_index() {
+    if !nix_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lock = fixture("locks/top-300/uv.lock");
+    let resolved: Value = serde_json::from_slice(&run_ok(
+        dir.path(),
+        &[
+            "resolve",
+            "--lock",
+            &lock.display().to_string(),
+            "--python",
+            "3.12",
+            "--system",
+            "x86_64-linux",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let index = derived_index(dir.path(), &resolved, "3.12");
+    check_case(&Case {
+        lock: &lock,
+        python: "3.12",
+        systems: &[
+            "x86_64-linux",
+            "aarch64-linux",
+            "x86_64-darwin",
+            "aarch64-darwin",
+        ],
+        index: Some(&index),
+        scope: None,
+        sidecar: None,
+    });
+}
+
+#[test]
+fn top_1000_evaluates_without_an_index() {
+    if !nix_available() {
+        return;
+    }
+    // cuda-bindings (a direct dependency) has Linux and Windows wheels only: no Darwin overlay.
+    let lock = fixture("locks/top-1000/uv.lock");
+    check_case(&Case {
+        lock: &lock,
+        python: "3.12",
+        systems: &["x86_64-linux", "aarch64-linux"],
+        index: None,
+        scope: None,
+        sidecar: None,
+    });
+}
+
+#[test]
+fn top_1500_evaluates_with_a_derived_index() {
+    if !nix_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lock = fixture("locks/top-1500/uv.lock");
+    let resolved: Value = serde_json::from_slice(&run_ok(
+        dir.path(),
+        &[
+            "resolve",
+            "--lock",
+            &lock.display().to_string(),
+            "--python",
+            "3.12",
+            "--system",
+            "aarch64-linux",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let index = derived_index(dir.path(), &resolved, "3.12");
+    check_case(&Case {
+        lock: &lock,
+        python: "3.12",
+        systems: &["aarch64-linux", "x86_64-linux"],
+        index: Some(&index),
+        scope: None,
+        sidecar: None,
+    });
+}
