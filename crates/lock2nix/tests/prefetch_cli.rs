@@ -516,6 +516,18 @@ fn all_takes_every_file_and_unused_entries_are_dropped_unless_keep() {
     assert!(!text(&out.stdout).contains("dropped"));
     assert_eq!(fx.sidecar().len(), 5);
 
+    // offline only says what a run would drop
+    let before = std::fs::read(fx.sidecar_path()).unwrap();
+    let out = fx.prefetch(&["--offline"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("would drop (without --offline) 1 unused entry"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("offline, not written: "), "{stdout}");
+    assert_eq!(std::fs::read(fx.sidecar_path()).unwrap(), before);
+
     let out = fx.prefetch(&[]);
     let stdout = text(&out.stdout);
     assert!(out.status.success());
@@ -747,27 +759,31 @@ fn live_authentik_prefetch_from_pypi() {
             .any(|r| r.starts_with("lxml")),
         "{xmlsec:?}"
     );
+    // psycopg-c builds with its own in-tree backend
     let psycopg_c = by_url("psycopg_c");
-    assert!(
-        psycopg_c
-            .build_system
-            .requires
-            .iter()
-            .any(|r| r.to_lowercase().starts_with("cython")),
-        "{psycopg_c:?}"
+    assert_eq!(psycopg_c.build_system.backend, "cython_backend");
+    assert_eq!(
+        psycopg_c.build_system.backend_path.as_deref(),
+        Some(&["build_backend".to_string()][..])
     );
-    // wheels from PyPI: PEP 658 metadata files, no wheel downloaded
+    // sdists without [build-system] get PEP 517's default, with the reason
+    assert!(sc
+        .sdist
+        .values()
+        .any(|e| e.build_system.source == BuildSystemSource::DefaultNoPyproject));
+    // wheels from PyPI: a PEP 658 metadata file where PyPI has one (not for every file: the
+    // others fell back to the wheel's own METADATA after a 404)
     assert!(sc.wheel.len() > 100, "{}", sc.wheel.len());
     let from_file = sc
         .wheel
         .values()
         .filter(|w| w.metadata_source == MetadataSource::CoreMetadataFile)
         .count();
-    assert!(
-        from_file * 10 >= sc.wheel.len() * 9,
-        "{from_file} of {}",
-        sc.wheel.len()
-    );
+    assert!(from_file > 50, "{from_file} of {}", sc.wheel.len());
+    assert!(sc
+        .wheel
+        .values()
+        .all(|w| w.url.starts_with("https://files.pythonhosted.org/")));
     let django = sc
         .wheel
         .values()

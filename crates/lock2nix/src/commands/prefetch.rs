@@ -12,7 +12,7 @@
 //! * with `--all`, every sdist and wheel of the lock instead of the plan's choice.
 //!
 //! The sidecar is rewritten only when its content changes; entries no longer used are dropped
-//! unless `--keep`. The exit code is 1 when an item failed (or, with `--offline`, is missing); the
+//! unless `--keep`. `--offline` is a check: no request, and the sidecar is left as it is. The exit code is 1 when an item failed (or, with `--offline`, is missing); the
 //! sidecar still records every success.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,7 +51,8 @@ pub struct PrefetchArgs {
     /// lock2nix-hashes.toml beside the lock].
     #[arg(long, value_name = "PATH")]
     pub hashes: Option<PathBuf>,
-    /// Make no network request: report what the sidecar lacks (exit code 1 when anything does).
+    /// A check: make no network request and leave the sidecar alone; report what it lacks (exit code
+    /// 1 when anything is missing) and what a run would drop.
     #[arg(long)]
     pub offline: bool,
     /// Items fetched at once.
@@ -355,7 +356,12 @@ fn render_report(report: &Report, collected: &Collected) -> String {
         }
     }
     for f in &report.failed {
-        s.push_str(&format!("failed: {}: {}\n", f.description, f.error));
+        let e = f.error.to_string();
+        if e.starts_with(&f.description) {
+            s.push_str(&format!("failed: {e}\n"));
+        } else {
+            s.push_str(&format!("failed: {}: {e}\n", f.description));
+        }
     }
     s
 }
@@ -392,7 +398,8 @@ pub fn run(args: &PrefetchArgs) -> Result<()> {
         let used: BTreeSet<String> = collected.items.iter().map(PrefetchItem::key).collect();
         sidecar.retain(|k| used.contains(k))
     };
-    let written = if !existed && sidecar.is_empty() {
+    // Offline is a check: it reports, and never touches the sidecar.
+    let written = if args.offline || (!existed && sidecar.is_empty()) {
         false
     } else {
         sidecar
@@ -403,7 +410,12 @@ pub fn run(args: &PrefetchArgs) -> Result<()> {
     let mut summary = format!("{}\n", report.summary());
     if dropped > 0 {
         summary.push_str(&format!(
-            "dropped {dropped} unused entr{}\n",
+            "{} {dropped} unused entr{}\n",
+            if args.offline {
+                "would drop (without --offline)"
+            } else {
+                "dropped"
+            },
             if dropped == 1 { "y" } else { "ies" }
         ));
     }
@@ -411,6 +423,8 @@ pub fn run(args: &PrefetchArgs) -> Result<()> {
         "{} {}\n",
         if written {
             "wrote"
+        } else if args.offline {
+            "offline, not written:"
         } else if existed {
             "unchanged:"
         } else {
