@@ -7,7 +7,9 @@
 //!   [`Source`]s (git URLs decoded into [`GitSource`]), [`Marker`]s parsed with `pep508_rs`, versions
 //!   and specifiers with `pep440_rs`, [`Hash`]es convertible to Nix SRI form, wheel file names parsed
 //!   with `lock2nix-wheel`, and every dependency edge resolved to the [`PackageId`] it points at.
-//! - [`read_workspace`]: the PEP 621 / PEP 735 / `[tool.uv]` view of a project and its workspace members.
+//! - [`read_workspace`]: the PEP 621 / PEP 735 / `[tool.uv]` view of a project and its workspace members;
+//!   [`stale_warnings`] compares the members with what the lock recorded (a stale lock is a warning,
+//!   never an error: the lock is the truth).
 //! - Every error is an [`Error`] with the file, 1-based line and column, the key path (e.g.
 //!   `package[17].wheels[3].hash`), and what was found and expected. No input panics; sizes are
 //!   bounded by [`Limits`].
