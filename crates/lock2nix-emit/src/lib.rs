@@ -156,20 +156,22 @@ fn github_owner_repo(url: &str) -> Option<(String, String)> {
     Some((owner, repo))
 }
 
-/// Percent-decode the basename of a URL for `fetchurl`'s `name` (installers check wheel names).
+/// The `name` to give `fetchurl` for `url`, when the default (Nix's `baseNameOf url`) is not
+/// the file's name: the last path component without query and fragment, percent-decoded
+/// (installers check wheel file names), with characters Nix store names reject replaced by `_`.
+/// `None` when the default is already right.
 fn decoded_basename(url: &str) -> Option<String> {
     let end = url.find(['?', '#']).unwrap_or(url.len());
-    let base = url[..end].rsplit('/').next()?;
-    if !base.contains('%') {
-        return None;
-    }
-    let mut out = Vec::with_capacity(base.len());
+    let path = url.get(..end)?;
+    let base = path.trim_end_matches('/').rsplit('/').next()?;
     let bytes = base.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
-            if let Ok(b) = u8::from_str_radix(&base[i + 1..i + 3], 16) {
-                out.push(b);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
                 i += 3;
                 continue;
             }
@@ -177,7 +179,23 @@ fn decoded_basename(url: &str) -> Option<String> {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8(out).ok()
+    let decoded = String::from_utf8_lossy(&out);
+    let mut name: String = decoded
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+-._?=".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() || name == "." || name == ".." {
+        name = "source".to_string();
+    }
+    // what fetchurl derives without a name: baseNameOf of the whole URL
+    let default = url.trim_end_matches('/').rsplit('/').next().unwrap_or(url);
+    (name != default).then_some(name)
 }
 
 struct Ctx<'a> {
@@ -1028,6 +1046,19 @@ fn by_system(per_system: &[(System, Expr)]) -> Expr {
     ))
 }
 
+/// The workspace root as a path expression: `..` (not a Nix path literal) becomes `./..`, a bare
+/// relative path gets `./`, so the common cases print as literals.
+fn workspace_root_path(root: &str) -> String {
+    let root = root.trim_end_matches('/');
+    if root.is_empty() || root == "." {
+        "./.".to_string()
+    } else if root.starts_with('/') || root.starts_with("./") || root.starts_with("../") {
+        root.to_string()
+    } else {
+        format!("./{root}")
+    }
+}
+
 /// Write the overlay for `plans` (one per system, same Python version).
 pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitError> {
     let Some(first) = plans.first() else {
@@ -1054,18 +1085,23 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
     // attr → per-system (expr, comments)
     let mut defs: BTreeMap<String, Vec<(System, Expr, Vec<String>)>> = BTreeMap::new();
     let mut roots: BTreeSet<String> = BTreeSet::new();
+    // attr → the systems whose closure has it but whose plan leaves nixpkgs' package alone
+    let mut left_alone: BTreeMap<String, Vec<System>> = BTreeMap::new();
     for sp in plans {
         let system = sp.resolution.target.system;
         for planned in &sp.plan.packages {
             if sp.resolution.packages[planned.index].is_root {
                 roots.insert(planned.attr.clone());
             }
-            if let Some((expr, comments)) =
-                package_expr(&mut ctx, sp.resolution, sp.plan, planned, system)?
-            {
-                defs.entry(planned.attr.clone())
+            match package_expr(&mut ctx, sp.resolution, sp.plan, planned, system)? {
+                Some((expr, comments)) => defs
+                    .entry(planned.attr.clone())
                     .or_default()
-                    .push((system, expr, comments));
+                    .push((system, expr, comments)),
+                None => left_alone
+                    .entry(planned.attr.clone())
+                    .or_default()
+                    .push(system),
             }
         }
     }
@@ -1082,7 +1118,23 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
     }
     let mut overrides: Vec<Binding> = Vec::with_capacity(defs.len());
     for (attr, per) in &defs {
-        let exprs: Vec<(System, Expr)> = per.iter().map(|(s, e, _)| (*s, e.clone())).collect();
+        let mut exprs: Vec<(System, Expr)> = per.iter().map(|(s, e, _)| (*s, e.clone())).collect();
+        // Where nixpkgs' package is the lock's, the overlay must keep it (not another system's
+        // build); where the package is not in the closure at all, the definition is unused and
+        // the first system's stands in (so that no system hits bySystem's throw).
+        let alone: &[System] = left_alone.get(attr).map_or(&[], Vec::as_slice);
+        for s in &systems {
+            if exprs.iter().any(|(x, _)| x == s) {
+                continue;
+            }
+            if alone.contains(s) {
+                exprs.push((*s, Expr::var(PP).attr(attr.as_str())));
+            } else {
+                let first = exprs[0].1.clone();
+                exprs.push((*s, first));
+            }
+        }
+        exprs.sort_by_key(|(s, _)| systems.iter().position(|x| x == s));
         let mut comments: Vec<String> = Vec::new();
         for (_, _, cs) in per {
             for c in cs {
@@ -1091,9 +1143,20 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
                 }
             }
         }
-        if per.len() < systems.len() {
-            let present: Vec<&str> = per.iter().map(|(s, _, _)| s.as_str()).collect();
-            comments.push(format!("only needed on {}", present.join(", ")));
+        if !alone.is_empty() {
+            let names: Vec<&str> = alone.iter().map(|s| s.as_str()).collect();
+            comments.push(format!("nixpkgs' own package on {}", names.join(", ")));
+        }
+        if per.len() + alone.len() < systems.len() {
+            let present: Vec<&str> = systems
+                .iter()
+                .filter(|s| alone.contains(s) || per.iter().any(|(x, _, _)| x == *s))
+                .map(|s| s.as_str())
+                .collect();
+            comments.push(format!(
+                "only in the lock's closure on {}",
+                present.join(", ")
+            ));
         }
         let mut b = Binding::assign(attr.as_str(), merge(&exprs, &systems));
         for c in comments {
@@ -1243,7 +1306,7 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
     let mk_overlay = Expr::lambda(
         Param::pattern(vec![PatEntry::with_default(
             "workspaceRoot",
-            Expr::path(opts.workspace_root.clone()),
+            Expr::path(workspace_root_path(&opts.workspace_root)),
         )]),
         Expr::lambda_ident("final", Expr::lambda_ident("prev", overlay_body)),
     );

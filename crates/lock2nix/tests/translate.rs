@@ -782,3 +782,183 @@ fn top_1500_evaluates_with_a_derived_index() {
         sidecar: None,
     });
 }
+
+/// Copies a directory tree (the fixtures are small).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+const AUTHENTIK_GIT: &str =
+    "https://github.com/vsoch/oci-python#ceb4fcc090851717a3069d78e85ceb1e86c2740c";
+
+/// A copy of the authentik fixture (and the index) in a temporary directory.
+fn authentik_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("authentik"), &dir.path().join("project"));
+    std::fs::copy(
+        fixture("nixpkgs-index/authentik-subset.tsv"),
+        dir.path().join("authentik-subset.tsv"),
+    )
+    .unwrap();
+    dir
+}
+
+fn authentik_args(out: &str, extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "translate",
+        "--lock",
+        "project/uv.lock",
+        "--python",
+        "3.13",
+        "--system",
+        "x86_64-linux",
+        "--system",
+        "aarch64-linux",
+        "--index",
+        "authentik-subset.tsv",
+        "--out",
+        out,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+#[test]
+fn authentik_is_deterministic_and_snapshotted() {
+    let dir = authentik_copy();
+    let args = authentik_args("-", &["--allow-missing-hashes"]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut first: Option<Vec<u8>> = None;
+    for threads in ["1", "8"] {
+        for _ in 0..10 {
+            let out = run_in(dir.path(), &argv, &[("RAYON_NUM_THREADS", threads)]);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            match &first {
+                None => first = Some(out.stdout),
+                Some(f) => assert!(
+                    *f == out.stdout,
+                    "translate output differs between runs (RAYON_NUM_THREADS={threads})"
+                ),
+            }
+        }
+    }
+    // The file written beside the lock: workspaceRoot is `./..`, nothing machine-specific.
+    let args = authentik_args("project/nix/python-overlay.nix", &["--allow-missing-hashes"]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_ok(dir.path(), &argv);
+    let text =
+        std::fs::read_to_string(dir.path().join("project/nix/python-overlay.nix")).unwrap();
+    assert!(text.contains("workspaceRoot ? ./..}"), "{}", &text[..800]);
+    assert!(!text.contains(&dir.path().display().to_string()));
+    insta::assert_snapshot!("authentik_overlay", text);
+}
+
+#[test]
+fn missing_git_hash_fails_names_the_source_and_prefetch() {
+    let dir = authentik_copy();
+    let args = authentik_args("out.nix", &[]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run_in(dir.path(), &argv, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(AUTHENTIK_GIT), "{err}");
+    assert!(err.contains("lock2nix prefetch"), "{err}");
+    assert!(!dir.path().join("out.nix").exists(), "nothing written on failure");
+
+    let args = authentik_args("out.nix", &["--allow-missing-hashes"]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_ok(dir.path(), &argv);
+    let text = std::fs::read_to_string(dir.path().join("out.nix")).unwrap();
+    assert!(text.contains("lib.fakeHash"));
+    assert!(text.contains(&format!("lock2nixMissingHashes = [\"{AUTHENTIK_GIT}\"];")), "warning list");
+    assert!(text.contains("WARNING: these git sources have no prefetched hash"));
+}
+
+#[test]
+fn sidecar_git_hash_is_used() {
+    let dir = authentik_copy();
+    let hash = "sha256-R2l0SGFzaEZyb21UaGVTaWRlY2FyRmlsZUFBQUFBQUE=";
+    std::fs::write(
+        dir.path().join("project/lock2nix-hashes.toml"),
+        format!("[git.\"{AUTHENTIK_GIT}\"]\nhash = \"{hash}\"\nfetcher = \"github\"\n"),
+    )
+    .unwrap();
+    let args = authentik_args("out.nix", &[]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_ok(dir.path(), &argv);
+    let overlay = dir.path().join("out.nix");
+    let text = std::fs::read_to_string(&overlay).unwrap();
+    assert!(!text.contains("lib.fakeHash") && !text.contains("lock2nixMissingHashes"));
+    if !nix_available() {
+        return;
+    }
+    let expr = format!(
+        "{}.python313.pkgs.opencontainers.src.args",
+        stub_expr("x86_64-linux", Overlay::File(&overlay), None)
+    );
+    let v = nix_eval_json(&expr).unwrap();
+    assert_eq!(v["hash"], hash);
+    assert_eq!(v["owner"], "vsoch");
+    assert_eq!(v["repo"], "oci-python");
+    assert_eq!(v["rev"], "ceb4fcc090851717a3069d78e85ceb1e86c2740c");
+}
+
+/// workspaceRoot is right wherever the overlay is written: beside the lock, in a sibling
+/// directory, far away, in a directory with spaces, and on stdout.
+#[test]
+fn workspace_root_points_at_the_lock_directory() {
+    if !nix_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("my project");
+    copy_tree(&fixture("locks/workspace-mixed"), &project);
+    let lock = project.join("uv.lock").display().to_string();
+    let want = nix_eval_json(&format!(
+        "builtins.path {{ path = {}; name = \"mixed-core-source\"; }}",
+        nix_path(&project.join("packages/mixed-core"))
+    ))
+    .unwrap();
+    let outs = [
+        project.join("nix/python-overlay.nix"),
+        project.join("python-overlay.nix"),
+        dir.path().join("elsewhere/deeper/o.nix"),
+        dir.path().join("with space/o.nix"),
+    ];
+    for out in &outs {
+        let o = out.display().to_string();
+        run_ok(
+            dir.path(),
+            &["translate", "--lock", &lock, "--python", "3.12", "--system", "x86_64-linux", "--out", &o],
+        );
+        let expr = format!(
+            "{}.python312.pkgs.mixed-core.src",
+            stub_expr("x86_64-linux", Overlay::File(out), None)
+        );
+        assert_eq!(nix_eval_json(&expr).unwrap(), want, "--out {o}");
+    }
+    // stdout: relative to the current directory
+    let text = run_ok(
+        &project.join("packages"),
+        &["translate", "--lock", &lock, "--python", "3.12", "--system", "x86_64-linux", "--out", "-"],
+    );
+    let o = project.join("packages/from-stdout.nix");
+    std::fs::write(&o, text).unwrap();
+    let expr = format!(
+        "{}.python312.pkgs.mixed-core.src",
+        stub_expr("x86_64-linux", Overlay::File(&o), None)
+    );
+    assert_eq!(nix_eval_json(&expr).unwrap(), want, "--out -");
+}
