@@ -559,6 +559,31 @@ fn explicit_hashes_path_and_one_system() {
 }
 
 #[test]
+fn the_configuration_names_the_sidecar_and_the_systems() {
+    let fx = Fixture::new(true);
+    std::fs::create_dir_all(fx.dir.path().join("facts")).unwrap();
+    std::fs::write(
+        fx.dir.path().join("lock2nix.toml"),
+        "hashes = \"facts/h.toml\"\n\n[target]\nsystems = [\"x86_64-linux\"]\n",
+    )
+    .unwrap();
+    let out = fx.prefetch(&[]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = fx.dir.path().join("facts/h.toml");
+    assert!(
+        stdout.contains(&format!("wrote {}", written.display())),
+        "{stdout}"
+    );
+    assert!(!fx.sidecar_path().exists());
+    assert_eq!(Sidecar::read(&written).unwrap().len(), 4);
+    // translate finds it through the same configuration
+    let out = run(&["translate", "--lock", &fx.lock_str, "--out", "-"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&fx.git_hash));
+}
+
+#[test]
 fn bad_flags_are_errors_that_say_what_to_pass() {
     let fx = Fixture::new(true);
     let out = fx.prefetch(&["--git-rewrite", "no-equals-sign"]);

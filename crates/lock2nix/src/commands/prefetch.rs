@@ -287,6 +287,15 @@ pub fn collect_items(project: &Project, args: &PrefetchArgs) -> Result<Collected
                         is_wheel: false,
                         ..
                     }) => c.sdist(&name, &version, url, hash.as_ref()),
+                    Some(Artifact::Sdist {
+                        url: None,
+                        path: Some(path),
+                        ..
+                    }) => {
+                        c.skipped.insert(format!(
+                            "sdist {name} {version}: {path} is in a local registry; lock2nix prefetches remote files only"
+                        ));
+                    }
                     _ => {}
                 }
             }
