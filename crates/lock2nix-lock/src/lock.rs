@@ -1268,32 +1268,44 @@ impl Reader<'_, '_> {
         }
         let top = KeyPath::Root;
         let pp = top.key(pkg_key);
-        // duplicate identities
-        for ids in by_name.values() {
-            if ids.len() > 1 {
-                for (a_pos, &a) in ids.iter().enumerate() {
-                    for &b in &ids[a_pos + 1..] {
-                        let (pa, pb) = (&raw[a].package, &raw[b].package);
-                        if pa.version == pb.version && pa.source == pb.source {
-                            return Err(self.err(
-                                raw[b].span.clone(),
-                                &pp.index(raw[b].index),
-                                ErrorKind::DuplicatePackage(format!(
-                                    "{} from {} appears more than once (first at line {})",
-                                    pb.display_id(),
-                                    pb.source,
-                                    pa.line
-                                )),
-                            ));
-                        }
-                    }
-                }
+        // Duplicate identities: one hash lookup per package (a pairwise check per name is
+        // quadratic in the versions of one name); the first repeat in file order is reported.
+        let mut first_of: HashMap<(&PackageName, Option<&Version>, &Source), usize> =
+            HashMap::with_capacity(raw.len());
+        for (b, r) in raw.iter().enumerate() {
+            let pb = &r.package;
+            if let Some(&a) = first_of.get(&(&pb.name, pb.version.as_ref(), &pb.source)) {
+                return Err(self.err(
+                    raw[b].span.clone(),
+                    &pp.index(raw[b].index),
+                    ErrorKind::DuplicatePackage(format!(
+                        "{} from {} appears more than once (first at line {})",
+                        pb.display_id(),
+                        pb.source,
+                        raw[a].package.line
+                    )),
+                ));
+            }
+            first_of.insert((&pb.name, pb.version.as_ref(), &pb.source), b);
+        }
+        // Packages by (name, version), in file order, so that a pinned edge finds its target
+        // without scanning every version of the name.
+        let mut by_version: HashMap<(&PackageName, &Version), Vec<usize>> =
+            HashMap::with_capacity(raw.len());
+        for (i, r) in raw.iter().enumerate() {
+            if let Some(v) = &r.package.version {
+                by_version.entry((&r.package.name, v)).or_default().push(i);
             }
         }
         let resolve =
             |from: &Package, d: &RawDependency, path: &KeyPath<'_>| -> Result<usize, Error> {
                 let dep = &d.dep;
-                let cands = by_name.get(&dep.name).map(Vec::as_slice).unwrap_or(&[]);
+                let cands = match &dep.version {
+                    Some(v) => by_version.get(&(&dep.name, v)),
+                    None => by_name.get(&dep.name),
+                }
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
                 let matching: Vec<usize> = cands
                     .iter()
                     .copied()
