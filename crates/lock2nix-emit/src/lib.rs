@@ -198,6 +198,21 @@ fn decoded_basename(url: &str) -> Option<String> {
     (name != default).then_some(name)
 }
 
+/// Whether nixpkgs' default `fetchgit` name for `url` at `rev` (the repository's base name
+/// without `.git`, plus `-` and 7 characters of a hex commit) is a valid Nix store name.
+fn git_default_name_ok(url: &str, rev: &str) -> bool {
+    let base = url.trim_end_matches('/').rsplit('/').next().unwrap_or(url);
+    let base = base.rsplit(':').next().unwrap_or(base);
+    let base = base.strip_suffix(".git").unwrap_or(base);
+    let short: String = rev.chars().take(7).collect();
+    let name = format!("{base}-{short}");
+    !base.is_empty()
+        && name.len() <= 207
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-._?=".contains(c))
+}
+
 struct Ctx<'a> {
     opts: &'a Options,
     missing_git: BTreeSet<String>,
@@ -257,11 +272,18 @@ impl Ctx<'_> {
                     Binding::assign("rev", Expr::string(g.commit.clone())),
                     Binding::assign("hash", hash),
                 ])),
-            None => Expr::var("final").attr("fetchgit").apply(Expr::attrs([
-                Binding::assign("url", Expr::string(g.repository.clone())),
-                Binding::assign("rev", Expr::string(g.commit.clone())),
-                Binding::assign("hash", hash),
-            ])),
+            None => {
+                let mut b = Vec::new();
+                // fetchgit names the source after the repository's base name; one that is not a
+                // valid store name would fail to evaluate
+                if !git_default_name_ok(&g.repository, &g.commit) {
+                    b.push(Binding::assign("name", Expr::string("source")));
+                }
+                b.push(Binding::assign("url", Expr::string(g.repository.clone())));
+                b.push(Binding::assign("rev", Expr::string(g.commit.clone())));
+                b.push(Binding::assign("hash", hash));
+                Expr::var("final").attr("fetchgit").apply(Expr::attrs(b))
+            }
         }
     }
 }
