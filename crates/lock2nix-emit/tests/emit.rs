@@ -297,7 +297,14 @@ dependencies = [
     {{ name = "bar" }},
     {{ name = "member" }},
     {{ name = "gitpkg" }},
+    {{ name = "3to2" }},
 ]
+
+[[package]]
+name = "3to2"
+version = "1.1.1"
+source = {{ registry = "https://pypi.org/simple" }}
+sdist = {{ url = "https://files.example/3to2-1.1.1.zip", hash = "{b}" }}
 
 [[package]]
 name = "foo"
@@ -354,6 +361,8 @@ source = {{ git = {gurl} }}
   member = {{ src = ps.member.src; want = builtins.path {{ path = {mpath}; name = "member-source"; }}; out = ps.member.outPath; }};
   git = {{ inherit (ps.gitpkg.src.args) url rev; out = ps.gitpkg.outPath; }};
   app = ps.app.outPath;
+  # an attribute that is not a Nix identifier
+  digit = {{ inherit (ps."3to2") version pname; deps = map (d: d.pname) ps.app.dependencies; }};
 }}"#,
             stub = stub_expr(s, Overlay::File(&f), None),
             mpath = nix_path(&member_dir),
@@ -374,6 +383,9 @@ source = {{ git = {gurl} }}
         );
         assert_eq!(v["git"]["url"], git_repo);
         assert_eq!(v["git"]["rev"], commit);
+        assert_eq!(v["digit"]["version"], "1.1.1");
+        assert_eq!(v["digit"]["pname"], "3to2");
+        assert!(strs_contain(&v["digit"]["deps"], "3to2"), "{v}");
     }
     // nothing from the lock appears outside a string: the only `${` are the overlay's own
     for line in text.lines() {
@@ -411,4 +423,8 @@ fn scope_mode_needs_no_extensions() {
         v,
         serde_json::json!({ "scoped": "0.3.1", "top": "0.3.1", "ext": 0, "global": false })
     );
+}
+
+fn strs_contain(v: &serde_json::Value, s: &str) -> bool {
+    v.as_array().is_some_and(|a| a.iter().any(|x| x == s))
 }
