@@ -129,14 +129,62 @@ fn basename(url: &str) -> &str {
 }
 
 fn is_wheel_name(s: &str) -> bool {
-    basename(s).to_ascii_lowercase().ends_with(".whl")
+    let b = basename(s).as_bytes();
+    b.len() >= 4 && b[b.len() - 4..].eq_ignore_ascii_case(b".whl")
+}
+
+/// The target's tags, with a cheap pre-filter on platform tags.
+///
+/// Most wheels of a package are for other platforms. A wheel can only fit when one of its
+/// platform tags is `any` or one of the target's platforms, so when none of its platform tags
+/// even *ends* like one of those (same last 5 bytes), it is rejected without the hash lookups
+/// of [`TargetTags::priority`]. Equal strings have equal tails, so this never rejects a wheel
+/// that fits, and the choice is the same as [`TargetTags::best`] over all wheels.
+pub(crate) struct Tags {
+    tags: TargetTags,
+    tails: Vec<Vec<u8>>,
+}
+
+fn tail(s: &str) -> &[u8] {
+    let b = s.as_bytes();
+    &b[b.len().saturating_sub(5)..]
+}
+
+impl Tags {
+    pub(crate) fn new(tags: TargetTags) -> Self {
+        let mut tails: Vec<Vec<u8>> = tags
+            .platforms()
+            .iter()
+            .map(|p| tail(p).to_vec())
+            .chain(std::iter::once(b"any".to_vec()))
+            .collect();
+        tails.sort();
+        tails.dedup();
+        Self { tags, tails }
+    }
+
+    fn may_fit(&self, w: &lock2nix_wheel::WheelFilename) -> bool {
+        w.platform_tags()
+            .iter()
+            .any(|p| self.tails.iter().any(|t| t.as_slice() == tail(p)))
+    }
+
+    /// The index (into `wheels`) of the best wheel, as [`TargetTags::best`] would choose it.
+    fn best(&self, wheels: &[lock2nix_lock::Wheel]) -> Option<usize> {
+        let candidates: Vec<usize> = (0..wheels.len())
+            .filter(|&i| self.may_fit(&wheels[i].filename))
+            .collect();
+        self.tags
+            .best(candidates.iter().map(|&i| &wheels[i].filename))
+            .and_then(|k| candidates.get(k).copied())
+    }
 }
 
 /// Choose the artifact of `pkg` for `target`.
 pub(crate) fn choose(
     pkg: &Package,
     target: &Target,
-    tags: &TargetTags,
+    tags: &Tags,
 ) -> Result<Artifact, ResolveError> {
     match &pkg.source {
         Source::Git(g) => Ok(Artifact::Git(g.clone())),
@@ -174,17 +222,13 @@ pub(crate) fn choose(
     }
 }
 
-fn choose_registry(
-    pkg: &Package,
-    target: &Target,
-    tags: &TargetTags,
-) -> Result<Artifact, ResolveError> {
+fn choose_registry(pkg: &Package, target: &Target, tags: &Tags) -> Result<Artifact, ResolveError> {
     let no_binary = target.no_binary.contains(&pkg.name);
     let no_build = target.no_build.contains(&pkg.name);
     let best_wheel = if no_binary {
         None
     } else {
-        tags.best(pkg.wheels.iter().map(|w| &w.filename))
+        tags.best(&pkg.wheels)
     };
     let sdist = if no_build { None } else { pkg.sdist.as_ref() };
     let wheel_artifact = |i: usize| {
@@ -241,7 +285,7 @@ fn choose_registry(
                 } else {
                     // `explain_incompatible` repeats the file name and the target, which the
                     // error already states; keep only the reasons.
-                    let full = tags.explain_incompatible(&w.filename);
+                    let full = tags.tags.explain_incompatible(&w.filename);
                     full.strip_prefix(&format!("{} is not compatible with ", w.filename))
                         .and_then(|rest| rest.split_once(": "))
                         .map_or_else(|| full.clone(), |(_, why)| why.to_string())
@@ -272,4 +316,49 @@ fn choose_registry(
 fn unreachable_sdist_note() -> String {
     // An allowed sdist is always chosen before we get here; keep a truthful message anyway.
     "the sdist was not usable".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lock2nix_wheel::{System, TagPolicy};
+
+    /// The pre-filter never changes the choice: every package of every real lock, every
+    /// system, CPython 3.10-3.14.
+    #[test]
+    fn prefiltered_best_equals_target_tags_best() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut checked = 0;
+        for dir in [
+            "authentik",
+            "locks/top-300",
+            "locks/top-1000",
+            "locks/top-1500",
+            "locks/workspace-mixed",
+        ] {
+            let lock = lock2nix_lock::read_lock(&root.join(dir).join("uv.lock")).unwrap();
+            for system in [
+                System::X86_64Linux,
+                System::Aarch64Linux,
+                System::X86_64Darwin,
+                System::Aarch64Darwin,
+            ] {
+                for minor in 10..=14 {
+                    let plain = TargetTags::new(system, (3, minor), TagPolicy::default());
+                    let tags = Tags::new(plain.clone());
+                    for p in &lock.packages {
+                        let want = plain.best(p.wheels.iter().map(|w| &w.filename));
+                        assert_eq!(
+                            tags.best(&p.wheels),
+                            want,
+                            "{} on {system} 3.{minor}",
+                            p.display_id()
+                        );
+                        checked += usize::from(!p.wheels.is_empty());
+                    }
+                }
+            }
+        }
+        assert!(checked > 20_000, "{checked}");
+    }
 }

@@ -325,13 +325,26 @@ fn check_declared_conflicts(
 }
 
 #[derive(Default)]
-struct Walk {
+struct Walk<'a> {
     /// reached package → active extras
     reached: BTreeMap<PackageId, BTreeSet<ExtraName>>,
     /// (from, to, kind) → edge
     edges: BTreeMap<(PackageId, PackageId, EdgeKind), Edge>,
-    /// for conflict errors: package → "from" descriptions
-    via: HashMap<PackageId, Vec<String>>,
+    /// for conflict errors: package → the first (at most 3) edges that reached it (source and
+    /// marker), formatted only when an error is reported
+    via: HashMap<PackageId, Vec<(PackageId, Option<&'a Marker>)>>,
+}
+
+/// Does any edge marker of the lock mention `extra`? When none does, uv's synthetic conflict
+/// extras cannot change any marker's value, and one walk suffices.
+fn markers_mention_extra(lock: &Lock) -> bool {
+    lock.packages.iter().any(|p| {
+        p.dependencies
+            .iter()
+            .chain(p.optional_dependencies.values().flatten())
+            .chain(p.dev_dependencies.values().flatten())
+            .any(|d| d.marker.as_ref().is_some_and(|m| m.raw.contains("extra")))
+    })
 }
 
 /// Resolve `lock` for `target`.
@@ -422,30 +435,39 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
 
     check_declared_conflicts(lock, &roots, &root_extras, &root_groups)?;
 
-    // Walk until the set of activated (package, extra) pairs, which feeds the conflict markers,
-    // stops growing.
-    let mut synthetic: Vec<ExtraName> = Vec::new();
+    // Walk until the set of uv's synthetic extras (the chosen projects and groups, and every
+    // activated (package, extra) pair), which feeds the conflict markers, stops growing. The set
+    // only grows, so this ends even on a lock whose markers would make it oscillate.
+    let mut synthetic: BTreeSet<ExtraName> = BTreeSet::new();
+    for &r in &roots {
+        synthetic.extend(conflict_project(&lock.packages[r].name));
+    }
+    for (r, groups) in &root_groups {
+        for g in groups {
+            synthetic.extend(conflict_group(&lock.packages[*r].name, g));
+        }
+    }
+    for (r, extras) in &root_extras {
+        for e in extras {
+            synthetic.extend(conflict_extra(&lock.packages[*r].name, e));
+        }
+    }
+    let iterate = markers_mention_extra(lock);
     let walk = loop {
-        let walk = walk_once(lock, &env, &synthetic, &roots, &root_extras, &root_groups);
-        let mut next: BTreeSet<ExtraName> = BTreeSet::new();
-        for &r in &roots {
-            next.extend(conflict_project(&lock.packages[r].name));
-        }
-        for (r, groups) in &root_groups {
-            for g in groups {
-                next.extend(conflict_group(&lock.packages[*r].name, g));
-            }
-        }
-        for (id, extras) in &walk.reached {
-            for e in extras {
-                next.extend(conflict_extra(&lock.packages[*id].name, e));
-            }
-        }
-        let next: Vec<ExtraName> = next.into_iter().collect();
-        if next == synthetic {
+        let current: Vec<ExtraName> = synthetic.iter().cloned().collect();
+        let walk = walk_once(lock, &env, &current, &roots, &root_extras, &root_groups);
+        if !iterate {
             break walk;
         }
-        synthetic = next;
+        let before = synthetic.len();
+        for (id, extras) in &walk.reached {
+            for e in extras {
+                synthetic.extend(conflict_extra(&lock.packages[*id].name, e));
+            }
+        }
+        if synthetic.len() == before {
+            break walk;
+        }
     };
 
     // One package per name.
@@ -460,7 +482,18 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
             let edges = |i: PackageId| {
                 walk.via
                     .get(&i)
-                    .map(|v| v.join(", "))
+                    .map(|v| {
+                        v.iter()
+                            .map(|(from, marker)| {
+                                let mut d = lock.packages[*from].display_id();
+                                if let Some(m) = marker {
+                                    d.push_str(&format!(" [{}]", m.raw));
+                                }
+                                d
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
                     .unwrap_or_else(|| "a root".to_string())
             };
             return Err(ResolveError::Conflict {
@@ -476,14 +509,17 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     }
 
     // Artifacts.
-    let tags = TargetTags::new(
+    let tags = artifact::Tags::new(TargetTags::new(
         target.system,
         (target.python.major, target.python.minor),
         target.tag_policy.clone(),
-    );
+    ));
     let order: Vec<PackageId> = by_name.values().copied().collect();
-    let index_of: HashMap<PackageId, usize> =
-        order.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    // lock index → index in `packages` (a Vec: lock indices are dense)
+    let mut index_of: Vec<Option<usize>> = vec![None; lock.packages.len()];
+    for (i, &id) in order.iter().enumerate() {
+        index_of[id] = Some(i);
+    }
     let mut packages = Vec::with_capacity(order.len());
     for &id in &order {
         let p = &lock.packages[id];
@@ -502,16 +538,15 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     }
 
     // Flattened dependency lists.
-    let mut out_edges: HashMap<PackageId, Vec<(&(PackageId, PackageId, EdgeKind), &Edge)>> =
-        HashMap::new();
+    let mut out_edges: OutEdges<'_> = vec![Vec::new(); lock.packages.len()];
     for (key, edge) in &walk.edges {
-        out_edges.entry(key.0).or_default().push((key, edge));
+        out_edges[key.0].push((key, edge));
     }
     let mut memo: HashMap<(PackageId, ExtraName), BTreeSet<PackageId>> = HashMap::new();
     for (i, &id) in order.iter().enumerate() {
         let mut deps: BTreeSet<PackageId> = BTreeSet::new();
         let mut groups: BTreeMap<GroupName, BTreeSet<PackageId>> = BTreeMap::new();
-        for ((_, to, kind), edge) in out_edges.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
+        for ((_, to, kind), edge) in &out_edges[id] {
             let mut with_extras = BTreeSet::new();
             with_extras.insert(*to);
             for e in &edge.extras {
@@ -530,10 +565,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         }
         deps.remove(&id);
         let to_indices = |set: BTreeSet<PackageId>| -> Vec<usize> {
-            let mut v: Vec<usize> = set
-                .iter()
-                .filter_map(|d| index_of.get(d).copied())
-                .collect();
+            let mut v: Vec<usize> = set.iter().filter_map(|&d| index_of[d]).collect();
             v.sort_unstable();
             v
         };
@@ -560,7 +592,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         graph.add_node(i);
     }
     for ((from, to, _), edge) in &walk.edges {
-        if let (Some(&a), Some(&b)) = (index_of.get(from), index_of.get(to)) {
+        if let (Some(a), Some(b)) = (index_of[*from], index_of[*to]) {
             graph.add_edge(
                 petgraph::graph::NodeIndex::new(a),
                 petgraph::graph::NodeIndex::new(b),
@@ -568,10 +600,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
             );
         }
     }
-    let root_indices: Vec<usize> = roots
-        .iter()
-        .filter_map(|r| index_of.get(r).copied())
-        .collect();
+    let root_indices: Vec<usize> = roots.iter().filter_map(|&r| index_of[r]).collect();
     let (cycles, topo_order) = graph::cycles_and_order(&packages);
     Ok(Resolution {
         target: target.clone(),
@@ -583,9 +612,12 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     })
 }
 
+/// Per lock index, the walk's edges leaving that package.
+type OutEdges<'a> = Vec<Vec<(&'a (PackageId, PackageId, EdgeKind), &'a Edge)>>;
+
 /// Everything `pkg[extra]` adds: the targets of its extra edges, and recursively the extras they ask for.
 fn expand(
-    out_edges: &HashMap<PackageId, Vec<(&(PackageId, PackageId, EdgeKind), &Edge)>>,
+    out_edges: &OutEdges<'_>,
     memo: &mut HashMap<(PackageId, ExtraName), BTreeSet<PackageId>>,
     pkg: PackageId,
     extra: &ExtraName,
@@ -600,7 +632,7 @@ fn expand(
     }
     stack.push(key.clone());
     let mut out = BTreeSet::new();
-    for ((_, to, kind), edge) in out_edges.get(&pkg).map(Vec::as_slice).unwrap_or(&[]) {
+    for ((_, to, kind), edge) in &out_edges[pkg] {
         if matches!(kind, EdgeKind::Extra(e) if e == extra) {
             out.insert(*to);
             for e in &edge.extras {
@@ -613,14 +645,14 @@ fn expand(
     out
 }
 
-fn walk_once(
-    lock: &Lock,
+fn walk_once<'a>(
+    lock: &'a Lock,
     env: &MarkerEnvironment,
     synthetic: &[ExtraName],
     roots: &[PackageId],
     root_extras: &BTreeMap<PackageId, Vec<ExtraName>>,
     root_groups: &BTreeMap<PackageId, Vec<GroupName>>,
-) -> Walk {
+) -> Walk<'a> {
     enum Work {
         Package(PackageId),
         Extra(PackageId, ExtraName),
@@ -697,14 +729,9 @@ fn walk_once(
                 }
             }
             edge.extras.sort();
-            let from_pkg = &lock.packages[from];
             let via = walk.via.entry(dep.target).or_default();
             if via.len() < 3 {
-                let mut d = from_pkg.display_id();
-                if let Some(m) = &dep.marker {
-                    d.push_str(&format!(" [{}]", m.raw));
-                }
-                via.push(d);
+                via.push((from, dep.marker.as_ref()));
             }
             visit(&mut walk, &mut queue, dep.target, &dep.extras);
         }
