@@ -179,7 +179,7 @@ pub fn shortest_paths(res: &Resolution, target: usize, limit: usize) -> Vec<Vec<
             continue;
         }
         let mut ps = parents[node].clone();
-        ps.sort_by(|a, b| b.0.cmp(&a.0));
+        ps.sort_by_key(|p| std::cmp::Reverse(p.0));
         for (parent, edge) in ps {
             let mut p = path.clone();
             p.push(PathStep {

@@ -2,22 +2,37 @@
 //!
 //! A Nix package set holds one version per name, so before any Nix is written the lock is
 //! resolved for a concrete [`Target`] (a Nix system and a CPython version, the roots, their extras
-//! and dependency groups), the way uv installs it there:
+//! and dependency groups), the way `uv sync --frozen` installs it there:
 //!
-//! 1. the target must be inside `requires-python` and the lock's `supported-markers`;
-//! 2. from the roots, edges are followed when their PEP 508 marker holds in the target's
-//!    environment, with uv's synthetic conflict extras (`extra-<len>-<pkg>-<extra>`,
-//!    `group-<len>-…`, `project-<len>-…`) set for the chosen extras and groups; `extra = [...]` on an
-//!    edge activates the target's optional dependencies; this repeats until the set of activated
-//!    extras is stable;
+//! 1. the target must be inside `requires-python` and the lock's `supported-markers`; the chosen
+//!    extras and groups must not include two that `conflicts` declares as conflicting
+//!    ([`ResolveError::DeclaredConflict`], as uv refuses them);
+//! 2. from the roots ([`root_ids`]: `--root` names, else the workspace members), edges are
+//!    followed when their PEP 508 marker holds in the target's environment, with uv's synthetic
+//!    conflict extras (`extra-<len>-<pkg>-<extra>`, `group-<len>-…`, `project-<len>-…`) set for
+//!    the chosen projects, groups and every activated extra; `extra = [...]` on an edge activates
+//!    the target's optional dependencies; this repeats until the set of synthetic extras stops
+//!    growing (it only grows, so it always ends; a lock whose markers never mention `extra` is
+//!    walked once);
 //! 3. a name reached through two packages is an error naming both and the edges that chose them;
 //! 4. each package gets one [`Artifact`]: the best wheel by tag priority, else the sdist (or the
-//!    other way round with [`Prefer::Sdist`]), honouring `no-binary` and `no-build`;
+//!    other way round with [`Prefer::Sdist`]), honouring `no-binary` and `no-build`; when nothing
+//!    fits, [`ResolveError::NoArtifact`] lists every wheel with the reason it was rejected;
 //! 5. the closure becomes a `petgraph` graph whose cycles are reported with the edges the emitter
-//!    will cut (chosen deterministically), and a topological order.
+//!    will cut (chosen deterministically), and a topological order (dependencies first).
+//!
+//! The public API: [`resolve`] (`&Lock, &Target -> Result<Resolution, ResolveError>`),
+//! [`root_ids`], [`shortest_paths`] (for `lock2nix why`), the synthetic-extra names
+//! [`conflict_extra`], [`conflict_group`], [`conflict_project`], and the data types [`Target`],
+//! [`PythonVersion`], [`Prefer`], [`PackageSet`], [`Resolution`], [`ResolvedPackage`], [`Edge`],
+//! [`EdgeKind`], [`Artifact`], [`Cycle`], [`PathStep`]. Results never depend on the order of
+//! the lock's packages.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// `ResolveError` carries the whole explanation (names, targets, edges) as text; it is built once,
+// on a path that ends resolution, so its size does not matter.
+#![allow(clippy::result_large_err)]
 
 mod artifact;
 mod graph;
@@ -512,7 +527,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     let tags = artifact::Tags::new(TargetTags::new(
         target.system,
         (target.python.major, target.python.minor),
-        target.tag_policy.clone(),
+        target.tag_policy,
     ));
     let order: Vec<PackageId> = by_name.values().copied().collect();
     // lock index → index in `packages` (a Vec: lock indices are dense)
