@@ -1,14 +1,23 @@
 //! Shared helpers for lock2nix's benchmarks (`benches/*.rs` at the repository root, run with
 //! `cargo bench -p lock2nix-bench`).
 //!
-//! The benchmarks measure the pipeline stages on the real inputs in `fixtures/`; this crate only
-//! knows where those inputs are, so that every stage's benchmark (read, and later resolve, plan,
-//! emit) uses the same set.
+//! The benchmarks measure the pipeline stages on the real inputs in `fixtures/`; this crate
+//! knows where those inputs are, so that every stage's benchmark (read, resolve, plan, emit,
+//! translate) uses the same set, and it makes synthetic locks of any size for the scaling
+//! benchmarks ([`synth::synth_project`], also the `lock2nix-synth` binary used by
+//! `benches/compare.sh`).
+//!
+//! Public API: [`repo_root`], [`real_locks`] / [`RealLock`], and the [`synth`] module
+//! ([`SynthSpec`], [`synth_project`], [`SynthProject`]).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 use std::path::{Path, PathBuf};
+
+pub mod synth;
+
+pub use synth::{synth_project, SynthProject, SynthSpec};
 
 /// The repository root (two levels above this crate).
 pub fn repo_root() -> PathBuf {
