@@ -81,11 +81,18 @@ fn escape_indented_line(line: &str, last: bool) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut i = 0;
     let mut literal_dollar_last = false;
+    // Whether the last output character is a lone literal `'`, and whether the last literal `$`
+    // came right after one: replacing that `$` by `''$` must not leave `'` + `''$`, which lexes as
+    // `'''` (an escaped `''`) + `$`.
+    let mut lone_quote_last = false;
+    let mut quote_before_dollar = false;
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
         let was_literal_dollar = literal_dollar_last;
         literal_dollar_last = false;
+        let was_lone_quote = lone_quote_last;
+        lone_quote_last = false;
         match c {
             '\'' if next == Some('\'') => {
                 out.push_str("'''");
@@ -105,17 +112,23 @@ fn escape_indented_line(line: &str, last: bool) -> String {
                     // A literal `$` right before the interpolation would turn `$${` into plain text.
                     if literal_dollar_last {
                         out.pop();
+                        if quote_before_dollar {
+                            out.pop();
+                            out.push_str("${\"'\"}");
+                        }
                         out.push_str("''$");
                     }
                     out.push_str("${\"'\"}");
                 } else {
                     out.push('\'');
+                    lone_quote_last = true;
                 }
             }
             '$' if next == Some('{') => out.push_str("''$"),
             '$' => {
                 out.push('$');
                 literal_dollar_last = true;
+                quote_before_dollar = was_lone_quote;
             }
             '\r' => out.push_str("''\\r"),
             c => out.push(c),
