@@ -1,0 +1,421 @@
+//! The bodies of the fuzz targets, shared by the cargo-fuzz binaries (`fuzz/fuzz_targets/*.rs`) and
+//! the replay test (`crates/lock2nix/tests/hardening.rs`), both of which include this file with
+//! `#[path = "…"] mod bodies;`. Each body takes the raw fuzz input and panics only when a
+//! property fails:
+//!
+//! - `lock`: `parse_lock` never panics; its errors display; the parallel (split) parse and the
+//!   single parse agree; a lock that parses goes through `resolve` (all four systems), `plan` and
+//!   `emit`, and the emitted Nix parses with rnix.
+//! - `pyproject`: `parse_pyproject` never panics; its errors display.
+//! - `git_url`: `parse_git_source` never panics; a decoded source keeps the input as `raw`, has a
+//!   40-digit lower-case commit, and decoding is stable.
+//! - `wheel_name`: `WheelFilename::parse` / `parse_url_basename` never panic; a parsed name
+//!   displays to a name that parses to the same value; tag priorities never panic.
+//! - `nar`: an `arbitrary` tree description → `nar_bytes` never panics, fails exactly when
+//!   `Tree::validate` fails, and otherwise reads back (with an independent reader here) to the
+//!   same tree, and `hash_tree` is the sha256 of those bytes.
+//! - `nix_string`: a string printed by `lock2nix-nix` as a `"…"` literal, an `''…''` literal and an
+//!   attribute name parses with rnix back to exactly the input (NUL is refused with an error).
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use arbitrary::{Arbitrary, Unstructured};
+use lock2nix_lock::{parse_git_source, parse_lock, parse_lock_with, parse_pyproject, Limits};
+use lock2nix_nar::Tree;
+use lock2nix_nix::{AttrName, Binding, Expr};
+use lock2nix_wheel::{System, TagPolicy, TargetTags, WheelFilename};
+use rowan::ast::AstNode;
+
+/// Target `lock`.
+pub fn lock(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let file = Path::new("fuzz/uv.lock");
+    let result = parse_lock(text, file);
+    // The split (parallel) parse is only attempted for 64 or more `[[package]]` headers; when it
+    // could be, it must agree with the single parse.
+    if text.matches("[[package]]").count() >= 64 {
+        let single = parse_lock_with(
+            text,
+            file,
+            &Limits {
+                force_single_parse: true,
+                ..Limits::default()
+            },
+        );
+        assert_eq!(
+            describe(&result),
+            describe(&single),
+            "split and single parse disagree"
+        );
+    }
+    match result {
+        Err(e) => assert!(!e.to_string().is_empty()),
+        Ok(lock) => {
+            for w in &lock.warnings {
+                let _ = w.to_string();
+            }
+            pipeline(&lock);
+        }
+    }
+}
+
+fn describe(r: &Result<lock2nix_lock::Lock, lock2nix_lock::Error>) -> String {
+    match r {
+        Ok(lock) => format!("{lock:?}"),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+/// Resolve (all four systems), plan and emit a parsed lock; the output must parse as Nix.
+/// Returns the overlay text when at least one system resolved.
+pub fn pipeline(lock: &lock2nix_lock::Lock) -> Option<String> {
+    use lock2nix_resolve::{resolve, PythonVersion, Target};
+    let python = PythonVersion::default_for(lock).unwrap_or(PythonVersion::new(3, 12));
+    let resolutions: Vec<_> = System::ALL
+        .iter()
+        .filter_map(|&system| resolve(lock, &Target::new(system, python)).ok())
+        .collect();
+    if resolutions.is_empty() {
+        return None;
+    }
+    let inputs = lock2nix_plan::PlanInputs::default();
+    let plans: Vec<_> = resolutions
+        .iter()
+        .map(|r| lock2nix_plan::plan(lock, r, &inputs))
+        .collect();
+    let system_plans: Vec<_> = resolutions
+        .iter()
+        .zip(&plans)
+        .map(|(resolution, plan)| lock2nix_emit::SystemPlan { resolution, plan })
+        .collect();
+    let opts = lock2nix_emit::Options {
+        allow_missing_hashes: true,
+        ..lock2nix_emit::Options::default()
+    };
+    match lock2nix_emit::emit(&system_plans, &opts) {
+        Ok(text) => {
+            assert_nix_parses(&text);
+            Some(text)
+        }
+        // A value the printer cannot represent (NUL) is refused with a typed error.
+        Err(lock2nix_emit::EmitError::Print(_)) => None,
+        Err(e) => panic!("emit failed on a lock that resolved: {e}"),
+    }
+}
+
+/// rnix parses `text` without errors.
+pub fn assert_nix_parses(text: &str) {
+    let parse = rnix::Root::parse(text);
+    assert!(
+        parse.errors().is_empty(),
+        "rnix errors {:?} in:\n{text}",
+        parse.errors()
+    );
+}
+
+/// Target `pyproject`.
+pub fn pyproject(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match parse_pyproject(text, Path::new("fuzz/pyproject.toml")) {
+        Ok(p) => {
+            let _ = format!("{p:?}");
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+/// Target `git_url`.
+pub fn git_url(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match parse_git_source(text) {
+        Ok(g) => {
+            assert_eq!(g.raw, text);
+            assert_eq!(g.commit.len(), 40);
+            assert!(g
+                .commit
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+            assert!(!g.repository.is_empty() && text.starts_with(&g.repository));
+            let again = parse_git_source(&g.raw).expect("a decoded source decodes again");
+            assert_eq!(again, g);
+        }
+        Err(message) => assert!(!message.is_empty()),
+    }
+}
+
+fn all_tags() -> &'static [TargetTags] {
+    static TAGS: OnceLock<Vec<TargetTags>> = OnceLock::new();
+    TAGS.get_or_init(|| {
+        System::ALL
+            .iter()
+            .map(|&s| TargetTags::new(s, (3, 12), TagPolicy::default()))
+            .collect()
+    })
+}
+
+/// Target `wheel_name`.
+pub fn wheel_name(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for parsed in [
+        WheelFilename::parse(text),
+        WheelFilename::parse_url_basename(text),
+    ] {
+        match parsed {
+            Ok(w) => {
+                let shown = w.to_string();
+                let again = WheelFilename::parse(&shown)
+                    .unwrap_or_else(|e| panic!("{text:?} displays as {shown:?}, which fails: {e}"));
+                assert_eq!(again, w, "{text:?} → {shown:?} parses differently");
+                for tags in all_tags() {
+                    if tags.priority(&w).is_none() {
+                        assert!(!tags.explain_incompatible(&w).is_empty());
+                    }
+                }
+            }
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+    }
+}
+
+/// A tree description for the `nar` target.
+#[derive(Arbitrary, Debug)]
+pub enum Node {
+    /// A regular file.
+    File {
+        /// Executable bit.
+        executable: bool,
+        /// Contents.
+        contents: Vec<u8>,
+    },
+    /// A symlink.
+    Symlink(Vec<u8>),
+    /// A directory (a later duplicate name wins).
+    Dir(Vec<(Vec<u8>, Node)>),
+}
+
+fn to_tree(node: Node) -> Tree {
+    match node {
+        Node::File {
+            executable,
+            contents,
+        } => Tree::File {
+            executable,
+            contents,
+        },
+        Node::Symlink(target) => Tree::Symlink { target },
+        Node::Dir(entries) => Tree::dir(entries.into_iter().map(|(n, c)| (n, to_tree(c)))),
+    }
+}
+
+/// Target `nar`.
+pub fn nar(data: &[u8]) {
+    let Ok(node) = Node::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
+    let tree = to_tree(node);
+    let valid = tree.validate();
+    match lock2nix_nar::nar_bytes(&tree) {
+        Ok(bytes) => {
+            assert!(valid.is_ok(), "nar_bytes accepted an invalid tree");
+            let back = read_nar(&bytes).expect("the NAR reads back");
+            assert!(back == tree, "the NAR reads back to a different tree");
+            let hash = lock2nix_nar::hash_tree(&tree).expect("hash of a valid tree");
+            use sha2::Digest as _;
+            assert_eq!(hash.to_hex(), hex_of(&sha2::Sha256::digest(&bytes)));
+        }
+        Err(e) => {
+            assert!(valid.is_err(), "nar_bytes refused a valid tree: {e}");
+            assert!(!e.to_string().is_empty());
+        }
+    }
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An independent NAR reader (strict: canonical padding, sorted unique names, nothing trailing).
+pub fn read_nar(bytes: &[u8]) -> Option<Tree> {
+    let mut r = NarReader { bytes, pos: 0 };
+    if r.string()? != b"nix-archive-1" {
+        return None;
+    }
+    let tree = r.node()?;
+    (r.pos == bytes.len()).then_some(tree)
+}
+
+struct NarReader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> NarReader<'a> {
+    fn string(&mut self) -> Option<&'a [u8]> {
+        let len_bytes: [u8; 8] = self.bytes.get(self.pos..self.pos + 8)?.try_into().ok()?;
+        let len = usize::try_from(u64::from_le_bytes(len_bytes)).ok()?;
+        let start = self.pos + 8;
+        let end = start.checked_add(len)?;
+        let padded = end.checked_add((8 - len % 8) % 8)?;
+        let s = self.bytes.get(start..end)?;
+        if self.bytes.get(end..padded)?.iter().any(|&b| b != 0) {
+            return None;
+        }
+        self.pos = padded;
+        Some(s)
+    }
+
+    fn expect(&mut self, token: &[u8]) -> Option<()> {
+        (self.string()? == token).then_some(())
+    }
+
+    fn node(&mut self) -> Option<Tree> {
+        self.expect(b"(")?;
+        self.expect(b"type")?;
+        match self.string()? {
+            b"regular" => {
+                let mut executable = false;
+                let mut token = self.string()?;
+                if token == b"executable" {
+                    self.expect(b"")?;
+                    executable = true;
+                    token = self.string()?;
+                }
+                if token != b"contents" {
+                    return None;
+                }
+                let contents = self.string()?.to_vec();
+                self.expect(b")")?;
+                Some(Tree::File {
+                    executable,
+                    contents,
+                })
+            }
+            b"symlink" => {
+                self.expect(b"target")?;
+                let target = self.string()?.to_vec();
+                self.expect(b")")?;
+                Some(Tree::Symlink { target })
+            }
+            b"directory" => {
+                let mut entries = BTreeMap::new();
+                let mut last: Option<Vec<u8>> = None;
+                loop {
+                    match self.string()? {
+                        b")" => return Some(Tree::Directory(entries)),
+                        b"entry" => {
+                            self.expect(b"(")?;
+                            self.expect(b"name")?;
+                            let name = self.string()?.to_vec();
+                            if last.as_ref().is_some_and(|l| *l >= name) {
+                                return None;
+                            }
+                            self.expect(b"node")?;
+                            let child = self.node()?;
+                            self.expect(b")")?;
+                            last = Some(name.clone());
+                            entries.insert(name, child);
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Target `nix_string`.
+pub fn nix_string(data: &[u8]) {
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    let has_nul = s.contains('\0');
+
+    // 1. a `"…"` literal
+    match lock2nix_nix::print_expr(&Expr::string(s)) {
+        Err(_) => assert!(has_nul, "the printer refused {s:?}"),
+        Ok(text) => {
+            assert!(!has_nul, "the printer accepted a NUL");
+            assert_eq!(first_string(&text), s, "string literal {text}");
+        }
+    }
+
+    // 2. an `''…''` literal inside a set (so that indentation stripping applies)
+    let nested = Expr::attrs([Binding::assign(
+        "a",
+        Expr::attrs([Binding::assign("b", Expr::indented(s))]),
+    )]);
+    match lock2nix_nix::print_expr(&nested) {
+        Err(_) => assert!(has_nul),
+        Ok(text) => assert_eq!(first_string(&text), s, "indented string in {text}"),
+    }
+
+    // 3. an attribute name
+    let set = Expr::attrs([Binding::assign(AttrName::new(s), Expr::Null)]);
+    match lock2nix_nix::print_expr(&set) {
+        Err(_) => assert!(has_nul),
+        Ok(text) => {
+            let parse = rnix::Root::parse(&text);
+            assert!(parse.errors().is_empty(), "{:?} in {text}", parse.errors());
+            let apv = parse
+                .syntax()
+                .descendants()
+                .find_map(rnix::ast::AttrpathValue::cast)
+                .expect("a binding");
+            let attrs: Vec<_> = apv.attrpath().expect("an attribute path").attrs().collect();
+            assert_eq!(attrs.len(), 1, "one attribute in {text}");
+            let name = match &attrs[0] {
+                rnix::ast::Attr::Ident(i) => {
+                    assert!(lock2nix_nix::is_identifier(s), "bare non-identifier {text}");
+                    i.ident_token().expect("identifier").text().to_string()
+                }
+                rnix::ast::Attr::Str(st) => string_value(st),
+                rnix::ast::Attr::Dynamic(d) => match d.expr() {
+                    Some(rnix::ast::Expr::Str(st)) => string_value(&st),
+                    other => panic!("unexpected dynamic attribute {other:?} in {text}"),
+                },
+            };
+            assert_eq!(name, s, "attribute name in {text}");
+        }
+    }
+}
+
+/// The value of the first string literal in `text` (which must parse).
+fn first_string(text: &str) -> String {
+    let parse = rnix::Root::parse(text);
+    assert!(parse.errors().is_empty(), "{:?} in {text}", parse.errors());
+    let st = parse
+        .syntax()
+        .descendants()
+        .find_map(rnix::ast::Str::cast)
+        .expect("a string node");
+    string_value(&st)
+}
+
+/// A string node's text as rnix unescapes it; the only interpolation allowed is a plain string
+/// (the printer writes a lone `'` next to an escape in an indented string as `${"'"}`).
+fn string_value(s: &rnix::ast::Str) -> String {
+    let mut out = String::new();
+    for part in s.normalized_parts() {
+        match part {
+            rnix::ast::InterpolPart::Literal(l) => out.push_str(&l),
+            rnix::ast::InterpolPart::Interpolation(i) => match i.expr() {
+                Some(rnix::ast::Expr::Str(inner)) => out.push_str(&string_value(&inner)),
+                other => panic!("unexpected interpolation {other:?}"),
+            },
+        }
+    }
+    out
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Write the seed corpora of the fuzz targets from the repository's fixtures.
+
+Usage: python3 fuzz/seeds/make_seeds.py OUT_DIR   (writes OUT_DIR/<target>/<name>)
+
+- lock: every fixtures/bad-locks/*.lock and small sub-locks cut from the
+  real locks: a package and its dependency closure (uv's own text for each [[package]] table), with
+  a virtual root that depends on it, so that the seed resolves; one sub-lock of 70 small packages
+  exercises the parallel (split) parse.
+- pyproject: every pyproject.toml under fixtures/.
+- git_url: every git source URL in the real locks, plus variants.
+- wheel_name: a sample of distinct wheel file names / URLs from the real locks.
+- nar: a few byte strings (the input is decoded with `arbitrary`).
+- nix_string: hostile strings for the Nix escaper.
+"""
+import hashlib, os, re, sys, tomllib, random
+
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+fx = os.path.join(root, "fixtures")
+out = sys.argv[1]
+rng = random.Random(20250101)
+
+
+def put(target, name, data):
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+locks = [os.path.join(fx, p, "uv.lock") for p in
+         ["authentik", "locks/top-300", "locks/top-1000", "locks/top-1500", "locks/workspace-mixed"]]
+
+# lock
+bad = os.path.join(fx, "bad-locks")
+for n in sorted(os.listdir(bad)):
+    if n.endswith(".lock"):
+        put("lock", "bad-" + n, open(os.path.join(bad, n), "rb").read())
+# (the 295 KB workspace-mixed lock is larger than the fuzzing max_len; the tests cover it)
+
+for path in locks[:4]:
+    text = open(path).read()
+    data = tomllib.loads(text)
+    starts = [m.start() for m in re.finditer(r"(?m)^\[\[package\]\]\n", text)]
+    header = text[: starts[0]]
+    blocks = [text[s:e] for s, e in zip(starts, starts[1:] + [len(text)])]
+    pkgs = data["package"]
+    by_name = {}
+    for i, p in enumerate(pkgs):
+        by_name.setdefault(p["name"], []).append(i)
+
+    def closure(i):
+        seen, todo = set(), [i]
+        while todo:
+            j = todo.pop()
+            if j in seen:
+                continue
+            seen.add(j)
+            p = pkgs[j]
+            deps = list(p.get("dependencies", []))
+            for v in p.get("optional-dependencies", {}).values():
+                deps += v
+            for d in deps:
+                cands = by_name.get(d["name"], [])
+                if "version" in d:
+                    cands = [c for c in cands if pkgs[c].get("version") == d["version"]]
+                todo += cands
+        return seen
+
+    picked = 0
+    order = list(range(len(pkgs)))
+    rng.shuffle(order)
+    for i in order:
+        if pkgs[i]["source"].get("virtual") or pkgs[i]["source"].get("editable"):
+            continue
+        c = closure(i)
+        body = "".join(blocks[j] for j in sorted(c))
+        if not (1 <= len(c) <= 8) or len(body) > 24000:
+            continue
+        root_pkg = (
+            '[[package]]\nname = "seed-root"\nversion = "0.1.0"\nsource = { virtual = "." }\n'
+            f'dependencies = [\n    {{ name = "{pkgs[i]["name"]}" }},\n]\n\n'
+        )
+        put("lock", f"{os.path.basename(os.path.dirname(path))}-{pkgs[i]['name']}.lock",
+            header + root_pkg + body)
+        picked += 1
+        if picked >= 12:
+            break
+
+# 70 small leaf packages (pure-Python wheels) from top-1500: the split parse
+text = open(locks[3]).read()
+data = tomllib.loads(text)
+starts = [m.start() for m in re.finditer(r"(?m)^\[\[package\]\]\n", text)]
+blocks = [text[s:e] for s, e in zip(starts, starts[1:] + [len(text)])]
+small = [b for p, b in zip(data["package"], blocks)
+         if not p.get("dependencies") and len(b) < 900 and "virtual" not in p["source"]]
+put("lock", "split-70-leaves.lock", text[: starts[0]] + "".join(small[:70]))
+
+# pyproject
+for dirpath, _, files in os.walk(fx):
+    for n in files:
+        if n == "pyproject.toml":
+            rel = os.path.relpath(os.path.join(dirpath, n), fx).replace("/", "_")
+            put("pyproject", rel, open(os.path.join(dirpath, n), "rb").read())
+
+# git_url
+urls = set()
+for path in locks:
+    urls.update(re.findall(r'git = "([^"]*)"', open(path).read()))
+sha = "ceb4fcc090851717a3069d78e85ceb1e86c2740c"
+urls.update([
+    f"https://github.com/pypa/hatch.git?subdirectory=backend&lfs=true&rev=hatchling-v1.27.0#{sha}",
+    f"https://h/r?branch=feature%2Fx&path=dist%2Fa+b.tar.gz&unknown=1#{sha}",
+    f"git@github.com:o/r.git?tag=v1#{sha.upper()}",
+    f"ssh://git@host/r?rev={sha}#{sha}",
+    "https://h/r#", "https://h/r", f"?rev=x#{sha}",
+])
+for u in sorted(urls):
+    put("git_url", hashlib.sha1(u.encode()).hexdigest()[:16], u)
+
+# wheel_name
+wheels = set()
+for path in locks:
+    for m in re.finditer(r'url = "([^"]*\.whl)"', open(path).read()):
+        wheels.add(m.group(1))
+wheels = sorted(wheels)
+sample = set(rng.sample(wheels, min(150, len(wheels))))
+sample.update(w.rsplit("/", 1)[-1] for w in rng.sample(wheels, 50))
+sample.update([
+    "torch-2.4.1%2Bcpu-cp312-cp312-linux_x86_64.whl", "pkg-1.0-1a-py2.py3-none-any.whl",
+    "a-1-py3-none-any.whl?x#y", "x.whl", "-----.whl",
+])
+for w in sorted(sample):
+    put("wheel_name", hashlib.sha1(w.encode()).hexdigest()[:16], w)
+
+# nar
+for i in range(8):
+    put("nar", f"random-{i}", bytes(rng.randrange(256) for _ in range(rng.randrange(8, 200))))
+
+# nix_string
+for i, s in enumerate([
+    "", "a", "hello world", "${x}", "$${x}", "''", "'''", "''${", "\\", "\"", "\n", "\r\n", "\t",
+    "'", "x'", "'$", "$", "a$", "${", "''\\n", "with space", "if", "__curPos", "1x", "a.b",
+    "é ünïcødé ☃ 𝄞", "\x01\x7f", "line\n  indented\n", "  leading", "trailing  ",
+]):
+    put("nix_string", f"seed-{i:02}", s)
