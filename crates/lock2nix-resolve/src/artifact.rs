@@ -137,28 +137,31 @@ fn is_wheel_name(s: &str) -> bool {
 ///
 /// Most wheels of a package are for other platforms. A wheel can only fit when one of its
 /// platform tags is `any` or one of the target's platforms, so when none of its platform tags
-/// even *ends* like one of those (same last 5 bytes), it is rejected without the hash lookups
+/// even *ends* like one of those (same last 5 bytes and length class), it is rejected without the hash lookups
 /// of [`TargetTags::priority`]. Equal strings have equal tails, so this never rejects a wheel
 /// that fits, and the choice is the same as [`TargetTags::best`] over all wheels.
 pub(crate) struct Tags {
     tags: TargetTags,
-    tails: Vec<Vec<u8>>,
+    tails: Vec<u64>,
 }
 
-fn tail(s: &str) -> &[u8] {
+/// The last (up to) 5 bytes of `s`, packed with its length into an integer.
+fn tail(s: &str) -> u64 {
     let b = s.as_bytes();
-    &b[b.len().saturating_sub(5)..]
+    let t = &b[b.len().saturating_sub(5)..];
+    t.iter()
+        .fold(t.len() as u64, |acc, &byte| (acc << 8) | u64::from(byte))
 }
 
 impl Tags {
     pub(crate) fn new(tags: TargetTags) -> Self {
-        let mut tails: Vec<Vec<u8>> = tags
+        let mut tails: Vec<u64> = tags
             .platforms()
             .iter()
-            .map(|p| tail(p).to_vec())
-            .chain(std::iter::once(b"any".to_vec()))
+            .map(|p| tail(p))
+            .chain(std::iter::once(tail("any")))
             .collect();
-        tails.sort();
+        tails.sort_unstable();
         tails.dedup();
         Self { tags, tails }
     }
@@ -166,17 +169,19 @@ impl Tags {
     fn may_fit(&self, w: &lock2nix_wheel::WheelFilename) -> bool {
         w.platform_tags()
             .iter()
-            .any(|p| self.tails.iter().any(|t| t.as_slice() == tail(p)))
+            .any(|p| self.tails.contains(&tail(p)))
     }
 
     /// The index (into `wheels`) of the best wheel, as [`TargetTags::best`] would choose it.
     fn best(&self, wheels: &[lock2nix_lock::Wheel]) -> Option<usize> {
-        let candidates: Vec<usize> = (0..wheels.len())
-            .filter(|&i| self.may_fit(&wheels[i].filename))
-            .collect();
-        self.tags
-            .best(candidates.iter().map(|&i| &wheels[i].filename))
-            .and_then(|k| candidates.get(k).copied())
+        let candidates = || {
+            wheels
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| self.may_fit(&w.filename))
+        };
+        let k = self.tags.best(candidates().map(|(_, w)| &w.filename))?;
+        candidates().nth(k).map(|(i, _)| i)
     }
 }
 

@@ -121,7 +121,10 @@ pub enum ResolveError {
         second_edges: String,
     },
     /// No artifact fits.
-    #[error("no artifact of {package} (from {registry}) fits {target}: {sdist}; rejected wheels: {}", if rejected.is_empty() { "none in the lock".to_string() } else { rejected.join("; ") })]
+    #[error(
+        "no artifact of {package} (from {registry}) fits {target}: {sdist}; rejected wheels: {}",
+        summarize_rejected(rejected)
+    )]
     NoArtifact {
         /// The package.
         package: String,
@@ -134,6 +137,24 @@ pub enum ResolveError {
         /// Why the sdist was not used.
         sdist: String,
     },
+}
+
+/// At most five rejected wheels with their reasons, then a count of the rest.
+fn summarize_rejected(rejected: &[String]) -> String {
+    const SHOWN: usize = 5;
+    if rejected.is_empty() {
+        return "none in the lock".to_string();
+    }
+    let mut s = rejected
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if rejected.len() > SHOWN {
+        s.push_str(&format!("; and {} more (`lock2nix resolve --format json` on another target lists the lock's wheels)", rejected.len() - SHOWN));
+    }
+    s
 }
 
 /// The kind of a graph edge.
