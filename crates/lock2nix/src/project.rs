@@ -155,6 +155,15 @@ impl Project {
         Ok(inputs)
     }
 
+    /// Were the systems chosen (on the command line or in the config), rather than defaulted?
+    pub fn systems_explicit(&self, args: &TargetArgs) -> bool {
+        !args.systems.is_empty()
+            || self
+                .config
+                .as_ref()
+                .is_some_and(|c| !c.target.systems.is_empty())
+    }
+
     /// The systems: `--system` flags, else the config's, else all four.
     pub fn systems(&self, args: &TargetArgs) -> Result<Vec<System>> {
         let names: Vec<String> = if !args.systems.is_empty() {

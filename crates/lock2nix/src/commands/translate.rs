@@ -47,17 +47,35 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     let systems: Vec<System> = project.systems(&args.target)?;
     let index = read_index(&project, &args.nixpkgs)?;
     let pol = project.policy(&args.nixpkgs)?;
+    // Systems named on the command line or in the config must resolve; of the default four, those
+    // the lock cannot be installed on (e.g. CUDA-only wheels on Darwin) are left out with a warning.
+    let explicit = project.systems_explicit(&args.target);
     let mut resolutions = Vec::with_capacity(systems.len());
+    let mut skipped = Vec::new();
     for &system in &systems {
         let target = project.target(&args.target, Some(system))?;
-        let res = resolve(&project.lock, &target).with_context(|| {
-            format!(
-                "cannot resolve {} for {target}",
-                project.lock_path.display()
-            )
-        })?;
-        resolutions.push(res);
+        match resolve(&project.lock, &target) {
+            Ok(res) => resolutions.push(res),
+            Err(e) if !explicit => skipped.push((target.to_string(), e)),
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "cannot resolve {} for {target}",
+                    project.lock_path.display()
+                )))
+            }
+        }
     }
+    for (target, e) in &skipped {
+        eprintln!("warning: leaving out {target}: {e}");
+    }
+    if resolutions.is_empty() {
+        let (target, e) = skipped.swap_remove(0);
+        return Err(anyhow::Error::new(e).context(format!(
+            "cannot resolve {} for {target} (nor for any other system); the default Python is the newest the lock allows: try an older one with --python",
+            project.lock_path.display()
+        )));
+    }
+    let systems: Vec<System> = resolutions.iter().map(|r| r.target.system).collect();
     let inputs = project.plan_inputs(index.as_ref(), pol)?;
     let plans: Vec<_> = resolutions
         .iter()
