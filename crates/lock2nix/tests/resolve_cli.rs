@@ -293,10 +293,8 @@ fn graph_dot_is_accepted_by_graphviz() {
     );
 }
 
-/// Node labels are `name` and `version` on two lines. The CLI currently writes `\\n` (an escaped
-/// backslash), which Graphviz draws as a literal `\n` between name and version.
+/// Node labels are `name` and `version` on two lines (a DOT `\n` escape, not an escaped backslash).
 #[test]
-#[ignore = "known CLI bug in crates/lock2nix/src/commands/resolve.rs: node labels double-escape the newline"]
 fn graph_dot_labels_put_the_version_on_its_own_line() {
     let o = ok(authentik(&["graph"], &["--format", "dot"]));
     let svg = render_svg(&o.stdout);

@@ -260,7 +260,7 @@ pub fn graph(args: &TargetArgs, format: GraphFormat) -> Result<()> {
             for (i, p) in res.packages.iter().enumerate() {
                 let mut attrs = vec![format!(
                     "label={}",
-                    dot_id(&format!("{}\\n{}", p.name, p.version_string()))
+                    dot_id(&format!("{}\n{}", p.name, p.version_string()))
                 )];
                 if p.is_root {
                     attrs.push("style=bold".into());
