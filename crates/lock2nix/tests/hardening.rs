@@ -870,3 +870,36 @@ fn nix_string_corpus_evaluates_to_itself_in_nix() {
         assert_eq!(&got[2 * i + 1], s, "''…'' literal of {s:?}");
     }
 }
+
+/// `pep508_rs` 0.9.2 panics on a requirement whose name ends in `.`, `-` or `_` and is followed by
+/// more text (found by the `pyproject` fuzz target); the reader refuses them with a located error.
+#[test]
+fn requirements_with_a_name_ending_in_punctuation_are_errors_not_panics() {
+    for req in [
+        "google-cloud-[bigquery]",
+        "foo- >=1",
+        "bar_;python_version<'3'",
+        "baz.(>=1)",
+        "  qux-[x]",
+        "end-",
+    ] {
+        let text = format!(
+            "[project]\nname = \"p\"\nversion = \"1\"\ndependencies = [{}]\n",
+            toml_quote(req)
+        );
+        let e = parse_pyproject(&text, Path::new("pyproject.toml")).expect_err(req);
+        let message = e.to_string();
+        assert!(message.contains("dependencies"), "{message}");
+        assert!(
+            message.contains("letter or digit") || message.contains("alphanumeric"),
+            "{message}"
+        );
+    }
+    // the same names without the trailing punctuation are fine
+    let text = "[project]\nname = \"p\"\nversion = \"1\"\ndependencies = [\"google-cloud[bigquery]\", \"foo >=1\"]\n";
+    assert!(parse_pyproject(text, Path::new("pyproject.toml")).is_ok());
+}
+
+fn toml_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
