@@ -72,68 +72,71 @@ pub fn quote_string(s: &str) -> Result<String, PrintError> {
 /// Escape one line of an indented string (the text between line breaks, without the indentation).
 ///
 /// `''` becomes `'''`, `${` becomes `''${`, a carriage return becomes `''\r`. A lone `'` is written as is,
-/// except right before one of those escapes or at the very end of the string (`last`), where it would merge with
-/// the following `''` (the lexer takes the longest match, so `'` + `''${` would lex as `'''` + `${`); there it is
-/// written as the interpolation `${"'"}` (Nix's own escape `''\'` is misparsed by rnix 0.10, which alejandra uses,
-/// when another `''` follows).
+/// except where the text after it starts with `'` (one of those escapes, or the closing `''` when this is the
+/// very end of the string, `last`): the lexer takes the longest match, so `'` + `''${` would lex as `'''` + `${`;
+/// there it is written as the interpolation `${"'"}` (Nix's own escape `''\'` is misparsed by rnix 0.10, which
+/// alejandra uses, when another `''` follows). A `$` is written as is, except where the text after it starts
+/// with `{` or `${` (`$${` is plain text to the lexer), where it is written `''$`.
+///
+/// Each character's form depends on the form of the text after it, so the line is encoded from right to left
+/// (encoding left to right and patching missed chains such as `$'$'` + CR, found by cargo fuzz).
 fn escape_indented_line(line: &str, last: bool) -> String {
-    let mut out = String::with_capacity(line.len() + 2);
+    enum Tok {
+        QuotePair,
+        Quote,
+        Dollar,
+        Cr,
+        Other(char),
+    }
     let chars: Vec<char> = line.chars().collect();
+    let mut toks = Vec::with_capacity(chars.len());
     let mut i = 0;
-    let mut literal_dollar_last = false;
-    // Whether the last output character is a lone literal `'`, and whether the last literal `$`
-    // came right after one: replacing that `$` by `''$` must not leave `'` + `''$`, which lexes as
-    // `'''` (an escaped `''`) + `$`.
-    let mut lone_quote_last = false;
-    let mut quote_before_dollar = false;
     while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        let was_literal_dollar = literal_dollar_last;
-        literal_dollar_last = false;
-        let was_lone_quote = lone_quote_last;
-        lone_quote_last = false;
-        match c {
-            '\'' if next == Some('\'') => {
-                out.push_str("'''");
-                i += 2;
-                continue;
+        let tok = match chars[i] {
+            '\'' if chars.get(i + 1) == Some(&'\'') => {
+                i += 1;
+                Tok::QuotePair
             }
-            '\'' => {
-                let after = chars.get(i + 2).copied();
-                let literal_dollar_last = was_literal_dollar;
-                let before_escape = match next {
-                    Some('$') => after == Some('{'),
-                    Some('\r') => true,
-                    None => last,
-                    _ => false,
-                };
-                if before_escape {
-                    // A literal `$` right before the interpolation would turn `$${` into plain text.
-                    if literal_dollar_last {
-                        out.pop();
-                        if quote_before_dollar {
-                            out.pop();
-                            out.push_str("${\"'\"}");
-                        }
-                        out.push_str("''$");
-                    }
-                    out.push_str("${\"'\"}");
+            '\'' => Tok::Quote,
+            '$' => Tok::Dollar,
+            '\r' => Tok::Cr,
+            c => Tok::Other(c),
+        };
+        toks.push(tok);
+        i += 1;
+    }
+    // The encodings, right to left, and the first two characters of the text after the current token.
+    let mut encoded: Vec<std::borrow::Cow<'static, str>> = Vec::with_capacity(toks.len());
+    let mut ahead: Vec<char> = if last { vec!['\'', '\''] } else { Vec::new() };
+    for tok in toks.iter().rev() {
+        let enc: std::borrow::Cow<'static, str> = match tok {
+            Tok::QuotePair => "'''".into(),
+            Tok::Cr => "''\\r".into(),
+            Tok::Other(c) => c.to_string().into(),
+            Tok::Dollar => {
+                if ahead.first() == Some(&'{') || ahead.starts_with(&['$', '{']) {
+                    "''$".into()
                 } else {
-                    out.push('\'');
-                    lone_quote_last = true;
+                    "$".into()
                 }
             }
-            '$' if next == Some('{') => out.push_str("''$"),
-            '$' => {
-                out.push('$');
-                literal_dollar_last = true;
-                quote_before_dollar = was_lone_quote;
+            Tok::Quote => {
+                if ahead.first() == Some(&'\'') {
+                    "${\"'\"}".into()
+                } else {
+                    "'".into()
+                }
             }
-            '\r' => out.push_str("''\\r"),
-            c => out.push(c),
-        }
-        i += 1;
+        };
+        let mut next_ahead: Vec<char> = enc.chars().take(2).collect();
+        let room = 2 - next_ahead.len();
+        next_ahead.extend(ahead.iter().take(room));
+        ahead = next_ahead;
+        encoded.push(enc);
+    }
+    let mut out = String::with_capacity(line.len() + 2);
+    for enc in encoded.iter().rev() {
+        out.push_str(enc);
     }
     out
 }
