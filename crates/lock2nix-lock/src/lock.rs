@@ -99,6 +99,12 @@ fn parse_whole(
 }
 
 /// The parallel parse of a split lock; `None` means "fall back to [`parse_whole`]".
+///
+/// Each chunk is parsed and converted in one pass on rayon's pool and its TOML tree dropped right
+/// away, so at most one tree per thread is alive (a whole-file tree costs ~15× the file's size).
+/// Errors are then reported in the order a single parse finds them: a TOML error anywhere (by
+/// falling back to the single parse), the nesting depth, the header, the package count, the first
+/// package error in file order, the edges.
 fn parse_split(
     text: &str,
     file: &Path,
@@ -112,43 +118,55 @@ fn parse_split(
         // `package = …` or `[package]` before the first `[[package]]`: a single parse decides
         return None;
     }
-    // Phase 1: TOML. Any syntax error → the single parse reports it, exactly.
-    let chunk_ctxs: Vec<Ctx<'_>> = split
-        .chunks
-        .iter()
-        .map(|c| Ctx::new(text, file, c.range.start, lines))
-        .collect();
-    let docs: Vec<_> = split
+    let parts: Vec<Option<ChunkOutcome>> = split
         .chunks
         .par_iter()
-        .zip(chunk_ctxs.par_iter())
-        .map(|(chunk, cctx)| crate::parse_toml(cctx, &text[chunk.range.clone()]).ok())
-        .collect::<Option<Vec<_>>>()?;
-    Some(validate_split(
-        &ctx,
-        &header,
-        &chunk_ctxs,
-        &docs,
-        split,
-        limits,
-    ))
+        .map(|chunk| {
+            let cctx = Ctx::new(text, file, chunk.range.start, lines);
+            // Any syntax error → the single parse reports it, exactly.
+            let doc = crate::parse_toml(&cctx, &text[chunk.range.clone()]).ok()?;
+            let (depth, at) = max_depth(doc.get_ref());
+            let root = Table {
+                table: doc.get_ref(),
+                span: doc.span(),
+            };
+            let mut reader = Reader {
+                ctx: &cctx,
+                markers: HashMap::new(),
+                warnings: Vec::new(),
+            };
+            let packages = reader
+                .packages_of(&root, chunk.first_index, limits)
+                .map(|(_, raws)| (raws, reader.warnings));
+            Some(ChunkOutcome {
+                depth: (depth, cctx.base + at),
+                packages,
+            })
+        })
+        .collect();
+    let parts: Vec<ChunkOutcome> = parts.into_iter().collect::<Option<Vec<_>>>()?;
+    Some(validate_split(&ctx, &header, parts, split, limits))
 }
 
-/// Phase 2 of [`parse_split`]: depth, header, packages (in parallel), edges.
+/// One chunk, parsed and converted: its deepest value and its packages (or its first error).
+struct ChunkOutcome {
+    depth: (usize, usize),
+    packages: ChunkResult,
+}
+
+/// The rest of [`parse_split`]: depth, header, count, packages, edges.
 fn validate_split(
     ctx: &Ctx<'_>,
     header: &toml::Spanned<DeTable<'_>>,
-    chunk_ctxs: &[Ctx<'_>],
-    docs: &[toml::Spanned<DeTable<'_>>],
+    parts: Vec<ChunkOutcome>,
     split: &Split,
     limits: &Limits,
 ) -> Result<Lock, Error> {
     // Depth over the whole text: the deepest value, the first in file order on ties.
     let mut deepest = max_depth(header.get_ref());
-    for (doc, cctx) in docs.iter().zip(chunk_ctxs) {
-        let (d, at) = max_depth(doc.get_ref());
-        if d > deepest.0 {
-            deepest = (d, cctx.base + at);
+    for part in &parts {
+        if part.depth.0 > deepest.0 {
+            deepest = part.depth;
         }
     }
     crate::check_depth(ctx, deepest, limits)?;
@@ -170,27 +188,9 @@ fn validate_split(
             limits,
         ));
     }
-    let parts: Vec<ChunkResult> = docs
-        .par_iter()
-        .zip(chunk_ctxs.par_iter())
-        .zip(split.chunks.par_iter())
-        .map(|((doc, cctx), chunk)| {
-            let root = Table {
-                table: doc.get_ref(),
-                span: doc.span(),
-            };
-            let mut reader = Reader {
-                ctx: cctx,
-                markers: HashMap::new(),
-                warnings: Vec::new(),
-            };
-            let (_, raws) = reader.packages_of(&root, chunk.first_index, limits)?;
-            Ok((raws, reader.warnings))
-        })
-        .collect();
     let mut raws = Vec::with_capacity(split.count);
     for part in parts {
-        let (r, w) = part?;
+        let (r, w) = part.packages?;
         raws.extend(r);
         reader.warnings.extend(w);
     }
@@ -255,7 +255,7 @@ fn split_packages(text: &str) -> Option<Split> {
         return None;
     }
     let count = starts.len();
-    let per_chunk = (count / (rayon::current_num_threads().max(1) * 8)).clamp(16, 256);
+    let per_chunk = (count / (rayon::current_num_threads().max(1) * 64)).clamp(12, 24);
     let mut chunks = Vec::with_capacity(count / per_chunk + 1);
     let mut i = 0;
     while i < count {

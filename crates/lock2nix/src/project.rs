@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
 use lock2nix_lock::pep508_rs::{ExtraName, PackageName};
-use lock2nix_lock::{read_lock, read_workspace, stale_warnings, Lock, Workspace};
+use lock2nix_lock::{parse_lock, read_lock, read_workspace, stale_warnings, Lock, Workspace};
 use lock2nix_resolve::{Prefer, PythonVersion, Target};
 use lock2nix_wheel::System;
 
@@ -20,6 +20,8 @@ use crate::args::{LockArgs, NixpkgsArgs, PreferArg, TargetArgs};
 pub struct Project {
     /// The lock file.
     pub lock_path: PathBuf,
+    /// sha256 of the lock file's bytes (hex).
+    pub lock_sha256: String,
     /// The directory of the lock (the workspace root).
     pub root: PathBuf,
     /// The lock.
@@ -70,7 +72,15 @@ impl Project {
                 lock_path.display()
             );
         }
-        let lock = read_lock(&lock_path)?;
+        // One read: the bytes are hashed (for the overlay's header) and parsed.
+        let bytes = std::fs::read(&lock_path)
+            .with_context(|| format!("cannot read {}", lock_path.display()))?;
+        let lock_sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        let lock = match std::str::from_utf8(&bytes) {
+            Ok(text) => parse_lock(text, &lock_path)?,
+            // the reader reports where the bad byte is
+            Err(_) => read_lock(&lock_path)?,
+        };
         let root = dir_of(&lock_path);
         let workspace = if root.join("pyproject.toml").is_file() {
             Some(read_workspace(&root)?)
@@ -101,6 +111,7 @@ impl Project {
         }
         Ok(Self {
             lock_path,
+            lock_sha256,
             root,
             lock,
             workspace,

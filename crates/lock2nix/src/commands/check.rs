@@ -7,7 +7,6 @@ use anyhow::{Context, Result};
 use lock2nix_config::{set_package_value, SetValue};
 
 use crate::args::{LockArgs, OverrideCommand};
-use crate::commands::translate::file_sha256;
 use crate::output::write_atomic;
 use crate::project::Project;
 
@@ -43,7 +42,7 @@ pub fn run(args: &LockArgs, out: Option<&Path>) -> Result<ExitCode> {
         );
     }
     let mut stale = Vec::new();
-    let lock_now = file_sha256(&project.lock_path)?;
+    let lock_now = project.lock_sha256.clone();
     match header_value(&text, "uv.lock sha256") {
         Some(h) if h == lock_now => {}
         Some(h) => stale.push(format!(

@@ -7,7 +7,7 @@ use lock2nix_emit::{emit, EmitError, Facts, Mode, Options, SystemPlan, GENERATED
 use lock2nix_plan::{plan, Action};
 use lock2nix_resolve::resolve;
 use lock2nix_wheel::System;
-use sha2::{Digest, Sha256};
+use rayon::prelude::*;
 
 use crate::args::TranslateArgs;
 use crate::commands::plan::read_index;
@@ -36,12 +36,6 @@ pub fn read_facts(path: &Path) -> Result<Facts> {
     Ok(facts)
 }
 
-/// sha256 of a file, hex.
-pub fn file_sha256(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
-}
-
 pub fn run(args: &TranslateArgs) -> Result<()> {
     let project = Project::load(&args.target.lock)?;
     let systems: Vec<System> = project.systems(&args.target)?;
@@ -52,9 +46,17 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     let explicit = project.systems_explicit(&args.target);
     let mut resolutions = Vec::with_capacity(systems.len());
     let mut skipped = Vec::new();
-    for &system in &systems {
-        let target = project.target(&args.target, Some(system))?;
-        match resolve(&project.lock, &target) {
+    // The systems are independent: resolve them in parallel (results stay in system order).
+    let targets = systems
+        .iter()
+        .map(|&system| project.target(&args.target, Some(system)))
+        .collect::<Result<Vec<_>>>()?;
+    let results: Vec<_> = targets
+        .par_iter()
+        .map(|target| resolve(&project.lock, target))
+        .collect();
+    for (target, result) in targets.into_iter().zip(results) {
+        match result {
             Ok(res) => resolutions.push(res),
             Err(e) if !explicit => skipped.push((target.to_string(), e)),
             Err(e) => {
@@ -78,7 +80,7 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     let systems: Vec<System> = resolutions.iter().map(|r| r.target.system).collect();
     let inputs = project.plan_inputs(index.as_ref(), pol)?;
     let plans: Vec<_> = resolutions
-        .iter()
+        .par_iter()
         .map(|r| plan(&project.lock, r, &inputs))
         .collect();
     let cfg = project.config.as_ref();
@@ -108,7 +110,7 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         .scope
         .clone()
         .or_else(|| cfg.and_then(|c| c.nixpkgs.scope.clone()));
-    let lock_sha = file_sha256(&project.lock_path)?;
+    let lock_sha = project.lock_sha256.clone();
     let roots: Vec<String> = resolutions[0]
         .roots
         .iter()
