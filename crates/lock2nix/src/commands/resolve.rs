@@ -325,7 +325,7 @@ pub fn graph(args: &TargetArgs, format: GraphFormat) -> Result<()> {
                     })
                 })
                 .collect();
-            edges.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+            edges.sort_by_cached_key(ToString::to_string);
             let out = json!({"system": res.target.system.as_str(), "python": res.target.python.full(), "nodes": nodes, "edges": edges});
             emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))
         }

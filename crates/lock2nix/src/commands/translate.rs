@@ -51,6 +51,8 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         .iter()
         .map(|&system| project.target(&args.target, Some(system)))
         .collect::<Result<Vec<_>>>()?;
+    // ResolveError is large (it names packages and edges); it is only moved, never hot.
+    #[allow(clippy::result_large_err)]
     let results: Vec<_> = targets
         .par_iter()
         .map(|target| resolve(&project.lock, target))
