@@ -25,6 +25,7 @@ use lock2nix_nix::{AttrName, Binding, Expr, File, Param, PatEntry, StrPart};
 use lock2nix_plan::{Action, Plan, PlannedPackage};
 use lock2nix_resolve::{Artifact, PythonVersion, Resolution, ResolvedPackage};
 use lock2nix_wheel::System;
+use rayon::prelude::*;
 
 pub use custom::{Copy, Customization, Substitution, Value};
 
@@ -1100,6 +1101,28 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
         ));
     }
     let systems: Vec<System> = plans.iter().map(|p| p.resolution.target.system).collect();
+    // Each system's definitions are independent: build them in parallel (rayon keeps the order).
+    type Built = (
+        Vec<(String, Option<(Expr, Vec<String>)>, bool)>,
+        BTreeSet<String>,
+    );
+    let built: Vec<Result<Built, EmitError>> = plans
+        .par_iter()
+        .map(|sp| {
+            let mut ctx = Ctx {
+                opts,
+                missing_git: BTreeSet::new(),
+            };
+            let system = sp.resolution.target.system;
+            let mut out = Vec::with_capacity(sp.plan.packages.len());
+            for planned in &sp.plan.packages {
+                let is_root = sp.resolution.packages[planned.index].is_root;
+                let def = package_expr(&mut ctx, sp.resolution, sp.plan, planned, system)?;
+                out.push((planned.attr.clone(), def, is_root));
+            }
+            Ok((out, ctx.missing_git))
+        })
+        .collect();
     let mut ctx = Ctx {
         opts,
         missing_git: BTreeSet::new(),
@@ -1109,21 +1132,19 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
     let mut roots: BTreeSet<String> = BTreeSet::new();
     // attr → the systems whose closure has it but whose plan leaves nixpkgs' package alone
     let mut left_alone: BTreeMap<String, Vec<System>> = BTreeMap::new();
-    for sp in plans {
+    for (sp, result) in plans.iter().zip(built) {
         let system = sp.resolution.target.system;
-        for planned in &sp.plan.packages {
-            if sp.resolution.packages[planned.index].is_root {
-                roots.insert(planned.attr.clone());
+        let (defs_of_system, missing) = result?;
+        ctx.missing_git.extend(missing);
+        for (attr, def, is_root) in defs_of_system {
+            if is_root {
+                roots.insert(attr.clone());
             }
-            match package_expr(&mut ctx, sp.resolution, sp.plan, planned, system)? {
-                Some((expr, comments)) => defs
-                    .entry(planned.attr.clone())
-                    .or_default()
-                    .push((system, expr, comments)),
-                None => left_alone
-                    .entry(planned.attr.clone())
-                    .or_default()
-                    .push(system),
+            match def {
+                Some((expr, comments)) => {
+                    defs.entry(attr).or_default().push((system, expr, comments))
+                }
+                None => left_alone.entry(attr).or_default().push(system),
             }
         }
     }
@@ -1138,54 +1159,58 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
                 .join(", "),
         });
     }
-    let mut overrides: Vec<Binding> = Vec::with_capacity(defs.len());
-    for (attr, per) in &defs {
-        let mut exprs: Vec<(System, Expr)> = per.iter().map(|(s, e, _)| (*s, e.clone())).collect();
-        // Where nixpkgs' package is the lock's, the overlay must keep it (not another system's
-        // build); where the package is not in the closure at all, the definition is unused and
-        // the first system's stands in (so that no system hits bySystem's throw).
-        let alone: &[System] = left_alone.get(attr).map_or(&[], Vec::as_slice);
-        for s in &systems {
-            if exprs.iter().any(|(x, _)| x == s) {
-                continue;
-            }
-            if alone.contains(s) {
-                exprs.push((*s, Expr::var(PP).attr(attr.as_str())));
-            } else {
-                let first = exprs[0].1.clone();
-                exprs.push((*s, first));
-            }
-        }
-        exprs.sort_by_key(|(s, _)| systems.iter().position(|x| x == s));
-        let mut comments: Vec<String> = Vec::new();
-        for (_, _, cs) in per {
-            for c in cs {
-                if !comments.contains(c) {
-                    comments.push(c.clone());
+    let defs: Vec<(String, Vec<(System, Expr, Vec<String>)>)> = defs.into_iter().collect();
+    let mut overrides: Vec<Binding> = defs
+        .par_iter()
+        .map(|(attr, per)| {
+            let mut exprs: Vec<(System, Expr)> =
+                per.iter().map(|(s, e, _)| (*s, e.clone())).collect();
+            // Where nixpkgs' package is the lock's, the overlay must keep it (not another system's
+            // build); where the package is not in the closure at all, the definition is unused and
+            // the first system's stands in (so that no system hits bySystem's throw).
+            let alone: &[System] = left_alone.get(attr).map_or(&[], Vec::as_slice);
+            for s in &systems {
+                if exprs.iter().any(|(x, _)| x == s) {
+                    continue;
+                }
+                if alone.contains(s) {
+                    exprs.push((*s, Expr::var(PP).attr(attr.as_str())));
+                } else {
+                    let first = exprs[0].1.clone();
+                    exprs.push((*s, first));
                 }
             }
-        }
-        if !alone.is_empty() {
-            let names: Vec<&str> = alone.iter().map(|s| s.as_str()).collect();
-            comments.push(format!("nixpkgs' own package on {}", names.join(", ")));
-        }
-        if per.len() + alone.len() < systems.len() {
-            let present: Vec<&str> = systems
-                .iter()
-                .filter(|s| alone.contains(s) || per.iter().any(|(x, _, _)| x == *s))
-                .map(|s| s.as_str())
-                .collect();
-            comments.push(format!(
-                "only in the lock's closure on {}",
-                present.join(", ")
-            ));
-        }
-        let mut b = Binding::assign(attr.as_str(), merge(&exprs, &systems));
-        for c in comments {
-            b = b.comment(c);
-        }
-        overrides.push(b);
-    }
+            exprs.sort_by_key(|(s, _)| systems.iter().position(|x| x == s));
+            let mut comments: Vec<String> = Vec::new();
+            for (_, _, cs) in per {
+                for c in cs {
+                    if !comments.contains(c) {
+                        comments.push(c.clone());
+                    }
+                }
+            }
+            if !alone.is_empty() {
+                let names: Vec<&str> = alone.iter().map(|s| s.as_str()).collect();
+                comments.push(format!("nixpkgs' own package on {}", names.join(", ")));
+            }
+            if per.len() + alone.len() < systems.len() {
+                let present: Vec<&str> = systems
+                    .iter()
+                    .filter(|s| alone.contains(s) || per.iter().any(|(x, _, _)| x == *s))
+                    .map(|s| s.as_str())
+                    .collect();
+                comments.push(format!(
+                    "only in the lock's closure on {}",
+                    present.join(", ")
+                ));
+            }
+            let mut b = Binding::assign(attr.as_str(), merge(&exprs, &systems));
+            for c in comments {
+                b = b.comment(c);
+            }
+            b
+        })
+        .collect();
     if !ctx.missing_git.is_empty() {
         overrides.insert(
             0,
@@ -1200,7 +1225,19 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
         .map(|s| s.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let python_overrides = Expr::lambda_ident(PF, Expr::lambda_ident(PP, Expr::attrs(overrides)));
+    // With two or more definitions the set is printed vertically: print it around two marker
+    // bindings and splice the definitions in, printed in parallel (see print_with_overrides).
+    let splice = overrides.len() >= 2;
+    let set_bindings = if splice {
+        vec![
+            Binding::assign(MARK_A, Expr::Null),
+            Binding::assign(MARK_B, Expr::Null),
+        ]
+    } else {
+        std::mem::take(&mut overrides)
+    };
+    let python_overrides =
+        Expr::lambda_ident(PF, Expr::lambda_ident(PP, Expr::attrs(set_bindings)));
     let filter = Expr::lambda_ident(
         "path",
         Expr::lambda_ident(
@@ -1346,5 +1383,87 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
     )];
     header.extend(opts.header.iter().cloned());
     let file = File::new(header, body);
-    Ok(lock2nix_nix::print_file(&file)?)
+    if splice {
+        print_with_overrides(file, overrides)
+    } else {
+        Ok(lock2nix_nix::print_file(&file)?)
+    }
+}
+
+/// Marker bindings standing in for the package definitions while the file around them is printed.
+const MARK_A: &str = "__lock2nix_overrides_a";
+const MARK_B: &str = "__lock2nix_overrides_b";
+
+/// Print the file; the package definitions (most of the text) are printed in parallel, one binding
+/// at a time, and spliced in where two marker bindings were printed. The result is the same text
+/// as printing the whole tree at once (the printer's layout does not depend on the column).
+fn print_with_overrides(file: File, overrides: Vec<Binding>) -> Result<String, EmitError> {
+    let text = lock2nix_nix::print_file(&file)?;
+    let needle = format!("{MARK_A} = null;");
+    let (Some(at), Some(b_at)) = (text.find(&needle), text.find(&format!("{MARK_B} = null;")))
+    else {
+        // not found (cannot happen): print the whole tree
+        return Ok(lock2nix_nix::print_file(&swap_overrides(file, overrides))?);
+    };
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let level = (at - line_start) / 2;
+    let end = b_at + format!("{MARK_B} = null;").len();
+    let printed: Vec<Result<String, lock2nix_nix::PrintError>> = overrides
+        .par_iter()
+        .map(|b| lock2nix_nix::print_vertical_binding(b, level))
+        .collect();
+    let mut out = String::with_capacity(
+        text.len()
+            + printed
+                .iter()
+                .map(|p| p.as_ref().map_or(0, String::len))
+                .sum::<usize>(),
+    );
+    // the text up to the newline before the first marker; each binding brings its own newline
+    out.push_str(&text[..line_start.saturating_sub(1)]);
+    for p in printed {
+        out.push_str(&p?);
+    }
+    out.push_str(&text[end..]);
+    Ok(out)
+}
+
+/// The file with the `pythonOverrides` attribute set's bindings replaced.
+fn swap_overrides(mut file: File, bindings: Vec<Binding>) -> File {
+    fn walk(e: &mut Expr, bindings: &mut Option<Vec<Binding>>) {
+        match e {
+            Expr::Let { bindings: bs, body } => {
+                for b in bs.iter_mut() {
+                    if let lock2nix_nix::BindingKind::Assign { path, value } = &mut b.kind {
+                        if path.len() == 1 && path[0].as_str() == Some("pythonOverrides") {
+                            if let Expr::Lambda { body: l1, .. } = value {
+                                if let Expr::Lambda { body: l2, .. } = l1.as_mut() {
+                                    if let Expr::AttrSet { bindings: set, .. } = l2.as_mut() {
+                                        if let Some(new) = bindings.take() {
+                                            *set = new;
+                                        }
+                                        return;
+                                    }
+                                }
+                            }
+                        }
+                        walk(value, bindings);
+                    }
+                }
+                walk(body, bindings);
+            }
+            Expr::Lambda { body, .. } => walk(body, bindings),
+            Expr::AttrSet { bindings: bs, .. } => {
+                for b in bs.iter_mut() {
+                    if let lock2nix_nix::BindingKind::Assign { value, .. } = &mut b.kind {
+                        walk(value, bindings);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut slot = Some(bindings);
+    walk(&mut file.body, &mut slot);
+    file
 }

@@ -26,6 +26,17 @@ pub fn print_expr(e: &Expr) -> Result<String, PrintError> {
 }
 
 /// Print a file: the header comment lines, then the expression, then a final newline.
+/// One binding exactly as it is printed inside a vertical attribute set (or `let`) whose bindings
+/// sit at indentation `level` (two spaces each): its comment lines and the binding, each line
+/// introduced by a newline. Printing the bindings of a large set one by one (e.g. in parallel) and
+/// concatenating them gives the same text as printing the set.
+pub fn print_vertical_binding(b: &Binding, level: usize) -> Result<String, PrintError> {
+    let mut p = Printer::new(false);
+    p.indent = level;
+    p.binding_vertical(b).map_err(Stop::into_error)?;
+    Ok(p.out)
+}
+
 pub fn print_file(f: &File) -> Result<String, PrintError> {
     let mut p = Printer::new(false);
     for line in &f.header {

@@ -186,3 +186,38 @@ fn printing_is_deterministic() {
     let f = overlay_shape();
     assert_eq!(print_file(&f).unwrap(), print_file(&f.clone()).unwrap());
 }
+
+/// Printing a vertical set's bindings one by one (as the emitter does in parallel) gives the same
+/// text as printing the set.
+#[test]
+fn bindings_printed_one_by_one_equal_the_whole_set() {
+    use lock2nix_nix::{print_expr, print_vertical_binding, Binding, Expr};
+    let bindings = vec![
+        Binding::assign("a", Expr::string("x\"${y}")).comment("first"),
+        Binding::assign(
+            "b",
+            Expr::var("f").apply(Expr::attrs([
+                Binding::assign("s", Expr::IndentedStr("line one\n  two ''${x}\n".into())),
+                Binding::assign("l", Expr::list([Expr::int(1), Expr::var("z")])),
+            ])),
+        ),
+        Binding::assign("c", Expr::list([Expr::string("only")])),
+        Binding::assign("weird name", Expr::Null).comment("a\nmulti-line comment"),
+    ];
+    for level in 0..4 {
+        // the set nested `level` deep inside other vertical sets
+        let mut e = Expr::attrs(bindings.clone());
+        for _ in 0..level {
+            e = Expr::attrs([Binding::assign("n", e), Binding::assign("m", Expr::Null)]);
+        }
+        let whole = print_expr(&e).unwrap();
+        let pieces: String = bindings
+            .iter()
+            .map(|b| print_vertical_binding(b, level + 1).unwrap())
+            .collect();
+        assert!(
+            whole.contains(&pieces),
+            "level {level}:\n{whole}\n---\n{pieces}"
+        );
+    }
+}

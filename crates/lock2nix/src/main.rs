@@ -10,6 +10,7 @@ mod args;
 mod commands;
 mod output;
 mod project;
+mod timing;
 
 use std::process::ExitCode;
 

@@ -37,7 +37,9 @@ pub fn read_facts(path: &Path) -> Result<Facts> {
 }
 
 pub fn run(args: &TranslateArgs) -> Result<()> {
+    let timer = crate::timing::Timer::from_env();
     let project = Project::load(&args.target.lock)?;
+    timer.mark("read lock, workspace and config");
     let systems: Vec<System> = project.systems(&args.target)?;
     let index = read_index(&project, &args.nixpkgs)?;
     let pol = project.policy(&args.nixpkgs)?;
@@ -80,6 +82,7 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         )));
     }
     let systems: Vec<System> = resolutions.iter().map(|r| r.target.system).collect();
+    timer.mark("resolve");
     let inputs = project.plan_inputs(index.as_ref(), pol)?;
     let plans: Vec<_> = resolutions
         .par_iter()
@@ -91,6 +94,7 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         .clone()
         .or_else(|| cfg.and_then(|c| c.hashes.clone()))
         .unwrap_or_else(|| project.root.join("lock2nix-hashes.toml"));
+    timer.mark("plan");
     let facts = read_facts(&hashes_path)?;
     let to_stdout = args.out.as_deref() == Some(Path::new("-"));
     let out: PathBuf = match (&args.out, cfg.and_then(|c| c.output.clone())) {
@@ -199,6 +203,7 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
+    timer.mark("emit and print");
     // Summary on stderr (stdout may be the overlay).
     let mut summary = String::new();
     for (res, plan) in resolutions.iter().zip(&plans) {
