@@ -1128,7 +1128,7 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
         missing_git: BTreeSet::new(),
     };
     // attr → per-system (expr, comments)
-    let mut defs: BTreeMap<String, Vec<(System, Expr, Vec<String>)>> = BTreeMap::new();
+    let mut defs: BTreeMap<String, PerSystem> = BTreeMap::new();
     let mut roots: BTreeSet<String> = BTreeSet::new();
     // attr → the systems whose closure has it but whose plan leaves nixpkgs' package alone
     let mut left_alone: BTreeMap<String, Vec<System>> = BTreeMap::new();
@@ -1159,7 +1159,7 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
                 .join(", "),
         });
     }
-    let defs: Vec<(String, Vec<(System, Expr, Vec<String>)>)> = defs.into_iter().collect();
+    let defs: Vec<(String, PerSystem)> = defs.into_iter().collect();
     let mut overrides: Vec<Binding> = defs
         .par_iter()
         .map(|(attr, per)| {
@@ -1389,6 +1389,9 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
         Ok(lock2nix_nix::print_file(&file)?)
     }
 }
+
+/// One package's definition per system, with its comments.
+type PerSystem = Vec<(System, Expr, Vec<String>)>;
 
 /// Marker bindings standing in for the package definitions while the file around them is printed.
 const MARK_A: &str = "__lock2nix_overrides_a";
