@@ -43,6 +43,8 @@ fn dir_of(path: &Path) -> PathBuf {
 
 impl Project {
     /// Find the configuration and the lock, read them and the workspace; print warnings to stderr.
+    // lock2nix_lock::Error is large (file, position, key path, kind); it is only moved, never hot.
+    #[allow(clippy::result_large_err)]
     pub fn load(args: &LockArgs) -> Result<Self> {
         let config_path = match (&args.config, &args.lock) {
             (Some(c), _) => Some(c.clone()),
@@ -75,18 +77,28 @@ impl Project {
         // One read: the bytes are hashed (for the overlay's header) and parsed.
         let bytes = std::fs::read(&lock_path)
             .with_context(|| format!("cannot read {}", lock_path.display()))?;
-        let lock_sha256 = hex::encode(sha2::Sha256::digest(&bytes));
-        let lock = match std::str::from_utf8(&bytes) {
-            Ok(text) => parse_lock(text, &lock_path)?,
-            // the reader reports where the bad byte is
-            Err(_) => read_lock(&lock_path)?,
-        };
+        // hashing, parsing and reading the workspace overlap (the parse itself runs on rayon's pool)
         let root = dir_of(&lock_path);
-        let workspace = if root.join("pyproject.toml").is_file() {
-            Some(read_workspace(&root)?)
-        } else {
-            None
-        };
+        let ((lock_sha256, lock), workspace) = rayon::join(
+            || {
+                rayon::join(
+                    || hex::encode(sha2::Sha256::digest(&bytes)),
+                    || match std::str::from_utf8(&bytes) {
+                        Ok(text) => parse_lock(text, &lock_path),
+                        // the reader reports where the bad byte is
+                        Err(_) => read_lock(&lock_path),
+                    },
+                )
+            },
+            || {
+                root.join("pyproject.toml")
+                    .is_file()
+                    .then(|| read_workspace(&root))
+                    .transpose()
+            },
+        );
+        let lock = lock?;
+        let workspace = workspace?;
         for w in &lock.warnings {
             eprintln!("warning: {w}");
         }
