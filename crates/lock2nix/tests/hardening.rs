@@ -358,9 +358,8 @@ fn runs_from_env(var: &str, default: u64) -> u64 {
 }
 
 /// The top-1000 lock (1,168 entries; CPython 3.12 and both Linux systems, since some packages
-/// have no darwin wheels). A debug-build translate takes 3.5-6 s here, so the default is 4
-/// shuffled runs (`LOCK2NIX_SHUFFLE_RUNS_TOP1000=20` for the full 20); the smaller authentik lock
-/// below gets 20.
+/// have no darwin wheels): 20 shuffled runs (about 0.5 s each in the test profile, whose
+/// dependencies are optimised; `LOCK2NIX_SHUFFLE_RUNS_TOP1000=N` changes the count).
 #[test]
 fn translate_top_1000_is_deterministic_under_shuffled_tables_and_thread_counts() {
     let args: Vec<String> = [
@@ -376,7 +375,7 @@ fn translate_top_1000_is_deterministic_under_shuffled_tables_and_thread_counts()
     check_shuffled_translations(
         "fixtures/locks/top-1000",
         &args,
-        runs_from_env("LOCK2NIX_SHUFFLE_RUNS_TOP1000", 4),
+        runs_from_env("LOCK2NIX_SHUFFLE_RUNS_TOP1000", 20),
     );
 }
 
