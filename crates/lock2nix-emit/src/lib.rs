@@ -48,6 +48,12 @@ pub enum EmitError {
         /// The URL.
         url: String,
     },
+    /// A file artifact with neither a URL nor a path.
+    #[error("{package}: the lock gives neither a URL nor a path for the file to build from")]
+    NoLocation {
+        /// The package.
+        package: String,
+    },
     /// The plans are not for one Python version.
     #[error(
         "the plans are for different Python versions ({0}); one overlay serves one interpreter"
@@ -245,6 +251,24 @@ impl Ctx<'_> {
         Ok(Expr::var("final").attr("fetchurl").apply(Expr::attrs(b)))
     }
 
+    /// The `src` of a registry file: `fetchurl` with the lock's hash, or a path inside the
+    /// workspace for a local registry.
+    fn file_src(
+        &mut self,
+        package: &str,
+        url: Option<&str>,
+        path: Option<&str>,
+        hash: Option<&Hash>,
+    ) -> Result<Expr, EmitError> {
+        match (url, path) {
+            (Some(u), _) => self.fetchurl(package, u, hash),
+            (None, Some(p)) => Ok(self.local(p)),
+            (None, None) => Err(EmitError::NoLocation {
+                package: package.to_string(),
+            }),
+        }
+    }
+
     fn local(&self, rel: &str) -> Expr {
         // workspaceRoot + "/rel": a path when workspaceRoot is a path.
         let rel = rel.trim_start_matches("./").trim_end_matches('/');
@@ -408,11 +432,12 @@ fn package_expr(
             let src = planned.src.as_ref().unwrap_or(&rp.artifact);
             match src {
                 Artifact::Sdist { url, path, hash } => {
-                    let s = match (url, path) {
-                        (Some(u), _) => ctx.fetchurl(&planned.attr, u, hash.as_ref())?,
-                        (None, Some(p)) => ctx.local(p),
-                        _ => ctx.fetchurl(&planned.attr, "", hash.as_ref())?,
-                    };
+                    let s = ctx.file_src(
+                        &planned.attr,
+                        url.as_deref(),
+                        path.as_deref(),
+                        hash.as_ref(),
+                    )?;
                     b.push(Binding::assign("src", s));
                 }
                 Artifact::Wheel {
@@ -422,11 +447,12 @@ fn package_expr(
                     pure,
                     ..
                 } => {
-                    let s = match (url, path) {
-                        (Some(u), _) => ctx.fetchurl(&planned.attr, u, hash.as_ref())?,
-                        (None, Some(p)) => ctx.local(p),
-                        _ => ctx.fetchurl(&planned.attr, "", hash.as_ref())?,
-                    };
+                    let s = ctx.file_src(
+                        &planned.attr,
+                        url.as_deref(),
+                        path.as_deref(),
+                        hash.as_ref(),
+                    )?;
                     b.push(
                         Binding::assign("src", s)
                             .comment("the lock has no sdist: the recipe installs the wheel"),
@@ -497,11 +523,12 @@ fn package_expr(
                     ..
                 } => {
                     b.push(Binding::assign("format", Expr::string("wheel")));
-                    let s = match (url, path) {
-                        (Some(u), _) => ctx.fetchurl(&planned.attr, u, hash.as_ref())?,
-                        (None, Some(p)) => ctx.local(p),
-                        _ => ctx.fetchurl(&planned.attr, "", hash.as_ref())?,
-                    };
+                    let s = ctx.file_src(
+                        &planned.attr,
+                        url.as_deref(),
+                        path.as_deref(),
+                        hash.as_ref(),
+                    )?;
                     b.push(Binding::assign("src", s));
                     if !pure && system.is_linux() {
                         native.push(Expr::var("final").attr("autoPatchelfHook"));
@@ -530,11 +557,12 @@ fn package_expr(
                 Artifact::Sdist { url, path, hash } => {
                     let bs = sdist_build_system(ctx, hash.as_ref());
                     b.push(Binding::assign("pyproject", Expr::bool(true)));
-                    let s = match (url, path) {
-                        (Some(u), _) => ctx.fetchurl(&planned.attr, u, hash.as_ref())?,
-                        (None, Some(p)) => ctx.local(p),
-                        _ => ctx.fetchurl(&planned.attr, "", hash.as_ref())?,
-                    };
+                    let s = ctx.file_src(
+                        &planned.attr,
+                        url.as_deref(),
+                        path.as_deref(),
+                        hash.as_ref(),
+                    )?;
                     b.push(Binding::assign("src", s));
                     b.push(build_system_binding(&bs, &custom));
                 }
