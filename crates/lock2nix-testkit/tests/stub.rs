@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use lock2nix_testkit::{
-    nix_eval_file_json, nix_eval_json, nix_parse, nix_str, require_tool, shared_fixture, stub_dir,
-    stub_expr, NixArg, NixError, Overlay,
+    fixture, nix_eval_file_json, nix_eval_json, nix_parse, nix_str, require_tool, shared_fixture,
+    stub_dir, stub_expr, NixArg, NixError, Overlay,
 };
 use serde_json::{json, Value};
 
@@ -144,8 +144,8 @@ fn real_index_becomes_packages_in_every_interpreter() {
     if !have_nix() {
         return;
     }
-    let tsv =
-        std::fs::read_to_string(shared_fixture("nixpkgs-index/authentik-subset.tsv")).unwrap();
+    // the copy in the repository (fixtures/nixpkgs-index/README.md gives its provenance)
+    let tsv = std::fs::read_to_string(fixture("nixpkgs-index/authentik-subset.tsv")).unwrap();
     let index = index_from_tsv(&tsv);
     assert!(index.len() > 150, "only {} index rows", index.len());
     let dir = tempfile::tempdir().unwrap();
@@ -366,9 +366,41 @@ fn twelve_hundred_packages_evaluate() {
     assert_eq!(idx, json!("python3.13-idx10-2.0"));
 }
 
+/// `shared_fixture` finds `$LOCK2NIX_SHARED/fixtures/<rel>` (the tests themselves use the copies
+/// in the repository's `fixtures/`, so that a clone runs without `shared/` beside it).
 #[test]
 fn shared_fixtures_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("fixtures/authentik")).unwrap();
+    std::fs::write(
+        dir.path().join("fixtures/authentik/uv.lock"),
+        "version = 1\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "shared_fixture_probe",
+            "--nocapture",
+            "--include-ignored",
+        ])
+        .env("LOCK2NIX_SHARED", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("probe found fixtures/authentik/uv.lock"),
+        "{stdout}"
+    );
+}
+
+/// Run by `shared_fixtures_are_found` in a child process with `LOCK2NIX_SHARED` set.
+#[test]
+#[ignore = "run by shared_fixtures_are_found with LOCK2NIX_SHARED set"]
+fn shared_fixture_probe() {
     let lock = shared_fixture("authentik/uv.lock");
     assert!(lock.is_file());
     assert!(Path::new(&lock).ends_with("fixtures/authentik/uv.lock"));
+    println!("probe found fixtures/authentik/uv.lock");
 }
