@@ -43,9 +43,26 @@ fn dir_of(path: &Path) -> PathBuf {
 
 impl Project {
     /// Find the configuration and the lock, read them and the workspace; print warnings to stderr.
+    pub fn load(args: &LockArgs) -> Result<Self> {
+        let project = Self::load_quiet_about_staleness(args)?;
+        print_warnings(&project.stale_warnings());
+        Ok(project)
+    }
+
+    /// The workspace members whose pyproject.toml no longer matches the lock (see
+    /// [`lock2nix_lock::stale_warnings`]); empty without a workspace.
+    pub fn stale_warnings(&self) -> Vec<lock2nix_lock::Warning> {
+        self.workspace
+            .as_ref()
+            .map(|ws| stale_warnings(&self.lock, ws))
+            .unwrap_or_default()
+    }
+
+    /// Like [`Project::load`], without the stale-lock check (for callers that run it alongside
+    /// other work: it costs a few ms on big workspaces).
     // lock2nix_lock::Error is large (file, position, key path, kind); it is only moved, never hot.
     #[allow(clippy::result_large_err)]
-    pub fn load(args: &LockArgs) -> Result<Self> {
+    pub fn load_quiet_about_staleness(args: &LockArgs) -> Result<Self> {
         let config_path = match (&args.config, &args.lock) {
             (Some(c), _) => Some(c.clone()),
             (None, Some(lock)) => Some(dir_of(lock).join("lock2nix.toml")).filter(|p| p.is_file()),
@@ -101,11 +118,6 @@ impl Project {
         let workspace = workspace?;
         for w in &lock.warnings {
             eprintln!("warning: {w}");
-        }
-        if let Some(ws) = &workspace {
-            for w in stale_warnings(&lock, ws) {
-                eprintln!("warning: {w}");
-            }
         }
         if let Some(cfg) = &config {
             for name in cfg.packages.keys() {
@@ -284,6 +296,13 @@ impl Project {
             "target.no-build-package",
         )?);
         Ok(target)
+    }
+}
+
+/// Print warnings to stderr.
+pub fn print_warnings(warnings: &[lock2nix_lock::Warning]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
     }
 }
 

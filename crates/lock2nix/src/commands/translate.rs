@@ -38,7 +38,7 @@ pub fn read_facts(path: &Path) -> Result<Facts> {
 
 pub fn run(args: &TranslateArgs) -> Result<()> {
     let timer = crate::timing::Timer::from_env();
-    let project = Project::load(&args.target.lock)?;
+    let project = Project::load_quiet_about_staleness(&args.target.lock)?;
     timer.mark("read lock, workspace and config");
     let systems: Vec<System> = project.systems(&args.target)?;
     let index = read_index(&project, &args.nixpkgs)?;
@@ -55,10 +55,16 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     // ResolveError is large (it names packages and edges); it is only moved, never hot.
     #[allow(clippy::result_large_err)]
-    let results: Vec<_> = targets
-        .par_iter()
-        .map(|target| resolve(&project.lock, target))
-        .collect();
+    let (stale, results): (_, Vec<_>) = rayon::join(
+        || project.stale_warnings(),
+        || {
+            targets
+                .par_iter()
+                .map(|target| resolve(&project.lock, target))
+                .collect()
+        },
+    );
+    crate::project::print_warnings(&stale);
     for (target, result) in targets.into_iter().zip(results) {
         match result {
             Ok(res) => resolutions.push(res),
