@@ -62,6 +62,27 @@ pub(crate) struct Ctx<'s> {
 }
 
 impl<'s> Ctx<'s> {
+    /// Parse `s` with `FromStr`; a failure becomes `kind(quoted value, the parser's message)`.
+    pub(crate) fn parse_value<T>(
+        &self,
+        s: &str,
+        span: Range<usize>,
+        path: &KeyPath<'_>,
+        kind: fn(String, String) -> ErrorKind,
+    ) -> Result<T, Error>
+    where
+        T: std::str::FromStr,
+        T::Err: fmt::Display,
+    {
+        T::from_str(s).map_err(|e| {
+            self.error(
+                span,
+                path,
+                kind(crate::error::quote(s), one_line(&e.to_string())),
+            )
+        })
+    }
+
     pub(crate) fn error(&self, span: Range<usize>, path: &KeyPath<'_>, kind: ErrorKind) -> Error {
         Error {
             file: self.file.to_path_buf(),

@@ -421,55 +421,31 @@ impl Reader<'_, '_> {
         span: Range<usize>,
         path: &KeyPath<'_>,
     ) -> Result<VersionSpecifiers, Error> {
-        VersionSpecifiers::from_str(s).map_err(|e| {
-            self.err(
-                span,
-                path,
-                ErrorKind::InvalidSpecifier {
-                    specifier: quote(s),
-                    message: crate::cursor::one_line(&e.to_string()),
-                },
-            )
+        self.ctx.parse_value(s, span, path, |specifier, message| {
+            ErrorKind::InvalidSpecifier { specifier, message }
         })
     }
 
     fn version(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<Version, Error> {
-        Version::from_str(s).map_err(|e| {
-            self.err(
-                span,
-                path,
-                ErrorKind::InvalidVersion {
-                    version: quote(s),
-                    message: crate::cursor::one_line(&e.to_string()),
-                },
-            )
+        self.ctx.parse_value(s, span, path, |version, message| {
+            ErrorKind::InvalidVersion { version, message }
         })
     }
 
     fn name(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<PackageName, Error> {
-        PackageName::from_str(s).map_err(|e| {
-            self.err(
-                span,
-                path,
-                ErrorKind::InvalidName {
-                    name: quote(s),
-                    message: crate::cursor::one_line(&e.to_string()),
-                },
-            )
-        })
+        self.ctx
+            .parse_value(s, span, path, |name, message| ErrorKind::InvalidName {
+                name,
+                message,
+            })
     }
 
     fn extra(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<ExtraName, Error> {
-        ExtraName::from_str(s).map_err(|e| {
-            self.err(
-                span,
-                path,
-                ErrorKind::InvalidName {
-                    name: quote(s),
-                    message: crate::cursor::one_line(&e.to_string()),
-                },
-            )
-        })
+        self.ctx
+            .parse_value(s, span, path, |name, message| ErrorKind::InvalidName {
+                name,
+                message,
+            })
     }
 
     fn marker(&mut self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<Marker, Error> {

@@ -327,29 +327,19 @@ impl PyReader<'_, '_> {
     }
 
     fn name(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<PackageName, Error> {
-        PackageName::from_str(s).map_err(|e| {
-            self.err(
-                span,
-                path,
-                ErrorKind::InvalidName {
-                    name: quote(s),
-                    message: crate::cursor::one_line(&e.to_string()),
-                },
-            )
-        })
+        self.ctx
+            .parse_value(s, span, path, |name, message| ErrorKind::InvalidName {
+                name,
+                message,
+            })
     }
 
     fn extra(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<ExtraName, Error> {
-        ExtraName::from_str(s).map_err(|e| {
-            self.err(
-                span,
-                path,
-                ErrorKind::InvalidName {
-                    name: quote(s),
-                    message: crate::cursor::one_line(&e.to_string()),
-                },
-            )
-        })
+        self.ctx
+            .parse_value(s, span, path, |name, message| ErrorKind::InvalidName {
+                name,
+                message,
+            })
     }
 
     fn scripts(
