@@ -741,55 +741,36 @@ fn script(lines: Vec<Expr>) -> Expr {
 /// Bindings from the configuration (shared by build and override).
 fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
     let mut b = Vec::new();
-    if !c.build_inputs.is_empty() {
-        let list = Expr::list(c.build_inputs.iter().map(|p| top_path(p)));
-        b.push(Binding::assign(
-            "buildInputs",
-            if is_override {
-                extend_old("buildInputs", list)
-            } else {
-                list
-            },
-        ));
-    }
-    if !c.propagated_build_inputs.is_empty() {
-        let list = Expr::list(c.propagated_build_inputs.iter().map(|p| top_path(p)));
-        b.push(Binding::assign(
-            "propagatedBuildInputs",
-            if is_override {
-                extend_old("propagatedBuildInputs", list)
-            } else {
-                list
-            },
-        ));
-    }
-    if is_override && !c.native_build_inputs.is_empty() {
-        b.push(Binding::assign(
-            "nativeBuildInputs",
-            extend_old(
-                "nativeBuildInputs",
-                Expr::list(c.native_build_inputs.iter().map(|p| top_path(p))),
-            ),
-        ));
-    }
-    if is_override && !c.build_system.is_empty() {
-        b.push(Binding::assign(
-            "build-system",
-            extend_old(
-                "build-system",
-                Expr::list(c.build_system.iter().map(|p| py(p))),
-            ),
-        ));
-    }
-    if is_override && !c.dependencies.is_empty() {
-        b.push(Binding::assign(
-            "dependencies",
-            extend_old(
-                "dependencies",
-                Expr::list(c.dependencies.iter().map(|p| py(p))),
-            ),
-        ));
-    }
+    // A list attribute from the configuration: in an override it extends the recipe's list.
+    let mut list_attr = |name: &str, items: &[String], item: fn(&str) -> Expr, when: bool| {
+        if when && !items.is_empty() {
+            let list = Expr::list(items.iter().map(|p| item(p)));
+            b.push(Binding::assign(
+                name,
+                if is_override {
+                    extend_old(name, list)
+                } else {
+                    list
+                },
+            ));
+        }
+    };
+    list_attr("buildInputs", &c.build_inputs, top_path, true);
+    list_attr(
+        "propagatedBuildInputs",
+        &c.propagated_build_inputs,
+        top_path,
+        true,
+    );
+    // for builds these three are merged into the lists package_expr writes
+    list_attr(
+        "nativeBuildInputs",
+        &c.native_build_inputs,
+        top_path,
+        is_override,
+    );
+    list_attr("build-system", &c.build_system, py, is_override);
+    list_attr("dependencies", &c.dependencies, py, is_override);
     if !c.patches.is_empty() {
         b.push(Binding::assign(
             "patches",
