@@ -889,13 +889,10 @@ fn extend_old(attr: &str, list: Expr) -> Expr {
 
 /// Merge per-system expressions: equal → one; attrsets/applications of the same shape → merged
 /// field by field; lists → common elements plus `bySystem` extras; otherwise `bySystem { … }`.
-fn merge(per_system: &[(System, Expr)], all: &[System]) -> Expr {
+fn merge(per_system: &[(System, Expr)]) -> Expr {
     let first = &per_system[0].1;
-    if per_system.iter().all(|(_, e)| e == first) && per_system.len() == all.len() {
-        return first.clone();
-    }
+    // the same everywhere it is present (where it is absent the definition is unused)
     if per_system.iter().all(|(_, e)| e == first) {
-        // present on some systems only: the same definition, harmless where unused
         return first.clone();
     }
     match first {
@@ -913,7 +910,7 @@ fn merge(per_system: &[(System, Expr)], all: &[System]) -> Expr {
                 .collect();
             return Expr::Apply {
                 func: func.clone(),
-                arg: Box::new(merge(&args, all)),
+                arg: Box::new(merge(&args)),
             };
         }
         Expr::Lambda { param, .. }
@@ -930,7 +927,7 @@ fn merge(per_system: &[(System, Expr)], all: &[System]) -> Expr {
                 .collect();
             return Expr::Lambda {
                 param: param.clone(),
-                body: Box::new(merge(&bodies, all)),
+                body: Box::new(merge(&bodies)),
             };
         }
         Expr::AttrSet {
@@ -1025,7 +1022,7 @@ fn merge(per_system: &[(System, Expr)], all: &[System]) -> Expr {
                         if !fine {
                             break;
                         }
-                        let mut bnd = Binding::assign(name.as_str(), merge(&vals, all));
+                        let mut bnd = Binding::assign(name.as_str(), merge(&vals));
                         bnd.comments = comments;
                         merged.push(bnd);
                     }
@@ -1213,7 +1210,7 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
                     present.join(", ")
                 ));
             }
-            let mut b = Binding::assign(attr.as_str(), merge(&exprs, &systems));
+            let mut b = Binding::assign(attr.as_str(), merge(&exprs));
             for c in comments {
                 b = b.comment(c);
             }

@@ -440,6 +440,28 @@ impl Reader<'_, '_> {
             })
     }
 
+    /// The required package name under `t.name`.
+    fn name_key(
+        &self,
+        t: &Table<'_, '_>,
+        p: &KeyPath<'_>,
+        expected: &'static str,
+    ) -> Result<PackageName, Error> {
+        let nv = required(self.ctx, t, "name", p, expected)?;
+        let np = p.key("name");
+        self.name(as_str(self.ctx, nv, &np, "a string")?, nv.span(), &np)
+    }
+
+    /// The optional version under `t.version`.
+    fn version_key(&self, t: &Table<'_, '_>, p: &KeyPath<'_>) -> Result<Option<Version>, Error> {
+        let Some(v) = t.get("version") else {
+            return Ok(None);
+        };
+        let vp = p.key("version");
+        let text = as_str(self.ctx, v, &vp, "a PEP 440 version string")?;
+        self.version(text, v.span(), &vp).map(Some)
+    }
+
     fn extra(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<ExtraName, Error> {
         self.ctx
             .parse_value(s, span, path, |name, message| ErrorKind::InvalidName {
@@ -572,20 +594,8 @@ impl Reader<'_, '_> {
             for (i, item) in arr.iter().enumerate() {
                 let ip = dp.index(i);
                 let it = as_table(self.ctx, item, &ip, "a table")?;
-                let nv = required(self.ctx, &it, "name", &ip, "a package name")?;
-                let name = self.name(
-                    as_str(self.ctx, nv, &ip.key("name"), "a string")?,
-                    nv.span(),
-                    &ip.key("name"),
-                )?;
-                let version = match it.get("version") {
-                    None => None,
-                    Some(v) => Some(self.version(
-                        as_str(self.ctx, v, &ip.key("version"), "a string")?,
-                        v.span(),
-                        &ip.key("version"),
-                    )?),
-                };
+                let name = self.name_key(&it, &ip, "a package name")?;
+                let version = self.version_key(&it, &ip)?;
                 let requires_dist = self.requirement_list(&it, "requires-dist", &ip)?;
                 let requires_python =
                     opt_str(self.ctx, &it, "requires-python", &ip, "a string")?.map(str::to_string);
@@ -667,12 +677,7 @@ impl Reader<'_, '_> {
                 });
             }
         }
-        let nv = required(self.ctx, &t, "name", p, "a package name")?;
-        let name = self.name(
-            as_str(self.ctx, nv, &p.key("name"), "a string")?,
-            nv.span(),
-            &p.key("name"),
-        )?;
+        let name = self.name_key(&t, p, "a package name")?;
         let mut extras = Vec::new();
         for (s, span) in opt_str_array(self.ctx, &t, "extras", p, "an array of extra names")? {
             extras.push(self.extra(s, span, &p.key("extras"))?);
@@ -884,12 +889,7 @@ impl Reader<'_, '_> {
         limits: &Limits,
     ) -> Result<RawPackage, Error> {
         let t = as_table(self.ctx, v, p, "a `[[package]]` table")?;
-        let nv = required(self.ctx, &t, "name", p, "the package name")?;
-        let name = self.name(
-            as_str(self.ctx, nv, &p.key("name"), "a string")?,
-            nv.span(),
-            &p.key("name"),
-        )?;
+        let name = self.name_key(&t, p, "the package name")?;
         let sv = required(
             self.ctx,
             &t,
@@ -898,12 +898,8 @@ impl Reader<'_, '_> {
             "the package source, e.g. `{ registry = \"https://pypi.org/simple\" }`",
         )?;
         let source = self.source(sv, &p.key("source"))?;
-        let version = match t.get("version") {
-            Some(v) => Some(self.version(
-                as_str(self.ctx, v, &p.key("version"), "a PEP 440 version string")?,
-                v.span(),
-                &p.key("version"),
-            )?),
+        let version = match self.version_key(&t, p)? {
+            Some(v) => Some(v),
             None => {
                 if !source.is_source_tree() {
                     return Err(self.err(
@@ -1190,20 +1186,8 @@ impl Reader<'_, '_> {
                 &ip,
                 "a `{ name, version, source, extra, marker }` table",
             )?;
-            let nv = required(self.ctx, &it, "name", &ip, "the dependency's package name")?;
-            let name = self.name(
-                as_str(self.ctx, nv, &ip.key("name"), "a string")?,
-                nv.span(),
-                &ip.key("name"),
-            )?;
-            let version = match it.get("version") {
-                None => None,
-                Some(v) => Some(self.version(
-                    as_str(self.ctx, v, &ip.key("version"), "a PEP 440 version string")?,
-                    v.span(),
-                    &ip.key("version"),
-                )?),
-            };
+            let name = self.name_key(&it, &ip, "the dependency's package name")?;
+            let version = self.version_key(&it, &ip)?;
             let source = match it.get("source") {
                 None => None,
                 Some(s) => Some(self.source(s, &ip.key("source"))?),
