@@ -24,11 +24,7 @@ pub fn read_index(project: &Project, args: &NixpkgsArgs) -> Result<Option<Index>
 }
 
 /// The plan summary table: counts per action, then the packages grouped by action.
-pub fn render_text(
-    plan: &Plan,
-    res: &lock2nix_resolve::Resolution,
-    header: &str,
-) -> Result<String> {
+pub fn render_text(plan: &Plan, header: &str) -> Result<String> {
     let mut s = String::new();
     let counts = plan.counts();
     writeln!(s, "{header}")?;
@@ -69,7 +65,6 @@ pub fn render_text(
                 (Some(a), None) => format!("{a} ?"),
                 _ => "-".to_string(),
             };
-            let _ = &res;
             writeln!(
                 s,
                 "  {:width$}  {:vwidth$}  nixpkgs: {:24}  {}",
@@ -113,7 +108,6 @@ pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: Format) -> Result<(
         }
         Format::Text => emit(&render_text(
             &plan,
-            &res,
             &format!(
                 "# plan for {} on {target}, policy {}",
                 project.lock_path.display(),
