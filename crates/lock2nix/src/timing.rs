@@ -1,4 +1,5 @@
-//! `LOCK2NIX_TIMINGS=1`: print how long each phase took, to stderr.
+//! `LOCK2NIX_TIMINGS=1`: print how long each phase took, and the process's memory after it
+//! (resident now and at its peak, from `/proc/self/status` where there is one), to stderr.
 
 use std::cell::Cell;
 use std::time::Instant;
@@ -21,10 +22,27 @@ impl Timer {
         if let Some(last) = &self.last {
             let now = Instant::now();
             eprintln!(
-                "timing: {phase}: {:.1} ms",
-                (now - last.get()).as_secs_f64() * 1000.0
+                "timing: {phase}: {:.1} ms{}",
+                (now - last.get()).as_secs_f64() * 1000.0,
+                memory()
             );
             last.set(now);
         }
+    }
+}
+
+/// `, RSS N MiB (peak M MiB)` from `/proc/self/status`, or nothing where it cannot be read.
+fn memory() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: f64 = line[name.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+        Some(kib / 1024.0)
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(now), Some(peak)) => format!(", RSS {now:.1} MiB (peak {peak:.1} MiB)"),
+        _ => String::new(),
     }
 }
