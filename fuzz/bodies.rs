@@ -3,6 +3,8 @@
 //! `#[path = "…"] mod bodies;`. Each body takes the raw fuzz input and panics only when a
 //! property fails:
 //!
+//! - `lock` and `pyproject`: the one-pass TOML parser reads the text exactly as the `toml` crate
+//!   does (same tree, same spans) or leaves it to the `toml` crate.
 //! - `lock`: `parse_lock` never panics; its errors display; the parallel (split) parse and the
 //!   single parse agree; a lock that parses goes through `resolve` (all four systems), `plan` and
 //!   `emit`, and the emitted Nix parses with rnix.
@@ -35,6 +37,7 @@ pub fn lock(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    fast_toml_agrees(text);
     let file = Path::new("fuzz/uv.lock");
     let result = parse_lock(text, file);
     // The split (parallel) parse is only attempted for 64 or more `[[package]]` headers; when it
@@ -124,11 +127,19 @@ pub fn pyproject(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    fast_toml_agrees(text);
     match parse_pyproject(text, Path::new("fuzz/pyproject.toml")) {
         Ok(p) => {
             let _ = format!("{p:?}");
         }
         Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+/// The one-pass TOML parser reads a document exactly as the `toml` crate does, or leaves it to it.
+fn fast_toml_agrees(text: &str) {
+    if let Err(e) = lock2nix_lock::fast_parser_agrees(text) {
+        panic!("fast TOML parser disagrees with the toml crate: {e}");
     }
 }
 

@@ -5,8 +5,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
-use toml::de::{DeArray, DeTable, DeValue};
-use toml::Spanned;
+use crate::tree::{Array, Item, Map, Spanned};
 
 use crate::error::{Error, ErrorKind, Position};
 
@@ -138,23 +137,23 @@ impl<'s> Ctx<'s> {
     }
 }
 
-pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
+pub(crate) type Value<'i> = Spanned<Item<'i>>;
 
-pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
+pub(crate) fn type_name(v: &Item<'_>) -> &'static str {
     match v {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date-time",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
+        Item::String(_) => "a string",
+        Item::Integer(_) => "an integer",
+        Item::Float(_) => "a float",
+        Item::Boolean(_) => "a boolean",
+        Item::Datetime(_) => "a date-time",
+        Item::Array(_) => "an array",
+        Item::Table(_) => "a table",
     }
 }
 
 /// A table with its span and path, for typed lookups.
 pub(crate) struct Table<'a, 'i> {
-    pub(crate) table: &'a DeTable<'i>,
+    pub(crate) table: &'a Map<'i>,
     pub(crate) span: Range<usize>,
 }
 
@@ -165,7 +164,7 @@ impl<'a, 'i> Table<'a, 'i> {
 
     pub(crate) fn get_first(&self, keys: &[&'static str]) -> Option<(&'static str, &'a Value<'i>)> {
         keys.iter()
-            .find_map(|k| self.table.get(*k).map(|v| (*k, v)))
+            .find_map(|k| self.table.get(k).map(|v| (*k, v)))
     }
 
     pub(crate) fn keys(&self) -> impl Iterator<Item = (&'a Spanned<Cow<'i, str>>, &'a Value<'i>)> {
@@ -180,7 +179,7 @@ pub(crate) fn as_table<'a, 'i>(
     expected: &'static str,
 ) -> Result<Table<'a, 'i>, Error> {
     match v.get_ref() {
-        DeValue::Table(t) => Ok(Table {
+        Item::Table(t) => Ok(Table {
             table: t,
             span: v.span(),
         }),
@@ -200,9 +199,9 @@ pub(crate) fn as_array<'a, 'i>(
     v: &'a Value<'i>,
     path: &KeyPath<'_>,
     expected: &'static str,
-) -> Result<&'a DeArray<'i>, Error> {
+) -> Result<&'a Array<'i>, Error> {
     match v.get_ref() {
-        DeValue::Array(a) => Ok(a),
+        Item::Array(a) => Ok(a),
         other => Err(ctx.error(
             v.span(),
             path,
@@ -221,7 +220,7 @@ pub(crate) fn as_str<'a>(
     expected: &'static str,
 ) -> Result<&'a str, Error> {
     match v.get_ref() {
-        DeValue::String(s) => Ok(s.as_ref()),
+        Item::String(s) => Ok(s.as_ref()),
         other => Err(ctx.error(
             v.span(),
             path,
@@ -240,7 +239,7 @@ pub(crate) fn as_int(
     expected: &'static str,
 ) -> Result<i64, Error> {
     match v.get_ref() {
-        DeValue::Integer(i) => {
+        Item::Integer(i) => {
             let parsed = i64::from_str_radix(i.as_str(), i.radix()).ok();
             parsed.ok_or_else(|| {
                 ctx.error(
@@ -271,7 +270,7 @@ pub(crate) fn as_bool(
     expected: &'static str,
 ) -> Result<bool, Error> {
     match v.get_ref() {
-        DeValue::Boolean(b) => Ok(*b),
+        Item::Boolean(b) => Ok(*b),
         other => Err(ctx.error(
             v.span(),
             path,
@@ -335,25 +334,6 @@ pub(crate) fn opt_str_array<'a>(
         out.push((as_str(ctx, item, &p.index(i), expected)?, item.span()));
     }
     Ok(out)
-}
-
-/// Deepest nesting of arrays/tables, and the start offset of the first (in file order) value at
-/// that depth (iterative, so that hostile input cannot overflow the stack).
-pub(crate) fn max_depth(root: &DeTable<'_>) -> (usize, usize) {
-    let mut max = (1, 0);
-    let mut stack: Vec<(&Value<'_>, usize)> = root.values().map(|v| (v, 2)).collect();
-    while let Some((v, d)) = stack.pop() {
-        let start = v.span().start;
-        if d > max.0 || (d == max.0 && start < max.1) {
-            max = (d, start);
-        }
-        match v.get_ref() {
-            DeValue::Array(a) => stack.extend(a.iter().map(|x| (x, d + 1))),
-            DeValue::Table(t) => stack.extend(t.values().map(|x| (x, d + 1))),
-            _ => {}
-        }
-    }
-    max
 }
 
 /// The first line of a parser message, without a trailing `:` (pep440_rs appends the input and

@@ -10,6 +10,8 @@
 //! - [`read_workspace`]: the PEP 621 / PEP 735 / `[tool.uv]` view of a project and its workspace members;
 //!   [`stale_warnings`] compares the members with what the lock recorded (a stale lock is a warning,
 //!   never an error: the lock is the truth).
+//! - TOML is read by a one-pass parser for the layout uv writes, with the `toml` crate for anything
+//!   else (the two give the same tree; [`fast_parser_agrees`] checks that for any text).
 //! - Every error is an [`Error`] with the file, 1-based line and column, the key path (e.g.
 //!   `package[17].wheels[3].hash`), and what was found and expected. No input panics; sizes are
 //!   bounded by [`Limits`].
@@ -22,12 +24,14 @@
 
 mod cursor;
 mod error;
+mod fast_toml;
 mod git;
 mod hash;
 mod limits;
 mod lock;
 mod model;
 mod pyproject;
+mod tree;
 
 use std::path::Path;
 
@@ -40,6 +44,32 @@ pub use model::*;
 pub use pyproject::*;
 
 pub use pep440_rs;
+
+/// Testing and fuzzing aid: whether the one-pass TOML parser read `text` (`Ok(true)`), left it to
+/// the `toml` crate (`Ok(false)`), or read it *differently* from the `toml` crate (`Err`, with
+/// what differs) — which must never happen.
+#[doc(hidden)]
+pub fn fast_parser_agrees(text: &str) -> Result<bool, String> {
+    let Some(fast) = fast_toml::parse(text) else {
+        return Ok(false);
+    };
+    match toml::de::DeTable::parse(text) {
+        Err(e) => Err(format!(
+            "the fast parser accepted a document the toml crate rejects: {}",
+            e.message()
+        )),
+        Ok(doc) => {
+            let slow = tree::from_toml(doc);
+            if slow == fast {
+                Ok(true)
+            } else {
+                Err(format!(
+                    "the trees differ:\nfast: {fast:#?}\ntoml: {slow:#?}"
+                ))
+            }
+        }
+    }
+}
 pub use pep508_rs;
 
 fn io_error(path: &Path, e: &std::io::Error) -> Error {
@@ -100,7 +130,19 @@ pub(crate) fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, Error> {
     })
 }
 
-/// Parse TOML text into a spanned tree.
+/// Parse TOML text into the readers' tree: the one-pass parser for what uv writes, the `toml`
+/// crate for anything else (see [`fast_toml`]).
+pub(crate) fn parse_tree<'i>(
+    ctx: &cursor::Ctx<'_>,
+    fragment: &'i str,
+) -> Result<tree::Spanned<tree::Map<'i>>, Error> {
+    match fast_toml::parse(fragment) {
+        Some(tree) => Ok(tree),
+        None => parse_toml(ctx, fragment).map(tree::from_toml),
+    }
+}
+
+/// Parse TOML text with the `toml` crate.
 pub(crate) fn parse_toml<'i>(
     ctx: &cursor::Ctx<'_>,
     fragment: &'i str,

@@ -8,13 +8,13 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 use std::str::FromStr;
 
+use crate::tree::{max_depth, Item, Map, Spanned};
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
-use toml::de::{DeTable, DeValue};
 
 use crate::cursor::{
-    as_array, as_bool, as_int, as_str, as_table, max_depth, opt_str, opt_str_array, required,
-    type_name, Ctx, KeyPath, Table, Value,
+    as_array, as_bool, as_int, as_str, as_table, opt_str, opt_str_array, required, type_name, Ctx,
+    KeyPath, Table, Value,
 };
 use crate::error::{quote, Error, ErrorKind};
 use crate::hash::Hash;
@@ -80,7 +80,7 @@ fn parse_whole(
     lines: &OnceLock<Vec<usize>>,
 ) -> Result<Lock, Error> {
     let ctx = Ctx::new(text, file, 0, lines);
-    let doc = crate::parse_toml(&ctx, text)?;
+    let doc = crate::parse_tree(&ctx, text)?;
     crate::check_depth(&ctx, max_depth(doc.get_ref()), limits)?;
     let root = Table {
         table: doc.get_ref(),
@@ -113,7 +113,7 @@ fn parse_split(
     lines: &OnceLock<Vec<usize>>,
 ) -> Option<Result<Lock, Error>> {
     let ctx = Ctx::new(text, file, 0, lines);
-    let header = crate::parse_toml(&ctx, &text[..split.header_end]).ok()?;
+    let header = crate::parse_tree(&ctx, &text[..split.header_end]).ok()?;
     if header.get_ref().contains_key("package") {
         // `package = …` or `[package]` before the first `[[package]]`: a single parse decides
         return None;
@@ -124,7 +124,7 @@ fn parse_split(
         .map(|chunk| {
             let cctx = Ctx::new(text, file, chunk.range.start, lines);
             // Any syntax error → the single parse reports it, exactly.
-            let doc = crate::parse_toml(&cctx, &text[chunk.range.clone()]).ok()?;
+            let doc = crate::parse_tree(&cctx, &text[chunk.range.clone()]).ok()?;
             let (depth, at) = max_depth(doc.get_ref());
             let root = Table {
                 table: doc.get_ref(),
@@ -157,7 +157,7 @@ struct ChunkOutcome {
 /// The rest of [`parse_split`]: depth, header, count, packages, edges.
 fn validate_split(
     ctx: &Ctx<'_>,
-    header: &toml::Spanned<DeTable<'_>>,
+    header: &Spanned<Map<'_>>,
     parts: Vec<ChunkOutcome>,
     split: &Split,
     limits: &Limits,
@@ -658,7 +658,7 @@ impl Reader<'_, '_> {
             "a requirement table `{ name, specifier | git | url | path | … }`",
         )?;
         if let Some(pkg) = t.get("package") {
-            if let DeValue::Table(_) = pkg.get_ref() {
+            if let Item::Table(_) = pkg.get_ref() {
                 let pt = as_table(self.ctx, pkg, &p.key("package"), "a table")?;
                 let nv = required(self.ctx, &pt, "name", &p.key("package"), "a package name")?;
                 let name = self.name(
@@ -731,7 +731,7 @@ impl Reader<'_, '_> {
     fn source(&self, v: &Value<'_>, p: &KeyPath<'_>) -> Result<Source, Error> {
         const EXPECTED: &str = "a source table with one of `registry`, `git`, `url`, `path`, `directory`, `editable`, `virtual`";
         // Pre-stable locks wrote the source as a string `kind+location`.
-        if let DeValue::String(s) = v.get_ref() {
+        if let Item::String(s) = v.get_ref() {
             let (kind, location) = s.split_once('+').ok_or_else(|| {
                 self.err(
                     v.span(),
@@ -867,8 +867,8 @@ impl Reader<'_, '_> {
         match t.get("upload-time") {
             None => Ok(None),
             Some(v) => match v.get_ref() {
-                DeValue::String(s) => Ok(Some(s.to_string())),
-                DeValue::Datetime(d) => Ok(Some(d.to_string())),
+                Item::String(s) => Ok(Some(s.to_string())),
+                Item::Datetime(d) => Ok(Some(d.to_string())),
                 other => Err(self.err(
                     v.span(),
                     &p.key("upload-time"),
@@ -1388,21 +1388,21 @@ fn same_release(a: &Version, b: &Version) -> bool {
 }
 
 /// A short TOML-ish rendering of an opaque value (for `[options]`).
-fn render_value(v: &DeValue<'_>) -> String {
+fn render_value(v: &Item<'_>) -> String {
     match v {
-        DeValue::String(s) => s.to_string(),
-        DeValue::Integer(i) => i.as_str().to_string(),
-        DeValue::Float(f) => f.as_str().to_string(),
-        DeValue::Boolean(b) => b.to_string(),
-        DeValue::Datetime(d) => d.to_string(),
-        DeValue::Array(a) => format!(
+        Item::String(s) => s.to_string(),
+        Item::Integer(i) => i.as_str().to_string(),
+        Item::Float(f) => f.as_str().to_string(),
+        Item::Boolean(b) => b.to_string(),
+        Item::Datetime(d) => d.to_string(),
+        Item::Array(a) => format!(
             "[{}]",
             a.iter()
                 .map(|x| render_value(x.get_ref()))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        DeValue::Table(t) => format!(
+        Item::Table(t) => format!(
             "{{ {} }}",
             t.iter()
                 .map(|(k, x)| format!("{} = {}", k.get_ref(), render_value(x.get_ref())))
@@ -1413,6 +1413,6 @@ fn render_value(v: &DeValue<'_>) -> String {
 }
 
 #[allow(dead_code)]
-fn _assert_types(_: &DeTable<'_>, _: bool) {
+fn _assert_types(_: &Map<'_>, _: bool) {
     let _ = as_bool;
 }

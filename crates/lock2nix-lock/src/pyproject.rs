@@ -16,6 +16,7 @@ use crate::cursor::{
 use crate::error::{quote, Error, ErrorKind};
 use crate::limits::Limits;
 use crate::model::{ConflictItem, ConflictKind, GroupName, Lock, Marker, RequirementSource};
+use crate::tree::Item;
 
 /// A read `pyproject.toml`.
 #[derive(Debug, Clone, Default)]
@@ -203,10 +204,10 @@ pub fn read_pyproject(path: &Path) -> Result<PyProject, Error> {
 pub fn parse_pyproject(text: &str, file: &Path) -> Result<PyProject, Error> {
     let lines = std::sync::OnceLock::new();
     let ctx = Ctx::new(text, file, 0, &lines);
-    let doc = crate::parse_toml(&ctx, text)?;
+    let doc = crate::parse_tree(&ctx, text)?;
     crate::check_depth(
         &ctx,
-        crate::cursor::max_depth(doc.get_ref()),
+        crate::tree::max_depth(doc.get_ref()),
         &Limits::default(),
     )?;
     let root = Table {
@@ -487,7 +488,7 @@ impl PyReader<'_, '_> {
             for (i, item) in items.iter().enumerate() {
                 let ip = gp.index(i);
                 match item.get_ref() {
-                    toml::de::DeValue::String(s) => {
+                    Item::String(s) => {
                         entries.push(Entry::Req(self.requirement(s, item.span(), &ip)?))
                     }
                     _ => {
@@ -603,7 +604,7 @@ impl PyReader<'_, '_> {
                 let name = self.name(k.get_ref(), k.span(), &sp)?;
                 let kp = sp.key(k.get_ref());
                 let list = match v.get_ref() {
-                    toml::de::DeValue::Array(a) => {
+                    Item::Array(a) => {
                         let mut l = Vec::with_capacity(a.len());
                         for (i, item) in a.iter().enumerate() {
                             l.push(self.uv_source(item, &kp.index(i))?);
@@ -664,7 +665,7 @@ impl PyReader<'_, '_> {
             let ep = p.key("environments");
             // a single string or an array of strings
             let items: Vec<(&str, Range<usize>)> = match ev.get_ref() {
-                toml::de::DeValue::String(s) => vec![(s.as_ref(), ev.span())],
+                Item::String(s) => vec![(s.as_ref(), ev.span())],
                 _ => opt_str_array(
                     self.ctx,
                     &t,

@@ -1,0 +1,497 @@
+//! A one-pass parser for the subset of TOML that uv writes, with the `toml` crate as the
+//! authority for everything else.
+//!
+//! uv writes `uv.lock` with a fixed layout: `key = value` lines, `[table]` and `[[array]]`
+//! headers of bare keys, basic strings, integers, booleans, arrays (one per line or inline) and
+//! single-line inline tables. This parser reads exactly that, in one pass over the bytes,
+//! borrowing every string that has no escape, and builds the same [`tree`](crate::tree) the
+//! `toml` crate's tree converts to — spans included.
+//!
+//! It never decides that a document is *invalid*: on anything outside the subset (multi-line or
+//! escaped-in-new-ways strings, floats, date-times, dotted keys, a `\r`, a table defined
+//! twice, a duplicate key, a tab-less control character, nesting deeper than [`MAX_NESTING`], …)
+//! it returns `None`, and the caller parses the text with the `toml` crate, which accepts it or
+//! reports the error. So the fast path can only be faster, never different: a document it
+//! accepts is one the `toml` crate accepts with the same tree (a property tested against the
+//! real locks, the bad-lock fixtures and the fuzzing corpora).
+
+use std::borrow::Cow;
+
+use crate::tree::{Array, Item, Key, Map, Origin, Spanned};
+
+/// Deepest nesting of inline arrays/tables, and most segments in a header, that the fast path
+/// reads (uv writes at most 4 and 4); deeper documents go to the `toml` crate.
+pub(crate) const MAX_NESTING: usize = 64;
+
+/// Parse `text`, or `None` when it is not in the subset (then the `toml` crate decides).
+pub(crate) fn parse(text: &str) -> Option<Spanned<Map<'_>>> {
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    let mut root = Map::new(Origin::Root);
+    // entry indices from the root to the table that `key = value` lines go to
+    let mut current: Vec<usize> = Vec::new();
+    loop {
+        p.skip_ws();
+        let Some(b) = p.peek() else { break };
+        match b {
+            b'\n' => {
+                p.pos += 1;
+                continue;
+            }
+            b'#' => p.comment()?,
+            b'[' => current = p.header(&mut root)?,
+            _ => {
+                let (key, value) = p.key_value()?;
+                let table = table_at(&mut root, &current)?;
+                if table.contains_key(key.get_ref()) {
+                    return None;
+                }
+                table.entries.push((key, value));
+            }
+        }
+        p.end_of_line()?;
+    }
+    finish_all(&mut root);
+    Some(Spanned::new(0..0, root))
+}
+
+struct Parser<'i> {
+    text: &'i str,
+    bytes: &'i [u8],
+    pos: usize,
+}
+
+/// The table at `path` (entry indices; arrays of tables step into their last element).
+fn table_at<'m, 'i>(root: &'m mut Map<'i>, path: &[usize]) -> Option<&'m mut Map<'i>> {
+    let mut t = root;
+    for &i in path {
+        t = match t.entries.get_mut(i)?.1.get_mut() {
+            Item::Table(m) => m,
+            Item::Array(a) if a.of_tables => match a.items.last_mut()?.get_mut() {
+                Item::Table(m) => m,
+                _ => return None,
+            },
+            _ => return None,
+        };
+    }
+    Some(t)
+}
+
+/// Sort every table's entries (iteratively deep only as far as the document nests, which the
+/// parser bounds).
+fn finish_all(map: &mut Map<'_>) {
+    map.finish();
+    for (_, v) in &mut map.entries {
+        finish_item(v.get_mut());
+    }
+}
+
+fn finish_item(item: &mut Item<'_>) {
+    match item {
+        Item::Table(m) => finish_all(m),
+        Item::Array(a) => {
+            for x in &mut a.items {
+                finish_item(x.get_mut());
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_bare(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// A byte TOML does not allow in strings or comments (control characters other than tab).
+fn is_control(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') || b == 0x7f
+}
+
+impl<'i> Parser<'i> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.pos += 1;
+        }
+    }
+
+    /// Whitespace, newlines and comments (inside arrays).
+    fn skip_ws_comments_newlines(&mut self) -> Option<()> {
+        loop {
+            match self.peek() {
+                Some(b' ' | b'\t' | b'\n') => self.pos += 1,
+                Some(b'#') => self.comment()?,
+                _ => return Some(()),
+            }
+        }
+    }
+
+    /// `# …` up to (not including) the newline.
+    fn comment(&mut self) -> Option<()> {
+        self.pos += 1;
+        while let Some(b) = self.peek() {
+            if b == b'\n' {
+                break;
+            }
+            if is_control(b) {
+                return None;
+            }
+            self.pos += 1;
+        }
+        Some(())
+    }
+
+    /// Optional whitespace and comment, then a newline or the end.
+    fn end_of_line(&mut self) -> Option<()> {
+        self.skip_ws();
+        if self.peek() == Some(b'#') {
+            self.comment()?;
+        }
+        match self.peek() {
+            None => Some(()),
+            Some(b'\n') => {
+                self.pos += 1;
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// A bare or quoted key (not dotted).
+    fn key(&mut self) -> Option<Key<'i>> {
+        let start = self.pos;
+        match self.peek()? {
+            b'"' => {
+                let s = self.basic_string()?;
+                Some(Spanned::new(start..self.pos, s))
+            }
+            b'\'' => {
+                let s = self.literal_string()?;
+                Some(Spanned::new(start..self.pos, s))
+            }
+            b if is_bare(b) => {
+                while self.peek().is_some_and(is_bare) {
+                    self.pos += 1;
+                }
+                Some(Spanned::new(
+                    start..self.pos,
+                    Cow::Borrowed(&self.text[start..self.pos]),
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// `key = value` (the key not dotted).
+    fn key_value(&mut self) -> Option<(Key<'i>, Spanned<Item<'i>>)> {
+        let key = self.key()?;
+        self.skip_ws();
+        if self.peek()? != b'=' {
+            return None;
+        }
+        self.pos += 1;
+        self.skip_ws();
+        let value = self.value(0)?;
+        Some((key, value))
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Spanned<Item<'i>>> {
+        let start = self.pos;
+        let item = match self.peek()? {
+            b'"' => Item::String(self.basic_string()?),
+            b'\'' => Item::String(self.literal_string()?),
+            b'[' => Item::Array(self.array(depth + 1)?),
+            b'{' => Item::Table(self.inline_table(depth + 1)?),
+            b't' if self.bytes[self.pos..].starts_with(b"true") => {
+                self.pos += 4;
+                Item::Boolean(true)
+            }
+            b'f' if self.bytes[self.pos..].starts_with(b"false") => {
+                self.pos += 5;
+                Item::Boolean(false)
+            }
+            b'-' | b'0'..=b'9' => self.integer()?,
+            _ => return None,
+        };
+        // a value runs up to a delimiter: `12abc`, `1.5`, `1e3`, `1979-05-27`, `truex` are not ours
+        match self.peek() {
+            None | Some(b' ' | b'\t' | b'\n' | b',' | b']' | b'}' | b'#') => {}
+            _ => return None,
+        }
+        Some(Spanned::new(start..self.pos, item))
+    }
+
+    /// A decimal integer without underscores or `+`: `0`, `12`, `-3`.
+    fn integer(&mut self) -> Option<Item<'i>> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        let digits = self.pos;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        let n = self.pos - digits;
+        // no digits, or a leading zero (`-0`, `007`: the toml crate decides)
+        if n == 0 || (self.bytes[digits] == b'0' && (n > 1 || digits > start)) {
+            return None;
+        }
+        Some(Item::Integer(crate::tree::Number::new(
+            Cow::Borrowed(&self.text[start..self.pos]),
+            10,
+        )))
+    }
+
+    /// `"…"`, not `"""…"""`; escapes `\b \t \n \f \r \" \\ \uXXXX \UXXXXXXXX`.
+    fn basic_string(&mut self) -> Option<Cow<'i, str>> {
+        if self.bytes[self.pos..].starts_with(b"\"\"\"") {
+            return None;
+        }
+        self.pos += 1;
+        let start = self.pos;
+        loop {
+            let b = self.peek()?;
+            match b {
+                b'"' => {
+                    let s = &self.text[start..self.pos];
+                    self.pos += 1;
+                    return Some(Cow::Borrowed(s));
+                }
+                b'\\' => break,
+                _ if is_control(b) => return None,
+                _ => self.pos += 1,
+            }
+        }
+        // escapes: decode into an owned string
+        let mut out = String::with_capacity(self.pos - start + 16);
+        out.push_str(&self.text[start..self.pos]);
+        loop {
+            let run = self.pos;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || is_control(b) {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.push_str(&self.text[run..self.pos]);
+            match self.peek()? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(Cow::Owned(out));
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    let e = self.peek()?;
+                    self.pos += 1;
+                    match e {
+                        b'b' => out.push('\u{8}'),
+                        b't' => out.push('\t'),
+                        b'n' => out.push('\n'),
+                        b'f' => out.push('\u{c}'),
+                        b'r' => out.push('\r'),
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'u' => out.push(self.hex_char(4)?),
+                        b'U' => out.push(self.hex_char(8)?),
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// `n` hex digits naming a Unicode scalar value.
+    fn hex_char(&mut self, n: usize) -> Option<char> {
+        let digits = self.bytes.get(self.pos..self.pos + n)?;
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        let text = std::str::from_utf8(digits).ok()?;
+        let c = char::from_u32(u32::from_str_radix(text, 16).ok()?)?;
+        self.pos += n;
+        Some(c)
+    }
+
+    /// `'…'`, not `'''…'''`.
+    fn literal_string(&mut self) -> Option<Cow<'i, str>> {
+        if self.bytes[self.pos..].starts_with(b"'''") {
+            return None;
+        }
+        self.pos += 1;
+        let start = self.pos;
+        loop {
+            let b = self.peek()?;
+            if b == b'\'' {
+                let s = &self.text[start..self.pos];
+                self.pos += 1;
+                return Some(Cow::Borrowed(s));
+            }
+            if is_control(b) {
+                return None;
+            }
+            self.pos += 1;
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<Array<'i>> {
+        if depth > MAX_NESTING {
+            return None;
+        }
+        self.pos += 1;
+        let mut items = Vec::new();
+        loop {
+            self.skip_ws_comments_newlines()?;
+            if self.peek()? == b']' {
+                self.pos += 1;
+                break;
+            }
+            items.push(self.value(depth)?);
+            self.skip_ws_comments_newlines()?;
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        Some(Array {
+            items,
+            of_tables: false,
+        })
+    }
+
+    /// `{ k = v, … }` on one line, without a trailing comma.
+    fn inline_table(&mut self, depth: usize) -> Option<Map<'i>> {
+        if depth > MAX_NESTING {
+            return None;
+        }
+        self.pos += 1;
+        let mut map = Map::new(Origin::Inline);
+        self.skip_ws();
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            map.finish();
+            return Some(map);
+        }
+        loop {
+            self.skip_ws();
+            let key = self.key()?;
+            self.skip_ws();
+            if self.peek()? != b'=' {
+                return None;
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let value = self.value(depth)?;
+            if map.contains_key(key.get_ref()) {
+                return None;
+            }
+            map.entries.push((key, value));
+            self.skip_ws();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    map.finish();
+                    return Some(map);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// `[a.b]` or `[[a.b]]`: create or find the table and return its path.
+    fn header(&mut self, root: &mut Map<'i>) -> Option<Vec<usize>> {
+        let start = self.pos;
+        let array = self.bytes.get(self.pos + 1) == Some(&b'[');
+        self.pos += if array { 2 } else { 1 };
+        let mut keys: Vec<Key<'i>> = Vec::new();
+        loop {
+            self.skip_ws();
+            keys.push(self.key()?);
+            if keys.len() > MAX_NESTING {
+                return None;
+            }
+            self.skip_ws();
+            match self.peek()? {
+                b'.' => self.pos += 1,
+                b']' => break,
+                _ => return None,
+            }
+        }
+        if array {
+            if !self.bytes[self.pos..].starts_with(b"]]") {
+                return None;
+            }
+            self.pos += 2;
+        } else {
+            self.pos += 1;
+        }
+        let span = start..self.pos;
+        let (last, prefix) = keys.split_last_mut()?;
+        let mut path = Vec::with_capacity(prefix.len() + 1);
+        let mut table = root;
+        for key in prefix.iter_mut() {
+            let i = match table.position(key.get_ref()) {
+                Some(i) => i,
+                None => {
+                    let key = std::mem::replace(key, Spanned::new(0..0, Cow::Borrowed("")));
+                    let span = key.span();
+                    table.entries.push((
+                        key,
+                        Spanned::new(span, Item::Table(Map::new(Origin::Implicit))),
+                    ));
+                    table.entries.len() - 1
+                }
+            };
+            path.push(i);
+            table = match table.entries[i].1.get_mut() {
+                Item::Table(m) if m.origin != Origin::Inline => m,
+                Item::Array(a) if a.of_tables => match a.items.last_mut()?.get_mut() {
+                    Item::Table(m) => m,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+        }
+        let last = std::mem::replace(last, Spanned::new(0..0, Cow::Borrowed("")));
+        match table.position(last.get_ref()) {
+            None => {
+                let element = Spanned::new(span.clone(), Item::Table(Map::new(Origin::Header)));
+                let value = if array {
+                    Spanned::new(
+                        span,
+                        Item::Array(Array {
+                            items: vec![element],
+                            of_tables: true,
+                        }),
+                    )
+                } else {
+                    element
+                };
+                table.entries.push((last, value));
+                path.push(table.entries.len() - 1);
+            }
+            Some(i) => match table.entries[i].1.get_mut() {
+                Item::Array(a) if array && a.of_tables => {
+                    a.items
+                        .push(Spanned::new(span, Item::Table(Map::new(Origin::Header))));
+                    path.push(i);
+                }
+                // a table defined twice, or made implicitly and now explicitly: the toml crate
+                // decides (the second is an error, the first valid but rare)
+                _ => return None,
+            },
+        }
+        Some(path)
+    }
+}
