@@ -163,8 +163,7 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     pub(crate) fn get_first(&self, keys: &[&'static str]) -> Option<(&'static str, &'a Value<'i>)> {
-        keys.iter()
-            .find_map(|k| self.table.get(k).map(|v| (*k, v)))
+        keys.iter().find_map(|k| self.table.get(k).map(|v| (*k, v)))
     }
 
     pub(crate) fn keys(&self) -> impl Iterator<Item = (&'a Spanned<Cow<'i, str>>, &'a Value<'i>)> {
@@ -353,10 +352,7 @@ pub(crate) fn one_line(message: &str) -> String {
     }
 }
 
+/// The offsets just after each `\n` (the starts of lines 2, 3, …).
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'\n')
-        .map(|(i, _)| i + 1)
+    memchr::memchr_iter(b'\n', bytes).map(|i| i + 1)
 }

@@ -35,13 +35,19 @@ impl HashAlgorithm {
     }
 }
 
-/// A validated file hash.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A validated file hash (stored inline: a lock has one per file, thousands of them).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hash {
     /// The algorithm.
     pub algorithm: HashAlgorithm,
-    /// The raw digest bytes.
-    pub digest: Vec<u8>,
+    /// The digest, in the first [`HashAlgorithm::digest_len`] bytes.
+    bytes: [u8; 64],
+}
+
+impl fmt::Debug for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Hash({self})")
+    }
 }
 
 /// Why a hash string was rejected.
@@ -86,8 +92,15 @@ impl Hash {
                 found: hex_digits.chars().count(),
             });
         }
-        let digest = hex::decode(hex_digits).map_err(|_| HashError::NotHex)?;
-        Ok(Self { algorithm, digest })
+        let mut bytes = [0u8; 64];
+        hex::decode_to_slice(hex_digits, &mut bytes[..algorithm.digest_len()])
+            .map_err(|_| HashError::NotHex)?;
+        Ok(Self { algorithm, bytes })
+    }
+
+    /// The raw digest bytes.
+    pub fn digest(&self) -> &[u8] {
+        &self.bytes[..self.algorithm.digest_len()]
     }
 
     /// The Nix SRI form, `sha256-<base64>`.
@@ -95,13 +108,13 @@ impl Hash {
         format!(
             "{}-{}",
             self.algorithm.as_str(),
-            base64::engine::general_purpose::STANDARD.encode(&self.digest)
+            base64::engine::general_purpose::STANDARD.encode(self.digest())
         )
     }
 
     /// Lower-case hex digest.
     pub fn hex(&self) -> String {
-        hex::encode(&self.digest)
+        hex::encode(self.digest())
     }
 }
 

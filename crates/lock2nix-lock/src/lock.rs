@@ -980,9 +980,14 @@ impl Reader<'_, '_> {
                     },
                 ));
             }
-            wheels.reserve(arr.len());
+            wheels.reserve_exact(arr.len());
+            // wheels carry their package's version: reuse it when written the same way
+            let known = match (t.get("version").map(|v| v.get_ref()), version.as_ref()) {
+                (Some(Item::String(text)), Some(v)) => Some((text.as_ref(), v)),
+                _ => None,
+            };
             for (i, item) in arr.iter().enumerate() {
-                wheels.push(self.wheel(item, &wp.index(i), &name, version.as_ref())?);
+                wheels.push(self.wheel(item, &wp.index(i), &name, known)?);
             }
         }
         let metadata = match t.get("metadata") {
@@ -1046,7 +1051,7 @@ impl Reader<'_, '_> {
         v: &Value<'_>,
         p: &KeyPath<'_>,
         name: &PackageName,
-        version: Option<&Version>,
+        version: Option<(&str, &Version)>,
     ) -> Result<Wheel, Error> {
         let t = as_table(
             self.ctx,
@@ -1086,17 +1091,20 @@ impl Reader<'_, '_> {
                 },
             ));
         };
-        let filename = lock2nix_wheel::WheelFilename::parse_url_basename(locator.as_str())
-            .map_err(|e| {
-                self.err(
-                    loc_span.clone(),
-                    &p.key(loc_key),
-                    ErrorKind::InvalidWheelName {
-                        filename: quote(locator.as_str().rsplit('/').next().unwrap_or_default()),
-                        message: crate::cursor::one_line(&e.to_string()),
-                    },
-                )
-            })?;
+        let filename =
+            lock2nix_wheel::WheelFilename::parse_url_basename_with(locator.as_str(), version)
+                .map_err(|e| {
+                    self.err(
+                        loc_span.clone(),
+                        &p.key(loc_key),
+                        ErrorKind::InvalidWheelName {
+                            filename: quote(
+                                locator.as_str().rsplit('/').next().unwrap_or_default(),
+                            ),
+                            message: crate::cursor::one_line(&e.to_string()),
+                        },
+                    )
+                })?;
         if filename.name() != name.as_ref() {
             self.warnings.push(self.ctx.warning(
                 loc_span.clone(),
@@ -1109,7 +1117,7 @@ impl Reader<'_, '_> {
                 ),
             ));
         }
-        if let Some(version) = version {
+        if let Some((_, version)) = version {
             if !same_release(filename.version(), version) {
                 self.warnings.push(self.ctx.warning(
                     loc_span,
@@ -1136,7 +1144,7 @@ impl Reader<'_, '_> {
                     None => None,
                     Some(h) => Some(self.hash(h, &zp.key("hash"))?),
                 };
-                Some((hash, self.size(&zt, &zp)?))
+                Some(Box::new((hash, self.size(&zt, &zp)?)))
             }
         };
         Ok(Wheel {

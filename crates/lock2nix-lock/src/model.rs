@@ -462,8 +462,8 @@ pub struct Wheel {
     pub size: Option<u64>,
     /// `upload-time`.
     pub upload_time: Option<String>,
-    /// The zstd-compressed variant's hash and size.
-    pub zstd: Option<(Option<Hash>, Option<u64>)>,
+    /// The zstd-compressed variant's hash and size (rare: boxed).
+    pub zstd: Option<Box<(Option<Hash>, Option<u64>)>>,
 }
 
 /// The locator of a wheel.

@@ -117,17 +117,86 @@ impl fmt::Display for BuildTag {
 ///
 /// The distribution name is normalised per PEP 503 (lower-case, runs of `-_.` become
 /// `-`); tags are lower-cased (as `packaging.tags.Tag` does) and compressed tag sets are
-/// split into lists. [`Display`](fmt::Display) writes the canonical file name
+/// read as [`TagSet`]s. [`Display`](fmt::Display) writes the canonical file name
 /// (`-` in the name written as `_`), so parsing a canonical name and displaying it
 /// round-trips.
+///
+/// It is compact (a lock holds thousands): the three tag sets share one string, and the build
+/// tag, rare, is boxed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WheelFilename {
-    name: String,
+    name: Box<str>,
     version: Version,
-    build_tag: Option<BuildTag>,
-    python_tags: Vec<String>,
-    abi_tags: Vec<String>,
-    platform_tags: Vec<String>,
+    build_tag: Option<Box<BuildTag>>,
+    /// `python-abi-platform`, lower-cased.
+    tags: Box<str>,
+    /// Where the abi and platform sets start in `tags`.
+    abi_at: u32,
+    platform_at: u32,
+}
+
+/// One (possibly compressed) tag set of a wheel file name, e.g. `py2.py3`: its tags in file-name
+/// order, lower-cased.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TagSet<'a>(&'a str);
+
+impl<'a> TagSet<'a> {
+    /// The tags, in file-name order.
+    pub fn iter(&self) -> std::str::Split<'a, char> {
+        self.0.split('.')
+    }
+
+    /// How many tags (at least one).
+    pub fn len(&self) -> usize {
+        self.0.bytes().filter(|&b| b == b'.').count() + 1
+    }
+
+    /// Never true: a tag set has at least one tag.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The set as written, e.g. `py2.py3`.
+    pub fn as_str(&self) -> &'a str {
+        self.0
+    }
+
+    /// Whether `tag` is one of the set's tags.
+    pub fn contains(&self, tag: &str) -> bool {
+        self.iter().any(|t| t == tag)
+    }
+}
+
+impl<'a> IntoIterator for TagSet<'a> {
+    type Item = &'a str;
+    type IntoIter = std::str::Split<'a, char>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl fmt::Debug for TagSet<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq<[&str]> for TagSet<'_> {
+    fn eq(&self, other: &[&str]) -> bool {
+        self.iter().eq(other.iter().copied())
+    }
+}
+
+impl PartialEq<&[&str]> for TagSet<'_> {
+    fn eq(&self, other: &&[&str]) -> bool {
+        self == *other
+    }
+}
+
+impl<const N: usize> PartialEq<[&str; N]> for TagSet<'_> {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self == &other[..]
+    }
 }
 
 /// PEP 503 normalisation: lower-case, every run of `-`, `_`, `.` replaced by one `-`.
@@ -148,12 +217,12 @@ pub fn normalize_name(name: &str) -> String {
     out
 }
 
-fn parse_tag_set(
+/// Check a (possibly compressed) tag set: non-empty members of ASCII letters, digits and `_`.
+fn check_tag_set(
     filename: &str,
     field: &'static str,
     value: &str,
-) -> Result<Vec<String>, WheelFilenameError> {
-    let mut tags = Vec::new();
+) -> Result<(), WheelFilenameError> {
     for tag in value.split('.') {
         if tag.is_empty() {
             return Err(WheelFilenameError::EmptyTag {
@@ -169,9 +238,8 @@ fn parse_tag_set(
                 tag: tag.to_string(),
             });
         }
-        tags.push(tag.to_ascii_lowercase());
     }
-    Ok(tags)
+    Ok(())
 }
 
 fn parse_build_tag(filename: &str, raw: &str) -> Result<BuildTag, WheelFilenameError> {
@@ -203,6 +271,16 @@ impl WheelFilename {
     /// decoded first (`%` can never appear in a valid wheel name, so this is unambiguous).
     /// Never panics.
     pub fn parse(filename: &str) -> Result<WheelFilename, WheelFilenameError> {
+        Self::parse_with(filename, None)
+    }
+
+    /// [`parse`](Self::parse), reusing `known.1` as the version when the file name's version is
+    /// written exactly as `known.0` (the usual case: a lock's wheels carry their package's
+    /// version), which saves parsing and storing it once per wheel.
+    pub fn parse_with(
+        filename: &str,
+        known: Option<(&str, &Version)>,
+    ) -> Result<WheelFilename, WheelFilenameError> {
         let decoded;
         let input = if filename.contains('%') {
             decoded = percent_encoding::percent_decode_str(filename)
@@ -242,20 +320,40 @@ impl WheelFilename {
                 name: name.to_string(),
             });
         }
-        let parsed_version =
-            Version::from_str(version).map_err(|e| WheelFilenameError::InvalidVersion {
+        let parsed_version = match known {
+            Some((text, v)) if text == version => v.clone(),
+            _ => Version::from_str(version).map_err(|e| WheelFilenameError::InvalidVersion {
                 filename: filename.to_string(),
                 version: version.to_string(),
                 message: e.to_string(),
-            })?;
-        let build_tag = build.map(|b| parse_build_tag(filename, b)).transpose()?;
+            })?,
+        };
+        let build_tag = build
+            .map(|b| parse_build_tag(filename, b).map(Box::new))
+            .transpose()?;
+        check_tag_set(filename, "python", py)?;
+        check_tag_set(filename, "abi", abi)?;
+        check_tag_set(filename, "platform", plat)?;
+        let mut tags = String::with_capacity(py.len() + abi.len() + plat.len() + 2);
+        for (i, part) in [py, abi, plat].into_iter().enumerate() {
+            if i > 0 {
+                tags.push('-');
+            }
+            tags.extend(part.chars().map(|c| c.to_ascii_lowercase()));
+        }
+        let too_long = || WheelFilenameError::WrongNumberOfParts {
+            filename: filename.to_string(),
+            found: parts.len(),
+        };
+        let abi_at = u32::try_from(py.len() + 1).map_err(|_| too_long())?;
+        let platform_at = u32::try_from(py.len() + abi.len() + 2).map_err(|_| too_long())?;
         Ok(WheelFilename {
-            name: normalize_name(name),
+            name: normalize_name(name).into_boxed_str(),
             version: parsed_version,
             build_tag,
-            python_tags: parse_tag_set(filename, "python", py)?,
-            abi_tags: parse_tag_set(filename, "abi", abi)?,
-            platform_tags: parse_tag_set(filename, "platform", plat)?,
+            tags: tags.into_boxed_str(),
+            abi_at,
+            platform_at,
         })
     }
 
@@ -263,6 +361,15 @@ impl WheelFilename {
     /// takes the last `/`-separated path segment and percent-decodes it, e.g.
     /// `https://download.pytorch.org/whl/cpu/torch-2.4.1%2Bcpu-cp312-cp312-linux_x86_64.whl`.
     pub fn parse_url_basename(url: &str) -> Result<WheelFilename, WheelFilenameError> {
+        Self::parse_url_basename_with(url, None)
+    }
+
+    /// [`parse_url_basename`](Self::parse_url_basename) with a known version (see
+    /// [`parse_with`](Self::parse_with)).
+    pub fn parse_url_basename_with(
+        url: &str,
+        known: Option<(&str, &Version)>,
+    ) -> Result<WheelFilename, WheelFilenameError> {
         let end = url.find(['?', '#']).unwrap_or(url.len());
         let path = url.get(..end).unwrap_or(url);
         let basename = path.rsplit('/').next().unwrap_or(path);
@@ -271,7 +378,7 @@ impl WheelFilename {
                 url: url.to_string(),
             });
         }
-        WheelFilename::parse(basename)
+        WheelFilename::parse_with(basename, known)
     }
 
     /// The PEP 503-normalised distribution name, e.g. `pydantic-core`.
@@ -286,39 +393,48 @@ impl WheelFilename {
 
     /// The optional build tag.
     pub fn build_tag(&self) -> Option<&BuildTag> {
-        self.build_tag.as_ref()
+        self.build_tag.as_deref()
     }
 
-    /// The (lower-cased) python tags, e.g. `["py2", "py3"]`.
-    pub fn python_tags(&self) -> &[String] {
-        &self.python_tags
+    /// The (lower-cased) python tags, e.g. `py2.py3`.
+    pub fn python_tags(&self) -> TagSet<'_> {
+        TagSet(
+            self.tags
+                .get(..self.abi_at as usize - 1)
+                .unwrap_or_default(),
+        )
     }
 
-    /// The (lower-cased) ABI tags, e.g. `["cp312"]` or `["abi3"]`.
-    pub fn abi_tags(&self) -> &[String] {
-        &self.abi_tags
+    /// The (lower-cased) ABI tags, e.g. `cp312` or `abi3`.
+    pub fn abi_tags(&self) -> TagSet<'_> {
+        TagSet(
+            self.tags
+                .get(self.abi_at as usize..self.platform_at as usize - 1)
+                .unwrap_or_default(),
+        )
     }
 
-    /// The (lower-cased) platform tags, e.g.
-    /// `["manylinux_2_17_x86_64", "manylinux2014_x86_64"]`.
-    pub fn platform_tags(&self) -> &[String] {
-        &self.platform_tags
+    /// The (lower-cased) platform tags, e.g. `manylinux_2_17_x86_64.manylinux2014_x86_64`.
+    pub fn platform_tags(&self) -> TagSet<'_> {
+        TagSet(
+            self.tags
+                .get(self.platform_at as usize..)
+                .unwrap_or_default(),
+        )
     }
 
     /// `true` if every platform tag is `any` (a platform-independent wheel).
     pub fn is_pure(&self) -> bool {
-        self.platform_tags.iter().all(|p| p == "any")
+        self.platform_tags().iter().all(|p| p == "any")
     }
 
     /// Every `(python, abi, platform)` triple the (possibly compressed) tag sets expand to,
     /// in file-name order (python outermost, platform innermost).
     pub fn tag_triples(&self) -> impl Iterator<Item = (&str, &str, &str)> + '_ {
-        self.python_tags.iter().flat_map(move |py| {
-            self.abi_tags.iter().flat_map(move |abi| {
-                self.platform_tags
-                    .iter()
-                    .map(move |plat| (py.as_str(), abi.as_str(), plat.as_str()))
-            })
+        self.python_tags().iter().flat_map(move |py| {
+            self.abi_tags()
+                .iter()
+                .flat_map(move |abi| self.platform_tags().iter().map(move |plat| (py, abi, plat)))
         })
     }
 }
@@ -337,12 +453,6 @@ impl fmt::Display for WheelFilename {
         if let Some(build) = &self.build_tag {
             write!(f, "-{build}")?;
         }
-        write!(
-            f,
-            "-{}-{}-{}.whl",
-            self.python_tags.join("."),
-            self.abi_tags.join("."),
-            self.platform_tags.join(".")
-        )
+        write!(f, "-{}.whl", self.tags)
     }
 }

@@ -320,3 +320,52 @@ proptest! {
         prop_assert_eq!(WheelFilename::parse(&w.to_string()).unwrap(), w);
     }
 }
+
+#[test]
+fn a_known_version_is_reused_only_when_written_the_same_way() {
+    use lock2nix_wheel::WheelFilename;
+    use pep440_rs::Version;
+    use std::str::FromStr;
+    let known = Version::from_str("2.4.1+cpu").unwrap();
+    // same text (after percent-decoding): the known version, and the same value as a fresh parse
+    let w = WheelFilename::parse_url_basename_with(
+        "https://download.pytorch.org/whl/cpu/torch-2.4.1%2Bcpu-cp312-cp312-linux_x86_64.whl",
+        Some(("2.4.1+cpu", &known)),
+    )
+    .unwrap();
+    assert_eq!(w.version(), &known);
+    assert_eq!(
+        w,
+        WheelFilename::parse("torch-2.4.1+cpu-cp312-cp312-linux_x86_64.whl").unwrap()
+    );
+    // different text: the file name's own version is parsed (a wrong hint cannot leak in)
+    let w = WheelFilename::parse_with(
+        "torch-2.4.0-cp312-cp312-linux_x86_64.whl",
+        Some(("2.4.1+cpu", &known)),
+    )
+    .unwrap();
+    assert_eq!(w.version().to_string(), "2.4.0");
+    // and an invalid version is still an error
+    assert!(
+        WheelFilename::parse_with("torch-x.y-py3-none-any.whl", Some(("2.4.1+cpu", &known)))
+            .is_err()
+    );
+}
+
+#[test]
+fn tag_sets_read_the_compressed_fields_in_order() {
+    let w = lock2nix_wheel::WheelFilename::parse(
+        "Foo-1.0-PY2.py3-NONE-manylinux_2_17_x86_64.MANYLINUX2014_X86_64.whl",
+    )
+    .unwrap();
+    assert_eq!(w.python_tags(), ["py2", "py3"]);
+    assert_eq!(w.python_tags().len(), 2);
+    assert_eq!(w.abi_tags(), ["none"]);
+    assert_eq!(w.abi_tags().as_str(), "none");
+    assert!(w.platform_tags().contains("manylinux2014_x86_64"));
+    assert!(!w.platform_tags().contains("manylinux2014"));
+    assert_eq!(
+        w.to_string(),
+        "foo-1.0-py2.py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    );
+}

@@ -38,7 +38,12 @@ fn memory() -> String {
     };
     let field = |name: &str| -> Option<f64> {
         let line = status.lines().find(|l| l.starts_with(name))?;
-        let kib: f64 = line[name.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+        let kib: f64 = line[name.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
         Some(kib / 1024.0)
     };
     match (field("VmRSS:"), field("VmHWM:")) {
