@@ -429,7 +429,7 @@ impl TargetTags {
             }
         };
         let plat_ok = |p: &str| p == "any" || self.plats.get(p).is_some();
-        if !wheel.platform_tags().iter().any(|p| plat_ok(p)) {
+        if !wheel.platform_tags().iter().any(&plat_ok) {
             for plat in wheel.platform_tags() {
                 add(self.explain_platform(plat));
             }
