@@ -234,22 +234,28 @@ struct Chunk {
 /// [`parse_lock_with`]); `None` means "parse it whole".
 fn split_packages(text: &str) -> Option<Split> {
     const MIN_FOR_SPLIT: usize = 64;
-    if text.contains("\"\"\"") || text.contains("'''") {
+    let bytes = text.as_bytes();
+    if memchr::memmem::find(bytes, b"\"\"\"").is_some()
+        || memchr::memmem::find(bytes, b"'''").is_some()
+    {
         return None;
     }
     let mut starts = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        if line.starts_with('[') {
-            let header = line.trim_end();
-            if header == "[[package]]" {
-                starts.push(offset);
-            } else if !starts.is_empty() && !header.starts_with("[package.") {
-                // another top-level table after the packages: parse whole
-                return None;
-            }
+    // the lines that start with `[`: the first, and those after a newline
+    let line_starts = (bytes.first() == Some(&b'['))
+        .then_some(0)
+        .into_iter()
+        .chain(memchr::memmem::find_iter(bytes, b"\n[").map(|i| i + 1));
+    for offset in line_starts {
+        let rest = &text[offset..];
+        let line = rest.find('\n').map_or(rest, |end| &rest[..end]);
+        let header = line.trim_end();
+        if header == "[[package]]" {
+            starts.push(offset);
+        } else if !starts.is_empty() && !header.starts_with("[package.") {
+            // another top-level table after the packages: parse whole
+            return None;
         }
-        offset += line.len();
     }
     if starts.len() < MIN_FOR_SPLIT {
         return None;
