@@ -328,10 +328,7 @@ impl Printer {
         match n {
             AttrName::Static(s) if n.is_bare() => self.push(s),
             AttrName::Static(s) => {
-                let q = escape::escape_string_in(s, "attribute name")?;
-                self.push("\"");
-                self.push(&q);
-                self.push("\"");
+                escape::quote_string_into(&mut self.out, s, "attribute name")?;
             }
             AttrName::Dynamic(e) => {
                 // alejandra's NODE_DYNAMIC rule.
@@ -391,8 +388,7 @@ impl Printer {
                 self.push(name);
             }
             Expr::Str(s) => {
-                let q = escape::quote_string(s)?;
-                self.push(&q);
+                escape::quote_string_into(&mut self.out, s, "string literal")?;
             }
             Expr::IndentedStr(s) => self.indented_string(s)?,
             Expr::Interpolated(parts) => self.interpolated(parts, vertical)?,
@@ -516,8 +512,7 @@ impl Printer {
     fn indented_string(&mut self, s: &str) -> R {
         match escape::indented_string_lines(s)? {
             None => {
-                let q = escape::quote_string(s)?;
-                self.push(&q);
+                escape::quote_string_into(&mut self.out, s, "string literal")?;
             }
             Some((lines, trailing_newline)) => {
                 self.push("''");
@@ -551,12 +546,12 @@ impl Printer {
                 StrPart::Interp(e) => {
                     // Escape the accumulated literal text; a `$` right before `${` must be escaped too, which
                     // `escape_string` cannot see, so check the boundary.
-                    let mut lit = escape::escape_string(&pending)?;
+                    escape::escape_string_into(&mut self.out, &pending, "string literal")?;
                     if pending.ends_with('$') {
-                        lit.pop();
-                        lit.push_str("\\$");
+                        // the escaped text ends with that `$` as is
+                        self.out.pop();
+                        self.push("\\$");
                     }
-                    self.push(&lit);
                     pending.clear();
                     let v = if vertical {
                         !self.fits(e, P_TOP)?
@@ -567,8 +562,7 @@ impl Printer {
                 }
             }
         }
-        let lit = escape::escape_string(&pending)?;
-        self.push(&lit);
+        escape::escape_string_into(&mut self.out, &pending, "string literal")?;
         self.push("\"");
         Ok(())
     }
