@@ -304,24 +304,45 @@ impl Printer {
         }
     }
 
-    /// alejandra's `second_through_penultimate_line_are_indented`.
-    fn stpi(&mut self, e: &Expr, req: u8, vertical: bool, if_leq_two: bool) -> R<bool> {
+    /// alejandra's `second_through_penultimate_line_are_indented`, and the text it looked at: `e`
+    /// formatted with `req` and `vertical` at the current indentation (what `fmt` would write now,
+    /// so a caller that goes on to do exactly that can write this text instead, see [`Printer::put`]).
+    fn stpi(&mut self, e: &Expr, req: u8, vertical: bool, if_leq_two: bool) -> R<(bool, String)> {
         let mut sub = self.sub(false);
         let res = sub.fmt(e, req, vertical);
         let text = std::mem::take(&mut sub.out);
         self.join(sub);
         res?;
-        let lines: Vec<&str> = text.split('\n').collect();
-        if lines.len() <= 2 {
-            return Ok(if_leq_two);
+        let mut lines = text.split('\n');
+        let count = text.bytes().filter(|&b| b == b'\n').count() + 1;
+        if count <= 2 {
+            return Ok((if_leq_two, text));
         }
-        let pad = "  ".repeat(self.indent);
-        let ws = format!("{pad}  ");
-        let lambda = format!("{pad}}}:");
-        let in_ = format!("{pad}in");
-        Ok(lines[1..lines.len() - 1].iter().all(|l| {
-            l.is_empty() || l.starts_with(&lambda) || l.starts_with(&in_) || l.starts_with(&ws)
-        }))
+        lines.next();
+        let inner = self.indent * 2;
+        let ok = lines.take(count - 2).all(|l| {
+            // the line starts with the indentation and then two more spaces, `}:` or `in`
+            l.is_empty()
+                || (l.len() >= inner
+                    && l.as_bytes()[..inner].iter().all(|&b| b == b' ')
+                    && (l[inner..].starts_with("  ")
+                        || l[inner..].starts_with("}:")
+                        || l[inner..].starts_with("in")))
+        });
+        Ok((ok, text))
+    }
+
+    /// Write `text`, formatted earlier at the current indentation, as `fmt` would: in a probe, up
+    /// to its first line break.
+    fn put(&mut self, text: &str) -> R {
+        if self.probe {
+            if let Some(i) = text.find('\n') {
+                self.push(&text[..i]);
+                return Err(Stop::Newline);
+            }
+        }
+        self.push(text);
+        Ok(())
     }
 
     fn attr_name(&mut self, n: &AttrName, vertical: bool) -> R {
@@ -478,6 +499,8 @@ impl Printer {
     fn paren_like(&mut self, open: &str, e: &Expr, close: &str, vertical: bool) -> R {
         let loose = matches!(e, Expr::If { .. });
         let k = kind(e, P_TOP);
+        // the text of `e` at this indentation, when stpi formatted it and it stays there
+        let mut same_indent: Option<String> = None;
         let should_indent = loose
             || (matches!(
                 k,
@@ -488,7 +511,13 @@ impl Printer {
                     | Kind::Lambda
                     | Kind::Select
                     | Kind::With
-            ) && !self.stpi(e, P_TOP, vertical, k == Kind::Lambda)?);
+            ) && {
+                let (indented, text) = self.stpi(e, P_TOP, vertical, k == Kind::Lambda)?;
+                if indented {
+                    same_indent = Some(text);
+                }
+                !indented
+            });
         self.push(open);
         if should_indent {
             self.indent += 1;
@@ -496,6 +525,8 @@ impl Printer {
         if loose {
             self.nl_pad()?;
             self.fmt_wider(e, P_TOP)?;
+        } else if let Some(text) = same_indent {
+            self.put(&text)?;
         } else {
             self.fmt(e, P_TOP, vertical)?;
         }
@@ -740,6 +771,10 @@ impl Printer {
                 let mut dedent = false;
                 if vertical {
                     let k = kind(value, P_TOP);
+                    // an application stays on the line when stpi holds; stpi formatted it
+                    // vertically at this indentation, which is what FormatWider writes here when
+                    // the value does not fit on one line
+                    let mut formatted: Option<String> = None;
                     let same_line = matches!(
                         k,
                         Kind::Assert
@@ -750,8 +785,13 @@ impl Printer {
                             | Kind::List
                             | Kind::Str
                             | Kind::With
-                    ) || (k == Kind::Apply
-                        && self.stpi(value, P_TOP, vertical, false)?);
+                    ) || (k == Kind::Apply && {
+                        let (indented, text) = self.stpi(value, P_TOP, vertical, false)?;
+                        if indented {
+                            formatted = Some(text);
+                        }
+                        indented
+                    });
                     if same_line {
                         self.push(" ");
                     } else {
@@ -759,7 +799,10 @@ impl Printer {
                         self.indent += 1;
                         self.nl_pad()?;
                     }
-                    self.fmt_wider(value, P_TOP)?;
+                    match formatted {
+                        Some(text) if !self.fits(value, P_TOP)? => self.put(&text)?,
+                        _ => self.fmt_wider(value, P_TOP)?,
+                    }
                 } else {
                     self.push(" ");
                     self.fmt(value, P_TOP, false)?;
