@@ -190,7 +190,7 @@ fn decoded_basename(url: &str) -> Option<String> {
     let mut name: String = decoded
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || "+-._?=".contains(c) {
+            if c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_' | '?' | '=') {
                 c
             } else {
                 '_'
@@ -217,7 +217,7 @@ fn git_default_name_ok(url: &str, rev: &str) -> bool {
         && name.len() <= 207
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-._?=".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_' | '?' | '='))
 }
 
 struct Ctx<'a> {
@@ -368,19 +368,19 @@ fn package_expr(
         }
     };
     let mut comments: Vec<String> = Vec::new();
-    let attr_of = |i: usize| plan.packages[i].attr.clone();
+    let attr_of = |i: usize| plan.packages[i].attr.as_str();
     // dependencies without cut cycle edges
     let mut cut: Vec<String> = Vec::new();
     let mut deps: Vec<Expr> = Vec::new();
     for &d in &rp.dependencies {
-        if custom.python_remove_deps.contains(&attr_of(d)) {
+        if custom.python_remove_deps.iter().any(|r| r == attr_of(d)) {
             // removed from the metadata by pythonRemoveDeps: not a dependency of the build either
             continue;
         }
         if res.is_cut(planned.index, d) {
-            cut.push(attr_of(d));
+            cut.push(attr_of(d).to_string());
         } else {
-            deps.push(py(&attr_of(d)));
+            deps.push(py(attr_of(d)));
         }
     }
     for d in &custom.dependencies {
@@ -402,7 +402,7 @@ fn package_expr(
                 Expr::list(
                     v.iter()
                         .filter(|&&d| !res.is_cut(planned.index, d))
-                        .map(|&d| py(&attr_of(d))),
+                        .map(|&d| py(attr_of(d))),
                 ),
             )
         })

@@ -23,12 +23,14 @@ pub const KEYWORDS: &[&str] = &[
 
 /// Whether `s` is a valid Nix identifier (`[a-zA-Z_][a-zA-Z0-9_'-]*`) that is not a keyword.
 pub fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
+    // Every allowed character is ASCII, so bytes will do: any byte of a non-ASCII character is
+    // >= 0x80 and rejected.
+    let mut bytes = s.bytes();
+    match bytes.next() {
+        Some(b) if b.is_ascii_alphabetic() || b == b'_' => {}
         _ => return false,
     }
-    chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))
+    bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'\'' | b'-'))
         && !KEYWORDS.contains(&s)
 }
 

@@ -217,17 +217,20 @@ impl Printer {
         }
     }
 
-    fn sub(&mut self, probe: bool) -> Printer {
-        Printer {
-            out: String::new(),
-            indent: self.indent,
-            probe,
-            fits_cache: std::mem::take(&mut self.fits_cache),
+    /// Run `f` as a probe at the current position: whether it finishes without a line break. Its
+    /// text is taken back and the state restored (in place: no printer or buffer is made for it).
+    fn probe(&mut self, f: impl FnOnce(&mut Self) -> R) -> R<bool> {
+        let (len, indent, probe) = (self.out.len(), self.indent, self.probe);
+        self.probe = true;
+        let res = f(self);
+        self.out.truncate(len);
+        self.indent = indent;
+        self.probe = probe;
+        match res {
+            Ok(()) => Ok(true),
+            Err(Stop::Newline) => Ok(false),
+            Err(e) => Err(e),
         }
-    }
-
-    fn join(&mut self, sub: Printer) {
-        self.fits_cache = sub.fits_cache;
     }
 
     fn push(&mut self, s: &str) {
@@ -268,27 +271,13 @@ impl Printer {
                 | Expr::Var(_)
                 | Expr::Trusted(_)
         ) {
-            let mut sub = self.sub(true);
-            let res = sub.fmt(e, req, false);
-            self.join(sub);
-            return match res {
-                Ok(()) => Ok(true),
-                Err(Stop::Newline) => Ok(false),
-                Err(e) => Err(e),
-            };
+            return self.probe(|p| p.fmt(e, req, false));
         }
         let key = e as *const Expr as usize;
         if let Some(&f) = self.fits_cache.get(&key) {
             return Ok(f);
         }
-        let mut sub = self.sub(true);
-        let res = sub.fmt(e, req, false);
-        self.join(sub);
-        let f = match res {
-            Ok(()) => true,
-            Err(Stop::Newline) => false,
-            Err(e) => return Err(e),
-        };
+        let f = self.probe(|p| p.fmt(e, req, false))?;
         self.fits_cache.insert(key, f);
         Ok(f)
     }
@@ -308,10 +297,12 @@ impl Printer {
     /// formatted with `req` and `vertical` at the current indentation (what `fmt` would write now,
     /// so a caller that goes on to do exactly that can write this text instead, see [`Printer::put`]).
     fn stpi(&mut self, e: &Expr, req: u8, vertical: bool, if_leq_two: bool) -> R<(bool, String)> {
-        let mut sub = self.sub(false);
-        let res = sub.fmt(e, req, vertical);
-        let text = std::mem::take(&mut sub.out);
-        self.join(sub);
+        let (len, indent, probe) = (self.out.len(), self.indent, self.probe);
+        self.probe = false;
+        let res = self.fmt(e, req, vertical);
+        let text = self.out.split_off(len);
+        self.indent = indent;
+        self.probe = probe;
         res?;
         let mut lines = text.split('\n');
         let count = text.bytes().filter(|&b| b == b'\n').count() + 1;
@@ -653,14 +644,7 @@ impl Printer {
     }
 
     fn select_fits(&mut self, base: &Expr, path: &[AttrName]) -> R<bool> {
-        let mut sub = self.sub(true);
-        let res = sub.select(base, path, None, false);
-        self.join(sub);
-        match res {
-            Ok(()) => Ok(true),
-            Err(Stop::Newline) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.probe(|p| p.select(base, path, None, false))
     }
 
     fn apply(&mut self, func: &Expr, arg: &Expr, vertical: bool) -> R {
@@ -945,14 +929,7 @@ impl Printer {
         ellipsis: bool,
         bind: Option<&str>,
     ) -> R<bool> {
-        let mut sub = self.sub(true);
-        let res = sub.pattern(entries, ellipsis, bind, false);
-        self.join(sub);
-        match res {
-            Ok(()) => Ok(true),
-            Err(Stop::Newline) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.probe(|p| p.pattern(entries, ellipsis, bind, false))
     }
 
     fn pattern(
