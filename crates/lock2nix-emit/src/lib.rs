@@ -1185,35 +1185,49 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
         Some(Ok(text)) => markers(text),
         _ => None,
     };
-    let built: Vec<Result<Built, Failed>> = attrs
-        .par_iter()
-        .map(|(attr, slot)| {
+    // Consecutive attributes go to one task (and one string): few allocations for the text.
+    let mut parts: Vec<Part> = attrs
+        .par_chunks(CHUNK)
+        .map(|chunk| {
             let mut ctx = Ctx {
                 opts,
                 missing_git: BTreeSet::new(),
             };
-            let b = definition(&mut ctx, plans, &systems, attr, slot)?;
-            let def = match &splice_at {
-                Some(at) => Def::Printed(lock2nix_nix::print_vertical_binding(&b, at.level)),
-                None => Def::Tree(b),
-            };
-            Ok((def, ctx.missing_git))
+            let mut part = Part::default();
+            for (attr, slot) in chunk {
+                let b = match definition(&mut ctx, plans, &systems, attr, slot) {
+                    Ok(b) => b,
+                    Err(f) => {
+                        if part.failed.as_ref().is_none_or(|g| f.at < g.at) {
+                            part.failed = Some(f);
+                        }
+                        continue;
+                    }
+                };
+                match &splice_at {
+                    Some(at) if part.print_error.is_none() => {
+                        if let Err(e) =
+                            lock2nix_nix::print_vertical_binding_into(&mut part.text, &b, at.level)
+                        {
+                            part.print_error = Some(e);
+                        }
+                    }
+                    Some(_) => {}
+                    None => part.trees.push(b),
+                }
+            }
+            part.missing_git = ctx.missing_git;
+            part
         })
         .collect();
     let mut missing_git: BTreeSet<String> = BTreeSet::new();
-    let mut defs: Vec<Def> = Vec::with_capacity(built.len());
     // the error today's order reports: first system, then first package in the plan
     let mut failed: Option<Failed> = None;
-    for r in built {
-        match r {
-            Ok((def, missing)) => {
-                missing_git.extend(missing);
-                defs.push(def);
-            }
-            Err(f) => {
-                if failed.as_ref().is_none_or(|g| f.at < g.at) {
-                    failed = Some(f);
-                }
+    for part in parts.iter_mut() {
+        missing_git.append(&mut part.missing_git);
+        if let Some(f) = part.failed.take() {
+            if failed.as_ref().is_none_or(|g| f.at < g.at) {
+                failed = Some(f);
             }
         }
     }
@@ -1235,11 +1249,12 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
         let first = missing_binding
             .as_ref()
             .map(|b| lock2nix_nix::print_vertical_binding(b, at.level));
-        let printed = first.into_iter().chain(defs.into_iter().map(|d| match d {
-            Def::Printed(p) => p,
-            // not reached: with markers found every definition was printed
-            Def::Tree(b) => lock2nix_nix::print_vertical_binding(&b, at.level),
-        }));
+        let printed = first
+            .into_iter()
+            .chain(parts.into_iter().map(|p| match p.print_error {
+                Some(e) => Err(e),
+                None => Ok(p.text),
+            }));
         return splice(text, at, printed);
     }
     if let Some(Err(e)) = skeleton {
@@ -1247,12 +1262,8 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
     }
     // Few definitions (or, which cannot happen, no markers in the printed file): the trees.
     let mut overrides: Vec<Binding> = missing_binding.into_iter().collect();
-    for d in defs {
-        match d {
-            Def::Tree(b) => overrides.push(b),
-            // not reached: printed only when the markers were found
-            Def::Printed(_) => {}
-        }
+    for p in parts {
+        overrides.extend(p.trees);
     }
     if overrides.len() >= 2 && skeleton.is_none() {
         let text = lock2nix_nix::print_file(&overlay_file(
@@ -1283,14 +1294,23 @@ struct Slots {
     alone: Vec<System>,
 }
 
-/// A definition, printed (when spliced) or as a tree.
-enum Def {
-    Printed(Result<String, lock2nix_nix::PrintError>),
-    Tree(Binding),
-}
+/// How many attributes one parallel task builds and prints.
+const CHUNK: usize = 32;
 
-/// One attribute's definition and the git sources it found without a hash.
-type Built = (Def, BTreeSet<String>);
+/// What one task made of its attributes.
+#[derive(Default)]
+struct Part {
+    /// Their definitions printed one after the other (when spliced).
+    text: String,
+    /// The first print error (then `text` is incomplete and unused).
+    print_error: Option<lock2nix_nix::PrintError>,
+    /// Their definitions as trees (when not spliced).
+    trees: Vec<Binding>,
+    /// Git sources without a hash.
+    missing_git: BTreeSet<String>,
+    /// The first failure in (system, plan position) order.
+    failed: Option<Failed>,
+}
 
 /// A package that could not be written, and where it is (system index, plan position): with
 /// several, the first in that order is reported.

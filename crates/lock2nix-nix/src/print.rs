@@ -25,18 +25,35 @@ pub fn print_expr(e: &Expr) -> Result<String, PrintError> {
     Ok(p.out)
 }
 
-/// Print a file: the header comment lines, then the expression, then a final newline.
 /// One binding exactly as it is printed inside a vertical attribute set (or `let`) whose bindings
 /// sit at indentation `level` (two spaces each): its comment lines and the binding, each line
 /// introduced by a newline. Printing the bindings of a large set one by one (e.g. in parallel) and
 /// concatenating them gives the same text as printing the set.
 pub fn print_vertical_binding(b: &Binding, level: usize) -> Result<String, PrintError> {
-    let mut p = Printer::new(false);
-    p.indent = level;
-    p.binding_vertical(b).map_err(Stop::into_error)?;
-    Ok(p.out)
+    let mut out = String::new();
+    print_vertical_binding_into(&mut out, b, level)?;
+    Ok(out)
 }
 
+/// [`print_vertical_binding`], appending to `out` (unchanged on error).
+pub fn print_vertical_binding_into(
+    out: &mut String,
+    b: &Binding,
+    level: usize,
+) -> Result<(), PrintError> {
+    let start = out.len();
+    let mut p = Printer::new(false);
+    p.out = std::mem::take(out);
+    p.indent = level;
+    let res = p.binding_vertical(b).map_err(Stop::into_error);
+    *out = p.out;
+    if res.is_err() {
+        out.truncate(start);
+    }
+    res
+}
+
+/// Print a file: the header comment lines, then the expression, then a final newline.
 pub fn print_file(f: &File) -> Result<String, PrintError> {
     let mut p = Printer::new(false);
     for line in &f.header {
