@@ -1134,6 +1134,12 @@ fn workspace_root_path(root: &str) -> String {
 }
 
 /// Write the overlay for `plans` (one per system, same Python version).
+///
+/// Each attribute's definitions (one per system) are built, merged and printed in parallel
+/// chunks, and their trees dropped at once: memory grows with the text, not with the trees. The
+/// result does not depend on the thread count, and neither does the error: a package that cannot
+/// be written (the first in system, then plan order), else the git sources without a hash (all of
+/// them), else the first print error in file order.
 pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitError> {
     let Some(first) = plans.first() else {
         return Err(EmitError::Empty);
