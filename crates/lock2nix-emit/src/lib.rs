@@ -190,7 +190,7 @@ fn decoded_basename(url: &str) -> Option<String> {
     let mut name: String = decoded
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || "+-._?=".contains(c) {
+            if c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_' | '?' | '=') {
                 c
             } else {
                 '_'
@@ -217,7 +217,7 @@ fn git_default_name_ok(url: &str, rev: &str) -> bool {
         && name.len() <= 207
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-._?=".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_' | '?' | '='))
 }
 
 struct Ctx<'a> {
@@ -338,35 +338,49 @@ fn sdist_build_system(ctx: &Ctx<'_>, hash: Option<&Hash>) -> Vec<String> {
         .unwrap_or_else(|| vec!["setuptools".to_string()])
 }
 
-/// The derivation for one package on one system, or `None` when the overlay leaves nixpkgs' alone.
+/// Whether the overlay leaves nixpkgs' package alone for `planned` (reused under its own attribute,
+/// nothing customised): then it has no definition on that system.
+fn leaves_alone(opts: &Options, planned: &PlannedPackage) -> bool {
+    planned.action == Action::Reuse
+        && planned.nixpkgs_attr.as_deref().unwrap_or(&planned.attr) == planned.attr
+        && opts
+            .custom
+            .get(&planned.attr)
+            .is_none_or(Customization::is_empty)
+}
+
+/// The derivation for one package on one system, with its comments (for a package that
+/// [`leaves_alone`] does not leave alone).
 fn package_expr(
     ctx: &mut Ctx<'_>,
     res: &Resolution,
     plan: &Plan,
     planned: &PlannedPackage,
     system: System,
-) -> Result<Option<(Expr, Vec<String>)>, EmitError> {
+) -> Result<(Expr, Vec<String>), EmitError> {
     let rp: &ResolvedPackage = &res.packages[planned.index];
-    let custom = ctx
-        .opts
-        .custom
-        .get(&planned.attr)
-        .cloned()
-        .unwrap_or_default();
+    let no_custom;
+    let custom = match ctx.opts.custom.get(&planned.attr) {
+        Some(c) => c,
+        None => {
+            no_custom = Customization::default();
+            &no_custom
+        }
+    };
     let mut comments: Vec<String> = Vec::new();
-    let attr_of = |i: usize| plan.packages[i].attr.clone();
+    let attr_of = |i: usize| plan.packages[i].attr.as_str();
     // dependencies without cut cycle edges
     let mut cut: Vec<String> = Vec::new();
     let mut deps: Vec<Expr> = Vec::new();
     for &d in &rp.dependencies {
-        if custom.python_remove_deps.contains(&attr_of(d)) {
+        if custom.python_remove_deps.iter().any(|r| r == attr_of(d)) {
             // removed from the metadata by pythonRemoveDeps: not a dependency of the build either
             continue;
         }
         if res.is_cut(planned.index, d) {
-            cut.push(attr_of(d));
+            cut.push(attr_of(d).to_string());
         } else {
-            deps.push(py(&attr_of(d)));
+            deps.push(py(attr_of(d)));
         }
     }
     for d in &custom.dependencies {
@@ -388,7 +402,7 @@ fn package_expr(
                 Expr::list(
                     v.iter()
                         .filter(|&&d| !res.is_cut(planned.index, d))
-                        .map(|&d| py(&attr_of(d))),
+                        .map(|&d| py(attr_of(d))),
                 ),
             )
         })
@@ -403,9 +417,6 @@ fn package_expr(
                 .nixpkgs_attr
                 .clone()
                 .unwrap_or_else(|| planned.attr.clone());
-            if nix_attr == planned.attr && custom.is_empty() {
-                return Ok(None);
-            }
             comments.push(format!("reuse: {}", planned.reason));
             let base = if nix_attr == planned.attr {
                 Expr::var(PP).attr(nix_attr.as_str())
@@ -417,10 +428,10 @@ fn package_expr(
             } else {
                 base.attr("overridePythonAttrs").apply(Expr::lambda_ident(
                     "old",
-                    Expr::attrs(custom_bindings(&custom, true)),
+                    Expr::attrs(custom_bindings(custom, true)),
                 ))
             };
-            Ok(Some((expr, comments)))
+            Ok((expr, comments))
         }
         Action::Override => {
             let nix_attr = planned
@@ -478,13 +489,13 @@ fn package_expr(
                     ));
                 }
             }
-            b.extend(custom_bindings(&custom, true));
+            b.extend(custom_bindings(custom, true));
             let base = Expr::var(PP).attr(nix_attr.as_str());
-            Ok(Some((
+            Ok((
                 base.attr("overridePythonAttrs")
                     .apply(Expr::lambda_ident("old", Expr::attrs(b))),
                 comments,
-            )))
+            ))
         }
         Action::Build | Action::InTree | Action::Vcs => {
             let is_virtual = matches!(rp.artifact, Artifact::Virtual(_));
@@ -501,10 +512,7 @@ fn package_expr(
                         Expr::attrs(optional),
                     ));
                 }
-                return Ok(Some((
-                    py("mkPythonMetaPackage").apply(Expr::attrs(b)),
-                    comments,
-                )));
+                return Ok((py("mkPythonMetaPackage").apply(Expr::attrs(b)), comments));
             }
             comments.push(format!("{}: {}", planned.action, planned.reason));
             let mut b = vec![
@@ -564,7 +572,7 @@ fn package_expr(
                         hash.as_ref(),
                     )?;
                     b.push(Binding::assign("src", s));
-                    b.push(build_system_binding(&bs, &custom));
+                    b.push(build_system_binding(&bs, custom));
                 }
                 Artifact::Url {
                     url,
@@ -576,18 +584,18 @@ fn package_expr(
                     b.push(Binding::assign("pyproject", Expr::bool(true)));
                     let_src = Some(ctx.fetchurl(&planned.attr, url, hash.as_ref())?);
                     subdir = subdirectory.clone();
-                    b.push(build_system_binding(&bs, &custom));
+                    b.push(build_system_binding(&bs, custom));
                 }
                 Artifact::Path { path, .. } => {
                     b.push(Binding::assign("pyproject", Expr::bool(true)));
                     b.push(Binding::assign("src", ctx.local(path)));
-                    b.push(build_system_binding(&["setuptools".to_string()], &custom));
+                    b.push(build_system_binding(&["setuptools".to_string()], custom));
                 }
                 Artifact::Git(g) => {
                     b.push(Binding::assign("pyproject", Expr::bool(true)));
                     let_src = Some(ctx.git_src(g));
                     subdir = g.subdirectory.clone();
-                    b.push(build_system_binding(&["setuptools".to_string()], &custom));
+                    b.push(build_system_binding(&["setuptools".to_string()], custom));
                 }
                 Artifact::Editable(dir) | Artifact::Directory(dir) => {
                     b.push(Binding::assign("pyproject", Expr::bool(true)));
@@ -609,7 +617,7 @@ fn package_expr(
                         .unwrap_or_else(|| vec!["setuptools".to_string()]);
                     b.push(build_system_binding(
                         &build_requirement_attrs(&requires),
-                        &custom,
+                        custom,
                     ));
                 }
                 Artifact::Virtual(_) => unreachable_virtual(),
@@ -650,7 +658,7 @@ fn package_expr(
                     Expr::list(remove.into_iter().map(Expr::string)),
                 ));
             }
-            b.extend(custom_bindings(&custom, false));
+            b.extend(custom_bindings(custom, false));
             let builder = if custom.application {
                 "buildPythonApplication"
             } else {
@@ -661,7 +669,7 @@ fn package_expr(
                 Some(src) => Expr::let_in([Binding::assign("src", src)], call),
                 None => call,
             };
-            Ok(Some((expr, comments)))
+            Ok((expr, comments))
         }
     }
 }
@@ -887,13 +895,28 @@ fn extend_old(attr: &str, list: Expr) -> Expr {
     Expr::select_or(Expr::var("old"), [attr], Expr::list([])).concat(list)
 }
 
+/// The name of a `name = value;` binding with a one-element static path.
+fn single_name(b: &Binding) -> Option<&str> {
+    match &b.kind {
+        lock2nix_nix::BindingKind::Assign { path, .. } if path.len() == 1 => path[0].as_str(),
+        _ => None,
+    }
+}
+
+/// Whether `b` assigns `name` (its first path element).
+fn assigns(b: &Binding, name: &str) -> bool {
+    matches!(&b.kind, lock2nix_nix::BindingKind::Assign { path, .. } if path[0].as_str() == Some(name))
+}
+
 /// Merge per-system expressions: equal → one; attrsets/applications of the same shape → merged
 /// field by field; lists → common elements plus `bySystem` extras; otherwise `bySystem { … }`.
-fn merge(per_system: &[(System, Expr)]) -> Expr {
+///
+/// Takes the expressions by value and moves their parts into the result (no tree is cloned).
+fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
     let first = &per_system[0].1;
     // the same everywhere it is present (where it is absent the definition is unused)
     if per_system.iter().all(|(_, e)| e == first) {
-        return first.clone();
+        return per_system.swap_remove(0).1;
     }
     match first {
         Expr::Apply { func, .. }
@@ -901,16 +924,24 @@ fn merge(per_system: &[(System, Expr)]) -> Expr {
                 .iter()
                 .all(|(_, e)| matches!(e, Expr::Apply { func: f, .. } if f == func)) =>
         {
+            let mut func = None;
             let args: Vec<(System, Expr)> = per_system
-                .iter()
+                .into_iter()
                 .map(|(s, e)| match e {
-                    Expr::Apply { arg, .. } => (*s, (**arg).clone()),
-                    _ => (*s, e.clone()),
+                    Expr::Apply { func: f, arg } => {
+                        func.get_or_insert(f);
+                        (s, *arg)
+                    }
+                    other => (s, other),
                 })
                 .collect();
-            return Expr::Apply {
-                func: func.clone(),
-                arg: Box::new(merge(&args)),
+            return match func {
+                Some(func) => Expr::Apply {
+                    func,
+                    arg: Box::new(merge(args)),
+                },
+                // not reached: the first expression is an application
+                None => by_system(args),
             };
         }
         Expr::Lambda { param, .. }
@@ -918,126 +949,41 @@ fn merge(per_system: &[(System, Expr)]) -> Expr {
                 .iter()
                 .all(|(_, e)| matches!(e, Expr::Lambda { param: p, .. } if p == param)) =>
         {
+            let mut param = None;
             let bodies: Vec<(System, Expr)> = per_system
-                .iter()
+                .into_iter()
                 .map(|(s, e)| match e {
-                    Expr::Lambda { body, .. } => (*s, (**body).clone()),
-                    _ => (*s, e.clone()),
+                    Expr::Lambda { param: p, body } => {
+                        param.get_or_insert(p);
+                        (s, *body)
+                    }
+                    other => (s, other),
                 })
                 .collect();
-            return Expr::Lambda {
-                param: param.clone(),
-                body: Box::new(merge(&bodies)),
+            return match param {
+                Some(param) => Expr::Lambda {
+                    param,
+                    body: Box::new(merge(bodies)),
+                },
+                // not reached: the first expression is a function
+                None => by_system(bodies),
             };
         }
         Expr::AttrSet {
             rec: false,
             bindings,
         } => {
-            let names = |bs: &[Binding]| -> Option<Vec<String>> {
-                bs.iter()
-                    .map(|b| match &b.kind {
-                        lock2nix_nix::BindingKind::Assign { path, .. } if path.len() == 1 => {
-                            path[0].as_str().map(str::to_string)
-                        }
-                        _ => None,
-                    })
-                    .collect()
-            };
-            let first_names = names(bindings);
-            if let Some(first_names) = first_names {
-                let mut union: Vec<String> = first_names.clone();
-                let mut ok = true;
-                for (_, e) in per_system {
-                    match e {
-                        Expr::AttrSet {
-                            rec: false,
-                            bindings,
-                        } => match names(bindings) {
-                            Some(ns) => {
-                                for n in ns {
-                                    if !union.contains(&n) {
-                                        union.push(n);
-                                    }
-                                }
-                            }
-                            None => ok = false,
-                        },
-                        _ => ok = false,
-                    }
-                }
-                if ok {
-                    let mut merged = Vec::new();
-                    let mut fine = true;
-                    for name in &union {
-                        let mut vals: Vec<(System, Expr)> = Vec::new();
-                        let mut comments = Vec::new();
-                        for (s, e) in per_system {
-                            let Expr::AttrSet { bindings, .. } = e else {
-                                continue;
-                            };
-                            let found = bindings.iter().find(|b| {
-                                matches!(&b.kind, lock2nix_nix::BindingKind::Assign { path, .. } if path[0].as_str() == Some(name.as_str()))
-                            });
-                            match found {
-                                Some(b) => {
-                                    if comments.is_empty() {
-                                        comments = b.comments.clone();
-                                    }
-                                    if let lock2nix_nix::BindingKind::Assign { value, .. } = &b.kind
-                                    {
-                                        vals.push((*s, value.clone()));
-                                    }
-                                }
-                                None => {
-                                    // a list or set absent on a system is empty there
-                                    let kind = bindings.iter().find_map(|_| None::<Expr>);
-                                    let _ = kind;
-                                    let sample = per_system.iter().find_map(|(_, e2)| match e2 {
-                                        Expr::AttrSet { bindings: b2, .. } => {
-                                            b2.iter().find_map(|b| match &b.kind {
-                                                lock2nix_nix::BindingKind::Assign {
-                                                    path,
-                                                    value,
-                                                } if path[0].as_str() == Some(name.as_str()) => {
-                                                    Some(value.clone())
-                                                }
-                                                _ => None,
-                                            })
-                                        }
-                                        _ => None,
-                                    });
-                                    match sample {
-                                        Some(Expr::List(_)) => {
-                                            vals.push((*s, Expr::List(Vec::new())))
-                                        }
-                                        Some(Expr::AttrSet { .. }) => {
-                                            vals.push((*s, Expr::attrs([])))
-                                        }
-                                        _ => fine = false,
-                                    }
-                                }
-                            }
-                        }
-                        if !fine {
-                            break;
-                        }
-                        let mut bnd = Binding::assign(name.as_str(), merge(&vals));
-                        bnd.comments = comments;
-                        merged.push(bnd);
-                    }
-                    if fine {
-                        return Expr::attrs(merged);
-                    }
-                }
+            if let Some(union) = attrset_union(bindings, &per_system) {
+                return merge_attrsets(union, per_system);
             }
         }
         Expr::List(_) if per_system.iter().all(|(_, e)| matches!(e, Expr::List(_))) => {
-            let lists: Vec<(System, &Vec<Expr>)> = per_system
-                .iter()
-                .filter_map(|(s, e)| match e {
-                    Expr::List(l) => Some((*s, l)),
-                    _ => None,
+            let lists: Vec<(System, Vec<Expr>)> = per_system
+                .into_iter()
+                .map(|(s, e)| match e {
+                    Expr::List(l) => (s, l),
+                    // not reached: all are lists
+                    _ => (s, Vec::new()),
                 })
                 .collect();
             let common: Vec<Expr> = lists[0]
@@ -1047,15 +993,10 @@ fn merge(per_system: &[(System, Expr)]) -> Expr {
                 .cloned()
                 .collect();
             let extras: Vec<(System, Expr)> = lists
-                .iter()
-                .map(|(s, l)| {
-                    (
-                        *s,
-                        Expr::list(l.iter().filter(|x| !common.contains(x)).cloned()),
-                    )
-                })
+                .into_iter()
+                .map(|(s, l)| (s, Expr::list(l.into_iter().filter(|x| !common.contains(x)))))
                 .collect();
-            let by = by_system(&extras);
+            let by = by_system(extras);
             return if common.is_empty() {
                 by
             } else {
@@ -1067,11 +1008,115 @@ fn merge(per_system: &[(System, Expr)]) -> Expr {
     by_system(per_system)
 }
 
-fn by_system(per_system: &[(System, Expr)]) -> Expr {
+/// For attribute sets that can be merged name by name: the union of their names (first set's
+/// order, then new names as they appear). `None` when some expression is not a plain set of
+/// `name = value;` bindings, or a name is absent on a system and its value (the first system's
+/// that has it) is neither a list nor a set (which would stand in empty).
+fn attrset_union(first: &[Binding], per_system: &[(System, Expr)]) -> Option<Vec<String>> {
+    let mut union: Vec<String> = first
+        .iter()
+        .map(|b| single_name(b).map(str::to_string))
+        .collect::<Option<_>>()?;
+    for (_, e) in per_system {
+        let Expr::AttrSet {
+            rec: false,
+            bindings,
+        } = e
+        else {
+            return None;
+        };
+        for b in bindings {
+            let n = single_name(b)?;
+            if !union.iter().any(|u| u == n) {
+                union.push(n.to_string());
+            }
+        }
+    }
+    for name in &union {
+        let sets = per_system.iter().filter_map(|(_, e)| match e {
+            Expr::AttrSet { bindings, .. } => Some(bindings),
+            _ => None,
+        });
+        let mut absent_somewhere = false;
+        let mut sample: Option<&Expr> = None;
+        for bindings in sets {
+            match bindings.iter().find(|b| assigns(b, name)) {
+                Some(b) => {
+                    if sample.is_none() {
+                        if let lock2nix_nix::BindingKind::Assign { value, .. } = &b.kind {
+                            sample = Some(value);
+                        }
+                    }
+                }
+                None => absent_somewhere = true,
+            }
+        }
+        if absent_somewhere && !matches!(sample, Some(Expr::List(_) | Expr::AttrSet { .. })) {
+            return None;
+        }
+    }
+    Some(union)
+}
+
+/// Merge attribute sets name by name (after [`attrset_union`] accepted them): a name absent on a
+/// system is an empty list or set there; each merged binding keeps the comments of the first
+/// system's binding that has any.
+fn merge_attrsets(union: Vec<String>, per_system: Vec<(System, Expr)>) -> Expr {
+    // per system, its bindings in their order, taken out as they are used
+    let mut sets: Vec<(System, Vec<Option<Binding>>)> = per_system
+        .into_iter()
+        .map(|(s, e)| match e {
+            Expr::AttrSet { bindings, .. } => (s, bindings.into_iter().map(Some).collect()),
+            // not reached: attrset_union accepted only sets
+            _ => (s, Vec::new()),
+        })
+        .collect();
+    let mut merged = Vec::with_capacity(union.len());
+    for name in union {
+        // the value absent systems get: empty of the kind of the first value present
+        let empty = sets.iter().find_map(|(_, bs)| {
+            bs.iter()
+                .flatten()
+                .find(|b| assigns(b, &name))
+                .map(|b| match &b.kind {
+                    lock2nix_nix::BindingKind::Assign {
+                        value: Expr::AttrSet { .. },
+                        ..
+                    } => Expr::attrs([]),
+                    _ => Expr::List(Vec::new()),
+                })
+        });
+        let mut vals: Vec<(System, Expr)> = Vec::with_capacity(sets.len());
+        let mut comments = Vec::new();
+        for (s, bs) in sets.iter_mut() {
+            let found = bs
+                .iter_mut()
+                .find(|b| b.as_ref().is_some_and(|b| assigns(b, &name)))
+                .and_then(Option::take);
+            match found {
+                Some(b) => {
+                    if comments.is_empty() {
+                        comments = b.comments;
+                    }
+                    if let lock2nix_nix::BindingKind::Assign { value, .. } = b.kind {
+                        vals.push((*s, value));
+                    }
+                }
+                None => vals.push((*s, empty.clone().unwrap_or(Expr::List(Vec::new())))),
+            }
+        }
+        let mut bnd = Binding::assign(name, merge(vals));
+        bnd.comments = comments;
+        merged.push(bnd);
+    }
+    Expr::attrs(merged)
+}
+
+fn by_system(per_system: Vec<(System, Expr)>) -> Expr {
     Expr::var("bySystem").apply(Expr::attrs(
         per_system
-            .iter()
-            .map(|(s, e)| Binding::assign(s.as_str(), e.clone())),
+            .into_iter()
+            .map(|(s, e)| Binding::assign(s.as_str(), e)),
     ))
 }
 
@@ -1089,6 +1134,12 @@ fn workspace_root_path(root: &str) -> String {
 }
 
 /// Write the overlay for `plans` (one per system, same Python version).
+///
+/// Each attribute's definitions (one per system) are built, merged and printed in parallel
+/// chunks, and their trees dropped at once: memory grows with the text, not with the trees. The
+/// result does not depend on the thread count, and neither does the error: a package that cannot
+/// be written (the first in system, then plan order), else the git sources without a hash (all of
+/// them), else the first print error in file order.
 pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitError> {
     let Some(first) = plans.first() else {
         return Err(EmitError::Empty);
@@ -1107,141 +1158,259 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
         ));
     }
     let systems: Vec<System> = plans.iter().map(|p| p.resolution.target.system).collect();
-    // Each system's definitions are independent: build them in parallel (rayon keeps the order).
-    type Built = (
-        Vec<(String, Option<(Expr, Vec<String>)>, bool)>,
-        BTreeSet<String>,
-    );
-    let built: Vec<Result<Built, EmitError>> = plans
-        .par_iter()
-        .map(|sp| {
+    // Which planned entries each attribute has, per system (no trees yet); sorted by attribute.
+    let mut roots: BTreeSet<String> = BTreeSet::new();
+    let mut slots: BTreeMap<&str, Slots> = BTreeMap::new();
+    for (si, sp) in plans.iter().enumerate() {
+        let system = sp.resolution.target.system;
+        for (pos, planned) in sp.plan.packages.iter().enumerate() {
+            if sp.resolution.packages[planned.index].is_root {
+                roots.insert(planned.attr.clone());
+            }
+            let slot = slots.entry(planned.attr.as_str()).or_default();
+            if leaves_alone(opts, planned) {
+                slot.alone.push(system);
+            } else {
+                slot.defs.push((si, pos));
+            }
+        }
+    }
+    let attrs: Vec<(&str, Slots)> = slots
+        .into_iter()
+        .filter(|(_, slot)| !slot.defs.is_empty())
+        .collect();
+    // With two or more definitions the set is printed vertically: print the file around two marker
+    // bindings first, then each definition is built, printed and dropped in parallel, and the
+    // texts are spliced in where the markers are. (With fewer the trees are kept: the missing-hash
+    // list may still make two, see below.)
+    let skeleton = (attrs.len() >= 2).then(|| {
+        let file = overlay_file(python, &systems, opts, &roots, marker_bindings());
+        lock2nix_nix::print_file(&file)
+    });
+    let splice_at = match &skeleton {
+        Some(Ok(text)) => markers(text),
+        _ => None,
+    };
+    // Consecutive attributes go to one task (and one string): few allocations for the text.
+    let mut parts: Vec<Part> = attrs
+        .par_chunks(CHUNK)
+        .map(|chunk| {
             let mut ctx = Ctx {
                 opts,
                 missing_git: BTreeSet::new(),
             };
-            let system = sp.resolution.target.system;
-            let mut out = Vec::with_capacity(sp.plan.packages.len());
-            for planned in &sp.plan.packages {
-                let is_root = sp.resolution.packages[planned.index].is_root;
-                let def = package_expr(&mut ctx, sp.resolution, sp.plan, planned, system)?;
-                out.push((planned.attr.clone(), def, is_root));
+            let mut part = Part::default();
+            for (attr, slot) in chunk {
+                let b = match definition(&mut ctx, plans, &systems, attr, slot) {
+                    Ok(b) => b,
+                    Err(f) => {
+                        if part.failed.as_ref().is_none_or(|g| f.at < g.at) {
+                            part.failed = Some(f);
+                        }
+                        continue;
+                    }
+                };
+                match &splice_at {
+                    Some(at) if part.print_error.is_none() => {
+                        if let Err(e) =
+                            lock2nix_nix::print_vertical_binding_into(&mut part.text, &b, at.level)
+                        {
+                            part.print_error = Some(e);
+                        }
+                    }
+                    Some(_) => {}
+                    None => part.trees.push(b),
+                }
             }
-            Ok((out, ctx.missing_git))
+            part.missing_git = ctx.missing_git;
+            part
         })
         .collect();
-    let mut ctx = Ctx {
-        opts,
-        missing_git: BTreeSet::new(),
-    };
-    // attr → per-system (expr, comments)
-    let mut defs: BTreeMap<String, PerSystem> = BTreeMap::new();
-    let mut roots: BTreeSet<String> = BTreeSet::new();
-    // attr → the systems whose closure has it but whose plan leaves nixpkgs' package alone
-    let mut left_alone: BTreeMap<String, Vec<System>> = BTreeMap::new();
-    for (sp, result) in plans.iter().zip(built) {
-        let system = sp.resolution.target.system;
-        let (defs_of_system, missing) = result?;
-        ctx.missing_git.extend(missing);
-        for (attr, def, is_root) in defs_of_system {
-            if is_root {
-                roots.insert(attr.clone());
-            }
-            match def {
-                Some((expr, comments)) => {
-                    defs.entry(attr).or_default().push((system, expr, comments))
-                }
-                None => left_alone.entry(attr).or_default().push(system),
+    let mut missing_git: BTreeSet<String> = BTreeSet::new();
+    // the error today's order reports: first system, then first package in the plan
+    let mut failed: Option<Failed> = None;
+    for part in parts.iter_mut() {
+        missing_git.append(&mut part.missing_git);
+        if let Some(f) = part.failed.take() {
+            if failed.as_ref().is_none_or(|g| f.at < g.at) {
+                failed = Some(f);
             }
         }
     }
-    if !ctx.missing_git.is_empty() && !opts.allow_missing_hashes {
+    if let Some(f) = failed {
+        return Err(f.error);
+    }
+    if !missing_git.is_empty() && !opts.allow_missing_hashes {
         return Err(EmitError::MissingHashes {
-            count: ctx.missing_git.len(),
-            list: ctx
-                .missing_git
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
+            count: missing_git.len(),
+            list: missing_git.iter().cloned().collect::<Vec<_>>().join(", "),
         });
     }
-    let defs: Vec<(String, PerSystem)> = defs.into_iter().collect();
-    let mut overrides: Vec<Binding> = defs
-        .par_iter()
-        .map(|(attr, per)| {
-            let mut exprs: Vec<(System, Expr)> =
-                per.iter().map(|(s, e, _)| (*s, e.clone())).collect();
-            // Where nixpkgs' package is the lock's, the overlay must keep it (not another system's
-            // build); where the package is not in the closure at all, the definition is unused and
-            // the first system's stands in (so that no system hits bySystem's throw).
-            let alone: &[System] = left_alone.get(attr).map_or(&[], Vec::as_slice);
-            for s in &systems {
-                if exprs.iter().any(|(x, _)| x == s) {
-                    continue;
-                }
-                if alone.contains(s) {
-                    exprs.push((*s, Expr::var(PP).attr(attr.as_str())));
-                } else {
-                    let first = exprs[0].1.clone();
-                    exprs.push((*s, first));
-                }
-            }
-            exprs.sort_by_key(|(s, _)| systems.iter().position(|x| x == s));
-            let mut comments: Vec<String> = Vec::new();
-            for (_, _, cs) in per {
-                for c in cs {
-                    if !comments.contains(c) {
-                        comments.push(c.clone());
-                    }
-                }
-            }
-            if !alone.is_empty() {
-                let names: Vec<&str> = alone.iter().map(|s| s.as_str()).collect();
-                comments.push(format!("nixpkgs' own package on {}", names.join(", ")));
-            }
-            if per.len() + alone.len() < systems.len() {
-                let present: Vec<&str> = systems
-                    .iter()
-                    .filter(|s| alone.contains(s) || per.iter().any(|(x, _, _)| x == *s))
-                    .map(|s| s.as_str())
-                    .collect();
-                comments.push(format!(
-                    "only in the lock's closure on {}",
-                    present.join(", ")
-                ));
-            }
-            let mut b = Binding::assign(attr.as_str(), merge(&exprs));
-            for c in comments {
-                b = b.comment(c);
-            }
-            b
-        })
-        .collect();
-    if !ctx.missing_git.is_empty() {
-        overrides.insert(
-            0,
-            Binding::assign("lock2nixMissingHashes", Expr::list(ctx.missing_git.iter().cloned().map(Expr::string)))
-                .comment("WARNING: these git sources have no prefetched hash; lib.fakeHash stands in for it.")
-                .comment("The build fails with the right hash: run `lock2nix prefetch` and regenerate this file."),
-        );
+    let missing_binding = (!missing_git.is_empty()).then(|| {
+        Binding::assign("lock2nixMissingHashes", Expr::list(missing_git.iter().cloned().map(Expr::string)))
+            .comment("WARNING: these git sources have no prefetched hash; lib.fakeHash stands in for it.")
+            .comment("The build fails with the right hash: run `lock2nix prefetch` and regenerate this file.")
+    });
+    if let (Some(Ok(text)), Some(at)) = (&skeleton, &splice_at) {
+        let first = missing_binding
+            .as_ref()
+            .map(|b| lock2nix_nix::print_vertical_binding(b, at.level));
+        let printed = first
+            .into_iter()
+            .chain(parts.into_iter().map(|p| match p.print_error {
+                Some(e) => Err(e),
+                None => Ok(p.text),
+            }));
+        return splice(text, at, printed);
     }
+    if let Some(Err(e)) = skeleton {
+        return Err(e.into());
+    }
+    // Few definitions (or, which cannot happen, no markers in the printed file): the trees.
+    let mut overrides: Vec<Binding> = missing_binding.into_iter().collect();
+    for p in parts {
+        overrides.extend(p.trees);
+    }
+    if overrides.len() >= 2 && skeleton.is_none() {
+        let text = lock2nix_nix::print_file(&overlay_file(
+            python,
+            &systems,
+            opts,
+            &roots,
+            marker_bindings(),
+        ))?;
+        if let Some(at) = markers(&text) {
+            let printed = overrides
+                .iter()
+                .map(|b| lock2nix_nix::print_vertical_binding(b, at.level));
+            return splice(&text, &at, printed);
+        }
+    }
+    Ok(lock2nix_nix::print_file(&overlay_file(
+        python, &systems, opts, &roots, overrides,
+    ))?)
+}
+
+/// Where an attribute's definitions come from: `(system index, position in that plan)` of each
+/// planned entry that has one (in system order, then plan order), and the systems whose plan
+/// leaves nixpkgs' package alone.
+#[derive(Default)]
+struct Slots {
+    defs: Vec<(usize, usize)>,
+    alone: Vec<System>,
+}
+
+/// How many attributes one parallel task builds and prints.
+const CHUNK: usize = 32;
+
+/// What one task made of its attributes.
+#[derive(Default)]
+struct Part {
+    /// Their definitions printed one after the other (when spliced).
+    text: String,
+    /// The first print error (then `text` is incomplete and unused).
+    print_error: Option<lock2nix_nix::PrintError>,
+    /// Their definitions as trees (when not spliced).
+    trees: Vec<Binding>,
+    /// Git sources without a hash.
+    missing_git: BTreeSet<String>,
+    /// The first failure in (system, plan position) order.
+    failed: Option<Failed>,
+}
+
+/// A package that could not be written, and where it is (system index, plan position): with
+/// several, the first in that order is reported.
+struct Failed {
+    at: (usize, usize),
+    error: EmitError,
+}
+
+/// The binding for one attribute: its definition on every system, merged.
+fn definition(
+    ctx: &mut Ctx<'_>,
+    plans: &[SystemPlan<'_>],
+    systems: &[System],
+    attr: &str,
+    slot: &Slots,
+) -> Result<Binding, Failed> {
+    let mut exprs: Vec<(System, Expr)> = Vec::with_capacity(systems.len());
+    let mut comments: Vec<String> = Vec::new();
+    for &(si, pos) in &slot.defs {
+        let sp = &plans[si];
+        let system = systems[si];
+        let (expr, cs) = package_expr(ctx, sp.resolution, sp.plan, &sp.plan.packages[pos], system)
+            .map_err(|error| Failed {
+                at: (si, pos),
+                error,
+            })?;
+        exprs.push((system, expr));
+        for c in cs {
+            if !comments.contains(&c) {
+                comments.push(c);
+            }
+        }
+    }
+    // Where nixpkgs' package is the lock's, the overlay must keep it (not another system's
+    // build); where the package is not in the closure at all, the definition is unused and
+    // the first system's stands in (so that no system hits bySystem's throw).
+    let alone: &[System] = &slot.alone;
+    let defined: Vec<System> = exprs.iter().map(|(s, _)| *s).collect();
+    for s in systems {
+        if exprs.iter().any(|(x, _)| x == s) {
+            continue;
+        }
+        if alone.contains(s) {
+            exprs.push((*s, Expr::var(PP).attr(attr)));
+        } else {
+            let first = exprs[0].1.clone();
+            exprs.push((*s, first));
+        }
+    }
+    exprs.sort_by_key(|(s, _)| systems.iter().position(|x| x == s));
+    if !alone.is_empty() {
+        let names: Vec<&str> = alone.iter().map(|s| s.as_str()).collect();
+        comments.push(format!("nixpkgs' own package on {}", names.join(", ")));
+    }
+    if slot.defs.len() + alone.len() < systems.len() {
+        let present: Vec<&str> = systems
+            .iter()
+            .filter(|s| alone.contains(s) || defined.contains(s))
+            .map(|s| s.as_str())
+            .collect();
+        comments.push(format!(
+            "only in the lock's closure on {}",
+            present.join(", ")
+        ));
+    }
+    let mut b = Binding::assign(attr, merge(exprs));
+    for c in comments {
+        b = b.comment(c);
+    }
+    Ok(b)
+}
+
+/// The two marker bindings that stand in for the package definitions.
+fn marker_bindings() -> Vec<Binding> {
+    vec![
+        Binding::assign(MARK_A, Expr::Null),
+        Binding::assign(MARK_B, Expr::Null),
+    ]
+}
+
+/// The overlay file around the package definitions `set_bindings`.
+fn overlay_file(
+    python: PythonVersion,
+    systems: &[System],
+    opts: &Options,
+    roots: &BTreeSet<String>,
+    set_bindings: Vec<Binding>,
+) -> File {
     let py_attr = python.nix_attr();
     let system_list = systems
         .iter()
         .map(|s| s.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    // With two or more definitions the set is printed vertically: print it around two marker
-    // bindings and splice the definitions in, printed in parallel (see print_with_overrides).
-    let splice = overrides.len() >= 2;
-    let set_bindings = if splice {
-        vec![
-            Binding::assign(MARK_A, Expr::Null),
-            Binding::assign(MARK_B, Expr::Null),
-        ]
-    } else {
-        std::mem::take(&mut overrides)
-    };
     let python_overrides =
         Expr::lambda_ident(PF, Expr::lambda_ident(PP, Expr::attrs(set_bindings)));
     let filter = Expr::lambda_ident(
@@ -1316,7 +1485,7 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
                     python.short()
                 )),
             );
-            for r in &roots {
+            for r in roots {
                 top.push(Binding::assign(
                     r.as_str(),
                     Expr::var("final")
@@ -1339,7 +1508,7 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
                     "A separate interpreter: {py_attr} with the overrides; nothing else in nixpkgs is rebuilt."
                 )),
             );
-            for r in &roots {
+            for r in roots {
                 top.push(Binding::assign(
                     r.as_str(),
                     Expr::var("final")
@@ -1388,91 +1557,54 @@ pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitErro
         env!("CARGO_PKG_VERSION")
     )];
     header.extend(opts.header.iter().cloned());
-    let file = File::new(header, body);
-    if splice {
-        print_with_overrides(file, overrides)
-    } else {
-        Ok(lock2nix_nix::print_file(&file)?)
-    }
+    File::new(header, body)
 }
-
-/// One package's definition per system, with its comments.
-type PerSystem = Vec<(System, Expr, Vec<String>)>;
 
 /// Marker bindings standing in for the package definitions while the file around them is printed.
 const MARK_A: &str = "__lock2nix_overrides_a";
 const MARK_B: &str = "__lock2nix_overrides_b";
 
-/// Print the file; the package definitions (most of the text) are printed in parallel, one binding
-/// at a time, and spliced in where two marker bindings were printed. The result is the same text
-/// as printing the whole tree at once (the printer's layout does not depend on the column).
-fn print_with_overrides(file: File, overrides: Vec<Binding>) -> Result<String, EmitError> {
-    let text = lock2nix_nix::print_file(&file)?;
-    let needle = format!("{MARK_A} = null;");
-    let (Some(at), Some(b_at)) = (text.find(&needle), text.find(&format!("{MARK_B} = null;")))
-    else {
-        // not found (cannot happen): print the whole tree
-        return Ok(lock2nix_nix::print_file(&swap_overrides(file, overrides))?);
-    };
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let level = (at - line_start) / 2;
-    let end = b_at + format!("{MARK_B} = null;").len();
-    let printed: Vec<Result<String, lock2nix_nix::PrintError>> = overrides
-        .par_iter()
-        .map(|b| lock2nix_nix::print_vertical_binding(b, level))
-        .collect();
-    let mut out = String::with_capacity(
-        text.len()
-            + printed
-                .iter()
-                .map(|p| p.as_ref().map_or(0, String::len))
-                .sum::<usize>(),
-    );
-    // the text up to the newline before the first marker; each binding brings its own newline
-    out.push_str(&text[..line_start.saturating_sub(1)]);
-    for p in printed {
-        out.push_str(&p?);
-    }
-    out.push_str(&text[end..]);
-    Ok(out)
+/// Where the definitions go in a file printed with [`marker_bindings`].
+struct SpliceAt {
+    /// The text before: up to the newline before the first marker's line.
+    keep_to: usize,
+    /// The text after: from the end of the second marker.
+    resume_at: usize,
+    /// The indentation level of the markers.
+    level: usize,
 }
 
-/// The file with the `pythonOverrides` attribute set's bindings replaced.
-fn swap_overrides(mut file: File, bindings: Vec<Binding>) -> File {
-    fn walk(e: &mut Expr, bindings: &mut Option<Vec<Binding>>) {
-        match e {
-            Expr::Let { bindings: bs, body } => {
-                for b in bs.iter_mut() {
-                    if let lock2nix_nix::BindingKind::Assign { path, value } = &mut b.kind {
-                        if path.len() == 1 && path[0].as_str() == Some("pythonOverrides") {
-                            if let Expr::Lambda { body: l1, .. } = value {
-                                if let Expr::Lambda { body: l2, .. } = l1.as_mut() {
-                                    if let Expr::AttrSet { bindings: set, .. } = l2.as_mut() {
-                                        if let Some(new) = bindings.take() {
-                                            *set = new;
-                                        }
-                                        return;
-                                    }
-                                }
-                            }
-                        }
-                        walk(value, bindings);
-                    }
-                }
-                walk(body, bindings);
-            }
-            Expr::Lambda { body, .. } => walk(body, bindings),
-            Expr::AttrSet { bindings: bs, .. } => {
-                for b in bs.iter_mut() {
-                    if let lock2nix_nix::BindingKind::Assign { value, .. } = &mut b.kind {
-                        walk(value, bindings);
-                    }
-                }
-            }
-            _ => {}
-        }
+/// Find the markers in the printed file. The printer's layout does not depend on the column, so
+/// the definitions printed on their own at the markers' level splice in as the whole tree would
+/// have printed them.
+fn markers(text: &str) -> Option<SpliceAt> {
+    let a = format!("{MARK_A} = null;");
+    let b = format!("{MARK_B} = null;");
+    let at = text.find(&a)?;
+    let b_at = text.find(&b)?;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    Some(SpliceAt {
+        keep_to: line_start.saturating_sub(1),
+        resume_at: b_at + b.len(),
+        level: (at - line_start) / 2,
+    })
+}
+
+/// The file text with the printed definitions (each bringing its own newline) in place of the
+/// markers; the first print error, in order, if any.
+fn splice(
+    text: &str,
+    at: &SpliceAt,
+    printed: impl Iterator<Item = Result<String, lock2nix_nix::PrintError>>,
+) -> Result<String, EmitError> {
+    let printed: Vec<String> = printed.collect::<Result<_, _>>()?;
+    let mut out = String::with_capacity(
+        at.keep_to + printed.iter().map(String::len).sum::<usize>() + text.len() - at.resume_at,
+    );
+    out.push_str(&text[..at.keep_to]);
+    for p in &printed {
+        out.push_str(p);
     }
-    let mut slot = Some(bindings);
-    walk(&mut file.body, &mut slot);
-    file
+    out.push_str(&text[at.resume_at..]);
+    Ok(out)
 }

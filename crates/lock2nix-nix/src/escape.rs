@@ -23,12 +23,14 @@ pub const KEYWORDS: &[&str] = &[
 
 /// Whether `s` is a valid Nix identifier (`[a-zA-Z_][a-zA-Z0-9_'-]*`) that is not a keyword.
 pub fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
+    // Every allowed character is ASCII, so bytes will do: any byte of a non-ASCII character is
+    // >= 0x80 and rejected.
+    let mut bytes = s.bytes();
+    match bytes.next() {
+        Some(b) if b.is_ascii_alphabetic() || b == b'_' => {}
         _ => return false,
     }
-    chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))
+    bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'\'' | b'-'))
         && !KEYWORDS.contains(&s)
 }
 
@@ -47,26 +49,60 @@ pub fn escape_string(s: &str) -> Result<String, PrintError> {
 }
 
 pub(crate) fn escape_string_in(s: &str, context: &'static str) -> Result<String, PrintError> {
-    check_nul(s, context)?;
     let mut out = String::with_capacity(s.len() + 2);
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c => out.push(c),
-        }
-    }
+    escape_string_into(&mut out, s, context)?;
     Ok(out)
+}
+
+/// Append the escaped contents of a `"…"` literal for `s` to `out` (see [`escape_string`]).
+///
+/// Only a few ASCII bytes need an escape, so the text between them is copied in runs. On error
+/// (NUL) `out` may hold part of the text.
+pub(crate) fn escape_string_into(
+    out: &mut String,
+    s: &str,
+    context: &'static str,
+) -> Result<(), PrintError> {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped = match b {
+            b'\\' => "\\\\",
+            b'"' => "\\\"",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b'$' if bytes.get(i + 1) == Some(&b'{') => "\\$",
+            0 => return Err(PrintError::Nul { context, offset: i }),
+            _ => continue,
+        };
+        // `i` is the index of an ASCII byte, hence a char boundary (UTF-8 continuation and lead
+        // bytes are never ASCII): these slices cannot split a character.
+        out.push_str(&s[start..i]);
+        out.push_str(escaped);
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    Ok(())
 }
 
 /// Quote `s` as a complete `"…"` literal.
 pub fn quote_string(s: &str) -> Result<String, PrintError> {
-    Ok(format!("\"{}\"", escape_string(s)?))
+    let mut out = String::with_capacity(s.len() + 2);
+    quote_string_into(&mut out, s, "string literal")?;
+    Ok(out)
+}
+
+/// Append `s` as a complete `"…"` literal to `out`.
+pub(crate) fn quote_string_into(
+    out: &mut String,
+    s: &str,
+    context: &'static str,
+) -> Result<(), PrintError> {
+    out.push('"');
+    escape_string_into(out, s, context)?;
+    out.push('"');
+    Ok(())
 }
 
 /// Escape one line of an indented string (the text between line breaks, without the indentation).

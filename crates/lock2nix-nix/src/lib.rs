@@ -21,7 +21,8 @@
 //! * **Determinism**: equal trees print to equal text; nothing depends on hash order.
 //!
 //! Public API: the tree ([`Expr`], [`StrPart`], [`BinOp`], [`AttrName`], [`Binding`], [`BindingKind`], [`Param`],
-//! [`PatEntry`], [`File`]), the printers ([`print_expr`], [`print_file`]), the escaping helpers in [`escape`]
+//! [`PatEntry`], [`File`]), the printers ([`print_expr`], [`print_file`], and [`print_vertical_binding`] /
+//! [`print_vertical_binding_into`] for printing a large set's bindings separately, e.g. in parallel), the escaping helpers in [`escape`]
 //! ([`escape_string`], [`quote_string`], [`escape_indented_string`], [`is_identifier`], [`escape::path_form`]) and
 //! [`PrintError`].
 
@@ -33,4 +34,4 @@ mod print;
 pub use ast::*;
 pub use error::PrintError;
 pub use escape::{escape_indented_string, escape_string, is_identifier, quote_string};
-pub use print::{print_expr, print_file, print_vertical_binding};
+pub use print::{print_expr, print_file, print_vertical_binding, print_vertical_binding_into};

@@ -25,18 +25,35 @@ pub fn print_expr(e: &Expr) -> Result<String, PrintError> {
     Ok(p.out)
 }
 
-/// Print a file: the header comment lines, then the expression, then a final newline.
 /// One binding exactly as it is printed inside a vertical attribute set (or `let`) whose bindings
 /// sit at indentation `level` (two spaces each): its comment lines and the binding, each line
 /// introduced by a newline. Printing the bindings of a large set one by one (e.g. in parallel) and
 /// concatenating them gives the same text as printing the set.
 pub fn print_vertical_binding(b: &Binding, level: usize) -> Result<String, PrintError> {
-    let mut p = Printer::new(false);
-    p.indent = level;
-    p.binding_vertical(b).map_err(Stop::into_error)?;
-    Ok(p.out)
+    let mut out = String::new();
+    print_vertical_binding_into(&mut out, b, level)?;
+    Ok(out)
 }
 
+/// [`print_vertical_binding`], appending to `out` (unchanged on error).
+pub fn print_vertical_binding_into(
+    out: &mut String,
+    b: &Binding,
+    level: usize,
+) -> Result<(), PrintError> {
+    let start = out.len();
+    let mut p = Printer::new(false);
+    p.out = std::mem::take(out);
+    p.indent = level;
+    let res = p.binding_vertical(b).map_err(Stop::into_error);
+    *out = p.out;
+    if res.is_err() {
+        out.truncate(start);
+    }
+    res
+}
+
+/// Print a file: the header comment lines, then the expression, then a final newline.
 pub fn print_file(f: &File) -> Result<String, PrintError> {
     let mut p = Printer::new(false);
     for line in &f.header {
@@ -217,17 +234,20 @@ impl Printer {
         }
     }
 
-    fn sub(&mut self, probe: bool) -> Printer {
-        Printer {
-            out: String::new(),
-            indent: self.indent,
-            probe,
-            fits_cache: std::mem::take(&mut self.fits_cache),
+    /// Run `f` as a probe at the current position: whether it finishes without a line break. Its
+    /// text is taken back and the state restored (in place: no printer or buffer is made for it).
+    fn probe(&mut self, f: impl FnOnce(&mut Self) -> R) -> R<bool> {
+        let (len, indent, probe) = (self.out.len(), self.indent, self.probe);
+        self.probe = true;
+        let res = f(self);
+        self.out.truncate(len);
+        self.indent = indent;
+        self.probe = probe;
+        match res {
+            Ok(()) => Ok(true),
+            Err(Stop::Newline) => Ok(false),
+            Err(e) => Err(e),
         }
-    }
-
-    fn join(&mut self, sub: Printer) {
-        self.fits_cache = sub.fits_cache;
     }
 
     fn push(&mut self, s: &str) {
@@ -268,27 +288,13 @@ impl Printer {
                 | Expr::Var(_)
                 | Expr::Trusted(_)
         ) {
-            let mut sub = self.sub(true);
-            let res = sub.fmt(e, req, false);
-            self.join(sub);
-            return match res {
-                Ok(()) => Ok(true),
-                Err(Stop::Newline) => Ok(false),
-                Err(e) => Err(e),
-            };
+            return self.probe(|p| p.fmt(e, req, false));
         }
         let key = e as *const Expr as usize;
         if let Some(&f) = self.fits_cache.get(&key) {
             return Ok(f);
         }
-        let mut sub = self.sub(true);
-        let res = sub.fmt(e, req, false);
-        self.join(sub);
-        let f = match res {
-            Ok(()) => true,
-            Err(Stop::Newline) => false,
-            Err(e) => return Err(e),
-        };
+        let f = self.probe(|p| p.fmt(e, req, false))?;
         self.fits_cache.insert(key, f);
         Ok(f)
     }
@@ -304,34 +310,54 @@ impl Printer {
         }
     }
 
-    /// alejandra's `second_through_penultimate_line_are_indented`.
-    fn stpi(&mut self, e: &Expr, req: u8, vertical: bool, if_leq_two: bool) -> R<bool> {
-        let mut sub = self.sub(false);
-        let res = sub.fmt(e, req, vertical);
-        let text = std::mem::take(&mut sub.out);
-        self.join(sub);
+    /// alejandra's `second_through_penultimate_line_are_indented`, and the text it looked at: `e`
+    /// formatted with `req` and `vertical` at the current indentation (what `fmt` would write now,
+    /// so a caller that goes on to do exactly that can write this text instead, see [`Printer::put`]).
+    fn stpi(&mut self, e: &Expr, req: u8, vertical: bool, if_leq_two: bool) -> R<(bool, String)> {
+        let (len, indent, probe) = (self.out.len(), self.indent, self.probe);
+        self.probe = false;
+        let res = self.fmt(e, req, vertical);
+        let text = self.out.split_off(len);
+        self.indent = indent;
+        self.probe = probe;
         res?;
-        let lines: Vec<&str> = text.split('\n').collect();
-        if lines.len() <= 2 {
-            return Ok(if_leq_two);
+        let mut lines = text.split('\n');
+        let count = text.bytes().filter(|&b| b == b'\n').count() + 1;
+        if count <= 2 {
+            return Ok((if_leq_two, text));
         }
-        let pad = "  ".repeat(self.indent);
-        let ws = format!("{pad}  ");
-        let lambda = format!("{pad}}}:");
-        let in_ = format!("{pad}in");
-        Ok(lines[1..lines.len() - 1].iter().all(|l| {
-            l.is_empty() || l.starts_with(&lambda) || l.starts_with(&in_) || l.starts_with(&ws)
-        }))
+        lines.next();
+        let inner = self.indent * 2;
+        let ok = lines.take(count - 2).all(|l| {
+            // the line starts with the indentation and then two more spaces, `}:` or `in`
+            l.is_empty()
+                || (l.len() >= inner
+                    && l.as_bytes()[..inner].iter().all(|&b| b == b' ')
+                    && (l[inner..].starts_with("  ")
+                        || l[inner..].starts_with("}:")
+                        || l[inner..].starts_with("in")))
+        });
+        Ok((ok, text))
+    }
+
+    /// Write `text`, formatted earlier at the current indentation, as `fmt` would: in a probe, up
+    /// to its first line break.
+    fn put(&mut self, text: &str) -> R {
+        if self.probe {
+            if let Some(i) = text.find('\n') {
+                self.push(&text[..i]);
+                return Err(Stop::Newline);
+            }
+        }
+        self.push(text);
+        Ok(())
     }
 
     fn attr_name(&mut self, n: &AttrName, vertical: bool) -> R {
         match n {
             AttrName::Static(s) if n.is_bare() => self.push(s),
             AttrName::Static(s) => {
-                let q = escape::escape_string_in(s, "attribute name")?;
-                self.push("\"");
-                self.push(&q);
-                self.push("\"");
+                escape::quote_string_into(&mut self.out, s, "attribute name")?;
             }
             AttrName::Dynamic(e) => {
                 // alejandra's NODE_DYNAMIC rule.
@@ -391,8 +417,7 @@ impl Printer {
                 self.push(name);
             }
             Expr::Str(s) => {
-                let q = escape::quote_string(s)?;
-                self.push(&q);
+                escape::quote_string_into(&mut self.out, s, "string literal")?;
             }
             Expr::IndentedStr(s) => self.indented_string(s)?,
             Expr::Interpolated(parts) => self.interpolated(parts, vertical)?,
@@ -482,6 +507,8 @@ impl Printer {
     fn paren_like(&mut self, open: &str, e: &Expr, close: &str, vertical: bool) -> R {
         let loose = matches!(e, Expr::If { .. });
         let k = kind(e, P_TOP);
+        // the text of `e` at this indentation, when stpi formatted it and it stays there
+        let mut same_indent: Option<String> = None;
         let should_indent = loose
             || (matches!(
                 k,
@@ -492,7 +519,13 @@ impl Printer {
                     | Kind::Lambda
                     | Kind::Select
                     | Kind::With
-            ) && !self.stpi(e, P_TOP, vertical, k == Kind::Lambda)?);
+            ) && {
+                let (indented, text) = self.stpi(e, P_TOP, vertical, k == Kind::Lambda)?;
+                if indented {
+                    same_indent = Some(text);
+                }
+                !indented
+            });
         self.push(open);
         if should_indent {
             self.indent += 1;
@@ -500,6 +533,8 @@ impl Printer {
         if loose {
             self.nl_pad()?;
             self.fmt_wider(e, P_TOP)?;
+        } else if let Some(text) = same_indent {
+            self.put(&text)?;
         } else {
             self.fmt(e, P_TOP, vertical)?;
         }
@@ -516,8 +551,7 @@ impl Printer {
     fn indented_string(&mut self, s: &str) -> R {
         match escape::indented_string_lines(s)? {
             None => {
-                let q = escape::quote_string(s)?;
-                self.push(&q);
+                escape::quote_string_into(&mut self.out, s, "string literal")?;
             }
             Some((lines, trailing_newline)) => {
                 self.push("''");
@@ -551,12 +585,12 @@ impl Printer {
                 StrPart::Interp(e) => {
                     // Escape the accumulated literal text; a `$` right before `${` must be escaped too, which
                     // `escape_string` cannot see, so check the boundary.
-                    let mut lit = escape::escape_string(&pending)?;
+                    escape::escape_string_into(&mut self.out, &pending, "string literal")?;
                     if pending.ends_with('$') {
-                        lit.pop();
-                        lit.push_str("\\$");
+                        // the escaped text ends with that `$` as is
+                        self.out.pop();
+                        self.push("\\$");
                     }
-                    self.push(&lit);
                     pending.clear();
                     let v = if vertical {
                         !self.fits(e, P_TOP)?
@@ -567,8 +601,7 @@ impl Printer {
                 }
             }
         }
-        let lit = escape::escape_string(&pending)?;
-        self.push(&lit);
+        escape::escape_string_into(&mut self.out, &pending, "string literal")?;
         self.push("\"");
         Ok(())
     }
@@ -628,14 +661,7 @@ impl Printer {
     }
 
     fn select_fits(&mut self, base: &Expr, path: &[AttrName]) -> R<bool> {
-        let mut sub = self.sub(true);
-        let res = sub.select(base, path, None, false);
-        self.join(sub);
-        match res {
-            Ok(()) => Ok(true),
-            Err(Stop::Newline) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.probe(|p| p.select(base, path, None, false))
     }
 
     fn apply(&mut self, func: &Expr, arg: &Expr, vertical: bool) -> R {
@@ -746,6 +772,10 @@ impl Printer {
                 let mut dedent = false;
                 if vertical {
                     let k = kind(value, P_TOP);
+                    // an application stays on the line when stpi holds; stpi formatted it
+                    // vertically at this indentation, which is what FormatWider writes here when
+                    // the value does not fit on one line
+                    let mut formatted: Option<String> = None;
                     let same_line = matches!(
                         k,
                         Kind::Assert
@@ -756,8 +786,13 @@ impl Printer {
                             | Kind::List
                             | Kind::Str
                             | Kind::With
-                    ) || (k == Kind::Apply
-                        && self.stpi(value, P_TOP, vertical, false)?);
+                    ) || (k == Kind::Apply && {
+                        let (indented, text) = self.stpi(value, P_TOP, vertical, false)?;
+                        if indented {
+                            formatted = Some(text);
+                        }
+                        indented
+                    });
                     if same_line {
                         self.push(" ");
                     } else {
@@ -765,7 +800,10 @@ impl Printer {
                         self.indent += 1;
                         self.nl_pad()?;
                     }
-                    self.fmt_wider(value, P_TOP)?;
+                    match formatted {
+                        Some(text) if !self.fits(value, P_TOP)? => self.put(&text)?,
+                        _ => self.fmt_wider(value, P_TOP)?,
+                    }
                 } else {
                     self.push(" ");
                     self.fmt(value, P_TOP, false)?;
@@ -908,14 +946,7 @@ impl Printer {
         ellipsis: bool,
         bind: Option<&str>,
     ) -> R<bool> {
-        let mut sub = self.sub(true);
-        let res = sub.pattern(entries, ellipsis, bind, false);
-        self.join(sub);
-        match res {
-            Ok(()) => Ok(true),
-            Err(Stop::Newline) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.probe(|p| p.pattern(entries, ellipsis, bind, false))
     }
 
     fn pattern(

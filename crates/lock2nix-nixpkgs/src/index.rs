@@ -247,13 +247,42 @@ pub fn normalize_name(name: &str) -> String {
 
 /// What nixpkgs' Python package set has: entries keyed by attribute, with lookups by attribute and by
 /// PEP 503-normalised `pname`. Iteration is sorted by attribute (then scope).
+///
+/// The lookups by normalised name ([`Index::by_pname`], [`Index::by_pypi_name`],
+/// [`Index::missing_entry`]) use maps kept up to date by [`Index::insert`] and
+/// [`Index::insert_missing`], so each costs O(log n), not a scan of every entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Index {
     /// Metadata.
     pub meta: IndexMeta,
     entries: BTreeMap<(String, Scope), Entry>,
     missing: BTreeMap<String, Missing>,
+    /// Normalised `pname` → the keys of the entries with it, sorted.
     by_pname: BTreeMap<String, Vec<(String, Scope)>>,
+    /// Normalised `pypi_name` → the keys of the entries with it, sorted (the first is the answer).
+    by_pypi: BTreeMap<String, Vec<(String, Scope)>>,
+    /// Normalised missing name → the missing names (keys of `missing`) with it, sorted.
+    missing_by_norm: BTreeMap<String, Vec<String>>,
+}
+
+/// Remove `key` from the sorted list under `norm`, dropping the list when it becomes empty.
+fn unlink<K: Ord>(map: &mut BTreeMap<String, Vec<K>>, norm: &str, key: &K) {
+    if let Some(v) = map.get_mut(norm) {
+        if let Ok(pos) = v.binary_search(key) {
+            v.remove(pos);
+        }
+        if v.is_empty() {
+            map.remove(norm);
+        }
+    }
+}
+
+/// Add `key` to the sorted list under `norm` (once).
+fn link<K: Ord>(map: &mut BTreeMap<String, Vec<K>>, norm: String, key: K) {
+    let v = map.entry(norm).or_default();
+    if let Err(pos) = v.binary_search(&key) {
+        v.insert(pos, key);
+    }
 }
 
 impl Index {
@@ -264,6 +293,8 @@ impl Index {
             entries: BTreeMap::new(),
             missing: BTreeMap::new(),
             by_pname: BTreeMap::new(),
+            by_pypi: BTreeMap::new(),
+            missing_by_norm: BTreeMap::new(),
         }
     }
 
@@ -271,22 +302,19 @@ impl Index {
     pub fn insert(&mut self, mut entry: Entry) -> Option<Entry> {
         entry.normalise();
         let key = (entry.attr.clone(), entry.scope);
+        let pname = normalize_name(&entry.pname);
+        let pypi = entry.pypi_name.as_deref().map(normalize_name);
         let old = self.entries.insert(key.clone(), entry);
         if let Some(old) = &old {
-            let k = normalize_name(&old.pname);
-            if let Some(v) = self.by_pname.get_mut(&k) {
-                v.retain(|x| x != &key);
-                if v.is_empty() {
-                    self.by_pname.remove(&k);
-                }
+            unlink(&mut self.by_pname, &normalize_name(&old.pname), &key);
+            if let Some(p) = &old.pypi_name {
+                unlink(&mut self.by_pypi, &normalize_name(p), &key);
             }
         }
-        if let Some(e) = self.entries.get(&key) {
-            let v = self.by_pname.entry(normalize_name(&e.pname)).or_default();
-            if let Err(pos) = v.binary_search(&key) {
-                v.insert(pos, key);
-            }
+        if let Some(p) = pypi {
+            link(&mut self.by_pypi, p, key.clone());
         }
+        link(&mut self.by_pname, pname, key);
         old
     }
 
@@ -295,7 +323,13 @@ impl Index {
         if missing.note.as_deref() == Some("") {
             missing.note = None;
         }
-        self.missing.insert(missing.pypi_name.clone(), missing)
+        let name = missing.pypi_name.clone();
+        link(
+            &mut self.missing_by_norm,
+            normalize_name(&name),
+            name.clone(),
+        );
+        self.missing.insert(name, missing)
     }
 
     /// The entry for an attribute, preferring the Python package set over a top-level attribute of the
@@ -318,21 +352,23 @@ impl Index {
             .unwrap_or_default()
     }
 
-    /// The entry whose `pypi_name` column is `name` (hand-made indexes), compared normalised.
+    /// The entry whose `pypi_name` column is `name` (hand-made indexes), compared normalised; when
+    /// several match, the first in attribute (then scope) order.
     pub fn by_pypi_name(&self, name: &str) -> Option<&Entry> {
-        let n = normalize_name(name);
-        self.entries
-            .values()
-            .find(|e| e.pypi_name.as_deref().map(normalize_name).as_deref() == Some(n.as_str()))
+        self.by_pypi
+            .get(&normalize_name(name))
+            .and_then(|keys| keys.first())
+            .and_then(|k| self.entries.get(k))
     }
 
-    /// A PyPI name recorded as missing, compared normalised.
+    /// A PyPI name recorded as missing: the one spelled exactly `name`, else the first (sorted) whose
+    /// normalised spelling equals `name`'s.
     pub fn missing_entry(&self, name: &str) -> Option<&Missing> {
-        let n = normalize_name(name);
         self.missing.get(name).or_else(|| {
-            self.missing
-                .values()
-                .find(|m| normalize_name(&m.pypi_name) == n)
+            self.missing_by_norm
+                .get(&normalize_name(name))
+                .and_then(|names| names.first())
+                .and_then(|n| self.missing.get(n))
         })
     }
 
