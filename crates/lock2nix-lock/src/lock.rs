@@ -956,6 +956,17 @@ impl Reader<'_, '_> {
                     SdistLocator::Url(u.to_string())
                 } else if let Some(x) = opt_str(self.ctx, &st, "path", &sp, "a path string")? {
                     SdistLocator::Path(x.to_string())
+                } else if matches!(source, Source::Registry(_)) {
+                    // `{ hash }` alone means "the source itself is the archive": a URL or path
+                    // source's; a registry's sdist must say where it is
+                    return Err(self.err(
+                        sv.span(),
+                        &sp,
+                        ErrorKind::MissingKey {
+                            key: "url".into(),
+                            expected: "where a registry package's sdist is: `url` (or `path` for a local index)",
+                        },
+                    ));
                 } else {
                     SdistLocator::Metadata
                 };
