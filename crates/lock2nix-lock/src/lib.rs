@@ -30,6 +30,7 @@ mod hash;
 mod limits;
 mod lock;
 mod model;
+mod pep508_guard;
 mod pyproject;
 mod tree;
 

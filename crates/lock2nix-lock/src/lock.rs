@@ -483,6 +483,16 @@ impl Reader<'_, '_> {
                 tree: tree.clone(),
             });
         }
+        if let Some(message) = crate::pep508_guard::refuse_marker(s) {
+            return Err(self.err(
+                span,
+                path,
+                ErrorKind::InvalidMarker {
+                    marker: quote(s),
+                    message,
+                },
+            ));
+        }
         let tree = MarkerTree::from_str(s).map_err(|e| {
             self.err(
                 span,

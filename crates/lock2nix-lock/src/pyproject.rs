@@ -291,6 +291,18 @@ impl PyReader<'_, '_> {
                 },
             ));
         }
+        if let Some(message) =
+            crate::pep508_guard::requirement_marker(s).and_then(crate::pep508_guard::refuse_marker)
+        {
+            return Err(self.err(
+                span,
+                path,
+                ErrorKind::InvalidValue {
+                    expected: format!("a PEP 508 requirement ({message})"),
+                    found: quote(s),
+                },
+            ));
+        }
         Requirement::from_str(s).map_err(|e| {
             self.err(
                 span,
@@ -675,6 +687,16 @@ impl PyReader<'_, '_> {
                 )?,
             };
             for (i, (s, span)) in items.into_iter().enumerate() {
+                if let Some(message) = crate::pep508_guard::refuse_marker(s) {
+                    return Err(self.err(
+                        span,
+                        &ep.index(i),
+                        ErrorKind::InvalidMarker {
+                            marker: quote(s),
+                            message,
+                        },
+                    ));
+                }
                 let tree = MarkerTree::from_str(s).map_err(|e| {
                     self.err(
                         span,

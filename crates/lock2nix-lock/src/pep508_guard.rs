@@ -1,0 +1,102 @@
+//! Input that `pep508_rs` 0.9.2 panics on, refused before it runs.
+//!
+//! Its marker parser measures the word after a complete expression in characters and slices
+//! the text in bytes, so a non-ASCII character there (`'3'\u{feff} and …`, `… oré …`) panics
+//! instead of failing. PEP 508 allows non-ASCII only inside quoted strings (names, operators and
+//! whitespace are ASCII), so a marker with a non-ASCII character outside quotes is refused with a
+//! typed error first. (Names ending in `-`, `.` or `_` are the other known panic; see
+//! `pyproject.rs`.)
+
+/// The first non-ASCII character outside a `'…'` or `"…"` string of a PEP 508 marker.
+pub(crate) fn non_ascii_outside_quotes(marker: &str) -> Option<char> {
+    let mut quote: Option<char> = None;
+    for c in marker.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if !c.is_ascii() => return Some(c),
+            None => {}
+        }
+    }
+    None
+}
+
+/// The marker of a PEP 508 requirement string (after `;`; for a URL requirement after a `;`
+/// that follows whitespace, as URLs may contain `;`), or `None`.
+pub(crate) fn requirement_marker(requirement: &str) -> Option<&str> {
+    let semi = requirement.find(';')?;
+    if requirement[..semi].contains('@') {
+        let at = requirement
+            .char_indices()
+            .zip(requirement.chars().skip(1))
+            .find(|((_, c), next)| c.is_whitespace() && *next == ';')
+            .map(|((i, c), _)| i + c.len_utf8())?;
+        return requirement.get(at + 1..);
+    }
+    requirement.get(semi + 1..)
+}
+
+/// Why `marker` must not reach `pep508_rs`, as the end of an error message.
+pub(crate) fn refuse_marker(marker: &str) -> Option<String> {
+    non_ascii_outside_quotes(marker).map(|c| {
+        format!(
+            "non-ASCII character {c:?} outside a quoted string (a marker's names, operators and spaces are ASCII)"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn finds_non_ascii_outside_quotes_only() {
+        assert_eq!(non_ascii_outside_quotes("python_version > 'é'"), None);
+        assert_eq!(non_ascii_outside_quotes("'é' == \"ü\""), None);
+        assert_eq!(
+            non_ascii_outside_quotes("python_version > '3'\u{feff} and os_name == 'nt'"),
+            Some('\u{feff}')
+        );
+        assert_eq!(non_ascii_outside_quotes("a > '3' oré b"), Some('é'));
+        // an unterminated quote swallows the rest: pep508_rs reports it
+        assert_eq!(non_ascii_outside_quotes("a > 'é"), None);
+    }
+
+    #[test]
+    fn finds_the_marker_of_a_requirement() {
+        assert_eq!(
+            requirement_marker("foo>=1 ; os_name == 'nt'"),
+            Some(" os_name == 'nt'")
+        );
+        assert_eq!(requirement_marker("foo>=1"), None);
+        assert_eq!(
+            requirement_marker("foo @ https://x/a;b.whl ; os_name == 'nt'"),
+            Some(" os_name == 'nt'")
+        );
+        assert_eq!(requirement_marker("foo @ https://x/a;b.whl"), None);
+    }
+
+    /// What is refused is exactly what would panic or fail, on the inputs the fuzzer found and
+    /// their neighbours; what is accepted parses.
+    #[test]
+    fn refused_markers_are_those_pep508_rs_panics_or_fails_on() {
+        for m in [
+            "python_version > '3'\u{feff} and os_name == 'nt'",
+            "(python_version > '3')é",
+            "python_version > '3' oré os_name == 'nt'",
+            "python_versioné > '3'",
+        ] {
+            assert!(refuse_marker(m).is_some(), "{m:?}");
+        }
+        for m in [
+            "python_version > 'é'",
+            "'é' == python_version",
+            "python_version > '3' and os_name == 'nt'",
+        ] {
+            assert!(refuse_marker(m).is_none(), "{m:?}");
+            assert!(pep508_rs::MarkerTree::from_str(m).is_ok(), "{m:?}");
+        }
+    }
+}
