@@ -4,8 +4,8 @@
 //! the text in bytes, so a non-ASCII character there (`'3'\u{feff} and …`, `… oré …`) panics
 //! instead of failing. PEP 508 allows non-ASCII only inside quoted strings (names, operators and
 //! whitespace are ASCII), so a marker with a non-ASCII character outside quotes is refused with a
-//! typed error first. (Names ending in `-`, `.` or `_` are the other known panic; see
-//! `pyproject.rs`.)
+//! typed error first. Extras ending in `-`, `.` or `_` (`foo[test-]`) panic too, and so do such
+//! package names (checked in `pyproject.rs`).
 
 /// The first non-ASCII character outside a `'…'` or `"…"` string of a PEP 508 marker.
 pub(crate) fn non_ascii_outside_quotes(marker: &str) -> Option<char> {
@@ -65,6 +65,33 @@ mod tests {
     }
 
     #[test]
+    fn finds_extras_that_end_badly() {
+        for (req, bad) in [
+            ("mixed-plugin[test-", Some("test-")),
+            ("foo[a, b_]", Some("b_")),
+            ("foo [x.] >=1", Some("x.")),
+            ("foo[test]", None),
+            ("foo[a,b]>=1; os_name == 'nt'", None),
+            ("foo>=1", None),
+        ] {
+            assert_eq!(extra_with_bad_end(req), bad, "{req:?}");
+        }
+        // why: pep508_rs panics on the refused ones, and parses the others
+        let parse = |req: &'static str| {
+            std::panic::catch_unwind(|| {
+                pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req).is_ok()
+            })
+        };
+        assert!(
+            parse("foo[test-]").is_err(),
+            "pep508_rs no longer panics: drop the guard"
+        );
+        for req in ["foo[test]", "foo[a,b]>=1", "foo[a, b] ; os_name == 'nt'"] {
+            assert_eq!(parse(req).ok(), Some(true), "{req:?}");
+        }
+    }
+
+    #[test]
     fn finds_the_marker_of_a_requirement() {
         assert_eq!(
             requirement_marker("foo>=1 ; os_name == 'nt'"),
@@ -89,7 +116,17 @@ mod tests {
             "python_versioné > '3'",
         ] {
             assert!(refuse_marker(m).is_some(), "{m:?}");
+            // pep508_rs panics on these or rejects them
+            let parsed = std::panic::catch_unwind(|| pep508_rs::MarkerTree::from_str(m).is_ok());
+            assert_ne!(parsed.ok(), Some(true), "{m:?}");
         }
+        assert!(
+            std::panic::catch_unwind(|| pep508_rs::MarkerTree::from_str(
+                "python_version > '3'\u{feff} and os_name == 'nt'"
+            ))
+            .is_err(),
+            "pep508_rs no longer panics: drop the guard"
+        );
         for m in [
             "python_version > 'é'",
             "'é' == python_version",
@@ -99,4 +136,20 @@ mod tests {
             assert!(pep508_rs::MarkerTree::from_str(m).is_ok(), "{m:?}");
         }
     }
+}
+
+/// An extra of a requirement string's `[…]` that ends in `-`, `.` or `_` (`foo[test-]`):
+/// `pep508_rs` 0.9.2 panics on those ("ExtraName validation should match PEP 508 parsing").
+pub(crate) fn extra_with_bad_end(requirement: &str) -> Option<&str> {
+    let rest = requirement.trim_start();
+    let name_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(rest.len());
+    let rest = rest[name_end..].trim_start();
+    let inner = rest.strip_prefix('[')?;
+    let inner = inner.split(']').next().unwrap_or(inner);
+    inner
+        .split(',')
+        .map(str::trim)
+        .find(|extra| extra.ends_with(['-', '.', '_']))
 }

@@ -291,6 +291,19 @@ impl PyReader<'_, '_> {
                 },
             ));
         }
+        if let Some(extra) = crate::pep508_guard::extra_with_bad_end(s) {
+            // pep508_rs 0.9.2 panics on these too
+            return Err(self.err(
+                span,
+                path,
+                ErrorKind::InvalidValue {
+                    expected: format!(
+                        "a PEP 508 requirement (an extra name must end with a letter or digit, not `{extra}`)"
+                    ),
+                    found: quote(s),
+                },
+            ));
+        }
         if let Some(message) =
             crate::pep508_guard::requirement_marker(s).and_then(crate::pep508_guard::refuse_marker)
         {
