@@ -71,6 +71,7 @@ mod tests {
             ("foo[a, b_]", Some("b_")),
             ("foo [x.] >=1", Some("x.")),
             ("foo[test]", None),
+            ("d[eprecated. Use select.:x", Some("eprecated.")),
             ("foo[a,b]>=1; os_name == 'nt'", None),
             ("foo>=1", None),
         ] {
@@ -82,6 +83,7 @@ mod tests {
                 pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req).is_ok()
             })
         };
+        assert!(parse("d[eprecated. Use]").is_err());
         assert!(
             parse("foo[test-]").is_err(),
             "pep508_rs no longer panics: drop the guard"
@@ -148,8 +150,9 @@ pub(crate) fn extra_with_bad_end(requirement: &str) -> Option<&str> {
     let rest = rest[name_end..].trim_start();
     let inner = rest.strip_prefix('[')?;
     let inner = inner.split(']').next().unwrap_or(inner);
+    // every run of name characters (pep508_rs reads an extra as such a run, whatever follows):
+    // in a valid list these are the extras, none of which ends badly
     inner
-        .split(',')
-        .map(str::trim)
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
         .find(|extra| extra.ends_with(['-', '.', '_']))
 }
