@@ -46,6 +46,23 @@ pub(crate) fn refuse_marker(marker: &str) -> Option<String> {
     })
 }
 
+/// An extra of a requirement string's `[…]` that ends in `-`, `.` or `_` (`foo[test-]`):
+/// `pep508_rs` 0.9.2 panics on those ("ExtraName validation should match PEP 508 parsing").
+pub(crate) fn extra_with_bad_end(requirement: &str) -> Option<&str> {
+    let rest = requirement.trim_start();
+    let name_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(rest.len());
+    let rest = rest[name_end..].trim_start();
+    let inner = rest.strip_prefix('[')?;
+    let inner = inner.split(']').next().unwrap_or(inner);
+    // every run of name characters (pep508_rs reads an extra as such a run, whatever follows):
+    // in a valid list these are the extras, none of which ends badly
+    inner
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .find(|extra| extra.ends_with(['-', '.', '_']))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,21 +155,4 @@ mod tests {
             assert!(pep508_rs::MarkerTree::from_str(m).is_ok(), "{m:?}");
         }
     }
-}
-
-/// An extra of a requirement string's `[…]` that ends in `-`, `.` or `_` (`foo[test-]`):
-/// `pep508_rs` 0.9.2 panics on those ("ExtraName validation should match PEP 508 parsing").
-pub(crate) fn extra_with_bad_end(requirement: &str) -> Option<&str> {
-    let rest = requirement.trim_start();
-    let name_end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .unwrap_or(rest.len());
-    let rest = rest[name_end..].trim_start();
-    let inner = rest.strip_prefix('[')?;
-    let inner = inner.split(']').next().unwrap_or(inner);
-    // every run of name characters (pep508_rs reads an extra as such a run, whatever follows):
-    // in a valid list these are the extras, none of which ends badly
-    inner
-        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .find(|extra| extra.ends_with(['-', '.', '_']))
 }
