@@ -4,11 +4,12 @@
 //! the text in bytes, so a non-ASCII character there (`'3'\u{feff} and …`, `… oré …`) panics
 //! instead of failing. PEP 508 allows non-ASCII only inside quoted strings (names, operators and
 //! whitespace are ASCII), so a marker with a non-ASCII character outside quotes is refused with a
-//! typed error first. Extras ending in `-`, `.` or `_` (`foo[test-]`) panic too, and so do such
-//! package names (checked in `pyproject.rs`).
+//! typed error first. Package names and extras ending in `-`, `.` or `_` followed by more text
+//! (`foo-[x]`, `foo- >=1`, `foo[test-]`) panic too ("… validation should match PEP 508 parsing":
+//! its name scan and `PackageName`/`ExtraName` disagree).
 
 /// The first non-ASCII character outside a `'…'` or `"…"` string of a PEP 508 marker.
-pub(crate) fn non_ascii_outside_quotes(marker: &str) -> Option<char> {
+fn non_ascii_outside_quotes(marker: &str) -> Option<char> {
     let mut quote: Option<char> = None;
     for c in marker.chars() {
         match quote {
@@ -24,7 +25,7 @@ pub(crate) fn non_ascii_outside_quotes(marker: &str) -> Option<char> {
 
 /// The marker of a PEP 508 requirement string (after `;`; for a URL requirement after a `;`
 /// that follows whitespace, as URLs may contain `;`), or `None`.
-pub(crate) fn requirement_marker(requirement: &str) -> Option<&str> {
+fn requirement_marker(requirement: &str) -> Option<&str> {
     let semi = requirement.find(';')?;
     if requirement[..semi].contains('@') {
         let at = requirement
@@ -46,21 +47,55 @@ pub(crate) fn refuse_marker(marker: &str) -> Option<String> {
     })
 }
 
-/// An extra of a requirement string's `[…]` that ends in `-`, `.` or `_` (`foo[test-]`):
-/// `pep508_rs` 0.9.2 panics on those ("ExtraName validation should match PEP 508 parsing").
-pub(crate) fn extra_with_bad_end(requirement: &str) -> Option<&str> {
+/// A character of a name as `pep508_rs` scans it.
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+}
+
+fn ends_badly(name: &str) -> bool {
+    name.ends_with(['-', '.', '_'])
+}
+
+/// The requirement's leading package name and the text after it.
+fn split_name(requirement: &str) -> (&str, &str) {
     let rest = requirement.trim_start();
-    let name_end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .unwrap_or(rest.len());
-    let rest = rest[name_end..].trim_start();
-    let inner = rest.strip_prefix('[')?;
+    let end = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
+    rest.split_at(end)
+}
+
+/// The last character of the requirement's leading package name when it is `.`, `-` or `_` and
+/// more text follows, e.g. `foo-[x]` or `foo- >=1`.
+fn name_with_bad_end(requirement: &str) -> Option<char> {
+    let (name, rest) = split_name(requirement);
+    (ends_badly(name) && !rest.is_empty())
+        .then(|| name.chars().next_back())
+        .flatten()
+}
+
+/// An extra of a requirement string's `[…]` that ends in `-`, `.` or `_` (`foo[test-]`).
+fn extra_with_bad_end(requirement: &str) -> Option<&str> {
+    let inner = split_name(requirement).1.trim_start().strip_prefix('[')?;
     let inner = inner.split(']').next().unwrap_or(inner);
     // every run of name characters (pep508_rs reads an extra as such a run, whatever follows):
     // in a valid list these are the extras, none of which ends badly
     inner
-        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .find(|extra| extra.ends_with(['-', '.', '_']))
+        .split(|c: char| !is_name_char(c))
+        .find(|e| ends_badly(e))
+}
+
+/// Why the requirement string must not reach `pep508_rs`, as the end of an error message.
+pub(crate) fn refuse_requirement(requirement: &str) -> Option<String> {
+    if let Some(last) = name_with_bad_end(requirement) {
+        return Some(format!(
+            "a package name must end with a letter or digit, not `{last}`"
+        ));
+    }
+    if let Some(extra) = extra_with_bad_end(requirement) {
+        return Some(format!(
+            "an extra name must end with a letter or digit, not `{extra}`"
+        ));
+    }
+    requirement_marker(requirement).and_then(refuse_marker)
 }
 
 #[cfg(test)]

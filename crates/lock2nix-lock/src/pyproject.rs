@@ -255,18 +255,6 @@ struct PyReader<'c, 's> {
     ctx: &'c Ctx<'s>,
 }
 
-/// The last character of the requirement's leading package name when it is `.`, `-` or `_` and more
-/// text follows, e.g. `foo-[x]` or `foo- >=1`: `pep508_rs` 0.9.2 panics on exactly these
-/// (`"PackageName validation should match PEP 508 parsing"`), so they are refused before it runs.
-fn name_with_bad_end(requirement: &str) -> Option<char> {
-    let rest = requirement.trim_start();
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .unwrap_or(rest.len());
-    let last = rest[..end].chars().next_back()?;
-    (end < rest.len() && matches!(last, '.' | '-' | '_')).then_some(last)
-}
-
 impl PyReader<'_, '_> {
     fn err(&self, span: Range<usize>, path: &KeyPath<'_>, kind: ErrorKind) -> Error {
         self.ctx.error(span, path, kind)
@@ -278,35 +266,7 @@ impl PyReader<'_, '_> {
         span: Range<usize>,
         path: &KeyPath<'_>,
     ) -> Result<Requirement, Error> {
-        if let Some(last) = name_with_bad_end(s) {
-            // pep508_rs 0.9.2 panics on these (its name scan and `PackageName` disagree)
-            return Err(self.err(
-                span,
-                path,
-                ErrorKind::InvalidValue {
-                    expected: format!(
-                        "a PEP 508 requirement (a package name must end with a letter or digit, not `{last}`)"
-                    ),
-                    found: quote(s),
-                },
-            ));
-        }
-        if let Some(extra) = crate::pep508_guard::extra_with_bad_end(s) {
-            // pep508_rs 0.9.2 panics on these too
-            return Err(self.err(
-                span,
-                path,
-                ErrorKind::InvalidValue {
-                    expected: format!(
-                        "a PEP 508 requirement (an extra name must end with a letter or digit, not `{extra}`)"
-                    ),
-                    found: quote(s),
-                },
-            ));
-        }
-        if let Some(message) =
-            crate::pep508_guard::requirement_marker(s).and_then(crate::pep508_guard::refuse_marker)
-        {
+        if let Some(message) = crate::pep508_guard::refuse_requirement(s) {
             return Err(self.err(
                 span,
                 path,
