@@ -171,6 +171,24 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 }
 
+/// `expected`, but the value is `found`.
+pub(crate) fn wrong_type(
+    ctx: &Ctx<'_>,
+    span: Range<usize>,
+    found: &Item<'_>,
+    path: &KeyPath<'_>,
+    expected: &'static str,
+) -> Error {
+    ctx.error(
+        span,
+        path,
+        ErrorKind::WrongType {
+            expected,
+            found: type_name(found),
+        },
+    )
+}
+
 pub(crate) fn as_table<'a, 'i>(
     ctx: &Ctx<'_>,
     v: &'a Value<'i>,
@@ -182,14 +200,7 @@ pub(crate) fn as_table<'a, 'i>(
             table: t,
             span: v.span(),
         }),
-        other => Err(ctx.error(
-            v.span(),
-            path,
-            ErrorKind::WrongType {
-                expected,
-                found: type_name(other),
-            },
-        )),
+        other => Err(wrong_type(ctx, v.span(), other, path, expected)),
     }
 }
 
@@ -201,14 +212,7 @@ pub(crate) fn as_array<'a, 'i>(
 ) -> Result<&'a Array<'i>, Error> {
     match v.get_ref() {
         Item::Array(a) => Ok(a),
-        other => Err(ctx.error(
-            v.span(),
-            path,
-            ErrorKind::WrongType {
-                expected,
-                found: type_name(other),
-            },
-        )),
+        other => Err(wrong_type(ctx, v.span(), other, path, expected)),
     }
 }
 
@@ -220,14 +224,7 @@ pub(crate) fn as_str<'a>(
 ) -> Result<&'a str, Error> {
     match v.get_ref() {
         Item::String(s) => Ok(s.as_ref()),
-        other => Err(ctx.error(
-            v.span(),
-            path,
-            ErrorKind::WrongType {
-                expected,
-                found: type_name(other),
-            },
-        )),
+        other => Err(wrong_type(ctx, v.span(), other, path, expected)),
     }
 }
 
@@ -251,14 +248,7 @@ pub(crate) fn as_int(
                 )
             })
         }
-        other => Err(ctx.error(
-            v.span(),
-            path,
-            ErrorKind::WrongType {
-                expected,
-                found: type_name(other),
-            },
-        )),
+        other => Err(wrong_type(ctx, v.span(), other, path, expected)),
     }
 }
 
@@ -270,14 +260,7 @@ pub(crate) fn as_bool(
 ) -> Result<bool, Error> {
     match v.get_ref() {
         Item::Boolean(b) => Ok(*b),
-        other => Err(ctx.error(
-            v.span(),
-            path,
-            ErrorKind::WrongType {
-                expected,
-                found: type_name(other),
-            },
-        )),
+        other => Err(wrong_type(ctx, v.span(), other, path, expected)),
     }
 }
 

@@ -13,8 +13,8 @@ use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
 
 use crate::cursor::{
-    as_array, as_bool, as_int, as_str, as_table, opt_str, opt_str_array, required, type_name, Ctx,
-    KeyPath, Table, Value,
+    as_array, as_bool, as_int, as_str, as_table, opt_str, opt_str_array, required, Ctx, KeyPath,
+    Table, Value,
 };
 use crate::error::{quote, Error, ErrorKind};
 use crate::hash::Hash;
@@ -885,13 +885,12 @@ impl Reader<'_, '_> {
             Some(v) => match v.get_ref() {
                 Item::String(s) => Ok(Some(s.to_string())),
                 Item::Datetime(d) => Ok(Some(d.to_string())),
-                other => Err(self.err(
+                other => Err(crate::cursor::wrong_type(
+                    self.ctx,
                     v.span(),
+                    other,
                     &p.key("upload-time"),
-                    ErrorKind::WrongType {
-                        expected: "an RFC 3339 date-time",
-                        found: type_name(other),
-                    },
+                    "an RFC 3339 date-time",
                 )),
             },
         }

@@ -201,25 +201,8 @@ impl<const N: usize> PartialEq<[&str; N]> for TagSet<'_> {
 
 /// PEP 503 normalisation: lower-case, every run of `-`, `_`, `.` replaced by one `-`.
 pub fn normalize_name(name: &str) -> String {
-    let mut in_sep = false;
-    if name.is_ascii() {
-        // the usual case, byte by byte
-        let mut bytes = Vec::with_capacity(name.len());
-        for b in name.bytes() {
-            if matches!(b, b'-' | b'_' | b'.') {
-                if !in_sep {
-                    bytes.push(b'-');
-                }
-                in_sep = true;
-            } else {
-                bytes.push(b.to_ascii_lowercase());
-                in_sep = false;
-            }
-        }
-        // ASCII in, ASCII out
-        return String::from_utf8(bytes).unwrap_or_default();
-    }
     let mut out = String::with_capacity(name.len());
+    let mut in_sep = false;
     for c in name.chars() {
         if matches!(c, '-' | '_' | '.') {
             if !in_sep {
@@ -227,7 +210,12 @@ pub fn normalize_name(name: &str) -> String {
             }
             in_sep = true;
         } else {
-            out.extend(c.to_lowercase());
+            // ASCII (the usual case) without the Unicode case tables
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
             in_sep = false;
         }
     }
