@@ -924,50 +924,34 @@ fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
                 .iter()
                 .all(|(_, e)| matches!(e, Expr::Apply { func: f, .. } if f == func)) =>
         {
-            let mut func = None;
-            let args: Vec<(System, Expr)> = per_system
-                .into_iter()
-                .map(|(s, e)| match e {
-                    Expr::Apply { func: f, arg } => {
-                        func.get_or_insert(f);
-                        (s, *arg)
-                    }
-                    other => (s, other),
-                })
-                .collect();
-            return match func {
-                Some(func) => Expr::Apply {
-                    func,
-                    arg: Box::new(merge(args)),
+            return merge_below(
+                per_system,
+                |e| match e {
+                    Expr::Apply { func, arg } => Ok((func, *arg)),
+                    other => Err(other),
                 },
-                // not reached: the first expression is an application
-                None => by_system(args),
-            };
+                |func, arg| Expr::Apply {
+                    func,
+                    arg: Box::new(arg),
+                },
+            );
         }
         Expr::Lambda { param, .. }
             if per_system
                 .iter()
                 .all(|(_, e)| matches!(e, Expr::Lambda { param: p, .. } if p == param)) =>
         {
-            let mut param = None;
-            let bodies: Vec<(System, Expr)> = per_system
-                .into_iter()
-                .map(|(s, e)| match e {
-                    Expr::Lambda { param: p, body } => {
-                        param.get_or_insert(p);
-                        (s, *body)
-                    }
-                    other => (s, other),
-                })
-                .collect();
-            return match param {
-                Some(param) => Expr::Lambda {
-                    param,
-                    body: Box::new(merge(bodies)),
+            return merge_below(
+                per_system,
+                |e| match e {
+                    Expr::Lambda { param, body } => Ok((param, *body)),
+                    other => Err(other),
                 },
-                // not reached: the first expression is a function
-                None => by_system(bodies),
-            };
+                |param, body| Expr::Lambda {
+                    param,
+                    body: Box::new(body),
+                },
+            );
         }
         Expr::AttrSet {
             rec: false,
@@ -1006,6 +990,32 @@ fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
         _ => {}
     }
     by_system(per_system)
+}
+
+/// Merge expressions that share their head (the same function applied, the same parameter):
+/// `split` takes each apart into head and child, the head is kept once and the children merged,
+/// and `join` puts them back together.
+fn merge_below<H>(
+    per_system: Vec<(System, Expr)>,
+    split: impl Fn(Expr) -> Result<(H, Expr), Expr>,
+    join: impl FnOnce(H, Expr) -> Expr,
+) -> Expr {
+    let mut head = None;
+    let children: Vec<(System, Expr)> = per_system
+        .into_iter()
+        .map(|(s, e)| match split(e) {
+            Ok((h, child)) => {
+                head.get_or_insert(h);
+                (s, child)
+            }
+            Err(other) => (s, other),
+        })
+        .collect();
+    match head {
+        Some(head) => join(head, merge(children)),
+        // not reached: the callers checked that every expression has the head
+        None => by_system(children),
+    }
 }
 
 /// For attribute sets that can be merged name by name: the union of their names (first set's
