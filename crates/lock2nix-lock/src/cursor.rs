@@ -82,6 +82,23 @@ impl<'s> Ctx<'s> {
         })
     }
 
+    /// A package, extra or group name (`PackageName`, `ExtraName`), located on failure.
+    pub(crate) fn parse_name<T>(
+        &self,
+        s: &str,
+        span: Range<usize>,
+        path: &KeyPath<'_>,
+    ) -> Result<T, Error>
+    where
+        T: std::str::FromStr,
+        T::Err: fmt::Display,
+    {
+        self.parse_value(s, span, path, |name, message| ErrorKind::InvalidName {
+            name,
+            message,
+        })
+    }
+
     pub(crate) fn error(&self, span: Range<usize>, path: &KeyPath<'_>, kind: ErrorKind) -> Error {
         Error {
             file: self.file.to_path_buf(),

@@ -439,11 +439,7 @@ impl Reader<'_, '_> {
     }
 
     fn name(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<PackageName, Error> {
-        self.ctx
-            .parse_value(s, span, path, |name, message| ErrorKind::InvalidName {
-                name,
-                message,
-            })
+        self.ctx.parse_name(s, span, path)
     }
 
     /// The required package name under `t.name`.
@@ -459,21 +455,22 @@ impl Reader<'_, '_> {
     }
 
     /// The optional version under `t.version`.
-    fn version_key(&self, t: &Table<'_, '_>, p: &KeyPath<'_>) -> Result<Option<Version>, Error> {
+    /// The optional `version` key: as written, and parsed.
+    fn version_key<'a>(
+        &self,
+        t: &Table<'a, '_>,
+        p: &KeyPath<'_>,
+    ) -> Result<Option<(&'a str, Version)>, Error> {
         let Some(v) = t.get("version") else {
             return Ok(None);
         };
         let vp = p.key("version");
         let text = as_str(self.ctx, v, &vp, "a PEP 440 version string")?;
-        self.version(text, v.span(), &vp).map(Some)
+        Ok(Some((text, self.version(text, v.span(), &vp)?)))
     }
 
     fn extra(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<ExtraName, Error> {
-        self.ctx
-            .parse_value(s, span, path, |name, message| ErrorKind::InvalidName {
-                name,
-                message,
-            })
+        self.ctx.parse_name(s, span, path)
     }
 
     fn marker(&mut self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<Marker, Error> {
@@ -611,7 +608,7 @@ impl Reader<'_, '_> {
                 let ip = dp.index(i);
                 let it = as_table(self.ctx, item, &ip, "a table")?;
                 let name = self.name_key(&it, &ip, "a package name")?;
-                let version = self.version_key(&it, &ip)?;
+                let version = self.version_key(&it, &ip)?.map(|(_, v)| v);
                 let requires_dist = self.requirement_list(&it, "requires-dist", &ip)?;
                 let requires_python =
                     opt_str(self.ctx, &it, "requires-python", &ip, "a string")?.map(str::to_string);
@@ -913,8 +910,8 @@ impl Reader<'_, '_> {
             "the package source, e.g. `{ registry = \"https://pypi.org/simple\" }`",
         )?;
         let source = self.source(sv, &p.key("source"))?;
-        let version = match self.version_key(&t, p)? {
-            Some(v) => Some(v),
+        let (version_text, version) = match self.version_key(&t, p)? {
+            Some((text, v)) => (Some(text), Some(v)),
             None => {
                 if !source.is_source_tree() {
                     return Err(self.err(
@@ -926,7 +923,7 @@ impl Reader<'_, '_> {
                         },
                     ));
                 }
-                None
+                (None, None)
             }
         };
         let resolution_markers = self.marker_list(&t, "resolution-markers", p)?;
@@ -1008,10 +1005,7 @@ impl Reader<'_, '_> {
             }
             wheels.reserve_exact(arr.len());
             // wheels carry their package's version: reuse it when written the same way
-            let known = match (t.get("version").map(|v| v.get_ref()), version.as_ref()) {
-                (Some(Item::String(text)), Some(v)) => Some((text.as_ref(), v)),
-                _ => None,
-            };
+            let known = version_text.zip(version.as_ref());
             for (i, item) in arr.iter().enumerate() {
                 wheels.push(self.wheel(item, &wp.index(i), &name, known)?);
             }
@@ -1221,7 +1215,7 @@ impl Reader<'_, '_> {
                 "a `{ name, version, source, extra, marker }` table",
             )?;
             let name = self.name_key(&it, &ip, "the dependency's package name")?;
-            let version = self.version_key(&it, &ip)?;
+            let version = self.version_key(&it, &ip)?.map(|(_, v)| v);
             let source = match it.get("source") {
                 None => None,
                 Some(s) => Some(self.source(s, &ip.key("source"))?),

@@ -313,19 +313,11 @@ impl PyReader<'_, '_> {
     }
 
     fn name(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<PackageName, Error> {
-        self.ctx
-            .parse_value(s, span, path, |name, message| ErrorKind::InvalidName {
-                name,
-                message,
-            })
+        self.ctx.parse_name(s, span, path)
     }
 
     fn extra(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<ExtraName, Error> {
-        self.ctx
-            .parse_value(s, span, path, |name, message| ErrorKind::InvalidName {
-                name,
-                message,
-            })
+        self.ctx.parse_name(s, span, path)
     }
 
     fn scripts(
