@@ -44,7 +44,7 @@ pub(crate) fn parse(text: &str) -> Option<Spanned<Map<'_>>> {
             b'#' => p.comment()?,
             b'[' => current = p.header(&mut root)?,
             _ => {
-                let (key, value) = p.key_value()?;
+                let (key, value) = p.key_value(0)?;
                 let table = table_at(&mut root, &current)?;
                 if table.contains_key(key.get_ref()) {
                     return None;
@@ -68,20 +68,25 @@ struct Parser<'i> {
 fn table_at<'m, 'i>(root: &'m mut Map<'i>, path: &[usize]) -> Option<&'m mut Map<'i>> {
     let mut t = root;
     for &i in path {
-        t = match t.entries.get_mut(i)?.1.get_mut() {
-            Item::Table(m) => m,
-            Item::Array(a) if a.of_tables => match a.items.last_mut()?.get_mut() {
-                Item::Table(m) => m,
-                _ => return None,
-            },
-            _ => return None,
-        };
+        t = header_table(t.entries.get_mut(i)?.1.get_mut())?;
     }
     Some(t)
 }
 
-/// Sort every table's entries (iteratively deep only as far as the document nests, which the
-/// parser bounds).
+/// The table a header can reach through `item`: a table not written inline, or the last element
+/// of an array of tables.
+fn header_table<'m, 'i>(item: &'m mut Item<'i>) -> Option<&'m mut Map<'i>> {
+    match item {
+        Item::Table(m) if m.origin != Origin::Inline => Some(m),
+        Item::Array(a) if a.of_tables => match a.items.last_mut()?.get_mut() {
+            Item::Table(m) => Some(m),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Sort every table's entries (recursively: the parser bounds the nesting).
 fn finish_all(map: &mut Map<'_>) {
     map.finish();
     for (_, v) in &mut map.entries {
@@ -188,8 +193,8 @@ impl<'i> Parser<'i> {
         }
     }
 
-    /// `key = value` (the key not dotted).
-    fn key_value(&mut self) -> Option<(Key<'i>, Spanned<Item<'i>>)> {
+    /// `key = value` (the key not dotted), the value at nesting `depth`.
+    fn key_value(&mut self, depth: usize) -> Option<(Key<'i>, Spanned<Item<'i>>)> {
         let key = self.key()?;
         self.skip_ws();
         if self.peek()? != b'=' {
@@ -197,7 +202,7 @@ impl<'i> Parser<'i> {
         }
         self.pos += 1;
         self.skip_ws();
-        let value = self.value(0)?;
+        let value = self.value(depth)?;
         Some((key, value))
     }
 
@@ -384,14 +389,7 @@ impl<'i> Parser<'i> {
         }
         loop {
             self.skip_ws();
-            let key = self.key()?;
-            self.skip_ws();
-            if self.peek()? != b'=' {
-                return None;
-            }
-            self.pos += 1;
-            self.skip_ws();
-            let value = self.value(depth)?;
+            let (key, value) = self.key_value(depth)?;
             if map.contains_key(key.get_ref()) {
                 return None;
             }
@@ -454,14 +452,7 @@ impl<'i> Parser<'i> {
                 }
             };
             path.push(i);
-            table = match table.entries[i].1.get_mut() {
-                Item::Table(m) if m.origin != Origin::Inline => m,
-                Item::Array(a) if a.of_tables => match a.items.last_mut()?.get_mut() {
-                    Item::Table(m) => m,
-                    _ => return None,
-                },
-                _ => return None,
-            };
+            table = header_table(table.entries[i].1.get_mut())?;
         }
         let last = std::mem::replace(last, Spanned::new(0..0, Cow::Borrowed("")));
         match table.position(last.get_ref()) {
