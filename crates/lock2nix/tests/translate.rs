@@ -138,10 +138,26 @@ fn authentik_index(dir: &Path) -> Index {
     Index { file, json, pnames }
 }
 
-/// A derived index for a big lock: of the resolved packages (sorted by name), every 4th is in
+/// A derived index for a big lock: of the packages `lock2nix resolve` finds on `system` (sorted by
+/// name), every 4th is in
 /// nixpkgs at the lock's version (reuse), the next at another version (override, with a
 /// capitalised pname as nixpkgs sometimes has), the rest are missing (build).
-fn derived_index(dir: &Path, resolved: &Value, python: &str) -> Index {
+fn derived_index(dir: &Path, lock: &Path, system: &str, python: &str) -> Index {
+    let resolved: Value = serde_json::from_slice(&run_ok(
+        dir,
+        &[
+            "resolve",
+            "--lock",
+            &lock.display().to_string(),
+            "--python",
+            python,
+            "--system",
+            system,
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
     let mut names: Vec<(String, String)> = resolved["packages"]
         .as_array()
         .unwrap()
@@ -706,22 +722,7 @@ fn top_300_evaluates_on_all_four_systems_with_a_derived_index() {
     }
     let dir = tempfile::tempdir().unwrap();
     let lock = fixture("locks/top-300/uv.lock");
-    let resolved: Value = serde_json::from_slice(&run_ok(
-        dir.path(),
-        &[
-            "resolve",
-            "--lock",
-            &lock.display().to_string(),
-            "--python",
-            "3.12",
-            "--system",
-            "x86_64-linux",
-            "--format",
-            "json",
-        ],
-    ))
-    .unwrap();
-    let index = derived_index(dir.path(), &resolved, "3.12");
+    let index = derived_index(dir.path(), &lock, "x86_64-linux", "3.12");
     check_case(&Case {
         lock: &lock,
         python: "3.12",
@@ -761,22 +762,7 @@ fn top_1500_evaluates_with_a_derived_index() {
     }
     let dir = tempfile::tempdir().unwrap();
     let lock = fixture("locks/top-1500/uv.lock");
-    let resolved: Value = serde_json::from_slice(&run_ok(
-        dir.path(),
-        &[
-            "resolve",
-            "--lock",
-            &lock.display().to_string(),
-            "--python",
-            "3.12",
-            "--system",
-            "aarch64-linux",
-            "--format",
-            "json",
-        ],
-    ))
-    .unwrap();
-    let index = derived_index(dir.path(), &resolved, "3.12");
+    let index = derived_index(dir.path(), &lock, "aarch64-linux", "3.12");
     check_case(&Case {
         lock: &lock,
         python: "3.12",
