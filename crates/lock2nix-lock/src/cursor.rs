@@ -82,6 +82,30 @@ impl<'s> Ctx<'s> {
         })
     }
 
+    /// A PEP 508 marker, located on failure (input `pep508_rs` would panic on is refused first).
+    pub(crate) fn parse_marker(
+        &self,
+        s: &str,
+        span: Range<usize>,
+        path: &KeyPath<'_>,
+    ) -> Result<pep508_rs::MarkerTree, Error> {
+        let invalid = |message| {
+            self.error(
+                span.clone(),
+                path,
+                ErrorKind::InvalidMarker {
+                    marker: crate::error::quote(s),
+                    message,
+                },
+            )
+        };
+        if let Some(message) = crate::pep508_guard::refuse_marker(s) {
+            return Err(invalid(message));
+        }
+        <pep508_rs::MarkerTree as std::str::FromStr>::from_str(s)
+            .map_err(|e| invalid(one_line(&e.message.to_string())))
+    }
+
     /// A package, extra or group name (`PackageName`, `ExtraName`), located on failure.
     pub(crate) fn parse_name<T>(
         &self,

@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
-use std::str::FromStr;
 
 use crate::tree::{max_depth, Item, Map, Spanned};
 use pep440_rs::{Version, VersionSpecifiers};
@@ -480,26 +479,7 @@ impl Reader<'_, '_> {
                 tree: tree.clone(),
             });
         }
-        if let Some(message) = crate::pep508_guard::refuse_marker(s) {
-            return Err(self.err(
-                span,
-                path,
-                ErrorKind::InvalidMarker {
-                    marker: quote(s),
-                    message,
-                },
-            ));
-        }
-        let tree = MarkerTree::from_str(s).map_err(|e| {
-            self.err(
-                span,
-                path,
-                ErrorKind::InvalidMarker {
-                    marker: quote(s),
-                    message: crate::cursor::one_line(&e.message.to_string()),
-                },
-            )
-        })?;
+        let tree = self.ctx.parse_marker(s, span, path)?;
         self.markers.insert(s.to_string(), tree.clone());
         Ok(Marker {
             raw: s.to_string(),

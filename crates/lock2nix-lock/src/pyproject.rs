@@ -652,26 +652,7 @@ impl PyReader<'_, '_> {
                 )?,
             };
             for (i, (s, span)) in items.into_iter().enumerate() {
-                if let Some(message) = crate::pep508_guard::refuse_marker(s) {
-                    return Err(self.err(
-                        span,
-                        &ep.index(i),
-                        ErrorKind::InvalidMarker {
-                            marker: quote(s),
-                            message,
-                        },
-                    ));
-                }
-                let tree = MarkerTree::from_str(s).map_err(|e| {
-                    self.err(
-                        span,
-                        &ep.index(i),
-                        ErrorKind::InvalidMarker {
-                            marker: quote(s),
-                            message: crate::cursor::one_line(&e.message.to_string()),
-                        },
-                    )
-                })?;
+                let tree = self.ctx.parse_marker(s, span, &ep.index(i))?;
                 uv.environments.push(Marker {
                     raw: s.to_string(),
                     tree,
