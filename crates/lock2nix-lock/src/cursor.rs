@@ -106,6 +106,30 @@ impl<'s> Ctx<'s> {
             .map_err(|e| invalid(one_line(&e.message.to_string())))
     }
 
+    /// A PEP 440 version, located on failure.
+    pub(crate) fn parse_version(
+        &self,
+        s: &str,
+        span: Range<usize>,
+        path: &KeyPath<'_>,
+    ) -> Result<pep440_rs::Version, Error> {
+        self.parse_value(s, span, path, |version, message| {
+            ErrorKind::InvalidVersion { version, message }
+        })
+    }
+
+    /// PEP 440 version specifiers, located on failure.
+    pub(crate) fn parse_specifiers(
+        &self,
+        s: &str,
+        span: Range<usize>,
+        path: &KeyPath<'_>,
+    ) -> Result<pep440_rs::VersionSpecifiers, Error> {
+        self.parse_value(s, span, path, |specifier, message| {
+            ErrorKind::InvalidSpecifier { specifier, message }
+        })
+    }
+
     /// A package, extra or group name (`PackageName`, `ExtraName`), located on failure.
     pub(crate) fn parse_name<T>(
         &self,

@@ -352,7 +352,10 @@ impl Reader<'_, '_> {
             Some(v) => {
                 let p = top.key("requires-python");
                 let s = as_str(self.ctx, v, &p, "a PEP 440 version specifier string")?;
-                (Some(self.specifiers(s, v.span(), &p)?), Some(s.to_string()))
+                (
+                    Some(self.ctx.parse_specifiers(s, v.span(), &p)?),
+                    Some(s.to_string()),
+                )
             }
         };
         let resolution_markers = self.marker_list(root, "resolution-markers", &top)?;
@@ -420,23 +423,6 @@ impl Reader<'_, '_> {
         Ok((pkg_key, raw_packages))
     }
 
-    fn specifiers(
-        &self,
-        s: &str,
-        span: Range<usize>,
-        path: &KeyPath<'_>,
-    ) -> Result<VersionSpecifiers, Error> {
-        self.ctx.parse_value(s, span, path, |specifier, message| {
-            ErrorKind::InvalidSpecifier { specifier, message }
-        })
-    }
-
-    fn version(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<Version, Error> {
-        self.ctx.parse_value(s, span, path, |version, message| {
-            ErrorKind::InvalidVersion { version, message }
-        })
-    }
-
     fn name(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<PackageName, Error> {
         self.ctx.parse_name(s, span, path)
     }
@@ -465,7 +451,7 @@ impl Reader<'_, '_> {
         };
         let vp = p.key("version");
         let text = as_str(self.ctx, v, &vp, "a PEP 440 version string")?;
-        Ok(Some((text, self.version(text, v.span(), &vp)?)))
+        Ok(Some((text, self.ctx.parse_version(text, v.span(), &vp)?)))
     }
 
     fn extra(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<ExtraName, Error> {
@@ -705,7 +691,7 @@ impl Reader<'_, '_> {
                 Some(v) => {
                     let sp = p.key("specifier");
                     let text = as_str(self.ctx, v, &sp, "a PEP 440 specifier string")?;
-                    self.specifiers(text, v.span(), &sp)?
+                    self.ctx.parse_specifiers(text, v.span(), &sp)?
                 }
             };
             RequirementSource::Registry {

@@ -366,16 +366,7 @@ impl PyReader<'_, '_> {
             None => None,
             Some(v) => {
                 let s = as_str(self.ctx, v, &p.key("version"), "a PEP 440 version string")?;
-                Some(Version::from_str(s).map_err(|e| {
-                    self.err(
-                        v.span(),
-                        &p.key("version"),
-                        ErrorKind::InvalidVersion {
-                            version: quote(s),
-                            message: crate::cursor::one_line(&e.to_string()),
-                        },
-                    )
-                })?)
+                Some(self.ctx.parse_version(s, v.span(), &p.key("version"))?)
             }
         };
         let dynamic = opt_str_array(self.ctx, &t, "dynamic", p, "an array of field names")?
@@ -391,16 +382,10 @@ impl PyReader<'_, '_> {
                     &p.key("requires-python"),
                     "a PEP 440 specifier string",
                 )?;
-                Some(VersionSpecifiers::from_str(s).map_err(|e| {
-                    self.err(
-                        v.span(),
-                        &p.key("requires-python"),
-                        ErrorKind::InvalidSpecifier {
-                            specifier: quote(s),
-                            message: crate::cursor::one_line(&e.to_string()),
-                        },
-                    )
-                })?)
+                Some(
+                    self.ctx
+                        .parse_specifiers(s, v.span(), &p.key("requires-python"))?,
+                )
             }
         };
         let dependencies = self.requirements(&t, "dependencies", p)?;
