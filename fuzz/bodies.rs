@@ -157,6 +157,9 @@ pub fn git_url(data: &[u8]) {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
             assert!(!g.repository.is_empty() && text.starts_with(&g.repository));
+            // nothing git or a Nix fetcher could take for an option or a program-running transport
+            assert!(!g.repository.starts_with('-'));
+            assert!(lock2nix_lock::check_repository_url(&g.repository).is_ok());
             let again = parse_git_source(&g.raw).expect("a decoded source decodes again");
             assert_eq!(again, g);
         }

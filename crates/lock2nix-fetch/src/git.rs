@@ -6,31 +6,11 @@ use std::process::Command;
 use crate::error::FetchError;
 use crate::http::redact_url;
 
-/// `(owner, repo)` when `url` is `http(s)://<host>/<owner>/<repo>(.git)?/?` with `host` one of `hosts`
-/// (compared case-insensitively).
+/// `(owner, repo)` when `url` is on GitHub by lock2nix's one rule ([`lock2nix_lock::github_repo`]),
+/// with `hosts` as GitHub's hosts.
 pub fn parse_github_url(url: &str, hosts: &[String]) -> Option<(String, String)> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    let (host, path) = rest.split_once('/')?;
-    if host.contains('@') || !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
-        return None;
-    }
-    let path = path.strip_suffix('/').unwrap_or(path);
-    let (owner, repo) = path.split_once('/')?;
-    let repo = repo.strip_suffix(".git").unwrap_or(repo);
-    let ok = |s: &str| {
-        !s.is_empty()
-            && s != "."
-            && s != ".."
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-    };
-    if ok(owner) && ok(repo) {
-        Some((owner.to_string(), repo.to_string()))
-    } else {
-        None
-    }
+    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    lock2nix_lock::github_repo(url, &hosts).map(|g| (g.owner, g.repo))
 }
 
 /// Applies the longest matching prefix rewrite (`from` → `to`), like git's `url.<to>.insteadOf`.
@@ -41,6 +21,19 @@ pub fn rewrite_url(url: &str, rewrites: &[(String, String)]) -> String {
         .max_by_key(|(from, _)| from.len())
         .map(|(from, to)| format!("{to}{}", &url[from.len()..]))
         .unwrap_or_else(|| url.to_string())
+}
+
+/// The transports `git` may use when prefetching (lock URLs are checked against
+/// [`lock2nix_lock::GIT_SCHEMES`]; `file` serves `--git-rewrite` mirrors).
+const GIT_ALLOW_PROTOCOL: &str = "https:http:ssh:git:file";
+
+/// Refuse a URL that `git` could read as an option or a program-running transport (after
+/// `--git-rewrite`, which the user controls but the lock's URL feeds).
+fn check_fetch_url(subject: &str, url: &str) -> Result<(), FetchError> {
+    lock2nix_lock::check_repository_url(url).map_err(|message| FetchError::InvalidItem {
+        subject: subject.to_string(),
+        message: format!("git URL {}: {message}", redact_url(url)),
+    })
 }
 
 fn run_git(subject: &str, dir: &Path, args: &[&str], shown: &str) -> Result<String, FetchError> {
@@ -56,6 +49,9 @@ fn run_git(subject: &str, dir: &Path, args: &[&str], shown: &str) -> Result<Stri
         .args(args)
         // Behave like the Nix sandbox: no user or system configuration changes what is checked out.
         .env("GIT_CONFIG_NOSYSTEM", "1")
+        // Only transports that move data; `ext::` and `fd::` run programs.
+        .env("GIT_ALLOW_PROTOCOL", GIT_ALLOW_PROTOCOL)
+        .env("GIT_PROTOCOL_FROM_USER", "0")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("LC_ALL", "C")
@@ -111,12 +107,28 @@ pub fn checkout(
     dir: &Path,
     note: &dyn Fn(&str),
 ) -> Result<(), FetchError> {
+    check_fetch_url(subject, url)?;
+    if !(commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit())) {
+        return Err(FetchError::InvalidItem {
+            subject: subject.to_string(),
+            message: format!("commit {commit:?} is not a 40-digit hex id"),
+        });
+    }
     let shown = redact_url(url);
     run_git(subject, dir, &["init", "-q"], &shown)?;
     let shallow = run_git(
         subject,
         dir,
-        &["fetch", "-q", "--no-tags", "--depth", "1", url, commit],
+        &[
+            "fetch",
+            "-q",
+            "--no-tags",
+            "--depth",
+            "1",
+            "--",
+            url,
+            commit,
+        ],
         &shown,
     );
     if let Err(e) = shallow {
@@ -135,6 +147,7 @@ pub fn checkout(
                 "fetch",
                 "-q",
                 "--no-tags",
+                "--",
                 url,
                 "+refs/heads/*:refs/remotes/origin/*",
                 "+refs/tags/*:refs/tags/*",
@@ -191,18 +204,46 @@ mod tests {
             parse_github_url("https://github.com/vsoch/oci-python.git", &hosts),
             Some(("vsoch".into(), "oci-python".into()))
         );
-        assert_eq!(
-            parse_github_url("https://GitHub.com/a/b/", &hosts),
-            Some(("a".into(), "b".into()))
-        );
-        assert_eq!(
-            parse_github_url("https://github.com/a/b/tree/x", &hosts),
-            None
-        );
-        assert_eq!(parse_github_url("https://gitlab.com/a/b", &hosts), None);
         assert_eq!(parse_github_url("ssh://git@github.com/a/b", &hosts), None);
-        assert_eq!(parse_github_url("https://u@github.com/a/b", &hosts), None);
-        assert_eq!(parse_github_url("https://github.com/a", &hosts), None);
+    }
+
+    /// The lock's URL reaches git as the repository operand, never as an option; a URL that
+    /// would be one is refused before git runs. (Issue 19, item 1.)
+    #[test]
+    fn an_option_shaped_url_runs_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("t");
+        std::fs::create_dir(&tree).unwrap();
+        let pwned = dir.path().join("PWNED");
+        let url = format!("--upload-pack=touch {} ;://x", pwned.display());
+        let err = checkout("x", &url, &"a".repeat(40), &tree, &|_| {}).unwrap_err();
+        assert!(err.to_string().contains("invalid input: git URL"), "{err}");
+        let err =
+            checkout("x", "--upload-pack=id://x", &"a".repeat(40), &tree, &|_| {}).unwrap_err();
+        assert!(err.to_string().contains("starts with `-`"), "{err}");
+        assert!(!pwned.exists());
+        // Even past the URL check (a rewrite target is the user's), `--` keeps it an operand:
+        // git fails to find a repository and runs no program.
+        let r = run_git(
+            "x",
+            &tree,
+            &["fetch", "-q", "--", &url, &"a".repeat(40)],
+            "x",
+        );
+        let _ = run_git("x", &tree, &["init", "-q"], "x");
+        let r2 = run_git(
+            "x",
+            &tree,
+            &["fetch", "-q", "--", &url, &"a".repeat(40)],
+            "x",
+        );
+        assert!(r.is_err() && r2.is_err());
+        assert!(!pwned.exists());
+        // ext:: transports are not allowed
+        let ext = format!("ext::sh -c touch% {}", pwned.display());
+        let r3 = run_git("x", &tree, &["fetch", "-q", "--", &ext, "HEAD"], "x");
+        assert!(r3.is_err());
+        assert!(!pwned.exists());
     }
 
     #[test]

@@ -26,14 +26,7 @@ pub fn parse_git_source(raw: &str) -> Result<GitSource, String> {
         Some((r, q)) => (r, Some(q)),
         None => (before_fragment, None),
     };
-    if repository.is_empty() {
-        return Err("the repository URL is empty".to_string());
-    }
-    if !repository.contains("://") && !repository.starts_with("git@") {
-        return Err(
-            "the repository is not a URL (expected e.g. `https://host/owner/repo`)".to_string(),
-        );
-    }
+    check_repository_url(repository)?;
     let mut subdirectory = None;
     let mut path = None;
     let mut lfs = false;
@@ -68,6 +61,114 @@ pub fn parse_git_source(raw: &str) -> Result<GitSource, String> {
         path,
         lfs,
         commit,
+    })
+}
+
+/// The URL schemes a git repository may have: what uv writes after stripping `git+` (and what
+/// `GIT_ALLOW_PROTOCOL` lets through when prefetching). `ext::`, `fd::` and other transports that
+/// run programs are not among them.
+pub const GIT_SCHEMES: [&str; 5] = ["https", "http", "ssh", "git", "file"];
+
+/// Refuse a repository URL that could be taken for an option or another transport by `git` or a
+/// Nix fetcher: it must be `SCHEME://…` with a scheme of [`GIT_SCHEMES`], or scp-like `git@host:path`,
+/// contain no whitespace or control characters, and neither it, its host nor its path may start
+/// with `-`.
+pub fn check_repository_url(repository: &str) -> Result<(), String> {
+    if repository.is_empty() {
+        return Err("the repository URL is empty".to_string());
+    }
+    if let Some(c) = repository
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "the repository URL contains {}, which no git URL has",
+            crate::error::quote(&c.to_string())
+        ));
+    }
+    if repository.starts_with('-') {
+        return Err(
+            "the repository URL starts with `-`, so git would take it for an option".to_string(),
+        );
+    }
+    if let Some((scheme, rest)) = repository.split_once("://") {
+        if !GIT_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+            return Err(format!(
+                "the repository URL's scheme `{}` is not one of {} (git transports such as `ext::` run programs)",
+                crate::error::quote(scheme).trim_matches('"'),
+                GIT_SCHEMES.join(", ")
+            ));
+        }
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        if scheme.eq_ignore_ascii_case("file") {
+            if !authority.is_empty() && !authority.eq_ignore_ascii_case("localhost") {
+                return Err("a file:// repository URL must be file:///path (no host)".to_string());
+            }
+        } else if host.is_empty() || host.starts_with('-') {
+            return Err("the repository URL has no host, or one starting with `-`".to_string());
+        }
+        if path.starts_with('-') {
+            return Err("the repository URL's path starts with `-`".to_string());
+        }
+        return Ok(());
+    }
+    // scp-like syntax, as uv writes for `git+ssh` with a user: git@host:owner/repo
+    if let Some(rest) = repository.strip_prefix("git@") {
+        if let Some((host, path)) = rest.split_once(':') {
+            if !host.is_empty()
+                && !host.starts_with('-')
+                && !host.contains('/')
+                && !path.is_empty()
+                && !path.starts_with('-')
+            {
+                return Ok(());
+            }
+        }
+        return Err("the repository is not `git@host:path`".to_string());
+    }
+    Err("the repository is not a URL (expected e.g. `https://host/owner/repo`)".to_string())
+}
+
+/// A repository that GitHub serves as commit archives (what `fetchFromGitHub` fetches).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GitHubRepo {
+    /// The host, as the URL wrote it (`github.com`, or a GitHub Enterprise host).
+    pub host: String,
+    /// The owner.
+    pub owner: String,
+    /// The repository, without `.git`.
+    pub repo: String,
+}
+
+/// The one rule for "is this repository on GitHub", used by prefetching and by the overlay so
+/// that both agree on the fetcher (and so on the hash): `https://` (or `http://`) with a host of
+/// `hosts` (case-insensitive), no user information, and a path of exactly `owner/repo` (optionally
+/// `.git`, optionally a trailing `/`). Anything else, ssh URLs included, is fetched as a generic
+/// git checkout, whose NAR hash can differ from GitHub's archive (`export-ignore`).
+pub fn github_repo(url: &str, hosts: &[&str]) -> Option<GitHubRepo> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let (host, path) = rest.split_once('/')?;
+    if host.contains('@') || !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        return None;
+    }
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let (owner, repo) = path.split_once('/')?;
+    let repo = repo.strip_suffix(".git").unwrap_or(repo);
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s != "."
+            && s != ".."
+            && !s.starts_with('-')
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    };
+    (ok(owner) && ok(repo)).then(|| GitHubRepo {
+        host: host.to_string(),
+        owner: owner.to_string(),
+        repo: repo.to_string(),
     })
 }
 
@@ -113,6 +214,63 @@ mod tests {
         assert_eq!(g.path.as_deref(), Some("dist/a b.tar.gz"));
         let g = parse_git_source(&format!("https://h/r#{SHA}")).unwrap();
         assert_eq!(g.reference, GitReference::DefaultBranch);
+    }
+
+    #[test]
+    fn refuses_urls_git_could_take_for_options_or_transports() {
+        for bad in [
+            "--upload-pack=id > PWNED;://x",
+            "-oProxyCommand=id",
+            "ext::sh -c id",
+            "ext::sh://x",
+            "fd::3://x",
+            "https://-oProxyCommand=id/x",
+            "ssh://-oProxyCommand=id/x",
+            "https://host/-x",
+            "https://ho st/x",
+            "https://host/x\nid",
+            "git@-oProxyCommand=id:x",
+            "git@host:-x",
+            "git@host",
+            "file://evil.example/x",
+            "https:///x",
+            "/srv/repo",
+        ] {
+            assert!(
+                parse_git_source(&format!("{bad}#{SHA}")).is_err(),
+                "accepted {bad:?}"
+            );
+        }
+        for good in [
+            "https://github.com/a/b.git",
+            "http://git.example/a",
+            "ssh://git@github.com/a/b",
+            "git://git.example/a",
+            "file:///srv/repo",
+            "git@github.com:a/b.git",
+        ] {
+            assert!(parse_git_source(&format!("{good}#{SHA}")).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn github_rule() {
+        let hosts = ["github.com"];
+        let g = github_repo("https://github.com/vsoch/oci-python.git", &hosts).unwrap();
+        assert_eq!((g.owner.as_str(), g.repo.as_str()), ("vsoch", "oci-python"));
+        assert!(github_repo("https://GitHub.com/a/b/", &hosts).is_some());
+        for no in [
+            "https://github.com/a/b/tree/x",
+            "https://gitlab.com/a/b",
+            "ssh://git@github.com/a/b",
+            "git@github.com:a/b.git",
+            "https://u@github.com/a/b",
+            "https://github.com/a",
+            "https://github.com/-a/b",
+        ] {
+            assert_eq!(github_repo(no, &hosts), None, "{no}");
+        }
+        assert!(github_repo("https://ghe.corp/a/b", &["ghe.corp"]).is_some());
     }
 
     #[test]

@@ -37,7 +37,7 @@ mod tree;
 use std::path::Path;
 
 pub use error::{Error, ErrorKind, Position, Warning};
-pub use git::parse_git_source;
+pub use git::{check_repository_url, github_repo, parse_git_source, GitHubRepo, GIT_SCHEMES};
 pub use hash::{Hash, HashAlgorithm, HashError};
 pub use limits::Limits;
 pub use lock::{parse_lock, parse_lock_with, read_lock, read_lock_with, SUPPORTED_VERSIONS};
