@@ -38,7 +38,7 @@ source = {{ git = "{git}#{COMMIT}" }}
     )
 }
 
-/// 1. Critical: a git URL that starts with an option made `lock2nix prefetch` run a command.
+/// Item 1 (critical): a git URL that starts with an option made `lock2nix prefetch` run a command.
 /// Now every command refuses the lock with a located error, and nothing runs.
 #[test]
 fn item1_option_shaped_git_url_runs_nothing() {
