@@ -392,6 +392,7 @@ fn parse_own(text: &str, file: &str) -> Result<Index> {
             pypi_name: cell(8)?,
             nixpkgs_commit: cell(9)?,
             note: cell(10)?,
+            features: Default::default(),
         };
         if index.get_in(&entry.attr, entry.scope).is_some() {
             return Err(ctx.err(1, "each (attr, scope) once", &entry.attr));
@@ -494,6 +495,7 @@ fn parse_subset(text: &str, file: &str) -> Result<Index> {
             pypi_name: Some(pypi),
             nixpkgs_commit: opt(&commit),
             note: opt(&note),
+            features: Default::default(),
         };
         index.insert(entry);
     }

@@ -165,6 +165,8 @@ pub struct Entry {
     pub nixpkgs_commit: Option<String>,
     /// Free text: aliases, parse problems, why the version is unknown, ...
     pub note: Option<String>,
+    /// What the recipe does that decides whether a version swap builds (unknown by default).
+    pub features: crate::RecipeFeatures,
 }
 
 impl Entry {
@@ -182,6 +184,7 @@ impl Entry {
             pypi_name: None,
             nixpkgs_commit: None,
             note: None,
+            features: Default::default(),
         }
     }
 

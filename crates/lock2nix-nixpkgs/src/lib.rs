@@ -29,6 +29,7 @@
 //! [`nixpkgs_version_matches`] compares a locked PEP 440 version with a nixpkgs version string.
 
 pub mod error;
+pub mod features;
 pub mod format;
 pub mod index;
 pub mod names;
@@ -39,6 +40,7 @@ pub mod version;
 use std::path::Path;
 
 pub use error::{Error, Result};
+pub use features::{RecipeFeatures, RecipeFormat, SrcFetcher, SwapBlocker};
 pub use index::{
     normalize_name, Entry, Index, IndexMeta, IndexSource, Missing, PythonVersion, Scope,
 };

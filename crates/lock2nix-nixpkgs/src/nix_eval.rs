@@ -203,6 +203,7 @@ pub fn parse_eval_output(json: &str, python: PythonVersion, command: &str) -> Re
             pypi_name: None,
             nixpkgs_commit: None,
             note,
+            features: Default::default(),
         });
     }
     Ok(index)

@@ -725,6 +725,7 @@ pub fn index_from_source_tree(path: impl AsRef<Path>) -> Result<Index> {
             pypi_name: None,
             nixpkgs_commit: None,
             note: (!notes.is_empty()).then(|| notes.join("; ")),
+            features: Default::default(),
         }
     };
 
