@@ -35,6 +35,23 @@ pub enum Error {
         /// What it found instead (shortened).
         found: String,
     },
+    /// An input is larger than a reader's limit (see [`crate::ReadLimits`] and
+    /// [`crate::ScanLimits`]). `line` and `column` are 1-based; both are 1 for a whole file.
+    #[error("{file}:{line}:{column}: {what} than the limit of {limit} {unit}")]
+    Limit {
+        /// The file name (or `<string>` for in-memory text).
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// 1-based column (in characters).
+        column: usize,
+        /// What is too large, e.g. "the file has more rows".
+        what: String,
+        /// The limit.
+        limit: usize,
+        /// The limit's unit (`rows`, `bytes`, `characters`, `items`).
+        unit: String,
+    },
     /// A Python version string such as `3.13` or `python313` could not be understood.
     #[error("invalid Python version {0:?}: expected `3.13` or `python313`")]
     PythonVersion(String),

@@ -63,6 +63,18 @@ impl fmt::Display for SrcFetcher {
     }
 }
 
+/// Whether `s` can be an item of an input list: a Nix identifier or selection
+/// (`rustPlatform.cargoSetupHook`) or a derivation name: only `A-Z a-z 0-9 + - . _ ? = '`, not
+/// empty and not `-` alone (the index file's spelling of an empty list).
+pub fn is_input_name(s: &str) -> bool {
+    !s.is_empty()
+        && s != "-"
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'+' | b'-' | b'.' | b'_' | b'?' | b'=' | b'\'')
+        })
+}
+
 /// How a recipe builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RecipeFormat {
@@ -116,6 +128,11 @@ pub struct RecipeFeatures {
     pub substitutions: Option<bool>,
     /// A custom `checkPhase`/`installCheckPhase`/`preCheck` (tests that may need the repository).
     pub custom_check: Option<bool>,
+    /// The recipe runs tests by default: `doCheck` is not `false` and it has check inputs
+    /// (`nativeCheckInputs`/`checkInputs`) or a check phase. A version swap that keeps them runs
+    /// nixpkgs' test setup against another version's files; the swap must say `doCheck = false`.
+    /// Not a [`SwapBlocker`]: the swap lock2nix emits always turns the tests off.
+    pub runs_tests: Option<bool>,
     /// An `assert` (or `throw`) the recipe evaluates that can depend on the version (protobuf's
     /// major must match the C++ library's).
     pub eval_assert: Option<bool>,
@@ -125,10 +142,16 @@ pub struct RecipeFeatures {
     pub family: Option<String>,
     /// `pyproject`/`format`.
     pub format: Option<RecipeFormat>,
-    /// The identifiers in `nativeBuildInputs` (callPackage arguments: top-level attributes or
-    /// Python-set attributes, e.g. `pkg-config`, `cmake`, `rustPlatform.cargoSetupHook`).
+    /// The non-Python inputs in `nativeBuildInputs`: tools and hooks a fresh derivation of the
+    /// package needs too (`pkg-config`, `cmake`, `cargo`, `rustPlatform.cargoSetupHook`). The
+    /// scan records the identifiers as written, on every platform (also those under
+    /// `lib.optionals`), leaving out attributes of the Python set; the evaluation records the
+    /// `pname` of each input that is not a Python module, the interpreter or one of
+    /// `buildPythonPackage`'s own hooks (usually the attribute name, not always:
+    /// `pkg-config-wrapper`). Sorted, deduplicated; `Some(vec![])` = known to be none.
     pub native_build_inputs: Option<Vec<String>>,
-    /// The identifiers in `buildInputs` (native libraries: `openssl`, `libffi`, …).
+    /// The non-Python inputs in `buildInputs` (native libraries: `openssl`, `libffi`, …), recorded
+    /// like [`RecipeFeatures::native_build_inputs`].
     pub build_inputs: Option<Vec<String>>,
 }
 
@@ -183,8 +206,27 @@ impl RecipeFeatures {
             || self.source_root.is_some()
             || self.substitutions.is_some()
             || self.custom_check.is_some()
+            || self.runs_tests.is_some()
             || self.eval_assert.is_some()
             || self.format.is_some()
+            || self.native_build_inputs.is_some()
+            || self.build_inputs.is_some()
+    }
+
+    /// Sorts and deduplicates the input lists and drops items that cannot be written to an
+    /// index file (see [`is_input_name`]).
+    pub fn normalise(&mut self) {
+        for list in [&mut self.native_build_inputs, &mut self.build_inputs]
+            .into_iter()
+            .flatten()
+        {
+            list.retain(|s| is_input_name(s));
+            list.sort();
+            list.dedup();
+        }
+        if self.family.as_deref() == Some("") {
+            self.family = None;
+        }
     }
 
     /// Everything that makes `overridePythonAttrs (old: { version; src; doCheck = false; })`
@@ -239,6 +281,7 @@ mod tests {
             source_root: Some(false),
             substitutions: Some(false),
             custom_check: Some(false),
+            runs_tests: Some(true),
             eval_assert: Some(false),
             family: None,
             format: Some(RecipeFormat::Pyproject),

@@ -214,6 +214,7 @@ impl Entry {
         if self.pname.is_empty() {
             self.pname = self.attr.clone();
         }
+        self.features.normalise();
     }
 }
 
@@ -396,6 +397,21 @@ impl Index {
         v.sort_unstable();
         v.dedup();
         v
+    }
+
+    /// The family `attr` belongs to: the attribute it shares its source with
+    /// ([`crate::RecipeFeatures::family`], or `attr` itself when it has none) and every entry whose
+    /// family is that attribute, sorted by attribute (then scope). Only `attr`'s own entry when it
+    /// is in no family; empty when the index has no such attribute.
+    pub fn family(&self, attr: &str) -> Vec<&Entry> {
+        let Some(entry) = self.get(attr) else {
+            return Vec::new();
+        };
+        let root = entry.features.family.as_deref().unwrap_or(attr);
+        self.entries
+            .values()
+            .filter(|e| e.attr == root || e.features.family.as_deref() == Some(root))
+            .collect()
     }
 
     /// Number of entries (attributes).

@@ -12,8 +12,9 @@
 //! normalised pname). [`Index::iter`] is sorted by attribute. There are three ways to get one:
 //!
 //! * **Saved index file**: [`Index::read`] / [`Index::write`] (atomic). The own format is the
-//!   `lock2nix-index v1` TSV documented in `docs/index-format.md`; [`Index::read`] also reads the
-//!   authentik-subset TSV (`pypi_name attr pname version nixpkgs_commit note`) as it is.
+//!   `lock2nix-index v2` TSV documented in `docs/index-format.md` (with the recipe features);
+//!   [`Index::read`] also reads `v1` files (features unknown) and the authentik-subset TSV
+//!   (`pypi_name attr pname version nixpkgs_commit note`) as it is.
 //! * **Evaluated with Nix**: [`index_from_nix`] runs `nix/index.nix` (embedded in the binary) with
 //!   `nix-instantiate --eval --strict --json`, or `nix eval --json --impure --expr` for flake references.
 //! * **Static scan without evaluation**: [`index_from_source_tree`] reads
@@ -40,25 +41,37 @@ pub mod version;
 use std::path::Path;
 
 pub use error::{Error, Result};
-pub use features::{RecipeFeatures, RecipeFormat, SrcFetcher, SwapBlocker};
+pub use features::{is_input_name, RecipeFeatures, RecipeFormat, SrcFetcher, SwapBlocker};
+pub use format::ReadLimits;
 pub use index::{
     normalize_name, Entry, Index, IndexMeta, IndexSource, Missing, PythonVersion, Scope,
 };
 pub use names::{known_names, KnownName, Match, NameMap, Via};
 pub use nix_eval::{index_from_nix, index_from_nix_with, NixEvalOptions, INDEX_NIX};
-pub use scan::index_from_source_tree;
+pub use scan::{index_from_files, index_from_source_tree, index_from_source_tree_with, ScanLimits};
 pub use version::{nixpkgs_version_matches, VersionMatch};
 
 impl Index {
-    /// Reads an index file: the own `lock2nix-index v1` format or the authentik-subset TSV.
-    /// Parse errors carry file, line, column and what was expected.
+    /// Reads an index file: the own `lock2nix-index v2` (or `v1`) format or the authentik-subset
+    /// TSV, within the default [`ReadLimits`]. Parse errors carry file, line, column and what was
+    /// expected.
     pub fn read(path: impl AsRef<Path>) -> Result<Index> {
         format::read(path.as_ref())
     }
 
-    /// Parses index text (either format); `file` names the source in error messages.
+    /// [`Index::read`] with explicit limits.
+    pub fn read_with_limits(path: impl AsRef<Path>, limits: &ReadLimits) -> Result<Index> {
+        format::read_with(path.as_ref(), limits)
+    }
+
+    /// Parses index text (any format); `file` names the source in error messages.
     pub fn parse(text: &str, file: &str) -> Result<Index> {
         format::parse(text, file)
+    }
+
+    /// [`Index::parse`] with explicit limits.
+    pub fn parse_with_limits(text: &str, file: &str, limits: &ReadLimits) -> Result<Index> {
+        format::parse_with(text, file, limits)
     }
 
     /// Writes the index in the own format, atomically (temporary file in the same directory, fsync,

@@ -15,8 +15,11 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use std::collections::BTreeMap;
+
 use crate::error::{Error, Result};
-use crate::index::{Entry, Index, IndexMeta, IndexSource, PythonVersion, Scope};
+use crate::features::{RecipeFeatures, RecipeFormat, SrcFetcher};
+use crate::index::{normalize_name, Entry, Index, IndexMeta, IndexSource, PythonVersion, Scope};
 
 /// The Nix expression, embedded so the installed tool does not depend on the repository.
 pub const INDEX_NIX: &str = include_str!("../../../nix/index.nix");
@@ -180,10 +183,38 @@ pub fn parse_eval_output(json: &str, python: PythonVersion, command: &str) -> Re
         nixpkgs,
         source: IndexSource::Eval,
     });
+    let mut members: Vec<Member> = Vec::new();
     for (attr, p) in packages {
         let o = p
             .as_object()
             .ok_or_else(|| bad(format!("packages.{attr} is not an object")))?;
+        if let Some(f) = o.get("family").and_then(Value::as_object) {
+            let names = |k: &str| -> Vec<String> {
+                f.get(k)
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            if let (Some(drv), Some(src)) = (s(f.get("drvName")), s(f.get("srcOutPath"))) {
+                members.push(Member {
+                    attr: attr.clone(),
+                    pname: s(o.get("pname")).unwrap_or_else(|| attr.clone()),
+                    drv,
+                    src,
+                    children: names("children"),
+                    deps: names("deps"),
+                    source_root: f
+                        .get("sourceRoot")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                });
+            }
+        }
         let b = |k: &str| o.get(k).and_then(Value::as_bool);
         let failed = b("failed").unwrap_or(false);
         let version = s(o.get("version"));
@@ -203,10 +234,136 @@ pub fn parse_eval_output(json: &str, python: PythonVersion, command: &str) -> Re
             pypi_name: None,
             nixpkgs_commit: None,
             note,
-            features: Default::default(),
+            features: o.get("features").map(features_of).unwrap_or_default(),
         });
     }
+    for (attr, parent) in families(&members) {
+        if let Some(e) = index.get_in(&attr, Scope::PythonPackages) {
+            let mut e = e.clone();
+            e.features.family = Some(parent);
+            index.insert(e);
+        }
+    }
     Ok(index)
+}
+
+/// The `features` object `nix/index.nix` prints for a package.
+fn features_of(v: &Value) -> RecipeFeatures {
+    let b = |k: &str| v.get(k).and_then(Value::as_bool);
+    let list = |k: &str| -> Option<Vec<String>> {
+        let a = v.get(k)?.as_array()?;
+        a.iter().map(|x| x.as_str().map(str::to_string)).collect()
+    };
+    RecipeFeatures {
+        src_fetcher: v
+            .get("srcFetcher")
+            .and_then(Value::as_str)
+            .map(SrcFetcher::parse),
+        rust_vendor: b("rustVendor"),
+        patches: b("patches"),
+        source_root: b("sourceRoot"),
+        substitutions: b("substitutions"),
+        custom_check: b("customCheck"),
+        runs_tests: b("runsTests"),
+        eval_assert: b("evalAssert"),
+        family: None,
+        format: v
+            .get("format")
+            .and_then(Value::as_str)
+            .and_then(RecipeFormat::parse),
+        native_build_inputs: list("nativeBuildInputs"),
+        build_inputs: list("buildInputs"),
+    }
+}
+
+/// One evaluated package's family material (see `nix/index.nix`).
+#[derive(Debug, Clone)]
+struct Member {
+    attr: String,
+    pname: String,
+    drv: String,
+    src: String,
+    children: Vec<String>,
+    deps: Vec<String>,
+    source_root: bool,
+}
+
+/// Families: distinct derivations (by name; aliases share one) built from one `src` store path.
+/// Each family's parent is, in this order: the member that exposes others as passthru attributes
+/// (`psycopg.c`); the only member without `sourceRoot` (`ua-parser`, whose siblings build a
+/// sub-directory); the member the others depend on most (`opentelemetry-api`); the first by
+/// attribute. The parent is named by its attribute whose name is its normalised pname (else the
+/// first). Returns (attribute, parent attribute) for every other member's attributes, sorted.
+fn families(members: &[Member]) -> Vec<(String, String)> {
+    let mut by_src: BTreeMap<&str, BTreeMap<&str, Vec<&Member>>> = BTreeMap::new();
+    for m in members {
+        by_src
+            .entry(m.src.as_str())
+            .or_default()
+            .entry(m.drv.as_str())
+            .or_default()
+            .push(m);
+    }
+    let mut out = Vec::new();
+    for drvs in by_src.values() {
+        if drvs.len() < 2 {
+            continue;
+        }
+        let names: Vec<&str> = drvs.keys().copied().collect();
+        let first = |d: &str| drvs[d].first().map(|m| m.attr.clone()).unwrap_or_default();
+        let exposes = |d: &str| {
+            drvs[d]
+                .first()
+                .map(|m| {
+                    m.children
+                        .iter()
+                        .filter(|c| names.contains(&c.as_str()))
+                        .count()
+                })
+                .unwrap_or(0)
+        };
+        let without_root: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|d| drvs[*d].iter().all(|m| !m.source_root))
+            .collect();
+        let dependents = |d: &str| {
+            names
+                .iter()
+                .filter(|o| **o != d && drvs[**o].iter().any(|m| m.deps.iter().any(|x| x == d)))
+                .count()
+        };
+        let pick_max = |score: &dyn Fn(&str) -> usize| -> Option<&str> {
+            let best = names.iter().map(|d| score(d)).max().unwrap_or(0);
+            (best > 0)
+                .then(|| {
+                    names
+                        .iter()
+                        .copied()
+                        .filter(|d| score(d) == best)
+                        .min_by_key(|d| first(d))
+                })
+                .flatten()
+        };
+        let parent = pick_max(&exposes)
+            .or_else(|| (without_root.len() == 1).then(|| without_root[0]))
+            .or_else(|| pick_max(&dependents))
+            .or_else(|| names.iter().copied().min_by_key(|d| first(d)));
+        let Some(parent) = parent else { continue };
+        let parent_attr = drvs[parent]
+            .iter()
+            .find(|m| normalize_name(&m.attr) == normalize_name(&m.pname))
+            .or_else(|| drvs[parent].first())
+            .map(|m| m.attr.clone())
+            .unwrap_or_default();
+        for d in names.iter().filter(|d| **d != parent) {
+            for m in &drvs[*d] {
+                out.push((m.attr.clone(), parent_attr.clone()));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 #[cfg(test)]
@@ -225,6 +382,53 @@ mod tests {
     #[test]
     fn nix_strings_are_escaped() {
         assert_eq!(nix_string(r#"a"b\c${d}"#), r#""a\"b\\c\${d}""#);
+    }
+
+    fn member(attr: &str, drv: &str, src: &str) -> Member {
+        Member {
+            attr: attr.into(),
+            pname: attr.into(),
+            drv: drv.into(),
+            src: src.into(),
+            children: vec![],
+            deps: vec![],
+            source_root: false,
+        }
+    }
+
+    #[test]
+    fn families_pick_the_parent_like_the_recipes_say() {
+        // passthru children: psycopg exposes psycopg-c
+        let mut psycopg = member("psycopg", "psycopg-3", "/s/psycopg");
+        psycopg.children = vec!["psycopg-c-3".into()];
+        let c = member("psycopg-c", "psycopg-c-3", "/s/psycopg");
+        // sub-directories of one repository: the others depend on the api
+        let mut api = member("opentelemetry-api", "otel-api-1", "/s/otel");
+        api.source_root = true;
+        let mut sdk = member("opentelemetry-sdk", "otel-sdk-1", "/s/otel");
+        sdk.source_root = true;
+        sdk.deps = vec!["otel-api-1".into()];
+        // the only member without sourceRoot, even though it depends on the other
+        let mut ua = member("ua-parser", "ua-parser-1", "/s/ua");
+        ua.deps = vec!["ua-builtins-1".into()];
+        let mut builtins = member("ua-parser-builtins", "ua-builtins-1", "/s/ua");
+        builtins.source_root = true;
+        // aliases share a derivation: not a family
+        let d5 = member("django_5", "django-5", "/s/django");
+        let mut d = member("django", "django-5", "/s/django");
+        d.pname = "django".into();
+        let got = families(&[psycopg, c, api, sdk, ua, builtins, d5, d]);
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "opentelemetry-sdk".to_string(),
+                    "opentelemetry-api".to_string()
+                ),
+                ("psycopg-c".to_string(), "psycopg".to_string()),
+                ("ua-parser-builtins".to_string(), "ua-parser".to_string()),
+            ]
+        );
     }
 
     #[test]

@@ -22,23 +22,36 @@ fn scan_finds_literals_expressions_aliases_and_by_name_apps() {
         [
             "attrs",
             "automat",
+            "cffi",
             "concurrent-interpreters",
+            "cryptography",
             "django",
             "django_4",
             "django_5",
+            "djangoql",
             "httpie",
+            "multidict",
             "opencv4",
             "opentelemetry-api",
             "opentelemetry-sdk",
+            "opentelemetry-semantic-conventions",
+            "orjson",
             "protobuf",
             "psycopg",
             "psycopg-c",
+            "psycopg-pool",
             "pycrypto",
             "pycuda",
+            "pydantic-core",
             "pyjwt",
             "requests",
+            "setuptools",
+            "tensorboard-data-server",
             "typing-extensions",
             "typing_extensions",
+            "ua-parser",
+            "ua-parser-builtins",
+            "zope-interface",
         ]
     );
     let e = |a: &str| s.get(a).unwrap_or_else(|| panic!("{a}"));
@@ -67,12 +80,13 @@ fn scan_finds_literals_expressions_aliases_and_by_name_apps() {
         e("opentelemetry-sdk").version_expr.as_deref(),
         Some("inherit (opentelemetry-api) version")
     );
-    assert_eq!(e("psycopg-c").version, None);
+    // a passthru child is read from its parent's recipe (its version is a literal `let` there)
+    assert_eq!(e("psycopg-c").version.as_deref(), Some("3.2.3"));
     assert!(e("psycopg-c")
         .note
         .as_deref()
         .unwrap()
-        .contains("`psycopg.c`"));
+        .contains("passthru child of psycopg (defined as `psycopg.c`)"));
     assert!(e("opencv4")
         .note
         .as_deref()
@@ -159,8 +173,8 @@ fn scan_and_evaluation_agree() {
             }
         }
     }
-    assert_eq!(compared, 13);
-    assert_eq!(non_literal, 4); // protobuf, opentelemetry-sdk, psycopg-c, opencv4
+    assert_eq!(compared, 26); // 31 Python attributes but 4 non-literal and pycuda (throws)
+    assert_eq!(non_literal, 4); // protobuf, opentelemetry-sdk, ua-parser-builtins, opencv4
     assert_eq!(
         ev.get("protobuf").unwrap().version.as_deref(),
         Some("5.29.3")
@@ -187,6 +201,121 @@ fn scan_and_evaluation_agree() {
     assert_eq!(
         ev314.get("concurrent-interpreters").unwrap().disabled,
         Some(false)
+    );
+}
+
+/// Both builders read the same recipe features from nixpkgs-mini: wherever the scan knows a
+/// feature, the evaluation sees the same; every feature is `true` for some recipe and `false`
+/// for another, so the comparison cannot pass by comparing unknowns.
+#[test]
+fn scan_and_evaluation_agree_on_recipe_features() {
+    if !common::nix_available("scan_and_evaluation_agree_on_recipe_features") {
+        return;
+    }
+    let s = scanned();
+    let ev = index_from_nix(common::mini().to_str().unwrap(), PY313).expect("nix evaluation");
+    let last = |v: &Vec<String>| -> Vec<String> {
+        let mut out: Vec<String> = v
+            .iter()
+            .map(|x| x.rsplit('.').next().unwrap_or(x).to_string())
+            .collect();
+        out.sort();
+        out
+    };
+    // feature name -> (values seen true, values seen false)
+    let mut seen: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    let mut note = |name: &'static str, v: bool| {
+        let e = seen.entry(name).or_default();
+        if v {
+            e.0 += 1
+        } else {
+            e.1 += 1
+        }
+    };
+    let mut compared = 0;
+    for se in s.iter().filter(|e| e.scope == Scope::PythonPackages) {
+        let ee = ev.get_in(&se.attr, Scope::PythonPackages).unwrap();
+        if ee.failed || !se.features.known() {
+            continue;
+        }
+        compared += 1;
+        let (sf, ef) = (&se.features, &ee.features);
+        assert!(ef.known(), "{}: the evaluation read no features", se.attr);
+        assert_eq!(sf.src_fetcher, ef.src_fetcher, "{}: src_fetcher", se.attr);
+        let bools = [
+            ("rust_vendor", sf.rust_vendor, ef.rust_vendor),
+            ("patches", sf.patches, ef.patches),
+            ("source_root", sf.source_root, ef.source_root),
+            ("substitutions", sf.substitutions, ef.substitutions),
+            ("custom_check", sf.custom_check, ef.custom_check),
+            ("runs_tests", sf.runs_tests, ef.runs_tests),
+            ("eval_assert", sf.eval_assert, ef.eval_assert),
+        ];
+        for (name, sv, evv) in bools {
+            if let Some(v) = sv {
+                assert_eq!(Some(v), evv, "{}: {name}", se.attr);
+                note(name, v);
+            }
+        }
+        assert_eq!(sf.family, ef.family, "{}: family", se.attr);
+        note("family", sf.family.is_some());
+        assert_eq!(sf.format, ef.format, "{}: format", se.attr);
+        for (name, sl, el) in [
+            (
+                "native_build_inputs",
+                &sf.native_build_inputs,
+                &ef.native_build_inputs,
+            ),
+            ("build_inputs", &sf.build_inputs, &ef.build_inputs),
+        ] {
+            let (Some(sl), Some(el)) = (sl, el) else {
+                panic!("{}: {name} unknown", se.attr);
+            };
+            assert_eq!(last(sl), *el, "{}: {name}", se.attr);
+            note(name, !sl.is_empty());
+        }
+    }
+    assert_eq!(compared, 29); // all 31 Python attributes but opencv4 (not a recipe) and pycuda (throws)
+    for (name, (t, f)) in &seen {
+        assert!(
+            *t > 0 && *f > 0,
+            "{name}: {t} true, {f} false: not exercised both ways"
+        );
+    }
+    assert_eq!(seen.len(), 10);
+    let e = |a: &str| s.get(a).unwrap().features.clone();
+    // what the recipes exhibit, by name
+    assert_eq!(e("psycopg-c").family.as_deref(), Some("psycopg"));
+    assert_eq!(e("psycopg-pool").family.as_deref(), Some("psycopg"));
+    assert_eq!(
+        e("opentelemetry-sdk").family.as_deref(),
+        Some("opentelemetry-api")
+    );
+    assert_eq!(
+        e("opentelemetry-semantic-conventions").family.as_deref(),
+        Some("opentelemetry-api")
+    );
+    assert_eq!(e("ua-parser-builtins").family.as_deref(), Some("ua-parser"));
+    assert_eq!(e("protobuf").eval_assert, Some(true));
+    assert_eq!(e("djangoql").custom_check, Some(true));
+    assert_eq!(
+        e("tensorboard-data-server").format,
+        Some(lock2nix_nixpkgs::RecipeFormat::Wheel)
+    );
+    for rust in ["cryptography", "orjson", "pydantic-core"] {
+        assert_eq!(e(rust).rust_vendor, Some(true), "{rust}");
+    }
+    // cffi's source edit is Darwin-only: the scan does not know, the evaluation (Linux) says no
+    assert_eq!(e("cffi").substitutions, None);
+    assert_eq!(ev.get("cffi").unwrap().features.substitutions, Some(false));
+    // the evaluation's families agree for aliases too: django is django_5, no family
+    assert_eq!(ev.get("django").unwrap().features.family, None);
+    // what a swap would be blocked by
+    use lock2nix_nixpkgs::SwapBlocker;
+    assert_eq!(ev.get("requests").unwrap().features.swap_blockers(), vec![]);
+    assert_eq!(
+        ev.get("protobuf").unwrap().features.swap_blockers(),
+        vec![SwapBlocker::EvalAssert]
     );
 }
 
@@ -232,7 +361,7 @@ fn evaluated_index_round_trips() {
     ev.write(&p).unwrap();
     let text = std::fs::read_to_string(&p).unwrap();
     assert!(text.starts_with(
-        "# lock2nix-index v1 python=3.13 nixpkgs=version-25.11pre-nixpkgs-mini source=eval\n"
+        "# lock2nix-index v2 python=3.13 nixpkgs=version-25.11pre-nixpkgs-mini source=eval\n"
     ));
     let back = Index::read(&p).unwrap();
     assert_eq!(back, ev);
