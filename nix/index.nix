@@ -15,6 +15,7 @@
 #   modules in propagatedBuildInputs), sourceRoot.
 # - nixpkgs: a path (or path string), `<nixpkgs>`, or a flake (`builtins.getFlake "..."`, anything with outPath)
 # - python: the interpreter attribute, e.g. "python313"
+# - probeAsserts: see `features` below (default true)
 # - checkOutPath: when a package has no `disabled` attribute (older nixpkgs), force its outPath to see
 #   whether it throws (slow on a full nixpkgs: it instantiates every derivation)
 # Aliases are switched off (config.allowAliases = false), so renamed/removed attributes that throw are not
@@ -25,6 +26,8 @@
   nixpkgs ? <nixpkgs>,
   python ? "python313",
   checkOutPath ? false,
+  # probe for evaluation-time asserts (see `probeAssert`); false leaves evalAssert null
+  probeAsserts ? true,
 }:
 let
   src = if builtins.isAttrs nixpkgs then nixpkgs.outPath else nixpkgs;
@@ -151,7 +154,7 @@ let
       names = builtins.filter (n: !(builtins.elem n [ "src" "srcs" "cargoDeps" ])) (builtins.attrNames attrs);
       r = builtins.tryEval (builtins.all (n: builtins.seq attrs.${n} true) names);
     in
-    if probe == null || !(v ? overridePythonAttrs) then null else !r.success;
+    if !probeAsserts || probe == null || !(v ? overridePythonAttrs) then null else !r.success;
   features =
     v:
     let

@@ -31,6 +31,11 @@ pub struct NixEvalOptions {
     /// throws. Slow on a full nixpkgs (it instantiates every derivation); off by default. Current nixpkgs
     /// keeps `disabled` as an attribute, which is always read.
     pub check_out_path: bool,
+    /// Do not probe for evaluation-time asserts (`eval_assert` stays unknown). The probe
+    /// overrides each package's version and forces its derivation attributes one level deep;
+    /// `builtins.tryEval` catches a `throw` or `assert` there but not every evaluation error, so
+    /// a nixpkgs with a recipe that fails otherwise on another version needs this.
+    pub skip_assert_probe: bool,
 }
 
 /// Evaluates `nixpkgs` (a path, `<nixpkgs>`, or a flake reference) for `python` with default options.
@@ -114,9 +119,14 @@ pub fn index_from_nix_with(
     } else {
         "false"
     };
+    let probe = if options.skip_assert_probe {
+        "false"
+    } else {
+        "true"
+    };
     let (cmd, command_text) = if is_flake_ref(nixpkgs) {
         let expr = format!(
-            "import {} {{ nixpkgs = builtins.getFlake {}; python = {}; checkOutPath = {check}; }}",
+            "import {} {{ nixpkgs = builtins.getFlake {}; python = {}; checkOutPath = {check}; probeAsserts = {probe}; }}",
             nix_string(&file.to_string_lossy()),
             nix_string(nixpkgs),
             nix_string(&python.nix_attr()),
@@ -147,6 +157,7 @@ pub fn index_from_nix_with(
         }
         cmd.args(["--argstr", "python", &python.nix_attr()]);
         cmd.args(["--arg", "checkOutPath", check]);
+        cmd.args(["--arg", "probeAsserts", probe]);
         (cmd, "nix-instantiate")
     };
     let stdout = run(cmd)?;

@@ -882,7 +882,7 @@ fn scan(tree: &dyn Tree, root: &Path, limits: &ScanLimits) -> Result<Index> {
                             }
                         }
                     };
-                    if python_attrs.contains(parent) {
+                    if python_attrs.contains(parent) && parent != attr {
                         e.features.family = Some(parent.clone());
                     }
                     break e;

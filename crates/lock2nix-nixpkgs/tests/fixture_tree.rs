@@ -326,12 +326,36 @@ fn check_out_path_detects_disabled_without_attribute() {
     }
     let opts = NixEvalOptions {
         check_out_path: true,
+        ..NixEvalOptions::default()
     };
     let ev = index_from_nix_with(common::mini().to_str().unwrap(), PY313, &opts).unwrap();
     // opencv4 comes from stdenv.mkDerivation: no `disabled` attribute, outPath evaluates
     assert_eq!(ev.get("opencv4").unwrap().disabled, Some(false));
     let ev = index_from_nix(common::mini().to_str().unwrap(), PY313).unwrap();
     assert_eq!(ev.get("opencv4").unwrap().disabled, None);
+}
+
+#[test]
+fn the_assert_probe_can_be_switched_off() {
+    if !common::nix_available("the_assert_probe_can_be_switched_off") {
+        return;
+    }
+    let opts = NixEvalOptions {
+        skip_assert_probe: true,
+        ..NixEvalOptions::default()
+    };
+    let ev = index_from_nix_with(common::mini().to_str().unwrap(), PY313, &opts).unwrap();
+    assert!(ev.iter().all(|e| e.features.eval_assert.is_none()));
+    // the rest is read as before
+    let protobuf = &ev.get("protobuf").unwrap().features;
+    assert_eq!(
+        protobuf.src_fetcher,
+        Some(lock2nix_nixpkgs::SrcFetcher::FetchPypi)
+    );
+    assert_eq!(
+        protobuf.swap_blockers(),
+        vec![lock2nix_nixpkgs::SwapBlocker::Unknown("asserts")]
+    );
 }
 
 #[test]

@@ -30,6 +30,10 @@ pub struct IndexArgs {
     /// nixpkgs; slow on a full nixpkgs).
     #[arg(long, requires = "nixpkgs")]
     pub check_out_path: bool,
+    /// With --nixpkgs: do not probe each package for evaluation-time asserts on its version
+    /// (`eval_assert` stays unknown); for a nixpkgs where the probe hits an error Nix cannot catch.
+    #[arg(long, requires = "nixpkgs")]
+    pub no_assert_probe: bool,
     /// Where to write the index (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -44,6 +48,7 @@ pub fn build(args: &IndexArgs) -> Result<Index> {
                 .with_context(|| format!("--python {raw:?}: expected X.Y, e.g. 3.13"))?;
             let opts = NixEvalOptions {
                 check_out_path: args.check_out_path,
+                skip_assert_probe: args.no_assert_probe,
             };
             index_from_nix_with(nixpkgs, python, &opts)
                 .with_context(|| format!("cannot evaluate {nixpkgs} for CPython {python}"))
@@ -59,8 +64,10 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     let index = build(args)?;
     let non_literal = index.iter().filter(|e| e.is_non_literal()).count();
     let failed = index.iter().filter(|e| e.failed).count();
+    let featured = index.iter().filter(|e| e.features.known()).count();
+    let families = index.iter().filter(|e| e.features.family.is_some()).count();
     let summary = format!(
-        "{} entries ({non_literal} without a literal version, {failed} failed to evaluate); source: {}, python: {}, nixpkgs: {}",
+        "{} entries ({non_literal} without a literal version, {failed} failed to evaluate, {featured} with recipe features, {families} in a family); source: {}, python: {}, nixpkgs: {}",
         index.len(),
         index.meta.source.as_str(),
         index.meta.python.map_or_else(|| "-".to_string(), |p| p.to_string()),
