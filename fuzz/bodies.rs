@@ -18,6 +18,12 @@
 //!   same tree, and `hash_tree` is the sha256 of those bytes.
 //! - `nix_string`: a string printed by `lock2nix-nix` as a `"…"` literal, an `''…''` literal and an
 //!   attribute name parses with rnix back to exactly the input (NUL is refused with an error).
+//! - `index_tsv`: `Index::parse_with_limits` (any of the three formats) never panics; its errors
+//!   display; an index that reads is written as `v2` and that text reads back to the same index
+//!   and writes the same bytes.
+//! - `nixpkgs_scan`: the input split into files (`=== <path>` lines; the text before the first is
+//!   `pkgs/top-level/python-packages.nix`) is scanned with `index_from_files` (small limits); it
+//!   never panics, twice gives the same index, and the index written as `v2` reads back equal.
 
 #![allow(dead_code)]
 
@@ -29,6 +35,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use lock2nix_lock::{parse_git_source, parse_lock, parse_lock_with, parse_pyproject, Limits};
 use lock2nix_nar::Tree;
 use lock2nix_nix::{AttrName, Binding, Expr};
+use lock2nix_nixpkgs::{index_from_files, Index, ReadLimits, ScanLimits};
 use lock2nix_wheel::{System, TagPolicy, TargetTags, WheelFilename};
 use rowan::ast::AstNode;
 
@@ -432,4 +439,80 @@ fn string_value(s: &rnix::ast::Str) -> String {
         }
     }
     out
+}
+
+/// Target `index_tsv`.
+pub fn index_tsv(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let limits = ReadLimits {
+        max_bytes: 1 << 20,
+        max_rows: 10_000,
+        max_cell_chars: 4_096,
+        max_list_items: 64,
+    };
+    match Index::parse_with_limits(text, "fuzz.tsv", &limits) {
+        Err(e) => assert!(!e.to_string().is_empty()),
+        Ok(index) => written_index_reads_back(&index),
+    }
+}
+
+/// An index written as `v2` reads back to the same index, and writing that gives the same bytes.
+fn written_index_reads_back(index: &Index) {
+    let written = index.to_tsv();
+    let back = Index::parse(&written, "written.tsv")
+        .unwrap_or_else(|e| panic!("the written index does not read back: {e}\n{written}"));
+    assert_eq!(
+        &back, index,
+        "written and read back, the index differs:\n{written}"
+    );
+    assert_eq!(back.to_tsv(), written, "writing is not canonical");
+}
+
+/// Splits `nixpkgs_scan` input into files: `=== <path>` lines start a file; the text before the
+/// first is `pkgs/top-level/python-packages.nix`. Paths are taken as relative.
+pub fn scan_files(text: &str) -> BTreeMap<std::path::PathBuf, String> {
+    let mut files = BTreeMap::new();
+    let mut path = std::path::PathBuf::from("pkgs/top-level/python-packages.nix");
+    let mut body = String::new();
+    for line in text.split_inclusive('\n') {
+        if let Some(p) = line.strip_prefix("=== ") {
+            files.insert(std::mem::take(&mut path), std::mem::take(&mut body));
+            path = std::path::PathBuf::from(p.trim_end().trim_start_matches('/'));
+        } else {
+            body.push_str(line);
+        }
+    }
+    files.insert(path, body);
+    files
+}
+
+/// Target `nixpkgs_scan`.
+pub fn nixpkgs_scan(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let files = scan_files(text);
+    let limits = ScanLimits {
+        max_package_set_bytes: 1 << 20,
+        max_recipe_bytes: 1 << 18,
+        max_attributes: 10_000,
+        max_by_name: 1_000,
+        max_list_items: 32,
+        max_nesting: 64,
+    };
+    let first = index_from_files(&files, &limits);
+    let second = index_from_files(&files, &limits);
+    match (first, second) {
+        (Err(a), Err(b)) => {
+            assert_eq!(a.to_string(), b.to_string(), "two scans fail differently");
+            assert!(!a.to_string().is_empty());
+        }
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a, b, "two scans of the same files differ");
+            written_index_reads_back(&a);
+        }
+        (a, b) => panic!("one scan failed, the other did not: {a:?} / {b:?}"),
+    }
 }

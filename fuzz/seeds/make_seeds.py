@@ -12,6 +12,10 @@ Usage: python3 fuzz/seeds/make_seeds.py OUT_DIR   (writes OUT_DIR/<target>/<name
 - wheel_name: a sample of distinct wheel file names / URLs from the real locks.
 - nar: a few byte strings (the input is decoded with `arbitrary`).
 - nix_string: hostile strings for the Nix escaper.
+- index_tsv: every index under fixtures/nixpkgs-index/ (and slices of them: the header lines and a
+  run of rows each), the nixpkgs-mini indexes written in the v1 layout.
+- nixpkgs_scan: fixtures/nixpkgs-mini as one input (`=== <path>` lines start each file), and each
+  of its recipes alone under a one-line package set.
 """
 import hashlib, os, re, sys, tomllib, random
 
@@ -146,3 +150,39 @@ for i, s in enumerate([
     "é ünïcødé ☃ 𝄞", "\x01\x7f", "line\n  indented\n", "  leading", "trailing  ",
 ]):
     put("nix_string", f"seed-{i:02}", s)
+
+# index_tsv
+idx_dir = os.path.join(fx, "nixpkgs-index")
+for n in sorted(os.listdir(idx_dir)):
+    if not n.endswith(".tsv"):
+        continue
+    lines = open(os.path.join(idx_dir, n)).read().split("\n")
+    head = 1 if lines[0].startswith("pypi_name") else 2
+    put("index_tsv", n, "\n".join(lines))
+    for k, start in enumerate(range(head, len(lines), 40)):
+        put("index_tsv", f"{n}-slice-{k:03}", "\n".join(lines[:head] + lines[start:start + 40]) + "\n")
+v1_head = "attr\tscope\tpname\tversion\tversion_expr\tbroken\tdisabled\tfailed\tpypi_name\tnixpkgs_commit\tnote"
+put("index_tsv", "v1-sample", "# lock2nix-index v1 python=3.13 nixpkgs=abc source=scan\n" + v1_head + "\n"
+    + "automat\tpython\tAutomat\t25.4.16\t\tfalse\tfalse\t\t\t\t\n"
+    + "\t\t\t\t\t\t\t\tansicon\t\tmissing\n")
+
+# nixpkgs_scan
+mini = os.path.join(fx, "nixpkgs-mini")
+pp = open(os.path.join(mini, "pkgs/top-level/python-packages.nix")).read()
+parts = [pp]
+recipes = []
+for d, _, fs in sorted(os.walk(mini)):
+    for f in sorted(fs):
+        rel = os.path.relpath(os.path.join(d, f), mini)
+        if rel == "pkgs/top-level/python-packages.nix" or not f.endswith(".nix"):
+            continue
+        text = open(os.path.join(d, f)).read()
+        parts.append(f"=== {rel}\n{text}")
+        if rel.startswith("pkgs/development/python-modules/"):
+            recipes.append((rel, text))
+put("nixpkgs_scan", "nixpkgs-mini", "\n".join(parts))
+for rel, text in recipes:
+    name = rel.split("/")[3]
+    target = "../" + "/".join(rel.split("/")[1:])
+    one = f"self: super: with self; {{ {name} = callPackage {target} {{ }}; }}\n=== {rel}\n{text}"
+    put("nixpkgs_scan", "recipe-" + rel.replace("/", "-"), one)

@@ -33,6 +33,8 @@ const TARGETS: &[(&str, Body)] = &[
     ("wheel_name", bodies::wheel_name),
     ("nar", bodies::nar),
     ("nix_string", bodies::nix_string),
+    ("index_tsv", bodies::index_tsv),
+    ("nixpkgs_scan", bodies::nixpkgs_scan),
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -113,6 +115,27 @@ fn the_target_bodies_catch_violations() {
     assert!(
         emitted >= 10,
         "only {emitted} corpus locks reach emit; the lock target barely covers the pipeline"
+    );
+    // The index corpus reads (so the round trip is exercised), and a written index that does not
+    // read back would trip the body.
+    let indexes = files_in(&repo().join("fuzz/corpus/index_tsv"))
+        .iter()
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            lock2nix_nixpkgs::Index::parse(&text, "x").is_ok_and(|i| i.len() > 10)
+        })
+        .count();
+    assert!(indexes >= 5, "only {indexes} index corpus files read");
+    // The scan corpus reaches recipes with features: nixpkgs-mini as one input has them all.
+    let mini = std::fs::read(repo().join("fuzz/corpus/nixpkgs_scan/nixpkgs-mini")).unwrap();
+    let files = bodies::scan_files(std::str::from_utf8(&mini).unwrap());
+    let index =
+        lock2nix_nixpkgs::index_from_files(&files, &lock2nix_nixpkgs::ScanLimits::default())
+            .unwrap();
+    let featured = index.iter().filter(|e| e.features.known()).count();
+    assert!(
+        featured >= 30,
+        "only {featured} recipes with features in the scan corpus"
     );
 }
 
