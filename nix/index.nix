@@ -11,8 +11,9 @@
 #   pnames of nativeBuildInputs/buildInputs that are not Python modules, the interpreter or the
 #   Python builder's hooks.
 # `family` is the raw material from which lock2nix finds families (attributes sharing one src):
-#   drvName, srcOutPath, children (names of Python modules in passthru), deps (names of Python
-#   modules in propagatedBuildInputs), sourceRoot.
+#   drvName, srcOutPath, children ({ name; drv; } for each Python module in passthru: the
+#   attribute and the derivation's name), deps (names of Python modules in propagatedBuildInputs
+#   and dependencies), sourceRoot.
 # - nixpkgs: a path (or path string), `<nixpkgs>`, or a flake (`builtins.getFlake "..."`, anything with outPath)
 # - python: the interpreter attribute, e.g. "python313"
 # - probeAsserts: see `features` below (default true)
@@ -197,7 +198,7 @@ let
           let
             c = builtins.tryEval passthru.${n};
           in
-          if c.success && isDrv c.value && c.value ? pythonModule then [ c.value.name ] else [ ]
+          if c.success && isDrv c.value && c.value ? pythonModule then [ { name = n; drv = c.value.name; } ] else [ ]
         ) (builtins.attrNames passthru)
       );
       deps = try [ ] (pythonNames ((v.propagatedBuildInputs or [ ]) ++ (v.dependencies or [ ])));

@@ -140,6 +140,11 @@ pub struct RecipeFeatures {
     /// its passthru child (`psycopg-c` → `psycopg`, `opentelemetry-sdk` → `opentelemetry-api`).
     /// `None` here is "none known"; [`RecipeFeatures::known`] says whether the recipe was read.
     pub family: Option<String>,
+    /// When the recipe is a passthru attribute of its family's parent (`psycopg-c = psycopg.c;`):
+    /// that attribute's name (`c`). Such a child is built from the parent recipe's own `version`
+    /// and `src`, so overriding the parent does not move it; a sibling that writes
+    /// `inherit (X) version src` (`None` here) follows `X` of the final package set.
+    pub family_passthru: Option<String>,
     /// `pyproject`/`format`.
     pub format: Option<RecipeFormat>,
     /// The non-Python inputs in `nativeBuildInputs`: tools and hooks a fresh derivation of the
@@ -227,6 +232,9 @@ impl RecipeFeatures {
         if self.family.as_deref() == Some("") {
             self.family = None;
         }
+        if self.family_passthru.as_deref() == Some("") || self.family.is_none() {
+            self.family_passthru = None;
+        }
     }
 
     /// Everything that makes `overridePythonAttrs (old: { version; src; doCheck = false; })`
@@ -284,6 +292,7 @@ mod tests {
             runs_tests: Some(true),
             eval_assert: Some(false),
             family: None,
+            family_passthru: None,
             format: Some(RecipeFormat::Pyproject),
             native_build_inputs: Some(vec![]),
             build_inputs: Some(vec![]),

@@ -18,7 +18,7 @@ pub const MAGIC_V1: &str = "# lock2nix-index v1";
 const MAGIC_PREFIX: &str = "# lock2nix-index ";
 
 /// The own format's column header (`v2`).
-pub const HEADER: [&str; 23] = [
+pub const HEADER: [&str; 24] = [
     "attr",
     "scope",
     "pname",
@@ -38,6 +38,7 @@ pub const HEADER: [&str; 23] = [
     "runs_tests",
     "eval_assert",
     "family",
+    "family_passthru",
     "format",
     "native_build_inputs",
     "build_inputs",
@@ -159,7 +160,7 @@ fn list_cell(list: &Option<Vec<String>>) -> String {
 }
 
 /// The feature cells of a row, in [`HEADER`] order (`src_fetcher` … `build_inputs`).
-fn feature_cells(f: &RecipeFeatures) -> [String; 12] {
+fn feature_cells(f: &RecipeFeatures) -> [String; 13] {
     [
         f.src_fetcher
             .as_ref()
@@ -173,6 +174,10 @@ fn feature_cells(f: &RecipeFeatures) -> [String; 12] {
         opt_bool(f.runs_tests).to_string(),
         opt_bool(f.eval_assert).to_string(),
         f.family
+            .as_deref()
+            .map(|s| escape(s, false))
+            .unwrap_or_default(),
+        f.family_passthru
             .as_deref()
             .map(|s| escape(s, false))
             .unwrap_or_default(),
@@ -552,7 +557,7 @@ fn parse_features(row: &[(usize, &str)], ctx: &Ctx) -> Result<RecipeFeatures> {
             .map(Some)
             .map_err(|bad| ctx.err(c, "a valid escape (\\\\, \\t, \\n, \\r)", &bad))
     };
-    let format = match at(9) {
+    let format = match at(10) {
         (_, "") => None,
         (c, raw) => Some(RecipeFormat::parse(raw).ok_or_else(|| {
             ctx.err(
@@ -572,9 +577,10 @@ fn parse_features(row: &[(usize, &str)], ctx: &Ctx) -> Result<RecipeFeatures> {
         runs_tests: b(6)?,
         eval_assert: b(7)?,
         family: text(8)?,
+        family_passthru: text(9)?,
         format,
-        native_build_inputs: parse_list(at(10).1, at(10).0, ctx)?,
-        build_inputs: parse_list(at(11).1, at(11).0, ctx)?,
+        native_build_inputs: parse_list(at(11).1, at(11).0, ctx)?,
+        build_inputs: parse_list(at(12).1, at(12).0, ctx)?,
     })
 }
 

@@ -211,13 +211,22 @@ pub fn parse_eval_output(json: &str, python: PythonVersion, command: &str) -> Re
                     })
                     .unwrap_or_default()
             };
+            let children: Vec<(String, String)> = f
+                .get("children")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|c| Some((s(c.get("name"))?, s(c.get("drv"))?)))
+                        .collect()
+                })
+                .unwrap_or_default();
             if let (Some(drv), Some(src)) = (s(f.get("drvName")), s(f.get("srcOutPath"))) {
                 members.push(Member {
                     attr: attr.clone(),
                     pname: s(o.get("pname")).unwrap_or_else(|| attr.clone()),
                     drv,
                     src,
-                    children: names("children"),
+                    children,
                     deps: names("deps"),
                     source_root: f
                         .get("sourceRoot")
@@ -248,10 +257,11 @@ pub fn parse_eval_output(json: &str, python: PythonVersion, command: &str) -> Re
             features: o.get("features").map(features_of).unwrap_or_default(),
         });
     }
-    for (attr, parent) in families(&members) {
+    for (attr, parent, passthru) in families(&members) {
         if let Some(e) = index.get_in(&attr, Scope::PythonPackages) {
             let mut e = e.clone();
             e.features.family = Some(parent);
+            e.features.family_passthru = passthru;
             index.insert(e);
         }
     }
@@ -278,6 +288,7 @@ fn features_of(v: &Value) -> RecipeFeatures {
         runs_tests: b("runsTests"),
         eval_assert: b("evalAssert"),
         family: None,
+        family_passthru: None,
         format: v
             .get("format")
             .and_then(Value::as_str)
@@ -294,7 +305,8 @@ struct Member {
     pname: String,
     drv: String,
     src: String,
-    children: Vec<String>,
+    /// (passthru attribute, derivation name) of the Python modules in `passthru`.
+    children: Vec<(String, String)>,
     deps: Vec<String>,
     source_root: bool,
 }
@@ -304,8 +316,9 @@ struct Member {
 /// (`psycopg.c`); the only member without `sourceRoot` (`ua-parser`, whose siblings build a
 /// sub-directory); the member the others depend on most (`opentelemetry-api`); the first by
 /// attribute. The parent is named by its attribute whose name is its normalised pname (else the
-/// first). Returns (attribute, parent attribute) for every other member's attributes, sorted.
-fn families(members: &[Member]) -> Vec<(String, String)> {
+/// first). Returns (attribute, parent attribute, the parent's passthru attribute that is this
+/// member, if any) for every other member's attributes, sorted.
+fn families(members: &[Member]) -> Vec<(String, String, Option<String>)> {
     let mut by_src: BTreeMap<&str, BTreeMap<&str, Vec<&Member>>> = BTreeMap::new();
     for m in members {
         by_src
@@ -328,7 +341,7 @@ fn families(members: &[Member]) -> Vec<(String, String)> {
                 .map(|m| {
                     m.children
                         .iter()
-                        .filter(|c| names.contains(&c.as_str()))
+                        .filter(|(_, c)| names.contains(&c.as_str()))
                         .count()
                 })
                 .unwrap_or(0)
@@ -367,9 +380,17 @@ fn families(members: &[Member]) -> Vec<(String, String)> {
             .or_else(|| drvs[parent].first())
             .map(|m| m.attr.clone())
             .unwrap_or_default();
+        let passthru_of = |d: &str| {
+            drvs[parent]
+                .iter()
+                .flat_map(|m| m.children.iter())
+                .filter(|(_, c)| c == d)
+                .map(|(n, _)| n.clone())
+                .min()
+        };
         for d in names.iter().filter(|d| **d != parent) {
             for m in &drvs[*d] {
-                out.push((m.attr.clone(), parent_attr.clone()));
+                out.push((m.attr.clone(), parent_attr.clone(), passthru_of(d)));
             }
         }
     }
@@ -411,7 +432,7 @@ mod tests {
     fn families_pick_the_parent_like_the_recipes_say() {
         // passthru children: psycopg exposes psycopg-c
         let mut psycopg = member("psycopg", "psycopg-3", "/s/psycopg");
-        psycopg.children = vec!["psycopg-c-3".into()];
+        psycopg.children = vec![("c".into(), "psycopg-c-3".into())];
         let c = member("psycopg-c", "psycopg-c-3", "/s/psycopg");
         // sub-directories of one repository: the others depend on the api
         let mut api = member("opentelemetry-api", "otel-api-1", "/s/otel");
@@ -432,12 +453,9 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (
-                    "opentelemetry-sdk".to_string(),
-                    "opentelemetry-api".to_string()
-                ),
-                ("psycopg-c".to_string(), "psycopg".to_string()),
-                ("ua-parser-builtins".to_string(), "ua-parser".to_string()),
+                ("opentelemetry-sdk".into(), "opentelemetry-api".into(), None),
+                ("psycopg-c".into(), "psycopg".into(), Some("c".into())),
+                ("ua-parser-builtins".into(), "ua-parser".into(), None),
             ]
         );
     }

@@ -858,7 +858,7 @@ fn scan(tree: &dyn Tree, root: &Path, limits: &ScanLimits) -> Result<Index> {
                 }
                 Some(Def::Passthru {
                     parent,
-                    child: _,
+                    child,
                     what,
                 }) => {
                     let mut notes = Vec::new();
@@ -884,6 +884,7 @@ fn scan(tree: &dyn Tree, root: &Path, limits: &ScanLimits) -> Result<Index> {
                     };
                     if python_attrs.contains(parent) && parent != attr {
                         e.features.family = Some(parent.clone());
+                        e.features.family_passthru = Some(child.clone());
                     }
                     break e;
                 }

@@ -258,6 +258,11 @@ fn scan_and_evaluation_agree_on_recipe_features() {
             }
         }
         assert_eq!(sf.family, ef.family, "{}: family", se.attr);
+        assert_eq!(
+            sf.family_passthru, ef.family_passthru,
+            "{}: family_passthru",
+            se.attr
+        );
         note("family", sf.family.is_some());
         assert_eq!(sf.format, ef.format, "{}: format", se.attr);
         for (name, sl, el) in [
@@ -287,6 +292,8 @@ fn scan_and_evaluation_agree_on_recipe_features() {
     // what the recipes exhibit, by name
     assert_eq!(e("psycopg-c").family.as_deref(), Some("psycopg"));
     assert_eq!(e("psycopg-pool").family.as_deref(), Some("psycopg"));
+    assert_eq!(e("psycopg-pool").family_passthru.as_deref(), Some("pool"));
+    assert_eq!(e("opentelemetry-sdk").family_passthru, None);
     assert_eq!(
         e("opentelemetry-sdk").family.as_deref(),
         Some("opentelemetry-api")

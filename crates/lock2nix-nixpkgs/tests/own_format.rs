@@ -17,14 +17,14 @@ pycuda\tpython\tpycuda\t\t\t\t\ttrue\t\t\tevaluation failed\\twith a tab\\nand a
 
 /// The same rows in `v2`, with features for two of them (cryptography's and psycopg-c's shapes).
 const SAMPLE: &str = "# lock2nix-index v2 python=3.13 nixpkgs=0123abc source=scan
-attr\tscope\tpname\tversion\tversion_expr\tbroken\tdisabled\tfailed\tpypi_name\tnixpkgs_commit\tsrc_fetcher\trust_vendor\tpatches\tsource_root\tsubstitutions\tcustom_check\truns_tests\teval_assert\tfamily\tformat\tnative_build_inputs\tbuild_inputs\tnote
-automat\tpython\tAutomat\t25.4.16\t\tfalse\tfalse\t\t\t\tfetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\ttrue\tfalse\t\tpyproject\t-\t-\t
-cryptography\tpython\tcryptography\t45.0.4\t\tfalse\tfalse\t\t\t\tfetchPypi\ttrue\tfalse\tfalse\ttrue\tfalse\ttrue\tfalse\t\tsetuptools\tcargo pkg-config rustPlatform.cargoSetupHook rustc\topenssl\t
-httpie\ttop-level\thttpie\t3.2.4\t\tfalse\tfalse\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\ttop-level package
-protobuf\tpython\tprotobuf\t\t\"${major}.${minor}\"\tfalse\tfalse\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t
-psycopg-c\tpython\tpsycopg-c\t3.2.3\t\tfalse\tfalse\t\t\t\tfetchFromGitHub\tfalse\ttrue\tfalse\tfalse\tfalse\tfalse\tfalse\tpsycopg\tpyproject\tpostgresql\t-\tpassthru child of psycopg
-pycuda\tpython\tpycuda\t\t\t\t\ttrue\t\t\t\t\t\t\t\t\t\t\t\t\t\t\tevaluation failed\\twith a tab\\nand a newline \\\\ backslash
-\t\t\t\t\t\t\t\tansicon\t\t\t\t\t\t\t\t\t\t\t\t\t\tmissing
+attr\tscope\tpname\tversion\tversion_expr\tbroken\tdisabled\tfailed\tpypi_name\tnixpkgs_commit\tsrc_fetcher\trust_vendor\tpatches\tsource_root\tsubstitutions\tcustom_check\truns_tests\teval_assert\tfamily\tfamily_passthru\tformat\tnative_build_inputs\tbuild_inputs\tnote
+automat\tpython\tAutomat\t25.4.16\t\tfalse\tfalse\t\t\t\tfetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\ttrue\tfalse\t\t\tpyproject\t-\t-\t
+cryptography\tpython\tcryptography\t45.0.4\t\tfalse\tfalse\t\t\t\tfetchPypi\ttrue\tfalse\tfalse\ttrue\tfalse\ttrue\tfalse\t\t\tsetuptools\tcargo pkg-config rustPlatform.cargoSetupHook rustc\topenssl\t
+httpie\ttop-level\thttpie\t3.2.4\t\tfalse\tfalse\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\ttop-level package
+protobuf\tpython\tprotobuf\t\t\"${major}.${minor}\"\tfalse\tfalse\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t
+psycopg-c\tpython\tpsycopg-c\t3.2.3\t\tfalse\tfalse\t\t\t\tfetchFromGitHub\tfalse\ttrue\tfalse\tfalse\tfalse\tfalse\tfalse\tpsycopg\tc\tpyproject\tpostgresql\t-\tpassthru child of psycopg
+pycuda\tpython\tpycuda\t\t\t\t\ttrue\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\tevaluation failed\\twith a tab\\nand a newline \\\\ backslash
+\t\t\t\t\t\t\t\tansicon\t\t\t\t\t\t\t\t\t\t\t\t\t\t\tmissing
 ";
 
 #[test]
@@ -77,6 +77,7 @@ fn round_trip_is_byte_identical() {
     );
     let child = &idx.get("psycopg-c").unwrap().features;
     assert_eq!(child.family.as_deref(), Some("psycopg"));
+    assert_eq!(child.family_passthru.as_deref(), Some("c"));
     assert_eq!(child.build_inputs, Some(vec![]));
     assert_eq!(
         idx.family("psycopg-c")
@@ -166,13 +167,13 @@ fn write_sorts_and_escapes() {
     let text = idx.to_tsv();
     insta::assert_snapshot!(text, @r"
     # lock2nix-index v2 python=3.12 nixpkgs=/some\spath/with\sspace source=eval
-    attr	scope	pname	version	version_expr	broken	disabled	failed	pypi_name	nixpkgs_commit	src_fetcher	rust_vendor	patches	source_root	substitutions	custom_check	runs_tests	eval_assert	family	format	native_build_inputs	build_inputs	note
-    aiohttp	python	aiohttp	3.11.0																			
-    aiohttp	top-level	aiohttp	0																			
-    orjson	python	orjson	3.10.18							fetchFromGitea	true									cargoSetupHook maturinBuildHook		
-    zope-interface	python	zope.interface	7.2																			
-    								a-missing														
-    								b-missing														
+    attr	scope	pname	version	version_expr	broken	disabled	failed	pypi_name	nixpkgs_commit	src_fetcher	rust_vendor	patches	source_root	substitutions	custom_check	runs_tests	eval_assert	family	family_passthru	format	native_build_inputs	build_inputs	note
+    aiohttp	python	aiohttp	3.11.0																				
+    aiohttp	top-level	aiohttp	0																				
+    orjson	python	orjson	3.10.18							fetchFromGitea	true										cargoSetupHook maturinBuildHook		
+    zope-interface	python	zope.interface	7.2																				
+    								a-missing															
+    								b-missing															
     ");
     let back = Index::parse(&text, "x").unwrap();
     assert_eq!(back, idx);
@@ -190,7 +191,7 @@ const HEAD: &str = "attr\tscope\tpname\tversion\tversion_expr\tbroken\tdisabled\
 fn error_messages_point_at_line_and_column() {
     insta::assert_snapshot!(err("hello\n"), @"bad.tsv:1:1: expected `# lock2nix-index v2 ...` (or `v1`) or the header `pypi_name\\tattr\\tpname\\tversion\\tnixpkgs_commit\\tnote`, found \"hello\"");
     insta::assert_snapshot!(err("# lock2nix-index v3 source=eval\n"), @r#"bad.tsv:1:18: expected format version `v2` or `v1`, found "v3 source=eval""#);
-    insta::assert_snapshot!(err("# lock2nix-index v2 source=eval\nattr\tscope\tpname\tversion\tversion_expr\tbroken\tdisabled\tfailed\tpypi_name\tnixpkgs_commit\tnote\n"), @"bad.tsv:2:87: expected the header `attr\\tscope\\tpname\\tversion\\tversion_expr\\tbroken\\tdisabled\\tfailed\\tpypi_name\\tnixpkgs_commit\\tsrc_fetcher\\trust_vendor\\tpatches\\tsource_root\\tsubstitutions\\tcustom_check\\truns_tests\\teval_assert\\tfamily\\tformat\\tnative_build_inputs\\tbuild_inputs\\tnote`, found \"note\"");
+    insta::assert_snapshot!(err("# lock2nix-index v2 source=eval\nattr\tscope\tpname\tversion\tversion_expr\tbroken\tdisabled\tfailed\tpypi_name\tnixpkgs_commit\tnote\n"), @"bad.tsv:2:87: expected the header `attr\\tscope\\tpname\\tversion\\tversion_expr\\tbroken\\tdisabled\\tfailed\\tpypi_name\\tnixpkgs_commit\\tsrc_fetcher\\trust_vendor\\tpatches\\tsource_root\\tsubstitutions\\tcustom_check\\truns_tests\\teval_assert\\tfamily\\tfamily_passthru\\tformat\\tnative_build_inputs\\tbuild_inputs\\tnote`, found \"note\"");
     insta::assert_snapshot!(err("# lock2nix-index v1 python=three source=eval\n"), @r#"bad.tsv:1:28: expected a Python version like `3.13`, found "three""#);
     insta::assert_snapshot!(err("# lock2nix-index v1 python=3.13\n"), @"bad.tsv:1:32: expected `source=...`, found nothing");
     insta::assert_snapshot!(err("# lock2nix-index v1 source=eval\nattr\tscope\tpname\n"), @"bad.tsv:2:17: expected the header `attr\\tscope\\tpname\\tversion\\tversion_expr\\tbroken\\tdisabled\\tfailed\\tpypi_name\\tnixpkgs_commit\\tnote`, found nothing");
@@ -212,18 +213,18 @@ fn v2(features: &str) -> String {
     format!("# lock2nix-index v2 source=scan\n{head}\na\tpython\ta\t1\t\t\t\t\t\t\t{features}\t\n")
 }
 
-const HEADER_V2: [&str; 23] = lock2nix_nixpkgs::format::HEADER;
+const HEADER_V2: [&str; 24] = lock2nix_nixpkgs::format::HEADER;
 
 #[test]
 fn feature_cell_errors_point_at_the_cell() {
-    let ok = "fetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\tpyproject\t-\t-";
+    let ok = "fetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\t\tpyproject\t-\t-";
     assert!(Index::parse(&v2(ok), "ok.tsv").is_ok());
-    insta::assert_snapshot!(err(&v2("fetchPypi\tyes\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\tpyproject\t-\t-")), @r#"bad.tsv:3:30: expected `true`, `false` or an empty cell, found "yes""#);
-    insta::assert_snapshot!(err(&v2("fetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\tegg\t-\t-")), @r#"bad.tsv:3:73: expected `pyproject`, `setuptools`, `wheel`, `other` or an empty cell, found "egg""#);
-    insta::assert_snapshot!(err(&v2("fetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\tpyproject\tcargo  rustc\t-")), @r#"bad.tsv:3:89: expected identifiers or derivation names separated by single spaces (`-` for none), found nothing"#);
-    insta::assert_snapshot!(err(&v2("fetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\tpyproject\trustc cargo\t-")), @r#"bad.tsv:3:83: expected sorted items without repeats, found "rustc cargo""#);
-    insta::assert_snapshot!(err(&v2("fetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\tpyproject\t-\tlib$ssl")), @r#"bad.tsv:3:85: expected identifiers or derivation names separated by single spaces (`-` for none), found "lib$ssl""#);
-    insta::assert_snapshot!(err(&v2("fetchPypi\tfalse")), @r#"bad.tsv:3:36: expected 23 tab-separated cells, found "13 cells""#);
+    insta::assert_snapshot!(err(&v2("fetchPypi\tyes\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\t\tpyproject\t-\t-")), @r#"bad.tsv:3:30: expected `true`, `false` or an empty cell, found "yes""#);
+    insta::assert_snapshot!(err(&v2("fetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\t\tegg\t-\t-")), @r#"bad.tsv:3:74: expected `pyproject`, `setuptools`, `wheel`, `other` or an empty cell, found "egg""#);
+    insta::assert_snapshot!(err(&v2("fetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\t\tpyproject\tcargo  rustc\t-")), @r#"bad.tsv:3:90: expected identifiers or derivation names separated by single spaces (`-` for none), found nothing"#);
+    insta::assert_snapshot!(err(&v2("fetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\t\tpyproject\trustc cargo\t-")), @r#"bad.tsv:3:84: expected sorted items without repeats, found "rustc cargo""#);
+    insta::assert_snapshot!(err(&v2("fetchPypi\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\tfalse\t\t\tpyproject\t-\tlib$ssl")), @r#"bad.tsv:3:86: expected identifiers or derivation names separated by single spaces (`-` for none), found "lib$ssl""#);
+    insta::assert_snapshot!(err(&v2("fetchPypi\tfalse")), @r#"bad.tsv:3:36: expected 24 tab-separated cells, found "13 cells""#);
 }
 
 #[test]
@@ -243,7 +244,7 @@ fn limits_stop_the_reader_with_a_located_error() {
         "# lock2nix-index v2 source=scan\n{}\n",
         HEADER_V2.join("\t")
     );
-    let row = |a: &str| format!("{a}\tpython\t{a}\t1{}\n", "\t".repeat(19));
+    let row = |a: &str| format!("{a}\tpython\t{a}\t1{}\n", "\t".repeat(20));
     let rows: String = ["a", "b", "c", "d"].iter().map(|a| row(a)).collect();
     assert_eq!(
         parse(&format!("{head}{rows}")),
@@ -254,10 +255,10 @@ fn limits_stop_the_reader_with_a_located_error() {
         parse(&format!("{head}{}", row(&long))),
         "big.tsv:3:1: a cell is longer than the limit of 40 characters"
     );
-    let list = v2("\t\t\t\t\t\t\t\t\t\ta b c\t-");
+    let list = v2("\t\t\t\t\t\t\t\t\t\t\ta b c\t-");
     assert_eq!(
         parse(&list),
-        "big.tsv:3:34: a list has more items than the limit of 2 items"
+        "big.tsv:3:35: a list has more items than the limit of 2 items"
     );
     assert_eq!(
         parse(&"x".repeat(10_001)),

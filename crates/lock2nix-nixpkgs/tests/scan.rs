@@ -891,6 +891,7 @@ fn plain() -> RecipeFeatures {
         runs_tests: Some(false),
         eval_assert: Some(false),
         family: None,
+        family_passthru: None,
         format: Some(RecipeFormat::Pyproject),
         native_build_inputs: Some(vec![]),
         build_inputs: Some(vec![]),
@@ -1024,6 +1025,7 @@ fn families_from_passthru_children_and_inherited_sources() {
     assert_eq!(
         e("psycopg-c").features,
         RecipeFeatures {
+            family_passthru: Some("c".into()),
             native_build_inputs: names(&["postgresql"]),
             ..child.clone()
         }
@@ -1031,6 +1033,7 @@ fn families_from_passthru_children_and_inherited_sources() {
     assert_eq!(
         e("psycopg-pool").features,
         RecipeFeatures {
+            family_passthru: Some("pool".into()),
             format: Some(RecipeFormat::Setuptools),
             ..child
         }
