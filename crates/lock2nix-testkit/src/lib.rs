@@ -11,8 +11,9 @@
 //!   `nix-instantiate` (read-only mode, `NIX_PATH` unset, a private state directory and `HOME`
 //!   per call, so tests run in parallel as any user) and return typed [`NixError`]s carrying
 //!   Nix's stderr. [`stub_expr`] builds the expression that imports the nixpkgs stub
-//!   (`fixtures/nixpkgs-stub/`) with an [`Overlay`] and an index applied; [`nix_str`] and
-//!   [`nix_path`] quote values for such expressions.
+//!   (`fixtures/nixpkgs-stub/`) with an [`Overlay`] and an index applied ([`index_json`] /
+//!   [`write_index_json`] turn a `lock2nix_nixpkgs::Index`, recipe features included, into the
+//!   stub's index); [`nix_str`] and [`nix_path`] quote values for such expressions.
 //! * **HTTP** — [`TestServer`], a tiny scripted HTTP/1.1 server on `127.0.0.1:0` for fetch tests
 //!   (per-path response scripts such as "500, then 200 with these bytes", request counters,
 //!   shut down on drop).
@@ -24,8 +25,8 @@ mod tools;
 
 pub use http::{Response, TestServer};
 pub use nix::{
-    nix_eval_file_json, nix_eval_json, nix_parse, nix_path, nix_str, stub_expr, NixArg, NixError,
-    Overlay,
+    index_json, nix_eval_file_json, nix_eval_json, nix_parse, nix_path, nix_str, stub_expr,
+    write_index_json, NixArg, NixError, Overlay,
 };
 pub use paths::{fixture, repo_root, shared_fixture, shared_root, stub_dir, SHARED_ENV};
 pub use tools::{

@@ -180,6 +180,56 @@ pub fn nix_path(p: &Path) -> String {
     format!("(/. + {})", nix_str(&abs.display().to_string()))
 }
 
+/// The nixpkgs stub's `index` argument for `index` (a JSON list, see
+/// `fixtures/nixpkgs-stub/default.nix`): one object per entry with `attr`, `pname`, `version`
+/// (null when nixpkgs writes it as an expression: a family member then gets its parent's),
+/// `scope` (`python`/`top-level`), `broken`, `disabled`, `failed`, and `features`, which is null
+/// when the index knows none of the recipe's features (the stub then makes a plain recipe) and
+/// otherwise has every [`lock2nix_nixpkgs::RecipeFeatures`] field in camelCase (null = unknown).
+/// Missing names are left out.
+pub fn index_json(index: &lock2nix_nixpkgs::Index) -> serde_json::Value {
+    use serde_json::json;
+    let rows: Vec<serde_json::Value> = index
+        .iter()
+        .map(|e| {
+            let f = &e.features;
+            let features = f.known().then(|| {
+                json!({
+                    "srcFetcher": f.src_fetcher.as_ref().map(|x| x.as_str()),
+                    "rustVendor": f.rust_vendor,
+                    "patches": f.patches,
+                    "sourceRoot": f.source_root,
+                    "substitutions": f.substitutions,
+                    "customCheck": f.custom_check,
+                    "runsTests": f.runs_tests,
+                    "evalAssert": f.eval_assert,
+                    "family": f.family,
+                    "familyPassthru": f.family_passthru,
+                    "format": f.format.map(|x| x.as_str()),
+                    "nativeBuildInputs": f.native_build_inputs,
+                    "buildInputs": f.build_inputs,
+                })
+            });
+            json!({
+                "attr": e.attr,
+                "pname": e.pname,
+                "version": e.version,
+                "scope": e.scope.as_str(),
+                "broken": e.broken.unwrap_or(false),
+                "disabled": e.disabled.unwrap_or(false),
+                "failed": e.failed,
+                "features": features,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows)
+}
+
+/// Writes [`index_json`] of `index` to `path` (for [`stub_expr`]'s `index_json` argument).
+pub fn write_index_json(index: &lock2nix_nixpkgs::Index, path: &Path) -> std::io::Result<()> {
+    std::fs::write(path, index_json(index).to_string())
+}
+
 /// The overlay to apply in [`stub_expr`].
 #[derive(Debug, Clone, Copy)]
 pub enum Overlay<'a> {
@@ -192,8 +242,9 @@ pub enum Overlay<'a> {
 }
 
 /// The expression importing the nixpkgs stub for `system` with `overlay` applied and the index
-/// read from `index_json` (a JSON list of `{ attr; pname; version; broken? }`), parenthesised so
-/// tests can select into it: `format!("{}.python313.pkgs.foo.version", stub_expr(..))`.
+/// read from `index_json` (a JSON list of `{ attr; pname; version; broken?; features?; ... }`, as
+/// [`write_index_json`] writes), parenthesised so tests can select into it:
+/// `format!("{}.python313.pkgs.foo.version", stub_expr(..))`.
 pub fn stub_expr(system: &str, overlay: Overlay<'_>, index_json: Option<&Path>) -> String {
     let overlays = match overlay {
         Overlay::None => "[ ]".to_string(),

@@ -2,9 +2,10 @@
 
 use std::path::Path;
 
+use lock2nix_nixpkgs::{index_from_source_tree, Index};
 use lock2nix_testkit::{
-    fixture, nix_eval_file_json, nix_eval_json, nix_parse, nix_str, require_tool, shared_fixture,
-    stub_dir, stub_expr, NixArg, NixError, Overlay,
+    fixture, index_json, nix_eval_file_json, nix_eval_json, nix_parse, nix_str, require_tool,
+    shared_fixture, stub_dir, stub_expr, write_index_json, NixArg, NixError, Overlay,
 };
 use serde_json::{json, Value};
 
@@ -62,6 +63,78 @@ fn failure_cases_fail_with_their_messages() {
         (
             "wrong-interpreter",
             "a package for Python 3.12, but this package is built for Python 3.13",
+        ),
+        (
+            "recipe-stale-cargo-deps",
+            "python3.13-rusty-46.0.1: cargoDeps are vendored from the src of nixpkgs' rusty 45.0.4, but src is now rusty-46.0.1.tar.gz from fetchurl",
+        ),
+        (
+            "recipe-patches-on-another-version",
+            "python3.13-patched-5.2.8: patches written for nixpkgs' patched 5.1.4 (patched-5.1.4-nixpkgs.patch) would be applied to version 5.2.8",
+        ),
+        (
+            "recipe-source-edit-on-another-version",
+            "python3.13-edited-8.0: postPatch of nixpkgs' edited 7.2 edits its files in place",
+        ),
+        (
+            "recipe-source-root-in-an-sdist",
+            "python3.13-rooted-2.1: sourceRoot \"source/rooted\" is a directory of nixpkgs' rooted 2.0's src, a fetchFromGitHub checkout; the src is now a release archive (fetchurl)",
+        ),
+        (
+            "recipe-eval-assert",
+            "python3.13-protobuf-6.31.1: the recipe of nixpkgs' protobuf 5.29.3 asserts at evaluation time",
+        ),
+        (
+            "recipe-wheel-in-a-source-recipe",
+            "python3.13-plain-1.0: a wheel in nixpkgs' plain 1.0's source recipe",
+        ),
+        (
+            "recipe-tests-kept",
+            "python3.13-tested-2.2.0: a version swap of nixpkgs' tested 2.1.0 to version 2.2.0 (src tested-2.2.0.tar.gz from fetchurl) keeps nixpkgs' tests (check inputs written for 2.1.0)",
+        ),
+        (
+            "recipe-custom-check-kept",
+            "keeps nixpkgs' tests (a custom check phase, check inputs written for 0.17.1)",
+        ),
+        (
+            "family-passthru-child-swapped-alone",
+            "python3.13-psycopg-c-3.2.10: psycopg-c 3.2.10 and psycopg 3.2.3 must have one version: in nixpkgs psycopg's recipe builds psycopg-c from its own version and src (psycopg.c)",
+        ),
+        (
+            "family-passthru-child-src-swapped",
+            "python3.13-psycopg-c-3.2.3: in nixpkgs psycopg-c is psycopg.c, built from psycopg's own version and src",
+        ),
+        (
+            "family-parent-swapped-alone",
+            "python3.13-psycopg-c-3.2.3: psycopg-c 3.2.3 and psycopg 3.2.10 must have one version",
+        ),
+        (
+            "family-inherited-source-swapped-alone",
+            "opentelemetry-sdk 1.38.0 and opentelemetry-api 1.29.0 must have one version: in nixpkgs opentelemetry-sdk takes its version and src from opentelemetry-api",
+        ),
+        (
+            "family-inherited-source-src-swapped",
+            "python3.13-opentelemetry-sdk-1.29.0: in nixpkgs opentelemetry-sdk takes its src and version from opentelemetry-api; swapping it alone",
+        ),
+        (
+            "family-parent-moved-to-an-sdist",
+            "python3.13-opentelemetry-sdk-1.38.0: sourceRoot \"opentelemetry-api-1.38.0.tar.gz/opentelemetry-sdk\" is a directory of nixpkgs' opentelemetry-sdk 1.29.0's src",
+        ),
+        (
+            "bootstrap-replaced",
+            "python3.13-setuptools-80.9.1: the overlay replaces setuptools, a build-system bootstrap package, in a Python package set (nixpkgs' 80.9.0, replaced by 80.9.1)",
+        ),
+        (
+            "bootstrap-replaced-by-a-fresh-build",
+            "the overlay replaces wheel, a build-system bootstrap package, in a Python package set (nixpkgs' 0.46.1, replaced by another derivation of it)",
+        ),
+        (
+            "top-level-shadowed",
+            "authentik: the overlay redefines the top-level attribute `authentik`, which nixpkgs already has (authentik-2025.10.1)",
+        ),
+        (
+            "index-entry-failed",
+            "broken-eval: evaluating it fails in this nixpkgs",
         ),
     ];
     let file = stub_dir().join("failures.nix");
@@ -364,6 +437,184 @@ fn twelve_hundred_packages_evaluate() {
     assert_eq!(outs.len(), n);
     let idx = nix_eval_json(&format!("{p}.python313.pkgs.idx10.name")).unwrap();
     assert_eq!(idx, json!("python3.13-idx10-2.0"));
+}
+
+/// The index nixpkgs-mini's scan gives, as the stub's index: the recipes keep their features,
+/// nixpkgs' packages evaluate as they are, and the overrides an older lock2nix wrote fail where a
+/// real nixpkgs build would, while fresh derivations of the same versions build.
+#[test]
+fn a_scanned_index_with_features_drives_the_stub() {
+    if !have_nix() {
+        return;
+    }
+    let scanned = index_from_source_tree(fixture("nixpkgs-mini")).unwrap();
+    let json = index_json(&scanned);
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), scanned.len());
+    let row = |a: &str| rows.iter().find(|r| r["attr"] == a).unwrap().clone();
+    assert_eq!(row("cryptography")["features"]["rustVendor"], json!(true));
+    assert_eq!(row("psycopg-c")["features"]["familyPassthru"], json!("c"));
+    assert_eq!(
+        row("opencv4")["features"],
+        Value::Null,
+        "no recipe read: a plain package"
+    );
+    assert_eq!(row("httpie")["scope"], json!("top-level"));
+    assert_eq!(row("opentelemetry-sdk")["version"], Value::Null);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.json");
+    write_index_json(&scanned, &path).unwrap();
+
+    // every nixpkgs package evaluates as it is (but the broken pycrypto; opencv4 is no recipe)
+    let pkgs = stub_expr("x86_64-linux", Overlay::None, Some(&path));
+    let broken = nix_eval_json(&format!("{pkgs}.python313.pkgs.pycrypto.outPath")).unwrap_err();
+    assert!(broken
+        .stderr()
+        .unwrap_or_default()
+        .contains("is marked as broken"));
+    let python: Vec<String> = scanned
+        .iter()
+        .filter(|e| {
+            e.scope == lock2nix_nixpkgs::Scope::PythonPackages
+                && e.attr != "opencv4"
+                && e.broken != Some(true)
+        })
+        .map(|e| nix_str(&e.attr))
+        .collect();
+    let v = nix_eval_json(&format!(
+        "let p = {pkgs}; in {{ outs = map (a: p.python313.pkgs.${{a}}.outPath) [ {} ]; sdk = p.python313.pkgs.opentelemetry-sdk.version; child = p.python313.pkgs.psycopg-c.version; httpie = p.httpie.version; }}",
+        python.join(" ")
+    ))
+    .unwrap();
+    assert_eq!(v["outs"].as_array().unwrap().len(), python.len());
+    assert_eq!(v["sdk"], json!("1.29.0"), "the family's version");
+    assert_eq!(v["child"], json!("3.2.3"));
+    assert_eq!(v["httpie"], json!("3.2.4"));
+
+    // the shape an older lock2nix wrote for a version swap: overridePythonAttrs of version + src
+    let swap = |attr: &str, version: &str, extra: &str| {
+        format!(
+            "final: prev: {{ pythonPackagesExtensions = prev.pythonPackagesExtensions ++ [ (pf: pp: {{ {attr} = pp.{attr}.overridePythonAttrs (old: {{ version = \"{version}\"; src = final.fetchurl {{ url = \"https://files.example/{attr}-{version}.tar.gz\"; hash = final.lib.fakeHash; }}; {extra} }}); }}) ]; }}"
+        )
+    };
+    let fresh = |attr: &str, version: &str| {
+        format!(
+            "final: prev: {{ pythonPackagesExtensions = prev.pythonPackagesExtensions ++ [ (pf: pp: {{ {attr} = pf.buildPythonPackage {{ pname = \"{attr}\"; version = \"{version}\"; pyproject = true; build-system = [ pf.setuptools ]; src = final.fetchurl {{ url = \"https://files.example/{attr}-{version}.tar.gz\"; hash = final.lib.fakeHash; }}; }}; }}) ]; }}"
+        )
+    };
+    let out = |overlay: &str, attr: &str| {
+        nix_eval_json(&format!(
+            "{}.python313.pkgs.{attr}.outPath",
+            stub_expr("x86_64-linux", Overlay::Expr(overlay), Some(&path))
+        ))
+    };
+    let cases = [
+        (
+            "cryptography",
+            "46.0.1",
+            "doCheck = false;",
+            "cargoDeps are vendored from the src of nixpkgs' cryptography 45.0.4",
+        ),
+        (
+            "django_5",
+            "5.2.8",
+            "doCheck = false;",
+            "patches written for nixpkgs' django_5 5.1.4",
+        ),
+        (
+            "zope-interface",
+            "8.0",
+            "",
+            "postPatch of nixpkgs' zope-interface 7.2 edits its files in place",
+        ),
+        (
+            "ua-parser-builtins",
+            "1.0.2",
+            "",
+            "ua-parser-builtins 1.0.2 and ua-parser 1.0.1 must have one version",
+        ),
+        // the scan has no literal version for protobuf ("${major}.${minor}"): the stub's stand-in
+        (
+            "protobuf",
+            "6.31.1",
+            "",
+            "the recipe of nixpkgs' protobuf 0-unknown asserts at evaluation time",
+        ),
+        (
+            "djangoql",
+            "0.18.2",
+            "",
+            "keeps nixpkgs' tests (a custom check phase",
+        ),
+        (
+            "psycopg",
+            "3.2.10",
+            "",
+            "psycopg-c 3.2.3 and psycopg 3.2.10 must have one version",
+        ),
+        (
+            "setuptools",
+            "80.9.1",
+            "doCheck = false; patches = [ ];",
+            "the overlay replaces setuptools, a build-system bootstrap package",
+        ),
+    ];
+    for (attr, version, extra, expected) in cases {
+        let err = out(&swap(attr, version, extra), attr).expect_err(attr);
+        let stderr = err.stderr().unwrap_or_default();
+        assert!(
+            stderr.contains(expected),
+            "{attr}: expected {expected:?} in:\n{stderr}"
+        );
+        // a fresh derivation of the same version is fine (psycopg's child must follow, below)
+        if !matches!(attr, "psycopg" | "setuptools" | "ua-parser-builtins") {
+            out(&fresh(attr, version), attr).unwrap_or_else(|e| panic!("{attr} fresh: {e}"));
+        }
+    }
+    // requests has nothing that blocks a swap: it builds
+    out(&swap("requests", "2.32.5", "doCheck = false;"), "requests").unwrap();
+}
+
+/// The committed authentik index (`fixtures/nixpkgs-index/authentik.tsv`) through `index_json`:
+/// every package of it evaluates in the stub as nixpkgs has it.
+#[test]
+fn the_authentik_index_evaluates_in_the_stub() {
+    if !have_nix() {
+        return;
+    }
+    let index = Index::read(fixture("nixpkgs-index/authentik.tsv")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.json");
+    write_index_json(&index, &path).unwrap();
+    let pkgs = stub_expr("x86_64-linux", Overlay::None, Some(&path));
+    let python: Vec<String> = index
+        .iter()
+        .filter(|e| e.scope == lock2nix_nixpkgs::Scope::PythonPackages && !e.failed)
+        .map(|e| nix_str(&e.attr))
+        .collect();
+    assert!(python.len() > 170, "{}", python.len());
+    let v = nix_eval_json(&format!(
+        "let p = {pkgs}; in {{ outs = map (a: p.python313.pkgs.${{a}}.outPath) [ {} ]; top = p.authentik.version; }}",
+        python.join(" ")
+    ))
+    .unwrap();
+    let outs: std::collections::BTreeSet<&str> = v["outs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    // aliases share a derivation with their target
+    assert!(outs.len() > 165, "{}", outs.len());
+    assert_eq!(
+        v["top"],
+        json!(index
+            .get_in("authentik", lock2nix_nixpkgs::Scope::TopLevel)
+            .unwrap()
+            .version
+            .clone()
+            .unwrap())
+    );
 }
 
 /// `shared_fixture` finds `$LOCK2NIX_SHARED/fixtures/<rel>` (the tests themselves use the copies
