@@ -147,10 +147,11 @@ pub struct RecipeFeatures {
     pub family_passthru: Option<String>,
     /// `pyproject`/`format`.
     pub format: Option<RecipeFormat>,
-    /// The non-Python inputs in `nativeBuildInputs`: tools and hooks a fresh derivation of the
-    /// package needs too (`pkg-config`, `cmake`, `cargo`, `rustPlatform.cargoSetupHook`). The
-    /// scan records the identifiers as written, on every platform (also those under
-    /// `lib.optionals`), leaving out attributes of the Python set; the evaluation records the
+    /// The non-Python inputs in `nativeBuildInputs` (and `build-system`, which
+    /// `buildPythonPackage` adds to them): tools and hooks a fresh derivation of the package needs
+    /// too (`pkg-config`, `cmake`, `cargo`, `rustPlatform.cargoSetupHook`). The scan records the
+    /// identifiers as written, on every platform (also those under `lib.optionals`), leaving out
+    /// attributes of the Python set; the evaluation records the
     /// `pname` of each input that is not a Python module, the interpreter or one of
     /// `buildPythonPackage`'s own hooks (usually the attribute name, not always:
     /// `pkg-config-wrapper`). Sorted, deduplicated; `Some(vec![])` = known to be none.

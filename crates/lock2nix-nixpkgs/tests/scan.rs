@@ -49,6 +49,7 @@ with self;
   setuptools = callPackage ../development/python-modules/setuptools { };
   setuptools-rust = callPackage ../development/python-modules/setuptools-rust { };
   typing-extensions = callPackage ../development/python-modules/typing-extensions { };
+  versioningit = callPackage ../development/python-modules/versioningit { };
   ua-parser = callPackage ../development/python-modules/ua-parser { };
   ua-parser-builtins = callPackage ../development/python-modules/ua-parser-builtins { };
   wheel = callPackage ../development/python-modules/wheel { };
@@ -852,6 +853,10 @@ fn files() -> BTreeMap<PathBuf, String> {
         (format!("{m}/pyyaml/default.nix"), plain("pyyaml")),
         (format!("{m}/wheel/default.nix"), plain("wheel")),
         (
+            format!("{m}/versioningit/default.nix"),
+            plain("versioningit"),
+        ),
+        (
             format!("{m}/typing-extensions/default.nix"),
             plain("typing-extensions"),
         ),
@@ -943,7 +948,13 @@ fn rust_recipes_vendor_from_their_src() {
         RecipeFeatures {
             rust_vendor: Some(true),
             patches: Some(true),
-            native_build_inputs: names(&["cargo", "rustPlatform.cargoSetupHook", "rustc"]),
+            // `build-system` counts (buildPythonPackage adds it to nativeBuildInputs)
+            native_build_inputs: names(&[
+                "cargo",
+                "rustPlatform.cargoSetupHook",
+                "rustPlatform.maturinBuildHook",
+                "rustc"
+            ]),
             build_inputs: names(&["libiconv"]),
             ..github()
         }
@@ -1218,7 +1229,7 @@ fn the_in_memory_and_on_disk_scans_agree() {
     }
     let disk = index_from_source_tree(dir.path()).unwrap();
     assert_eq!(disk.to_tsv(), scanned().to_tsv());
-    assert_eq!(disk.len(), 32); // the 32 bindings of PACKAGE_SET
+    assert_eq!(disk.len(), 33); // the 33 bindings of PACKAGE_SET
                                 // written and read again, the features survive
     let back = Index::parse(&disk.to_tsv(), "scan.tsv").unwrap();
     assert_eq!(back, disk);

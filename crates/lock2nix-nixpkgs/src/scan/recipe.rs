@@ -689,7 +689,19 @@ fn features(set: &ast::AttrSet, args: &Args, max_list: usize, r: &mut Recipe) {
             }),
         (false, false) => Some(RecipeFormat::Setuptools),
     };
-    f.native_build_inputs = input_names(args, "nativeBuildInputs", max_list, &mut r.notes);
+    // buildPythonPackage puts `build-system` into nativeBuildInputs: its non-Python items count
+    f.native_build_inputs = match (
+        input_names(args, "nativeBuildInputs", max_list, &mut r.notes),
+        input_names(args, "build-system", max_list, &mut r.notes),
+    ) {
+        (Some(mut a), Some(b)) => {
+            a.extend(b);
+            a.sort();
+            a.dedup();
+            Some(a)
+        }
+        _ => None,
+    };
     f.build_inputs = input_names(args, "buildInputs", max_list, &mut r.notes);
     r.features = f;
 }
