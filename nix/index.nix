@@ -107,7 +107,8 @@ let
       "fetchurl"
     else
       null;
-  editCommands = "substituteInPlace|substitute |sed -i|sed --in-place|perl -pi";
+  # in-place edits; `sed` with -i/--in-place anywhere on its line
+  editCommands = "substituteInPlace|substitute |perl -pi|sed [^\n]*(-i|--in-place)";
   hasEdit = s: builtins.isString s && builtins.length (builtins.split editCommands s) > 1;
   editPhases = [ "postPatch" "prePatch" "patchPhase" "postUnpack" "preConfigure" "preBuild" ];
   checkPhases = [ "checkPhase" "installCheckPhase" "preCheck" "preInstallCheck" ];

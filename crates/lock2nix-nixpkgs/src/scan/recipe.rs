@@ -38,14 +38,18 @@ const EDIT_PHASES: [&str; 6] = [
     "preBuild",
 ];
 
-/// Shell commands that edit files in place.
-const EDIT_COMMANDS: [&str; 5] = [
-    "substituteInPlace",
-    "substitute ",
-    "sed -i",
-    "sed --in-place",
-    "perl -pi",
-];
+/// Shell commands that edit files in place (besides `sed` with `-i` on the same line, see
+/// [`edits_files`]).
+const EDIT_COMMANDS: [&str; 3] = ["substituteInPlace", "substitute ", "perl -pi"];
+
+/// Whether shell code edits files in place: one of [`EDIT_COMMANDS`], or a `sed` line with `-i`
+/// / `--in-place` (`sed -i …`, `sed -e '…' -i file`).
+fn edits_files(text: &str) -> bool {
+    EDIT_COMMANDS.iter().any(|c| text.contains(c))
+        || text
+            .lines()
+            .any(|l| l.contains("sed ") && (l.contains(" -i") || l.contains("--in-place")))
+}
 
 const CHECK_PHASES: [&str; 4] = [
     "checkPhase",
@@ -645,7 +649,7 @@ fn features(set: &ast::AttrSet, args: &Args, max_list: usize, r: &mut Recipe) {
         match args.expr(phase) {
             Some(e) => {
                 let text = e.syntax().text().to_string();
-                if !EDIT_COMMANDS.iter().any(|c| text.contains(c)) {
+                if !edits_files(&text) {
                     continue;
                 }
                 if is_optional_string(&e) {
@@ -977,6 +981,16 @@ mod tests {
         let parse = Root::parse("((a.b).c).d");
         let e = parse.tree().expr().unwrap();
         assert_eq!(dotted_name(&e).as_deref(), Some("a.b.c.d"));
+    }
+
+    #[test]
+    fn in_place_edits() {
+        assert!(edits_files("substituteInPlace setup.py --replace a b"));
+        assert!(edits_files("sed -e 's/a/b/' -i test-requirements.txt"));
+        assert!(edits_files("sed -i \"/--cov/d\" setup.cfg"));
+        assert!(!edits_files("cd psycopg"));
+        assert!(!edits_files("patchShebangs tools\nrm -r vendor"));
+        assert!(!edits_files("sed 's/a/b/' x > y"));
     }
 
     #[test]
