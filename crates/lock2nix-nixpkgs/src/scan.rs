@@ -756,7 +756,13 @@ fn scan(tree: &dyn Tree, root: &Path, limits: &ScanLimits) -> Result<Index> {
         .collect();
     let children: BTreeMap<String, Option<Recipe>> = children.into_iter().collect();
 
-    let make_entry = |attr: &str, scope: Scope, recipe: &Recipe, extra: Vec<String>| {
+    let no_args = BTreeSet::new();
+    // `explicit`: names callPackage is given explicitly, which are not the Python set's
+    let make_entry = |attr: &str,
+                      scope: Scope,
+                      recipe: &Recipe,
+                      extra: Vec<String>,
+                      explicit: &BTreeSet<String>| {
         let mut notes = extra;
         notes.extend(recipe.notes.iter().cloned());
         let mut features = recipe.features.clone();
@@ -767,7 +773,10 @@ fn scan(tree: &dyn Tree, root: &Path, limits: &ScanLimits) -> Result<Index> {
         .into_iter()
         .flatten()
         {
-            list.retain(|n| !is_python_input(n, &python_attrs));
+            list.retain(|n| {
+                let first = n.split('.').next().unwrap_or(n);
+                explicit.contains(first) || !is_python_input(n, &python_attrs)
+            });
         }
         Entry {
             attr: attr.to_string(),
@@ -825,7 +834,7 @@ fn scan(tree: &dyn Tree, root: &Path, limits: &ScanLimits) -> Result<Index> {
                         Some(r) => r.clone(),
                         None => note_only(format!("recipe {} not found", path.display())),
                     };
-                    let mut e = make_entry(attr, Scope::PythonPackages, &recipe, extra);
+                    let mut e = make_entry(attr, Scope::PythonPackages, &recipe, extra, args);
                     if disabled.is_some() {
                         e.disabled = *disabled;
                     } else if wrapper_notes.iter().any(|n| n.starts_with("disabledIf")) {
@@ -868,7 +877,7 @@ fn scan(tree: &dyn Tree, root: &Path, limits: &ScanLimits) -> Result<Index> {
                     let mut e = match children.get(&cur).and_then(Option::as_ref) {
                         Some(r) => {
                             notes.push(format!("passthru child of {parent} ({what})"));
-                            let e = make_entry(attr, Scope::PythonPackages, r, notes);
+                            let e = make_entry(attr, Scope::PythonPackages, r, notes, &no_args);
                             if r.src_from.is_none() && r.features.src_fetcher.is_none() {
                                 src_parents.insert(attr.clone(), parent.clone());
                             }
@@ -938,7 +947,7 @@ fn scan(tree: &dyn Tree, root: &Path, limits: &ScanLimits) -> Result<Index> {
                 "top-level package {} (not in the Python package set)",
                 path.display()
             )];
-            index.insert(make_entry(name, Scope::TopLevel, recipe, extra));
+            index.insert(make_entry(name, Scope::TopLevel, recipe, extra, &no_args));
         }
     }
     Ok(index)

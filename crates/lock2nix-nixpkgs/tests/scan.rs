@@ -37,6 +37,8 @@ with self;
   protobuf6 = callPackage ../development/python-modules/protobuf/6.nix {
     inherit (pkgs.__splicedPackages) protobuf;
   };
+  # the C library shadows the Python attribute of the same name
+  xmlsec = callPackage ../development/python-modules/xmlsec { inherit (pkgs) xmlsec; };
   protobuf3 = callPackage ../development/python-modules/protobuf/3.nix {
     protobuf = pkgs.protobuf3_20;
   };
@@ -44,9 +46,11 @@ with self;
   psycopg-c = psycopg.c;
   psycopg-pool = psycopg.pool;
   pyyaml = callPackage ../development/python-modules/pyyaml { };
+  pkgconfig = callPackage ../development/python-modules/pkgconfig { };
   pydantic-core = callPackage ../development/python-modules/pydantic-core { };
   rpds-py = callPackage ../development/python-modules/rpds-py { };
   setuptools = callPackage ../development/python-modules/setuptools { };
+  setuptools-scm = callPackage ../development/python-modules/setuptools-scm { };
   setuptools-rust = callPackage ../development/python-modules/setuptools-rust { };
   typing-extensions = callPackage ../development/python-modules/typing-extensions { };
   versioningit = callPackage ../development/python-modules/versioningit { };
@@ -805,6 +809,30 @@ buildPythonPackage rec {
 }
 "#;
 
+/// xmlsec: its C library is an argument of the same name as the Python attribute.
+const XMLSEC: &str = r#"{ lib, buildPythonPackage, fetchPypi, libxml2, libxslt, lxml, pkg-config, pkgconfig
+, setuptools-scm, xmlsec }:
+
+buildPythonPackage rec {
+  pname = "xmlsec";
+  version = "1.3.14";
+  pyproject = true;
+
+  src = fetchPypi {
+    inherit pname version;
+    hash = "sha256-BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=";
+  };
+
+  build-system = [ setuptools-scm ];
+
+  nativeBuildInputs = [ pkg-config pkgconfig ];
+
+  buildInputs = [ xmlsec libxslt libxml2 ];
+
+  propagatedBuildInputs = [ lxml ];
+}
+"#;
+
 fn files() -> BTreeMap<PathBuf, String> {
     let m = "pkgs/development/python-modules";
     let plain = |n: &str| {
@@ -856,6 +884,12 @@ fn files() -> BTreeMap<PathBuf, String> {
             format!("{m}/versioningit/default.nix"),
             plain("versioningit"),
         ),
+        (format!("{m}/pkgconfig/default.nix"), plain("pkgconfig")),
+        (
+            format!("{m}/setuptools-scm/default.nix"),
+            plain("setuptools-scm"),
+        ),
+        (format!("{m}/xmlsec/default.nix"), XMLSEC.into()),
         (
             format!("{m}/typing-extensions/default.nix"),
             plain("typing-extensions"),
@@ -1217,6 +1251,12 @@ fn patches_edits_checks_and_asserts_written_for_nixpkgs_version() {
         vec![SwapBlocker::Fetcher(SrcFetcher::FetchFromGitHub)]
     );
     assert_eq!(f("typing-extensions").swap_blockers(), vec![]);
+    // an explicit callPackage argument is not the Python attribute it shadows
+    assert_eq!(
+        f("xmlsec").build_inputs,
+        names(&["libxml2", "libxslt", "xmlsec"])
+    );
+    assert_eq!(f("xmlsec").native_build_inputs, names(&["pkg-config"]));
 }
 
 #[test]
@@ -1229,7 +1269,7 @@ fn the_in_memory_and_on_disk_scans_agree() {
     }
     let disk = index_from_source_tree(dir.path()).unwrap();
     assert_eq!(disk.to_tsv(), scanned().to_tsv());
-    assert_eq!(disk.len(), 33); // the 33 bindings of PACKAGE_SET
+    assert_eq!(disk.len(), 36); // the 36 bindings of PACKAGE_SET
                                 // written and read again, the features survive
     let back = Index::parse(&disk.to_tsv(), "scan.tsv").unwrap();
     assert_eq!(back, disk);
