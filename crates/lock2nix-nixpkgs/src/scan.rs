@@ -46,8 +46,9 @@ use rowan::ast::AstNode;
 use crate::error::{Error, Result};
 use crate::index::{Entry, Index, IndexMeta, IndexSource, Scope};
 use recipe::{
-    binding_names, dotted_name, find_build_call, last_segment, literal_bool, passthru_child,
-    read_recipe_attrs, strip_parens, text_of, Child, Recipe, BUILD_FUNCTIONS, PYTHON_HOOKS,
+    binding_names, dotted_name, find_build_call, find_returned_call, last_segment, literal_bool,
+    passthru_child, read_recipe_attrs, strip_parens, text_of, Child, Recipe, BUILD_FUNCTIONS,
+    PYTHON_HOOKS,
 };
 
 const WRAPPERS: [&str; 5] = [
@@ -402,6 +403,32 @@ fn scan_file(
     }
 }
 
+/// Scans a `pkgs/by-name` file: the Python build call it returns, or, for a package built
+/// otherwise (`stdenv.mkDerivation` wrapping a Python application, like nixpkgs' authentik), its
+/// `pname`/`version` with the recipe features unknown. `None` when it returns neither.
+fn scan_by_name(tree: &dyn Tree, rel: &Path, limits: &ScanLimits) -> Option<Recipe> {
+    let text = read_text(tree, rel, limits).ok()?;
+    if !BUILD_FUNCTIONS[..2].iter().any(|f| text.contains(f)) {
+        return None;
+    }
+    let root = match parse_checked(&text, rel, limits.max_nesting) {
+        Ok(r) => r,
+        Err(note) => return Some(note_only(note)),
+    };
+    let expr = root.expr()?;
+    if let Some(set) = find_returned_call(&expr, &BUILD_FUNCTIONS) {
+        return Some(read_recipe_attrs(&set, limits.max_list_items));
+    }
+    let set = find_returned_call(&expr, &["mkDerivation"])?;
+    let mut r = read_recipe_attrs(&set, limits.max_list_items);
+    r.features = Default::default();
+    r.notes.push(
+        "built with mkDerivation, not buildPythonPackage/buildPythonApplication: recipe features not read"
+            .to_string(),
+    );
+    Some(r)
+}
+
 /// Lexically joins `base` and a relative Nix path, resolving `.` and `..` (never above the root).
 fn join_lexically(base: &Path, rel: &str) -> PathBuf {
     let mut out = base.to_path_buf();
@@ -704,11 +731,7 @@ fn scan(tree: &dyn Tree, root: &Path, limits: &ScanLimits) -> Result<Index> {
         .par_iter()
         .map(|p| {
             if p.starts_with("pkgs/by-name") {
-                // only Python packages
-                let t = tree.read(p, limits.max_recipe_bytes).ok()?;
-                if !BUILD_FUNCTIONS[..2].iter().any(|f| t.contains(f)) {
-                    return None;
-                }
+                return scan_by_name(tree, p, limits);
             }
             if !tree.is_file(p) {
                 return None;

@@ -1430,3 +1430,57 @@ fn hostile_package_sets_are_limited_or_contained() {
     let e = index_from_files(&set(&"#".repeat(2000)), &limits).unwrap_err();
     assert!(matches!(e, Error::Limit { limit: 1000, .. }), "{e}");
 }
+
+/// A `pkgs/by-name` application built with mkDerivation around a private interpreter (nixpkgs'
+/// authentik): a top-level name with its version, not the first Python build call in the file.
+#[test]
+fn by_name_applications_built_otherwise_are_top_level_names() {
+    let mut f = files();
+    f.insert(
+        PathBuf::from("pkgs/by-name/au/authentik/package.nix"),
+        r#"{ lib, stdenvNoCC, fetchFromGitHub, python312, makeWrapper }:
+let
+  version = "2025.2.3";
+  src = fetchFromGitHub { owner = "goauthentik"; repo = "authentik"; rev = "version/${version}"; hash = ""; };
+  python = python312.override {
+    self = python;
+    packageOverrides = final: prev: {
+      djangorestframework = prev.buildPythonPackage rec {
+        pname = "djangorestframework";
+        version = "3.14.0";
+        format = "setuptools";
+        src = fetchFromGitHub { owner = "encode"; repo = "django-rest-framework"; tag = version; hash = ""; };
+      };
+      authentik-django = prev.buildPythonPackage { pname = "authentik-django"; inherit version src; pyproject = true; };
+    };
+  };
+in
+stdenvNoCC.mkDerivation {
+  pname = "authentik";
+  inherit src version;
+  nativeBuildInputs = [ makeWrapper ];
+}
+"#
+        .to_string(),
+    );
+    f.insert(
+        PathBuf::from("pkgs/by-name/he/hello/package.nix"),
+        "{ stdenv }: stdenv.mkDerivation { pname = \"hello\"; version = \"2.12\"; }".to_string(),
+    );
+    let idx = index_from_files(&f, &ScanLimits::default()).unwrap();
+    let a = idx
+        .get_in("authentik", lock2nix_nixpkgs::Scope::TopLevel)
+        .unwrap();
+    assert_eq!(
+        (a.pname.as_str(), a.version.as_deref()),
+        ("authentik", Some("2025.2.3"))
+    );
+    assert!(!a.features.known());
+    assert!(a
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("built with mkDerivation"));
+    // a file that mentions no Python build is not listed
+    assert!(idx.get("hello").is_none());
+}

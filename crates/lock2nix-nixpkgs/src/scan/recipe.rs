@@ -288,11 +288,17 @@ fn resolve(expr: &ast::Expr, lets: &BTreeMap<String, ast::Expr>) -> ast::Expr {
 
 /// Is `expr` a call of a Python build function? Returns its argument attrset.
 pub(super) fn build_call_attrset(expr: &ast::Expr) -> Option<ast::AttrSet> {
+    call_attrset(expr, &BUILD_FUNCTIONS)
+}
+
+/// Is `expr` a call of one of `functions` (by the last segment of its name)? Returns its
+/// argument attrset (through `finalAttrs:`, `let` and `with`).
+fn call_attrset(expr: &ast::Expr, functions: &[&str]) -> Option<ast::AttrSet> {
     let ast::Expr::Apply(app) = strip_parens(expr) else {
         return None;
     };
     let f = dotted_name(&app.lambda()?)?;
-    if !BUILD_FUNCTIONS.contains(&last_segment(&f)) {
+    if !functions.contains(&last_segment(&f)) {
         return None;
     }
     let mut arg = strip_parens(&app.argument()?);
@@ -311,15 +317,26 @@ pub(super) fn build_call_attrset(expr: &ast::Expr) -> Option<ast::AttrSet> {
 /// Follows what a file returns (through lambdas, `let`, `with`, `if`, `assert`, wrapper calls and
 /// a `let`-bound name) to the build call; falls back to the first build call in the file.
 pub(super) fn find_build_call(root: &ast::Expr) -> Option<ast::AttrSet> {
-    fn tail(e: &ast::Expr, depth: usize) -> Option<ast::AttrSet> {
+    find_returned_call(root, &BUILD_FUNCTIONS).or_else(|| {
+        root.syntax()
+            .descendants()
+            .filter_map(ast::Expr::cast)
+            .find_map(|e| build_call_attrset(&e))
+    })
+}
+
+/// The argument set of the call of one of `functions` that a file returns (see
+/// [`find_build_call`]), without looking anywhere else.
+pub(super) fn find_returned_call(root: &ast::Expr, functions: &[&str]) -> Option<ast::AttrSet> {
+    fn tail(e: &ast::Expr, functions: &[&str], depth: usize) -> Option<ast::AttrSet> {
         if depth > WALK_DEPTH {
             return None;
         }
-        if let Some(s) = build_call_attrset(e) {
+        if let Some(s) = call_attrset(e, functions) {
             return Some(s);
         }
         match strip_parens(e) {
-            ast::Expr::Lambda(l) => tail(&l.body()?, depth + 1),
+            ast::Expr::Lambda(l) => tail(&l.body()?, functions, depth + 1),
             ast::Expr::LetIn(l) => {
                 let body = strip_parens(&l.body()?);
                 if let ast::Expr::Ident(i) = &body {
@@ -330,29 +347,24 @@ pub(super) fn find_build_call(root: &ast::Expr) -> Option<ast::AttrSet> {
                         (names == [name.clone()]).then(|| apv.value()).flatten()
                     });
                     if let Some(v) = bound {
-                        if let Some(s) = tail(&v, depth + 1) {
+                        if let Some(s) = tail(&v, functions, depth + 1) {
                             return Some(s);
                         }
                     }
                 }
-                tail(&body, depth + 1)
+                tail(&body, functions, depth + 1)
             }
-            ast::Expr::With(w) => tail(&w.body()?, depth + 1),
-            ast::Expr::Assert(a) => tail(&a.body()?, depth + 1),
+            ast::Expr::With(w) => tail(&w.body()?, functions, depth + 1),
+            ast::Expr::Assert(a) => tail(&a.body()?, functions, depth + 1),
             ast::Expr::IfElse(i) => i
                 .else_body()
-                .and_then(|b| tail(&b, depth + 1))
-                .or_else(|| i.body().and_then(|b| tail(&b, depth + 1))),
-            ast::Expr::Apply(a) => a.argument().and_then(|b| tail(&b, depth + 1)),
+                .and_then(|b| tail(&b, functions, depth + 1))
+                .or_else(|| i.body().and_then(|b| tail(&b, functions, depth + 1))),
+            ast::Expr::Apply(a) => a.argument().and_then(|b| tail(&b, functions, depth + 1)),
             _ => None,
         }
     }
-    tail(root, 0).or_else(|| {
-        root.syntax()
-            .descendants()
-            .filter_map(ast::Expr::cast)
-            .find_map(|e| build_call_attrset(&e))
-    })
+    tail(root, functions, 0)
 }
 
 /// A value of the build call's argument set.
