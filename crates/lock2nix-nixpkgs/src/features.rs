@@ -230,6 +230,19 @@ impl RecipeFeatures {
             list.sort();
             list.dedup();
         }
+        for s in [&mut self.family, &mut self.family_passthru]
+            .into_iter()
+            .flatten()
+        {
+            if s.contains('\0') {
+                *s = s.replace('\0', "\u{fffd}");
+            }
+        }
+        if let Some(SrcFetcher::Other(s)) = &mut self.src_fetcher {
+            if s.contains('\0') {
+                *s = s.replace('\0', "\u{fffd}");
+            }
+        }
         if self.family.as_deref() == Some("") {
             self.family = None;
         }

@@ -99,12 +99,14 @@ impl Default for ReadLimits {
     }
 }
 
-/// Escapes a cell: `\` → `\\`, tab → `\t`, newline → `\n`, carriage return → `\r`.
-/// With `space`, a space becomes `\s` (used in the metadata line).
+/// Escapes a cell: `\` → `\\`, tab → `\t`, newline → `\n`, carriage return → `\r`, and a NUL
+/// (which the reader refuses) becomes U+FFFD. With `space`, a space becomes `\s` (used in the
+/// metadata line).
 fn escape(s: &str, space: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            '\0' => out.push('\u{fffd}'),
             '\\' => out.push_str("\\\\"),
             '\t' => out.push_str("\\t"),
             '\n' => out.push_str("\\n"),
@@ -352,11 +354,19 @@ impl Ctx<'_> {
         limit_error(self.file, self.line, column, what, limit, unit)
     }
 
-    /// Refuses a cell (or line) longer than the limit; counts characters only up to the limit.
+    /// Refuses a cell (or line) longer than the limit (counting characters only up to the
+    /// limit) or holding a NUL, which no Nix string can.
     fn check_len(&self, column: usize, raw: &str) -> Result<()> {
         let max = self.limits.max_cell_chars;
         if raw.len() > max && raw.chars().nth(max).is_some() {
             return Err(self.limit(column, "a cell is longer", max, "characters"));
+        }
+        if let Some(at) = raw.find('\0') {
+            return Err(self.err(
+                column + raw[..at].chars().count(),
+                "text without NUL characters",
+                &raw[at..],
+            ));
         }
         Ok(())
     }

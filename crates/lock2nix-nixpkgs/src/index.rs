@@ -200,6 +200,22 @@ impl Entry {
     }
 
     fn normalise(&mut self) {
+        // no Nix string holds a NUL, and the index file refuses one
+        for s in [&mut self.attr, &mut self.pname].into_iter().chain(
+            [
+                &mut self.version,
+                &mut self.version_expr,
+                &mut self.pypi_name,
+                &mut self.nixpkgs_commit,
+                &mut self.note,
+            ]
+            .into_iter()
+            .flatten(),
+        ) {
+            if s.contains('\0') {
+                *s = s.replace('\0', "\u{fffd}");
+            }
+        }
         for f in [
             &mut self.version,
             &mut self.version_expr,
@@ -326,6 +342,11 @@ impl Index {
     pub fn insert_missing(&mut self, mut missing: Missing) -> Option<Missing> {
         if missing.note.as_deref() == Some("") {
             missing.note = None;
+        }
+        for s in std::iter::once(&mut missing.pypi_name).chain(missing.note.as_mut()) {
+            if s.contains('\0') {
+                *s = s.replace('\0', "\u{fffd}");
+            }
         }
         let name = missing.pypi_name.clone();
         link(

@@ -819,7 +819,7 @@ fn scan(tree: &dyn Tree, root: &Path, limits: &ScanLimits) -> Result<Index> {
 
     let meta = IndexMeta {
         python: None,
-        nixpkgs: tree.revision(),
+        nixpkgs: tree.revision().map(|r| r.replace('\0', "\u{fffd}")),
         source: IndexSource::Scan,
     };
     let mut index = Index::new(meta);

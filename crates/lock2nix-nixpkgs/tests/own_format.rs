@@ -308,3 +308,74 @@ fn missing_file_is_an_io_error() {
         .to_string();
     assert!(e.starts_with("cannot read /nonexistent/index.tsv:"), "{e}");
 }
+
+/// Input nobody writes by accident: every case ends in an error (located, displayable) or an
+/// index, quickly, and never in a panic.
+#[test]
+fn hostile_index_text_is_refused_cleanly() {
+    let started = std::time::Instant::now();
+    let head = format!(
+        "# lock2nix-index v2 source=scan\n{}\n",
+        HEADER_V2.join("\t")
+    );
+    let long_line = format!("{head}{}\n", "a".repeat(5_000_000));
+    let many_tabs = format!("{head}a{}\n", "\t".repeat(1_000_000));
+    let huge_list = v2(&format!(
+        "\t\t\t\t\t\t\t\t\t\t\t{}\t-",
+        (0..5000)
+            .map(|i| format!("i{i:05}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "nul bytes",
+            format!("{head}a\0b\tpython\ta\t1{}\n", "\t".repeat(20)),
+        ),
+        ("a 5 MB cell", long_line),
+        ("a million tabs", many_tabs),
+        ("5,000 inputs", huge_list),
+        ("CR line ends", head.replace('\n', "\r\n")),
+        (
+            "escapes at the end",
+            format!("{head}a\\{}\n", "\t".repeat(23)),
+        ),
+        ("only a header", head.clone()),
+        (
+            "metadata with spaces",
+            "# lock2nix-index v2  source=scan\n".to_string(),
+        ),
+        (
+            "a megabyte of newlines",
+            format!("{head}{}", "\n".repeat(1 << 20)),
+        ),
+        (
+            "bytes of every kind",
+            (0u8..=255).map(|b| b as char).collect::<String>(),
+        ),
+    ];
+    for (what, text) in cases {
+        match Index::parse(&text, "hostile.tsv") {
+            Ok(idx) => assert!(
+                matches!(what, "only a header" | "a megabyte of newlines"),
+                "{what}: read {} entries",
+                idx.len()
+            ),
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(msg.starts_with("hostile.tsv:"), "{what}: {msg}");
+            }
+        }
+    }
+    // invalid UTF-8 in a file is an I/O error naming the file
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.tsv");
+    std::fs::write(&p, [b'#', b' ', 0xff, 0xfe, b'\n']).unwrap();
+    let e = Index::read(&p).unwrap_err().to_string();
+    assert!(e.contains("bad.tsv") && e.contains("not UTF-8"), "{e}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}

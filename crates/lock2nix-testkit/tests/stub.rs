@@ -655,3 +655,56 @@ fn shared_fixture_probe() {
     assert!(Path::new(&lock).ends_with("fixtures/authentik/uv.lock"));
     println!("probe found fixtures/authentik/uv.lock");
 }
+
+/// The stub's `lib` (written on builtins so that the stub needs nothing outside the repository)
+/// against nixpkgs' real `lib` from `shared/nixpkgs-lib` where that is beside the repository:
+/// every function the generated overlays and the stub use gives the same results.
+#[test]
+fn stub_lib_agrees_with_nixpkgs_lib() {
+    if !have_nix() {
+        return;
+    }
+    let Some(real) = lock2nix_testkit::shared_root()
+        .map(|s| s.join("nixpkgs-lib/lib"))
+        .filter(|p| p.join("default.nix").is_file())
+    else {
+        eprintln!("stub_lib_agrees_with_nixpkgs_lib: skipped (no shared/nixpkgs-lib beside the repository)");
+        return;
+    };
+    let probes = r#"lib: {
+      fix = (lib.fix (self: { a = 1; b = self.a + 1; })).b;
+      extends = (lib.fix (lib.extends (lib.composeManyExtensions [ (f: p: { a = p.a + 1; }) (f: p: { a = p.a * 10; b = f.a; }) ]) (_: { a = 1; })));
+      composeExtensions = (lib.fix (lib.extends (lib.composeExtensions (f: p: { x = [ "one" ]; }) (f: p: { x = p.x ++ [ "two" ]; })) (_: { }))).x;
+      override = (((lib.makeOverridable ({ a, b ? 2 }: { s = a + b; })) { a = 1; }).override { b = 5; }).s;
+      overrideFn = (((lib.makeOverridable ({ a, b ? 2 }: { s = a + b; })) { a = 1; }).override (old: { b = old.a + 10; })).s;
+      majorMinor = map lib.versions.majorMinor [ "3.13.5" "1.2.3.4" ];
+      major = lib.versions.major "6.31.1";
+      versionOlder = [ (lib.versionOlder "5.29.3" "6.31") (lib.versionOlder "6.31" "5.29.3") (lib.versionAtLeast "5.30.0" "5.29.3") ];
+      unique = lib.unique [ 3 1 3 2 1 ];
+      attrByPath = [ (lib.attrByPath [ "a" "b" ] 0 { a.b = 7; }) (lib.attrByPath [ "a" "c" ] 0 { a.b = 7; }) ];
+      hasAttrByPath = lib.hasAttrByPath [ "a" "b" ] { a.b = null; };
+      optionals = [ (lib.optionals true [ 1 ]) (lib.optionals false [ 1 ]) (lib.optional true 2) (lib.optionalString false "x") (lib.optionalAttrs true { a = 1; }) ];
+      strings = [ (lib.hasPrefix "ab" "abc") (lib.hasSuffix "bc" "abc") (lib.removePrefix "a" "abc") (lib.removeSuffix ".git" "x.git") ];
+      escapeShellArg = map lib.escapeShellArg [ "plain/path-1.0" "it's" "a b" "$x" ];
+      concatLines = lib.concatLines [ "a" "b" ];
+      genAttrs = lib.genAttrs [ "x" "y" ] (n: n + n);
+      filterAttrs = lib.filterAttrs (n: v: v > 1) { a = 1; b = 2; };
+      isFunction = [ (lib.isFunction (x: x)) (lib.isFunction { __functor = self: x: x; }) (lib.isFunction { }) ];
+      last = lib.last [ 1 2 3 ];
+      toList = [ (lib.toList 1) (lib.toList [ 1 ]) ];
+      fakeHash = [ lib.fakeHash lib.fakeSha256 lib.fakeSha512 ];
+      licenses = [ lib.licenses.mit.spdxId lib.licenses.asl20.spdxId lib.licenses.bsd3.spdxId ];
+    }"#;
+    let stub = nix_eval_json(&format!(
+        "({probes}) (import {})",
+        lock2nix_testkit::nix_path(&stub_dir().join("lib.nix"))
+    ))
+    .unwrap();
+    let nixpkgs = nix_eval_json(&format!(
+        "({probes}) (import {})",
+        lock2nix_testkit::nix_path(&real)
+    ))
+    .unwrap();
+    assert_eq!(stub, nixpkgs);
+    assert_eq!(stub["extends"], json!({ "a": 20, "b": 20 }));
+}
