@@ -18,11 +18,13 @@
 //!
 //! [nixpkgs]
 //! index = "nixpkgs-index.tsv"
-//! policy = "exact"                       # exact | compatible | nixpkgs
-//! scope = "authentikPython"              # optional: a separate interpreter instead of pythonPackagesExtensions
+//! policy = "compatible"                  # exact | compatible (default) | nixpkgs
+//! scope = "authentikPython"              # the private interpreter's name (default: <root>Python)
+//! global = false                         # true: extend nixpkgs' own Python sets instead (pythonPackagesExtensions)
 //!
 //! [packages.django]
 //! attr = "django_5"                      # nixpkgs attribute to use
+//! top-level = "django-app"               # for a root: its top-level attribute (default: its name)
 //! policy = "nixpkgs"
 //! build-system = ["hatchling"]           # Python attributes
 //! native-build-inputs = ["pkg-config"]   # top-level nixpkgs attribute paths
@@ -56,7 +58,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use lock2nix_emit::{Copy, Customization, Substitution, Value};
+use lock2nix_plan::{Copy, Customization, Substitution, Value};
 use toml_edit::{Document, Item, Table};
 
 /// A read configuration.
@@ -108,8 +110,11 @@ pub struct NixpkgsConfig {
     pub index: Option<PathBuf>,
     /// The default policy.
     pub policy: Option<String>,
-    /// A separate interpreter name.
+    /// The private interpreter's name.
     pub scope: Option<String>,
+    /// Extend nixpkgs' own Python package sets (`pythonPackagesExtensions`) instead of adding a
+    /// private interpreter.
+    pub global: bool,
 }
 
 /// `[packages.NAME]`.
@@ -119,6 +124,8 @@ pub struct PackageConfig {
     pub attr: Option<String>,
     /// The policy for this package.
     pub policy: Option<String>,
+    /// The top-level attribute a root is exposed under (default: its name).
+    pub top_level: Option<String>,
     /// What the derivation gets.
     pub custom: Customization,
 }
@@ -541,6 +548,7 @@ impl Reader<'_> {
         Ok(PackageConfig {
             attr: self.string(t, "attr", &path)?,
             policy,
+            top_level: self.string(t, "top-level", &path)?,
             custom: c,
         })
     }
@@ -602,10 +610,11 @@ const TARGET_KEYS: &[&str] = &[
     "no-binary-package",
     "no-build-package",
 ];
-const NIXPKGS_KEYS: &[&str] = &["index", "policy", "scope"];
+const NIXPKGS_KEYS: &[&str] = &["index", "policy", "scope", "global"];
 const PACKAGE_KEYS: &[&str] = &[
     "attr",
     "policy",
+    "top-level",
     "build-system",
     "native-build-inputs",
     "build-inputs",
@@ -679,6 +688,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
             index: rel(r.string(t, "index", "nixpkgs")?),
             policy: r.string(t, "policy", "nixpkgs")?,
             scope: r.string(t, "scope", "nixpkgs")?,
+            global: r.boolean(t, "global", "nixpkgs")?.unwrap_or(false),
         };
         if let Some(p) = &cfg.nixpkgs.policy {
             if !["exact", "compatible", "nixpkgs"].contains(&p.as_str()) {

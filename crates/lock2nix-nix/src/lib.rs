@@ -34,4 +34,6 @@ mod print;
 pub use ast::*;
 pub use error::PrintError;
 pub use escape::{escape_indented_string, escape_string, is_identifier, quote_string};
-pub use print::{print_expr, print_file, print_vertical_binding, print_vertical_binding_into};
+pub use print::{
+    print_expr, print_file, print_vertical_binding, print_vertical_binding_into, Printed,
+};
