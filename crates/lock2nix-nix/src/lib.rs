@@ -26,6 +26,8 @@
 //! ([`escape_string`], [`quote_string`], [`escape_indented_string`], [`is_identifier`], [`escape::path_form`]) and
 //! [`PrintError`].
 
+#![forbid(unsafe_code)]
+
 mod ast;
 mod error;
 pub mod escape;
