@@ -246,6 +246,10 @@ impl<'a> Ctx<'a> {
             reason: String::new(),
             custom,
         };
+        if let Some(configured) = self.inputs.sources.get(&rp.name) {
+            self.configured_source(i, &mut p, configured);
+            return p;
+        }
         match &rp.artifact {
             Artifact::Virtual(dir) => {
                 p.action = Action::InTree;
@@ -276,7 +280,7 @@ impl<'a> Ctx<'a> {
                         bs.requires.iter().map(ToString::to_string).collect(),
                         BuildSystemOrigin::Pyproject,
                     ),
-                    None => self.assumed(&p.attr),
+                    None => self.assumed(&p.attr, &p.custom),
                 };
                 let src = Src::Tree {
                     path: dir.clone(),
@@ -291,7 +295,7 @@ impl<'a> Ctx<'a> {
                     p.nixpkgs = Some(nixpkgs_ref(e));
                     p.reason.push_str(" (replaces nixpkgs' package)");
                 }
-                let (requires, origin) = self.assumed(&p.attr);
+                let (requires, origin) = self.assumed(&p.attr, &p.custom);
                 let src = Src::git(g, &self.inputs.facts, &self.github_hosts);
                 p.recipe = self.fresh_source(
                     i,
@@ -316,6 +320,98 @@ impl<'a> Ctx<'a> {
             Artifact::Wheel { .. } | Artifact::Sdist { .. } => self.decide_registry(i, &mut p),
         }
         p
+    }
+
+    /// A package the configuration takes from another source: a fresh derivation of that source
+    /// at the configured version, with the lock's dependencies.
+    fn configured_source(&mut self, i: usize, p: &mut PlannedPackage, cfg: &crate::PackageSource) {
+        use crate::SrcOverride;
+        let rp = self.rp(i);
+        if let Nixpkgs::Usable(e) | Nixpkgs::Unusable(e, _) = self.lookup(&rp.name) {
+            p.nixpkgs = Some(nixpkgs_ref(e));
+        }
+        if p.custom.version.is_none() {
+            p.derivation_version = cfg.version.clone();
+        }
+        let (what, src, subdirectory, wheel) = match &cfg.source {
+            SrcOverride::Git {
+                url,
+                rev,
+                subdirectory,
+            } => {
+                p.action = Action::Vcs;
+                let src = match lock2nix_lock::parse_git_source(&format!("{url}#{rev}")) {
+                    Ok(g) => Src::git(&g, &self.inputs.facts, &self.github_hosts),
+                    // the configuration reader checked both; keep the plan total anyway
+                    Err(_) => Src::Git {
+                        name: None,
+                        url: url.clone(),
+                        rev: rev.clone(),
+                        hash: crate::SrcHash::Missing,
+                        key: format!("{url}#{rev}"),
+                    },
+                };
+                (
+                    format!("git {url} at {rev}"),
+                    src,
+                    subdirectory.clone(),
+                    false,
+                )
+            }
+            SrcOverride::Url { url, hash } => {
+                p.action = Action::Build;
+                let src = Src::Url {
+                    name: crate::store_name_for_url(url),
+                    url: url.clone(),
+                    hash: crate::SrcHash::Sri(hash.clone()),
+                };
+                let wheel = url
+                    .split(['?', '#'])
+                    .next()
+                    .is_some_and(|u| u.to_ascii_lowercase().ends_with(".whl"));
+                (format!("URL {url}"), src, None, wheel)
+            }
+            SrcOverride::Path { path } => {
+                p.action = Action::InTree;
+                let lower = path.to_ascii_lowercase();
+                let archive = [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"]
+                    .iter()
+                    .any(|x| lower.ends_with(x));
+                let src = if archive {
+                    Src::File { path: path.clone() }
+                } else {
+                    Src::Tree {
+                        path: path.clone(),
+                        name: format!("{}-source", rp.name),
+                    }
+                };
+                (format!("path {path}"), src, None, lower.ends_with(".whl"))
+            }
+        };
+        p.reason = format!(
+            "src from {}: {what}, version {} (the lock has {}, a {} package)",
+            cfg.origin,
+            cfg.version,
+            p.version,
+            rp.source.as_str()
+        );
+        p.recipe = if wheel {
+            let mut f = Fresh {
+                application: p.custom.application,
+                src,
+                format: Format::Wheel,
+                deps: self.deps(i, &p.custom),
+                carry_build_inputs_from: None,
+                native_build_inputs: Vec::new(),
+                build_inputs: Vec::new(),
+                cargo: None,
+            };
+            merge_custom_lists(&mut f, &mut p.custom);
+            Recipe::Fresh(f)
+        } else {
+            let (requires, origin) = self.assumed(&p.attr, &p.custom);
+            self.fresh_source(i, &mut p.custom, src, requires, origin, subdirectory, None)
+        };
     }
 
     /// A registry package: bootstrap, reuse, swap or fresh.
@@ -582,7 +678,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn assumed(&mut self, attr: &str) -> (Vec<String>, BuildSystemOrigin) {
+    /// Nothing tells the build system: the configuration's when it names one, else PEP 517's
+    /// default (setuptools), which the plan reports.
+    fn assumed(&mut self, attr: &str, custom: &Customization) -> (Vec<String>, BuildSystemOrigin) {
+        if !custom.build_system.is_empty() {
+            return (Vec::new(), BuildSystemOrigin::Configured);
+        }
         self.assumed_build_system.push(attr.to_string());
         (vec!["setuptools".to_string()], BuildSystemOrigin::Assumed)
     }
@@ -708,7 +809,10 @@ impl<'a> Ctx<'a> {
             .and_then(|h| self.inputs.facts.sdist.get(h));
         let (requires, origin) = match fact {
             Some(f) => (f.build_requires.clone(), BuildSystemOrigin::Prefetched),
-            None => self.assumed(&self.attr(i)),
+            None => {
+                let attr = self.attr(i);
+                self.assumed(&attr, custom)
+            }
         };
         let requires_attrs = build_requirement_attrs(&requires);
         let rust = nixpkgs.is_some_and(|e| e.features.rust_vendor == Some(true))

@@ -97,6 +97,44 @@ impl fmt::Display for Action {
     }
 }
 
+/// Where the configuration takes a package from instead of the lock's source (a fork, a
+/// security backport, a vendored copy). The lock's dependency edges stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SrcOverride {
+    /// A git repository at a full commit.
+    Git {
+        /// The repository URL (checked like a lock's git URL).
+        url: String,
+        /// The full commit.
+        rev: String,
+        /// A sub-directory holding the project.
+        subdirectory: Option<String>,
+    },
+    /// An archive (sdist or wheel) at a URL, with its SRI hash.
+    Url {
+        /// The URL.
+        url: String,
+        /// The SRI hash.
+        hash: String,
+    },
+    /// A directory or archive of the project, relative to the workspace root.
+    Path {
+        /// The path.
+        path: String,
+    },
+}
+
+/// A configured source with the version it carries and where it was configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageSource {
+    /// Where.
+    pub source: SrcOverride,
+    /// The version of the package at that source.
+    pub version: String,
+    /// `file:line` of the setting, for the plan's reason.
+    pub origin: String,
+}
+
 /// Everything the plan reads besides the lock and the resolution.
 #[derive(Debug, Clone, Default)]
 pub struct PlanInputs<'a> {
@@ -116,6 +154,8 @@ pub struct PlanInputs<'a> {
     pub workspace: Option<&'a Workspace>,
     /// Hosts whose git repositories are fetched as GitHub archives (default `github.com`).
     pub github_hosts: Vec<String>,
+    /// Packages taken from another source than the lock's (the configuration's `src`).
+    pub sources: BTreeMap<PackageName, PackageSource>,
 }
 
 /// nixpkgs' package for a lock package.
@@ -147,6 +187,8 @@ pub enum BuildSystemOrigin {
     Pyproject,
     /// `lock2nix prefetch` read it from the sdist or checkout.
     Prefetched,
+    /// The configuration's `build-system` (nothing else was known).
+    Configured,
     /// Nothing is known: PEP 517's default (setuptools) is assumed; a [`Note`] says so.
     Assumed,
 }

@@ -590,3 +590,77 @@ fn fresh_builds_merge_the_configuration_s_lists() {
         }]
     );
 }
+
+#[test]
+fn a_configured_source_replaces_the_lock_s_and_keeps_its_edges() {
+    let text = lock_text(
+        &["djangorestframework"],
+        &[
+            pkg("djangorestframework", "3.16.1", 'a', 'b', &["django"]),
+            pkg("django", "5.2.9", 'c', 'd', &[]),
+        ],
+    );
+    let rev = "896722bab969fabc74a08b827da59409cf9f1a4e";
+    let url = "https://github.com/authentik-community/django-rest-framework";
+    let mut inputs = PlanInputs::default();
+    inputs.sources.insert(
+        "djangorestframework".parse().unwrap(),
+        lock2nix_plan::PackageSource {
+            source: lock2nix_plan::SrcOverride::Git {
+                url: url.into(),
+                rev: rev.into(),
+                subdirectory: None,
+            },
+            version: "3.16.0".into(),
+            origin: "lock2nix.toml:40".into(),
+        },
+    );
+    inputs.custom.insert(
+        "djangorestframework".parse().unwrap(),
+        Customization {
+            build_system: vec!["setuptools".into()],
+            ..Customization::default()
+        },
+    );
+    let p = run(&text, &inputs);
+    let drf = get(&p, "djangorestframework");
+    assert_eq!(drf.action, Action::Vcs);
+    assert_eq!(drf.derivation_version, "3.16.0");
+    assert_eq!(
+        drf.version, "3.16.1",
+        "the lock's version is still reported"
+    );
+    assert!(
+        drf.reason.starts_with("src from lock2nix.toml:40: git"),
+        "{}",
+        drf.reason
+    );
+    let Recipe::Fresh(f) = &drf.recipe else {
+        panic!("{:?}", drf.recipe)
+    };
+    assert!(
+        matches!(&f.src, Src::GitHub { owner, rev: r, .. } if owner == "authentik-community" && r == rev)
+    );
+    assert_eq!(f.deps.dependencies, ["django"], "the lock's edges");
+    assert!(matches!(
+        &f.format,
+        Format::Pyproject { origin: lock2nix_plan::BuildSystemOrigin::Configured, build_system, .. } if build_system == &["setuptools"]
+    ));
+    assert!(p.notes.is_empty(), "{:?}", p.notes);
+    assert_eq!(
+        p.missing(),
+        vec![Missing::GitHash {
+            package: "djangorestframework".into(),
+            key: format!("{url}#{rev}")
+        }]
+    );
+    // prefetched
+    inputs.facts.git.insert(
+        format!("{url}#{rev}"),
+        lock2nix_plan::GitFact {
+            hash: "sha256-YrEDEU3qtw/iyQM3CoB8wYx57zuPNXiJx6ZjrIwnCNU=".into(),
+            fetcher: lock2nix_plan::GitFetcher::GitHub,
+        },
+    );
+    assert!(run(&text, &inputs).missing().is_empty());
+}

@@ -196,6 +196,9 @@ impl Project {
                         .package_policy
                         .insert(pn.clone(), Policy::from_str(p)?);
                 }
+                if let Some(src) = &pc.src {
+                    inputs.sources.insert(pn.clone(), src.clone());
+                }
                 if !pc.custom.is_empty() {
                     inputs.custom.insert(pn, pc.custom.clone());
                 }

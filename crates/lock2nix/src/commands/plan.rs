@@ -63,6 +63,7 @@ fn recipe_summary(p: &PlannedPackage) -> String {
                 match origin {
                     BuildSystemOrigin::Pyproject => "",
                     BuildSystemOrigin::Prefetched => " (prefetched)",
+                    BuildSystemOrigin::Configured => " (configured)",
                     BuildSystemOrigin::Assumed => " (assumed)",
                 },
                 if f.cargo.is_some() { ", Rust" } else { "" }

@@ -228,6 +228,28 @@ pub fn collect_items(project: &Project, args: &PrefetchArgs) -> Result<Collected
     };
     let mut unresolved = Vec::new();
     c.git_sources(&project.lock);
+    // git sources the configuration puts in place of the lock's
+    if let Some(cfg) = &project.config {
+        for pc in cfg.packages.values() {
+            if let Some(lock2nix_plan::PackageSource {
+                source:
+                    lock2nix_plan::SrcOverride::Git {
+                        url,
+                        rev,
+                        subdirectory,
+                    },
+                ..
+            }) = &pc.src
+            {
+                c.add(PrefetchItem::Git {
+                    url: url.clone(),
+                    commit: rev.clone(),
+                    subdirectory: subdirectory.clone(),
+                    lfs: false,
+                });
+            }
+        }
+    }
     if args.all {
         c.everything(&project.lock);
     } else {
