@@ -1,6 +1,8 @@
 //! `lock2nix.toml`: the per-project configuration of lock2nix.
 //!
 //! ```toml
+//! extends = "../lock2nix.toml"          # optional: start from another configuration; what this
+//!                                        # file sets replaces it (lists whole, packages key by key)
 //! lock = "uv.lock"                       # relative to this file (default: uv.lock beside it)
 //! output = "nix/python-overlay.nix"      # default: nix/python-overlay.nix beside the lock
 //! hashes = "lock2nix-hashes.toml"        # the prefetch sidecar (default: beside the lock)
@@ -80,6 +82,10 @@ use toml_edit::{Document, Item, Table};
 pub struct Config {
     /// The file (for resolving relative paths and messages).
     pub path: PathBuf,
+    /// `extends`: the configuration this one builds on (already merged in; see [`read`]).
+    pub extends: Option<PathBuf>,
+    /// Every file read: this one, then the ones it extends (for hashing what shaped the output).
+    pub files: Vec<PathBuf>,
     /// `lock`.
     pub lock: Option<PathBuf>,
     /// `output`.
@@ -589,9 +595,15 @@ impl Reader<'_> {
                 ))
             }
         };
+        // the file's name, not the path it was given by: the overlay must not depend on the
+        // directory translate ran in
+        let name = self
+            .file
+            .file_name()
+            .map_or_else(|| self.file.display().to_string(), |n| n.to_string_lossy().into_owned());
         let origin = match span.as_ref().map(|s| position(self.text, s.start)) {
-            Some((l, _)) => format!("{}:{l}", self.file.display()),
-            None => self.file.display().to_string(),
+            Some((l, _)) => format!("{name}:{l}"),
+            None => name,
         };
         Ok(Some(PackageSource {
             source,
@@ -735,7 +747,9 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-const TOP_KEYS: &[&str] = &["lock", "output", "hashes", "target", "nixpkgs", "packages"];
+const TOP_KEYS: &[&str] = &[
+    "extends", "lock", "output", "hashes", "target", "nixpkgs", "packages",
+];
 const TARGET_KEYS: &[&str] = &[
     "systems",
     "python",
@@ -787,6 +801,8 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
     let rel = |s: Option<String>| s.map(|s| dir.join(s));
     let mut cfg = Config {
         path: file.to_path_buf(),
+        extends: rel(r.string(root, "extends", "")?),
+        files: vec![file.to_path_buf()],
         lock: rel(r.string(root, "lock", "")?),
         output: rel(r.string(root, "output", "")?),
         hashes: rel(r.string(root, "hashes", "")?),
@@ -850,13 +866,120 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
 
 /// Read a configuration file.
 pub fn read(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    read_extending(path, &mut Vec::new())
+}
+
+/// How deep `extends` may chain.
+const MAX_EXTENDS: usize = 8;
+
+fn read_extending(path: &Path, seen: &mut Vec<PathBuf>) -> Result<Config, ConfigError> {
+    let error = |message: String| ConfigError {
         file: path.to_path_buf(),
         position: None,
         key: String::new(),
-        message: format!("cannot read the file: {e}"),
-    })?;
-    parse(&text, path)
+        message,
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| error(format!("cannot read the file: {e}")))?;
+    let cfg = parse(&text, path)?;
+    let Some(base_path) = cfg.extends.clone() else {
+        return Ok(cfg);
+    };
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if seen.contains(&canonical) {
+        return Err(error("`extends` comes back to this file (a cycle)".to_string()));
+    }
+    if seen.len() >= MAX_EXTENDS {
+        return Err(error(format!(
+            "`extends` chains more than {MAX_EXTENDS} files"
+        )));
+    }
+    seen.push(canonical);
+    let base = read_extending(&base_path, seen)?;
+    Ok(merge(base, cfg))
+}
+
+/// The child's list when it has one (a configured list replaces the base's whole).
+fn list<T>(base: Vec<T>, child: Vec<T>) -> Vec<T> {
+    if child.is_empty() {
+        base
+    } else {
+        child
+    }
+}
+
+/// `child` on top of `base`: a value the child sets replaces the base's (a list replaces the
+/// whole list); packages merge key by key; relative paths stay relative to the file that wrote
+/// them.
+fn merge(base: Config, child: Config) -> Config {
+    let mut files = child.files;
+    files.extend(base.files);
+    let mut packages = base.packages;
+    for (name, c) in child.packages {
+        let merged = match packages.remove(&name) {
+            None => c,
+            Some(b) => PackageConfig {
+                attr: c.attr.or(b.attr),
+                policy: c.policy.or(b.policy),
+                top_level: c.top_level.or(b.top_level),
+                src: c.src.or(b.src),
+                custom: merge_custom(b.custom, c.custom),
+            },
+        };
+        packages.insert(name, merged);
+    }
+    Config {
+        path: child.path,
+        extends: child.extends,
+        files,
+        lock: child.lock.or(base.lock),
+        output: child.output.or(base.output),
+        hashes: child.hashes.or(base.hashes),
+        target: TargetConfig {
+            systems: list(base.target.systems, child.target.systems),
+            python: child.target.python.or(base.target.python),
+            roots: list(base.target.roots, child.target.roots),
+            extras: list(base.target.extras, child.target.extras),
+            groups: list(base.target.groups, child.target.groups),
+            all_groups: child.target.all_groups || base.target.all_groups,
+            prefer: child.target.prefer.or(base.target.prefer),
+            no_binary_package: list(base.target.no_binary_package, child.target.no_binary_package),
+            no_build_package: list(base.target.no_build_package, child.target.no_build_package),
+        },
+        nixpkgs: NixpkgsConfig {
+            index: child.nixpkgs.index.or(base.nixpkgs.index),
+            policy: child.nixpkgs.policy.or(base.nixpkgs.policy),
+            scope: child.nixpkgs.scope.or(base.nixpkgs.scope),
+            global: child.nixpkgs.global || base.nixpkgs.global,
+        },
+        packages,
+    }
+}
+
+fn merge_custom(b: Customization, c: Customization) -> Customization {
+    let mut extra_attrs = b.extra_attrs;
+    extra_attrs.extend(c.extra_attrs);
+    Customization {
+        build_system: list(b.build_system, c.build_system),
+        native_build_inputs: list(b.native_build_inputs, c.native_build_inputs),
+        build_inputs: list(b.build_inputs, c.build_inputs),
+        propagated_build_inputs: list(b.propagated_build_inputs, c.propagated_build_inputs),
+        dependencies: list(b.dependencies, c.dependencies),
+        patches: list(b.patches, c.patches),
+        post_patch: list(b.post_patch, c.post_patch),
+        substitutions: list(b.substitutions, c.substitutions),
+        post_install_substitutions: list(b.post_install_substitutions, c.post_install_substitutions),
+        post_install: list(b.post_install, c.post_install),
+        copy: list(b.copy, c.copy),
+        python_relax_deps: c.python_relax_deps.or(b.python_relax_deps),
+        python_remove_deps: list(b.python_remove_deps, c.python_remove_deps),
+        do_check: c.do_check.or(b.do_check),
+        python_imports_check: list(b.python_imports_check, c.python_imports_check),
+        outputs: list(b.outputs, c.outputs),
+        application: c.application || b.application,
+        version: c.version.or(b.version),
+        extra_attrs,
+    }
 }
 
 /// Set `packages.<package>.<key>` to a string or a list of strings, keeping the rest of the file
@@ -1055,6 +1178,43 @@ extra-attrs = { dontStrip = "true" }
             assert!(e.to_string().contains(want), "{bad}: {e}");
             assert_eq!(e.position.map(|p| p.0), Some(2), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn extends_layers_a_variant_on_a_base() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("variant")).unwrap();
+        std::fs::write(
+            dir.path().join("base.toml"),
+            "lock = \"uv.lock\"\n[target]\nsystems = [\"x86_64-linux\"]\npython = \"3.13\"\n[packages.app]\npython-relax-deps = true\npatches = [\"a.patch\"]\n[packages.django]\nattr = \"django_5\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("variant/lock2nix.toml"),
+            "extends = \"../base.toml\"\noutput = \"o.nix\"\n[target]\npython = \"3.12\"\n[packages.app]\npatches = [\"b.patch\"]\n[packages.drf]\ndo-check = false\n",
+        )
+        .unwrap();
+        let c = read(&dir.path().join("variant/lock2nix.toml")).unwrap();
+        // paths stay relative to the file that wrote them
+        assert_eq!(c.lock, Some(dir.path().join("variant/../uv.lock")));
+        assert_eq!(c.output, Some(dir.path().join("variant/o.nix")));
+        assert_eq!(c.target.python.as_deref(), Some("3.12"));
+        assert_eq!(c.target.systems, ["x86_64-linux"]);
+        let app = &c.packages["app"].custom;
+        assert_eq!(app.patches, ["b.patch"], "a list replaces the base's");
+        assert_eq!(app.python_relax_deps, Some(vec![]), "kept from the base");
+        assert_eq!(c.packages["django"].attr.as_deref(), Some("django_5"));
+        assert_eq!(c.packages["drf"].custom.do_check, Some(false));
+        assert_eq!(c.files.len(), 2);
+        // a cycle is refused
+        std::fs::write(dir.path().join("base.toml"), "extends = \"variant/lock2nix.toml\"\n").unwrap();
+        let e = read(&dir.path().join("variant/lock2nix.toml")).unwrap_err();
+        assert!(e.to_string().contains("cycle"), "{e}");
+        // an error in the base names the base
+        std::fs::write(dir.path().join("base.toml"), "[target]\npyhton = \"3\"\n").unwrap();
+        let e = read(&dir.path().join("variant/lock2nix.toml")).unwrap_err();
+        assert_eq!(e.file, dir.path().join("variant/../base.toml"));
+        assert_eq!(e.position, Some((2, 1)));
     }
 
     #[test]

@@ -134,6 +134,7 @@ pub fn plan(lock: &Lock, res: &Resolution, inputs: &PlanInputs<'_>) -> Plan {
     let mut packages: Vec<PlannedPackage> =
         (0..res.packages.len()).map(|i| ctx.decide(i)).collect();
     ctx.family_rule(&mut packages);
+    ctx.check_bootstrap(&packages);
     for p in &mut packages {
         match &p.recipe {
             Recipe::Reuse { nixpkgs_attr } if nixpkgs_attr == &p.attr && p.custom.is_empty() => {
@@ -436,9 +437,6 @@ impl<'a> Ctx<'a> {
                     .as_deref()
                     .map_or(attr.clone(), |v| format!("{attr} {v}"))
             );
-            if let Some(v) = version {
-                self.check_bootstrap(i, &v);
-            }
             p.recipe = Recipe::Reuse { nixpkgs_attr: attr };
             return;
         }
@@ -659,20 +657,37 @@ impl<'a> Ctx<'a> {
         Some(specs)
     }
 
-    /// Report dependents whose requirement excludes nixpkgs' version of a bootstrap package.
-    fn check_bootstrap(&mut self, i: usize, nixpkgs_version: &str) {
-        let Ok(nv) = Version::from_str(nixpkgs_version) else {
-            return;
-        };
-        let name = self.rp(i).name.clone();
-        for &d in &self.dependents[i].clone() {
-            for s in self.requirement_on(d, &name).unwrap_or_default() {
-                if !s.contains(&nv) {
-                    self.notes.push(Note::BootstrapMismatch {
-                        package: name.to_string(),
-                        nixpkgs_version: nixpkgs_version.to_string(),
-                        requirement: format!("{} requires {s}", self.attr(d)),
-                    });
+    /// Report dependents whose requirement excludes nixpkgs' version of a bootstrap package it
+    /// keeps. Only dependents the overlay builds count (a reused one is nixpkgs' concern), and
+    /// not when the dependent relaxes that requirement (`pythonRelaxDeps`).
+    fn check_bootstrap(&mut self, packages: &[PlannedPackage]) {
+        for p in packages {
+            let (Some(n), true) = (&p.nixpkgs, BOOTSTRAP.contains(&p.attr.as_str())) else {
+                continue;
+            };
+            if p.action != Action::Reuse {
+                continue;
+            }
+            let Some(Ok(nv)) = n.version.as_deref().map(Version::from_str) else {
+                continue;
+            };
+            for &d in &self.dependents[p.index] {
+                let dependent = &packages[d];
+                let relaxed = match &dependent.custom.python_relax_deps {
+                    Some(names) => names.is_empty() || names.iter().any(|x| x == &p.attr),
+                    None => false,
+                };
+                if dependent.action == Action::Reuse || relaxed {
+                    continue;
+                }
+                for s in self.requirement_on(d, &p.name).unwrap_or_default() {
+                    if !s.contains(&nv) {
+                        self.notes.push(Note::BootstrapMismatch {
+                            package: p.attr.clone(),
+                            nixpkgs_version: nv.to_string(),
+                            requirement: format!("{} requires {s}", dependent.attr),
+                        });
+                    }
                 }
             }
         }

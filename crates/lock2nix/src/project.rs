@@ -70,10 +70,18 @@ impl Project {
         };
         let (config, config_sha256) = match &config_path {
             Some(path) => {
-                let bytes = std::fs::read(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
                 let cfg = lock2nix_config::read(path)?;
-                (Some(cfg), Some(hex::encode(sha2::Sha256::digest(&bytes))))
+                // every file that shaped the configuration (with `extends`, the bases too)
+                let mut h = sha2::Sha256::new();
+                for (i, f) in cfg.files.iter().enumerate() {
+                    let bytes = std::fs::read(f)
+                        .with_context(|| format!("cannot read {}", f.display()))?;
+                    if i > 0 {
+                        h.update(b"\0extends\0");
+                    }
+                    h.update(&bytes);
+                }
+                (Some(cfg), Some(hex::encode(h.finalize())))
             }
             None => (None, None),
         };

@@ -41,43 +41,29 @@ fn index_json(dir: &Path) -> PathBuf {
 
 const WEBUI: &str = "(final: prev: { authentik-webui = final.stdenv.mkDerivation { name = \"authentik-webui\"; }; })";
 
+/// Both committed overlays (the example and its DRF-fork variant) are what translate writes now,
+/// with every hash known (no `lib.fakeHash`, no `--allow-missing-hashes`).
 #[test]
-fn committed_example_overlay_is_current_and_byte_identical() {
+fn committed_example_overlays_are_current_and_byte_identical() {
     let root = repo_root();
-    let example = root.join("examples/authentik");
-    let (code, out, err) = lock2nix(
-        &root,
-        &["check", "--config", "examples/authentik/lock2nix.toml"],
-    );
-    assert_eq!(code, 0, "lock2nix check failed: {out}{err}");
-    // regenerate from the example's directory so that workspaceRoot is the same relative path
-    let (code, text, err) = lock2nix(
-        &example,
-        &[
-            "translate",
-            "--config",
-            "lock2nix.toml",
-            "--allow-missing-hashes",
-            "--out",
-            "-",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let committed = std::fs::read_to_string(example.join("python-overlay.nix")).unwrap();
-    assert_eq!(
-        text, committed,
-        "examples/authentik/python-overlay.nix is not what translate writes now; regenerate it"
-    );
-    // without --allow-missing-hashes it refuses: the git hash cannot be prefetched here
-    let (code, _, err) = lock2nix(
-        &example,
-        &["translate", "--config", "lock2nix.toml", "--out", "-"],
-    );
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("vsoch/oci-python") && err.contains("lock2nix prefetch"),
-        "{err}"
-    );
+    for dir in ["examples/authentik", "examples/authentik/drf-fork"] {
+        let config = format!("{dir}/lock2nix.toml");
+        let (code, out, err) = lock2nix(&root, &["check", "--config", &config]);
+        assert_eq!(code, 0, "lock2nix check failed: {out}{err}");
+        // regenerate from the example's directory so that workspaceRoot is the same relative path
+        let example = root.join(dir);
+        let (code, text, err) = lock2nix(
+            &example,
+            &["translate", "--config", "lock2nix.toml", "--out", "-"],
+        );
+        assert_eq!(code, 0, "{err}");
+        let committed = std::fs::read_to_string(example.join("python-overlay.nix")).unwrap();
+        assert_eq!(
+            text, committed,
+            "{dir}/python-overlay.nix is not what translate writes now; regenerate it"
+        );
+        assert!(!committed.contains("fakeHash") && !committed.contains("lock2nixMissingHashes"));
+    }
 }
 
 #[test]
@@ -349,6 +335,8 @@ fn flakes_evaluate_against_stub_inputs() {
         return;
     }
     let root = repo_root();
+    let tmp = tempfile::tempdir().unwrap();
+    let index = index_json(tmp.path());
     for f in [
         "flake.nix",
         "nix/package.nix",
@@ -378,6 +366,8 @@ fn flakes_evaluate_against_stub_inputs() {
     authentik-src = {{ outPath = toString {authentik}; }};
   }};
   pkg = self.packages.x86_64-linux.default;
+  webuiStandIn = {webui};
+  index = builtins.fromJSON (builtins.readFile {index});
 in {{
   name = pkg.name;
   lockFile = pathExists pkg.drvAttrs.cargoLock.lockFile;
@@ -391,12 +381,23 @@ in {{
   authentikDjango = exSelf.packages.x86_64-linux.authentik-django.name;
   authentikSrc = toString exSelf.packages.x86_64-linux.authentik-django.drvArgs.src;
   exampleSystems = builtins.attrNames exSelf.packages;
+  examplePackages = builtins.attrNames exSelf.packages.x86_64-linux;
+  # the fork variant: DRF 3.16.0 from the fork's commit, the rest as the base
+  drf = let ps = (import stubDir {{ system = "x86_64-linux"; overlays = [ webuiStandIn exSelf.overlays.drf-fork ]; inherit index; }}).authentikPython.pkgs; in {{
+    inherit (ps.djangorestframework) version;
+    src = ps.djangorestframework.src.args;
+    out = ps.djangorestframework.outPath;
+    baseVersion = (import stubDir {{ system = "x86_64-linux"; overlays = [ webuiStandIn exSelf.overlays.default ]; inherit index; }}).authentikPython.pkgs.djangorestframework.src.fetcher;
+    app = (import stubDir {{ system = "x86_64-linux"; overlays = [ webuiStandIn exSelf.overlays.drf-fork ]; inherit index; }}).authentik-django.drvPath;
+  }};
 }}"#,
         stub = nix_path(&stub_dir()),
         root = nix_path(&root),
         flake = nix_path(&root.join("flake.nix")),
         example = nix_path(&root.join("examples/authentik/flake.nix")),
         authentik = nix_path(&root.join("fixtures/authentik")),
+        webui = WEBUI,
+        index = nix_path(&index),
     )
     .replace("pathExists", "builtins.pathExists");
     let v = nix_eval_json(&expr)
@@ -443,4 +444,19 @@ in {{
         v["exampleSystems"],
         serde_json::json!(["aarch64-linux", "x86_64-linux"])
     );
+    assert_eq!(
+        v["examplePackages"],
+        serde_json::json!(["authentik-django", "authentik-django-drf-fork", "default"])
+    );
+    assert_eq!(v["drf"]["version"], "3.16.0");
+    // the base example reuses nixpkgs' djangorestframework (policy nixpkgs)
+    assert_eq!(v["drf"]["baseVersion"], "fetchPypi");
+    assert_eq!(v["drf"]["src"]["owner"], "authentik-community");
+    assert_eq!(v["drf"]["src"]["repo"], "django-rest-framework");
+    assert_eq!(v["drf"]["src"]["rev"], "896722bab969fabc74a08b827da59409cf9f1a4e");
+    assert_eq!(
+        v["drf"]["src"]["hash"],
+        "sha256-YrEDEU3qtw/iyQM3CoB8wYx57zuPNXiJx6ZjrIwnCNU="
+    );
+    assert!(v["drf"]["app"].as_str().unwrap().ends_with(".drv"));
 }
