@@ -4,6 +4,9 @@
 //! lock = "uv.lock"                       # relative to this file (default: uv.lock beside it)
 //! output = "nix/python-overlay.nix"      # default: nix/python-overlay.nix beside the lock
 //! hashes = "lock2nix-hashes.toml"        # the prefetch sidecar (default: beside the lock)
+//! source-root = "../.."                  # local sources must stay inside this directory (relative
+//!                                        # to this file; default: the lock's git repository, else
+//!                                        # the lock's directory)
 //!
 //! [target]
 //! systems = ["x86_64-linux", "aarch64-linux"]
@@ -12,7 +15,9 @@
 //! extras = []
 //! groups = []
 //! all-groups = false
+//! default-groups = false                 # true: also uv sync's default groups (`dev`, or tool.uv.default-groups)
 //! prefer = "wheel"                       # or "sdist"
+//! macos-deployment-target = "14.0"       # oldest macOS the Darwin systems must run on (default: nixpkgs' 14.0)
 //! no-binary-package = []
 //! no-build-package = []
 //!
@@ -70,6 +75,9 @@ pub struct Config {
     pub output: Option<PathBuf>,
     /// `hashes`.
     pub hashes: Option<PathBuf>,
+    /// `source-root` as written (relative to [`Config::path`]'s directory): the directory local
+    /// sources must stay inside.
+    pub source_root: Option<String>,
     /// `[target]`.
     pub target: TargetConfig,
     /// `[nixpkgs]`.
@@ -93,6 +101,10 @@ pub struct TargetConfig {
     pub groups: Vec<String>,
     /// Every group.
     pub all_groups: bool,
+    /// `default-groups`: also the groups `uv sync` installs by default.
+    pub default_groups: bool,
+    /// `macos-deployment-target`: the oldest macOS (`MAJOR.MINOR`) the Darwin systems must run on.
+    pub macos_deployment_target: Option<String>,
     /// `wheel` or `sdist`.
     pub prefer: Option<String>,
     /// No wheels for these.
@@ -590,7 +602,15 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-const TOP_KEYS: &[&str] = &["lock", "output", "hashes", "target", "nixpkgs", "packages"];
+const TOP_KEYS: &[&str] = &[
+    "lock",
+    "output",
+    "hashes",
+    "source-root",
+    "target",
+    "nixpkgs",
+    "packages",
+];
 const TARGET_KEYS: &[&str] = &[
     "systems",
     "python",
@@ -598,7 +618,9 @@ const TARGET_KEYS: &[&str] = &[
     "extras",
     "groups",
     "all-groups",
+    "default-groups",
     "prefer",
+    "macos-deployment-target",
     "no-binary-package",
     "no-build-package",
 ];
@@ -643,6 +665,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
         lock: rel(r.string(root, "lock", "")?),
         output: rel(r.string(root, "output", "")?),
         hashes: rel(r.string(root, "hashes", "")?),
+        source_root: r.string(root, "source-root", "")?,
         ..Config::default()
     };
     if let Some(item) = root.get("target") {
@@ -655,10 +678,29 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
             extras: r.strings(t, "extras", "target")?,
             groups: r.strings(t, "groups", "target")?,
             all_groups: r.boolean(t, "all-groups", "target")?.unwrap_or(false),
+            default_groups: r.boolean(t, "default-groups", "target")?.unwrap_or(false),
+            macos_deployment_target: r.string(t, "macos-deployment-target", "target")?,
             prefer: r.string(t, "prefer", "target")?,
             no_binary_package: r.strings(t, "no-binary-package", "target")?,
             no_build_package: r.strings(t, "no-build-package", "target")?,
         };
+        if let Some(v) = &cfg.target.macos_deployment_target {
+            let ok = v.split_once('.').is_some_and(|(a, b)| {
+                !a.is_empty()
+                    && !b.is_empty()
+                    && a.bytes().all(|c| c.is_ascii_digit())
+                    && b.bytes().all(|c| c.is_ascii_digit())
+                    && a.len() <= 3
+                    && b.len() <= 3
+            });
+            if !ok {
+                return Err(r.err(
+                    t.get("macos-deployment-target").and_then(Item::span),
+                    "target.macos-deployment-target",
+                    format!("expected a macOS version MAJOR.MINOR such as \"14.0\", found {v:?}"),
+                ));
+            }
+        }
         for s in &cfg.target.systems {
             if ![
                 "x86_64-linux",

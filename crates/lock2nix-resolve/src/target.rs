@@ -155,6 +155,10 @@ pub struct Target {
     pub groups: Vec<GroupName>,
     /// Every dependency group of the roots.
     pub all_groups: bool,
+    /// Groups included where a root (or the workspace root's `[manifest.dependency-groups]`)
+    /// defines them and skipped silently elsewhere: `uv sync`'s default groups (`dev`, or
+    /// `tool.uv.default-groups`), which lock2nix leaves out unless asked.
+    pub default_groups: Vec<GroupName>,
     /// Wheel or sdist first.
     pub prefer: Prefer,
     /// No wheels for these (from `tool.uv` and the command line).
@@ -175,6 +179,7 @@ impl Target {
             extras: Vec::new(),
             groups: Vec::new(),
             all_groups: false,
+            default_groups: Vec::new(),
             prefer: Prefer::Wheel,
             no_binary: PackageSet::default(),
             no_build: PackageSet::default(),
