@@ -101,6 +101,17 @@ pub struct ToolUv {
     pub conflicts: Vec<Vec<ConflictItem>>,
     /// `package` (false: a virtual project).
     pub package: Option<bool>,
+    /// `default-groups`: the groups `uv sync` installs unless told otherwise (absent: `dev`).
+    pub default_groups: Option<DefaultGroups>,
+}
+
+/// `tool.uv.default-groups`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultGroups {
+    /// `"all"`.
+    All,
+    /// A list of group names.
+    List(Vec<GroupName>),
 }
 
 /// One `tool.uv.sources` entry.
@@ -670,6 +681,31 @@ impl PyReader<'_, '_> {
         }
         if let Some(b) = t.get("package") {
             uv.package = Some(as_bool(self.ctx, b, &p.key("package"), "a boolean")?);
+        }
+        if let Some(v) = t.get("default-groups") {
+            let kp = p.key("default-groups");
+            uv.default_groups = Some(match v.get_ref() {
+                Item::String(s) if s.as_ref() == "all" => DefaultGroups::All,
+                Item::String(s) => {
+                    return Err(self.err(
+                        v.span(),
+                        &kp,
+                        ErrorKind::InvalidValue {
+                            expected: "\"all\" or an array of group names".into(),
+                            found: quote(s),
+                        },
+                    ))
+                }
+                _ => {
+                    let mut names = Vec::new();
+                    for (s, span) in
+                        opt_str_array(self.ctx, &t, "default-groups", p, "an array of group names")?
+                    {
+                        names.push(self.extra(s, span, &kp)?);
+                    }
+                    DefaultGroups::List(names)
+                }
+            });
         }
         if let Some(ev) = t.get("environments") {
             let ep = p.key("environments");

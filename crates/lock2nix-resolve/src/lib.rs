@@ -48,7 +48,7 @@ use pep440_rs::Version;
 use pep508_rs::{ExtraName, PackageName};
 use petgraph::graph::DiGraph;
 
-pub use artifact::Artifact;
+pub use artifact::{Artifact, MacosNeed};
 pub use graph::{shortest_paths, Cycle, PathStep};
 /// The `petgraph` version [`Resolution::graph`] is built with, for callers that walk the graph.
 pub use petgraph;
@@ -124,8 +124,9 @@ pub enum ResolveError {
     },
     /// No artifact fits.
     #[error(
-        "no artifact of {package} (from {registry}) fits {target}: {sdist}; rejected wheels: {}",
-        summarize_rejected(rejected)
+        "no artifact of {package} (from {registry}) fits {target}: {sdist}; rejected wheels: {}{}",
+        summarize_rejected(rejected),
+        macos.as_ref().map_or_else(String::new, |m| format!("; {m}"))
     )]
     NoArtifact {
         /// The package.
@@ -138,7 +139,68 @@ pub enum ResolveError {
         rejected: Vec<String>,
         /// Why the sdist was not used.
         sdist: String,
+        /// On Darwin: the wheel that would fit with the lowest newer deployment target.
+        macos: Option<Box<MacosNeed>>,
     },
+}
+
+impl ResolveError {
+    /// One short line: why the target does not resolve (for an overlay's header, where a system
+    /// that was left out must be named with the reason).
+    pub fn summary(&self) -> String {
+        match self {
+            ResolveError::NoArtifact { package, macos, .. } => match macos {
+                Some(m) => format!(
+                    "no artifact of {package} fits macOS {}.{} ({} needs {}.{})",
+                    m.target.0, m.target.1, m.wheel, m.version.0, m.version.1
+                ),
+                None => format!("no wheel or buildable sdist of {package} fits"),
+            },
+            ResolveError::Conflict { name, .. } => {
+                format!("two versions of {name} are needed together")
+            }
+            ResolveError::PythonNotAllowed {
+                python,
+                requires_python,
+            } => format!("CPython {python} is outside requires-python `{requires_python}`"),
+            ResolveError::Unsupported { .. } => {
+                "outside the lock's tool.uv.environments".to_string()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// What would make the target resolve, when something lock2nix's settings or a re-lock can
+    /// change would (for the `bySystem` throw of a left-out system: advice that works); `None`
+    /// when the lock cannot be installed there as it is (e.g. no artifact at all for that system).
+    pub fn advice(&self) -> Option<String> {
+        match self {
+            ResolveError::NoArtifact {
+                macos: Some(m), ..
+            } => Some(format!(
+                "raise the macOS deployment target to {}.{} (`--macos-deployment-target {}.{}`, or `macos-deployment-target = \"{}.{}\"` under [target] in lock2nix.toml) and regenerate the overlay",
+                m.version.0, m.version.1, m.version.0, m.version.1, m.version.0, m.version.1
+            )),
+            ResolveError::NoArtifact { package, sdist, .. } if sdist.contains("no-build") => {
+                Some(format!(
+                    "allow building {package} from its sdist (remove it from no-build-package) and regenerate the overlay"
+                ))
+            }
+            ResolveError::PythonNotAllowed { .. } => Some(
+                "translate with a Python the lock's requires-python allows (--python) and regenerate the overlay"
+                    .to_string(),
+            ),
+            ResolveError::Unsupported { .. } => Some(
+                "add this system's environment to tool.uv.environments, run `uv lock`, and regenerate the overlay"
+                    .to_string(),
+            ),
+            ResolveError::DeclaredConflict { .. } => Some(
+                "choose at most one of the conflicting extras or groups and regenerate the overlay"
+                    .to_string(),
+            ),
+            _ => None,
+        }
+    }
 }
 
 /// At most five rejected wheels with their reasons, then a count of the rest.
@@ -241,6 +303,9 @@ pub struct Resolution {
     /// no package depends on them for this reason: the overlay's environment for the workspace
     /// must add them itself.
     pub manifest_groups: BTreeMap<GroupName, Vec<usize>>,
+    /// On Darwin: packages built from their sdist although one of their wheels would fit a newer
+    /// macOS deployment target (index into [`Resolution::packages`], and that wheel).
+    pub macos_fallbacks: Vec<(usize, MacosNeed)>,
 }
 
 impl Resolution {
@@ -618,14 +683,21 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         index_of[id] = Some(i);
     }
     let mut packages = Vec::with_capacity(order.len());
+    let mut macos_fallbacks = Vec::new();
     for &id in &order {
         let p = &lock.packages[id];
+        let artifact = artifact::choose(p, target, &tags)?;
+        if target.system.is_darwin() && matches!(artifact, Artifact::Sdist { .. }) {
+            if let Some(need) = artifact::macos_need(p, &tags) {
+                macos_fallbacks.push((packages.len(), need));
+            }
+        }
         packages.push(ResolvedPackage {
             id,
             name: p.name.clone(),
             version: p.version.clone(),
             source: p.source.kind(),
-            artifact: artifact::choose(p, target, &tags)?,
+            artifact,
             extras: walk.reached[&id].clone(),
             dependencies: Vec::new(),
             optional_dependencies: BTreeMap::new(),
@@ -750,6 +822,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         topo_order,
         manifest_requirements,
         manifest_groups,
+        macos_fallbacks,
     })
 }
 
