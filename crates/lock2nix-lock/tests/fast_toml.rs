@@ -271,4 +271,3 @@ fn line() -> impl Strategy<Value = String> {
         1 => Just("\n".to_string()),
     ]
 }
-

@@ -8,8 +8,8 @@ use std::str::FromStr;
 
 use lock2nix_lock::pep508_rs::PackageName;
 use lock2nix_lock::{
-    parse_pyproject, read_lock, read_workspace, stale_findings, stale_warnings, StaleFinding, ConflictItem, ConflictKind,
-    ErrorKind, Position, PyProject, UvSource, UvSourceKind, Warning,
+    parse_pyproject, read_lock, read_workspace, stale_findings, stale_warnings, ConflictItem,
+    ConflictKind, ErrorKind, Position, PyProject, StaleFinding, UvSource, UvSourceKind, Warning,
 };
 
 fn backend(p: &PyProject) -> &str {
@@ -218,15 +218,21 @@ fn authentik_pyprojects_are_stale_against_its_lock() {
     assert!(findings[1].added.contains(&"`django==5.2.12`".to_string()));
     assert!(findings[1].removed.contains(&"`django==5.2.9`".to_string()));
     assert!(
-        findings[1]
-            .changed
-            .contains(&"version 2026.2.0rc1 in the lock, 2026.5.0rc1 in pyproject.toml".to_string()),
+        findings[1].changed.contains(
+            &"version 2026.2.0rc1 in the lock, 2026.5.0rc1 in pyproject.toml".to_string()
+        ),
         "{:?}",
         findings[1].changed
     );
-    assert!(findings[2].added.contains(&"`psycopg[pool]<4,>=3.3.4`".to_string()));
-    assert!(findings[2].removed.contains(&"`psycopg[pool]<4,>=3`".to_string()));
-    assert!(findings[3].removed.contains(&"`dramatiq[watch]<1.18,>=1.17`".to_string()));
+    assert!(findings[2]
+        .added
+        .contains(&"`psycopg[pool]<4,>=3.3.4`".to_string()));
+    assert!(findings[2]
+        .removed
+        .contains(&"`psycopg[pool]<4,>=3`".to_string()));
+    assert!(findings[3]
+        .removed
+        .contains(&"`dramatiq[watch]<1.18,>=1.17`".to_string()));
     assert!(findings[3].added.contains(&"`dramatiq<3,>=2`".to_string()));
     // one short line per stale member: counts, not lists
     let warnings = stale_warnings(&lock, &ws);
@@ -235,7 +241,10 @@ fn authentik_pyprojects_are_stale_against_its_lock() {
         warnings[0].message,
         "the lock is stale for workspace member `ak-guardian` (packages/ak-guardian): 1 requirement added, 1 requirement removed; using the lock as it is (run `uv lock` to refresh it; `lock2nix inspect --stale` lists the differences)"
     );
-    assert!(warnings.iter().all(|w| w.message.len() < 300), "{warnings:?}");
+    assert!(
+        warnings.iter().all(|w| w.message.len() < 300),
+        "{warnings:?}"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -44,13 +44,18 @@ pub struct TagPolicy {
     pub packaging: PackagingCompat,
 }
 
+impl TagPolicy {
+    /// The defaults ([`DEFAULT_GLIBC`], [`DEFAULT_MACOS`], `packaging` >= 26.3), usable in consts.
+    pub const DEFAULT: TagPolicy = TagPolicy {
+        glibc: DEFAULT_GLIBC,
+        macos: DEFAULT_MACOS,
+        packaging: PackagingCompat::Since26_3,
+    };
+}
+
 impl Default for TagPolicy {
     fn default() -> Self {
-        TagPolicy {
-            glibc: DEFAULT_GLIBC,
-            macos: DEFAULT_MACOS,
-            packaging: PackagingCompat::default(),
-        }
+        Self::DEFAULT
     }
 }
 
