@@ -79,7 +79,7 @@ fn describe(r: &Result<lock2nix_lock::Lock, lock2nix_lock::Error>) -> String {
 /// Returns the overlay text when at least one system resolved.
 pub fn pipeline(lock: &lock2nix_lock::Lock) -> Option<String> {
     use lock2nix_resolve::{resolve, PythonVersion, Target};
-    let python = PythonVersion::default_for(lock).unwrap_or(PythonVersion::new(3, 12));
+    let python = PythonVersion::default_for(lock, None).unwrap_or(PythonVersion::new(3, 12));
     let resolutions: Vec<_> = System::ALL
         .iter()
         .filter_map(|&system| resolve(lock, &Target::new(system, python)).ok())
