@@ -411,6 +411,7 @@ const REALWORLD: &[(&str, &str, &[&str])] = &[
     ("stale-dynamic", "", &["3.10.19", "3.12.12"]),
     ("stale-self-extra", "", &["3.10.19", "3.12.12"]),
     ("stale-marker-sources", "", &["3.10.19", "3.12.12"]),
+    ("default-python", "", &["3.12.12", "3.13.9"]),
 ];
 
 /// Every subset of `items` (they are few).
