@@ -59,7 +59,7 @@ impl StaleFinding {
         }
         parts.extend(self.changed.iter().cloned());
         format!(
-            "the lock is stale for {}: {}; using the lock as it is (run `uv lock` to refresh it; `lock2nix inspect --stale` lists the differences)",
+            "the lock is stale for {}: {}; using it as it is (`uv lock` refreshes it; `lock2nix inspect --stale` lists the differences)",
             self.subject,
             parts.join(", ")
         )

@@ -239,7 +239,7 @@ fn authentik_pyprojects_are_stale_against_its_lock() {
     assert_eq!(warnings.len(), 4);
     assert_eq!(
         warnings[0].message,
-        "the lock is stale for workspace member `ak-guardian` (packages/ak-guardian): 1 requirement added, 1 requirement removed; using the lock as it is (run `uv lock` to refresh it; `lock2nix inspect --stale` lists the differences)"
+        "the lock is stale for workspace member `ak-guardian` (packages/ak-guardian): 1 requirement added, 1 requirement removed; using it as it is (`uv lock` refreshes it; `lock2nix inspect --stale` lists the differences)"
     );
     assert!(
         warnings.iter().all(|w| w.message.len() < 300),
