@@ -433,3 +433,56 @@ fn string_value(s: &rnix::ast::Str) -> String {
     }
     out
 }
+
+/// A fixed tree for `source_path`: `<tmp>/root/` is the source root, `root/lock/` the lock's
+/// directory, `root/lock/in` a symlink to `root/other` (inside), `root/lock/out` a symlink to
+/// `<tmp>/outside` (outside).
+fn source_root_fixture() -> Option<&'static (std::path::PathBuf, lock2nix_lock::SourceRoot)> {
+    static FIXTURE: OnceLock<Option<(std::path::PathBuf, lock2nix_lock::SourceRoot)>> =
+        OnceLock::new();
+    FIXTURE
+        .get_or_init(|| {
+            let base = std::env::temp_dir()
+                .join(format!("lock2nix-fuzz-source-root-{}", std::process::id()));
+            let root = base.join("root");
+            std::fs::create_dir_all(root.join("lock/sub")).ok()?;
+            std::fs::create_dir_all(root.join("other")).ok()?;
+            std::fs::create_dir_all(base.join("outside")).ok()?;
+            let _ = std::os::unix::fs::symlink(root.join("other"), root.join("lock/in"));
+            let _ = std::os::unix::fs::symlink(base.join("outside"), root.join("lock/out"));
+            let cfg = root.join("lock/lock2nix.toml");
+            let sr = lock2nix_lock::SourceRoot::configured(&root.join("lock"), &cfg, "..").ok()?;
+            Some((root.canonicalize().ok()?, sr))
+        })
+        .as_ref()
+}
+
+/// Target `source_path`: a local source path of a lock, resolved inside the source root.
+pub fn source_path(data: &[u8]) {
+    let Ok(path) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Some((root, sr)) = source_root_fixture() else {
+        return;
+    };
+    match sr.resolve("pkg", path) {
+        Ok(rel) => {
+            // a validated root path, lexically inside the root
+            assert_eq!(
+                lock2nix_lock::RootPath::new(rel.as_str()).as_ref(),
+                Some(&rel),
+                "{path:?} → {rel:?}"
+            );
+            assert!(!path.starts_with('/'), "absolute {path:?} accepted");
+            // and on disk too, wherever the path exists
+            let full = root.join(rel.as_str());
+            if let Ok(real) = full.canonicalize() {
+                assert!(real.starts_with(root), "{path:?} → {} escapes", real.display());
+            }
+        }
+        Err(e) => {
+            let text = e.to_string();
+            assert!(text.contains("`pkg`") || text.contains("UTF-8"), "{text}");
+        }
+    }
+}

@@ -33,6 +33,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("wheel_name", bodies::wheel_name),
     ("nar", bodies::nar),
     ("nix_string", bodies::nix_string),
+    ("source_path", bodies::source_path),
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
