@@ -477,7 +477,11 @@ pub fn source_path(data: &[u8]) {
             // and on disk too, wherever the path exists
             let full = root.join(rel.as_str());
             if let Ok(real) = full.canonicalize() {
-                assert!(real.starts_with(root), "{path:?} → {} escapes", real.display());
+                assert!(
+                    real.starts_with(root),
+                    "{path:?} → {} escapes",
+                    real.display()
+                );
             }
         }
         Err(e) => {

@@ -836,6 +836,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn source_root_macos_target_and_default_groups() {
+        let c = parse(
+            "source-root = \"../..\"\n[target]\nmacos-deployment-target = \"13.0\"\ndefault-groups = true\n",
+            Path::new("libs/app/l.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.source_root.as_deref(), Some("../.."));
+        assert_eq!(c.target.macos_deployment_target.as_deref(), Some("13.0"));
+        assert!(c.target.default_groups);
+        let e = parse(
+            "[target]\nmacos-deployment-target = \"14\"\n",
+            Path::new("l.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "l.toml:2:27: at `target.macos-deployment-target`: expected a macOS version MAJOR.MINOR such as \"14.0\", found \"14\""
+        );
+        let e = parse("source-roots = \".\"\n", Path::new("l.toml")).unwrap_err();
+        assert!(e.to_string().contains("did you mean `source-root`"), "{e}");
+    }
+
+    #[test]
     fn unknown_keys_name_the_closest() {
         let e = parse("[target]\npyhton = \"3.13\"\n", Path::new("l.toml")).unwrap_err();
         assert_eq!(

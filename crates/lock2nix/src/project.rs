@@ -431,6 +431,31 @@ impl Project {
                 .is_none_or(|c| c.target.python.is_none())
     }
 
+    /// When the interpreter was lock2nix's choice (no `--python`, no `target.python`) and other
+    /// interpreters the lock allows resolve on at least one of `systems`: a hint naming them
+    /// (only what works). `None` otherwise.
+    pub fn python_hint(
+        &self,
+        args: &TargetArgs,
+        target: &Target,
+        systems: &[System],
+    ) -> Option<String> {
+        if !self.python_defaulted(args) {
+            return None;
+        }
+        let working = self.working_pythons(target, systems);
+        let first = working.first()?;
+        Some(format!(
+            "CPython {} is lock2nix's default; the lock resolves here with {}: pass --python {first}",
+            target.python,
+            working
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+
     /// The other interpreters the lock allows on which `target`'s selection resolves on at least
     /// one of `systems`, newest first: what a hint may suggest when the chosen one fails.
     pub fn working_pythons(&self, target: &Target, systems: &[System]) -> Vec<PythonVersion> {

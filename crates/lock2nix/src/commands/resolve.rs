@@ -40,19 +40,8 @@ fn failure(
         "cannot resolve {} for {target}",
         project.lock_path.display()
     );
-    if project.python_defaulted(args) {
-        let working = project.working_pythons(target, &[target.system]);
-        if let Some(first) = working.first() {
-            context.push_str(&format!(
-                " (CPython {} is lock2nix's default; the lock resolves here with {}: pass --python {first})",
-                target.python,
-                working
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
+    if let Some(hint) = project.python_hint(args, target, &[target.system]) {
+        context.push_str(&format!(" ({hint})"));
     }
     anyhow::Error::new(e).context(context)
 }
