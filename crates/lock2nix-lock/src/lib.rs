@@ -50,7 +50,7 @@ pub use pyproject::*;
 pub use source_root::{
     LocalSource, LocalSourceKind, RootPath, SourceRoot, SourceRootError, SourceRootOrigin,
 };
-pub use stale::{stale_findings, stale_warnings, StaleFinding};
+pub use stale::{stale_findings, stale_findings_with, stale_warnings, StaleFinding};
 
 pub use pep440_rs;
 

@@ -52,12 +52,15 @@ impl LocalBuild {
 }
 
 /// The build of every local source of a lock; see [`read_local_builds`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct LocalBuilds {
     /// By the source path as the lock writes it (`.`, `packages/a`, `../checkpoint`).
     pub by_path: BTreeMap<String, LocalBuild>,
     /// The packages whose build is [`LocalBuild::Unknown`]: name, lock path, why.
     pub unknown: Vec<(PackageName, String, String)>,
+    /// The `pyproject.toml` of each directory or editable source outside the workspace, by the
+    /// lock's path (what [`crate::stale_findings_with`] compares with the lock).
+    pub projects: BTreeMap<String, crate::PyProject>,
 }
 
 impl LocalBuilds {
@@ -102,7 +105,13 @@ pub fn read_local_builds(
             LocalSourceKind::Directory | LocalSourceKind::Editable => {
                 match workspace.and_then(|ws| member_pyproject(ws, &src.lock_path)) {
                     Some(py) => declared(py.build_system.clone()),
-                    None => read_tree(source_root, src),
+                    None => {
+                        let (build, py) = read_tree(source_root, src);
+                        if let Some(py) = py {
+                            out.projects.insert(src.lock_path.clone(), py);
+                        }
+                        build
+                    }
                 }
             }
         };
@@ -129,24 +138,28 @@ fn declared(bs: Option<BuildSystem>) -> LocalBuild {
     }
 }
 
-fn read_tree(source_root: &SourceRoot, src: &LocalSource) -> LocalBuild {
+fn read_tree(
+    source_root: &SourceRoot,
+    src: &LocalSource,
+) -> (LocalBuild, Option<crate::PyProject>) {
     let dir = source_root.dir().join(src.path.as_str());
     let file = dir.join("pyproject.toml");
     if file.is_file() {
         return match read_pyproject(&file) {
-            Ok(py) => declared(py.build_system),
-            Err(e) => LocalBuild::Unknown(format!("its pyproject.toml cannot be read ({e})")),
+            Ok(py) => (declared(py.build_system.clone()), Some(py)),
+            Err(e) => (
+                LocalBuild::Unknown(format!("its pyproject.toml cannot be read ({e})")),
+                None,
+            ),
         };
     }
     if dir.join("setup.py").is_file() || dir.join("setup.cfg").is_file() {
-        return LocalBuild::Pep517Default;
+        return (LocalBuild::Pep517Default, None);
     }
-    if dir.is_dir() {
-        LocalBuild::Unknown(format!(
-            "{} has no pyproject.toml or setup.py",
-            dir.display()
-        ))
+    let why = if dir.is_dir() {
+        format!("{} has no pyproject.toml or setup.py", dir.display())
     } else {
-        LocalBuild::Unknown(format!("{} does not exist here", dir.display()))
-    }
+        format!("{} does not exist here", dir.display())
+    };
+    (LocalBuild::Unknown(why), None)
 }

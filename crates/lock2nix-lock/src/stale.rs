@@ -93,8 +93,20 @@ pub fn stale_warnings(lock: &Lock, workspace: &Workspace) -> Vec<crate::Warning>
 }
 
 /// Every way `workspace` differs from what `lock` recorded (empty when `uv lock --check` would
-/// pass on what can be checked without building).
+/// pass on what can be checked without building). Sources outside the workspace are not
+/// compared; [`stale_findings_with`] compares them too.
 pub fn stale_findings(lock: &Lock, workspace: &Workspace) -> Vec<StaleFinding> {
+    stale_findings_with(lock, workspace, &std::collections::BTreeMap::new())
+}
+
+/// [`stale_findings`], also comparing the directory and editable sources outside the workspace
+/// whose `pyproject.toml` is in `outside` (by the lock's path, as
+/// [`crate::LocalBuilds::projects`] has them): uv checks their static metadata too.
+pub fn stale_findings_with(
+    lock: &Lock,
+    workspace: &Workspace,
+    outside: &std::collections::BTreeMap<String, PyProject>,
+) -> Vec<StaleFinding> {
     let ctx = Ctx::new(lock, workspace);
     let mut out = Vec::new();
     let root_file = workspace.root.join("pyproject.toml");
@@ -138,11 +150,14 @@ pub fn stale_findings(lock: &Lock, workspace: &Workspace) -> Vec<StaleFinding> {
         let Some(dir) = pkg.source.local_path() else {
             continue;
         };
-        let Some(py) = workspace.member_at(dir) else {
-            continue;
+        let (py, subject) = match workspace.member_at(dir) {
+            Some(py) => (py, format!("workspace member `{}` ({dir})", pkg.name)),
+            None => match outside.get(dir) {
+                Some(py) => (py, format!("local source `{}` ({dir})", pkg.name)),
+                None => continue,
+            },
         };
         let Some(project) = &py.project else { continue };
-        let subject = format!("workspace member `{}` ({dir})", pkg.name);
         // a renamed project (uv refuses to export such a lock)
         if project.name != pkg.name {
             out.push(StaleFinding {

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use anyhow::{bail, Context, Result};
 use lock2nix_lock::pep508_rs::{ExtraName, PackageName};
 use lock2nix_lock::{
-    parse_lock, read_local_builds, read_lock, read_workspace, stale_findings, LocalBuilds,
+    parse_lock, read_local_builds, read_lock, read_workspace, stale_findings_with, LocalBuilds,
     LocalSource, Lock, SourceRoot, StaleFinding, Workspace,
 };
 use lock2nix_resolve::{Prefer, PythonVersion, Target};
@@ -75,7 +75,7 @@ impl Project {
     pub fn stale_findings(&self) -> Vec<StaleFinding> {
         self.workspace
             .as_ref()
-            .map(|ws| stale_findings(&self.lock, ws))
+            .map(|ws| stale_findings_with(&self.lock, ws, &self.local_builds.projects))
             .unwrap_or_default()
     }
 
