@@ -18,47 +18,52 @@
       authentik-src,
     }:
     let
+      inherit (nixpkgs) lib;
       systems = [
         "x86_64-linux"
         "aarch64-linux"
       ];
-      forAllSystems =
-        f:
-        nixpkgs.lib.genAttrs systems (
-          system:
-          f (
-            import nixpkgs {
-              inherit system;
-              overlays = [ self.overlays.default ];
-            }
-          )
-        );
+      # The web UI (`web/dist`, `web/authentik`) is an npm build of the same release, outside the
+      # Python lock; the backend serves it and the email templates use its assets, so it is
+      # required. Compose an overlay that defines `authentik-webui` before this flake's overlays
+      # (README.md says how nixpkgs builds it); until then, authentik-django stops with this message.
+      requireWebui = final: prev: {
+        authentik-webui =
+          prev.authentik-webui or (throw ''
+            authentik-django needs `authentik-webui`: the web UI built from the same authentik release
+            (a derivation with `dist/` and `authentik/`, the output of `npm run build` in `web/`).
+            Define it in an overlay applied before this flake's overlay, e.g. with buildNpmPackage as
+            nixpkgs' `authentik.components.webui` does; see examples/authentik/README.md.
+          '');
+      };
+      # A generated overlay (lock2nix translate), its in-tree packages built from the authentik
+      # source input.
+      withSource = file: (import file).override { workspaceRoot = "${authentik-src}"; };
     in
     {
-      overlays.default = nixpkgs.lib.composeManyExtensions [
-        # The web UI is an npm build outside the Python lock; nixpkgs' authentik package builds it
-        # (its `webui` component). This stand-in takes prebuilt assets from the source tree when the
-        # release ships them; replace it with a real build for production.
-        (final: prev: {
-          authentik-webui = final.stdenv.mkDerivation {
-            name = "authentik-webui";
-            src = authentik-src;
-            dontBuild = true;
-            installPhase = ''
-              mkdir -p $out/dist $out/authentik
-              if [ -d web/dist ]; then cp -r web/dist/. $out/dist/; fi
-              if [ -d web/authentik ]; then cp -r web/authentik/. $out/authentik/; fi
-            '';
-          };
-        })
-        # The generated overlay (lock2nix translate --config lock2nix.toml), its in-tree packages
-        # built from the authentik source input.
-        ((import ./python-overlay.nix).override { workspaceRoot = "${authentik-src}"; })
-      ];
+      overlays = {
+        # lock2nix.toml: the release's lock, like nixpkgs' hand-written package.
+        default = lib.composeManyExtensions [
+          requireWebui
+          (withSource ./python-overlay.nix)
+        ];
+        # drf-fork/lock2nix.toml: the same with djangorestframework from authentik's fork.
+        drf-fork = lib.composeManyExtensions [
+          requireWebui
+          (withSource ./drf-fork/python-overlay.nix)
+        ];
+      };
 
-      packages = forAllSystems (pkgs: {
-        authentik-django = pkgs.python313.pkgs.authentik;
-        default = pkgs.python313.pkgs.authentik;
-      });
+      packages = lib.genAttrs systems (
+        system:
+        let
+          pkgs = overlay: import nixpkgs { inherit system; overlays = [ overlay ]; };
+        in
+        {
+          inherit (pkgs self.overlays.default) authentik-django;
+          default = self.packages.${system}.authentik-django;
+          authentik-django-drf-fork = (pkgs self.overlays.drf-fork).authentik-django;
+        }
+      );
     };
 }

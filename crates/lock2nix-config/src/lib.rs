@@ -1,6 +1,8 @@
 //! `lock2nix.toml`: the per-project configuration of lock2nix.
 //!
 //! ```toml
+//! extends = "../lock2nix.toml"          # optional: start from another configuration; what this
+//!                                        # file sets replaces it (lists whole, packages key by key)
 //! lock = "uv.lock"                       # relative to this file (default: uv.lock beside it)
 //! output = "nix/python-overlay.nix"      # default: nix/python-overlay.nix beside the lock
 //! hashes = "lock2nix-hashes.toml"        # the prefetch sidecar (default: beside the lock)
@@ -23,11 +25,16 @@
 //!
 //! [nixpkgs]
 //! index = "nixpkgs-index.tsv"
-//! policy = "exact"                       # exact | compatible | nixpkgs
-//! scope = "authentikPython"              # optional: a separate interpreter instead of pythonPackagesExtensions
+//! policy = "compatible"                  # exact | compatible (default) | nixpkgs
+//! scope = "authentikPython"              # the private interpreter's name (default: <root>Python)
+//! global = false                         # true: extend nixpkgs' own Python sets instead (pythonPackagesExtensions)
 //!
 //! [packages.django]
 //! attr = "django_5"                      # nixpkgs attribute to use
+//! top-level = "django-app"               # for a root: its top-level attribute (default: its name)
+//! src = { git = "https://github.com/o/django", rev = "<40-hex commit>", version = "5.2.9" }
+//!                                        # or { url = "…", hash = "sha256-…", version } / { path = "vendor/x", version }:
+//!                                        # take the package from there (the lock's dependencies stay)
 //! policy = "nixpkgs"
 //! build-system = ["hatchling"]           # Python attributes
 //! native-build-inputs = ["pkg-config"]   # top-level nixpkgs attribute paths
@@ -61,7 +68,18 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use lock2nix_emit::{Copy, Customization, Substitution, Value};
+use lock2nix_plan::{Copy, Customization, PackageSource, SrcOverride, Substitution, Value};
+
+/// `sha256-` and 43 base64 characters and `=`.
+fn is_sri_sha256(s: &str) -> bool {
+    s.strip_prefix("sha256-").is_some_and(|b| {
+        b.len() == 44
+            && b.ends_with('=')
+            && b[..43]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    })
+}
 use toml_edit::{Document, Item, Table};
 
 /// A read configuration.
@@ -69,15 +87,19 @@ use toml_edit::{Document, Item, Table};
 pub struct Config {
     /// The file (for resolving relative paths and messages).
     pub path: PathBuf,
+    /// `extends`: the configuration this one builds on (already merged in; see [`read`]).
+    pub extends: Option<PathBuf>,
+    /// Every file read: this one, then the ones it extends (for hashing what shaped the output).
+    pub files: Vec<PathBuf>,
     /// `lock`.
     pub lock: Option<PathBuf>,
     /// `output`.
     pub output: Option<PathBuf>,
     /// `hashes`.
     pub hashes: Option<PathBuf>,
-    /// `source-root` as written (relative to [`Config::path`]'s directory): the directory local
-    /// sources must stay inside.
-    pub source_root: Option<String>,
+    /// `source-root`: the directory local sources must stay inside, as written, with the file
+    /// that wrote it (the value is relative to that file's directory, also through `extends`).
+    pub source_root: Option<(PathBuf, String)>,
     /// `[target]`.
     pub target: TargetConfig,
     /// `[nixpkgs]`.
@@ -120,8 +142,11 @@ pub struct NixpkgsConfig {
     pub index: Option<PathBuf>,
     /// The default policy.
     pub policy: Option<String>,
-    /// A separate interpreter name.
+    /// The private interpreter's name.
     pub scope: Option<String>,
+    /// Extend nixpkgs' own Python package sets (`pythonPackagesExtensions`) instead of adding a
+    /// private interpreter.
+    pub global: bool,
 }
 
 /// `[packages.NAME]`.
@@ -131,6 +156,11 @@ pub struct PackageConfig {
     pub attr: Option<String>,
     /// The policy for this package.
     pub policy: Option<String>,
+    /// The top-level attribute a root is exposed under (default: its name).
+    pub top_level: Option<String>,
+    /// Another source than the lock's (`src = { git, rev, version }` / `{ url, hash, version }` /
+    /// `{ path, version }`).
+    pub src: Option<PackageSource>,
     /// What the derivation gets.
     pub custom: Customization,
 }
@@ -469,6 +499,131 @@ impl Reader<'_> {
         Ok(out)
     }
 
+    /// `src = { git = URL, rev = COMMIT, version = V, subdirectory? }`, `{ url, hash, version }`
+    /// or `{ path, version }`.
+    fn src(&self, t: &Table, path: &str) -> Result<Option<PackageSource>, ConfigError> {
+        let Some(item) = t.get("src") else {
+            return Ok(None);
+        };
+        let kp = join(path, "src");
+        let span = item.span();
+        let tl: &dyn TableLike = match item {
+            Item::Table(tt) => tt,
+            Item::Value(toml_edit::Value::InlineTable(it)) => it,
+            other => {
+                return Err(self.err(
+                    other.span(),
+                    &kp,
+                    format!(
+                        "expected a table {{ git, rev, version }}, {{ url, hash, version }} or {{ path, version }}, found {}",
+                        other.type_name()
+                    ),
+                ))
+            }
+        };
+        let valid = [
+            "git",
+            "rev",
+            "subdirectory",
+            "url",
+            "hash",
+            "path",
+            "version",
+        ];
+        for k in tl.keys() {
+            if !valid.contains(&k.as_str()) {
+                let hint =
+                    closest(&k, &valid).map_or(String::new(), |c| format!("; did you mean `{c}`?"));
+                return Err(self.err(span.clone(), &kp, format!("unknown key `{k}`{hint}")));
+            }
+        }
+        let get = |k: &str| {
+            tl.get_str(k)
+                .map_err(|(s, m)| self.err(s.or_else(|| span.clone()), &join(&kp, k), m))
+        };
+        let version = get("version")?.ok_or_else(|| {
+            self.err(
+                span.clone(),
+                &kp,
+                "missing `version`: the version of the package at that source",
+            )
+        })?;
+        if version.parse::<pep440_rs::Version>().is_err() {
+            return Err(self.err(
+                span.clone(),
+                &join(&kp, "version"),
+                format!("`{version}` is not a PEP 440 version"),
+            ));
+        }
+        let (git, url, local) = (get("git")?, get("url")?, get("path")?);
+        let bad = |m: String| self.err(span.clone(), &kp, m);
+        let source = match (git, url, local) {
+            (Some(g), None, None) => {
+                let rev = get("rev")?.ok_or_else(|| {
+                    bad("a git source needs `rev`, the full 40-digit commit".to_string())
+                })?;
+                if get("hash")?.is_some() {
+                    return Err(bad(
+                        "a git source's hash comes from `lock2nix prefetch`, not from `hash`"
+                            .to_string(),
+                    ));
+                }
+                lock2nix_lock::parse_git_source(&format!("{g}#{rev}"))
+                    .map_err(|m| bad(format!("git source: {m}")))?;
+                SrcOverride::Git {
+                    url: g,
+                    rev: rev.to_ascii_lowercase(),
+                    subdirectory: get("subdirectory")?,
+                }
+            }
+            (None, Some(u), None) => {
+                let hash = get("hash")?.ok_or_else(|| {
+                    bad("a URL source needs `hash`, its SRI sha256 (`sha256-…`)".to_string())
+                })?;
+                if !is_sri_sha256(&hash) {
+                    return Err(self.err(
+                        span.clone(),
+                        &join(&kp, "hash"),
+                        format!("`{hash}` is not an SRI sha256 hash (`sha256-` and 44 base64 characters)"),
+                    ));
+                }
+                if !(u.starts_with("https://") || u.starts_with("http://")) {
+                    return Err(bad(format!("`{u}` is not an http(s) URL")));
+                }
+                SrcOverride::Url { url: u, hash }
+            }
+            (None, None, Some(p)) => {
+                if p.starts_with('/') || p.split('/').any(|c| c == "..") {
+                    return Err(bad(format!(
+                        "`{p}` must be a path inside the workspace, relative to it"
+                    )));
+                }
+                SrcOverride::Path { path: p }
+            }
+            _ => {
+                return Err(bad(
+                    "give exactly one of `git` (with `rev`), `url` (with `hash`) or `path`"
+                        .to_string(),
+                ))
+            }
+        };
+        // the file's name, not the path it was given by: the overlay must not depend on the
+        // directory translate ran in
+        let name = self.file.file_name().map_or_else(
+            || self.file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let origin = match span.as_ref().map(|s| position(self.text, s.start)) {
+            Some((l, _)) => format!("{name}:{l}"),
+            None => name,
+        };
+        Ok(Some(PackageSource {
+            source,
+            version,
+            origin,
+        }))
+    }
+
     fn package(&self, name: &str, item: &Item) -> Result<PackageConfig, ConfigError> {
         let path = format!("packages.{name}");
         let t = self.table(item, &path)?;
@@ -553,6 +708,8 @@ impl Reader<'_> {
         Ok(PackageConfig {
             attr: self.string(t, "attr", &path)?,
             policy,
+            top_level: self.string(t, "top-level", &path)?,
+            src: self.src(t, &path)?,
             custom: c,
         })
     }
@@ -603,6 +760,7 @@ fn join(path: &str, key: &str) -> String {
 }
 
 const TOP_KEYS: &[&str] = &[
+    "extends",
     "lock",
     "output",
     "hashes",
@@ -624,10 +782,12 @@ const TARGET_KEYS: &[&str] = &[
     "no-binary-package",
     "no-build-package",
 ];
-const NIXPKGS_KEYS: &[&str] = &["index", "policy", "scope"];
+const NIXPKGS_KEYS: &[&str] = &["index", "policy", "scope", "global"];
 const PACKAGE_KEYS: &[&str] = &[
     "attr",
     "policy",
+    "top-level",
+    "src",
     "build-system",
     "native-build-inputs",
     "build-inputs",
@@ -662,10 +822,14 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
     let rel = |s: Option<String>| s.map(|s| dir.join(s));
     let mut cfg = Config {
         path: file.to_path_buf(),
+        extends: rel(r.string(root, "extends", "")?),
+        files: vec![file.to_path_buf()],
         lock: rel(r.string(root, "lock", "")?),
         output: rel(r.string(root, "output", "")?),
         hashes: rel(r.string(root, "hashes", "")?),
-        source_root: r.string(root, "source-root", "")?,
+        source_root: r
+            .string(root, "source-root", "")?
+            .map(|v| (file.to_path_buf(), v)),
         ..Config::default()
     };
     if let Some(item) = root.get("target") {
@@ -721,6 +885,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
             index: rel(r.string(t, "index", "nixpkgs")?),
             policy: r.string(t, "policy", "nixpkgs")?,
             scope: r.string(t, "scope", "nixpkgs")?,
+            global: r.boolean(t, "global", "nixpkgs")?.unwrap_or(false),
         };
         if let Some(p) = &cfg.nixpkgs.policy {
             if !["exact", "compatible", "nixpkgs"].contains(&p.as_str()) {
@@ -744,13 +909,134 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
 
 /// Read a configuration file.
 pub fn read(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    read_extending(path, &mut Vec::new())
+}
+
+/// How deep `extends` may chain.
+const MAX_EXTENDS: usize = 8;
+
+fn read_extending(path: &Path, seen: &mut Vec<PathBuf>) -> Result<Config, ConfigError> {
+    let error = |message: String| ConfigError {
         file: path.to_path_buf(),
         position: None,
         key: String::new(),
-        message: format!("cannot read the file: {e}"),
-    })?;
-    parse(&text, path)
+        message,
+    };
+    let text =
+        std::fs::read_to_string(path).map_err(|e| error(format!("cannot read the file: {e}")))?;
+    let cfg = parse(&text, path)?;
+    let Some(base_path) = cfg.extends.clone() else {
+        return Ok(cfg);
+    };
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if seen.contains(&canonical) {
+        return Err(error(
+            "`extends` comes back to this file (a cycle)".to_string(),
+        ));
+    }
+    if seen.len() >= MAX_EXTENDS {
+        return Err(error(format!(
+            "`extends` chains more than {MAX_EXTENDS} files"
+        )));
+    }
+    seen.push(canonical);
+    let base = read_extending(&base_path, seen)?;
+    Ok(merge(base, cfg))
+}
+
+/// The child's list when it has one (a configured list replaces the base's whole).
+fn list<T>(base: Vec<T>, child: Vec<T>) -> Vec<T> {
+    if child.is_empty() {
+        base
+    } else {
+        child
+    }
+}
+
+/// `child` on top of `base`: a value the child sets replaces the base's (a list replaces the
+/// whole list); packages merge key by key; relative paths stay relative to the file that wrote
+/// them.
+fn merge(base: Config, child: Config) -> Config {
+    let mut files = child.files;
+    files.extend(base.files);
+    let mut packages = base.packages;
+    for (name, c) in child.packages {
+        let merged = match packages.remove(&name) {
+            None => c,
+            Some(b) => PackageConfig {
+                attr: c.attr.or(b.attr),
+                policy: c.policy.or(b.policy),
+                top_level: c.top_level.or(b.top_level),
+                src: c.src.or(b.src),
+                custom: merge_custom(b.custom, c.custom),
+            },
+        };
+        packages.insert(name, merged);
+    }
+    Config {
+        path: child.path,
+        extends: child.extends,
+        files,
+        lock: child.lock.or(base.lock),
+        output: child.output.or(base.output),
+        hashes: child.hashes.or(base.hashes),
+        source_root: child.source_root.or(base.source_root),
+        target: TargetConfig {
+            systems: list(base.target.systems, child.target.systems),
+            python: child.target.python.or(base.target.python),
+            roots: list(base.target.roots, child.target.roots),
+            extras: list(base.target.extras, child.target.extras),
+            groups: list(base.target.groups, child.target.groups),
+            all_groups: child.target.all_groups || base.target.all_groups,
+            default_groups: child.target.default_groups || base.target.default_groups,
+            macos_deployment_target: child
+                .target
+                .macos_deployment_target
+                .or(base.target.macos_deployment_target),
+            prefer: child.target.prefer.or(base.target.prefer),
+            no_binary_package: list(
+                base.target.no_binary_package,
+                child.target.no_binary_package,
+            ),
+            no_build_package: list(base.target.no_build_package, child.target.no_build_package),
+        },
+        nixpkgs: NixpkgsConfig {
+            index: child.nixpkgs.index.or(base.nixpkgs.index),
+            policy: child.nixpkgs.policy.or(base.nixpkgs.policy),
+            scope: child.nixpkgs.scope.or(base.nixpkgs.scope),
+            global: child.nixpkgs.global || base.nixpkgs.global,
+        },
+        packages,
+    }
+}
+
+fn merge_custom(b: Customization, c: Customization) -> Customization {
+    let mut extra_attrs = b.extra_attrs;
+    extra_attrs.extend(c.extra_attrs);
+    Customization {
+        build_system: list(b.build_system, c.build_system),
+        native_build_inputs: list(b.native_build_inputs, c.native_build_inputs),
+        build_inputs: list(b.build_inputs, c.build_inputs),
+        propagated_build_inputs: list(b.propagated_build_inputs, c.propagated_build_inputs),
+        dependencies: list(b.dependencies, c.dependencies),
+        patches: list(b.patches, c.patches),
+        post_patch: list(b.post_patch, c.post_patch),
+        substitutions: list(b.substitutions, c.substitutions),
+        post_install_substitutions: list(
+            b.post_install_substitutions,
+            c.post_install_substitutions,
+        ),
+        post_install: list(b.post_install, c.post_install),
+        copy: list(b.copy, c.copy),
+        python_relax_deps: c.python_relax_deps.or(b.python_relax_deps),
+        python_remove_deps: list(b.python_remove_deps, c.python_remove_deps),
+        do_check: c.do_check.or(b.do_check),
+        python_imports_check: list(b.python_imports_check, c.python_imports_check),
+        outputs: list(b.outputs, c.outputs),
+        application: c.application || b.application,
+        version: c.version.or(b.version),
+        extra_attrs,
+    }
 }
 
 /// Set `packages.<package>.<key>` to a string or a list of strings, keeping the rest of the file
@@ -842,7 +1128,10 @@ mod tests {
             Path::new("libs/app/l.toml"),
         )
         .unwrap();
-        assert_eq!(c.source_root.as_deref(), Some("../.."));
+        assert_eq!(
+            c.source_root,
+            Some((PathBuf::from("libs/app/l.toml"), "../..".to_string()))
+        );
         assert_eq!(c.target.macos_deployment_target.as_deref(), Some("13.0"));
         assert!(c.target.default_groups);
         let e = parse(
@@ -922,6 +1211,97 @@ extra-attrs = { dontStrip = "true" }
         assert_eq!(p.copy[0].to, "site-packages/lifecycle");
         assert_eq!(p.post_install, vec![Value::Nix("\"ln -s x y\"".into())]);
         assert_eq!(p.extra_attrs["dontStrip"], "true");
+    }
+
+    #[test]
+    fn package_sources() {
+        let rev = "896722bab969fabc74a08b827da59409cf9f1a4e";
+        let text = format!(
+            "[packages.djangorestframework]\nsrc = {{ git = \"https://github.com/authentik-community/django-rest-framework\", rev = \"{rev}\", version = \"3.16.0\" }}\n\n[packages.x]\nsrc = {{ url = \"https://example.org/x-1.0.tar.gz\", hash = \"sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\", version = \"1.0\" }}\n\n[packages.y.src]\npath = \"vendor/y\"\nversion = \"2\"\n"
+        );
+        let c = parse(&text, Path::new("l.toml")).unwrap();
+        let drf = c.packages["djangorestframework"].src.as_ref().unwrap();
+        assert_eq!(drf.version, "3.16.0");
+        assert_eq!(drf.origin, "l.toml:2");
+        assert_eq!(
+            drf.source,
+            SrcOverride::Git {
+                url: "https://github.com/authentik-community/django-rest-framework".into(),
+                rev: rev.into(),
+                subdirectory: None
+            }
+        );
+        assert!(matches!(
+            c.packages["x"].src.as_ref().unwrap().source,
+            SrcOverride::Url { .. }
+        ));
+        assert_eq!(
+            c.packages["y"].src.as_ref().unwrap().source,
+            SrcOverride::Path {
+                path: "vendor/y".into()
+            }
+        );
+        // each mistake is located and says what to write
+        for (bad, want) in [
+            ("{ git = \"https://h/r\", version = \"1\" }", "needs `rev`"),
+            ("{ git = \"https://h/r\", rev = \"main\", version = \"1\" }", "40-digit"),
+            ("{ git = \"--upload-pack=x://y\", rev = \"0123456789abcdef0123456789abcdef01234567\", version = \"1\" }", "starts with `-`"),
+            ("{ url = \"https://h/a.tar.gz\", version = \"1\" }", "needs `hash`"),
+            ("{ url = \"https://h/a.tar.gz\", hash = \"md5:00\", version = \"1\" }", "not an SRI sha256"),
+            ("{ path = \"../outside\", version = \"1\" }", "inside the workspace"),
+            ("{ path = \"/etc\", version = \"1\" }", "inside the workspace"),
+            ("{ path = \"v\" }", "missing `version`"),
+            ("{ path = \"v\", version = \"not a version\" }", "not a PEP 440 version"),
+            ("{ path = \"v\", url = \"https://h/a\", version = \"1\" }", "exactly one of"),
+            ("{ pth = \"v\", version = \"1\" }", "did you mean `path`"),
+            ("\"https://h/a\"", "expected a table"),
+        ] {
+            let text = format!("[packages.p]\nsrc = {bad}\n");
+            let e = parse(&text, Path::new("l.toml")).unwrap_err();
+            assert!(e.to_string().contains(want), "{bad}: {e}");
+            assert_eq!(e.position.map(|p| p.0), Some(2), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn extends_layers_a_variant_on_a_base() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("variant")).unwrap();
+        std::fs::write(
+            dir.path().join("base.toml"),
+            "lock = \"uv.lock\"\n[target]\nsystems = [\"x86_64-linux\"]\npython = \"3.13\"\n[packages.app]\npython-relax-deps = true\npatches = [\"a.patch\"]\n[packages.django]\nattr = \"django_5\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("variant/lock2nix.toml"),
+            "extends = \"../base.toml\"\noutput = \"o.nix\"\n[target]\npython = \"3.12\"\n[packages.app]\npatches = [\"b.patch\"]\n[packages.drf]\ndo-check = false\n",
+        )
+        .unwrap();
+        let c = read(&dir.path().join("variant/lock2nix.toml")).unwrap();
+        // paths stay relative to the file that wrote them
+        assert_eq!(c.lock, Some(dir.path().join("variant/../uv.lock")));
+        assert_eq!(c.output, Some(dir.path().join("variant/o.nix")));
+        assert_eq!(c.target.python.as_deref(), Some("3.12"));
+        assert_eq!(c.target.systems, ["x86_64-linux"]);
+        let app = &c.packages["app"].custom;
+        assert_eq!(app.patches, ["b.patch"], "a list replaces the base's");
+        assert_eq!(app.python_relax_deps, Some(vec![]), "kept from the base");
+        assert_eq!(c.packages["django"].attr.as_deref(), Some("django_5"));
+        assert_eq!(c.packages["drf"].custom.do_check, Some(false));
+        assert_eq!(c.files.len(), 2);
+        // a cycle is refused
+        std::fs::write(
+            dir.path().join("base.toml"),
+            "extends = \"variant/lock2nix.toml\"\n",
+        )
+        .unwrap();
+        let e = read(&dir.path().join("variant/lock2nix.toml")).unwrap_err();
+        assert!(e.to_string().contains("cycle"), "{e}");
+        // an error in the base names the base
+        std::fs::write(dir.path().join("base.toml"), "[target]\npyhton = \"3\"\n").unwrap();
+        let e = read(&dir.path().join("variant/lock2nix.toml")).unwrap_err();
+        assert_eq!(e.file, dir.path().join("variant/../base.toml"));
+        assert_eq!(e.position, Some((2, 1)));
     }
 
     #[test]

@@ -110,10 +110,18 @@ impl Project {
         };
         let (config, config_sha256) = match &config_path {
             Some(path) => {
-                let bytes = std::fs::read(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
                 let cfg = lock2nix_config::read(path)?;
-                (Some(cfg), Some(hex::encode(sha2::Sha256::digest(&bytes))))
+                // every file that shaped the configuration (with `extends`, the bases too)
+                let mut h = sha2::Sha256::new();
+                for (i, f) in cfg.files.iter().enumerate() {
+                    let bytes =
+                        std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                    if i > 0 {
+                        h.update(b"\0extends\0");
+                    }
+                    h.update(&bytes);
+                }
+                (Some(cfg), Some(hex::encode(h.finalize())))
             }
             None => (None, None),
         };
@@ -159,11 +167,8 @@ impl Project {
         for w in &lock.warnings {
             eprintln!("warning: {w}");
         }
-        let source_root = match config
-            .as_ref()
-            .and_then(|c| c.source_root.as_ref().map(|v| (c, v)))
-        {
-            Some((cfg, value)) => SourceRoot::configured(&root, &cfg.path, value),
+        let source_root = match config.as_ref().and_then(|c| c.source_root.as_ref()) {
+            Some((file, value)) => SourceRoot::configured(&root, file, value),
             None => SourceRoot::discover(&root),
         }
         .with_context(|| format!("cannot check the local sources of {}", lock_path.display()))?;
@@ -218,26 +223,37 @@ impl Project {
             .or_else(|| self.config.as_ref().and_then(|c| c.nixpkgs.index.clone()))
     }
 
-    /// The policy: `--policy`, else the config's, else exact.
+    /// The policy: `--policy`, else the config's, else [`Policy::default`] (compatible).
     pub fn policy(&self, args: &NixpkgsArgs) -> Result<Policy> {
-        let text = args
+        match args
             .policy
             .clone()
             .or_else(|| self.config.as_ref().and_then(|c| c.nixpkgs.policy.clone()))
-            .unwrap_or_else(|| "exact".to_string());
-        Policy::from_str(&text).map_err(anyhow::Error::msg)
+        {
+            Some(text) => Ok(Policy::from_str(&text)?),
+            None => Ok(Policy::default()),
+        }
     }
 
-    /// Per-package plan settings from the configuration.
+    /// The prefetch sidecar's path: `--hashes`, else the config's, else beside the lock.
+    pub fn hashes_path(&self, cli: Option<&Path>) -> PathBuf {
+        cli.map(Path::to_path_buf)
+            .or_else(|| self.config.as_ref().and_then(|c| c.hashes.clone()))
+            .unwrap_or_else(|| self.root.join(lock2nix_fetch::SIDECAR_FILE_NAME))
+    }
+
+    /// Per-package plan settings from the configuration, and the sidecar's facts.
     pub fn plan_inputs<'a>(
         &'a self,
         index: Option<&'a Index>,
         policy: Policy,
+        facts: lock2nix_plan::Facts,
     ) -> Result<PlanInputs<'a>> {
         let mut inputs = PlanInputs {
             index,
             policy,
             workspace: self.workspace.as_ref(),
+            facts,
             ..PlanInputs::default()
         };
         if let Some(cfg) = &self.config {
@@ -250,7 +266,13 @@ impl Project {
                 if let Some(p) = &pc.policy {
                     inputs
                         .package_policy
-                        .insert(pn, Policy::from_str(p).map_err(anyhow::Error::msg)?);
+                        .insert(pn.clone(), Policy::from_str(p)?);
+                }
+                if let Some(src) = &pc.src {
+                    inputs.sources.insert(pn.clone(), src.clone());
+                }
+                if !pc.custom.is_empty() {
+                    inputs.custom.insert(pn, pc.custom.clone());
                 }
             }
         }

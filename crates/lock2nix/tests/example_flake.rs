@@ -41,43 +41,29 @@ fn index_json(dir: &Path) -> PathBuf {
 
 const WEBUI: &str = "(final: prev: { authentik-webui = final.stdenv.mkDerivation { name = \"authentik-webui\"; }; })";
 
+/// Both committed overlays (the example and its DRF-fork variant) are what translate writes now,
+/// with every hash known (no `lib.fakeHash`, no `--allow-missing-hashes`).
 #[test]
-fn committed_example_overlay_is_current_and_byte_identical() {
+fn committed_example_overlays_are_current_and_byte_identical() {
     let root = repo_root();
-    let example = root.join("examples/authentik");
-    let (code, out, err) = lock2nix(
-        &root,
-        &["check", "--config", "examples/authentik/lock2nix.toml"],
-    );
-    assert_eq!(code, 0, "lock2nix check failed: {out}{err}");
-    // regenerate from the example's directory so that workspaceRoot is the same relative path
-    let (code, text, err) = lock2nix(
-        &example,
-        &[
-            "translate",
-            "--config",
-            "lock2nix.toml",
-            "--allow-missing-hashes",
-            "--out",
-            "-",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let committed = std::fs::read_to_string(example.join("python-overlay.nix")).unwrap();
-    assert_eq!(
-        text, committed,
-        "examples/authentik/python-overlay.nix is not what translate writes now; regenerate it"
-    );
-    // without --allow-missing-hashes it refuses: the git hash cannot be prefetched here
-    let (code, _, err) = lock2nix(
-        &example,
-        &["translate", "--config", "lock2nix.toml", "--out", "-"],
-    );
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("vsoch/oci-python") && err.contains("lock2nix prefetch"),
-        "{err}"
-    );
+    for dir in ["examples/authentik", "examples/authentik/drf-fork"] {
+        let config = format!("{dir}/lock2nix.toml");
+        let (code, out, err) = lock2nix(&root, &["check", "--config", &config]);
+        assert_eq!(code, 0, "lock2nix check failed: {out}{err}");
+        // regenerate from the example's directory so that workspaceRoot is the same relative path
+        let example = root.join(dir);
+        let (code, text, err) = lock2nix(
+            &example,
+            &["translate", "--config", "lock2nix.toml", "--out", "-"],
+        );
+        assert_eq!(code, 0, "{err}");
+        let committed = std::fs::read_to_string(example.join("python-overlay.nix")).unwrap();
+        assert_eq!(
+            text, committed,
+            "{dir}/python-overlay.nix is not what translate writes now; regenerate it"
+        );
+        assert!(!committed.contains("fakeHash") && !committed.contains("lock2nixMissingHashes"));
+    }
 }
 
 #[test]
@@ -116,8 +102,8 @@ fn example_overlay_evaluates_like_nixpkgs_authentik() {
     overlays = [ {webui} (import {overlay}) ];
     index = builtins.fromJSON (builtins.readFile {index});
   }};
-  ps = pkgs.python313.pkgs;
-  a = pkgs.authentik;
+  ps = pkgs.authentikPython.pkgs;
+  a = pkgs.authentik-django;
   names = builtins.fromJSON {names};
   inTree = [ "ak-guardian" "authentik" "django-channels-postgres" "django-dramatiq-postgres" "django-postgres-cache" ];
 in {{
@@ -134,6 +120,8 @@ in {{
   deps = map (d: d.pname) a.drvArgs.dependencies;
   git = ps.opencontainers.drvArgs.src.args or {{}};
   dramatiqSrc = ps.dramatiq.drvArgs.src.args.url;
+  dramatiqFormat = ps.dramatiq.drvArgs.format;
+  globalUntouched = !(pkgs.python313.pkgs ? ak-guardian);
 }}"#,
         stub = nix_path(&stub_dir()),
         webui = WEBUI,
@@ -154,10 +142,13 @@ in {{
         assert_eq!(v["versions"][name], expected, "{name} ({})", p["action"]);
     }
     assert_eq!(v["versions"]["dramatiq"], "1.17.1");
+    // the lock's wheel: nothing of nixpkgs' 2.x recipe (its tests) is kept
     assert!(v["dramatiqSrc"]
         .as_str()
         .unwrap()
-        .ends_with("dramatiq-1.17.1.tar.gz"));
+        .ends_with("dramatiq-1.17.1-py3-none-any.whl"));
+    assert_eq!(v["dramatiqFormat"], "wheel");
+    assert_eq!(v["globalUntouched"], true, "a private interpreter");
     assert_eq!(v["top"], true);
     // the in-tree members use hatchling and their own directories
     for (name, bs) in v["buildSystems"].as_object().unwrap() {
@@ -274,38 +265,67 @@ in map (i: "${{i.drv.pname}}==${{i.drv.version}}") closure"#,
         .map(|x| x.as_str().unwrap().to_string())
         .collect();
     got.sort();
-    let (code, res, err) = lock2nix(
-        &root,
-        &[
-            "resolve",
-            "--lock",
-            lock,
-            "--python",
-            "3.13",
-            "--system",
-            "x86_64-linux",
-            "--root",
-            "authentik",
-            "--format",
-            "json",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let res: Value = serde_json::from_str(&res).unwrap();
-    let mut want: Vec<String> = res["packages"]
+    let target = [
+        "--lock",
+        lock,
+        "--python",
+        "3.13",
+        "--system",
+        "x86_64-linux",
+        "--root",
+        "authentik",
+        "--format",
+        "json",
+    ];
+    let json = |cmd: &str| -> Value {
+        let mut args = vec![cmd];
+        args.extend(target);
+        let (code, out, err) = lock2nix(&root, &args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let (res, plan) = (json("resolve"), json("plan"));
+    // The lock's closure, except that build-system bootstrap packages are nixpkgs' own (their
+    // versions and dependencies are nixpkgs'): walk the resolved graph, not into reused packages.
+    let reused: std::collections::BTreeSet<&str> = plan["packages"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| {
-            format!(
-                "{}=={}",
-                p["name"].as_str().unwrap(),
-                p["version"].as_str().unwrap()
-            )
-        })
+        .filter(|p| p["action"] == "reuse")
+        .map(|p| p["name"].as_str().unwrap())
         .collect();
-    want.sort();
-    assert_eq!(got, want);
+    let by_name: std::collections::BTreeMap<&str, &Value> = res["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p))
+        .collect();
+    let mut want = std::collections::BTreeSet::new();
+    let mut todo = vec!["authentik"];
+    while let Some(n) = todo.pop() {
+        if !want.insert(n) || reused.contains(n) {
+            continue;
+        }
+        for d in by_name[n]["dependencies"].as_array().unwrap() {
+            todo.push(d.as_str().unwrap());
+        }
+    }
+    let got_names: std::collections::BTreeSet<&str> =
+        got.iter().map(|g| g.split("==").next().unwrap()).collect();
+    assert_eq!(got_names, want);
+    assert!(
+        reused.contains("cffi") && reused.contains("setuptools"),
+        "{reused:?}"
+    );
+    for g in &got {
+        let (name, version) = g.split_once("==").unwrap();
+        if !reused.contains(name) {
+            assert_eq!(
+                version, by_name[name]["version"],
+                "{name}: the lock's version"
+            );
+        }
+    }
     assert!(got.len() > 170, "{}", got.len());
 }
 
@@ -315,6 +335,8 @@ fn flakes_evaluate_against_stub_inputs() {
         return;
     }
     let root = repo_root();
+    let tmp = tempfile::tempdir().unwrap();
+    let index = index_json(tmp.path());
     for f in [
         "flake.nix",
         "nix/package.nix",
@@ -344,6 +366,8 @@ fn flakes_evaluate_against_stub_inputs() {
     authentik-src = {{ outPath = toString {authentik}; }};
   }};
   pkg = self.packages.x86_64-linux.default;
+  webuiStandIn = {webui};
+  index = builtins.fromJSON (builtins.readFile {index});
 in {{
   name = pkg.name;
   lockFile = pathExists pkg.drvAttrs.cargoLock.lockFile;
@@ -357,12 +381,23 @@ in {{
   authentikDjango = exSelf.packages.x86_64-linux.authentik-django.name;
   authentikSrc = toString exSelf.packages.x86_64-linux.authentik-django.drvArgs.src;
   exampleSystems = builtins.attrNames exSelf.packages;
+  examplePackages = builtins.attrNames exSelf.packages.x86_64-linux;
+  # the fork variant: DRF 3.16.0 from the fork's commit, the rest as the base
+  drf = let ps = (import stubDir {{ system = "x86_64-linux"; overlays = [ webuiStandIn exSelf.overlays.drf-fork ]; inherit index; }}).authentikPython.pkgs; in {{
+    inherit (ps.djangorestframework) version;
+    src = ps.djangorestframework.src.args;
+    out = ps.djangorestframework.outPath;
+    baseVersion = (import stubDir {{ system = "x86_64-linux"; overlays = [ webuiStandIn exSelf.overlays.default ]; inherit index; }}).authentikPython.pkgs.djangorestframework.src.fetcher;
+    app = (import stubDir {{ system = "x86_64-linux"; overlays = [ webuiStandIn exSelf.overlays.drf-fork ]; inherit index; }}).authentik-django.drvPath;
+  }};
 }}"#,
         stub = nix_path(&stub_dir()),
         root = nix_path(&root),
         flake = nix_path(&root.join("flake.nix")),
         example = nix_path(&root.join("examples/authentik/flake.nix")),
         authentik = nix_path(&root.join("fixtures/authentik")),
+        webui = WEBUI,
+        index = nix_path(&index),
     )
     .replace("pathExists", "builtins.pathExists");
     let v = nix_eval_json(&expr)
@@ -409,4 +444,22 @@ in {{
         v["exampleSystems"],
         serde_json::json!(["aarch64-linux", "x86_64-linux"])
     );
+    assert_eq!(
+        v["examplePackages"],
+        serde_json::json!(["authentik-django", "authentik-django-drf-fork", "default"])
+    );
+    assert_eq!(v["drf"]["version"], "3.16.0");
+    // the base example reuses nixpkgs' djangorestframework (policy nixpkgs)
+    assert_eq!(v["drf"]["baseVersion"], "fetchPypi");
+    assert_eq!(v["drf"]["src"]["owner"], "authentik-community");
+    assert_eq!(v["drf"]["src"]["repo"], "django-rest-framework");
+    assert_eq!(
+        v["drf"]["src"]["rev"],
+        "896722bab969fabc74a08b827da59409cf9f1a4e"
+    );
+    assert_eq!(
+        v["drf"]["src"]["hash"],
+        "sha256-YrEDEU3qtw/iyQM3CoB8wYx57zuPNXiJx6ZjrIwnCNU="
+    );
+    assert!(v["drf"]["app"].as_str().unwrap().ends_with(".drv"));
 }
