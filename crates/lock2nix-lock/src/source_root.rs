@@ -323,28 +323,19 @@ impl SourceRoot {
                 setting: self.setting(),
             });
         }
-        // Walk the components on disk: each existing prefix is canonicalized (so a symlink leads
-        // where the OS would go, and `..` after it is its real parent); the part that does not
-        // exist yet is applied lexically.
+        // Walk the components: after every step, a path that exists is replaced by its canonical
+        // form (so a symlink leads where the OS would go, and `..` after it is its real parent);
+        // a part that does not exist is applied lexically until the path exists again.
         let mut current = self.lock_dir_abs.clone();
-        let mut on_disk = true;
         for c in p.components() {
             match c {
-                Component::CurDir => {}
+                Component::CurDir => continue,
                 Component::ParentDir => {
                     if !current.pop() {
                         return Err(self.escapes(package, path, current));
                     }
                 }
-                Component::Normal(s) => {
-                    current.push(s);
-                    if on_disk {
-                        match std::fs::canonicalize(&current) {
-                            Ok(real) => current = real,
-                            Err(_) => on_disk = false,
-                        }
-                    }
-                }
+                Component::Normal(s) => current.push(s),
                 Component::RootDir | Component::Prefix(_) => {
                     return Err(SourceRootError::Absolute {
                         package: package.to_string(),
@@ -353,6 +344,9 @@ impl SourceRoot {
                         setting: self.setting(),
                     })
                 }
+            }
+            if let Ok(real) = std::fs::canonicalize(&current) {
+                current = real;
             }
         }
         match root_relative(&self.dir, &current)? {

@@ -419,3 +419,25 @@ fn root_paths_are_validated() {
     assert_eq!(RootPath::new("").unwrap().suffix(), "");
     assert_eq!(RootPath::new("libs/app").unwrap().suffix(), "/libs/app");
 }
+
+/// A symlink reached after a part that does not exist is still followed (`missing/../out`).
+#[test]
+fn symlinks_after_a_missing_part_are_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().canonicalize().unwrap();
+    let project = base.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(base.join("outside")).unwrap();
+    std::os::unix::fs::symlink(base.join("outside"), project.join("out")).unwrap();
+    let root = SourceRoot::discover(&project).unwrap();
+    for p in [
+        "missing/../out",
+        "missing/../out/x",
+        "a/b/../../out/y",
+        "out",
+    ] {
+        let e = root.resolve("evil", p).unwrap_err();
+        assert!(matches!(e, SourceRootError::Escapes { .. }), "{p}: {e}");
+    }
+    assert_eq!(root.resolve("ok", "missing/../x").unwrap().as_str(), "x");
+}
