@@ -86,7 +86,7 @@ fn describe(r: &Result<lock2nix_lock::Lock, lock2nix_lock::Error>) -> String {
 /// Returns the overlay text when at least one system resolved.
 pub fn pipeline(lock: &lock2nix_lock::Lock) -> Option<String> {
     use lock2nix_resolve::{resolve, PythonVersion, Target};
-    let python = PythonVersion::default_for(lock).unwrap_or(PythonVersion::new(3, 12));
+    let python = PythonVersion::default_for(lock, None).unwrap_or(PythonVersion::new(3, 12));
     let resolutions: Vec<_> = System::ALL
         .iter()
         .filter_map(|&system| resolve(lock, &Target::new(system, python)).ok())
@@ -518,5 +518,62 @@ pub fn nixpkgs_scan(data: &[u8]) {
             written_index_reads_back(&a);
         }
         (a, b) => panic!("one scan failed, the other did not: {a:?} / {b:?}"),
+    }
+}
+
+/// A fixed tree for `source_path`: `<tmp>/root/` is the source root, `root/lock/` the lock's
+/// directory, `root/lock/in` a symlink to `root/other` (inside), `root/lock/out` a symlink to
+/// `<tmp>/outside` (outside).
+fn source_root_fixture() -> Option<&'static (std::path::PathBuf, lock2nix_lock::SourceRoot)> {
+    static FIXTURE: OnceLock<Option<(std::path::PathBuf, lock2nix_lock::SourceRoot)>> =
+        OnceLock::new();
+    FIXTURE
+        .get_or_init(|| {
+            let base = std::env::temp_dir()
+                .join(format!("lock2nix-fuzz-source-root-{}", std::process::id()));
+            let root = base.join("root");
+            std::fs::create_dir_all(root.join("lock/sub")).ok()?;
+            std::fs::create_dir_all(root.join("other")).ok()?;
+            std::fs::create_dir_all(base.join("outside")).ok()?;
+            let _ = std::os::unix::fs::symlink(root.join("other"), root.join("lock/in"));
+            let _ = std::os::unix::fs::symlink(base.join("outside"), root.join("lock/out"));
+            let cfg = root.join("lock/lock2nix.toml");
+            let sr = lock2nix_lock::SourceRoot::configured(&root.join("lock"), &cfg, "..").ok()?;
+            Some((root.canonicalize().ok()?, sr))
+        })
+        .as_ref()
+}
+
+/// Target `source_path`: a local source path of a lock, resolved inside the source root.
+pub fn source_path(data: &[u8]) {
+    let Ok(path) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Some((root, sr)) = source_root_fixture() else {
+        return;
+    };
+    match sr.resolve("pkg", path) {
+        Ok(rel) => {
+            // a validated root path, lexically inside the root
+            assert_eq!(
+                lock2nix_lock::RootPath::new(rel.as_str()).as_ref(),
+                Some(&rel),
+                "{path:?} → {rel:?}"
+            );
+            assert!(!path.starts_with('/'), "absolute {path:?} accepted");
+            // and on disk too, wherever the path exists
+            let full = root.join(rel.as_str());
+            if let Ok(real) = full.canonicalize() {
+                assert!(
+                    real.starts_with(root),
+                    "{path:?} → {} escapes",
+                    real.display()
+                );
+            }
+        }
+        Err(e) => {
+            let text = e.to_string();
+            assert!(text.contains("`pkg`") || text.contains("UTF-8"), "{text}");
+        }
     }
 }

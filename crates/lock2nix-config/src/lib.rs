@@ -6,6 +6,9 @@
 //! lock = "uv.lock"                       # relative to this file (default: uv.lock beside it)
 //! output = "nix/python-overlay.nix"      # default: nix/python-overlay.nix beside the lock
 //! hashes = "lock2nix-hashes.toml"        # the prefetch sidecar (default: beside the lock)
+//! source-root = "../.."                  # local sources must stay inside this directory (relative
+//!                                        # to this file; default: the lock's git repository, else
+//!                                        # the lock's directory)
 //!
 //! [target]
 //! systems = ["x86_64-linux", "aarch64-linux"]
@@ -14,7 +17,9 @@
 //! extras = []
 //! groups = []
 //! all-groups = false
+//! default-groups = false                 # true: also uv sync's default groups (`dev`, or tool.uv.default-groups)
 //! prefer = "wheel"                       # or "sdist"
+//! macos-deployment-target = "14.0"       # oldest macOS the Darwin systems must run on (default: nixpkgs' 14.0)
 //! no-binary-package = []
 //! no-build-package = []
 //!
@@ -92,6 +97,9 @@ pub struct Config {
     pub output: Option<PathBuf>,
     /// `hashes`.
     pub hashes: Option<PathBuf>,
+    /// `source-root`: the directory local sources must stay inside, as written, with the file
+    /// that wrote it (the value is relative to that file's directory, also through `extends`).
+    pub source_root: Option<(PathBuf, String)>,
     /// `[target]`.
     pub target: TargetConfig,
     /// `[nixpkgs]`.
@@ -115,6 +123,10 @@ pub struct TargetConfig {
     pub groups: Vec<String>,
     /// Every group.
     pub all_groups: bool,
+    /// `default-groups`: also the groups `uv sync` installs by default.
+    pub default_groups: bool,
+    /// `macos-deployment-target`: the oldest macOS (`MAJOR.MINOR`) the Darwin systems must run on.
+    pub macos_deployment_target: Option<String>,
     /// `wheel` or `sdist`.
     pub prefer: Option<String>,
     /// No wheels for these.
@@ -597,10 +609,10 @@ impl Reader<'_> {
         };
         // the file's name, not the path it was given by: the overlay must not depend on the
         // directory translate ran in
-        let name = self
-            .file
-            .file_name()
-            .map_or_else(|| self.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = self.file.file_name().map_or_else(
+            || self.file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         let origin = match span.as_ref().map(|s| position(self.text, s.start)) {
             Some((l, _)) => format!("{name}:{l}"),
             None => name,
@@ -748,7 +760,14 @@ fn join(path: &str, key: &str) -> String {
 }
 
 const TOP_KEYS: &[&str] = &[
-    "extends", "lock", "output", "hashes", "target", "nixpkgs", "packages",
+    "extends",
+    "lock",
+    "output",
+    "hashes",
+    "source-root",
+    "target",
+    "nixpkgs",
+    "packages",
 ];
 const TARGET_KEYS: &[&str] = &[
     "systems",
@@ -757,7 +776,9 @@ const TARGET_KEYS: &[&str] = &[
     "extras",
     "groups",
     "all-groups",
+    "default-groups",
     "prefer",
+    "macos-deployment-target",
     "no-binary-package",
     "no-build-package",
 ];
@@ -806,6 +827,9 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
         lock: rel(r.string(root, "lock", "")?),
         output: rel(r.string(root, "output", "")?),
         hashes: rel(r.string(root, "hashes", "")?),
+        source_root: r
+            .string(root, "source-root", "")?
+            .map(|v| (file.to_path_buf(), v)),
         ..Config::default()
     };
     if let Some(item) = root.get("target") {
@@ -818,10 +842,29 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
             extras: r.strings(t, "extras", "target")?,
             groups: r.strings(t, "groups", "target")?,
             all_groups: r.boolean(t, "all-groups", "target")?.unwrap_or(false),
+            default_groups: r.boolean(t, "default-groups", "target")?.unwrap_or(false),
+            macos_deployment_target: r.string(t, "macos-deployment-target", "target")?,
             prefer: r.string(t, "prefer", "target")?,
             no_binary_package: r.strings(t, "no-binary-package", "target")?,
             no_build_package: r.strings(t, "no-build-package", "target")?,
         };
+        if let Some(v) = &cfg.target.macos_deployment_target {
+            let ok = v.split_once('.').is_some_and(|(a, b)| {
+                !a.is_empty()
+                    && !b.is_empty()
+                    && a.bytes().all(|c| c.is_ascii_digit())
+                    && b.bytes().all(|c| c.is_ascii_digit())
+                    && a.len() <= 3
+                    && b.len() <= 3
+            });
+            if !ok {
+                return Err(r.err(
+                    t.get("macos-deployment-target").and_then(Item::span),
+                    "target.macos-deployment-target",
+                    format!("expected a macOS version MAJOR.MINOR such as \"14.0\", found {v:?}"),
+                ));
+            }
+        }
         for s in &cfg.target.systems {
             if ![
                 "x86_64-linux",
@@ -879,15 +922,17 @@ fn read_extending(path: &Path, seen: &mut Vec<PathBuf>) -> Result<Config, Config
         key: String::new(),
         message,
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| error(format!("cannot read the file: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| error(format!("cannot read the file: {e}")))?;
     let cfg = parse(&text, path)?;
     let Some(base_path) = cfg.extends.clone() else {
         return Ok(cfg);
     };
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if seen.contains(&canonical) {
-        return Err(error("`extends` comes back to this file (a cycle)".to_string()));
+        return Err(error(
+            "`extends` comes back to this file (a cycle)".to_string(),
+        ));
     }
     if seen.len() >= MAX_EXTENDS {
         return Err(error(format!(
@@ -935,6 +980,7 @@ fn merge(base: Config, child: Config) -> Config {
         lock: child.lock.or(base.lock),
         output: child.output.or(base.output),
         hashes: child.hashes.or(base.hashes),
+        source_root: child.source_root.or(base.source_root),
         target: TargetConfig {
             systems: list(base.target.systems, child.target.systems),
             python: child.target.python.or(base.target.python),
@@ -942,8 +988,16 @@ fn merge(base: Config, child: Config) -> Config {
             extras: list(base.target.extras, child.target.extras),
             groups: list(base.target.groups, child.target.groups),
             all_groups: child.target.all_groups || base.target.all_groups,
+            default_groups: child.target.default_groups || base.target.default_groups,
+            macos_deployment_target: child
+                .target
+                .macos_deployment_target
+                .or(base.target.macos_deployment_target),
             prefer: child.target.prefer.or(base.target.prefer),
-            no_binary_package: list(base.target.no_binary_package, child.target.no_binary_package),
+            no_binary_package: list(
+                base.target.no_binary_package,
+                child.target.no_binary_package,
+            ),
             no_build_package: list(base.target.no_build_package, child.target.no_build_package),
         },
         nixpkgs: NixpkgsConfig {
@@ -968,7 +1022,10 @@ fn merge_custom(b: Customization, c: Customization) -> Customization {
         patches: list(b.patches, c.patches),
         post_patch: list(b.post_patch, c.post_patch),
         substitutions: list(b.substitutions, c.substitutions),
-        post_install_substitutions: list(b.post_install_substitutions, c.post_install_substitutions),
+        post_install_substitutions: list(
+            b.post_install_substitutions,
+            c.post_install_substitutions,
+        ),
         post_install: list(b.post_install, c.post_install),
         copy: list(b.copy, c.copy),
         python_relax_deps: c.python_relax_deps.or(b.python_relax_deps),
@@ -1063,6 +1120,32 @@ pub enum SetValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_root_macos_target_and_default_groups() {
+        let c = parse(
+            "source-root = \"../..\"\n[target]\nmacos-deployment-target = \"13.0\"\ndefault-groups = true\n",
+            Path::new("libs/app/l.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.source_root,
+            Some((PathBuf::from("libs/app/l.toml"), "../..".to_string()))
+        );
+        assert_eq!(c.target.macos_deployment_target.as_deref(), Some("13.0"));
+        assert!(c.target.default_groups);
+        let e = parse(
+            "[target]\nmacos-deployment-target = \"14\"\n",
+            Path::new("l.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "l.toml:2:27: at `target.macos-deployment-target`: expected a macOS version MAJOR.MINOR such as \"14.0\", found \"14\""
+        );
+        let e = parse("source-roots = \".\"\n", Path::new("l.toml")).unwrap_err();
+        assert!(e.to_string().contains("did you mean `source-root`"), "{e}");
+    }
 
     #[test]
     fn unknown_keys_name_the_closest() {
@@ -1207,7 +1290,11 @@ extra-attrs = { dontStrip = "true" }
         assert_eq!(c.packages["drf"].custom.do_check, Some(false));
         assert_eq!(c.files.len(), 2);
         // a cycle is refused
-        std::fs::write(dir.path().join("base.toml"), "extends = \"variant/lock2nix.toml\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("base.toml"),
+            "extends = \"variant/lock2nix.toml\"\n",
+        )
+        .unwrap();
         let e = read(&dir.path().join("variant/lock2nix.toml")).unwrap_err();
         assert!(e.to_string().contains("cycle"), "{e}");
         // an error in the base names the base

@@ -149,6 +149,7 @@ impl<'s> Ctx<'s> {
 
     pub(crate) fn error(&self, span: Range<usize>, path: &KeyPath<'_>, kind: ErrorKind) -> Error {
         Error {
+            uv_layout: false,
             file: self.file.to_path_buf(),
             position: Some(self.position(span.start)),
             key_path: path.to_string(),

@@ -207,13 +207,24 @@ pub struct Error {
     pub key_path: String,
     /// What went wrong.
     pub kind: ErrorKind,
+    /// Whether the whole file is laid out exactly as uv writes a `uv.lock` (no comments, uv's
+    /// spacing and quoting; see [`looks_uv_written`]). A value of the wrong shape in such a file is
+    /// more likely a part of uv's format this reader does not know than a hand edit, and
+    /// [`Error::hint`] says so instead of calling the file damaged.
+    pub uv_layout: bool,
 }
 
 impl Error {
     /// A hint for the user: what to do about it.
     pub fn hint(&self) -> Option<&'static str> {
         const EDITED: &str = "the file was edited by hand or damaged: fix it at the position shown, or regenerate it (`uv lock` rewrites a uv.lock)";
+        const UNKNOWN_SHAPE: &str = "the lock is laid out exactly as uv writes it, so this is likely a part of uv's lock format that lock2nix does not read yet: please report it with the lock's `revision` and the uv version that wrote it (if the value was changed by hand, `uv lock` rewrites it)";
         match &self.kind {
+            ErrorKind::MissingKey { .. } | ErrorKind::WrongType { .. } | ErrorKind::InvalidValue { .. }
+                if self.uv_layout =>
+            {
+                Some(UNKNOWN_SHAPE)
+            }
             ErrorKind::Io(_) => Some("check that the file exists and is readable"),
             ErrorKind::Toml(_) | ErrorKind::Utf8(_) => {
                 Some("the file is damaged; regenerate it with `uv lock` (or restore it from version control)")
@@ -296,6 +307,51 @@ impl fmt::Display for Warning {
         }
         write!(f, "{}", self.message)
     }
+}
+
+/// Whether `text` is laid out exactly as uv's lock writer lays out a `uv.lock`: it starts with
+/// `version = 1`, and every line is blank, a `[table]` / `[[package]]` header, a `key = value` line
+/// with one space on each side of `=`, an array element indented by four spaces, or a closing
+/// `]`; strings use double quotes; there are no comments, tabs, carriage returns or trailing
+/// spaces. A hand edit usually breaks one of these; uv's own output never does.
+pub fn looks_uv_written(text: &str) -> bool {
+    if !text.starts_with("version = 1\n") {
+        return false;
+    }
+    text.split('\n').all(|line| {
+        if line.is_empty() {
+            return true;
+        }
+        if line.ends_with(' ') || line.contains('\t') || line.contains('\r') {
+            return false;
+        }
+        if line.starts_with('[') {
+            // a header, or a one-line array value's continuation never starts a line
+            return line.ends_with(']') && !line.contains(" = ") && !line.contains('#');
+        }
+        if line == "]" || line == "]]" || line.starts_with("], [") {
+            return true;
+        }
+        let body = line.strip_prefix("    ").unwrap_or(line);
+        if body.starts_with(' ') || body.starts_with('#') || body.starts_with('\'') {
+            return false;
+        }
+        if line.starts_with("    ") {
+            // array elements: strings, inline tables, nested arrays
+            return body.starts_with('"') || body.starts_with('{') || body.starts_with('[');
+        }
+        match line.split_once(" = ") {
+            Some((key, value)) => {
+                !key.is_empty()
+                    && key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    && !value.starts_with('\'')
+                    && !value.starts_with(' ')
+            }
+            None => false,
+        }
+    })
 }
 
 /// Quote and shorten a value for an error message (at most 80 characters shown).

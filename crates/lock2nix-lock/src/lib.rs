@@ -28,21 +28,29 @@ mod fast_toml;
 mod git;
 mod hash;
 mod limits;
+mod local_build;
 mod lock;
 mod model;
 mod pep508_guard;
 mod pyproject;
+mod source_root;
+mod stale;
 mod tree;
 
 use std::path::Path;
 
-pub use error::{Error, ErrorKind, Position, Warning};
+pub use error::{looks_uv_written, Error, ErrorKind, Position, Warning};
 pub use git::{check_repository_url, github_repo, parse_git_source, GitHubRepo, GIT_SCHEMES};
 pub use hash::{Hash, HashAlgorithm, HashError};
 pub use limits::Limits;
+pub use local_build::{read_local_builds, LocalBuild, LocalBuilds};
 pub use lock::{parse_lock, parse_lock_with, read_lock, read_lock_with, SUPPORTED_VERSIONS};
 pub use model::*;
 pub use pyproject::*;
+pub use source_root::{
+    LocalSource, LocalSourceKind, RootPath, SourceRoot, SourceRootError, SourceRootOrigin,
+};
+pub use stale::{stale_findings, stale_findings_with, stale_warnings, StaleFinding};
 
 pub use pep440_rs;
 
@@ -75,6 +83,7 @@ pub use pep508_rs;
 
 fn io_error(path: &Path, e: &std::io::Error) -> Error {
     Error {
+        uv_layout: false,
         file: path.to_path_buf(),
         position: None,
         key_path: String::new(),
@@ -89,6 +98,7 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > limit {
         return Err(Error {
+            uv_layout: false,
             file: path.to_path_buf(),
             position: None,
             key_path: String::new(),
@@ -101,6 +111,7 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
         .map_err(|e| io_error(path, &e))?;
     if bytes.len() as u64 > limit {
         return Err(Error {
+            uv_layout: false,
             file: path.to_path_buf(),
             position: None,
             key_path: String::new(),
@@ -120,6 +131,7 @@ pub(crate) fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, Error> {
         // the prefix is valid UTF-8 by construction
         let prefix = std::str::from_utf8(good).unwrap_or_default();
         Error {
+            uv_layout: false,
             file: path.to_path_buf(),
             position: Some(Position::of_offset(prefix, prefix.len())),
             key_path: String::new(),
@@ -166,6 +178,7 @@ pub(crate) fn parse_toml<'i>(
             );
         }
         Error {
+uv_layout: false,
             file: ctx.file.to_path_buf(),
             position: span.map(|s| ctx.position(s.start)),
             key_path: String::new(),
@@ -182,6 +195,7 @@ pub(crate) fn check_depth(
 ) -> Result<(), Error> {
     if depth.0 > limits.max_depth {
         return Err(Error {
+            uv_layout: false,
             file: ctx.file.to_path_buf(),
             position: Some(ctx.position(depth.1)),
             key_path: String::new(),

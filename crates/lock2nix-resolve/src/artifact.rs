@@ -214,6 +214,47 @@ impl Tags {
     }
 }
 
+/// The lowest deployment target at which one of `pkg`'s wheels would fit a Darwin target, with that
+/// wheel; `None` when no wheel would fit at any macOS version.
+pub(crate) fn macos_need(pkg: &Package, tags: &Tags) -> Option<MacosNeed> {
+    let target = tags.tags.policy().macos;
+    pkg.wheels
+        .iter()
+        .filter_map(|w| {
+            tags.tags
+                .macos_needed(&w.filename)
+                .map(|v| (v, w.filename.to_string()))
+        })
+        .min()
+        .map(|(version, wheel)| MacosNeed {
+            wheel,
+            version,
+            target,
+        })
+}
+
+/// A wheel that would fit a Darwin target with a newer macOS deployment target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MacosNeed {
+    /// The wheel's file name.
+    pub wheel: String,
+    /// The macOS version it needs (`MAJOR`, `MINOR`).
+    pub version: (u32, u32),
+    /// The target's deployment target.
+    pub target: (u32, u32),
+}
+
+impl std::fmt::Display for MacosNeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (a, b) = self.version;
+        write!(
+            f,
+            "`{}` needs macOS {a}.{b} and the deployment target is {}.{}: to use it, raise the target with `--macos-deployment-target {a}.{b}` or `macos-deployment-target = \"{a}.{b}\"` under [target] in lock2nix.toml (the result then needs macOS {a}.{b} or newer)",
+            self.wheel, self.target.0, self.target.1
+        )
+    }
+}
+
 /// Choose the artifact of `pkg` for `target`.
 pub(crate) fn choose(
     pkg: &Package,
@@ -342,12 +383,18 @@ fn choose_registry(pkg: &Package, target: &Target, tags: &Tags) -> Result<Artifa
             Source::Registry(RegistrySource::Url(u) | RegistrySource::Path(u)) => u.clone(),
             _ => String::new(),
         };
+        let macos = if no_binary {
+            None
+        } else {
+            macos_need(pkg, tags).map(Box::new)
+        };
         ResolveError::NoArtifact {
             package: pkg.display_id(),
             target: target.to_string(),
             registry,
             rejected: reasons,
             sdist: sdist_note,
+            macos,
         }
     })
 }

@@ -6,7 +6,7 @@ use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use crate::{Edge, Resolution, ResolvedPackage};
+use crate::{Edge, EdgeFrom, Reach, ReachStep, Resolution, ResolvedPackage};
 
 /// A dependency cycle (a strongly connected component of the run-time dependency relation) and the
 /// edges cut to break it.
@@ -187,6 +187,86 @@ pub fn shortest_paths(res: &Resolution, target: usize, limit: usize) -> Vec<Vec<
                 edge: Some(edge),
             });
             stack.push((parent, p));
+        }
+    }
+    out.sort_by(|a, b| {
+        let ka: Vec<usize> = a.iter().map(|s| s.package).collect();
+        let kb: Vec<usize> = b.iter().map(|s| s.package).collect();
+        ka.cmp(&kb)
+    });
+    out
+}
+
+/// Every shortest path (at most `limit`) to `target` in a [`Reach`]: breadth first from the roots
+/// and the `[manifest]` entries (the packages the workspace root itself names), over lock indices.
+pub(crate) fn reach_paths(reach: &Reach<'_>, target: usize, limit: usize) -> Vec<Vec<ReachStep>> {
+    use std::collections::BTreeMap;
+    let mut out_edges: BTreeMap<usize, Vec<(usize, &Edge)>> = BTreeMap::new();
+    let mut starts: BTreeMap<usize, Option<Edge>> = BTreeMap::new();
+    for (from, to, edge) in reach.edges() {
+        match from {
+            EdgeFrom::Package(f) => out_edges.entry(f).or_default().push((to, edge)),
+            EdgeFrom::Manifest => {
+                starts.entry(to).or_insert_with(|| Some(edge.clone()));
+            }
+        }
+    }
+    for &r in &reach.roots {
+        starts.insert(r, None);
+    }
+    let mut dist: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut parents: BTreeMap<usize, Vec<(usize, Edge)>> = BTreeMap::new();
+    let mut queue = VecDeque::new();
+    for &s in starts.keys() {
+        dist.insert(s, 0);
+        queue.push_back(s);
+    }
+    while let Some(u) = queue.pop_front() {
+        let du = dist[&u];
+        let mut outs: Vec<(usize, &Edge)> = out_edges.get(&u).cloned().unwrap_or_default();
+        outs.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.kind.cmp(&b.1.kind)));
+        for (v, edge) in outs {
+            let dv = *dist.entry(v).or_insert_with(|| {
+                queue.push_back(v);
+                du + 1
+            });
+            if dv == du + 1
+                && !parents
+                    .get(&v)
+                    .is_some_and(|ps| ps.iter().any(|(p, e)| *p == u && e.kind == edge.kind))
+            {
+                parents.entry(v).or_default().push((u, edge.clone()));
+            }
+        }
+    }
+    if !dist.contains_key(&target) {
+        return Vec::new();
+    }
+    // enumerate backwards: (node, the steps after it, the edge that led into the last pushed)
+    let mut out: Vec<Vec<ReachStep>> = Vec::new();
+    let mut stack: Vec<(usize, Vec<ReachStep>)> = vec![(target, Vec::new())];
+    while let Some((node, after)) = stack.pop() {
+        if out.len() >= limit {
+            break;
+        }
+        if dist[&node] == 0 {
+            let mut path = vec![ReachStep {
+                package: node,
+                edge: starts.get(&node).cloned().flatten(),
+            }];
+            path.extend(after.into_iter().rev());
+            out.push(path);
+            continue;
+        }
+        let mut ps = parents.get(&node).cloned().unwrap_or_default();
+        ps.sort_by_key(|p| std::cmp::Reverse(p.0));
+        for (parent, edge) in ps {
+            let mut a = after.clone();
+            a.push(ReachStep {
+                package: node,
+                edge: Some(edge),
+            });
+            stack.push((parent, a));
         }
     }
     out.sort_by(|a, b| {

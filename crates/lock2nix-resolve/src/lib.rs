@@ -37,21 +37,23 @@
 mod artifact;
 mod graph;
 mod target;
+mod walk;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 
-use lock2nix_lock::{GroupName, Lock, Marker, PackageId, SourceKind};
+use lock2nix_lock::{GroupName, Lock, PackageId, SourceKind};
 use lock2nix_wheel::TargetTags;
 use pep440_rs::Version;
-use pep508_rs::{ExtraName, MarkerEnvironment, PackageName};
+use pep508_rs::{ExtraName, PackageName};
 use petgraph::graph::DiGraph;
 
-pub use artifact::{ArchiveKind, Artifact, Location};
+pub use artifact::{ArchiveKind, Artifact, Location, MacosNeed};
 pub use graph::{shortest_paths, Cycle, PathStep};
 /// The `petgraph` version [`Resolution::graph`] is built with, for callers that walk the graph.
 pub use petgraph;
 pub use target::{PackageSet, Prefer, PythonVersion, Target, PYTHON_VERSIONS};
+pub use walk::EdgeFrom;
 
 /// Why resolution failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,8 +124,9 @@ pub enum ResolveError {
     },
     /// No artifact fits.
     #[error(
-        "no artifact of {package} (from {registry}) fits {target}: {sdist}; rejected wheels: {}",
-        summarize_rejected(rejected)
+        "no artifact of {package} (from {registry}) fits {target}: {sdist}; rejected wheels: {}{}",
+        summarize_rejected(rejected),
+        macos.as_ref().map_or_else(String::new, |m| format!("; {m}"))
     )]
     NoArtifact {
         /// The package.
@@ -136,7 +139,68 @@ pub enum ResolveError {
         rejected: Vec<String>,
         /// Why the sdist was not used.
         sdist: String,
+        /// On Darwin: the wheel that would fit with the lowest newer deployment target.
+        macos: Option<Box<MacosNeed>>,
     },
+}
+
+impl ResolveError {
+    /// One short line: why the target does not resolve (for an overlay's header, where a system
+    /// that was left out must be named with the reason).
+    pub fn summary(&self) -> String {
+        match self {
+            ResolveError::NoArtifact { package, macos, .. } => match macos {
+                Some(m) => format!(
+                    "no artifact of {package} fits macOS {}.{} ({} needs {}.{})",
+                    m.target.0, m.target.1, m.wheel, m.version.0, m.version.1
+                ),
+                None => format!("no wheel or buildable sdist of {package} fits"),
+            },
+            ResolveError::Conflict { name, .. } => {
+                format!("two versions of {name} are needed together")
+            }
+            ResolveError::PythonNotAllowed {
+                python,
+                requires_python,
+            } => format!("CPython {python} is outside requires-python `{requires_python}`"),
+            ResolveError::Unsupported { .. } => {
+                "outside the lock's tool.uv.environments".to_string()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// What would make the target resolve, when something lock2nix's settings or a re-lock can
+    /// change would (for the `bySystem` throw of a left-out system: advice that works); `None`
+    /// when the lock cannot be installed there as it is (e.g. no artifact at all for that system).
+    pub fn advice(&self) -> Option<String> {
+        match self {
+            ResolveError::NoArtifact {
+                macos: Some(m), ..
+            } => Some(format!(
+                "raise the macOS deployment target to {}.{} (`--macos-deployment-target {}.{}`, or `macos-deployment-target = \"{}.{}\"` under [target] in lock2nix.toml) and regenerate the overlay",
+                m.version.0, m.version.1, m.version.0, m.version.1, m.version.0, m.version.1
+            )),
+            ResolveError::NoArtifact { package, sdist, .. } if sdist.contains("no-build") => {
+                Some(format!(
+                    "allow building {package} from its sdist (remove it from no-build-package) and regenerate the overlay"
+                ))
+            }
+            ResolveError::PythonNotAllowed { .. } => Some(
+                "translate with a Python the lock's requires-python allows (--python) and regenerate the overlay"
+                    .to_string(),
+            ),
+            ResolveError::Unsupported { .. } => Some(
+                "add this system's environment to tool.uv.environments, run `uv lock`, and regenerate the overlay"
+                    .to_string(),
+            ),
+            ResolveError::DeclaredConflict { .. } => Some(
+                "choose at most one of the conflicting extras or groups and regenerate the overlay"
+                    .to_string(),
+            ),
+            _ => None,
+        }
+    }
 }
 
 /// At most five rejected wheels with their reasons, then a count of the rest.
@@ -230,6 +294,18 @@ pub struct Resolution {
     pub cycles: Vec<Cycle>,
     /// Packages in an order where dependencies come first (cut edges ignored).
     pub topo_order: Vec<usize>,
+    /// What the lock's `[manifest] requirements` (requirements of the workspace itself, e.g. a
+    /// script's) bring in on this target, extras expanded (indices into [`Resolution::packages`]).
+    pub manifest_requirements: Vec<usize>,
+    /// For each chosen dependency group of a workspace root that is not a project
+    /// (`[manifest.dependency-groups]`), what it brings in, extras expanded; like a root's
+    /// [`ResolvedPackage::group_dependencies`]. These packages are in [`Resolution::packages`] but
+    /// no package depends on them for this reason: the overlay's environment for the workspace
+    /// must add them itself.
+    pub manifest_groups: BTreeMap<GroupName, Vec<usize>>,
+    /// On Darwin: packages built from their sdist although one of their wheels would fit a newer
+    /// macOS deployment target (index into [`Resolution::packages`], and that wheel).
+    pub macos_fallbacks: Vec<(usize, MacosNeed)>,
 }
 
 impl Resolution {
@@ -269,10 +345,6 @@ pub fn conflict_group(package: &PackageName, group: &GroupName) -> Option<ExtraN
 /// uv's synthetic extra for a whole project: `project-<len>-<package>`.
 pub fn conflict_project(package: &PackageName) -> Option<ExtraName> {
     ExtraName::from_str(&format!("project-{}-{}", package.as_ref().len(), package)).ok()
-}
-
-fn marker_holds(m: &Option<Marker>, env: &MarkerEnvironment, extras: &[ExtraName]) -> bool {
-    m.as_ref().is_none_or(|m| m.tree.evaluate(env, extras))
 }
 
 /// The roots for `target`: `--root` names, else the workspace members / the project.
@@ -360,26 +432,165 @@ fn check_declared_conflicts(
     Ok(())
 }
 
-#[derive(Default)]
-struct Walk<'a> {
-    /// reached package → active extras
-    reached: BTreeMap<PackageId, BTreeSet<ExtraName>>,
-    /// (from, to, kind) → edge
-    edges: BTreeMap<(PackageId, PackageId, EdgeKind), Edge>,
-    /// for conflict errors: package → the first (at most 3) edges that reached it (source and
-    /// marker), formatted only when an error is reported
-    via: HashMap<PackageId, Vec<(PackageId, Option<&'a Marker>)>>,
+/// What a target reaches in a lock before one version per name and one artifact per package
+/// are required: the packages and the edges that hold. This is what `lock2nix why` explains,
+/// also when [`resolve`] fails on the target.
+#[derive(Debug)]
+pub struct Reach<'a> {
+    /// The roots (lock indices).
+    pub roots: Vec<PackageId>,
+    /// The chosen extras per root.
+    pub root_extras: BTreeMap<PackageId, Vec<ExtraName>>,
+    /// The chosen dependency groups per root.
+    pub root_groups: BTreeMap<PackageId, Vec<GroupName>>,
+    /// The chosen `[manifest.dependency-groups]` (groups of a workspace root that is not a project).
+    pub manifest_groups: Vec<GroupName>,
+    walk: walk::Walk<'a>,
 }
 
-/// Does any edge marker of the lock mention `extra`? When none does, uv's synthetic conflict
-/// extras cannot change any marker's value, and one walk suffices.
-fn markers_mention_extra(lock: &Lock) -> bool {
-    lock.packages.iter().any(|p| {
-        p.dependencies
+/// One step of a [`Reach::paths_to`] path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReachStep {
+    /// The package (lock index).
+    pub package: PackageId,
+    /// The edge that led here (for the first step: the `[manifest]` entry that named it, or none
+    /// for a root).
+    pub edge: Option<Edge>,
+}
+
+impl Reach<'_> {
+    /// Every reached package (lock index) with its active extras, in lock order.
+    pub fn packages(&self) -> impl Iterator<Item = (PackageId, &BTreeSet<ExtraName>)> {
+        self.walk.reached.iter().map(|(id, e)| (*id, e))
+    }
+
+    /// Is the package (lock index) reached?
+    pub fn contains(&self, id: PackageId) -> bool {
+        self.walk.reached.contains_key(&id)
+    }
+
+    /// Every edge that holds: from (a package, or the workspace root for `[manifest]` entries),
+    /// to, and the edge.
+    pub fn edges(&self) -> impl Iterator<Item = (EdgeFrom, PackageId, &Edge)> {
+        self.walk.edges.iter().map(|((f, t, _), e)| (*f, *t, e))
+    }
+
+    /// Every shortest path (at most `limit`) from a root or a `[manifest]` entry to `target`, in
+    /// lock order of the packages on it.
+    pub fn paths_to(&self, target: PackageId, limit: usize) -> Vec<Vec<ReachStep>> {
+        graph::reach_paths(self, target, limit)
+    }
+}
+
+/// Follow `lock` from the roots of `target` (see [`resolve`], steps 1-2): validates the roots,
+/// extras, groups and declared conflicts, but neither `requires-python` nor artifacts.
+pub fn reach<'a>(lock: &'a Lock, target: &Target) -> Result<Reach<'a>, ResolveError> {
+    let env = target.marker_environment()?;
+    let roots = root_ids(lock, target)?;
+    let root_names = || {
+        roots
             .iter()
-            .chain(p.optional_dependencies.values().flatten())
-            .chain(p.dev_dependencies.values().flatten())
-            .any(|d| d.marker.as_ref().is_some_and(|m| m.raw.contains("extra")))
+            .map(|&r| lock.packages[r].name.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // Chosen extras and groups, per root.
+    let mut root_extras: BTreeMap<PackageId, Vec<ExtraName>> = BTreeMap::new();
+    for extra in &target.extras {
+        let mut found = false;
+        for &r in &roots {
+            let p = &lock.packages[r];
+            let declared = p.optional_dependencies.contains_key(extra)
+                || p.metadata
+                    .as_ref()
+                    .is_some_and(|m| m.provides_extras.contains(extra));
+            if declared {
+                let e = root_extras.entry(r).or_default();
+                if !e.contains(extra) {
+                    e.push(extra.clone());
+                }
+                found = true;
+            }
+        }
+        if !found {
+            return Err(ResolveError::UnknownExtra {
+                extra: extra.to_string(),
+                roots: root_names(),
+            });
+        }
+    }
+    let mut root_groups: BTreeMap<PackageId, Vec<GroupName>> = BTreeMap::new();
+    let mut manifest_groups: Vec<GroupName> = Vec::new();
+    if target.all_groups {
+        for &r in &roots {
+            root_groups
+                .entry(r)
+                .or_default()
+                .extend(lock.packages[r].dev_dependencies.keys().cloned());
+        }
+        manifest_groups.extend(lock.manifest.dependency_groups.keys().cloned());
+    }
+    let optional = target.default_groups.iter().map(|g| (g, false));
+    for (group, required) in target.groups.iter().map(|g| (g, true)).chain(optional) {
+        let mut found = false;
+        for &r in &roots {
+            if lock.packages[r].dev_dependencies.contains_key(group) {
+                let g = root_groups.entry(r).or_default();
+                if !g.contains(group) {
+                    g.push(group.clone());
+                }
+                found = true;
+            }
+        }
+        if lock.manifest.dependency_groups.contains_key(group) {
+            if !manifest_groups.contains(group) {
+                manifest_groups.push(group.clone());
+            }
+            found = true;
+        }
+        if !found && required {
+            let mut roots = root_names();
+            if !lock.manifest.dependency_groups.is_empty() {
+                roots.push_str(", and the workspace root's groups ");
+                roots.push_str(
+                    &lock
+                        .manifest
+                        .dependency_groups
+                        .keys()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+            }
+            return Err(ResolveError::UnknownGroup {
+                group: group.to_string(),
+                roots,
+            });
+        }
+    }
+    for g in root_groups.values_mut() {
+        g.sort();
+    }
+    manifest_groups.sort();
+
+    check_declared_conflicts(lock, &roots, &root_extras, &root_groups)?;
+
+    let walk = walk::walk(
+        lock,
+        &env,
+        &walk::Selection {
+            roots: &roots,
+            root_extras: &root_extras,
+            root_groups: &root_groups,
+            manifest_groups: &manifest_groups,
+        },
+    )?;
+    Ok(Reach {
+        roots,
+        root_extras,
+        root_groups,
+        manifest_groups,
+        walk,
     })
 }
 
@@ -410,101 +621,13 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
                 .join(" | "),
         });
     }
-    let roots = root_ids(lock, target)?;
-    let root_names = || {
-        roots
-            .iter()
-            .map(|&r| lock.packages[r].name.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    // Chosen extras and groups, per root.
-    let mut root_extras: BTreeMap<PackageId, Vec<ExtraName>> = BTreeMap::new();
-    for extra in &target.extras {
-        let mut found = false;
-        for &r in &roots {
-            let p = &lock.packages[r];
-            let declared = p.optional_dependencies.contains_key(extra)
-                || p.metadata
-                    .as_ref()
-                    .is_some_and(|m| m.provides_extras.contains(extra));
-            if declared {
-                root_extras.entry(r).or_default().push(extra.clone());
-                found = true;
-            }
-        }
-        if !found {
-            return Err(ResolveError::UnknownExtra {
-                extra: extra.to_string(),
-                roots: root_names(),
-            });
-        }
-    }
-    let mut root_groups: BTreeMap<PackageId, Vec<GroupName>> = BTreeMap::new();
-    for &r in &roots {
-        let p = &lock.packages[r];
-        if target.all_groups {
-            root_groups
-                .entry(r)
-                .or_default()
-                .extend(p.dev_dependencies.keys().cloned());
-        }
-    }
-    for group in &target.groups {
-        let mut found = false;
-        for &r in &roots {
-            if lock.packages[r].dev_dependencies.contains_key(group) {
-                let g = root_groups.entry(r).or_default();
-                if !g.contains(group) {
-                    g.push(group.clone());
-                }
-                found = true;
-            }
-        }
-        if !found {
-            return Err(ResolveError::UnknownGroup {
-                group: group.to_string(),
-                roots: root_names(),
-            });
-        }
-    }
-
-    check_declared_conflicts(lock, &roots, &root_extras, &root_groups)?;
-
-    // Walk until the set of uv's synthetic extras (the chosen projects and groups, and every
-    // activated (package, extra) pair), which feeds the conflict markers, stops growing. The set
-    // only grows, so this ends even on a lock whose markers would make it oscillate.
-    let mut synthetic: BTreeSet<ExtraName> = BTreeSet::new();
-    for &r in &roots {
-        synthetic.extend(conflict_project(&lock.packages[r].name));
-    }
-    for (r, groups) in &root_groups {
-        for g in groups {
-            synthetic.extend(conflict_group(&lock.packages[*r].name, g));
-        }
-    }
-    for (r, extras) in &root_extras {
-        for e in extras {
-            synthetic.extend(conflict_extra(&lock.packages[*r].name, e));
-        }
-    }
-    let iterate = markers_mention_extra(lock);
-    let walk = loop {
-        let current: Vec<ExtraName> = synthetic.iter().cloned().collect();
-        let walk = walk_once(lock, &env, &current, &roots, &root_extras, &root_groups);
-        if !iterate {
-            break walk;
-        }
-        let before = synthetic.len();
-        for (id, extras) in &walk.reached {
-            for e in extras {
-                synthetic.extend(conflict_extra(&lock.packages[*id].name, e));
-            }
-        }
-        if synthetic.len() == before {
-            break walk;
-        }
-    };
+    let Reach {
+        roots,
+        root_extras,
+        manifest_groups,
+        walk,
+        ..
+    } = reach(lock, target)?;
 
     // One package per name.
     let mut by_name: BTreeMap<&PackageName, PackageId> = BTreeMap::new();
@@ -521,7 +644,10 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
                     .map(|v| {
                         v.iter()
                             .map(|(from, marker)| {
-                                let mut d = lock.packages[*from].display_id();
+                                let mut d = match from {
+                                    EdgeFrom::Package(f) => lock.packages[*f].display_id(),
+                                    EdgeFrom::Manifest => "the workspace root".to_string(),
+                                };
                                 if let Some(m) = marker {
                                     d.push_str(&format!(" [{}]", m.raw));
                                 }
@@ -557,14 +683,21 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         index_of[id] = Some(i);
     }
     let mut packages = Vec::with_capacity(order.len());
+    let mut macos_fallbacks = Vec::new();
     for &id in &order {
         let p = &lock.packages[id];
+        let artifact = artifact::choose(p, target, &tags)?;
+        if target.system.is_darwin() && matches!(artifact, Artifact::Sdist { .. }) {
+            if let Some(need) = artifact::macos_need(p, &tags) {
+                macos_fallbacks.push((packages.len(), need));
+            }
+        }
         packages.push(ResolvedPackage {
             id,
             name: p.name.clone(),
             version: p.version.clone(),
             source: p.source.kind(),
-            artifact: artifact::choose(p, target, &tags)?,
+            artifact,
             extras: walk.reached[&id].clone(),
             dependencies: Vec::new(),
             optional_dependencies: BTreeMap::new(),
@@ -575,8 +708,12 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
 
     // Flattened dependency lists.
     let mut out_edges: OutEdges<'_> = vec![Vec::new(); lock.packages.len()];
+    let mut manifest_edges = Vec::new();
     for (key, edge) in &walk.edges {
-        out_edges[key.0].push((key, edge));
+        match key.0 {
+            EdgeFrom::Package(from) => out_edges[from].push((key, edge)),
+            EdgeFrom::Manifest => manifest_edges.push((key, edge)),
+        }
     }
     let mut memo: HashMap<(PackageId, ExtraName), BTreeSet<PackageId>> = HashMap::new();
     for (i, &id) in order.iter().enumerate() {
@@ -628,6 +765,9 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         graph.add_node(i);
     }
     for ((from, to, _), edge) in &walk.edges {
+        let EdgeFrom::Package(from) = from else {
+            continue;
+        };
         if let (Some(a), Some(b)) = (index_of[*from], index_of[*to]) {
             graph.add_edge(
                 petgraph::graph::NodeIndex::new(a),
@@ -637,6 +777,41 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         }
     }
     let root_indices: Vec<usize> = roots.iter().filter_map(|&r| index_of[r]).collect();
+    // The workspace root's own requirements and chosen groups (`[manifest]`), flattened like a
+    // root's groups.
+    let mut manifest_sets: BTreeMap<Option<GroupName>, BTreeSet<PackageId>> = BTreeMap::new();
+    for ((_, to, kind), edge) in &manifest_edges {
+        let group = match kind {
+            EdgeKind::Group(g) => Some(g.clone()),
+            _ => None,
+        };
+        let set = manifest_sets.entry(group).or_default();
+        set.insert(*to);
+        for e in &edge.extras {
+            set.extend(expand(&out_edges, &mut memo, *to, e, &mut Vec::new()));
+        }
+    }
+    let to_indices = |set: &BTreeSet<PackageId>| -> Vec<usize> {
+        let mut v: Vec<usize> = set.iter().filter_map(|&d| index_of[d]).collect();
+        v.sort_unstable();
+        v
+    };
+    let manifest_requirements = manifest_sets
+        .get(&None)
+        .map(&to_indices)
+        .unwrap_or_default();
+    let manifest_groups: BTreeMap<GroupName, Vec<usize>> = manifest_groups
+        .iter()
+        .map(|g| {
+            (
+                g.clone(),
+                manifest_sets
+                    .get(&Some(g.clone()))
+                    .map(&to_indices)
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
     let (cycles, topo_order) = graph::cycles_and_order(&packages);
     Ok(Resolution {
         target: target.clone(),
@@ -645,11 +820,14 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         graph,
         cycles,
         topo_order,
+        manifest_requirements,
+        manifest_groups,
+        macos_fallbacks,
     })
 }
 
 /// Per lock index, the walk's edges leaving that package.
-type OutEdges<'a> = Vec<Vec<(&'a (PackageId, PackageId, EdgeKind), &'a Edge)>>;
+type OutEdges<'a> = Vec<Vec<(&'a (EdgeFrom, PackageId, EdgeKind), &'a Edge)>>;
 
 /// Everything `pkg[extra]` adds: the targets of its extra edges, and recursively the extras they ask for.
 fn expand(
@@ -679,98 +857,4 @@ fn expand(
     stack.pop();
     memo.insert(key, out.clone());
     out
-}
-
-fn walk_once<'a>(
-    lock: &'a Lock,
-    env: &MarkerEnvironment,
-    synthetic: &[ExtraName],
-    roots: &[PackageId],
-    root_extras: &BTreeMap<PackageId, Vec<ExtraName>>,
-    root_groups: &BTreeMap<PackageId, Vec<GroupName>>,
-) -> Walk<'a> {
-    enum Work {
-        Package(PackageId),
-        Extra(PackageId, ExtraName),
-        Group(PackageId, GroupName),
-    }
-    let mut walk = Walk::default();
-    let mut queue: VecDeque<Work> = VecDeque::new();
-    let visit =
-        |walk: &mut Walk, queue: &mut VecDeque<Work>, id: PackageId, extras: &[ExtraName]| {
-            let entry = walk.reached.entry(id);
-            let set = match entry {
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    queue.push_back(Work::Package(id));
-                    v.insert(BTreeSet::new())
-                }
-                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
-            };
-            for e in extras {
-                if set.insert(e.clone()) {
-                    queue.push_back(Work::Extra(id, e.clone()));
-                }
-            }
-        };
-    for &r in roots {
-        visit(
-            &mut walk,
-            &mut queue,
-            r,
-            root_extras.get(&r).map(Vec::as_slice).unwrap_or(&[]),
-        );
-        for g in root_groups.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
-            queue.push_back(Work::Group(r, g.clone()));
-        }
-    }
-    while let Some(work) = queue.pop_front() {
-        let (from, deps, kind) = match &work {
-            Work::Package(id) => (
-                *id,
-                lock.packages[*id].dependencies.as_slice(),
-                EdgeKind::Normal,
-            ),
-            Work::Extra(id, e) => (
-                *id,
-                lock.packages[*id]
-                    .optional_dependencies
-                    .get(e)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]),
-                EdgeKind::Extra(e.clone()),
-            ),
-            Work::Group(id, g) => (
-                *id,
-                lock.packages[*id]
-                    .dev_dependencies
-                    .get(g)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]),
-                EdgeKind::Group(g.clone()),
-            ),
-        };
-        for dep in deps {
-            if !marker_holds(&dep.marker, env, synthetic) {
-                continue;
-            }
-            let key = (from, dep.target, kind.clone());
-            let edge = walk.edges.entry(key).or_insert_with(|| Edge {
-                kind: kind.clone(),
-                marker: dep.marker.as_ref().map(|m| m.raw.clone()),
-                extras: Vec::new(),
-            });
-            for e in &dep.extras {
-                if !edge.extras.contains(e) {
-                    edge.extras.push(e.clone());
-                }
-            }
-            edge.extras.sort();
-            let via = walk.via.entry(dep.target).or_default();
-            if via.len() < 3 {
-                via.push((from, dep.marker.as_ref()));
-            }
-            visit(&mut walk, &mut queue, dep.target, &dep.extras);
-        }
-    }
-    walk
 }

@@ -72,18 +72,59 @@ impl PythonVersion {
         ])
     }
 
-    /// The newest supported version that `requires-python` allows (none when the lock has no
-    /// `requires-python`: then the newest).
-    pub fn default_for(lock: &Lock) -> Option<Self> {
+    /// The minor version of nixpkgs' `python3` (3.13 in nixpkgs 25.05 through 25.11): the default
+    /// interpreter when the lock allows it and nothing else says otherwise.
+    pub const NIXPKGS_PYTHON3: (u32, u32) = (3, 13);
+
+    /// The full version used for `major.minor` when `requires-python` says nothing about it: the
+    /// patch nixpkgs ships ([`PYTHON_VERSIONS`]) when `requires` allows it, else the allowed patch
+    /// nearest to it (so `==3.12.8` gives 3.12.8 and `>=3.13.14,<3.14` gives 3.13.14); `None`
+    /// when no patch of that minor is allowed.
+    pub fn for_minor(
+        major: u32,
+        minor: u32,
+        requires: Option<&pep440_rs::VersionSpecifiers>,
+    ) -> Option<Self> {
+        let shipped = Self::new(major, minor);
+        let allowed = |v: &Self| requires.is_none_or(|rp| rp.contains(&v.as_version()));
+        if allowed(&shipped) {
+            return Some(shipped);
+        }
+        // the allowed patch nearest to the shipped one (lower first on ties)
+        let at = |patch| Self {
+            major,
+            minor,
+            patch,
+        };
+        (0..=shipped.patch.max(99))
+            .filter(|&p| allowed(&at(p)))
+            .min_by_key(|&p| (p.abs_diff(shipped.patch), p))
+            .map(at)
+    }
+
+    /// The default interpreter for `lock`: the minor version `preferred` (nixpkgs' `python3`,
+    /// from the nixpkgs index when it says, else [`PythonVersion::NIXPKGS_PYTHON3`]) when
+    /// `requires-python` allows it, else the newest of [`PYTHON_VERSIONS`] it allows; the patch as
+    /// [`PythonVersion::for_minor`] chooses it.
+    pub fn default_for(lock: &Lock, preferred: Option<(u32, u32)>) -> Option<Self> {
+        let rp = lock.requires_python.as_ref();
+        let (major, minor) = preferred.unwrap_or(Self::NIXPKGS_PYTHON3);
+        Self::for_minor(major, minor, rp).or_else(|| {
+            PYTHON_VERSIONS
+                .iter()
+                .rev()
+                .find_map(|(a, b, _)| Self::for_minor(*a, *b, rp))
+        })
+    }
+
+    /// Every minor version of [`PYTHON_VERSIONS`] that `lock`'s `requires-python` allows, with
+    /// the patch [`PythonVersion::for_minor`] chooses, newest first.
+    pub fn allowed(lock: &Lock) -> Vec<Self> {
         PYTHON_VERSIONS
             .iter()
             .rev()
-            .map(|(a, b, _)| Self::new(*a, *b))
-            .find(|v| {
-                lock.requires_python
-                    .as_ref()
-                    .is_none_or(|rp| rp.contains(&v.as_version()))
-            })
+            .filter_map(|(a, b, _)| Self::for_minor(*a, *b, lock.requires_python.as_ref()))
+            .collect()
     }
 }
 
@@ -155,6 +196,10 @@ pub struct Target {
     pub groups: Vec<GroupName>,
     /// Every dependency group of the roots.
     pub all_groups: bool,
+    /// Groups included where a root (or the workspace root's `[manifest.dependency-groups]`)
+    /// defines them and skipped silently elsewhere: `uv sync`'s default groups (`dev`, or
+    /// `tool.uv.default-groups`), which lock2nix leaves out unless asked.
+    pub default_groups: Vec<GroupName>,
     /// Wheel or sdist first.
     pub prefer: Prefer,
     /// No wheels for these (from `tool.uv` and the command line).
@@ -175,6 +220,7 @@ impl Target {
             extras: Vec::new(),
             groups: Vec::new(),
             all_groups: false,
+            default_groups: Vec::new(),
             prefer: Prefer::Wheel,
             no_binary: PackageSet::default(),
             no_build: PackageSet::default(),

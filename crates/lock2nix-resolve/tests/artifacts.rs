@@ -1,7 +1,7 @@
 //! Which artifact `resolve` chooses: real wheel names from the fixture locks, for every system.
 //!
 //! The expected file names were worked out with `packaging.tags` (`cpython_tags` +
-//! `compatible_tags` over manylinux 2.40 → 2.5 / macOS 11.0 platforms, lowest index wins) and then
+//! `compatible_tags` over manylinux 2.40 → 2.5 / macOS 14.0 platforms (nixpkgs' deployment target), lowest index wins) and then
 //! written down here, so a change in tag priority shows up as a failing row.
 
 mod common;
@@ -24,11 +24,11 @@ const TOP_1000: &[Row] = &[
     // (root, system, python, expected version, expected wheel)
     ("numpy", X86_64Linux, "3.12", "2.5.5", Some("numpy-2.5.5-cp312-cp312-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl")),
     ("numpy", Aarch64Linux, "3.12", "2.5.5", Some("numpy-2.5.5-cp312-cp312-manylinux_2_27_aarch64.manylinux_2_28_aarch64.whl")),
-    ("numpy", X86_64Darwin, "3.12", "2.5.5", Some("numpy-2.5.5-cp312-cp312-macosx_10_13_x86_64.whl")),
-    ("numpy", Aarch64Darwin, "3.12", "2.5.5", Some("numpy-2.5.5-cp312-cp312-macosx_11_0_arm64.whl")),
+    ("numpy", X86_64Darwin, "3.12", "2.5.5", Some("numpy-2.5.5-cp312-cp312-macosx_14_0_x86_64.whl")),
+    ("numpy", Aarch64Darwin, "3.12", "2.5.5", Some("numpy-2.5.5-cp312-cp312-macosx_14_0_arm64.whl")),
     ("numpy", X86_64Linux, "3.11", "2.4.6", Some("numpy-2.4.6-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl")),
-    ("numpy", X86_64Darwin, "3.11", "2.4.6", Some("numpy-2.4.6-cp311-cp311-macosx_10_9_x86_64.whl")),
-    ("numpy", Aarch64Darwin, "3.13", "2.5.5", Some("numpy-2.5.5-cp313-cp313-macosx_11_0_arm64.whl")),
+    ("numpy", X86_64Darwin, "3.11", "2.4.6", Some("numpy-2.4.6-cp311-cp311-macosx_14_0_x86_64.whl")),
+    ("numpy", Aarch64Darwin, "3.13", "2.5.5", Some("numpy-2.5.5-cp313-cp313-macosx_14_0_arm64.whl")),
     ("cryptography", X86_64Linux, "3.12", "50.0.2", Some("cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl")),
     ("cryptography", Aarch64Linux, "3.12", "50.0.2", Some("cryptography-50.0.2-cp311-abi3-manylinux_2_34_aarch64.whl")),
     // no x86_64 or universal2 macOS wheel in 50.0.2: the sdist

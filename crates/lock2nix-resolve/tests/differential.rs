@@ -244,8 +244,8 @@ fn matches_python_reference_on_every_fixture() {
 fn uv_export_line(res: &Resolution, i: usize) -> Option<String> {
     let p = &res.packages[i];
     let local = |path: &str| {
-        if path == "." {
-            ".".to_string()
+        if path == "." || path.starts_with("../") {
+            path.to_string()
         } else {
             format!("./{path}")
         }
@@ -392,4 +392,254 @@ fn matches_uv_export_on_every_fixture() {
     }
     assert!(compared >= 5 * 4 * 2 * 2);
     eprintln!("compared {compared} resolutions with uv export");
+}
+
+/// The fixtures uv wrote for issue 14 (`fixtures/realworld/`): directory of the lock, the
+/// directory to copy for `uv export` (relative to the fixture root), and CPython versions.
+const REALWORLD: &[(&str, &str, &[&str])] = &[
+    ("conflict-edge-extra", "", &["3.10.19", "3.12.12", "3.13.9"]),
+    (
+        "dependency-metadata",
+        "",
+        &["3.10.19", "3.11.14", "3.12.12", "3.13.9"],
+    ),
+    ("manifest-groups", "", &["3.10.19", "3.12.12"]),
+    ("macos-target", "", &["3.11.14", "3.13.9"]),
+    ("monorepo", "libs/app", &["3.12.12"]),
+    ("python-pinned", "", &["3.12.8"]),
+    ("python-patch-floor", "", &["3.13.14"]),
+    ("stale-dynamic", "", &["3.10.19", "3.12.12"]),
+    ("stale-self-extra", "", &["3.10.19", "3.12.12"]),
+    ("stale-marker-sources", "", &["3.10.19", "3.12.12"]),
+    ("default-python", "", &["3.12.12", "3.13.9"]),
+];
+
+/// Every subset of `items` (they are few).
+fn subsets<T: Clone>(items: &[T]) -> Vec<Vec<T>> {
+    (0..1u32 << items.len())
+        .map(|mask| {
+            items
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, x)| x.clone())
+                .collect()
+        })
+        .collect()
+}
+
+/// The roots' extras and groups, and the workspace root's own groups, of a lock.
+fn selectable(lock: &lock2nix_lock::Lock) -> (Vec<String>, Vec<String>) {
+    let t = target(lock2nix_wheel::System::X86_64Linux, "3.12");
+    let roots = lock2nix_resolve::root_ids(lock, &t).unwrap();
+    let mut extras = BTreeSet::new();
+    let mut groups = BTreeSet::new();
+    for r in roots {
+        let p = &lock.packages[r];
+        extras.extend(p.optional_dependencies.keys().map(ToString::to_string));
+        if let Some(m) = &p.metadata {
+            extras.extend(m.provides_extras.iter().map(ToString::to_string));
+        }
+        groups.extend(p.dev_dependencies.keys().map(ToString::to_string));
+    }
+    groups.extend(
+        lock.manifest
+            .dependency_groups
+            .keys()
+            .map(ToString::to_string),
+    );
+    (extras.into_iter().collect(), groups.into_iter().collect())
+}
+
+/// Issue 14: on every fixture uv wrote for it, for every combination of the roots' extras and
+/// groups (and the workspace root's groups), every system and the fixture's CPython versions:
+/// `resolve` equals `uv export --frozen` with its markers evaluated by `packaging`, and equals
+/// the Python reference; a combination uv refuses (declared conflicts) is refused by `resolve`.
+#[test]
+fn realworld_fixtures_match_uv_export_for_every_selection() {
+    let Some(python) = lock2nix_testkit::python3_with_packaging() else {
+        return;
+    };
+    let uv = match lock2nix_testkit::resolve_tool(
+        "uv",
+        &std::env::var_os("PATH").unwrap_or_default(),
+        std::env::var(lock2nix_testkit::SKIP_PY_ENV).as_deref() == Ok("1"),
+        lock2nix_testkit::SKIP_PY_ENV,
+    ) {
+        Ok(Some(uv)) => uv,
+        Ok(None) => {
+            eprintln!("SKIPPED: uv is not installed and LOCK2NIX_SKIP_PY_TESTS=1 is set");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut compared, mut refused, mut selections) = (0, 0, 0);
+    for &(case, sub, pythons) in REALWORLD {
+        let rel = if sub.is_empty() {
+            format!("realworld/{case}")
+        } else {
+            format!("realworld/{case}/{sub}")
+        };
+        let lock = with_placeholder_sdists(&fixture_lock(&rel));
+        let copy = tmp.path().join(case);
+        copy_dir(&fixture_dir(&format!("realworld/{case}")), &copy);
+        let dir = if sub.is_empty() { copy } else { copy.join(sub) };
+        let (extras, groups) = selectable(&lock);
+        for chosen_extras in subsets(&extras) {
+            for chosen_groups in subsets(&groups) {
+                selections += 1;
+                let name = format!("extras {chosen_extras:?} groups {chosen_groups:?}");
+                let mut args = vec![
+                    "export",
+                    "--frozen",
+                    "--offline",
+                    "--no-progress",
+                    "--format",
+                    "requirements-txt",
+                    "--no-hashes",
+                    "--no-annotate",
+                    "--no-header",
+                    "--all-packages",
+                    "--no-default-groups",
+                ];
+                for e in &chosen_extras {
+                    args.extend(["--extra", e.as_str()]);
+                }
+                for g in &chosen_groups {
+                    args.extend(["--group", g.as_str()]);
+                }
+                let out = Command::new(&uv)
+                    .args(&args)
+                    .current_dir(&dir)
+                    .env("UV_NO_CONFIG", "1")
+                    .env("UV_CACHE_DIR", tmp.path().join("uv-cache"))
+                    .output()
+                    .unwrap();
+                let build = |system, py: &str| {
+                    let mut t = target(system, py);
+                    t.extras = chosen_extras.iter().map(|e| extra(e)).collect();
+                    t.groups = chosen_groups.iter().map(|g| extra(g)).collect();
+                    t
+                };
+                if !out.status.success() {
+                    let err = String::from_utf8_lossy(&out.stderr);
+                    assert!(
+                        err.contains("incompatible with the declared conflicts")
+                            || err.contains("conflict"),
+                        "{case} {name}: uv export failed: {err}"
+                    );
+                    let t = build(lock2nix_wheel::System::X86_64Linux, pythons[0]);
+                    assert!(
+                        matches!(
+                            resolve(&lock, &t),
+                            Err(lock2nix_resolve::ResolveError::DeclaredConflict { .. })
+                        ),
+                        "{case} {name}: uv refuses, resolve does not: {:?}",
+                        resolve(&lock, &t).map(|r| pins(&r))
+                    );
+                    refused += 1;
+                    continue;
+                }
+                // uv export does not check which extras end up active together; uv sync does
+                // (and refuses), and so does resolve: the export then has two versions of a name
+                let t0 = build(lock2nix_wheel::System::X86_64Linux, pythons[0]);
+                if let Err(e @ lock2nix_resolve::ResolveError::DeclaredConflict { .. }) =
+                    resolve(&lock, &t0)
+                {
+                    let text = String::from_utf8_lossy(&out.stdout);
+                    let mut names: Vec<&str> = text
+                        .lines()
+                        .filter_map(|l| l.split("==").nth(1).and(l.split("==").next()))
+                        .collect();
+                    let n = names.len();
+                    names.sort_unstable();
+                    names.dedup();
+                    assert!(names.len() < n, "{case} {name}: resolve refuses ({e}) but uv export has one version per name:\n{text}");
+                    let mut sync: Vec<&str> = vec![
+                        "sync",
+                        "--frozen",
+                        "--offline",
+                        "--dry-run",
+                        "--no-progress",
+                        "--all-packages",
+                        "--no-default-groups",
+                    ];
+                    sync.extend(args[11..].iter().copied());
+                    let out = Command::new(&uv)
+                        .args(&sync)
+                        .current_dir(&dir)
+                        .env("UV_NO_CONFIG", "1")
+                        .env("UV_CACHE_DIR", tmp.path().join("uv-cache"))
+                        .output()
+                        .unwrap();
+                    let err = String::from_utf8_lossy(&out.stderr);
+                    assert!(
+                        !out.status.success() && err.contains("conflicting extras"),
+                        "{case} {name}: resolve refuses ({e}), uv sync does not: {err}"
+                    );
+                    refused += 1;
+                    continue;
+                }
+                let file = dir.join("export.txt");
+                std::fs::write(&file, &out.stdout).unwrap();
+                let mut cmd = Command::new(&python);
+                cmd.arg(reference_script()).arg("--uv-export").arg(&file);
+                let mut targets = Vec::new();
+                for &system in &SYSTEMS {
+                    for py in pythons {
+                        let t = build(system, py);
+                        cmd.arg(format!("{}:{}", system.as_str(), t.python.full()));
+                        targets.push(t);
+                    }
+                }
+                let out = cmd.output().unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let by_target: BTreeMap<String, BTreeSet<String>> =
+                    serde_json::from_slice(&out.stdout).unwrap();
+                let job = json!({
+                    "lock": lock_path(&rel),
+                    "cases": targets.iter().map(case_json).collect::<Vec<_>>(),
+                });
+                let reference = run_reference(&job).unwrap();
+                for (t, want) in targets.iter().zip(&reference) {
+                    let what = format!("{case} {t} {name}");
+                    let res = resolve(&lock, t).unwrap_or_else(|e| panic!("{what}: {e}"));
+                    let ours: BTreeSet<String> = (0..res.packages.len())
+                        .filter_map(|i| uv_export_line(&res, i))
+                        .collect();
+                    let theirs = &by_target[&format!("{}:{}", t.system.as_str(), t.python.full())];
+                    assert_eq!(
+                        &ours,
+                        theirs,
+                        "{what} vs uv export:\n{}",
+                        diff(&ours, theirs)
+                    );
+                    assert_eq!(want["ok"], json!(true), "{what}: reference failed: {want}");
+                    let reference: BTreeSet<String> = want["packages"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_str().unwrap().to_string())
+                        .collect();
+                    assert_eq!(
+                        pins(&res),
+                        reference,
+                        "{what} vs the Python reference:\n{}",
+                        diff(&pins(&res), &reference)
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "realworld: {selections} selections, {compared} closures equal to uv export and the Python reference, {refused} refused by resolve and by uv (export or sync)"
+    );
+    assert!(compared >= 400, "only {compared} comparisons");
+    assert!(refused >= 4, "only {refused} refusals");
 }

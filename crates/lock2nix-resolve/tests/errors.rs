@@ -33,7 +33,7 @@ fn python_outside_requires_python() {
     // the boundary is inclusive and checked against the full version
     assert!(resolve(&fixture_lock("authentik"), &target(X86_64Linux, "3.13.0")).is_ok());
     assert_eq!(
-        PythonVersion::default_for(&fixture_lock("authentik")),
+        PythonVersion::default_for(&fixture_lock("authentik"), None),
         Some(py("3.13"))
     );
 }

@@ -12,11 +12,13 @@ use crate::system::{Arch, System};
 /// with `X <= 40` are accepted.
 pub const DEFAULT_GLIBC: (u32, u32) = (2, 40);
 
-/// macOS version assumed for Darwin targets by default: 11.0 (Big Sur). nixpkgs supports
-/// macOS 11 and newer on both Darwin systems (its `darwinMinVersion` is 11.x), so a closure
-/// built with wheels tagged for macOS 11 or older runs on every macOS nixpkgs supports.
-/// Raise it (e.g. to `(14, 0)`) to accept wheels that only ship for newer macOS.
-pub const DEFAULT_MACOS: (u32, u32) = (11, 0);
+/// macOS version assumed for Darwin targets by default: 14.0 (Sonoma), nixpkgs' deployment
+/// target on both Darwin systems (`darwinMinVersion = "14.0"` in nixpkgs' `lib/systems/default.nix`,
+/// with the 14.4 SDK, since nixpkgs 25.11). Everything nixpkgs builds for Darwin already needs
+/// macOS 14, so wheels tagged `macosx_14_0` (or older) fit. A project that must run on an older
+/// macOS sets a lower deployment target (and a nixpkgs configured for it); one that uses wheels
+/// for a newer macOS raises it (`--macos-deployment-target`, `[target] macos-deployment-target`).
+pub const DEFAULT_MACOS: (u32, u32) = (14, 0);
 
 /// Which release of Python's `packaging` library to mirror. Two details of the tag list
 /// changed in `packaging` 26.3.
@@ -42,13 +44,18 @@ pub struct TagPolicy {
     pub packaging: PackagingCompat,
 }
 
+impl TagPolicy {
+    /// The defaults ([`DEFAULT_GLIBC`], [`DEFAULT_MACOS`], `packaging` >= 26.3), usable in consts.
+    pub const DEFAULT: TagPolicy = TagPolicy {
+        glibc: DEFAULT_GLIBC,
+        macos: DEFAULT_MACOS,
+        packaging: PackagingCompat::Since26_3,
+    };
+}
+
 impl Default for TagPolicy {
     fn default() -> Self {
-        TagPolicy {
-            glibc: DEFAULT_GLIBC,
-            macos: DEFAULT_MACOS,
-            packaging: PackagingCompat::default(),
-        }
+        Self::DEFAULT
     }
 }
 
@@ -445,6 +452,41 @@ impl TargetTags {
             self.target(),
             reasons.join("; ")
         )
+    }
+
+    /// The lowest macOS version, newer than the policy's, with which `wheel` would fit this Darwin
+    /// target; `None` when it fits already, the target is not Darwin, or no macOS version would
+    /// help (another architecture, Python or ABI).
+    pub fn macos_needed(&self, wheel: &WheelFilename) -> Option<(u32, u32)> {
+        if !self.system.is_darwin() || self.priority(wheel).is_some() {
+            return None;
+        }
+        let mut versions: Vec<(u32, u32)> = wheel
+            .platform_tags()
+            .iter()
+            .filter_map(|p| {
+                let rest = p.strip_prefix("macosx_")?;
+                let mut it = rest.splitn(3, '_');
+                let maj = it.next()?.parse::<u32>().ok()?;
+                let min = it.next()?.parse::<u32>().ok()?;
+                it.next()?;
+                Some((maj, min))
+            })
+            .filter(|v| *v > self.policy.macos && v.0 < 100)
+            .collect();
+        versions.sort_unstable();
+        versions.dedup();
+        versions.into_iter().find(|&v| {
+            let raised = TargetTags::new(
+                self.system,
+                self.python,
+                TagPolicy {
+                    macos: v,
+                    ..self.policy
+                },
+            );
+            raised.priority(wheel).is_some()
+        })
     }
 
     fn explain_platform(&self, plat: &str) -> String {

@@ -13,7 +13,8 @@ use lock2nix_wheel::{System, TagPolicy, TargetTags, WheelFilename};
 const PYTHONS: [(u32, u32); 5] = [(3, 10), (3, 11), (3, 12), (3, 13), (3, 14)];
 
 /// (package, version, system, expected best wheel for CPython 3.10, 3.11, 3.12, 3.13, 3.14;
-/// "" = no compatible wheel).
+/// "" = no compatible wheel), with macOS 11.0 as the Darwin deployment target ([`MACOS_11`]; the
+/// differential test checks the default, 14.0, against `packaging` too).
 #[rustfmt::skip]
 const EXPECTED: &[(&str, &str, &str, [&str; 5])] = &[
     ("cryptography", "50.0.2", "aarch64-darwin", [
@@ -270,6 +271,13 @@ const EXPECTED: &[(&str, &str, &str, [&str; 5])] = &[
     ]),
 ];
 
+/// The policy the tables of this file were written for: macOS 11.0 (nixpkgs' deployment target
+/// before 25.11), the default glibc.
+const MACOS_11: TagPolicy = TagPolicy {
+    macos: (11, 0),
+    ..lock2nix_wheel::TagPolicy::DEFAULT
+};
+
 fn wheels_of(
     entries: &common::Entries,
     name: &str,
@@ -294,7 +302,7 @@ fn chosen_wheels_of_well_known_packages() {
         let system: System = system.parse().unwrap();
         let (names, wheels) = wheels_of(&entries, name, version);
         for (python, want) in PYTHONS.iter().zip(expected) {
-            let t = TargetTags::new(system, *python, TagPolicy::default());
+            let t = TargetTags::new(system, *python, MACOS_11);
             let got = t
                 .best(wheels.iter())
                 .map(|i| names[i].as_str())
@@ -326,7 +334,7 @@ fn explain(system: System, python: (u32, u32), policy: TagPolicy, wheel: &str) -
 
 #[test]
 fn explanations_name_the_actual_reason() {
-    let d = TagPolicy::default();
+    let d = MACOS_11;
     type Case = (System, (u32, u32), TagPolicy, &'static str, &'static str);
     let cases: &[Case] = &[
         (
@@ -436,15 +444,18 @@ fn policy_options_change_compatibility() {
         let t = TargetTags::new(System::Aarch64Darwin, (3, 12), policy);
         t.best(wheels.iter()).map(|i| names[i].clone())
     };
-    assert_eq!(pick(TagPolicy::default()), None);
+    assert_eq!(pick(MACOS_11), None);
+    // nixpkgs' deployment target (the default) accepts it
     assert_eq!(
-        pick(TagPolicy {
-            macos: (14, 0),
-            ..TagPolicy::default()
-        })
-        .as_deref(),
+        pick(TagPolicy::default()).as_deref(),
         Some("av-18.1.0-cp311-abi3-macosx_14_0_arm64.whl")
     );
+    // and the wheel says which version it needs
+    let t = TargetTags::new(System::Aarch64Darwin, (3, 12), MACOS_11);
+    let av = WheelFilename::parse("av-18.1.0-cp311-abi3-macosx_14_0_arm64.whl").unwrap();
+    assert_eq!(t.macos_needed(&av), Some((14, 0)));
+    let linux = WheelFilename::parse("av-18.1.0-cp311-abi3-manylinux_2_17_x86_64.whl").unwrap();
+    assert_eq!(t.macos_needed(&linux), None);
     let (names, wheels) = wheels_of(&entries, "cryptography", "50.0.2");
     let t = TargetTags::new(
         System::X86_64Linux,

@@ -24,6 +24,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Print only how the lock differs from the pyproject.toml files (every difference; exit 0
+        /// either way).
+        #[arg(long)]
+        stale: bool,
     },
     /// Resolve the lock for one target: the closure, one package per row, with the chosen artifact.
     Resolve {
@@ -109,8 +113,10 @@ pub struct TargetArgs {
     /// translate) [default: the machine's own system; for translate, all four].
     #[arg(long = "system", value_name = "SYSTEM")]
     pub systems: Vec<String>,
-    /// CPython version, X.Y or X.Y.Z [default: the newest of 3.10-3.14 that requires-python allows].
-    #[arg(long, value_name = "X.Y")]
+    /// CPython version, X.Y or X.Y.Z; X.Y means the patch nixpkgs ships for it, or the nearest one
+    /// requires-python allows [default: nixpkgs' python3 (3.13, or the nixpkgs index's interpreter)
+    /// when requires-python allows it, else the newest of 3.10-3.14 it allows].
+    #[arg(long, value_name = "X.Y[.Z]")]
     pub python: Option<String>,
     /// Root package (repeatable) [default: the workspace members, or the project].
     #[arg(long = "root", value_name = "NAME")]
@@ -121,9 +127,17 @@ pub struct TargetArgs {
     /// Dependency group of the roots to install (repeatable).
     #[arg(long = "group", value_name = "GROUP")]
     pub groups: Vec<String>,
-    /// Install every dependency group of the roots.
+    /// Install every dependency group of the roots (and of a workspace root that is not a project).
     #[arg(long)]
     pub all_groups: bool,
+    /// Also install the groups `uv sync` installs by default (`dev`, or tool.uv.default-groups),
+    /// where they exist [default: no group unless asked].
+    #[arg(long)]
+    pub default_groups: bool,
+    /// The oldest macOS (MAJOR.MINOR) the Darwin systems must run on: wheels for a newer macOS are
+    /// not used [default: the config's, else 14.0, nixpkgs' darwinMinVersion].
+    #[arg(long, value_name = "MAJOR.MINOR")]
+    pub macos_deployment_target: Option<String>,
     /// Prefer wheels (uv's default) or sdists when a package has both [default: wheel].
     #[arg(long, value_enum)]
     pub prefer: Option<PreferArg>,

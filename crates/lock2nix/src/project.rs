@@ -5,7 +5,10 @@ use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
 use lock2nix_lock::pep508_rs::{ExtraName, PackageName};
-use lock2nix_lock::{parse_lock, read_lock, read_workspace, stale_warnings, Lock, Workspace};
+use lock2nix_lock::{
+    parse_lock, read_local_builds, read_lock, read_workspace, stale_findings_with, LocalBuilds,
+    LocalSource, Lock, SourceRoot, StaleFinding, Workspace,
+};
 use lock2nix_resolve::{Prefer, PythonVersion, Target};
 use lock2nix_wheel::System;
 
@@ -32,6 +35,16 @@ pub struct Project {
     pub config: Option<Config>,
     /// sha256 of the configuration file.
     pub config_sha256: Option<String>,
+    /// The source root: every local source of the lock is inside it (checked when loading).
+    pub source_root: SourceRoot,
+    /// Every local source of the lock (path, directory, editable, virtual, local index files), with
+    /// its path relative to the source root.
+    pub local_sources: Vec<LocalSource>,
+    /// How each local source is built, by the lock's path (members and sources outside the
+    /// workspace alike).
+    pub local_builds: LocalBuilds,
+    /// The interpreter of the configured nixpkgs index (`python=` in its first line), when it says.
+    pub index_python: Option<(u32, u32)>,
 }
 
 fn dir_of(path: &Path) -> PathBuf {
@@ -49,13 +62,40 @@ impl Project {
         Ok(project)
     }
 
-    /// The workspace members whose pyproject.toml no longer matches the lock (see
-    /// [`lock2nix_lock::stale_warnings`]); empty without a workspace.
+    /// One short warning per stale part of the lock (see [`Project::stale_findings`]).
     pub fn stale_warnings(&self) -> Vec<lock2nix_lock::Warning> {
+        self.stale_findings()
+            .iter()
+            .map(StaleFinding::to_warning)
+            .collect()
+    }
+
+    /// How the pyproject.toml files differ from the lock (see [`lock2nix_lock::stale_findings`]);
+    /// empty without a workspace.
+    pub fn stale_findings(&self) -> Vec<StaleFinding> {
         self.workspace
             .as_ref()
-            .map(|ws| stale_warnings(&self.lock, ws))
+            .map(|ws| stale_findings_with(&self.lock, ws, &self.local_builds.projects))
             .unwrap_or_default()
+    }
+
+    /// The build backends lock2nix cannot know (a source not checked out, an sdist archive) for
+    /// packages whose build system lock2nix.toml does not set: one warning each, naming the package
+    /// and the setting.
+    pub fn unknown_build_warnings(&self) -> Vec<String> {
+        self.local_builds
+            .unknown
+            .iter()
+            .filter(|(name, _, _)| {
+                !self.config.as_ref().is_some_and(|c| {
+                    c.packages.iter().any(|(k, pc)| {
+                        PackageName::from_str(k).is_ok_and(|k| &k == name)
+                            && !pc.custom.build_system.is_empty()
+                    })
+                })
+            })
+            .map(|(name, path, why)| LocalBuilds::warning(name, path, why))
+            .collect()
     }
 
     /// Like [`Project::load`], without the stale-lock check (for callers that run it alongside
@@ -74,8 +114,8 @@ impl Project {
                 // every file that shaped the configuration (with `extends`, the bases too)
                 let mut h = sha2::Sha256::new();
                 for (i, f) in cfg.files.iter().enumerate() {
-                    let bytes = std::fs::read(f)
-                        .with_context(|| format!("cannot read {}", f.display()))?;
+                    let bytes =
+                        std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
                     if i > 0 {
                         h.update(b"\0extends\0");
                     }
@@ -127,6 +167,22 @@ impl Project {
         for w in &lock.warnings {
             eprintln!("warning: {w}");
         }
+        let source_root = match config.as_ref().and_then(|c| c.source_root.as_ref()) {
+            Some((file, value)) => SourceRoot::configured(&root, file, value),
+            None => SourceRoot::discover(&root),
+        }
+        .with_context(|| format!("cannot check the local sources of {}", lock_path.display()))?;
+        let local_sources = source_root.local_sources(&lock).with_context(|| {
+            format!(
+                "{}: a local source is outside the source root",
+                lock_path.display()
+            )
+        })?;
+        let local_builds = read_local_builds(&local_sources, workspace.as_ref(), &source_root);
+        let index_python = config
+            .as_ref()
+            .and_then(|c| c.nixpkgs.index.as_deref())
+            .and_then(index_python);
         if let Some(cfg) = &config {
             for name in cfg.packages.keys() {
                 let known = PackageName::from_str(name)
@@ -141,7 +197,7 @@ impl Project {
                 }
             }
         }
-        Ok(Self {
+        let project = Self {
             lock_path,
             lock_sha256,
             root,
@@ -149,7 +205,15 @@ impl Project {
             workspace,
             config,
             config_sha256,
-        })
+            source_root,
+            local_sources,
+            local_builds,
+            index_python,
+        };
+        for w in project.unknown_build_warnings() {
+            eprintln!("warning: {w}");
+        }
+        Ok(project)
     }
 
     /// The index path: `--index`, else the config's.
@@ -269,21 +333,30 @@ impl Project {
                 cli.clone()
             }
         };
-        let python_text = args.python.clone().or(cfg_target.python.clone());
-        let python = match &python_text {
-            Some(p) => PythonVersion::from_str(p).map_err(anyhow::Error::msg)?,
-            None => PythonVersion::default_for(&self.lock).with_context(|| {
-                format!(
-                    "no CPython from 3.10 to 3.14 satisfies the lock's requires-python `{}`; pass --python X.Y",
-                    self.lock.requires_python_raw.as_deref().unwrap_or("")
-                )
-            })?,
-        };
+        let python = self.python(args.python.as_deref().or(cfg_target.python.as_deref()))?;
         let mut target = Target::new(system, python);
         target.roots = names(&pick(&args.roots, &cfg_target.roots), "--root")?;
         target.extras = extras(&pick(&args.extras, &cfg_target.extras), "--extra")?;
         target.groups = extras(&pick(&args.groups, &cfg_target.groups), "--group")?;
         target.all_groups = args.all_groups || cfg_target.all_groups;
+        if args.default_groups || cfg_target.default_groups {
+            match self
+                .workspace
+                .as_ref()
+                .and_then(|ws| ws.root_project.tool_uv.default_groups.clone())
+            {
+                Some(lock2nix_lock::DefaultGroups::All) => target.all_groups = true,
+                Some(lock2nix_lock::DefaultGroups::List(groups)) => target.default_groups = groups,
+                None => target.default_groups = extras(&["dev".to_string()], "--default-groups")?,
+            }
+        }
+        if let Some(text) = args
+            .macos_deployment_target
+            .as_deref()
+            .or(cfg_target.macos_deployment_target.as_deref())
+        {
+            target.tag_policy.macos = parse_macos(text)?;
+        }
         target.prefer = match (args.prefer, cfg_target.prefer.as_deref()) {
             (Some(PreferArg::Sdist), _) | (None, Some("sdist")) => Prefer::Sdist,
             (Some(PreferArg::Wheel), _) | (None, Some("wheel") | None) => Prefer::Wheel,
@@ -322,6 +395,133 @@ impl Project {
         )?);
         Ok(target)
     }
+}
+
+impl Project {
+    /// The interpreter for `request` (`X.Y`, `X.Y.Z`, or none for the default; see
+    /// [`PythonVersion::for_minor`] and [`PythonVersion::default_for`]).
+    pub fn python(&self, request: Option<&str>) -> Result<PythonVersion> {
+        let rp = self.lock.requires_python.as_ref();
+        let rp_text = self.lock.requires_python_raw.as_deref().unwrap_or("");
+        let allowed = || {
+            let v = PythonVersion::allowed(&self.lock);
+            if v.is_empty() {
+                "none of 3.10-3.14".to_string()
+            } else {
+                v.iter()
+                    .map(|p| format!("{p} ({})", p.full()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        match request {
+            Some(text) => {
+                let asked = PythonVersion::from_str(text).map_err(anyhow::Error::msg)?;
+                if text.trim().split('.').count() == 3 {
+                    return Ok(asked);
+                }
+                PythonVersion::for_minor(asked.major, asked.minor, rp).with_context(|| {
+                    format!(
+                        "no CPython {text}.x satisfies the lock's requires-python `{rp_text}`; it allows {}",
+                        allowed()
+                    )
+                })
+            }
+            None => PythonVersion::default_for(&self.lock, self.index_python).with_context(|| {
+                let other = (6..=20)
+                    .filter_map(|minor| PythonVersion::for_minor(3, minor, rp))
+                    .next();
+                match other {
+                    Some(v) => format!(
+                        "no CPython from 3.10 to 3.14 satisfies the lock's requires-python `{rp_text}`; pass --python {} (a version it allows) if nixpkgs has that interpreter",
+                        v.full()
+                    ),
+                    None => format!(
+                        "no CPython 3 version satisfies the lock's requires-python `{rp_text}`"
+                    ),
+                }
+            }),
+        }
+    }
+
+    /// Was the interpreter chosen by lock2nix (no `--python`, no `target.python`)?
+    pub fn python_defaulted(&self, args: &TargetArgs) -> bool {
+        args.python.is_none()
+            && self
+                .config
+                .as_ref()
+                .is_none_or(|c| c.target.python.is_none())
+    }
+
+    /// When the interpreter was lock2nix's choice (no `--python`, no `target.python`) and other
+    /// interpreters the lock allows resolve on at least one of `systems`: a hint naming them
+    /// (only what works). `None` otherwise.
+    pub fn python_hint(
+        &self,
+        args: &TargetArgs,
+        target: &Target,
+        systems: &[System],
+    ) -> Option<String> {
+        if !self.python_defaulted(args) {
+            return None;
+        }
+        let working = self.working_pythons(target, systems);
+        let first = working.first()?;
+        Some(format!(
+            "CPython {} is lock2nix's default; the lock resolves here with {}: pass --python {first}",
+            target.python,
+            working
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+
+    /// The other interpreters the lock allows on which `target`'s selection resolves on at least
+    /// one of `systems`, newest first: what a hint may suggest when the chosen one fails.
+    pub fn working_pythons(&self, target: &Target, systems: &[System]) -> Vec<PythonVersion> {
+        PythonVersion::allowed(&self.lock)
+            .into_iter()
+            .filter(|p| (p.major, p.minor) != (target.python.major, target.python.minor))
+            .filter(|p| {
+                systems.iter().any(|&system| {
+                    let mut t = target.clone();
+                    t.python = *p;
+                    t.system = system;
+                    lock2nix_resolve::resolve(&self.lock, &t).is_ok()
+                })
+            })
+            .collect()
+    }
+}
+
+/// `MAJOR.MINOR` of a macOS deployment target.
+fn parse_macos(text: &str) -> Result<(u32, u32)> {
+    let parsed = text
+        .trim()
+        .split_once('.')
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)));
+    match parsed {
+        Some(v) if (10..100).contains(&v.0) => Ok(v),
+        _ => bail!("macOS deployment target `{text}`: expected MAJOR.MINOR, e.g. 14.0"),
+    }
+}
+
+/// The interpreter an index describes, from its first line (`# lock2nix-index v1 python=3.13 …`).
+fn index_python(path: &Path) -> Option<(u32, u32)> {
+    use std::io::{BufRead, Read};
+    let file = std::fs::File::open(path).ok()?;
+    let mut first = String::new();
+    std::io::BufReader::new(file.take(4096))
+        .read_line(&mut first)
+        .ok()?;
+    let rest = first.strip_prefix("# lock2nix-index ")?;
+    let v = rest
+        .split_whitespace()
+        .find_map(|item| item.strip_prefix("python="))?;
+    let (a, b) = v.split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
 }
 
 /// Print warnings to stderr.

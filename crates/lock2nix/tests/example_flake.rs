@@ -453,7 +453,10 @@ in {{
     assert_eq!(v["drf"]["baseVersion"], "fetchPypi");
     assert_eq!(v["drf"]["src"]["owner"], "authentik-community");
     assert_eq!(v["drf"]["src"]["repo"], "django-rest-framework");
-    assert_eq!(v["drf"]["src"]["rev"], "896722bab969fabc74a08b827da59409cf9f1a4e");
+    assert_eq!(
+        v["drf"]["src"]["rev"],
+        "896722bab969fabc74a08b827da59409cf9f1a4e"
+    );
     assert_eq!(
         v["drf"]["src"]["hash"],
         "sha256-YrEDEU3qtw/iyQM3CoB8wYx57zuPNXiJx6ZjrIwnCNU="

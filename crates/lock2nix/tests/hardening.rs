@@ -35,6 +35,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("nix_string", bodies::nix_string),
     ("index_tsv", bodies::index_tsv),
     ("nixpkgs_scan", bodies::nixpkgs_scan),
+    ("source_path", bodies::source_path),
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {

@@ -11,8 +11,13 @@ from its roots the way `uv sync --frozen` installs it for one concrete environme
   conflict extras (`project-<len>-<root>` for every root, `group-<len>-<root>-<group>` for every
   chosen group, `extra-<len>-<pkg>-<extra>` for every activated extra anywhere in the closure),
   recomputed until it stops changing;
+* an edge's marker is evaluated with the extras the edge itself activates counted as active
+  (`{ name = "b", extra = ["x"] }` adds `extra-<len>-b-x` while its own marker is evaluated);
 * `extra = [...]` on an edge activates those optional dependencies of the target package;
-* a root's chosen extras and dependency groups are activated at the root.
+* a root's chosen extras and dependency groups are activated at the root;
+* the lock's `[manifest] requirements` are always followed, and its
+  `[manifest.dependency-groups]` (groups of a workspace root that is not a project) when chosen:
+  each names the package of that name whose `resolution-markers` hold.
 
 Input: one JSON object on stdin:
   {"lock": PATH, "cases": [{"system": "x86_64-linux", "python": "3.12.12", "roots": [...],
@@ -173,17 +178,26 @@ def resolve(lock, case):
     if case.get("all_extras"):
         root_extras |= {(r, e) for r in roots for e in lock.extras_of(r)}
     root_groups = set()
+    manifest = lock.doc.get("manifest", {})
+    manifest_groups = {norm(g): deps for g, deps in manifest.get("dependency-groups", {}).items()}
+    chosen_manifest = set()
     if case.get("all_groups"):
         root_groups |= {(r, g) for r in roots for g in lock.groups_of(r)}
+        chosen_manifest |= set(manifest_groups)
     for g in (norm(g) for g in case.get("groups", [])):
         hit = [r for r in roots if g in lock.groups_of(r)]
-        if not hit:
+        if not hit and g not in manifest_groups:
             raise ResolveFailure("group", g)
         root_groups |= {(r, g) for r in hit}
+        if g in manifest_groups:
+            chosen_manifest.add(g)
+    # requirements of the workspace root itself: (requirement, group or None)
+    entries = [(req, None) for req in manifest.get("requirements", [])]
+    entries += [(req, g) for g in sorted(chosen_manifest) for req in manifest_groups[g]]
 
     synthetic = frozenset()
     while True:
-        nodes, extras_on, via = walk(lock, env, synthetic, roots, root_extras, root_groups)
+        nodes, extras_on, via = walk(lock, env, synthetic, roots, root_extras, root_groups, entries)
         nxt = {synthetic_name("project", lock.packages[r]["name"]) for r in roots}
         nxt |= {synthetic_name("group", lock.packages[r]["name"], g) for r, g in root_groups}
         nxt |= {synthetic_name("extra", lock.packages[i]["name"], e) for i, es in extras_on.items() for e in es}
@@ -209,7 +223,15 @@ def resolve(lock, case):
     }
 
 
-def walk(lock, env, synthetic, roots, root_extras, root_groups):
+def find_by_markers(lock, name, env):
+    """The one package of `name` whose resolution-markers hold (or that has none)."""
+    hits = [i for i in lock.by_name.get(norm(name), [])
+            if not lock.packages[i].get("resolution-markers")
+            or any(holds(m, env, ()) for m in lock.packages[i]["resolution-markers"])]
+    return hits[0] if len(hits) == 1 else None
+
+
+def walk(lock, env, synthetic, roots, root_extras, root_groups, entries=()):
     nodes = set()
     extras_on = {}
     via = {}
@@ -232,6 +254,11 @@ def walk(lock, env, synthetic, roots, root_extras, root_groups):
         reach(r, [e for (rr, e) in root_extras if rr == r], "root")
     for r, g in root_groups:
         todo.append(("group", r, g))
+    for req, g in entries:
+        if holds(req.get("marker"), env, ()):
+            i = find_by_markers(lock, req["name"], env)
+            if i is not None:
+                reach(i, req.get("extras", []), "workspace root")
     while todo:
         item = todo.pop()
         i = item[1]
@@ -243,8 +270,10 @@ def walk(lock, env, synthetic, roots, root_extras, root_groups):
         else:
             deps = lock.groups_of(i).get(item[2], [])
         for d in deps:
-            if holds(d.get("marker"), env, synthetic):
-                reach(lock.find(d), d.get("extra", []), lock.label(i))
+            target = lock.find(d)
+            own = {synthetic_name("extra", lock.packages[target]["name"], e) for e in d.get("extra", [])}
+            if holds(d.get("marker"), env, synthetic | own):
+                reach(target, d.get("extra", []), lock.label(i))
     return nodes, extras_on, via
 
 

@@ -31,7 +31,7 @@ SYSTEMS = {
 }
 PYTHONS = [(3, minor) for minor in range(10, 15)]
 DEFAULT_GLIBC = (2, 40)
-DEFAULT_MACOS = (11, 0)
+DEFAULT_MACOS = (14, 0)  # nixpkgs darwinMinVersion; lock2nix_wheel::DEFAULT_MACOS
 
 
 def ver(s):

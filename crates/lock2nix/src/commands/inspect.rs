@@ -10,8 +10,55 @@ use crate::args::{Format, LockArgs};
 use crate::commands::emit;
 use crate::project::Project;
 
-pub fn run(args: &LockArgs, format: Format) -> Result<()> {
-    let project = Project::load(args)?;
+pub fn run(args: &LockArgs, format: Format, stale_only: bool) -> Result<()> {
+    let project = Project::load_quiet_about_staleness(args)?;
+    let findings = project.stale_findings();
+    if !stale_only {
+        crate::project::print_warnings(
+            &findings
+                .iter()
+                .map(lock2nix_lock::StaleFinding::to_warning)
+                .collect::<Vec<_>>(),
+        );
+    }
+    let stale_json: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            json!({
+                "kind": "stale",
+                "file": f.file.display().to_string(),
+                "subject": f.subject,
+                "message": f.summary(),
+                "changed": f.changed,
+                "added": f.added,
+                "removed": f.removed,
+            })
+        })
+        .collect();
+    if stale_only {
+        return match format {
+            Format::Json => emit(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json!({ "stale": stale_json }))?
+            )),
+            Format::Text => {
+                let mut s = String::new();
+                if findings.is_empty() {
+                    writeln!(
+                        s,
+                        "the lock matches the pyproject.toml files (what can be checked without building)"
+                    )?;
+                }
+                for f in &findings {
+                    writeln!(s, "{} ({})", f.subject, f.file.display())?;
+                    for d in f.details() {
+                        writeln!(s, "  {d}")?;
+                    }
+                }
+                emit(&s)
+            }
+        };
+    }
     let lock = &project.lock;
     let counts = lock.source_counts();
     let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -28,16 +75,9 @@ pub fn run(args: &LockArgs, format: Format) -> Result<()> {
     for id in lock.member_ids() {
         let p = &lock.packages[id];
         let dir = p.source.local_path().unwrap_or(".").to_string();
-        let py = project.workspace.as_ref().and_then(|ws| ws.member_at(&dir));
-        let backend = py.map(|py| match &py.build_system {
-            Some(bs) => bs
-                .build_backend
-                .clone()
-                .unwrap_or_else(|| "setuptools.build_meta:__legacy__ (PEP 517 default)".into()),
-            None => "setuptools.build_meta:__legacy__ (no [build-system]: PEP 517 default)".into(),
-        });
-        let requires = py
-            .and_then(|py| py.build_system.as_ref())
+        let build = project.local_builds.get(&dir);
+        let requires = build
+            .and_then(lock2nix_lock::LocalBuild::build_system)
             .map(|bs| {
                 bs.requires
                     .iter()
@@ -50,10 +90,38 @@ pub fn run(args: &LockArgs, format: Format) -> Result<()> {
             "version": p.version.as_ref().map(ToString::to_string),
             "source": p.source.kind().as_str(),
             "path": dir,
-            "build_backend": backend,
+            "build_backend": build.map(lock2nix_lock::LocalBuild::describe),
             "build_requires": requires,
         }));
     }
+    // Local sources outside the workspace members.
+    let member_ids = lock.member_ids();
+    let local: Vec<Value> = project
+        .local_sources
+        .iter()
+        .filter(|s| !member_ids.contains(&s.package))
+        .map(|s| {
+            json!({
+                "name": s.name.to_string(),
+                "kind": format!("{:?}", s.kind).to_lowercase(),
+                "path": s.lock_path,
+                "source_root_path": s.path.as_str(),
+                "build_backend": project.local_builds.get(&s.lock_path).map(lock2nix_lock::LocalBuild::describe),
+            })
+        })
+        .collect();
+    let mut warnings: Vec<Value> = lock
+        .warnings
+        .iter()
+        .map(|w| json!({ "kind": "lock", "message": w.to_string() }))
+        .collect();
+    warnings.extend(stale_json);
+    warnings.extend(
+        project
+            .unknown_build_warnings()
+            .into_iter()
+            .map(|m| json!({ "kind": "build-backend", "message": m })),
+    );
     match format {
         Format::Json => {
             let out = json!({
@@ -68,8 +136,15 @@ pub fn run(args: &LockArgs, format: Format) -> Result<()> {
                 "multiple_versions": multi,
                 "resolution_markers": lock.resolution_markers.iter().map(|m| m.raw.clone()).collect::<Vec<_>>(),
                 "supported_markers": lock.supported_markers.iter().map(|m| m.raw.clone()).collect::<Vec<_>>(),
+                "source_root": {
+                    "dir": project.source_root.dir().display().to_string(),
+                    "lock_dir": project.source_root.lock_dir().as_str(),
+                    "setting": project.source_root.setting(),
+                },
                 "members": members,
-                "warnings": lock.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "local_sources": local,
+                "dependency_groups": lock.manifest.dependency_groups.keys().map(ToString::to_string).collect::<Vec<_>>(),
+                "warnings": warnings,
             });
             emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))
         }
@@ -134,6 +209,36 @@ pub fn run(args: &LockArgs, format: Format) -> Result<()> {
                         .as_str()
                         .unwrap_or("(unknown: no pyproject.toml beside the lock)")
                 )?;
+            }
+            if !lock.manifest.dependency_groups.is_empty() {
+                writeln!(
+                    s,
+                    "  workspace root groups {}",
+                    lock.manifest
+                        .dependency_groups
+                        .keys()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
+            }
+            if !local.is_empty() {
+                writeln!(
+                    s,
+                    "  local sources outside the workspace {} (source root {})",
+                    local.len(),
+                    project.source_root.dir().display()
+                )?;
+                for l in &local {
+                    writeln!(
+                        s,
+                        "    {} ({}, {}) built with {}",
+                        l["name"].as_str().unwrap_or_default(),
+                        l["kind"].as_str().unwrap_or_default(),
+                        l["path"].as_str().unwrap_or_default(),
+                        l["build_backend"].as_str().unwrap_or("nothing (not built)")
+                    )?;
+                }
             }
             emit(&s)
         }

@@ -18,7 +18,11 @@ use crate::args::{Cli, Command};
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Inspect { lock, format } => inspect::run(&lock, format),
+        Command::Inspect {
+            lock,
+            format,
+            stale,
+        } => inspect::run(&lock, format, stale),
         Command::Resolve { target, format } => resolve::resolve(&target, format),
         Command::Why { package, target } => resolve::why(&package, &target),
         Command::Plan {

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use anyhow::{Context, Result};
 use lock2nix_lock::pep508_rs::PackageName;
-use lock2nix_resolve::{resolve as resolve_lock, shortest_paths, Artifact, EdgeKind, Resolution};
+use lock2nix_resolve::{resolve as resolve_lock, Artifact, EdgeKind, Resolution};
 use serde_json::{json, Value};
 
 use crate::args::{Format, GraphFormat, TargetArgs};
@@ -15,13 +15,35 @@ use crate::project::Project;
 fn load(args: &TargetArgs) -> Result<(Project, Resolution)> {
     let project = Project::load(&args.lock)?;
     let target = project.target(args, None)?;
-    let res = resolve_lock(&project.lock, &target).with_context(|| {
-        format!(
-            "cannot resolve {} for {target}",
-            project.lock_path.display()
-        )
-    })?;
+    let res =
+        resolve_lock(&project.lock, &target).map_err(|e| failure(&project, args, &target, e))?;
+    for (i, need) in &res.macos_fallbacks {
+        eprintln!(
+            "warning: {} {} is built from its sdist on {}: {need}",
+            res.packages[*i].name,
+            res.packages[*i].version_string(),
+            res.target
+        );
+    }
     Ok((project, res))
+}
+
+/// The error for a target that does not resolve, with the interpreters that would when the
+/// interpreter was lock2nix's choice.
+fn failure(
+    project: &Project,
+    args: &TargetArgs,
+    target: &lock2nix_resolve::Target,
+    e: lock2nix_resolve::ResolveError,
+) -> anyhow::Error {
+    let mut context = format!(
+        "cannot resolve {} for {target}",
+        project.lock_path.display()
+    );
+    if let Some(hint) = project.python_hint(args, target, &[target.system]) {
+        context.push_str(&format!(" ({hint})"));
+    }
+    anyhow::Error::new(e).context(context)
 }
 
 /// JSON for one artifact.
@@ -185,49 +207,76 @@ fn edge_label(
 pub fn why(package: &str, args: &TargetArgs) -> Result<()> {
     let name = PackageName::from_str(package)
         .map_err(|e| anyhow::anyhow!("`{package}` is not a package name ({e})"))?;
-    let (project, res) = load(args)?;
-    let Some(idx) = res.index_of(&name) else {
-        let in_lock = project.lock.packages.iter().any(|p| p.name == name);
-        if in_lock {
+    let project = Project::load(&args.lock)?;
+    let target = project.target(args, None)?;
+    let lock = &project.lock;
+    // The walk, not the full resolution: `why` must explain a package also (above all) when
+    // resolution fails on the target.
+    let reach = lock2nix_resolve::reach(lock, &target).with_context(|| {
+        format!(
+            "cannot follow {} from its roots on {target}",
+            project.lock_path.display()
+        )
+    })?;
+    let ids: Vec<usize> = lock
+        .packages_named(&name)
+        .map(|(i, _)| i)
+        .filter(|&i| reach.contains(i))
+        .collect();
+    let failure = resolve_lock(lock, &target).err();
+    let mut s = String::new();
+    if ids.is_empty() {
+        if lock.packages.iter().any(|p| p.name == name) {
             anyhow::bail!(
-                "{name} is in the lock but not needed on {} (no edge to it holds there)",
-                res.target
+                "{name} is in the lock but not needed on {target} (no edge to it holds there)"
             );
         }
         anyhow::bail!("{name} is not in the lock");
-    };
-    let paths = shortest_paths(&res, idx, 50);
-    let mut s = String::new();
-    let p = &res.packages[idx];
-    writeln!(
-        s,
-        "{} {} is needed on {}:",
-        p.name,
-        p.version_string(),
-        res.target
-    )?;
-    if p.is_root {
-        writeln!(s, "  it is a root")?;
     }
-    for path in paths.iter().filter(|p| p.len() > 1) {
-        let mut line = String::from("  ");
-        for (i, step) in path.iter().enumerate() {
-            let pkg = &res.packages[step.package];
-            if i > 0 {
+    for id in ids {
+        let p = &lock.packages[id];
+        writeln!(
+            s,
+            "{} {} is needed on {target}:",
+            p.name,
+            p.version_string()
+        )?;
+        if reach.roots.contains(&id) {
+            writeln!(s, "  it is a root")?;
+        }
+        for path in reach.paths_to(id, 50) {
+            if path.len() == 1 && path[0].edge.is_none() {
+                continue;
+            }
+            let mut line = String::from("  ");
+            for (i, step) in path.iter().enumerate() {
+                let pkg = &lock.packages[step.package];
                 let label = step
                     .edge
                     .as_ref()
                     .map(|e| edge_label(&e.kind, e.marker.as_deref(), &e.extras))
                     .unwrap_or_default();
-                if label.is_empty() {
+                if i == 0 {
+                    if step.edge.is_some() {
+                        line.push_str("the workspace root");
+                        if label.is_empty() {
+                            line.push_str(" -> ");
+                        } else {
+                            write!(line, " -[{label}]-> ")?;
+                        }
+                    }
+                } else if label.is_empty() {
                     line.push_str(" -> ");
                 } else {
                     write!(line, " -[{label}]-> ")?;
                 }
+                write!(line, "{} {}", pkg.name, pkg.version_string())?;
             }
-            write!(line, "{} {}", pkg.name, pkg.version_string())?;
+            writeln!(s, "{line}")?;
         }
-        writeln!(s, "{line}")?;
+    }
+    if let Some(e) = failure {
+        writeln!(s, "note: the lock does not resolve on {target}: {e}")?;
     }
     emit(&s)
 }

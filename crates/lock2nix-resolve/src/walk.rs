@@ -1,0 +1,366 @@
+//! Following the lock's edges from the roots on one target, the way `uv sync --frozen` does
+//! (uv's `to_resolution`), conflict markers included.
+//!
+//! uv encodes the chosen projects, extras and groups as synthetic extras (`project-<len>-<pkg>`,
+//! `extra-<len>-<pkg>-<extra>`, `group-<len>-<pkg>-<group>`) and evaluates every edge marker with
+//! the set of them that is active. The set is found first, in a breadth-first pass over the lock
+//! that starts from the roots' chosen extras and groups and adds, whenever an edge's marker holds,
+//! the extras the edge itself activates on its target (`{ name = "b", extra = ["x"] }` activates
+//! `b[x]`, and its own marker is evaluated with `b[x]` counted as active). A second pass then
+//! follows every edge whose marker holds with that final set. Both passes only happen when the
+//! lock declares `conflicts`; without them no marker mentions a synthetic extra and one pass is
+//! enough. The order of the queue is uv's: the roots in name order, each root's chosen extras,
+//! then each root's chosen groups (evaluated once, right away), the lock's `[manifest]`
+//! requirements and chosen `[manifest.dependency-groups]`, then breadth first.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use lock2nix_lock::{ConflictKind, Dependency, GroupName, Lock, LockRequirement, PackageId};
+use pep508_rs::{ExtraName, MarkerEnvironment, PackageName};
+
+use crate::{conflict_extra, conflict_group, conflict_project, Edge, EdgeKind, ResolveError};
+
+/// Where an edge starts: a package, or the workspace root itself (`[manifest]` requirements and
+/// dependency groups, which belong to no package).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EdgeFrom {
+    /// A package of the lock.
+    Package(PackageId),
+    /// The workspace root (a `[manifest]` entry).
+    Manifest,
+}
+
+/// What a walk reached.
+#[derive(Debug, Default)]
+pub(crate) struct Walk<'a> {
+    /// Reached package → its active extras.
+    pub reached: BTreeMap<PackageId, BTreeSet<ExtraName>>,
+    /// (from, to, kind) → edge, for every edge whose marker held.
+    pub edges: BTreeMap<(EdgeFrom, PackageId, EdgeKind), Edge>,
+    /// For conflict errors: package → the first (at most 3) edges that reached it.
+    pub via: HashMap<PackageId, Vec<(EdgeFrom, Option<&'a lock2nix_lock::Marker>)>>,
+}
+
+/// The chosen selection, per root.
+pub(crate) struct Selection<'s> {
+    pub roots: &'s [PackageId],
+    pub root_extras: &'s BTreeMap<PackageId, Vec<ExtraName>>,
+    pub root_groups: &'s BTreeMap<PackageId, Vec<GroupName>>,
+    /// Chosen `[manifest.dependency-groups]`.
+    pub manifest_groups: &'s [GroupName],
+}
+
+/// The active synthetic extras, as a set and as the slice marker evaluation takes.
+struct Active {
+    set: BTreeSet<ExtraName>,
+    list: Vec<ExtraName>,
+}
+
+impl Active {
+    fn insert(&mut self, e: ExtraName) -> bool {
+        if self.set.insert(e.clone()) {
+            self.list.push(e);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The extras `dep` activates on its target that are not active yet.
+    fn newly(&self, lock: &Lock, dep: &Dependency) -> Vec<ExtraName> {
+        let name = &lock.packages[dep.target].name;
+        dep.extras
+            .iter()
+            .filter_map(|e| conflict_extra(name, e))
+            .filter(|e| !self.set.contains(e))
+            .collect()
+    }
+
+    /// Does `dep`'s marker hold, counting `newly` as active?
+    fn holds(&self, env: &MarkerEnvironment, dep: &Dependency, newly: &[ExtraName]) -> bool {
+        let Some(m) = &dep.marker else { return true };
+        if newly.is_empty() {
+            m.tree.evaluate(env, &self.list)
+        } else {
+            let mut all = self.list.clone();
+            all.extend(newly.iter().cloned());
+            m.tree.evaluate(env, &all)
+        }
+    }
+}
+
+type Item = (PackageId, Option<ExtraName>);
+
+/// The package a `[manifest]` requirement names on this target: the entry of that name whose
+/// `resolution-markers` hold (or that has none); `None` when there is none or several.
+fn find_by_markers(lock: &Lock, name: &PackageName, env: &MarkerEnvironment) -> Option<PackageId> {
+    let mut found = None;
+    for (id, p) in lock.packages_named(name) {
+        if p.resolution_markers.is_empty()
+            || p.resolution_markers
+                .iter()
+                .any(|m| m.tree.evaluate(env, &[]))
+        {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(id);
+        }
+    }
+    found
+}
+
+pub(crate) fn walk<'a>(
+    lock: &'a Lock,
+    env: &MarkerEnvironment,
+    sel: &Selection<'_>,
+) -> Result<Walk<'a>, ResolveError> {
+    let mut walk = Walk::default();
+    let mut active = Active {
+        set: BTreeSet::new(),
+        list: Vec::new(),
+    };
+    for &r in sel.roots {
+        let name = &lock.packages[r].name;
+        active.extend(conflict_project(name));
+        for e in sel.root_extras.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
+            // uv activates the chosen extras that have dependencies in the lock
+            if lock.packages[r].optional_dependencies.contains_key(e) {
+                active.extend(conflict_extra(name, e));
+            }
+        }
+        for g in sel.root_groups.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
+            active.extend(conflict_group(name, g));
+        }
+    }
+
+    let mut queue: VecDeque<Item> = VecDeque::new();
+    let mut seen: HashSet<Item> = HashSet::new();
+    let visit = |walk: &mut Walk<'a>, id: PackageId| {
+        walk.reached.entry(id).or_default();
+    };
+    for &r in sel.roots {
+        visit(&mut walk, r);
+        queue.push_back((r, None));
+        let p = &lock.packages[r];
+        for e in p.optional_dependencies.keys() {
+            if sel.root_extras.get(&r).is_some_and(|v| v.contains(e)) {
+                queue.push_back((r, Some(e.clone())));
+                walk.reached.entry(r).or_default().insert(e.clone());
+            }
+        }
+        // extras chosen but without dependencies are still the root's active extras
+        for e in sel.root_extras.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
+            walk.reached.entry(r).or_default().insert(e.clone());
+        }
+    }
+    // The roots' groups, evaluated once with what is active now (as uv does).
+    for &r in sel.roots {
+        let p = &lock.packages[r];
+        for (g, deps) in &p.dev_dependencies {
+            if !sel.root_groups.get(&r).is_some_and(|v| v.contains(g)) {
+                continue;
+            }
+            for dep in deps {
+                let newly = active.newly(lock, dep);
+                if !active.holds(env, dep, &newly) {
+                    continue;
+                }
+                for e in newly {
+                    active.insert(e);
+                }
+                record(
+                    &mut walk,
+                    EdgeFrom::Package(r),
+                    dep,
+                    EdgeKind::Group(g.clone()),
+                );
+                push(&mut queue, &mut seen, dep);
+            }
+        }
+    }
+    // `[manifest] requirements` (e.g. a script's) and the chosen groups of a workspace root that is
+    // not a project.
+    let manifest = |reqs: &'a [LockRequirement],
+                    kind: EdgeKind,
+                    activate: bool,
+                    walk: &mut Walk<'a>,
+                    queue: &mut VecDeque<Item>,
+                    seen: &mut HashSet<Item>,
+                    active: &mut Active| {
+        for req in reqs {
+            if !req
+                .marker
+                .as_ref()
+                .is_none_or(|m| m.tree.evaluate(env, &[]))
+            {
+                continue;
+            }
+            let Some(id) = find_by_markers(lock, &req.name, env) else {
+                continue;
+            };
+            let key = (EdgeFrom::Manifest, id, kind.clone());
+            let edge = walk.edges.entry(key).or_insert_with(|| Edge {
+                kind: kind.clone(),
+                marker: req.marker.as_ref().map(|m| m.raw.clone()),
+                extras: Vec::new(),
+            });
+            for e in &req.extras {
+                if !edge.extras.contains(e) {
+                    edge.extras.push(e.clone());
+                }
+            }
+            edge.extras.sort();
+            walk.via
+                .entry(id)
+                .or_default()
+                .push((EdgeFrom::Manifest, req.marker.as_ref()));
+            walk.reached.entry(id).or_default();
+            if seen.insert((id, None)) {
+                queue.push_back((id, None));
+            }
+            for e in &req.extras {
+                if activate {
+                    active.extend(conflict_extra(&req.name, e));
+                }
+                if seen.insert((id, Some(e.clone()))) {
+                    queue.push_back((id, Some(e.clone())));
+                    walk.reached.entry(id).or_default().insert(e.clone());
+                }
+            }
+        }
+    };
+    manifest(
+        &lock.manifest.requirements,
+        EdgeKind::Normal,
+        false,
+        &mut walk,
+        &mut queue,
+        &mut seen,
+        &mut active,
+    );
+    for g in sel.manifest_groups {
+        if let Some(reqs) = lock.manifest.dependency_groups.get(g) {
+            manifest(
+                reqs,
+                EdgeKind::Group(g.clone()),
+                true,
+                &mut walk,
+                &mut queue,
+                &mut seen,
+                &mut active,
+            );
+        }
+    }
+
+    // First pass: which extras end up active.
+    if !lock.conflicts.is_empty() {
+        let mut queue = queue.clone();
+        let mut seen = seen.clone();
+        while let Some((id, extra)) = queue.pop_front() {
+            for dep in deps_of(lock, id, extra.as_ref()) {
+                let newly = active.newly(lock, dep);
+                if !active.holds(env, dep, &newly) {
+                    continue;
+                }
+                for e in newly {
+                    active.insert(e);
+                }
+                push(&mut queue, &mut seen, dep);
+            }
+        }
+        check_activated(lock, &active.set)?;
+    }
+
+    // Second pass: the edges that hold with the final set.
+    while let Some((id, extra)) = queue.pop_front() {
+        let kind = match &extra {
+            None => EdgeKind::Normal,
+            Some(e) => EdgeKind::Extra(e.clone()),
+        };
+        for dep in deps_of(lock, id, extra.as_ref()) {
+            if !active.holds(env, dep, &[]) {
+                continue;
+            }
+            record(&mut walk, EdgeFrom::Package(id), dep, kind.clone());
+            push(&mut queue, &mut seen, dep);
+        }
+    }
+    Ok(walk)
+}
+
+impl Active {
+    fn extend(&mut self, e: Option<ExtraName>) {
+        if let Some(e) = e {
+            self.insert(e);
+        }
+    }
+}
+
+fn deps_of<'a>(lock: &'a Lock, id: PackageId, extra: Option<&ExtraName>) -> &'a [Dependency] {
+    let p = &lock.packages[id];
+    match extra {
+        None => &p.dependencies,
+        Some(e) => p
+            .optional_dependencies
+            .get(e)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]),
+    }
+}
+
+fn push(queue: &mut VecDeque<Item>, seen: &mut HashSet<Item>, dep: &Dependency) {
+    if seen.insert((dep.target, None)) {
+        queue.push_back((dep.target, None));
+    }
+    for e in &dep.extras {
+        if seen.insert((dep.target, Some(e.clone()))) {
+            queue.push_back((dep.target, Some(e.clone())));
+        }
+    }
+}
+
+fn record<'a>(walk: &mut Walk<'a>, from: EdgeFrom, dep: &'a Dependency, kind: EdgeKind) {
+    let key = (from, dep.target, kind.clone());
+    let edge = walk.edges.entry(key).or_insert_with(|| Edge {
+        kind,
+        marker: dep.marker.as_ref().map(|m| m.raw.clone()),
+        extras: Vec::new(),
+    });
+    for e in &dep.extras {
+        if !edge.extras.contains(e) {
+            edge.extras.push(e.clone());
+        }
+    }
+    edge.extras.sort();
+    let via = walk.via.entry(dep.target).or_default();
+    if via.len() < 3 {
+        via.push((from, dep.marker.as_ref()));
+    }
+    let set = walk.reached.entry(dep.target).or_default();
+    for e in &dep.extras {
+        set.insert(e.clone());
+    }
+}
+
+/// uv refuses an install in which two extras of one `conflicts` set end up active (through the
+/// roots' selection or through `pkg[extra]` edges).
+fn check_activated(lock: &Lock, active: &BTreeSet<ExtraName>) -> Result<(), ResolveError> {
+    for set in &lock.conflicts {
+        let on: Vec<String> = set
+            .iter()
+            .filter_map(|item| match &item.kind {
+                ConflictKind::Extra(e) => conflict_extra(&item.package, e)
+                    .filter(|x| active.contains(x))
+                    .map(|_| format!("extra `{e}` of {}", item.package)),
+                _ => None,
+            })
+            .collect();
+        if on.len() > 1 {
+            return Err(ResolveError::DeclaredConflict {
+                items: on.join(" and "),
+            });
+        }
+    }
+    Ok(())
+}
