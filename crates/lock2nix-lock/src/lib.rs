@@ -22,6 +22,7 @@
 // API hands it to callers as is.
 #![allow(clippy::result_large_err)]
 
+mod bounded_marker;
 mod cursor;
 mod error;
 mod fast_toml;

@@ -11,6 +11,7 @@ use crate::tree::{max_depth, Item, Map, Spanned};
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
 
+use crate::bounded_marker::MarkerBudget;
 use crate::cursor::{
     as_array, as_bool, as_int, as_str, as_table, opt_str, opt_str_array, required, Ctx, KeyPath,
     Table, Value,
@@ -63,12 +64,14 @@ pub fn parse_lock_with(text: &str, file: &Path, limits: &Limits) -> Result<Lock,
     let lines = OnceLock::new();
     if !limits.force_single_parse {
         if let Some(split) = split_packages(text) {
-            if let Some(result) = parse_split(text, file, limits, &split, &lines) {
+            let markers = MarkerBudget::of(limits);
+            if let Some(result) = parse_split(text, file, limits, &split, &lines, &markers) {
                 return result;
             }
         }
     }
-    parse_whole(text, file, limits, &lines)
+    // the single parse charges markers in file order, so where the budget runs out is exact
+    parse_whole(text, file, limits, &lines, &MarkerBudget::of(limits))
 }
 
 /// One parse of the whole text.
@@ -77,8 +80,9 @@ fn parse_whole(
     file: &Path,
     limits: &Limits,
     lines: &OnceLock<Vec<usize>>,
+    markers: &MarkerBudget,
 ) -> Result<Lock, Error> {
-    let ctx = Ctx::new(text, file, 0, lines);
+    let ctx = Ctx::new(text, file, 0, lines, markers);
     let doc = crate::parse_tree(&ctx, text)?;
     crate::check_depth(&ctx, max_depth(doc.get_ref()), limits)?;
     let root = Table {
@@ -110,8 +114,9 @@ fn parse_split(
     limits: &Limits,
     split: &Split,
     lines: &OnceLock<Vec<usize>>,
+    markers: &MarkerBudget,
 ) -> Option<Result<Lock, Error>> {
-    let ctx = Ctx::new(text, file, 0, lines);
+    let ctx = Ctx::new(text, file, 0, lines, markers);
     let header = crate::parse_tree(&ctx, &text[..split.header_end]).ok()?;
     if header.get_ref().contains_key("package") {
         // `package = …` or `[package]` before the first `[[package]]`: a single parse decides
@@ -121,7 +126,7 @@ fn parse_split(
         .chunks
         .par_iter()
         .map(|chunk| {
-            let cctx = Ctx::new(text, file, chunk.range.start, lines);
+            let cctx = Ctx::new(text, file, chunk.range.start, lines, markers);
             // Any syntax error → the single parse reports it, exactly.
             let doc = crate::parse_tree(&cctx, &text[chunk.range.clone()]).ok()?;
             let (depth, at) = max_depth(doc.get_ref());
@@ -144,7 +149,17 @@ fn parse_split(
         })
         .collect();
     let parts: Vec<ChunkOutcome> = parts.into_iter().collect::<Option<Vec<_>>>()?;
-    Some(validate_split(&ctx, &header, parts, split, limits))
+    // The chunks share the marker budget in whatever order the threads ran, and each chunk
+    // charges its own copy of a repeated marker: where (and whether) it ran out is for the
+    // single parse to say.
+    let out_of_budget = |p: &ChunkOutcome| matches!(&p.packages, Err(e) if matches!(e.kind, ErrorKind::MarkerBudget { .. }));
+    if parts.iter().any(out_of_budget) {
+        return None;
+    }
+    match validate_split(&ctx, &header, parts, split, limits) {
+        Err(e) if matches!(e.kind, ErrorKind::MarkerBudget { .. }) => None,
+        result => Some(result),
+    }
 }
 
 /// One chunk, parsed and converted: its deepest value and its packages (or its first error).

@@ -203,7 +203,8 @@ pub fn read_pyproject(path: &Path) -> Result<PyProject, Error> {
 /// Parse `pyproject.toml` text; `file` is used in messages and as [`PyProject::path`].
 pub fn parse_pyproject(text: &str, file: &Path) -> Result<PyProject, Error> {
     let lines = std::sync::OnceLock::new();
-    let ctx = Ctx::new(text, file, 0, &lines);
+    let markers = crate::bounded_marker::MarkerBudget::of(&Limits::default());
+    let ctx = Ctx::new(text, file, 0, &lines, &markers);
     let doc = crate::parse_tree(&ctx, text)?;
     crate::check_depth(
         &ctx,
@@ -276,19 +277,27 @@ impl PyReader<'_, '_> {
                 },
             ));
         }
-        Requirement::from_str(s).map_err(|e| {
+        let invalid = |message: String| {
             self.err(
-                span,
+                span.clone(),
                 path,
                 ErrorKind::InvalidValue {
-                    expected: format!(
-                        "a PEP 508 requirement ({})",
-                        crate::cursor::one_line(&e.message.to_string())
-                    ),
+                    expected: format!("a PEP 508 requirement ({message})"),
                     found: quote(s),
                 },
             )
-        })
+        };
+        // pep508_rs reads the marker after the first `;` (after a URL: the first `;` after
+        // whitespace); it reads the rest, which has no marker, and the marker is read within the
+        // file's limits
+        let Some((head, marker)) = crate::pep508_guard::split_requirement(s) else {
+            return Requirement::from_str(s)
+                .map_err(|e| invalid(crate::cursor::one_line(&e.message.to_string())));
+        };
+        let mut requirement = Requirement::from_str(head)
+            .map_err(|e| invalid(crate::cursor::one_line(&e.message.to_string())))?;
+        requirement.marker = self.ctx.parse_marker(marker, span.clone(), path)?;
+        Ok(requirement)
     }
 
     fn requirements(

@@ -641,6 +641,7 @@ fn limits() -> Limits {
         max_dependencies_per_package: 2,
         max_members: 2,
         force_single_parse: false,
+        ..Limits::default()
     }
 }
 
