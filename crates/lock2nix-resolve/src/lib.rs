@@ -230,6 +230,8 @@ pub struct Resolution {
     pub cycles: Vec<Cycle>,
     /// Packages in an order where dependencies come first (cut edges ignored).
     pub topo_order: Vec<usize>,
+    /// The cut edges of all [`Resolution::cycles`], for [`Resolution::is_cut`].
+    cut_edges: graph::CutEdges,
 }
 
 impl Resolution {
@@ -238,9 +240,9 @@ impl Resolution {
         self.packages.binary_search_by(|p| p.name.cmp(name)).ok()
     }
 
-    /// Is the edge `from → to` cut to break a cycle?
+    /// Is the edge `from → to` cut to break a cycle? (Constant time.)
     pub fn is_cut(&self, from: usize, to: usize) -> bool {
-        self.cycles.iter().any(|c| c.cut.contains(&(from, to)))
+        self.cut_edges.contains(&(from, to))
     }
 }
 
@@ -637,7 +639,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         }
     }
     let root_indices: Vec<usize> = roots.iter().filter_map(|&r| index_of[r]).collect();
-    let (cycles, topo_order) = graph::cycles_and_order(&packages);
+    let (cycles, cut_edges, topo_order) = graph::cycles_and_order(&packages);
     Ok(Resolution {
         target: target.clone(),
         packages,
@@ -645,6 +647,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         graph,
         cycles,
         topo_order,
+        cut_edges,
     })
 }
 
