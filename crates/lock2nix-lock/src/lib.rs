@@ -33,7 +33,9 @@ mod lock;
 mod model;
 mod pep508_guard;
 mod pyproject;
+mod requirement;
 mod tree;
+mod url;
 
 use std::path::Path;
 
@@ -44,6 +46,8 @@ pub use limits::Limits;
 pub use lock::{parse_lock, parse_lock_with, read_lock, read_lock_with, SUPPORTED_VERSIONS};
 pub use model::*;
 pub use pyproject::*;
+pub use requirement::{RequirementError, RequirementReader};
+pub use url::strip_url_credentials;
 
 pub use pep440_rs;
 

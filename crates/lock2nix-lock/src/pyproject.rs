@@ -267,37 +267,18 @@ impl PyReader<'_, '_> {
         span: Range<usize>,
         path: &KeyPath<'_>,
     ) -> Result<Requirement, Error> {
-        if let Some(message) = crate::pep508_guard::refuse_requirement(s) {
-            return Err(self.err(
-                span,
-                path,
-                ErrorKind::InvalidValue {
+        crate::requirement::parse_requirement(s, self.ctx.markers).map_err(|e| {
+            let kind = match e {
+                crate::RequirementError::Invalid(message) => ErrorKind::InvalidValue {
                     expected: format!("a PEP 508 requirement ({message})"),
                     found: quote(s),
                 },
-            ));
-        }
-        let invalid = |message: String| {
-            self.err(
-                span.clone(),
-                path,
-                ErrorKind::InvalidValue {
-                    expected: format!("a PEP 508 requirement ({message})"),
-                    found: quote(s),
-                },
-            )
-        };
-        // pep508_rs reads the marker after the first `;` (after a URL: the first `;` after
-        // whitespace); it reads the rest, which has no marker, and the marker is read within the
-        // file's limits
-        let Some((head, marker)) = crate::pep508_guard::split_requirement(s) else {
-            return Requirement::from_str(s)
-                .map_err(|e| invalid(crate::cursor::one_line(&e.message.to_string())));
-        };
-        let mut requirement = Requirement::from_str(head)
-            .map_err(|e| invalid(crate::cursor::one_line(&e.message.to_string())))?;
-        requirement.marker = self.ctx.parse_marker(marker, span.clone(), path)?;
-        Ok(requirement)
+                crate::RequirementError::MarkerBudget { limit } => {
+                    ErrorKind::MarkerBudget { limit }
+                }
+            };
+            self.err(span, path, kind)
+        })
     }
 
     fn requirements(
