@@ -31,9 +31,16 @@ pub fn read_lock(path: &Path) -> Result<Lock, Error> {
 
 /// Read and validate a `uv.lock` file with explicit limits.
 pub fn read_lock_with(path: &Path, limits: &Limits) -> Result<Lock, Error> {
-    let bytes = crate::read_limited(path, limits.max_file_size)?;
+    let bytes = read_lock_bytes(path, limits)?;
     let text = crate::utf8(path, &bytes)?;
     parse_lock_with(text, path, limits)
+}
+
+/// The bytes of a `uv.lock` (for callers that also hash them), refused before they are read
+/// when the file says it is over [`Limits::max_file_size`], and while they are read when it
+/// grows past it (or is a pipe or a device that says nothing).
+pub fn read_lock_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>, Error> {
+    crate::read_limited(path, limits.max_file_size)
 }
 
 /// Parse a `uv.lock` from text; `file` is only used in messages.

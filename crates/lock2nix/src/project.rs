@@ -92,8 +92,8 @@ impl Project {
             );
         }
         // One read: the bytes are hashed (for the overlay's header) and parsed.
-        let bytes = std::fs::read(&lock_path)
-            .with_context(|| format!("cannot read {}", lock_path.display()))?;
+        // bounded: a huge (or sparse) file is refused before it is read
+        let bytes = lock2nix_lock::read_lock_bytes(&lock_path, &lock2nix_lock::Limits::default())?;
         // hashing, parsing and reading the workspace overlap (the parse itself runs on rayon's pool)
         let root = dir_of(&lock_path);
         let ((lock_sha256, lock), workspace) = rayon::join(
@@ -117,7 +117,7 @@ impl Project {
         let lock = lock?;
         let workspace = workspace?;
         for w in &lock.warnings {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", lock2nix_lock::terminal_safe(&w.to_string()));
         }
         if let Some(cfg) = &config {
             for name in cfg.packages.keys() {
@@ -302,7 +302,7 @@ impl Project {
 /// Print warnings to stderr.
 pub fn print_warnings(warnings: &[lock2nix_lock::Warning]) {
     for w in warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", lock2nix_lock::terminal_safe(&w.to_string()));
     }
 }
 
