@@ -28,13 +28,23 @@ pub const STALE_AFTER: Duration = Duration::from_secs(60);
 /// Why a path cannot be an output file.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    /// The path is a symbolic link.
+    /// The path is a symbolic link to a regular file (or to nothing).
     #[error("{} is a symbolic link to {}; lock2nix replaces its outputs atomically and does not write through links: give the file it points to instead (e.g. `--out {}`), or remove the link", path.display(), target.display(), target.display())]
     Symlink {
         /// The output path.
         path: PathBuf,
         /// Where the link points.
         target: PathBuf,
+    },
+    /// The path is a symbolic link to something that is not a regular file (`/dev/stdout`).
+    #[error("{} is a symbolic link to {} (a {kind}); lock2nix only replaces regular files: use `--out -` for standard output, or give a file name", path.display(), target.display())]
+    SymlinkToSpecial {
+        /// The output path.
+        path: PathBuf,
+        /// Where the link points.
+        target: PathBuf,
+        /// What it resolves to.
+        kind: &'static str,
     },
     /// The path is a directory.
     #[error("{} is a directory; give a file name", path.display())]
@@ -79,9 +89,21 @@ pub fn existing_output(path: &Path) -> Result<Option<Metadata>, OutputError> {
     }
     if ft.is_symlink() {
         let target = std::fs::read_link(path).unwrap_or_default();
-        return Err(OutputError::Symlink {
-            path: path.to_path_buf(),
-            target,
+        // what it resolves to (stat, not open: a FIFO would block)
+        return Err(match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() => OutputError::SymlinkToSpecial {
+                path: path.to_path_buf(),
+                target,
+                kind: if m.is_dir() {
+                    "directory"
+                } else {
+                    special_kind(&m.file_type())
+                },
+            },
+            _ => OutputError::Symlink {
+                path: path.to_path_buf(),
+                target,
+            },
         });
     }
     if ft.is_dir() {

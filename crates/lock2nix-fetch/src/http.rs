@@ -249,7 +249,16 @@ impl Http {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Attempt::RetryNetwork(format!("transfer failed: {e}"))),
+                Err(e) => {
+                    // reqwest's idle timeout surfaces as a body error whose cause says so
+                    let mut message = format!("transfer failed: {e}");
+                    let mut source = std::error::Error::source(&e);
+                    while let Some(s) = source {
+                        message.push_str(&format!(": {s}"));
+                        source = s.source();
+                    }
+                    return Err(Attempt::RetryNetwork(message));
+                }
             };
             total += n as u64;
             if total > max_bytes {
