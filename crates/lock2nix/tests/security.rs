@@ -820,7 +820,7 @@ fn item10_unauthenticated_git_sources_are_warned_about() {
     let err = text(&out.stderr);
     for scheme in ["over http (unauthenticated)", "over git (unauthenticated)"] {
         assert!(
-            err.contains(&format!("warning: git ")) && err.contains(scheme),
+            err.contains("warning: git ") && err.contains(scheme),
             "{err}"
         );
     }
