@@ -124,6 +124,51 @@ pub(crate) fn parse(text: &str, budget: &MarkerBudget) -> Result<MarkerTree, Ref
     build(text, &shape, budget)
 }
 
+/// Inputs at most this long are also given to `pep508_rs` by [`marker_agrees`] (it reads them
+/// safely: at most 512 parentheses deep, and its quadratic fold costs little there).
+const COMPARE_UP_TO: usize = 512;
+
+/// For the fuzz targets and tests: reads `marker` as the lock reader does (the non-ASCII guard,
+/// then [`parse`] with the default limits) and, when it is at most 512 bytes, compares with
+/// `MarkerTree::from_str`: the same tree, or both refuse. `Err` describes a disagreement;
+/// `Ok(true)` means they were compared.
+#[doc(hidden)]
+pub fn marker_agrees(marker: &str) -> Result<bool, String> {
+    if crate::pep508_guard::refuse_marker(marker).is_some() {
+        return Ok(false);
+    }
+    let ours = parse(marker, &MarkerBudget::of(&crate::Limits::default()));
+    if marker.len() > COMPARE_UP_TO {
+        return Ok(false);
+    }
+    match (ours, MarkerTree::from_str(marker)) {
+        (Ok(a), Ok(b)) if a == b => Ok(true),
+        (Err(_), Err(_)) => Ok(true),
+        // pep508_rs reads it, the limits refuse it: only deep nesting can do that this short
+        (Err(Refusal::Limit(_)), Ok(_)) => Ok(true),
+        (a, b) => Err(format!("{marker:?}: ours {a:?}, pep508_rs {b:?}")),
+    }
+}
+
+/// For the fuzz targets and tests: [`crate::RequirementReader`] against
+/// `Requirement::from_str` on requirements of at most 512 bytes (see [`marker_agrees`]).
+#[doc(hidden)]
+pub fn requirement_agrees(requirement: &str) -> Result<bool, String> {
+    let ours = crate::RequirementReader::new(&crate::Limits::default()).parse(requirement);
+    if requirement.len() > COMPARE_UP_TO
+        || crate::pep508_guard::refuse_requirement(requirement).is_some()
+    {
+        return Ok(false);
+    }
+    let theirs = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(requirement);
+    match (ours, theirs) {
+        (Ok(a), Ok(b)) if a == b => Ok(true),
+        (Err(_), Err(_)) => Ok(true),
+        (Err(crate::RequirementError::Invalid(m)), Ok(_)) if m.contains("refused") => Ok(true),
+        (a, b) => Err(format!("{requirement:?}: ours {a:?}, pep508_rs {b:?}")),
+    }
+}
+
 /// The structure of a marker: nodes in an order where children come before their parent, the
 /// last one the root.
 #[derive(Debug, Clone, PartialEq, Eq)]

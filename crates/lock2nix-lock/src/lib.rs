@@ -40,6 +40,7 @@ mod url;
 
 use std::path::Path;
 
+pub use bounded_marker::{marker_agrees, requirement_agrees};
 pub use error::{Error, ErrorKind, Position, Warning};
 pub use git::{check_repository_url, github_repo, parse_git_source, GitHubRepo, GIT_SCHEMES};
 pub use hash::{Hash, HashAlgorithm, HashError};
