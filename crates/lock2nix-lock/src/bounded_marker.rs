@@ -138,6 +138,29 @@ pub fn marker_agrees(marker: &str) -> Result<bool, String> {
         return Ok(false);
     }
     let ours = parse(marker, &MarkerBudget::of(&crate::Limits::default()));
+    if let Ok(tree) = &ours {
+        // what the resolver does with it (its recursion follows the diagram, not the text)
+        let env = pep508_rs::MarkerEnvironment::try_from(pep508_rs::MarkerEnvironmentBuilder {
+            implementation_name: "cpython",
+            implementation_version: "3.12.12",
+            os_name: "posix",
+            platform_machine: "x86_64",
+            platform_python_implementation: "CPython",
+            platform_release: "",
+            platform_system: "Linux",
+            platform_version: "",
+            python_full_version: "3.12.12",
+            python_version: "3.12",
+            sys_platform: "linux",
+        })
+        .map_err(|e| e.to_string())?;
+        let extras: Vec<pep508_rs::ExtraName> = ["test", "e1"]
+            .iter()
+            .filter_map(|e| e.parse().ok())
+            .collect();
+        let _ = tree.evaluate(&env, &extras);
+        let _ = tree.try_to_string();
+    }
     if marker.len() > COMPARE_UP_TO {
         return Ok(false);
     }

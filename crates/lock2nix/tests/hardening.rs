@@ -33,6 +33,8 @@ const TARGETS: &[(&str, Body)] = &[
     ("wheel_name", bodies::wheel_name),
     ("nar", bodies::nar),
     ("nix_string", bodies::nix_string),
+    ("marker", bodies::marker),
+    ("marker_shape", bodies::marker_shape),
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
