@@ -25,6 +25,10 @@
 //!   `pkgs/top-level/python-packages.nix`) is scanned with `index_from_files` (small limits); it
 //!   never panics, twice gives the same index, and the index written as `v2` reads back equal.
 
+//! - `marker`, `marker_shape`: PEP 508 markers (raw text; or of any depth and width, from an
+//!   `arbitrary` shape) and requirements are read without a panic or a stack overflow, within
+//!   limits, and as `pep508_rs` reads them when it can do so safely (at most 512 bytes).
+
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -576,4 +580,120 @@ pub fn source_path(data: &[u8]) {
             assert!(text.contains("`pkg`") || text.contains("UTF-8"), "{text}");
         }
     }
+}
+
+/// Target `marker`: the input as a PEP 508 marker, and as the requirements `<input>` and
+/// `pkg ; <input>`, read as lock2nix reads them (guards, then markers in linear time within
+/// limits): never a panic or a stack overflow; a marker that reads is evaluated; on inputs of
+/// at most 512 bytes the result is `pep508_rs`'s (the same tree, or both refuse).
+pub fn marker(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    marker_text(text);
+    if let Err(e) = lock2nix_lock::requirement_agrees(text) {
+        panic!("{e}");
+    }
+    if let Err(e) = lock2nix_lock::requirement_agrees(&format!("pkg ; {text}")) {
+        panic!("{e}");
+    }
+}
+
+fn marker_text(text: &str) {
+    if let Err(e) = lock2nix_lock::marker_agrees(text) {
+        panic!("{e}");
+    }
+}
+
+/// The shape of a marker for `marker_shape`: depth and width come from the input.
+#[derive(Arbitrary, Debug)]
+enum MarkerShape {
+    Leaf(u8, u8, u8),
+    And(Vec<MarkerShape>),
+    Or(Vec<MarkerShape>),
+    /// `n % 5000` parentheses around it.
+    Nest(u16, Box<MarkerShape>),
+    /// `n` copies (each with its own values), joined by `and` (true) or `or`.
+    Repeat(u16, bool, Box<MarkerShape>),
+}
+
+const MARKER_VARS: [&str; 10] = [
+    "python_version",
+    "python_full_version",
+    "os_name",
+    "sys_platform",
+    "platform_machine",
+    "extra",
+    "implementation_name",
+    "platform_release",
+    "implementation_version",
+    "'linux'",
+];
+const MARKER_OPS: [&str; 9] = ["==", "!=", "<", ">=", "~=", "in", "not in", "===", ">"];
+
+/// Render `shape`, stopping past `budget` bytes of output.
+fn render_marker(shape: &MarkerShape, salt: u32, out: &mut String, budget: usize) {
+    if out.len() > budget {
+        return;
+    }
+    match shape {
+        MarkerShape::Leaf(var, op, value) => {
+            let var = MARKER_VARS[usize::from(*var) % MARKER_VARS.len()];
+            let op = MARKER_OPS[usize::from(*op) % MARKER_OPS.len()];
+            let value = u32::from(*value) + salt;
+            let value = match var {
+                "python_version" | "python_full_version" | "implementation_version" => {
+                    format!("'3.{}'", value % 40)
+                }
+                "extra" => format!("'e{}'", value % 1000),
+                _ => format!("'v{}'", value % 50),
+            };
+            out.push_str(&format!("{var} {op} {value}"));
+        }
+        MarkerShape::And(items) | MarkerShape::Or(items) => {
+            let join = if matches!(shape, MarkerShape::And(_)) { " and " } else { " or " };
+            if items.is_empty() {
+                out.push_str("os_name == 'posix'");
+            }
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(join);
+                }
+                out.push('(');
+                render_marker(item, salt.wrapping_add(i as u32), out, budget);
+                out.push(')');
+            }
+        }
+        MarkerShape::Nest(n, inner) => {
+            let n = usize::from(*n) % 5000;
+            out.push_str(&"(".repeat(n));
+            render_marker(inner, salt, out, budget);
+            out.push_str(&")".repeat(n));
+        }
+        MarkerShape::Repeat(n, and, inner) => {
+            let join = if *and { " and " } else { " or " };
+            for i in 0..u32::from(*n) {
+                if out.len() > budget {
+                    break;
+                }
+                if i > 0 {
+                    out.push_str(join);
+                }
+                render_marker(inner, salt.wrapping_add(i.wrapping_mul(7919)), out, budget);
+            }
+        }
+    }
+}
+
+/// Target `marker_shape`: markers of any depth (up to 5,000 parentheses) and width (up to tens
+/// of thousands of terms, 4 MiB), built from an `arbitrary` shape, read as in `marker` (fast:
+/// libFuzzer's `-timeout` and `-rss_limit_mb` are part of the property).
+pub fn marker_shape(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(shape) = MarkerShape::arbitrary(&mut u) else {
+        return;
+    };
+    let mut text = String::new();
+    render_marker(&shape, 0, &mut text, 4 << 20);
+    marker_text(&text);
 }

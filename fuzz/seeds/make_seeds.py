@@ -16,6 +16,9 @@ Usage: python3 fuzz/seeds/make_seeds.py OUT_DIR   (writes OUT_DIR/<target>/<name
   run of rows each), the nixpkgs-mini indexes written in the v1 layout.
 - nixpkgs_scan: fixtures/nixpkgs-mini as one input (`=== <path>` lines start each file), and each
   of its recipes alone under a one-line package set.
+
+- marker: every distinct marker of the real locks, and hostile shapes (deep, wide, exponential).
+- marker_shape: a few byte strings (the input is decoded with `arbitrary`).
 """
 import hashlib, os, re, sys, tomllib, random
 
@@ -186,3 +189,36 @@ for rel, text in recipes:
     target = "../" + "/".join(rel.split("/")[1:])
     one = f"self: super: with self; {{ {name} = callPackage {target} {{ }}; }}\n=== {rel}\n{text}"
     put("nixpkgs_scan", "recipe-" + rel.replace("/", "-"), one)
+
+# marker: every distinct marker of the real locks, and hostile shapes (deep, wide, exponential)
+markers = set()
+def walk_markers(o, key=None):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            walk_markers(v, k)
+    elif isinstance(o, list):
+        for v in o:
+            walk_markers(v, key)
+    elif isinstance(o, str) and key in ("marker", "resolution-markers", "supported-markers", "required-markers"):
+        markers.add(o)
+for p in locks:
+    walk_markers(tomllib.load(open(p, "rb")))
+for m in sorted(markers):
+    put("marker", "real-" + hashlib.sha1(m.encode()).hexdigest()[:16], m)
+for name, m in [
+    ("deep-40", "(" * 40 + "os_name == 'nt'" + ")" * 40),
+    ("wide-extras-300", " or ".join(f"extra == 'e{i}'" for i in range(300))),
+    ("wide-versions-300", " or ".join(f"python_full_version == '3.{i}'" for i in range(300))),
+    ("pairs-20", " or ".join(f"(extra == 'a{i:03}' and extra == 'z{i:03}')" for i in range(20))),
+    ("no-space", "(python_version>='3.8')and(os_name=='nt'or sys_platform=='linux')"),
+    ("not-in", "'linux' not in sys_platform and platform_release not in '1 2'"),
+    ("ignored", "os_name ~= 'nt' or python_version == 'x'"),
+    ("unbalanced", "((os_name == 'nt') or"),
+    ("url-requirement", "foo @ https://example.org/a;b/foo-1.0.tar.gz ; os_name == 'nt'"),
+    ("requirement", "foo[bar] >=1, <2 ; python_version >= '3.8'"),
+]:
+    put("marker", name, m)
+
+# marker_shape: bytes decoded with `arbitrary`
+for i in range(8):
+    put("marker_shape", f"random-{i}", bytes(rng.randrange(256) for _ in range(rng.randrange(16, 300))))

@@ -5,18 +5,21 @@
 //! knows where those inputs are, so that every stage's benchmark (read, resolve, plan, emit,
 //! translate) uses the same set, and it makes synthetic locks of any size for the scaling
 //! benchmarks ([`synth::synth_project`], also the `lock2nix-synth` binary used by
-//! `benches/compare.sh`).
+//! `benches/compare.sh`), and a dense graph where every package depends on every other one
+//! ([`dense::dense_project`], for `benches/dense.rs`).
 //!
 //! Public API: [`repo_root`], [`real_locks`] / [`RealLock`], and the [`synth`] module
-//! ([`SynthSpec`], [`synth_project`], [`SynthProject`]).
+//! ([`SynthSpec`], [`synth_project`], [`SynthProject`]), [`dense_project`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 use std::path::{Path, PathBuf};
 
+pub mod dense;
 pub mod synth;
 
+pub use dense::dense_project;
 pub use synth::{synth_project, SynthProject, SynthSpec};
 
 /// The repository root (two levels above this crate).

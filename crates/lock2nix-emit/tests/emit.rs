@@ -213,6 +213,8 @@ wheels = [
         custom_check: Some(false),
         eval_assert: Some(false),
         family: None,
+        family_passthru: None,
+        runs_tests: Some(false),
         format: Some(lock2nix_nixpkgs::RecipeFormat::Pyproject),
         native_build_inputs: Some(vec![]),
         build_inputs: Some(vec![]),

@@ -22,10 +22,27 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Whether `url` is plain `http://` to a host other than the loopback interface.
+pub fn is_remote_plain_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => host_port.split(':').next().unwrap_or(host_port),
+    };
+    !(host.eq_ignore_ascii_case("localhost") || host == "::1" || host.starts_with("127."))
+}
+
 /// Settings of the HTTP client.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpSettings {
     pub connect_timeout: Duration,
+    /// The longest wait for the response or for the next bytes of the body.
+    pub idle_timeout: Duration,
+    /// The longest a request may take, body included.
     pub timeout: Duration,
     pub max_tries: u32,
     pub backoff: Duration,
@@ -82,9 +99,11 @@ impl Http {
     pub fn new(settings: HttpSettings, auth: Option<(String, String)>) -> Result<Self, FetchError> {
         // reqwest is built without a bundled crypto provider (to avoid aws-lc-sys); use ring.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        // reqwest's blocking `timeout` bounds each wait (for the response, for each read of the
+        // body): an idle timeout; the whole request's deadline is checked while reading
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(settings.connect_timeout)
-            .timeout(settings.timeout)
+            .timeout(settings.idle_timeout)
             .user_agent(concat!("lock2nix/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| FetchError::Client {
@@ -119,8 +138,21 @@ impl Http {
         subject: &str,
         url: &str,
         note: &dyn Fn(&str),
+        make_sink: impl FnMut() -> std::io::Result<W>,
+    ) -> Result<Fetched<W>, FetchError> {
+        self.get_limited(subject, url, self.settings.max_bytes, note, make_sink)
+    }
+
+    /// [`Http::get`] with a smaller size limit than the client's.
+    pub fn get_limited<W: Write>(
+        &self,
+        subject: &str,
+        url: &str,
+        max_bytes: u64,
+        note: &dyn Fn(&str),
         mut make_sink: impl FnMut() -> std::io::Result<W>,
     ) -> Result<Fetched<W>, FetchError> {
+        let max_bytes = max_bytes.min(self.settings.max_bytes);
         let shown = redact_url(url);
         let tries = self.settings.max_tries.max(1);
         let mut attempt = 0;
@@ -131,7 +163,7 @@ impl Http {
                 context: "cannot create a temporary file".to_string(),
                 source,
             })?;
-            let outcome = self.attempt(subject, url, &shown, attempt, sink);
+            let outcome = self.attempt(subject, url, &shown, attempt, max_bytes, sink);
             let why = match outcome {
                 Ok(done) => return Ok(done),
                 Err(Attempt::Fatal(e)) => return Err(e),
@@ -174,8 +206,10 @@ impl Http {
         url: &str,
         shown: &str,
         attempt: u32,
+        max_bytes: u64,
         mut sink: W,
     ) -> Result<Fetched<W>, Attempt> {
+        let start = std::time::Instant::now();
         let mut req = self.client.get(url);
         if let Some(auth) = &self.auth {
             if url.starts_with(&auth.prefix) {
@@ -201,13 +235,10 @@ impl Http {
             Attempt::Fatal(FetchError::TooLarge {
                 subject: subject.to_string(),
                 url: shown.to_string(),
-                limit: self.settings.max_bytes,
+                limit: max_bytes,
             })
         };
-        if resp
-            .content_length()
-            .is_some_and(|n| n > self.settings.max_bytes)
-        {
+        if resp.content_length().is_some_and(|n| n > max_bytes) {
             return Err(too_large());
         }
         let mut hasher = Sha256::new();
@@ -218,11 +249,27 @@ impl Http {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Attempt::RetryNetwork(format!("transfer failed: {e}"))),
+                Err(e) => {
+                    // reqwest's idle timeout surfaces as a body error whose cause says so
+                    let mut message = format!("transfer failed: {e}");
+                    let mut source = std::error::Error::source(&e);
+                    while let Some(s) = source {
+                        message.push_str(&format!(": {s}"));
+                        source = s.source();
+                    }
+                    return Err(Attempt::RetryNetwork(message));
+                }
             };
             total += n as u64;
-            if total > self.settings.max_bytes {
+            if total > max_bytes {
                 return Err(too_large());
+            }
+            // a server that sends a byte now and then never hits the idle timeout
+            if start.elapsed() > self.settings.timeout {
+                return Err(Attempt::RetryNetwork(format!(
+                    "timed out: the transfer took longer than {} s ({total} bytes received)",
+                    self.settings.timeout.as_secs()
+                )));
             }
             hasher.update(&buf[..n]);
             sink.write_all(&buf[..n]).map_err(|source| {
@@ -250,6 +297,17 @@ impl Http {
 #[cfg(test)]
 mod tests {
     use super::redact_url;
+
+    #[test]
+    fn plain_http_to_remote_hosts() {
+        use super::is_remote_plain_http as remote;
+        assert!(remote("http://example.org/x"));
+        assert!(remote("http://u:p@10.0.0.1:80/"));
+        assert!(!remote("https://example.org/"));
+        assert!(!remote("http://127.0.0.1:8080/"));
+        assert!(!remote("http://localhost/"));
+        assert!(!remote("http://[::1]:80/"));
+    }
 
     #[test]
     fn redacts_userinfo_only() {

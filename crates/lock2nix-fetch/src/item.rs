@@ -96,9 +96,27 @@ impl PrefetchItem {
     }
 }
 
-/// Sidecar key of a git source.
+/// Sidecar key of a git source: `<url>#<commit>`, the URL without credentials
+/// ([`lock2nix_lock::strip_url_credentials`]; the sidecar is committed to version control). The
+/// overlay must look hashes up with the same key.
 pub fn git_key(url: &str, commit: &str) -> String {
-    format!("{url}#{}", commit.to_ascii_lowercase())
+    format!(
+        "{}#{}",
+        lock2nix_lock::strip_url_credentials(url),
+        commit.to_ascii_lowercase()
+    )
+}
+
+/// A git key read from a sidecar, with credentials stripped as [`git_key`] does (sidecars
+/// written before lock2nix stripped them).
+pub(crate) fn strip_git_key(key: String) -> String {
+    match key.rsplit_once('#') {
+        Some((url, commit)) => match lock2nix_lock::strip_url_credentials(url) {
+            std::borrow::Cow::Borrowed(_) => key,
+            std::borrow::Cow::Owned(url) => format!("{url}#{commit}"),
+        },
+        None => key,
+    }
 }
 
 /// Sidecar key of a registry file.

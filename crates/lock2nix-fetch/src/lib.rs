@@ -49,6 +49,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod atomic;
 mod error;
 mod git;
 mod http;
@@ -62,11 +63,16 @@ mod sidecar;
 
 pub use error::{FetchError, SidecarError};
 pub use git::{parse_github_url, rewrite_url};
-pub use http::redact_url;
+pub use http::{is_remote_plain_http, redact_url};
 pub use item::{file_key, git_key, ItemKind, MetadataHint, PrefetchItem};
-pub use metadata::{parse_core_metadata, read_wheel_metadata, CoreMetadata};
+pub use metadata::{
+    parse_core_metadata, read_wheel_metadata, CoreMetadata, HeaderSink, MAX_HEADER_BYTES,
+    MAX_METADATA_BYTES,
+};
 pub use prefetch::{Failure, Options, Prefetcher, Report, DEFAULT_TOKEN_ENV};
-pub use progress::{default_progress, BarProgress, LineProgress, NoProgress, ProgressSink};
+pub use progress::{
+    default_progress, shown, BarProgress, LineProgress, NoProgress, ProgressSink, MAX_MESSAGE_CHARS,
+};
 pub use sdist::{build_system_from_pyproject, format_of_url, read_pyproject, SdistFormat};
 pub use sidecar::{
     is_sri_sha256, BuildSystem, BuildSystemSource, GitEntry, GitFetcher, MetadataSource,

@@ -1,7 +1,90 @@
 //! Core metadata (`METADATA`, PEP 658 `.metadata`): RFC 822-style headers, and finding `METADATA` in a
-//! wheel.
+//! wheel. Only the header section is kept ([`HeaderSink`]): the body (the long description) is
+//! neither needed nor held, so a `.metadata` file or a `METADATA` of any size costs at most
+//! [`MAX_HEADER_BYTES`] of memory.
 
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, Write};
+
+/// Most bytes of a core-metadata header section kept (real ones have a few KiB; an old-style
+/// `Description:` header with continuation lines can have a few hundred).
+pub const MAX_HEADER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Most bytes of a core-metadata file read at all (its body is hashed and dropped).
+pub const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A [`Write`] sink that keeps the header section of a core-metadata file (everything up to and
+/// including the first blank line, as [`parse_core_metadata`] reads it) and drops the rest.
+#[derive(Debug, Default)]
+pub struct HeaderSink {
+    kept: Vec<u8>,
+    /// Where the line being read starts in `kept`.
+    line_start: usize,
+    /// The blank line was seen: the rest is dropped.
+    done: bool,
+    /// The header section is longer than [`MAX_HEADER_BYTES`].
+    overflow: bool,
+}
+
+impl HeaderSink {
+    /// The header section, or an error when it was longer than [`MAX_HEADER_BYTES`].
+    pub fn into_headers(self) -> Result<Vec<u8>, String> {
+        if self.overflow {
+            Err(format!(
+                "the header section is longer than {MAX_HEADER_BYTES} bytes"
+            ))
+        } else {
+            Ok(self.kept)
+        }
+    }
+}
+
+impl Write for HeaderSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.done || self.overflow {
+            return Ok(buf.len());
+        }
+        let mut rest = buf;
+        while !rest.is_empty() {
+            let (chunk, newline) = match memchr_newline(rest) {
+                Some(i) => (&rest[..=i], true),
+                None => (rest, false),
+            };
+            if self.kept.len() + chunk.len() > MAX_HEADER_BYTES {
+                self.overflow = true;
+                self.kept = Vec::new();
+                return Ok(buf.len());
+            }
+            self.kept.extend_from_slice(chunk);
+            rest = &rest[chunk.len()..];
+            if newline {
+                let line = &self.kept[self.line_start..];
+                if String::from_utf8_lossy(line).trim().is_empty() {
+                    self.done = true;
+                    return Ok(buf.len());
+                }
+                self.line_start = self.kept.len();
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+/// A line of hostile input for a message: at most 120 characters, debug-quoted.
+fn shown_line(line: &str) -> String {
+    const MAX: usize = 120;
+    match line.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}… ({} bytes)", &line[..cut], line.len()),
+        None => format!("{line:?}"),
+    }
+}
 
 /// Requirements read from core metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -43,8 +126,9 @@ pub fn parse_core_metadata(bytes: &[u8]) -> Result<CoreMetadata, String> {
         }
         let Some((name, value)) = line.split_once(':') else {
             return Err(format!(
-                "line {}: not a `Name: value` header: {line:?}",
-                n + 1
+                "line {}: not a `Name: value` header: {}",
+                n + 1,
+                shown_line(line)
             ));
         };
         headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
@@ -81,8 +165,9 @@ fn normalize(name: &str) -> String {
     out
 }
 
-/// Reads `<name>-<version>.dist-info/METADATA` from a wheel. When several top-level `.dist-info`
-/// directories exist, the one whose name part matches `package` is used.
+/// Reads the header section of `<name>-<version>.dist-info/METADATA` from a wheel (see
+/// [`HeaderSink`]). When several top-level `.dist-info` directories exist, the one whose name
+/// part matches `package` is used.
 pub fn read_wheel_metadata<R: Read + Seek>(wheel: R, package: &str) -> Result<Vec<u8>, String> {
     let mut zip = zip::ZipArchive::new(wheel).map_err(|e| format!("not a zip file: {e}"))?;
     let mut candidates: Vec<(usize, String)> = Vec::new();
@@ -115,11 +200,9 @@ pub fn read_wheel_metadata<R: Read + Seek>(wheel: R, package: &str) -> Result<Ve
             })?,
     };
     let file = zip.by_index(chosen).map_err(|e| e.to_string())?;
-    let mut buf = Vec::new();
-    file.take(64 * 1024 * 1024)
-        .read_to_end(&mut buf)
-        .map_err(|e| e.to_string())?;
-    Ok(buf)
+    let mut sink = HeaderSink::default();
+    std::io::copy(&mut file.take(MAX_METADATA_BYTES), &mut sink).map_err(|e| e.to_string())?;
+    sink.into_headers()
 }
 
 #[cfg(test)]
@@ -142,6 +225,44 @@ mod tests {
         assert!(parse_core_metadata(b"<html>not found</html>").is_err());
         assert!(parse_core_metadata(b" leading continuation\n").is_err());
         assert!(parse_core_metadata(b"Name: x\n").is_err());
+    }
+
+    #[test]
+    fn header_sink_keeps_the_headers_only() {
+        let text = b"Metadata-Version: 2.1\r\nName: foo\r\nRequires-Dist: a\r\n  ; b\r\n\r\nbody\nRequires-Dist: x\n";
+        // any split of the input gives the same headers
+        for chunk in [1, 2, 3, 7, 100] {
+            let mut sink = HeaderSink::default();
+            for part in text.chunks(chunk) {
+                sink.write_all(part).unwrap();
+            }
+            let kept = sink.into_headers().unwrap();
+            let end = text.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            assert_eq!(kept, &text[..end], "{chunk}");
+            assert_eq!(
+                parse_core_metadata(&kept).unwrap(),
+                parse_core_metadata(text).unwrap()
+            );
+        }
+        let mut sink = HeaderSink::default();
+        sink.write_all(&vec![b'x'; MAX_HEADER_BYTES + 1]).unwrap();
+        assert!(sink.into_headers().is_err());
+        // a huge body costs nothing
+        let mut sink = HeaderSink::default();
+        sink.write_all(b"Metadata-Version: 2.1\n\n").unwrap();
+        for _ in 0..100 {
+            sink.write_all(&[b'y'; 1 << 20]).unwrap();
+        }
+        assert_eq!(sink.into_headers().unwrap().len(), 23);
+    }
+
+    #[test]
+    fn bad_lines_are_shortened() {
+        let mut text = b"Metadata-Version: 2.1\n".to_vec();
+        text.extend(std::iter::repeat_n(b'z', 20 << 20));
+        let e = parse_core_metadata(&text).unwrap_err();
+        assert!(e.len() < 300, "{}", e.len());
+        assert!(e.contains("20971520 bytes"), "{e}");
     }
 
     #[test]

@@ -11,10 +11,11 @@ use crate::error::FetchError;
 use crate::git::{checkout, parse_github_url, rewrite_url};
 use crate::http::{redact_url, Http, HttpSettings};
 use crate::item::{is_hex, MetadataHint, PrefetchItem};
-use crate::metadata::{parse_core_metadata, read_wheel_metadata};
+use crate::metadata::{parse_core_metadata, read_wheel_metadata, HeaderSink};
 use crate::progress::{NoProgress, ProgressSink};
 use crate::sdist::{build_system_from_pyproject, format_of_url, read_pyproject};
 use crate::sidecar::{GitEntry, GitFetcher, MetadataSource, SdistEntry, Sidecar, WheelEntry};
+use lock2nix_lock::strip_url_credentials;
 
 /// The environment variable read for a GitHub token unless configured otherwise.
 pub const DEFAULT_TOKEN_ENV: &str = "LOCK2NIX_GITHUB_TOKEN";
@@ -28,7 +29,11 @@ pub struct Options {
     pub offline: bool,
     /// Connection timeout per request (default 30 s).
     pub connect_timeout: Duration,
-    /// Total timeout per request, body included (default 15 min).
+    /// The longest a request waits for the response, or for more of the body, before the
+    /// attempt fails (default 60 s; `--timeout`). Without it a stalled server held each attempt
+    /// for the whole [`Options::timeout`].
+    pub idle_timeout: Duration,
+    /// Total timeout per request, body included (default 15 min; `--max-time`).
     pub timeout: Duration,
     /// Attempts per request, the first included (default 4). 5xx, connection errors and timeouts are
     /// retried; 4xx never.
@@ -60,6 +65,7 @@ impl Default for Options {
             jobs: 8,
             offline: false,
             connect_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
             timeout: Duration::from_secs(15 * 60),
             max_tries: 4,
             backoff: Duration::from_millis(500),
@@ -215,18 +221,27 @@ impl Prefetcher {
             .as_deref()
             .and_then(|name| std::env::var(name).ok())
             .filter(|t| !t.is_empty());
-        let auth = token.map(|t| {
-            (
-                format!(
-                    "{}/",
-                    self.options.github_archive_base.trim_end_matches('/')
-                ),
-                t,
-            )
-        });
+        let base = format!(
+            "{}/",
+            self.options.github_archive_base.trim_end_matches('/')
+        );
+        // a token sent over plain HTTP is a token given away (loopback is for mirrors and tests)
+        let auth = match token {
+            Some(_) if crate::http::is_remote_plain_http(&base) => {
+                self.progress.note(&format!(
+                    "not sending the token in {} to {}: it is plain HTTP",
+                    self.options.token_env.as_deref().unwrap_or_default(),
+                    redact_url(&base)
+                ));
+                None
+            }
+            Some(t) => Some((base, t)),
+            None => None,
+        };
         let http = Http::new(
             HttpSettings {
                 connect_timeout: self.options.connect_timeout,
+                idle_timeout: self.options.idle_timeout,
                 timeout: self.options.timeout,
                 max_tries: self.options.max_tries,
                 backoff: self.options.backoff,
@@ -418,7 +433,11 @@ impl Prefetcher {
         let dir = tempfile::tempdir().map_err(tmp_err)?;
         let tree = dir.path().join("source");
         std::fs::create_dir(&tree).map_err(tmp_err)?;
-        checkout(subject, &fetch_url, &commit, &tree, note)?;
+        let timeouts = crate::git::GitTimeouts {
+            idle: self.options.idle_timeout,
+            total: self.options.timeout,
+        };
+        checkout(subject, &fetch_url, &commit, &tree, note, timeouts)?;
         if !subdir.is_empty() && !tree.join(subdir.join("/")).is_dir() {
             return Err(subdir_missing(subject, url, &commit, &subdir));
         }
@@ -508,7 +527,7 @@ fn fetch_sdist(
     let pyproject = read_pyproject(std::io::BufReader::new(file), format).map_err(archive_err)?;
     let build_system = build_system_from_pyproject(pyproject.as_deref()).map_err(archive_err)?;
     Ok(SdistEntry {
-        url: redact_url(url),
+        url: strip_url_credentials(url).into_owned(),
         build_system,
     })
 }
@@ -526,7 +545,14 @@ fn fetch_wheel(
     if let Some(hint) = hint {
         let base = url.split('#').next().unwrap_or(url);
         let meta_url = format!("{base}.metadata");
-        match http.get(subject, &meta_url, note, || Ok(Vec::new())) {
+        // streamed: only the header section is kept, the body is hashed and dropped
+        match http.get_limited(
+            subject,
+            &meta_url,
+            crate::metadata::MAX_METADATA_BYTES,
+            note,
+            || Ok(HeaderSink::default()),
+        ) {
             Ok(fetched) => {
                 if let Some(want) = &hint.sha256 {
                     let want = check_sha256(subject, want)?;
@@ -539,14 +565,15 @@ fn fetch_wheel(
                         });
                     }
                 }
-                let meta =
-                    parse_core_metadata(&fetched.sink).map_err(|message| FetchError::Metadata {
-                        subject: subject.to_string(),
-                        url: redact_url(&meta_url),
-                        message,
-                    })?;
+                let metadata_err = |message| FetchError::Metadata {
+                    subject: subject.to_string(),
+                    url: redact_url(&meta_url),
+                    message,
+                };
+                let headers = fetched.sink.into_headers().map_err(metadata_err)?;
+                let meta = parse_core_metadata(&headers).map_err(metadata_err)?;
                 return Ok(WheelEntry {
-                    url: redact_url(url),
+                    url: strip_url_credentials(url).into_owned(),
                     requires_dist: meta.requires_dist,
                     requires_python: meta.requires_python,
                     metadata_source: MetadataSource::CoreMetadataFile,
@@ -573,7 +600,7 @@ fn fetch_wheel(
         message,
     })?;
     Ok(WheelEntry {
-        url: redact_url(url),
+        url: strip_url_credentials(url).into_owned(),
         requires_dist: meta.requires_dist,
         requires_python: meta.requires_python,
         metadata_source: MetadataSource::Wheel,

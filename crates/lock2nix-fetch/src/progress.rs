@@ -6,6 +6,20 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::FetchError;
 
+/// A message for the terminal: control and bidi characters escaped
+/// ([`lock2nix_lock::terminal_safe`]), at most [`MAX_MESSAGE_CHARS`] characters (messages quote
+/// what servers sent).
+pub fn shown(message: &str) -> String {
+    let safe = lock2nix_lock::terminal_safe(message);
+    match safe.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &safe[..cut], safe.len()),
+        None => safe.into_owned(),
+    }
+}
+
+/// The longest message [`shown`] prints.
+pub const MAX_MESSAGE_CHARS: usize = 2_000;
+
 /// Receives progress events from [`crate::Prefetcher::run`]; called from worker threads.
 pub trait ProgressSink: Send + Sync {
     /// The run starts; `to_fetch` items will be fetched (of `total`).
@@ -67,19 +81,19 @@ impl<W: Write + Send> ProgressSink for LineProgress<W> {
         self.with(|s| {
             s.1 += 1;
             let _ = match outcome {
-                Ok(()) => writeln!(s.0, "[{}/{}] ok {description}", s.1, s.2),
-                Err(e) => writeln!(s.0, "[{}/{}] FAILED {e}", s.1, s.2),
+                Ok(()) => writeln!(s.0, "[{}/{}] ok {}", s.1, s.2, shown(description)),
+                Err(e) => writeln!(s.0, "[{}/{}] FAILED {}", s.1, s.2, shown(&e.to_string())),
             };
         });
     }
     fn note(&self, message: &str) {
         self.with(|s| {
-            let _ = writeln!(s.0, "note: {message}");
+            let _ = writeln!(s.0, "note: {}", shown(message));
         });
     }
     fn end(&self, summary: &str) {
         self.with(|s| {
-            let _ = writeln!(s.0, "prefetch: {summary}");
+            let _ = writeln!(s.0, "prefetch: {}", shown(summary));
             let _ = s.0.flush();
         });
     }
@@ -116,17 +130,18 @@ impl ProgressSink for BarProgress {
     }
     fn item_done(&self, description: &str, outcome: Result<(), &FetchError>) {
         if let Err(e) = outcome {
-            self.bar.println(format!("FAILED {e}"));
+            self.bar
+                .println(format!("FAILED {}", shown(&e.to_string())));
         }
-        self.bar.set_message(description.to_string());
+        self.bar.set_message(shown(description));
         self.bar.inc(1);
     }
     fn note(&self, message: &str) {
-        self.bar.println(format!("note: {message}"));
+        self.bar.println(format!("note: {}", shown(message)));
     }
     fn end(&self, summary: &str) {
         self.bar.finish_and_clear();
-        eprintln!("prefetch: {summary}");
+        eprintln!("prefetch: {}", shown(summary));
     }
 }
 

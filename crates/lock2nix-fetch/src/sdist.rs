@@ -29,6 +29,14 @@ pub fn format_of_url(url: &str) -> Option<SdistFormat> {
     }
 }
 
+/// At most 200 characters of a hostile string, for messages.
+pub(crate) fn clip(s: &str) -> String {
+    match s.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_string(),
+    }
+}
+
 /// Splits an archive member path into normal components (dropping `.` and empty ones).
 fn components(path: &str) -> Vec<&str> {
     path.split(['/', '\\'])
@@ -59,28 +67,37 @@ pub(crate) fn read_member<R: Read + Seek>(
     match format {
         SdistFormat::TarGz => {
             let gz = flate2::read::GzDecoder::new(archive);
-            let mut tar = tar::Archive::new(gz);
-            let entries = tar.entries().map_err(|e| e.to_string())?;
-            for entry in entries {
-                let entry = entry.map_err(|e| e.to_string())?;
-                if !entry.header().entry_type().is_file() {
-                    continue;
-                }
-                let path = entry.path().map_err(|e| e.to_string())?;
-                let path = path.to_string_lossy().into_owned();
-                if is_top_level_member(&path, rel) {
+            let mut found: Result<Option<Vec<u8>>, String> = Ok(None);
+            lock2nix_nar::archive::for_each_tar_entry(
+                gz,
+                lock2nix_nar::ArchiveOptions::default().max_header_bytes,
+                |e| e.to_string(),
+                |entry| -> Result<bool, String> {
+                    if !entry.header().entry_type().is_file() {
+                        return Ok(true);
+                    }
+                    let path = entry.path().map_err(|e| e.to_string())?;
+                    let path = path.to_string_lossy().into_owned();
+                    if !is_top_level_member(&path, rel) {
+                        return Ok(true);
+                    }
                     let mut buf = Vec::new();
                     entry
                         .take(MAX_PYPROJECT_BYTES + 1)
                         .read_to_end(&mut buf)
                         .map_err(|e| e.to_string())?;
-                    if buf.len() as u64 > MAX_PYPROJECT_BYTES {
-                        return Err(format!("{path} is larger than {MAX_PYPROJECT_BYTES} bytes"));
-                    }
-                    return Ok(Some(buf));
-                }
-            }
-            Ok(None)
+                    found = if buf.len() as u64 > MAX_PYPROJECT_BYTES {
+                        Err(format!(
+                            "{} is larger than {MAX_PYPROJECT_BYTES} bytes",
+                            clip(&path)
+                        ))
+                    } else {
+                        Ok(Some(buf))
+                    };
+                    Ok(false)
+                },
+            )?;
+            found
         }
         SdistFormat::Zip => {
             let mut zip = zip::ZipArchive::new(archive).map_err(|e| e.to_string())?;
@@ -98,7 +115,10 @@ pub(crate) fn read_member<R: Read + Seek>(
                 .read_to_end(&mut buf)
                 .map_err(|e| e.to_string())?;
             if buf.len() as u64 > MAX_PYPROJECT_BYTES {
-                return Err(format!("{name} is larger than {MAX_PYPROJECT_BYTES} bytes"));
+                return Err(format!(
+                    "{} is larger than {MAX_PYPROJECT_BYTES} bytes",
+                    clip(&name)
+                ));
             }
             Ok(Some(buf))
         }
@@ -158,6 +178,16 @@ pub fn build_system_from_pyproject(bytes: Option<&[u8]>) -> Result<BuildSystem, 
     };
     let requires = strings("requires")?
         .unwrap_or_else(|| vec![crate::sidecar::DEFAULT_BUILD_REQUIRES.to_string()]);
+    // the overlay turns them into attribute names (and the sidecar reader checks them too)
+    let reader = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
+    for r in &requires {
+        reader.parse(r).map_err(|e| {
+            format!(
+                "pyproject.toml: `build-system.requires` entry {:?} is not a PEP 508 requirement: {e}",
+                clip(r)
+            )
+        })?;
+    }
     let backend_path = strings("backend-path")?;
     let backend = match bs.get("build-backend") {
         None => crate::sidecar::DEFAULT_BUILD_BACKEND.to_string(),
@@ -236,5 +266,9 @@ mod tests {
         let b = build_system_from_pyproject(None).unwrap();
         assert_eq!(b.requires, vec!["setuptools>=40.8.0"]);
         assert!(build_system_from_pyproject(Some(b"[build-system]\nrequires = \"x\"\n")).is_err());
+        // issue 19: a requirement that is not one became `python-final.""` in the overlay
+        let e = build_system_from_pyproject(Some(b"[build-system]\nrequires = [\"\\\"bar\"]\n"))
+            .unwrap_err();
+        assert!(e.contains("not a PEP 508 requirement"), "{e}");
     }
 }

@@ -25,8 +25,8 @@
 //! Output is deterministic: tables sorted by key, fields in a fixed order, arrays one element per line.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -36,6 +36,9 @@ use crate::item::is_hex;
 
 /// The file name of the sidecar, next to `uv.lock`.
 pub const SIDECAR_FILE_NAME: &str = "lock2nix-hashes.toml";
+
+/// Largest sidecar read (the sidecar of the largest real lock has a few hundred KiB).
+pub const MAX_SIDECAR_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The format version written to (and accepted from) the sidecar.
 pub const SIDECAR_VERSION: i64 = 1;
@@ -221,7 +224,7 @@ struct RawGit {
 struct RawSdist {
     url: String,
     build_backend: String,
-    build_requires: Vec<String>,
+    build_requires: Vec<Spanned<String>>,
     backend_path: Option<Vec<String>>,
     build_system_source: Spanned<String>,
 }
@@ -266,16 +269,43 @@ impl Sidecar {
         Self::default()
     }
 
-    /// Reads a sidecar; a missing file is an empty sidecar.
+    /// Reads a sidecar; a missing file is an empty sidecar. Anything but a regular file (or a
+    /// link to one: a FIFO would block, a device never ends) and files over
+    /// [`MAX_SIDECAR_BYTES`] are errors. Git keys lose URL credentials ([`crate::git_key`]), and
+    /// every `build-requires` entry must be a PEP 508 requirement.
     pub fn read(path: &Path) -> Result<Self, SidecarError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::new()),
-            Err(source) => Err(SidecarError::Read {
-                path: path.to_path_buf(),
-                source,
-            }),
+        let read_err = |source| SidecarError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        // a link to a file is read (it is not written: see `write_if_changed`)
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::new()),
+            Err(e) => return Err(read_err(e)),
+            Ok(m) if !m.is_file() => {
+                return Err(read_err(std::io::Error::other(
+                    "not a regular file (a directory, FIFO, device or socket)",
+                )))
+            }
+            Ok(_) => {}
         }
+        let file = std::fs::File::open(path).map_err(read_err)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_SIDECAR_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+        if bytes.len() as u64 > MAX_SIDECAR_BYTES {
+            return Err(read_err(std::io::Error::other(format!(
+                "the file is larger than {MAX_SIDECAR_BYTES} bytes (a sidecar of the largest real lock has a few hundred KiB)"
+            ))));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            read_err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not UTF-8 ({e})"),
+            ))
+        })?;
+        Self::parse(&text, path)
     }
 
     /// Parses sidecar text; `path` is only used in error messages.
@@ -335,8 +365,10 @@ impl Sidecar {
                     ))
                 }
             };
+            // sidecars written before credentials were stripped from keys
+            let key = crate::item::strip_git_key(key.into_inner());
             out.git.insert(
-                key.into_inner(),
+                key,
                 GitEntry {
                     hash: g.hash.into_inner(),
                     fetcher,
@@ -360,8 +392,21 @@ impl Sidecar {
                 ))
             }
         };
+        // the overlay turns these into Nix attribute names: they must be requirements
+        let requirements = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
         for (key, s) in raw.sdist {
             check_file_key(&key)?;
+            for r in &s.build_requires {
+                requirements.parse(r.get_ref()).map_err(|e| {
+                    err_at(
+                        r.span().start,
+                        format!(
+                            "build-requires entry {} is not a PEP 508 requirement: {e}",
+                            shorten(r.get_ref())
+                        ),
+                    )
+                })?;
+            }
             let source =
                 BuildSystemSource::parse(s.build_system_source.get_ref()).ok_or_else(|| {
                     err_at(
@@ -378,7 +423,11 @@ impl Sidecar {
                     url: s.url,
                     build_system: BuildSystem {
                         backend: s.build_backend,
-                        requires: s.build_requires,
+                        requires: s
+                            .build_requires
+                            .into_iter()
+                            .map(Spanned::into_inner)
+                            .collect(),
                         backend_path: s.backend_path,
                         source,
                     },
@@ -481,43 +530,41 @@ impl Sidecar {
         out
     }
 
-    /// Writes the sidecar atomically (temporary file in the same directory, fsync, rename) unless the
-    /// file already has exactly this content. Returns whether the file was written.
+    /// Writes the sidecar atomically (temporary file in the same directory, fsync, rename; see
+    /// [`crate::atomic`]) unless the file already has exactly this content. Returns whether the
+    /// file was written. Anything but a regular file at `path` is an error, as is a file that
+    /// cannot be read.
     pub fn write_if_changed(&self, path: &Path) -> Result<bool, SidecarError> {
         let text = self.to_toml_string();
         let werr = |source: std::io::Error| SidecarError::Write {
             path: path.to_path_buf(),
             source,
         };
-        match std::fs::read(path) {
-            Ok(existing) if existing == text.as_bytes() => return Ok(false),
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(SidecarError::Read {
+        let existing = crate::atomic::existing_output(path)
+            .map_err(|e| werr(std::io::Error::other(e.to_string())))?;
+        if let Some(meta) = existing {
+            if meta.len() == text.len() as u64 {
+                let same = std::fs::read(path).map_err(|source| SidecarError::Read {
                     path: path.to_path_buf(),
                     source,
-                })
+                })?;
+                if same == text.as_bytes() {
+                    return Ok(false);
+                }
             }
         }
-        let dir: PathBuf = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".lock2nix-hashes.")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(werr)?;
-        tmp.write_all(text.as_bytes()).map_err(werr)?;
-        tmp.as_file().sync_all().map_err(werr)?;
-        tmp.persist(path).map_err(|e| werr(e.error))?;
-        // Make the rename itself durable; not every platform lets a directory be opened, so best effort.
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
+        crate::atomic::write_atomic(path, text.as_bytes()).map_err(werr)?;
         Ok(true)
     }
+}
+
+/// A value for a message: quoted, at most 80 characters, control characters escaped.
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(80).collect::<String>();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    format!("{out:?}")
 }
 
 /// A TOML basic string.
@@ -582,7 +629,7 @@ mod tests {
                 url: "https://files.example/foo-1.0.tar.gz".into(),
                 build_system: BuildSystem {
                     backend: "hatchling.build".into(),
-                    requires: vec!["hatchling>=1.0".into(), "quote\"and\\back".into()],
+                    requires: vec!["hatchling>=1.0".into(), "bar ; os_name == \"q\\\"".into()],
                     backend_path: Some(vec![".".into()]),
                     source: BuildSystemSource::Pyproject,
                 },
@@ -668,6 +715,53 @@ mod tests {
         assert!(matches!(e, SidecarError::Parse { line: 2, .. }), "{e}");
         let text = "[sdist]\n\"sha256:é\" = 1\n";
         assert!(Sidecar::parse(text, Path::new("h.toml")).is_err());
+    }
+
+    /// Issue 19: `build-requires = ["\"bar"]` reached the overlay as `python-final.""`.
+    #[test]
+    fn build_requires_must_be_requirements() {
+        let key = format!("sha256:{}", "b".repeat(64));
+        for (bad, ok) in [
+            ("\\\"bar", false),
+            ("", false),
+            ("foo ; os_name = 'nt'", false),
+            ("foo>=1 ; python_version >= '3.8'", true),
+        ] {
+            let text = format!(
+                "[sdist.\"{key}\"]\nurl = \"u\"\nbuild-backend = \"b\"\nbuild-requires = [\"ok\", \"{bad}\"]\nbuild-system-source = \"pyproject.toml\"\n"
+            );
+            match Sidecar::parse(&text, Path::new("h.toml")) {
+                Ok(_) => assert!(ok, "{bad:?} accepted"),
+                Err(SidecarError::Parse {
+                    line,
+                    column,
+                    message,
+                    ..
+                }) => {
+                    assert!(!ok, "{bad:?}: {message}");
+                    assert_eq!((line, column), (4, 25), "{message}");
+                    assert!(message.contains("not a PEP 508 requirement"), "{message}");
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn credentials_leave_git_keys() {
+        let text = format!(
+            "[git.\"https://user:pw@example.org/r#{}\"]\nhash = \"sha256-{}=\"\nfetcher = \"git\"\n",
+            "a".repeat(40),
+            "A".repeat(43)
+        );
+        let s = Sidecar::parse(&text, Path::new("h.toml")).unwrap();
+        let key = format!("https://example.org/r#{}", "a".repeat(40));
+        assert!(s.git.contains_key(&key), "{:?}", s.git.keys());
+        assert_eq!(
+            crate::git_key("https://user:pw@example.org/r", &"A".repeat(40)),
+            key
+        );
+        assert!(!s.to_toml_string().contains("pw"));
     }
 
     #[test]

@@ -912,9 +912,10 @@ fn credentials_in_file_urls_are_not_recorded_or_shown() {
             .len(),
         1
     );
-    // …but neither recorded nor shown.
+    // …but neither recorded (stripped: the sidecar is committed) nor shown (redacted).
     let text = sidecar.to_toml_string();
-    assert!(text.contains("http://***@127.0.0.1:"), "{text}");
+    assert!(text.contains("url = \"http://127.0.0.1:"), "{text}");
+    assert!(!text.contains("user"), "{text}");
     let shown = format!("{text}{}{}", cap.text(), report.failed[0].error);
     assert!(!shown.contains("hunter2pw"), "{shown}");
 }

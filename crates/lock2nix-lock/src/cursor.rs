@@ -58,6 +58,8 @@ pub(crate) struct Ctx<'s> {
     pub(crate) base: usize,
     /// Byte offsets of line starts, computed on first use and shared between fragments.
     pub(crate) lines: &'s std::sync::OnceLock<Vec<usize>>,
+    /// The marker work left for the file, shared between fragments.
+    pub(crate) markers: &'s crate::bounded_marker::MarkerBudget,
 }
 
 impl<'s> Ctx<'s> {
@@ -82,28 +84,30 @@ impl<'s> Ctx<'s> {
         })
     }
 
-    /// A PEP 508 marker, located on failure (input `pep508_rs` would panic on is refused first).
+    /// A PEP 508 marker, located on failure: input `pep508_rs` would panic on is refused first,
+    /// and the marker is read within the file's limits ([`crate::bounded_marker`]).
     pub(crate) fn parse_marker(
         &self,
         s: &str,
         span: Range<usize>,
         path: &KeyPath<'_>,
     ) -> Result<pep508_rs::MarkerTree, Error> {
-        let invalid = |message| {
-            self.error(
-                span.clone(),
-                path,
-                ErrorKind::InvalidMarker {
-                    marker: crate::error::quote(s),
-                    message,
-                },
-            )
+        let kind = |message| ErrorKind::InvalidMarker {
+            marker: crate::error::quote(s),
+            message,
         };
         if let Some(message) = crate::pep508_guard::refuse_marker(s) {
-            return Err(invalid(message));
+            return Err(self.error(span, path, kind(message)));
         }
-        <pep508_rs::MarkerTree as std::str::FromStr>::from_str(s)
-            .map_err(|e| invalid(one_line(&e.message.to_string())))
+        crate::bounded_marker::parse(s, self.markers).map_err(|refusal| {
+            use crate::bounded_marker::Refusal;
+            let kind = match refusal {
+                Refusal::Invalid(message) => kind(message),
+                Refusal::Limit(message) => kind(format!("{message}; refused")),
+                Refusal::FileBudget { limit } => ErrorKind::MarkerBudget { limit },
+            };
+            self.error(span, path, kind)
+        })
     }
 
     /// A PEP 440 version, located on failure.
@@ -176,12 +180,14 @@ impl<'s> Ctx<'s> {
         file: &'s Path,
         base: usize,
         lines: &'s std::sync::OnceLock<Vec<usize>>,
+        markers: &'s crate::bounded_marker::MarkerBudget,
     ) -> Self {
         Self {
             text,
             file,
             base,
             lines,
+            markers,
         }
     }
 

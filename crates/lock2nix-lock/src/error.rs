@@ -101,6 +101,13 @@ pub enum ErrorKind {
         /// The parser's message.
         message: String,
     },
+    /// The markers of one file together need more work than
+    /// [`Limits::max_marker_cost_per_file`](crate::Limits::max_marker_cost_per_file) allows.
+    #[error("the markers of this file need more than {limit} steps together (far beyond any real file); this one is over the budget")]
+    MarkerBudget {
+        /// The budget.
+        limit: u64,
+    },
     /// A PEP 440 version does not parse.
     #[error("invalid PEP 440 version {version}: {message}")]
     InvalidVersion {
@@ -229,7 +236,10 @@ impl Error {
             ErrorKind::Toml(_) | ErrorKind::Utf8(_) => {
                 Some("the file is damaged; regenerate it with `uv lock` (or restore it from version control)")
             }
-            ErrorKind::TooLarge { .. } | ErrorKind::TooDeep { .. } | ErrorKind::TooMany { .. } => {
+            ErrorKind::TooLarge { .. }
+            | ErrorKind::TooDeep { .. }
+            | ErrorKind::TooMany { .. }
+            | ErrorKind::MarkerBudget { .. } => {
                 Some("this is far beyond any real uv.lock or pyproject.toml; check that the right file was given")
             }
             ErrorKind::UnsupportedVersion { .. } => None,

@@ -22,6 +22,7 @@
 // API hands it to callers as is.
 #![allow(clippy::result_large_err)]
 
+mod bounded_marker;
 mod cursor;
 mod error;
 mod fast_toml;
@@ -35,22 +36,31 @@ mod pep508_guard;
 mod pyproject;
 mod source_root;
 mod stale;
+mod requirement;
+mod text;
 mod tree;
+mod url;
 
 use std::path::Path;
 
+pub use bounded_marker::{marker_agrees, requirement_agrees};
 pub use error::{looks_uv_written, Error, ErrorKind, Position, Warning};
 pub use git::{check_repository_url, github_repo, parse_git_source, GitHubRepo, GIT_SCHEMES};
 pub use hash::{Hash, HashAlgorithm, HashError};
 pub use limits::Limits;
 pub use local_build::{read_local_builds, LocalBuild, LocalBuilds};
-pub use lock::{parse_lock, parse_lock_with, read_lock, read_lock_with, SUPPORTED_VERSIONS};
+pub use lock::{
+    parse_lock, parse_lock_with, read_lock, read_lock_bytes, read_lock_with, SUPPORTED_VERSIONS,
+};
 pub use model::*;
 pub use pyproject::*;
+pub use requirement::{RequirementError, RequirementReader};
 pub use source_root::{
     LocalSource, LocalSourceKind, RootPath, SourceRoot, SourceRootError, SourceRootOrigin,
 };
 pub use stale::{stale_findings, stale_findings_with, stale_warnings, StaleFinding};
+pub use text::{is_unsafe_for_display, terminal_safe};
+pub use url::strip_url_credentials;
 
 pub use pep440_rs;
 
@@ -91,7 +101,8 @@ fn io_error(path: &Path, e: &std::io::Error) -> Error {
     }
 }
 
-/// Read a file, refusing files over `limit` bytes.
+/// Read a file, refusing files over `limit` bytes: by their size before reading, and by what
+/// was read (a file that grows, a pipe, a device) after at most `limit + 1` bytes.
 pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
@@ -105,7 +116,8 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
             kind: ErrorKind::TooLarge { size, limit },
         });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // at most 64 MiB up front: a pipe or a device says 0, a growing file more
+    let mut bytes = Vec::with_capacity(usize::try_from(size.min(64 << 20)).unwrap_or(0));
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(path, &e))?;

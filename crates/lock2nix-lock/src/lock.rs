@@ -11,6 +11,7 @@ use crate::tree::{max_depth, Item, Map, Spanned};
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
 
+use crate::bounded_marker::MarkerBudget;
 use crate::cursor::{
     as_array, as_bool, as_int, as_str, as_table, opt_str, opt_str_array, required, Ctx, KeyPath,
     Table, Value,
@@ -30,9 +31,16 @@ pub fn read_lock(path: &Path) -> Result<Lock, Error> {
 
 /// Read and validate a `uv.lock` file with explicit limits.
 pub fn read_lock_with(path: &Path, limits: &Limits) -> Result<Lock, Error> {
-    let bytes = crate::read_limited(path, limits.max_file_size)?;
+    let bytes = read_lock_bytes(path, limits)?;
     let text = crate::utf8(path, &bytes)?;
     parse_lock_with(text, path, limits)
+}
+
+/// The bytes of a `uv.lock` (for callers that also hash them), refused before they are read
+/// when the file says it is over [`Limits::max_file_size`], and while they are read when it
+/// grows past it (or is a pipe or a device that says nothing).
+pub fn read_lock_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>, Error> {
+    crate::read_limited(path, limits.max_file_size)
 }
 
 /// Parse a `uv.lock` from text; `file` is only used in messages.
@@ -65,12 +73,14 @@ pub fn parse_lock_with(text: &str, file: &Path, limits: &Limits) -> Result<Lock,
     let mut result = None;
     if !limits.force_single_parse {
         if let Some(split) = split_packages(text) {
-            result = parse_split(text, file, limits, &split, &lines);
+            let markers = MarkerBudget::of(limits);
+            result = parse_split(text, file, limits, &split, &lines, &markers);
         }
     }
     let result = match result {
         Some(r) => r,
-        None => parse_whole(text, file, limits, &lines),
+        // the single parse charges markers in file order, so where the budget runs out is exact
+        None => parse_whole(text, file, limits, &lines, &MarkerBudget::of(limits)),
     };
     result.map_err(|mut e| {
         if matches!(
@@ -91,8 +101,9 @@ fn parse_whole(
     file: &Path,
     limits: &Limits,
     lines: &OnceLock<Vec<usize>>,
+    markers: &MarkerBudget,
 ) -> Result<Lock, Error> {
-    let ctx = Ctx::new(text, file, 0, lines);
+    let ctx = Ctx::new(text, file, 0, lines, markers);
     let doc = crate::parse_tree(&ctx, text)?;
     crate::check_depth(&ctx, max_depth(doc.get_ref()), limits)?;
     let root = Table {
@@ -124,8 +135,9 @@ fn parse_split(
     limits: &Limits,
     split: &Split,
     lines: &OnceLock<Vec<usize>>,
+    markers: &MarkerBudget,
 ) -> Option<Result<Lock, Error>> {
-    let ctx = Ctx::new(text, file, 0, lines);
+    let ctx = Ctx::new(text, file, 0, lines, markers);
     let header = crate::parse_tree(&ctx, &text[..split.header_end]).ok()?;
     if header.get_ref().contains_key("package") {
         // `package = …` or `[package]` before the first `[[package]]`: a single parse decides
@@ -135,7 +147,7 @@ fn parse_split(
         .chunks
         .par_iter()
         .map(|chunk| {
-            let cctx = Ctx::new(text, file, chunk.range.start, lines);
+            let cctx = Ctx::new(text, file, chunk.range.start, lines, markers);
             // Any syntax error → the single parse reports it, exactly.
             let doc = crate::parse_tree(&cctx, &text[chunk.range.clone()]).ok()?;
             let (depth, at) = max_depth(doc.get_ref());
@@ -158,7 +170,17 @@ fn parse_split(
         })
         .collect();
     let parts: Vec<ChunkOutcome> = parts.into_iter().collect::<Option<Vec<_>>>()?;
-    Some(validate_split(&ctx, &header, parts, split, limits))
+    // The chunks share the marker budget in whatever order the threads ran, and each chunk
+    // charges its own copy of a repeated marker: where (and whether) it ran out is for the
+    // single parse to say.
+    let out_of_budget = |p: &ChunkOutcome| matches!(&p.packages, Err(e) if matches!(e.kind, ErrorKind::MarkerBudget { .. }));
+    if parts.iter().any(out_of_budget) {
+        return None;
+    }
+    match validate_split(&ctx, &header, parts, split, limits) {
+        Err(e) if matches!(e.kind, ErrorKind::MarkerBudget { .. }) => None,
+        result => Some(result),
+    }
 }
 
 /// One chunk, parsed and converted: its deepest value and its packages (or its first error).

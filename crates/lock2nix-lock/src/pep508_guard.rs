@@ -23,19 +23,27 @@ fn non_ascii_outside_quotes(marker: &str) -> Option<char> {
     None
 }
 
-/// The marker of a PEP 508 requirement string (after `;`; for a URL requirement after a `;`
-/// that follows whitespace, as URLs may contain `;`), or `None`.
-fn requirement_marker(requirement: &str) -> Option<&str> {
+/// A PEP 508 requirement string cut before its marker: the text before the `;` and the marker
+/// after it, or `None` without a marker. The `;` is the first one, or after a URL (`name @ url`,
+/// and URLs may contain `;`) the first one after whitespace, as `pep508_rs` reads it: the text
+/// before never holds a marker for it.
+pub(crate) fn split_requirement(requirement: &str) -> Option<(&str, &str)> {
     let semi = requirement.find(';')?;
-    if requirement[..semi].contains('@') {
-        let at = requirement
+    let at = if requirement[..semi].contains('@') {
+        requirement
             .char_indices()
             .zip(requirement.chars().skip(1))
             .find(|((_, c), next)| c.is_whitespace() && *next == ';')
-            .map(|((i, c), _)| i + c.len_utf8())?;
-        return requirement.get(at + 1..);
-    }
-    requirement.get(semi + 1..)
+            .map(|((i, c), _)| i + c.len_utf8())?
+    } else {
+        semi
+    };
+    Some((requirement.get(..at)?, requirement.get(at + 1..)?))
+}
+
+/// The marker of a PEP 508 requirement string (see [`split_requirement`]), or `None`.
+fn requirement_marker(requirement: &str) -> Option<&str> {
+    split_requirement(requirement).map(|(_, marker)| marker)
 }
 
 /// Why `marker` must not reach `pep508_rs`, as the end of an error message.

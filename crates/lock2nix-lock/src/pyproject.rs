@@ -214,7 +214,8 @@ pub fn read_pyproject(path: &Path) -> Result<PyProject, Error> {
 /// Parse `pyproject.toml` text; `file` is used in messages and as [`PyProject::path`].
 pub fn parse_pyproject(text: &str, file: &Path) -> Result<PyProject, Error> {
     let lines = std::sync::OnceLock::new();
-    let ctx = Ctx::new(text, file, 0, &lines);
+    let markers = crate::bounded_marker::MarkerBudget::of(&Limits::default());
+    let ctx = Ctx::new(text, file, 0, &lines, &markers);
     let doc = crate::parse_tree(&ctx, text)?;
     crate::check_depth(
         &ctx,
@@ -270,28 +271,15 @@ pub(crate) fn parse_pep508(
     span: Range<usize>,
     path: &KeyPath<'_>,
 ) -> Result<Requirement, Error> {
-    if let Some(message) = crate::pep508_guard::refuse_requirement(s) {
-        return Err(ctx.error(
-            span,
-            path,
-            ErrorKind::InvalidValue {
+    crate::requirement::parse_requirement(s, ctx.markers).map_err(|e| {
+        let kind = match e {
+            crate::RequirementError::Invalid(message) => ErrorKind::InvalidValue {
                 expected: format!("a PEP 508 requirement ({message})"),
                 found: quote(s),
             },
-        ));
-    }
-    Requirement::from_str(s).map_err(|e| {
-        ctx.error(
-            span,
-            path,
-            ErrorKind::InvalidValue {
-                expected: format!(
-                    "a PEP 508 requirement ({})",
-                    crate::cursor::one_line(&e.message.to_string())
-                ),
-                found: quote(s),
-            },
-        )
+            crate::RequirementError::MarkerBudget { limit } => ErrorKind::MarkerBudget { limit },
+        };
+        ctx.error(span, path, kind)
     })
 }
 

@@ -49,20 +49,30 @@
 //!   symlink whose data is the target; names are taken as raw bytes (no
 //!   CP437 transcoding); only stored and deflated entries are supported.
 //!
-//! # Memory
+//! # Memory and limits
 //!
-//! NAR needs entries in sorted order while archives are in any order, so file
-//! contents are buffered, one `Vec` per file. [`ArchiveOptions::max_total_bytes`]
-//! (default 2 GiB) bounds the sum of all buffered contents (hard-link copies
-//! count again); zip needs random access, so a zip's compressed bytes are
-//! buffered as well and count against the same limit.
+//! NAR needs entries in sorted order while archives are in any order, so
+//! file contents cannot go straight from the stream into the hash. They go to
+//! one anonymous temporary file (the *spool*, in `$TMPDIR`), and only the
+//! tree's shape (names, modes, symlink targets, and where each file's bytes
+//! are in the spool) stays in memory; the NAR is then streamed into the hash
+//! in sorted order, each file read back from the spool through a fixed buffer.
+//! [`ArchiveOptions::max_total_bytes`] (default 2 GiB) bounds the spooled
+//! contents (hard-link copies count again, as they are hashed again; a zip is
+//! spooled whole first, since it needs random access, and counts too);
+//! [`ArchiveOptions::max_metadata_bytes`] bounds the shape in memory, and
+//! [`ArchiveOptions::max_header_bytes`] what the `tar` crate buffers for one
+//! entry's extension headers (GNU long names and links, PAX records, old GNU
+//! sparse maps), which it otherwise reads whole, whatever their size.
 
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read};
+use std::io::{Read, Seek, Write};
 
-use crate::error::{lossy, NarError};
+use sha2::Digest as _;
+
+use crate::error::{clip, lossy, NarError};
 use crate::hash::NarHash;
-use crate::nar::{hash_tree, validate_symlink_target, Tree};
+use crate::nar::{validate_name, validate_symlink_target, NarSink, Tree};
 
 /// Archive container/compression formats understood by [`hash_archive`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -127,8 +137,9 @@ pub enum StripRoot {
 /// Resource limits for archive hashing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArchiveOptions {
-    /// Maximum total bytes of buffered file contents (plus, for zip, the
-    /// compressed archive itself). Default 2 GiB.
+    /// Maximum total bytes of file contents (hashed and spooled to a temporary
+    /// file; hard-link copies count again), plus, for zip, the compressed
+    /// archive itself. Default 2 GiB.
     pub max_total_bytes: u64,
     /// Maximum number of archive entries. Default 1,000,000.
     pub max_entries: u64,
@@ -137,6 +148,13 @@ pub struct ArchiveOptions {
     pub max_depth: usize,
     /// Memory limit for the xz decoder's dictionary, in KiB. Default 1 GiB.
     pub xz_mem_limit_kib: u32,
+    /// Maximum memory for the tree's shape: names, symlink targets and 64
+    /// bytes per node. Default 256 MiB (a Linux kernel tarball needs ~10 MiB).
+    pub max_metadata_bytes: u64,
+    /// Maximum bytes the `tar` crate reads (and buffers) between two entries:
+    /// headers, GNU long names and links, PAX records, GNU sparse maps.
+    /// Default 1 MiB (real ones take a few hundred bytes).
+    pub max_header_bytes: u64,
 }
 
 impl Default for ArchiveOptions {
@@ -146,6 +164,8 @@ impl Default for ArchiveOptions {
             max_entries: 1_000_000,
             max_depth: 2048,
             xz_mem_limit_kib: 1 << 20,
+            max_metadata_bytes: 256 << 20,
+            max_header_bytes: 1 << 20,
         }
     }
 }
@@ -160,27 +180,44 @@ pub fn hash_archive<R: Read>(
     hash_archive_with(reader, kind, strip, &ArchiveOptions::default())
 }
 
-/// [`hash_archive`] with explicit limits.
+/// [`hash_archive`] with explicit limits. Only the tree's shape is held in
+/// memory (see the [module docs](self)).
 pub fn hash_archive_with<R: Read>(
     reader: R,
     kind: ArchiveKind,
     strip: StripRoot,
     options: &ArchiveOptions,
 ) -> Result<NarHash, NarError> {
-    let tree = archive_to_tree(reader, kind, strip, options)?;
-    let hash = hash_tree(&tree);
-    drop_tree(tree);
-    hash
+    let (root, spool) = unpack(reader, kind, strip, options)?;
+    let mut hasher = sha2::Sha256::new();
+    let result = write_shape_nar(&root, &spool, &mut hasher);
+    drop_node(root);
+    result?;
+    Ok(NarHash::from_bytes(hasher.finalize().into()))
 }
 
 /// The in-memory tree `fetchzip` would produce from the archive (the input of
-/// [`hash_archive`]); useful for inspection and tests.
+/// [`hash_archive`]); useful for inspection and tests. Unlike
+/// [`hash_archive`], this holds every file's contents in memory.
 pub fn archive_to_tree<R: Read>(
     reader: R,
     kind: ArchiveKind,
     strip: StripRoot,
     options: &ArchiveOptions,
 ) -> Result<Tree, NarError> {
+    let (root, spool) = unpack(reader, kind, strip, options)?;
+    let tree = to_tree(&root, &spool);
+    drop_node(root);
+    tree
+}
+
+/// Reads the archive into a shape and a spool, then strips the root.
+fn unpack<R: Read>(
+    reader: R,
+    kind: ArchiveKind,
+    strip: StripRoot,
+    options: &ArchiveOptions,
+) -> Result<(Node, Spool), NarError> {
     let mut b = Builder::new(options, kind);
     match kind {
         ArchiveKind::Tar => read_tar(reader, &mut b)?,
@@ -193,24 +230,245 @@ pub fn archive_to_tree<R: Read>(
         ArchiveKind::Zip => read_zip(reader, &mut b)?,
     }
     let root = std::mem::take(&mut b.root);
-    match strip {
-        StripRoot::No => Ok(Tree::Directory(root)),
-        StripRoot::Yes => strip_root(root),
+    let spool = std::mem::take(&mut b.spool);
+    let node = match strip {
+        StripRoot::No => Node::Directory(root),
+        StripRoot::Yes => strip_root(root)?,
+    };
+    Ok((node, spool))
+}
+
+/// A node of the unpacked tree's shape: a file is a range of the spool.
+enum Node {
+    File {
+        executable: bool,
+        /// Offset in the spool.
+        at: u64,
+        len: u64,
+    },
+    Symlink {
+        target: Vec<u8>,
+    },
+    Directory(BTreeMap<Vec<u8>, Node>),
+}
+
+impl Node {
+    fn empty_dir() -> Self {
+        Node::Directory(BTreeMap::new())
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match self {
+            Node::File { .. } => "file",
+            Node::Symlink { .. } => "symlink",
+            Node::Directory(_) => "directory",
+        }
     }
 }
 
-/// Tears a tree down without deep recursion (the derived drop of a very deep
-/// `Tree` would recurse once per level).
-fn drop_tree(tree: Tree) {
-    let mut stack = vec![tree];
+/// Tears a shape down without deep recursion (the derived drop of a very deep
+/// tree would recurse once per level).
+fn drop_node(node: Node) {
+    let mut stack = vec![node];
     while let Some(node) = stack.pop() {
-        if let Tree::Directory(entries) = node {
+        if let Node::Directory(entries) = node {
             stack.extend(entries.into_values());
         }
     }
 }
 
-fn strip_root(mut root: BTreeMap<Vec<u8>, Tree>) -> Result<Tree, NarError> {
+/// The anonymous temporary file holding the archive's file contents, created
+/// on the first non-empty file.
+#[derive(Default)]
+struct Spool {
+    file: Option<std::fs::File>,
+    len: u64,
+}
+
+impl Spool {
+    fn file(&mut self) -> Result<&mut std::fs::File, NarError> {
+        if self.file.is_none() {
+            self.file = Some(tempfile::tempfile().map_err(NarError::Spool)?);
+        }
+        self.file
+            .as_mut()
+            .ok_or_else(|| NarError::Spool(std::io::Error::other("no spool file")))
+    }
+
+    /// Appends up to `n` bytes of `r`; the offset they start at and how many
+    /// there were.
+    fn append(&mut self, r: &mut impl Read, n: u64) -> Result<(u64, u64), (u64, std::io::Error)> {
+        let at = self.len;
+        if n == 0 {
+            return Ok((at, 0));
+        }
+        let file = self.file().map_err(|e| match e {
+            NarError::Spool(e) => (0, e),
+            other => (0, std::io::Error::other(other.to_string())),
+        })?;
+        let (copied, flushed) = {
+            let mut w = std::io::BufWriter::with_capacity(64 << 10, file);
+            let copied = std::io::copy(&mut r.take(n), &mut w);
+            (copied, w.flush())
+        };
+        match (copied, flushed) {
+            (Ok(got), Ok(())) => {
+                self.len += got;
+                Ok((at, got))
+            }
+            (Err(e), _) | (_, Err(e)) => Err((at, e)),
+        }
+    }
+
+    /// Appends `n` zero bytes.
+    fn append_zeros(&mut self, n: u64) -> Result<(), NarError> {
+        let mut zeros = std::io::repeat(0).take(n);
+        match self.append(&mut zeros, n) {
+            Ok(_) => Ok(()),
+            Err((_, e)) => Err(NarError::Spool(e)),
+        }
+    }
+
+    /// Streams `len` bytes from offset `at` into `out`.
+    fn copy_out(
+        &self,
+        at: u64,
+        len: u64,
+        out: &mut impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<(), NarError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let file = self
+            .file
+            .as_ref()
+            .ok_or_else(|| NarError::Spool(std::io::Error::other("no spool file")))?;
+        let mut buf = vec![0u8; 64 << 10];
+        let mut done = 0u64;
+        while done < len {
+            let want = usize::try_from((len - done).min(buf.len() as u64)).unwrap_or(buf.len());
+            let n = read_at(file, &mut buf[..want], at + done).map_err(NarError::Spool)?;
+            if n == 0 {
+                return Err(NarError::Spool(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the spool file is shorter than what was written to it",
+                )));
+            }
+            out(&buf[..n]).map_err(NarError::Write)?;
+            done += n as u64;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    loop {
+        match file.read_at(buf, offset) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    use std::os::windows::fs::FileExt;
+    file.seek_read(buf, offset)
+}
+
+/// Streams the NAR of `root` (contents from `spool`) into `out`, iteratively.
+fn write_shape_nar<W: Write>(root: &Node, spool: &Spool, out: &mut W) -> Result<(), NarError> {
+    let mut sink = NarSink::new(out);
+    sink.magic().map_err(NarError::Write)?;
+    // Emits a node; returns the directory iterator to descend into, if any.
+    fn leaf_or_open<'a, W: Write>(
+        sink: &mut NarSink<W>,
+        spool: &Spool,
+        node: &'a Node,
+    ) -> Result<Option<std::collections::btree_map::Iter<'a, Vec<u8>, Node>>, NarError> {
+        match node {
+            Node::File {
+                executable,
+                at,
+                len,
+            } => {
+                sink.regular_start(*executable, *len)
+                    .map_err(NarError::Write)?;
+                spool.copy_out(*at, *len, &mut |bytes| sink.raw(bytes))?;
+                sink.regular_end(*len).map_err(NarError::Write)?;
+                Ok(None)
+            }
+            Node::Symlink { target } => {
+                validate_symlink_target(target)?;
+                sink.symlink(target).map_err(NarError::Write)?;
+                Ok(None)
+            }
+            Node::Directory(entries) => {
+                sink.dir_start().map_err(NarError::Write)?;
+                Ok(Some(entries.iter()))
+            }
+        }
+    }
+    let mut stack = Vec::new();
+    if let Some(it) = leaf_or_open(&mut sink, spool, root)? {
+        stack.push(it);
+    }
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some((name, child)) => {
+                validate_name(name)?;
+                sink.entry_start(name).map_err(NarError::Write)?;
+                match leaf_or_open(&mut sink, spool, child)? {
+                    Some(it) => stack.push(it),
+                    None => sink.close().map_err(NarError::Write)?,
+                }
+            }
+            None => {
+                stack.pop();
+                sink.close().map_err(NarError::Write)?;
+                if !stack.is_empty() {
+                    sink.close().map_err(NarError::Write)?;
+                }
+            }
+        }
+    }
+    sink.into_inner().flush().map_err(NarError::Write)
+}
+
+/// The [`Tree`] of a shape, contents read back from the spool.
+fn to_tree(node: &Node, spool: &Spool) -> Result<Tree, NarError> {
+    Ok(match node {
+        Node::File {
+            executable,
+            at,
+            len,
+        } => {
+            let mut contents = Vec::with_capacity(usize::try_from(*len).unwrap_or(0));
+            spool.copy_out(*at, *len, &mut |b| {
+                contents.extend_from_slice(b);
+                Ok(())
+            })?;
+            Tree::File {
+                executable: *executable,
+                contents,
+            }
+        }
+        Node::Symlink { target } => Tree::Symlink {
+            target: target.clone(),
+        },
+        Node::Directory(entries) => {
+            let mut out = BTreeMap::new();
+            for (name, child) in entries {
+                out.insert(name.clone(), to_tree(child, spool)?);
+            }
+            Tree::Directory(out)
+        }
+    })
+}
+
+fn strip_root(mut root: BTreeMap<Vec<u8>, Node>) -> Result<Node, NarError> {
     let newline_lines: usize = root
         .keys()
         .map(|k| 1 + k.iter().filter(|&&b| b == b'\n').count())
@@ -224,6 +482,7 @@ fn strip_root(mut root: BTreeMap<Vec<u8>, Tree>) -> Result<Tree, NarError> {
         if root.is_empty() {
             names.push_str("none");
         }
+        drop_node(Node::Directory(root));
         return Err(NarError::StripRootNotSingle {
             count: newline_lines,
             names,
@@ -236,24 +495,29 @@ fn strip_root(mut root: BTreeMap<Vec<u8>, Tree>) -> Result<Tree, NarError> {
         });
     };
     match node {
-        Tree::Directory(_) => Ok(node),
-        Tree::File { .. } => Ok(Tree::Directory(BTreeMap::from([(name, node)]))),
-        Tree::Symlink { .. } => Err(NarError::StripRootSymlink { name: lossy(&name) }),
+        Node::Directory(_) => Ok(node),
+        Node::File { .. } => Ok(Node::Directory(BTreeMap::from([(name, node)]))),
+        Node::Symlink { .. } => Err(NarError::StripRootSymlink { name: lossy(&name) }),
     }
 }
 
-/// Accumulates archive entries into a directory tree.
+/// Memory charged per node of the shape, besides its name and link target.
+const NODE_OVERHEAD: u64 = 64;
+
+/// Accumulates archive entries into a shape and a spool.
 struct Builder<'o> {
-    root: BTreeMap<Vec<u8>, Tree>,
+    root: BTreeMap<Vec<u8>, Node>,
+    spool: Spool,
     options: &'o ArchiveOptions,
     kind: ArchiveKind,
     total_bytes: u64,
+    metadata_bytes: u64,
     entries: u64,
 }
 
 impl Drop for Builder<'_> {
     fn drop(&mut self) {
-        drop_tree(Tree::Directory(std::mem::take(&mut self.root)));
+        drop_node(Node::Directory(std::mem::take(&mut self.root)));
     }
 }
 
@@ -261,9 +525,11 @@ impl<'o> Builder<'o> {
     fn new(options: &'o ArchiveOptions, kind: ArchiveKind) -> Self {
         Builder {
             root: BTreeMap::new(),
+            spool: Spool::default(),
             options,
             kind,
             total_bytes: 0,
+            metadata_bytes: 0,
             entries: 0,
         }
     }
@@ -291,21 +557,34 @@ impl<'o> Builder<'o> {
         }
     }
 
-    /// Reads an entry's contents (declared `size` bytes) within the budget.
-    fn read_contents(&mut self, r: &mut impl Read, size: u64) -> Result<Vec<u8>, NarError> {
+    /// Reserves `n` bytes of the shape's memory budget.
+    fn reserve_metadata(&mut self, n: u64) -> Result<(), NarError> {
+        match self.metadata_bytes.checked_add(n) {
+            Some(t) if t <= self.options.max_metadata_bytes => {
+                self.metadata_bytes = t;
+                Ok(())
+            }
+            _ => Err(NarError::MetadataLimit {
+                limit: self.options.max_metadata_bytes,
+            }),
+        }
+    }
+
+    /// Spools an entry's contents (declared `size` bytes) within the budget;
+    /// where they are.
+    fn read_contents(&mut self, r: &mut impl Read, size: u64) -> Result<(u64, u64), NarError> {
         self.reserve(size)?;
-        let mut buf = Vec::with_capacity(usize::try_from(size.min(64 << 20)).unwrap_or(0));
-        let got = r
-            .take(size)
-            .read_to_end(&mut buf)
-            .map_err(|e| self.archive_err(e))?;
-        if got as u64 != size {
+        let (at, got) = self
+            .spool
+            .append(r, size)
+            .map_err(|(_, e)| self.archive_err(e))?;
+        if got != size {
             return Err(self.archive_err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
                 format!("entry data is truncated ({got} of {size} bytes)"),
             )));
         }
-        Ok(buf)
+        Ok((at, size))
     }
 
     fn archive_err(&self, source: std::io::Error) -> NarError {
@@ -335,38 +614,50 @@ impl<'o> Builder<'o> {
                 }
                 _ => out.push(c.to_vec()),
             }
-        }
-        if out.len() > self.options.max_depth {
-            return Err(NarError::TooDeep {
-                path: lossy(raw),
-                limit: self.options.max_depth,
-            });
+            if out.len() > self.options.max_depth {
+                return Err(NarError::TooDeep {
+                    path: lossy(raw),
+                    limit: self.options.max_depth,
+                });
+            }
         }
         Ok(out)
     }
 
-    /// The directory that holds `comps`' last component, creating implied parents.
+    /// The directory that holds `comps`' last component, creating implied
+    /// parents (charged to the metadata budget).
     fn parent_dir(
         &mut self,
         raw: &[u8],
         comps: &[Vec<u8>],
-    ) -> Result<&mut BTreeMap<Vec<u8>, Tree>, NarError> {
-        let mut cur = &mut self.root;
+    ) -> Result<&mut BTreeMap<Vec<u8>, Node>, NarError> {
         let parents = comps.split_last().map(|(_, p)| p).unwrap_or(&[]);
+        // charge the directories this entry creates before creating them
+        let mut new_bytes = 0u64;
+        {
+            let mut cur = Some(&self.root);
+            for c in parents {
+                match cur.and_then(|m| m.get(c)) {
+                    Some(Node::Directory(m)) => cur = Some(m),
+                    Some(_) => break, // reported below
+                    None => {
+                        cur = None;
+                        new_bytes += c.len() as u64 + NODE_OVERHEAD;
+                    }
+                }
+            }
+        }
+        self.reserve_metadata(new_bytes)?;
+        let mut cur = &mut self.root;
         for (depth, c) in parents.iter().enumerate() {
-            let node = cur.entry(c.clone()).or_insert_with(Tree::empty_dir);
+            let node = cur.entry(c.clone()).or_insert_with(Node::empty_dir);
             cur = match node {
-                Tree::Directory(m) => m,
-                Tree::File { .. } | Tree::Symlink { .. } => {
-                    let found = if matches!(node, Tree::File { .. }) {
-                        "file"
-                    } else {
-                        "symlink"
-                    };
+                Node::Directory(m) => m,
+                other => {
                     return Err(NarError::NotADirectory {
                         path: lossy(raw),
                         parent: lossy(&comps[..=depth].join(&b'/')),
-                        found,
+                        found: other.kind_name(),
                     });
                 }
             };
@@ -379,19 +670,21 @@ impl<'o> Builder<'o> {
         let Some(last) = comps.last().cloned() else {
             return Ok(()); // "./" — the unpack directory itself
         };
+        let charge = last.len() as u64 + NODE_OVERHEAD;
+        self.reserve_metadata(charge)?;
         let dir = self.parent_dir(raw, &comps)?;
         match dir.get(&last) {
-            Some(Tree::Directory(_)) => {}
+            Some(Node::Directory(_)) => {}
             _ => {
-                if let Some(old) = dir.insert(last, Tree::empty_dir()) {
-                    drop_tree(old);
+                if let Some(old) = dir.insert(last, Node::empty_dir()) {
+                    drop_node(old);
                 }
             }
         }
         Ok(())
     }
 
-    fn add_leaf(&mut self, raw: &[u8], node: Tree) -> Result<(), NarError> {
+    fn add_leaf(&mut self, raw: &[u8], node: Node) -> Result<(), NarError> {
         let comps = self.components(raw)?;
         let Some(last) = comps.last().cloned() else {
             return Err(NarError::UnsafePath {
@@ -399,19 +692,24 @@ impl<'o> Builder<'o> {
                 reason: "a file or link entry needs a name",
             });
         };
+        let target = match &node {
+            Node::Symlink { target } => target.len() as u64,
+            _ => 0,
+        };
+        self.reserve_metadata(last.len() as u64 + target + NODE_OVERHEAD)?;
         let dir = self.parent_dir(raw, &comps)?;
         if let Some(old) = dir.insert(last, node) {
-            drop_tree(old);
+            drop_node(old);
         }
         Ok(())
     }
 
-    fn lookup(&self, comps: &[Vec<u8>]) -> Option<&Tree> {
+    fn lookup(&self, comps: &[Vec<u8>]) -> Option<&Node> {
         let (last, parents) = comps.split_last()?;
         let mut cur = &self.root;
         for c in parents {
             match cur.get(c)? {
-                Tree::Directory(m) => cur = m,
+                Node::Directory(m) => cur = m,
                 _ => return None,
             }
         }
@@ -421,8 +719,19 @@ impl<'o> Builder<'o> {
     fn add_hard_link(&mut self, raw: &[u8], target_raw: &[u8]) -> Result<(), NarError> {
         let target = self.components(target_raw)?;
         let node = match self.lookup(&target) {
-            Some(t @ (Tree::File { .. } | Tree::Symlink { .. })) => t.clone(),
-            Some(Tree::Directory(_)) => {
+            Some(Node::File {
+                executable,
+                at,
+                len,
+            }) => Node::File {
+                executable: *executable,
+                at: *at,
+                len: *len,
+            },
+            Some(Node::Symlink { target }) => Node::Symlink {
+                target: target.clone(),
+            },
+            Some(Node::Directory(_)) => {
                 return Err(NarError::UnsupportedEntry {
                     path: lossy(raw),
                     kind: format!("hard link to directory {:?}", lossy(target_raw)),
@@ -435,93 +744,171 @@ impl<'o> Builder<'o> {
                 })
             }
         };
-        if let Tree::File { contents, .. } = &node {
-            self.reserve(contents.len() as u64)?;
+        // the copy is hashed again
+        if let Node::File { len, .. } = &node {
+            self.reserve(*len)?;
         }
         self.add_leaf(raw, node)
     }
 }
 
-fn read_tar<R: Read>(reader: R, b: &mut Builder<'_>) -> Result<(), NarError> {
-    use tar::EntryType;
-    let mut archive = tar::Archive::new(reader);
-    let entries = archive.entries().map_err(|e| b.archive_err(e))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| b.archive_err(e))?;
-        b.count_entry()?;
-        let header = entry.header();
-        let ty = header.entry_type();
-        let path = entry.path_bytes().into_owned();
-        match ty {
-            EntryType::XGlobalHeader | EntryType::XHeader => continue,
-            EntryType::GNULongName | EntryType::GNULongLink => continue,
-            _ if ty.as_byte() == b'V' => continue, // GNU volume label
-            EntryType::Directory => b.add_dir(&path)?,
-            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
-                if ty == EntryType::Regular && path.ends_with(b"/") {
-                    b.add_dir(&path)?;
-                    continue;
-                }
-                let mode = header.mode().map_err(|e| b.archive_err(e))?;
-                let size = entry.size();
-                let sparse = pax_sparse_info(&mut entry).map_err(|e| b.archive_err(e))?;
-                let (path, contents) = match sparse {
-                    None => (path, b.read_contents(&mut entry, size)?),
-                    Some(info) => {
-                        let raw = b.read_contents(&mut entry, size)?;
-                        let path = info.name.clone().unwrap_or(path);
-                        let contents = expand_pax_sparse_1_0(b, &path, &info, &raw)?;
-                        (path, contents)
-                    }
-                };
-                b.add_leaf(
-                    &path,
-                    Tree::File {
-                        executable: mode & 0o100 != 0,
-                        contents,
-                    },
-                )?;
-            }
-            EntryType::Symlink => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|t| t.into_owned())
-                    .unwrap_or_default();
-                if let Err(e) = validate_symlink_target(&target) {
-                    return Err(NarError::UnsupportedEntry {
-                        path: lossy(&path),
-                        kind: format!("symlink: {e}"),
-                    });
-                }
-                b.add_leaf(&path, Tree::Symlink { target })?;
-            }
-            EntryType::Link => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|t| t.into_owned())
-                    .unwrap_or_default();
-                b.add_hard_link(&path, &target)?;
-            }
-            other => {
-                let kind = match other {
-                    EntryType::Char => "character device".to_owned(),
-                    EntryType::Block => "block device".to_owned(),
-                    EntryType::Fifo => "FIFO".to_owned(),
-                    o => format!("tar type flag {:?}", o.as_byte() as char),
-                };
-                return Err(NarError::UnsupportedEntry {
-                    path: lossy(&path),
-                    kind,
-                });
+/// A reader that lets the `tar` crate read at most a set number of bytes
+/// between two entries (see [`ArchiveOptions::max_header_bytes`]), and any
+/// number while an entry's data is read.
+pub struct HeaderLimited<R> {
+    inner: R,
+    /// Bytes left while headers are read; `None` while data is read.
+    left: std::rc::Rc<std::cell::Cell<Option<u64>>>,
+    limit: u64,
+}
+
+impl<R: Read> Read for HeaderLimited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.left.get() {
+            None => self.inner.read(buf),
+            Some(0) => Err(std::io::Error::other(format!(
+                "the headers of one entry (GNU long names and links, PAX records, sparse maps) take more than {} bytes",
+                self.limit
+            ))),
+            Some(left) => {
+                let max = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+                let n = self.inner.read(&mut buf[..max])?;
+                self.left.set(Some(left - n as u64));
+                Ok(n)
             }
         }
     }
+}
+
+/// Calls `each` on every entry of the tar stream `reader`, with at most
+/// `header_limit` bytes read by the `tar` crate between two entries (it
+/// buffers GNU long names, PAX records and sparse maps whole). The rest of
+/// each entry's data is skipped after `each` returns; `each` returns whether
+/// to go on. Read errors become `E` with `io`. Returns the reader, positioned
+/// after the last entry read.
+pub fn for_each_tar_entry<R, E>(
+    reader: R,
+    header_limit: u64,
+    io: impl Fn(std::io::Error) -> E,
+    mut each: impl FnMut(&mut tar::Entry<'_, HeaderLimited<R>>) -> Result<bool, E>,
+) -> Result<R, E>
+where
+    R: Read,
+{
+    let left = std::rc::Rc::new(std::cell::Cell::new(Some(header_limit)));
+    let mut archive = tar::Archive::new(HeaderLimited {
+        inner: reader,
+        left: std::rc::Rc::clone(&left),
+        limit: header_limit,
+    });
+    {
+        let mut entries = archive.entries().map_err(&io)?;
+        loop {
+            left.set(Some(header_limit));
+            let next = entries.next();
+            left.set(None);
+            let Some(entry) = next else { break };
+            let mut entry = entry.map_err(&io)?;
+            let go_on = each(&mut entry)?;
+            // read the rest here, so that the next header read does not count it
+            std::io::copy(&mut entry, &mut std::io::sink()).map_err(&io)?;
+            if !go_on {
+                break;
+            }
+        }
+    }
+    Ok(archive.into_inner().inner)
+}
+
+fn read_tar<R: Read>(reader: R, b: &mut Builder<'_>) -> Result<(), NarError> {
+    use tar::EntryType;
+    let kind = b.kind.label();
+    let io = move |source: std::io::Error| NarError::Archive { kind, source };
+    let header_limit = b.options.max_header_bytes;
+    let rest = for_each_tar_entry(
+        reader,
+        header_limit,
+        io,
+        |entry| -> Result<bool, NarError> {
+            b.count_entry()?;
+            let header = entry.header();
+            let ty = header.entry_type();
+            let path = entry.path_bytes().into_owned();
+            match ty {
+                EntryType::XGlobalHeader | EntryType::XHeader => {}
+                EntryType::GNULongName | EntryType::GNULongLink => {}
+                _ if ty.as_byte() == b'V' => {} // GNU volume label
+                EntryType::Directory => b.add_dir(&path)?,
+                EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+                    if ty == EntryType::Regular && path.ends_with(b"/") {
+                        b.add_dir(&path)?;
+                        return Ok(true);
+                    }
+                    let mode = header.mode().map_err(io)?;
+                    let size = entry.size();
+                    let sparse = pax_sparse_info(entry).map_err(io)?;
+                    let (path, at, len) = match sparse {
+                        None => {
+                            let (at, len) = b.read_contents(entry, size)?;
+                            (path, at, len)
+                        }
+                        Some(info) => {
+                            let path = info.name.clone().unwrap_or(path);
+                            let (at, len) = spool_pax_sparse_1_0(b, entry, &path, &info, size)?;
+                            (path, at, len)
+                        }
+                    };
+                    b.add_leaf(
+                        &path,
+                        Node::File {
+                            executable: mode & 0o100 != 0,
+                            at,
+                            len,
+                        },
+                    )?;
+                }
+                EntryType::Symlink => {
+                    let target = entry
+                        .link_name_bytes()
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default();
+                    if let Err(e) = validate_symlink_target(&target) {
+                        return Err(NarError::UnsupportedEntry {
+                            path: lossy(&path),
+                            kind: format!("symlink: {e}"),
+                        });
+                    }
+                    b.add_leaf(&path, Node::Symlink { target })?;
+                }
+                EntryType::Link => {
+                    let target = entry
+                        .link_name_bytes()
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default();
+                    b.add_hard_link(&path, &target)?;
+                }
+                other => {
+                    let kind = match other {
+                        EntryType::Char => "character device".to_owned(),
+                        EntryType::Block => "block device".to_owned(),
+                        EntryType::Fifo => "FIFO".to_owned(),
+                        o => format!("tar type flag {:?}", o.as_byte() as char),
+                    };
+                    return Err(NarError::UnsupportedEntry {
+                        path: lossy(&path),
+                        kind,
+                    });
+                }
+            }
+            Ok(true)
+        },
+    )?;
     // Read the stream to its end, as `tar` piping from `gzip -d` does: this
     // checks the compressor's trailer (CRC, size), so a truncated or corrupt
     // download is an error even when the tar end marker came before the damage.
     let limit = b.options.max_total_bytes;
     let drained = std::io::copy(
-        &mut archive.into_inner().take(limit.saturating_add(1)),
+        &mut rest.take(limit.saturating_add(1)),
         &mut std::io::sink(),
     )
     .map_err(|e| b.archive_err(e))?;
@@ -573,15 +960,45 @@ fn pax_sparse_info<R: Read>(entry: &mut tar::Entry<'_, R>) -> std::io::Result<Op
     Ok(any.then_some(info))
 }
 
-/// Rebuilds a file stored in GNU's PAX sparse format 1.0: the data starts
-/// with a decimal map (`count`, then `offset`/`size` pairs, one per line,
-/// padded to 512 bytes), followed by the data of each chunk in order.
-fn expand_pax_sparse_1_0(
+/// One decimal number and its newline from `r` (`None` if it is not one, or the map would pass
+/// `limit` bytes), counting the bytes read in `consumed`.
+fn read_decimal_line(
+    r: &mut dyn Read,
+    consumed: &mut u64,
+    limit: u64,
+) -> std::io::Result<Option<u64>> {
+    let mut digits = Vec::with_capacity(20);
+    let mut byte = [0u8; 1];
+    loop {
+        if *consumed >= limit {
+            return Ok(None);
+        }
+        let n = r.read(&mut byte)?;
+        *consumed += 1;
+        match (n, byte[0]) {
+            (0, _) => return Ok(None),
+            (_, b'\n') => break,
+            (_, d) if d.is_ascii_digit() && digits.len() < 20 => digits.push(d),
+            _ => return Ok(None),
+        }
+    }
+    Ok(std::str::from_utf8(&digits)
+        .ok()
+        .and_then(|d| d.parse::<u64>().ok()))
+}
+
+/// Spools a file stored in GNU's PAX sparse format 1.0: the entry's data
+/// starts with a decimal map (`count`, then `offset`/`size` pairs, one per
+/// line, padded to 512 bytes), followed by the data of each chunk in order.
+/// The chunks must be in increasing, non-overlapping order (GNU tar writes
+/// them so); the holes are spooled as zeros. Where the file is in the spool.
+fn spool_pax_sparse_1_0(
     b: &mut Builder<'_>,
+    r: &mut impl Read,
     path: &[u8],
     info: &PaxSparse,
-    raw: &[u8],
-) -> Result<Vec<u8>, NarError> {
+    size: u64,
+) -> Result<(u64, u64), NarError> {
     let unsupported = |why: &str| NarError::UnsupportedEntry {
         path: lossy(path),
         kind: format!("GNU sparse file in PAX format: {why}"),
@@ -594,41 +1011,48 @@ fn expand_pax_sparse_1_0(
     let realsize = info
         .realsize
         .ok_or_else(|| unsupported("missing GNU.sparse.realsize"))?;
-    let mut pos = 0usize;
-    let mut next_number = || -> Option<u64> {
-        let rest = raw.get(pos..)?;
-        let nl = rest.iter().position(|&c| c == b'\n')?;
-        let v = std::str::from_utf8(&rest[..nl]).ok()?.parse::<u64>().ok()?;
-        pos += nl + 1;
-        Some(v)
+    let mut r = r.take(size);
+    // the map is read into memory: at most `max_header_bytes` of it
+    let map_limit = b.options.max_header_bytes;
+    let mut consumed = 0u64;
+    let mut next = |r: &mut dyn Read| -> Result<u64, NarError> {
+        read_decimal_line(r, &mut consumed, map_limit)
+            .map_err(|e| b.archive_err(e))?
+            .ok_or_else(|| unsupported("bad sparse map"))
     };
-    let count = next_number().ok_or_else(|| unsupported("bad sparse map"))?;
+    let count = next(&mut r)?;
     let mut chunks = Vec::new();
     for _ in 0..count {
-        let off = next_number().ok_or_else(|| unsupported("bad sparse map"))?;
-        let len = next_number().ok_or_else(|| unsupported("bad sparse map"))?;
+        let off = next(&mut r)?;
+        let len = next(&mut r)?;
         chunks.push((off, len));
     }
-    let data_start = pos.div_ceil(512) * 512;
+    // the data starts at the next 512-byte boundary
+    let pad = consumed.div_ceil(512) * 512 - consumed;
+    std::io::copy(&mut (&mut r).take(pad), &mut std::io::sink()).map_err(|e| b.archive_err(e))?;
     b.reserve(realsize)?;
-    let mut out = vec![0u8; usize::try_from(realsize).map_err(|_| unsupported("too large"))?];
-    let mut src = data_start;
+    let start = b.spool.len;
+    let mut pos = 0u64;
     for (off, len) in chunks {
-        let (Ok(off), Ok(len)) = (usize::try_from(off), usize::try_from(len)) else {
-            return Err(unsupported("chunk out of range"));
-        };
-        let dst = off
+        let end = off
             .checked_add(len)
-            .and_then(|end| out.get_mut(off..end))
+            .filter(|&end| end <= realsize)
             .ok_or_else(|| unsupported("chunk beyond the real size"))?;
-        let from = src
-            .checked_add(len)
-            .and_then(|end| raw.get(src..end))
-            .ok_or_else(|| unsupported("chunk data truncated"))?;
-        dst.copy_from_slice(from);
-        src += len;
+        if off < pos {
+            return Err(unsupported("chunks out of order or overlapping"));
+        }
+        b.spool.append_zeros(off - pos)?;
+        let (_, got) = b
+            .spool
+            .append(&mut r, len)
+            .map_err(|(_, e)| b.archive_err(e))?;
+        if got != len {
+            return Err(unsupported("chunk data truncated"));
+        }
+        pos = end;
     }
-    Ok(out)
+    b.spool.append_zeros(realsize - pos)?;
+    Ok((start, realsize))
 }
 
 fn read_zip<R: Read>(reader: R, b: &mut Builder<'_>) -> Result<(), NarError> {
@@ -636,14 +1060,16 @@ fn read_zip<R: Read>(reader: R, b: &mut Builder<'_>) -> Result<(), NarError> {
     const S_IFLNK: u32 = 0o120000;
     const S_IFDIR: u32 = 0o040000;
     let limit = b.options.max_total_bytes;
-    let mut data = Vec::new();
-    reader
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut data)
+    // zip needs random access: spool the archive itself first
+    let mut archive = tempfile::tempfile().map_err(NarError::Spool)?;
+    let size = std::io::copy(&mut reader.take(limit.saturating_add(1)), &mut archive)
         .map_err(|e| b.archive_err(e))?;
-    b.reserve(data.len() as u64)?;
-    let zip_err = |e: zip::result::ZipError| NarError::Zip(e.to_string());
-    let mut za = zip::ZipArchive::new(Cursor::new(data)).map_err(zip_err)?;
+    b.reserve(size)?;
+    archive
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(NarError::Spool)?;
+    let zip_err = |e: zip::result::ZipError| NarError::Zip(clip(&e.to_string()));
+    let mut za = zip::ZipArchive::new(std::io::BufReader::new(archive)).map_err(zip_err)?;
     for i in 0..za.len() {
         b.count_entry()?;
         let mut f = za.by_index(i).map_err(zip_err)?;
@@ -655,22 +1081,38 @@ fn read_zip<R: Read>(reader: R, b: &mut Builder<'_>) -> Result<(), NarError> {
             continue;
         }
         let size = f.size();
-        let contents = b.read_contents(&mut f, size)?;
         if file_type == Some(S_IFLNK) {
-            if let Err(e) = validate_symlink_target(&contents) {
+            // the data is the target: it is kept in memory, within the metadata budget
+            let room = b
+                .options
+                .max_metadata_bytes
+                .saturating_sub(b.metadata_bytes);
+            if size > room {
+                return Err(NarError::MetadataLimit {
+                    limit: b.options.max_metadata_bytes,
+                });
+            }
+            let mut target = Vec::new();
+            (&mut f)
+                .take(size)
+                .read_to_end(&mut target)
+                .map_err(|e| b.archive_err(e))?;
+            if let Err(e) = validate_symlink_target(&target) {
                 return Err(NarError::UnsupportedEntry {
                     path: lossy(&name),
                     kind: format!("symlink: {e}"),
                 });
             }
-            b.add_leaf(&name, Tree::Symlink { target: contents })?;
+            b.add_leaf(&name, Node::Symlink { target })?;
         } else {
+            let (at, len) = b.read_contents(&mut f, size)?;
             let executable = mode.is_some_and(|m| m & 0o100 != 0);
             b.add_leaf(
                 &name,
-                Tree::File {
+                Node::File {
                     executable,
-                    contents,
+                    at,
+                    len,
                 },
             )?;
         }
@@ -708,34 +1150,48 @@ mod tests {
 
     #[test]
     fn strip_rules() {
-        let one_dir = BTreeMap::from([(b"r".to_vec(), Tree::dir([("a", Tree::file("x"))]))]);
+        let file = |executable| Node::File {
+            executable,
+            at: 0,
+            len: 0,
+        };
+        let tree = |n: Node| to_tree(&n, &Spool::default()).unwrap();
+        let one_dir = BTreeMap::from([(
+            b"r".to_vec(),
+            Node::Directory(BTreeMap::from([(b"a".to_vec(), file(false))])),
+        )]);
         assert_eq!(
-            strip_root(one_dir).unwrap(),
-            Tree::dir([("a", Tree::file("x"))])
+            tree(strip_root(one_dir).unwrap()),
+            Tree::dir([("a", Tree::file(""))])
         );
-        let one_file = BTreeMap::from([(b"f".to_vec(), Tree::executable("x"))]);
+        let one_file = BTreeMap::from([(b"f".to_vec(), file(true))]);
         assert_eq!(
-            strip_root(one_file).unwrap(),
-            Tree::dir([("f", Tree::executable("x"))])
+            tree(strip_root(one_file).unwrap()),
+            Tree::dir([("f", Tree::executable(""))])
         );
         assert!(matches!(
             strip_root(BTreeMap::new()),
             Err(NarError::StripRootNotSingle { count: 0, .. })
         ));
         let two = BTreeMap::from([
-            (b"a".to_vec(), Tree::empty_dir()),
-            (b".b".to_vec(), Tree::empty_dir()),
+            (b"a".to_vec(), Node::empty_dir()),
+            (b".b".to_vec(), Node::empty_dir()),
         ]);
         assert!(matches!(
             strip_root(two),
             Err(NarError::StripRootNotSingle { count: 2, .. })
         ));
-        let nl = BTreeMap::from([(b"a\nb".to_vec(), Tree::empty_dir())]);
+        let nl = BTreeMap::from([(b"a\nb".to_vec(), Node::empty_dir())]);
         assert!(matches!(
             strip_root(nl),
             Err(NarError::StripRootNotSingle { count: 2, .. })
         ));
-        let link = BTreeMap::from([(b"l".to_vec(), Tree::symlink("x"))]);
+        let link = BTreeMap::from([(
+            b"l".to_vec(),
+            Node::Symlink {
+                target: b"x".to_vec(),
+            },
+        )]);
         assert!(matches!(
             strip_root(link),
             Err(NarError::StripRootSymlink { .. })

@@ -2,9 +2,19 @@
 
 use std::path::PathBuf;
 
-/// Shows raw bytes (file names, link targets) lossily as UTF-8 for messages.
+/// Shows raw bytes (file names, link targets) lossily as UTF-8 for messages, at most 200
+/// characters (archive paths can be megabytes long).
 pub(crate) fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    clip(&String::from_utf8_lossy(bytes))
+}
+
+/// At most 200 characters of `s`, with `…` when cut.
+pub(crate) fn clip(s: &str) -> String {
+    const MAX: usize = 200;
+    match s.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_string(),
+    }
 }
 
 /// Everything that can go wrong while serialising or hashing.
@@ -71,7 +81,16 @@ pub enum NarError {
     /// A zip-specific parse error.
     #[error("reading zip archive: {0}")]
     Zip(String),
-    /// The archive's contents exceed the configured memory limit.
+    /// The tree's shape (names, link targets) exceeds the configured memory limit.
+    #[error("the archive's file names and link targets exceed the limit of {limit} bytes (raise ArchiveOptions::max_metadata_bytes if this is expected)")]
+    MetadataLimit {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The temporary file that holds the archive's contents failed.
+    #[error("the temporary file for the archive's contents: {0}")]
+    Spool(#[source] std::io::Error),
+    /// The archive's contents exceed the configured limit.
     #[error("archive contents exceed the limit of {limit} bytes (raise ArchiveOptions::max_total_bytes if this is expected)")]
     SizeLimit {
         /// The limit in bytes.

@@ -127,8 +127,44 @@ pub fn print_file(f: &File) -> Result<String, PrintError> {
     Ok(p.out)
 }
 
+/// Whether a character of comment text is written as `\u{…}`: control characters (ESC, BEL, …:
+/// a terminal showing the file would act on them), the Unicode bidirectional controls (U+061C,
+/// U+200E/F, U+202A–U+202E, U+2066–U+2069, which reorder what a reviewer sees: "Trojan Source"),
+/// and the line and paragraph separators U+2028/U+2029 (editors break lines there; Nix does not).
+fn escaped_in_comments(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// Comment text with [`escaped_in_comments`] characters written as `\u{…}`.
+fn escape_comment(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.chars().any(escaped_in_comments) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 16);
+    for c in line.chars() {
+        if escaped_in_comments(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Split a comment into `# …` lines (alejandra trims trailing whitespace; so do we). Any `\r` or `\n` starts a
-/// new comment line, so comment text can never escape into code.
+/// new comment line, so comment text can never escape into code; other control characters and the
+/// bidirectional controls are escaped ([`escape_comment`]), so text from a lock cannot act on a
+/// terminal or reorder what a reviewer reads.
 fn comment_lines(text: &str) -> Result<Vec<String>, PrintError> {
     if let Some(offset) = text.find('\0') {
         return Err(PrintError::Nul {
@@ -139,7 +175,7 @@ fn comment_lines(text: &str) -> Result<Vec<String>, PrintError> {
     Ok(text
         .split(['\r', '\n'])
         .map(|l| {
-            let l = l.trim_end();
+            let l = escape_comment(l.trim_end());
             if l.is_empty() {
                 "#".to_owned()
             } else {
@@ -1262,4 +1298,35 @@ impl Printer {
 
 fn path_is_literal(p: &str) -> bool {
     matches!(escape::path_form(p), Ok(escape::PathForm::Literal(_)))
+}
+
+#[cfg(test)]
+mod comment_tests {
+    use super::*;
+    use crate::ast::{Binding, Expr, File};
+
+    /// Issue 19: ESC, BEL and U+202E from a lock reached comments raw.
+    #[test]
+    fn control_and_bidi_characters_are_escaped_in_comments() {
+        let hostile = "pkg \u{1b}[31mred\u{7} \u{202e}gnp.exe\u{2066} \u{85}x\u{2028}y";
+        let file = File::new(
+            vec![hostile.to_string()],
+            Expr::attrs([Binding::assign("a", Expr::var("b")).comment(hostile)]),
+        );
+        let text = print_file(&file).unwrap();
+        assert!(
+            !text.chars().any(|c| escaped_in_comments(c) && c != '\n'),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(
+                "# pkg \\u{1b}[31mred\\u{7} \\u{202e}gnp.exe\\u{2066} \\u{85}x\\u{2028}y"
+            ),
+            "{text}"
+        );
+        // still one comment line each: nothing escaped into code
+        assert_eq!(text.matches("\\u{1b}").count(), 2, "{text}");
+        // plain text is unchanged
+        assert_eq!(escape_comment("é ✓ ok"), "é ✓ ok");
+    }
 }

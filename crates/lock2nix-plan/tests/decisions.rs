@@ -69,6 +69,8 @@ fn safe() -> RecipeFeatures {
         custom_check: Some(false),
         eval_assert: Some(false),
         family: None,
+        family_passthru: None,
+        runs_tests: Some(true),
         format: Some(RecipeFormat::Pyproject),
         native_build_inputs: Some(vec![
             "pkg-config".into(),

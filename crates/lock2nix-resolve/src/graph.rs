@@ -1,6 +1,6 @@
 //! Cycles, cut edges, topological order and shortest paths.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -31,7 +31,12 @@ fn nix_edges(p: &ResolvedPackage) -> impl Iterator<Item = usize> + '_ {
         .copied()
 }
 
-pub(crate) fn cycles_and_order(packages: &[ResolvedPackage]) -> (Vec<Cycle>, Vec<usize>) {
+/// Every cut edge of `cycles`, for constant-time lookups (a dense graph cuts O(n²) edges; a list
+/// search per edge made the whole pass O(n⁴)).
+pub(crate) type CutEdges = HashSet<(usize, usize)>;
+
+/// The cycles (with their cut edges, also returned as a set) and a topological order.
+pub(crate) fn cycles_and_order(packages: &[ResolvedPackage]) -> (Vec<Cycle>, CutEdges, Vec<usize>) {
     let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(packages.len(), packages.len() * 4);
     for i in 0..packages.len() {
         g.add_node(i);
@@ -88,6 +93,7 @@ pub(crate) fn cycles_and_order(packages: &[ResolvedPackage]) -> (Vec<Cycle>, Vec
         cycles.push(Cycle { members, cut });
     }
     cycles.sort_by(|a, b| a.members.cmp(&b.members));
+    let cut_edges: CutEdges = cycles.iter().flat_map(|c| c.cut.iter().copied()).collect();
     // order with cut edges removed; dependencies first
     let mut dag: DiGraph<usize, ()> = DiGraph::with_capacity(packages.len(), g.edge_count());
     for i in 0..packages.len() {
@@ -95,14 +101,14 @@ pub(crate) fn cycles_and_order(packages: &[ResolvedPackage]) -> (Vec<Cycle>, Vec
     }
     for e in g.edge_references() {
         let (a, b) = (e.source().index(), e.target().index());
-        if !cycles.iter().any(|c| c.cut.contains(&(a, b))) {
+        if !cut_edges.contains(&(a, b)) {
             dag.add_edge(NodeIndex::new(b), NodeIndex::new(a), ());
         }
     }
     let order = toposort(&dag, None)
         .map(|v| v.into_iter().map(NodeIndex::index).collect())
         .unwrap_or_else(|_| (0..packages.len()).collect());
-    (cycles, order)
+    (cycles, cut_edges, order)
 }
 
 /// One step of a path: the package and the edge that led to it (none for the root).

@@ -306,6 +306,8 @@ pub struct Resolution {
     /// On Darwin: packages built from their sdist although one of their wheels would fit a newer
     /// macOS deployment target (index into [`Resolution::packages`], and that wheel).
     pub macos_fallbacks: Vec<(usize, MacosNeed)>,
+    /// The cut edges of all [`Resolution::cycles`], for [`Resolution::is_cut`].
+    cut_edges: graph::CutEdges,
 }
 
 impl Resolution {
@@ -314,9 +316,9 @@ impl Resolution {
         self.packages.binary_search_by(|p| p.name.cmp(name)).ok()
     }
 
-    /// Is the edge `from → to` cut to break a cycle?
+    /// Is the edge `from → to` cut to break a cycle? (Constant time.)
     pub fn is_cut(&self, from: usize, to: usize) -> bool {
-        self.cycles.iter().any(|c| c.cut.contains(&(from, to)))
+        self.cut_edges.contains(&(from, to))
     }
 }
 
@@ -812,7 +814,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
             )
         })
         .collect();
-    let (cycles, topo_order) = graph::cycles_and_order(&packages);
+    let (cycles, cut_edges, topo_order) = graph::cycles_and_order(&packages);
     Ok(Resolution {
         target: target.clone(),
         packages,
@@ -823,6 +825,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         manifest_requirements,
         manifest_groups,
         macos_fallbacks,
+        cut_edges,
     })
 }
 

@@ -72,14 +72,16 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // messages quote input files: control and bidi characters are shown escaped
+            let safe = |s: String| lock2nix_lock::terminal_safe(&s).into_owned();
+            eprintln!("error: {}", safe(e.to_string()));
             let mut source = e.source();
             while let Some(s) = source {
-                eprintln!("  caused by: {s}");
+                eprintln!("  caused by: {}", safe(s.to_string()));
                 source = s.source();
             }
             if let Some(hint) = project::hint_for(&e) {
-                eprintln!("hint: {hint}");
+                eprintln!("hint: {}", safe(hint.to_string()));
             }
             ExitCode::from(1)
         }

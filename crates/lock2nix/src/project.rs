@@ -140,8 +140,8 @@ impl Project {
             );
         }
         // One read: the bytes are hashed (for the overlay's header) and parsed.
-        let bytes = std::fs::read(&lock_path)
-            .with_context(|| format!("cannot read {}", lock_path.display()))?;
+        // bounded: a huge (or sparse) file is refused before it is read
+        let bytes = lock2nix_lock::read_lock_bytes(&lock_path, &lock2nix_lock::Limits::default())?;
         // hashing, parsing and reading the workspace overlap (the parse itself runs on rayon's pool)
         let root = dir_of(&lock_path);
         let ((lock_sha256, lock), workspace) = rayon::join(
@@ -165,7 +165,7 @@ impl Project {
         let lock = lock?;
         let workspace = workspace?;
         for w in &lock.warnings {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", lock2nix_lock::terminal_safe(&w.to_string()));
         }
         let source_root = match config.as_ref().and_then(|c| c.source_root.as_ref()) {
             Some((file, value)) => SourceRoot::configured(&root, file, value),
@@ -527,7 +527,7 @@ fn index_python(path: &Path) -> Option<(u32, u32)> {
 /// Print warnings to stderr.
 pub fn print_warnings(warnings: &[lock2nix_lock::Warning]) {
     for w in warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", lock2nix_lock::terminal_safe(&w.to_string()));
     }
 }
 

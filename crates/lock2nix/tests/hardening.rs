@@ -36,6 +36,8 @@ const TARGETS: &[(&str, Body)] = &[
     ("index_tsv", bodies::index_tsv),
     ("nixpkgs_scan", bodies::nixpkgs_scan),
     ("source_path", bodies::source_path),
+    ("marker", bodies::marker),
+    ("marker_shape", bodies::marker_shape),
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -665,6 +667,7 @@ fn limits() -> Limits {
         max_dependencies_per_package: 2,
         max_members: 2,
         force_single_parse: false,
+        ..Limits::default()
     }
 }
 

@@ -1,14 +1,20 @@
 //! `lock2nix-synth PACKAGES DIR [SEED]`: write a synthetic project (`uv.lock` and
 //! `pyproject.toml`) of about PACKAGES lock entries into DIR (see `lock2nix_bench::synth`).
+//! `lock2nix-synth --dense PACKAGES DIR`: PACKAGES packages that all depend on each other
+//! (`lock2nix_bench::dense`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use lock2nix_bench::{synth_project, SynthSpec};
+use lock2nix_bench::{dense_project, synth_project, SynthSpec};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: lock2nix-synth PACKAGES DIR [SEED]";
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let dense = args.first().is_some_and(|a| a == "--dense");
+    if dense {
+        args.remove(0);
+    }
+    let usage = "usage: lock2nix-synth [--dense] PACKAGES DIR [SEED]";
     let (Some(count), Some(dir)) = (args.first(), args.get(1)) else {
         eprintln!("{usage}");
         return ExitCode::from(2);
@@ -27,7 +33,11 @@ fn main() -> ExitCode {
             }
         }
     }
-    let project = synth_project(spec);
+    let project = if dense {
+        dense_project(packages)
+    } else {
+        synth_project(spec)
+    };
     let dir = PathBuf::from(dir);
     if let Err(e) = project.write_to(&dir) {
         eprintln!("cannot write {}: {e}", dir.display());

@@ -22,8 +22,8 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use lock2nix_fetch::{
-    default_progress, redact_url, MetadataHint, NoProgress, Options, PrefetchItem, Prefetcher,
-    ProgressSink, Report, Sidecar, SIDECAR_FILE_NAME,
+    default_progress, redact_url, shown, MetadataHint, NoProgress, Options, PrefetchItem,
+    Prefetcher, ProgressSink, Report, Sidecar, SIDECAR_FILE_NAME,
 };
 use lock2nix_lock::{Hash, HashAlgorithm, Lock, SdistLocator, Source, WheelLocator};
 use lock2nix_plan::{plan, Format, Recipe, Src};
@@ -77,6 +77,15 @@ pub struct PrefetchArgs {
     /// Bearer` [default: LOCK2NIX_GITHUB_TOKEN].
     #[arg(long, value_name = "NAME")]
     pub token_env: Option<String>,
+    /// Give up on a request (and retry it) when the server sends nothing for this many seconds:
+    /// no response, or no more of the body; `git` gives up on an HTTP transfer slower than a
+    /// byte a second for as long.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+    /// The longest one request (or one `git` command) may take, in seconds, however steadily
+    /// the server sends.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    pub max_time: u64,
     /// Host whose wheels are asked for a PEP 658 `.metadata` file before the wheel itself
     /// (repeatable; replaces the default).
     #[arg(long = "metadata-host", value_name = "HOST", default_values_t = [DEFAULT_METADATA_HOST.to_string()])]
@@ -346,9 +355,14 @@ pub fn collect_items(project: &Project, args: &PrefetchArgs) -> Result<Collected
 
 /// The fetcher options the flags ask for.
 pub fn options(args: &PrefetchArgs) -> Result<Options> {
+    if args.timeout == 0 || args.max_time == 0 {
+        bail!("--timeout and --max-time take a number of seconds above 0");
+    }
     let mut o = Options {
         jobs: args.jobs.max(1),
         offline: args.offline,
+        idle_timeout: std::time::Duration::from_secs(args.timeout),
+        timeout: std::time::Duration::from_secs(args.max_time),
         ..Options::default()
     };
     if let Some(base) = &args.github_archive_base {
@@ -374,6 +388,34 @@ pub fn options(args: &PrefetchArgs) -> Result<Options> {
     Ok(o)
 }
 
+/// Warnings for git sources fetched over an unauthenticated transport (`http://`, `git://`):
+/// prefetch records the NAR hash of whatever arrives, and from then on that hash is what Nix
+/// checks, so whoever can tamper with the connection once decides the pinned contents
+/// (trust on first use). Warned, not refused: a mirror on a trusted network may be plain HTTP,
+/// and a mirror can be given with `--git-rewrite` while the lock keeps its URL.
+pub fn insecure_git_warnings(items: &[PrefetchItem], rewrites: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in items {
+        let PrefetchItem::Git { url, .. } = item else {
+            continue;
+        };
+        let fetched = lock2nix_fetch::rewrite_url(url, rewrites);
+        let lower = fetched.to_ascii_lowercase();
+        let Some(scheme) = ["http://", "git://"]
+            .into_iter()
+            .find(|s| lower.starts_with(s))
+        else {
+            continue;
+        };
+        out.push(format!(
+            "{}: fetched over {} (unauthenticated): the hash recorded is of whatever arrives, and Nix will trust it from then on; use an https:// or ssh:// URL (or a --git-rewrite to one)",
+            item.describe(),
+            scheme.trim_end_matches("://")
+        ));
+    }
+    out
+}
+
 fn render_report(report: &Report, collected: &Collected) -> String {
     let mut s = String::new();
     for u in &collected.unresolved {
@@ -397,12 +439,17 @@ fn render_report(report: &Report, collected: &Collected) -> String {
     for f in &report.failed {
         let e = f.error.to_string();
         if e.starts_with(&f.description) {
-            s.push_str(&format!("failed: {e}\n"));
+            s.push_str(&format!("failed: {}\n", shown(&e)));
         } else {
-            s.push_str(&format!("failed: {}: {e}\n", f.description));
+            s.push_str(&format!(
+                "failed: {}: {}\n",
+                shown(&f.description),
+                shown(&e)
+            ));
         }
     }
-    s
+    // every line quotes the lock or a server: escaped and bounded
+    s.lines().map(|l| shown(l) + "\n").collect()
 }
 
 /// The sidecar: `--hashes`, else the configuration's `hashes`, else beside the lock.
@@ -422,6 +469,17 @@ pub fn run(args: &PrefetchArgs) -> Result<()> {
         .with_context(|| format!("cannot read the prefetch sidecar {}", hashes.display()))?;
     let options = options(args)?;
     let collected = collect_items(&project, args)?;
+    if !options.offline {
+        for w in insecure_git_warnings(&collected.items, &options.git_rewrites) {
+            eprintln!("warning: {}", shown(&w));
+        }
+        if lock2nix_fetch::is_remote_plain_http(&options.github_archive_base) {
+            eprintln!(
+                "warning: --github-archive-base {}: plain HTTP; the archives' NAR hashes are trusted on first use (use https://)",
+                shown(&redact_url(&options.github_archive_base))
+            );
+        }
+    }
     // Offline, the summary below says everything; the progress sink would only repeat it.
     let progress: Arc<dyn ProgressSink> = if options.offline {
         Arc::new(NoProgress)
