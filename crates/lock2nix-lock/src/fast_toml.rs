@@ -29,6 +29,8 @@ pub(crate) fn parse(text: &str) -> Option<Spanned<Map<'_>>> {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        items: Vec::new(),
+        entries: Vec::new(),
     };
     let mut root = Map::new(Origin::Root);
     // entry indices from the root to the table that `key = value` lines go to
@@ -62,6 +64,12 @@ struct Parser<'i> {
     text: &'i str,
     bytes: &'i [u8],
     pos: usize,
+    /// Elements of the inline arrays being read (a stack: nested arrays push above their
+    /// parent's elements and take theirs off when they end), so that each array is allocated
+    /// once, at its final size.
+    items: Vec<Spanned<Item<'i>>>,
+    /// The same for the entries of inline tables.
+    entries: Vec<(Key<'i>, Spanned<Item<'i>>)>,
 }
 
 /// The table at `path` (entry indices; arrays of tables step into their last element).
@@ -113,6 +121,41 @@ fn is_bare(b: u8) -> bool {
 /// A byte TOML does not allow in strings or comments (control characters other than tab).
 fn is_control(b: u8) -> bool {
     (b < 0x20 && b != b'\t') || b == 0x7f
+}
+
+/// The first offset at or after `from` whose byte ends a plain run of a basic string: `"`, `\\`,
+/// or a control character (tab included: the caller lets it through), else `bytes.len()`.
+///
+/// Eight bytes at a time: a byte is flagged when it is below 0x20 or equal to `"`, `\\` or 0x7f
+/// (the usual zero-byte test on `x ^ pattern`); borrows only run upwards, so the lowest flag is
+/// exact.
+fn special_byte(bytes: &[u8], from: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(LO) & !v;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let x = u64::from_le_bytes(word);
+        let flags = (zero(x ^ (LO * u64::from(b'"')))
+            | zero(x ^ (LO * u64::from(b'\\')))
+            | zero(x ^ (LO * 0x7f))
+            | (x.wrapping_sub(LO * 0x20) & !x))
+            & HI;
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f {
+            return i;
+        }
+        i += 1;
+    }
+    i
 }
 
 impl<'i> Parser<'i> {
@@ -261,6 +304,7 @@ impl<'i> Parser<'i> {
         self.pos += 1;
         let start = self.pos;
         loop {
+            self.pos = special_byte(self.bytes, self.pos);
             let b = self.peek()?;
             match b {
                 b'"' => {
@@ -270,6 +314,7 @@ impl<'i> Parser<'i> {
                 }
                 b'\\' => break,
                 _ if is_control(b) => return None,
+                // a tab
                 _ => self.pos += 1,
             }
         }
@@ -350,14 +395,15 @@ impl<'i> Parser<'i> {
             return None;
         }
         self.pos += 1;
-        let mut items = Vec::new();
+        let mark = self.items.len();
         loop {
             self.skip_ws_comments_newlines()?;
             if self.peek()? == b']' {
                 self.pos += 1;
                 break;
             }
-            items.push(self.value(depth)?);
+            let value = self.value(depth)?;
+            self.items.push(value);
             self.skip_ws_comments_newlines()?;
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -369,7 +415,7 @@ impl<'i> Parser<'i> {
             }
         }
         Some(Array {
-            items,
+            items: self.items.drain(mark..).collect(),
             of_tables: false,
         })
     }
@@ -387,18 +433,24 @@ impl<'i> Parser<'i> {
             map.finish();
             return Some(map);
         }
+        let mark = self.entries.len();
         loop {
             self.skip_ws();
             let (key, value) = self.key_value(depth)?;
-            if map.contains_key(key.get_ref()) {
+            let k: &str = key.get_ref();
+            if self.entries[mark..]
+                .iter()
+                .any(|(other, _)| other.get_ref().as_ref() == k)
+            {
                 return None;
             }
-            map.entries.push((key, value));
+            self.entries.push((key, value));
             self.skip_ws();
             match self.peek()? {
                 b',' => self.pos += 1,
                 b'}' => {
                     self.pos += 1;
+                    map.entries = self.entries.drain(mark..).collect();
                     map.finish();
                     return Some(map);
                 }

@@ -85,9 +85,10 @@ fn parse_whole(
         table: doc.get_ref(),
         span: doc.span(),
     };
+    let markers = MarkerCache::default();
     let mut reader = Reader {
         ctx: &ctx,
-        markers: HashMap::new(),
+        markers: &markers,
         warnings: Vec::new(),
     };
     let mut lock = reader.header(&root)?;
@@ -117,6 +118,8 @@ fn parse_split(
         // `package = …` or `[package]` before the first `[[package]]`: a single parse decides
         return None;
     }
+    // one marker cache for every chunk: a lock repeats a few dozen markers hundreds of times
+    let markers = MarkerCache::default();
     let parts: Vec<Option<ChunkOutcome>> = split
         .chunks
         .par_iter()
@@ -131,7 +134,7 @@ fn parse_split(
             };
             let mut reader = Reader {
                 ctx: &cctx,
-                markers: HashMap::new(),
+                markers: &markers,
                 warnings: Vec::new(),
             };
             let packages = reader
@@ -144,7 +147,9 @@ fn parse_split(
         })
         .collect();
     let parts: Vec<ChunkOutcome> = parts.into_iter().collect::<Option<Vec<_>>>()?;
-    Some(validate_split(&ctx, &header, parts, split, limits))
+    Some(validate_split(
+        &ctx, &header, parts, split, limits, &markers,
+    ))
 }
 
 /// One chunk, parsed and converted: its deepest value and its packages (or its first error).
@@ -160,6 +165,7 @@ fn validate_split(
     parts: Vec<ChunkOutcome>,
     split: &Split,
     limits: &Limits,
+    markers: &MarkerCache,
 ) -> Result<Lock, Error> {
     // Depth over the whole text: the deepest value, the first in file order on ties.
     let mut deepest = max_depth(header.get_ref());
@@ -175,7 +181,7 @@ fn validate_split(
     };
     let mut reader = Reader {
         ctx,
-        markers: HashMap::new(),
+        markers,
         warnings: Vec::new(),
     };
     let mut lock = reader.header(&root)?;
@@ -281,8 +287,24 @@ fn split_packages(text: &str) -> Option<Split> {
 
 struct Reader<'c, 's> {
     ctx: &'c Ctx<'s>,
-    markers: HashMap<String, MarkerTree>,
+    markers: &'c MarkerCache,
     warnings: Vec<crate::Warning>,
+}
+
+/// Markers already parsed, by their text (shared by the readers of a split lock's chunks).
+#[derive(Default)]
+struct MarkerCache(std::sync::Mutex<HashMap<String, MarkerTree>>);
+
+impl MarkerCache {
+    fn get(&self, s: &str) -> Option<MarkerTree> {
+        self.0.lock().ok()?.get(s).cloned()
+    }
+
+    fn insert(&self, s: &str, tree: &MarkerTree) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(s.to_string(), tree.clone());
+        }
+    }
 }
 
 /// A dependency before its target is known.
@@ -462,11 +484,11 @@ impl Reader<'_, '_> {
         if let Some(tree) = self.markers.get(s) {
             return Ok(Marker {
                 raw: s.to_string(),
-                tree: tree.clone(),
+                tree,
             });
         }
         let tree = self.ctx.parse_marker(s, span, path)?;
-        self.markers.insert(s.to_string(), tree.clone());
+        self.markers.insert(s, &tree);
         Ok(Marker {
             raw: s.to_string(),
             tree,

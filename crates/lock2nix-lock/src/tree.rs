@@ -170,12 +170,17 @@ impl<'i> Map<'i> {
     }
 
     pub(crate) fn position(&self, key: &str) -> Option<usize> {
-        if self.sorted {
+        // small tables (a wheel's, a dependency's): a scan, comparing lengths first
+        if self.entries.len() <= 8 || !self.sorted {
+            let k = key.as_bytes();
+            self.entries.iter().position(|(e, _)| {
+                let e = e.get_ref().as_bytes();
+                e.len() == k.len() && e == k
+            })
+        } else {
             self.entries
                 .binary_search_by(|(k, _)| k.get_ref().as_ref().cmp(key))
                 .ok()
-        } else {
-            self.entries.iter().position(|(k, _)| k.get_ref() == key)
         }
     }
 
