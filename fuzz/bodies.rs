@@ -92,16 +92,20 @@ pub fn pipeline(lock: &lock2nix_lock::Lock) -> Option<String> {
         .iter()
         .map(|r| lock2nix_plan::plan(lock, r, &inputs))
         .collect();
-    let system_plans: Vec<_> = resolutions
-        .iter()
-        .zip(&plans)
-        .map(|(resolution, plan)| lock2nix_emit::SystemPlan { resolution, plan })
-        .collect();
-    let opts = lock2nix_emit::Options {
-        allow_missing_hashes: true,
-        ..lock2nix_emit::Options::default()
+    // generated roots may be named like reserved top-level names (`lib`): a refused layout is
+    // an answer, not a failure
+    let Ok(layout) =
+        lock2nix_plan::layout(&lock2nix_plan::LayoutInputs::for_roots(&resolutions[0]))
+    else {
+        return None;
     };
-    match lock2nix_emit::emit(&system_plans, &opts) {
+    let overlay = lock2nix_emit::Overlay {
+        plans: &plans,
+        layout: &layout,
+        workspace_root: ".",
+        header: &[],
+    };
+    match lock2nix_emit::emit(&overlay) {
         Ok(text) => {
             assert_nix_parses(&text);
             Some(text)

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use lock2nix_emit::{emit, Options, SystemPlan};
+use lock2nix_emit::{emit, Overlay};
 use lock2nix_lock::{Lock, Workspace};
-use lock2nix_plan::{plan, Plan, PlanInputs};
+use lock2nix_plan::{layout, plan, LayoutInputs, Plan, PlanInputs};
 use lock2nix_resolve::{resolve, PythonVersion, Resolution, Target};
 use lock2nix_wheel::System;
 
@@ -44,18 +44,16 @@ pub fn plan_all(lock: &Lock, ws: Option<&Workspace>, res: &[Resolution]) -> Vec<
     res.iter().map(|r| plan(lock, r, &inputs)).collect()
 }
 
-/// Emit the overlay (missing git hashes become `lib.fakeHash`, as with `--allow-missing-hashes`).
+/// Emit the overlay (missing hashes become `lib.fakeHash`, as with `--allow-missing-hashes`).
 pub fn emit_all(res: &[Resolution], plans: &[Plan]) -> String {
-    let opts = Options {
-        allow_missing_hashes: true,
-        ..Options::default()
-    };
-    let sp: Vec<SystemPlan<'_>> = res
-        .iter()
-        .zip(plans)
-        .map(|(resolution, plan)| SystemPlan { resolution, plan })
-        .collect();
-    emit(&sp, &opts).unwrap_or_else(|e| panic!("{e}"))
+    let the_layout = layout(&LayoutInputs::for_roots(&res[0])).unwrap_or_else(|e| panic!("{e}"));
+    emit(&Overlay {
+        plans,
+        layout: &the_layout,
+        workspace_root: ".",
+        header: &[],
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// read (lock from disk, workspace) → resolve → plan → emit, as `translate` does.

@@ -57,8 +57,8 @@
       ];
 
       packages = forAllSystems (pkgs: {
-        authentik-django = pkgs.python313.pkgs.authentik;
-        default = pkgs.python313.pkgs.authentik;
+        authentik-django = pkgs.authentik-django;
+        default = pkgs.authentik-django;
       });
     };
 }

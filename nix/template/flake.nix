@@ -29,7 +29,9 @@
       overlays.default = import ./nix/python-overlay.nix;
 
       packages = forAllSystems (pkgs: {
-        default = (pkgs.extend self.overlays.default).python313.pkgs.${project};
+        # the overlay exposes each root at the top level (and its private interpreter as
+        # `<root>Python`, e.g. myProjectPython)
+        default = (pkgs.extend self.overlays.default).${project};
       });
 
       # `nix run .#lock`: re-lock with uv, prefetch what the lock lacks, regenerate the overlay.

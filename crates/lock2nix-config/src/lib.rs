@@ -18,11 +18,16 @@
 //!
 //! [nixpkgs]
 //! index = "nixpkgs-index.tsv"
-//! policy = "exact"                       # exact | compatible | nixpkgs
-//! scope = "authentikPython"              # optional: a separate interpreter instead of pythonPackagesExtensions
+//! policy = "compatible"                  # exact | compatible (default) | nixpkgs
+//! scope = "authentikPython"              # the private interpreter's name (default: <root>Python)
+//! global = false                         # true: extend nixpkgs' own Python sets instead (pythonPackagesExtensions)
 //!
 //! [packages.django]
 //! attr = "django_5"                      # nixpkgs attribute to use
+//! top-level = "django-app"               # for a root: its top-level attribute (default: its name)
+//! src = { git = "https://github.com/o/django", rev = "<40-hex commit>", version = "5.2.9" }
+//!                                        # or { url = "…", hash = "sha256-…", version } / { path = "vendor/x", version }:
+//!                                        # take the package from there (the lock's dependencies stay)
 //! policy = "nixpkgs"
 //! build-system = ["hatchling"]           # Python attributes
 //! native-build-inputs = ["pkg-config"]   # top-level nixpkgs attribute paths
@@ -56,7 +61,18 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use lock2nix_emit::{Copy, Customization, Substitution, Value};
+use lock2nix_plan::{Copy, Customization, PackageSource, SrcOverride, Substitution, Value};
+
+/// `sha256-` and 43 base64 characters and `=`.
+fn is_sri_sha256(s: &str) -> bool {
+    s.strip_prefix("sha256-").is_some_and(|b| {
+        b.len() == 44
+            && b.ends_with('=')
+            && b[..43]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    })
+}
 use toml_edit::{Document, Item, Table};
 
 /// A read configuration.
@@ -108,8 +124,11 @@ pub struct NixpkgsConfig {
     pub index: Option<PathBuf>,
     /// The default policy.
     pub policy: Option<String>,
-    /// A separate interpreter name.
+    /// The private interpreter's name.
     pub scope: Option<String>,
+    /// Extend nixpkgs' own Python package sets (`pythonPackagesExtensions`) instead of adding a
+    /// private interpreter.
+    pub global: bool,
 }
 
 /// `[packages.NAME]`.
@@ -119,6 +138,11 @@ pub struct PackageConfig {
     pub attr: Option<String>,
     /// The policy for this package.
     pub policy: Option<String>,
+    /// The top-level attribute a root is exposed under (default: its name).
+    pub top_level: Option<String>,
+    /// Another source than the lock's (`src = { git, rev, version }` / `{ url, hash, version }` /
+    /// `{ path, version }`).
+    pub src: Option<PackageSource>,
     /// What the derivation gets.
     pub custom: Customization,
 }
@@ -457,6 +481,125 @@ impl Reader<'_> {
         Ok(out)
     }
 
+    /// `src = { git = URL, rev = COMMIT, version = V, subdirectory? }`, `{ url, hash, version }`
+    /// or `{ path, version }`.
+    fn src(&self, t: &Table, path: &str) -> Result<Option<PackageSource>, ConfigError> {
+        let Some(item) = t.get("src") else {
+            return Ok(None);
+        };
+        let kp = join(path, "src");
+        let span = item.span();
+        let tl: &dyn TableLike = match item {
+            Item::Table(tt) => tt,
+            Item::Value(toml_edit::Value::InlineTable(it)) => it,
+            other => {
+                return Err(self.err(
+                    other.span(),
+                    &kp,
+                    format!(
+                        "expected a table {{ git, rev, version }}, {{ url, hash, version }} or {{ path, version }}, found {}",
+                        other.type_name()
+                    ),
+                ))
+            }
+        };
+        let valid = [
+            "git",
+            "rev",
+            "subdirectory",
+            "url",
+            "hash",
+            "path",
+            "version",
+        ];
+        for k in tl.keys() {
+            if !valid.contains(&k.as_str()) {
+                let hint =
+                    closest(&k, &valid).map_or(String::new(), |c| format!("; did you mean `{c}`?"));
+                return Err(self.err(span.clone(), &kp, format!("unknown key `{k}`{hint}")));
+            }
+        }
+        let get = |k: &str| {
+            tl.get_str(k)
+                .map_err(|(s, m)| self.err(s.or_else(|| span.clone()), &join(&kp, k), m))
+        };
+        let version = get("version")?.ok_or_else(|| {
+            self.err(
+                span.clone(),
+                &kp,
+                "missing `version`: the version of the package at that source",
+            )
+        })?;
+        if version.parse::<pep440_rs::Version>().is_err() {
+            return Err(self.err(
+                span.clone(),
+                &join(&kp, "version"),
+                format!("`{version}` is not a PEP 440 version"),
+            ));
+        }
+        let (git, url, local) = (get("git")?, get("url")?, get("path")?);
+        let bad = |m: String| self.err(span.clone(), &kp, m);
+        let source = match (git, url, local) {
+            (Some(g), None, None) => {
+                let rev = get("rev")?.ok_or_else(|| {
+                    bad("a git source needs `rev`, the full 40-digit commit".to_string())
+                })?;
+                if get("hash")?.is_some() {
+                    return Err(bad(
+                        "a git source's hash comes from `lock2nix prefetch`, not from `hash`"
+                            .to_string(),
+                    ));
+                }
+                lock2nix_lock::parse_git_source(&format!("{g}#{rev}"))
+                    .map_err(|m| bad(format!("git source: {m}")))?;
+                SrcOverride::Git {
+                    url: g,
+                    rev: rev.to_ascii_lowercase(),
+                    subdirectory: get("subdirectory")?,
+                }
+            }
+            (None, Some(u), None) => {
+                let hash = get("hash")?.ok_or_else(|| {
+                    bad("a URL source needs `hash`, its SRI sha256 (`sha256-…`)".to_string())
+                })?;
+                if !is_sri_sha256(&hash) {
+                    return Err(self.err(
+                        span.clone(),
+                        &join(&kp, "hash"),
+                        format!("`{hash}` is not an SRI sha256 hash (`sha256-` and 44 base64 characters)"),
+                    ));
+                }
+                if !(u.starts_with("https://") || u.starts_with("http://")) {
+                    return Err(bad(format!("`{u}` is not an http(s) URL")));
+                }
+                SrcOverride::Url { url: u, hash }
+            }
+            (None, None, Some(p)) => {
+                if p.starts_with('/') || p.split('/').any(|c| c == "..") {
+                    return Err(bad(format!(
+                        "`{p}` must be a path inside the workspace, relative to it"
+                    )));
+                }
+                SrcOverride::Path { path: p }
+            }
+            _ => {
+                return Err(bad(
+                    "give exactly one of `git` (with `rev`), `url` (with `hash`) or `path`"
+                        .to_string(),
+                ))
+            }
+        };
+        let origin = match span.as_ref().map(|s| position(self.text, s.start)) {
+            Some((l, _)) => format!("{}:{l}", self.file.display()),
+            None => self.file.display().to_string(),
+        };
+        Ok(Some(PackageSource {
+            source,
+            version,
+            origin,
+        }))
+    }
+
     fn package(&self, name: &str, item: &Item) -> Result<PackageConfig, ConfigError> {
         let path = format!("packages.{name}");
         let t = self.table(item, &path)?;
@@ -541,6 +684,8 @@ impl Reader<'_> {
         Ok(PackageConfig {
             attr: self.string(t, "attr", &path)?,
             policy,
+            top_level: self.string(t, "top-level", &path)?,
+            src: self.src(t, &path)?,
             custom: c,
         })
     }
@@ -602,10 +747,12 @@ const TARGET_KEYS: &[&str] = &[
     "no-binary-package",
     "no-build-package",
 ];
-const NIXPKGS_KEYS: &[&str] = &["index", "policy", "scope"];
+const NIXPKGS_KEYS: &[&str] = &["index", "policy", "scope", "global"];
 const PACKAGE_KEYS: &[&str] = &[
     "attr",
     "policy",
+    "top-level",
+    "src",
     "build-system",
     "native-build-inputs",
     "build-inputs",
@@ -679,6 +826,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
             index: rel(r.string(t, "index", "nixpkgs")?),
             policy: r.string(t, "policy", "nixpkgs")?,
             scope: r.string(t, "scope", "nixpkgs")?,
+            global: r.boolean(t, "global", "nixpkgs")?.unwrap_or(false),
         };
         if let Some(p) = &cfg.nixpkgs.policy {
             if !["exact", "compatible", "nixpkgs"].contains(&p.as_str()) {
@@ -857,6 +1005,56 @@ extra-attrs = { dontStrip = "true" }
         assert_eq!(p.copy[0].to, "site-packages/lifecycle");
         assert_eq!(p.post_install, vec![Value::Nix("\"ln -s x y\"".into())]);
         assert_eq!(p.extra_attrs["dontStrip"], "true");
+    }
+
+    #[test]
+    fn package_sources() {
+        let rev = "896722bab969fabc74a08b827da59409cf9f1a4e";
+        let text = format!(
+            "[packages.djangorestframework]\nsrc = {{ git = \"https://github.com/authentik-community/django-rest-framework\", rev = \"{rev}\", version = \"3.16.0\" }}\n\n[packages.x]\nsrc = {{ url = \"https://example.org/x-1.0.tar.gz\", hash = \"sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\", version = \"1.0\" }}\n\n[packages.y.src]\npath = \"vendor/y\"\nversion = \"2\"\n"
+        );
+        let c = parse(&text, Path::new("l.toml")).unwrap();
+        let drf = c.packages["djangorestframework"].src.as_ref().unwrap();
+        assert_eq!(drf.version, "3.16.0");
+        assert_eq!(drf.origin, "l.toml:2");
+        assert_eq!(
+            drf.source,
+            SrcOverride::Git {
+                url: "https://github.com/authentik-community/django-rest-framework".into(),
+                rev: rev.into(),
+                subdirectory: None
+            }
+        );
+        assert!(matches!(
+            c.packages["x"].src.as_ref().unwrap().source,
+            SrcOverride::Url { .. }
+        ));
+        assert_eq!(
+            c.packages["y"].src.as_ref().unwrap().source,
+            SrcOverride::Path {
+                path: "vendor/y".into()
+            }
+        );
+        // each mistake is located and says what to write
+        for (bad, want) in [
+            ("{ git = \"https://h/r\", version = \"1\" }", "needs `rev`"),
+            ("{ git = \"https://h/r\", rev = \"main\", version = \"1\" }", "40-digit"),
+            ("{ git = \"--upload-pack=x://y\", rev = \"0123456789abcdef0123456789abcdef01234567\", version = \"1\" }", "starts with `-`"),
+            ("{ url = \"https://h/a.tar.gz\", version = \"1\" }", "needs `hash`"),
+            ("{ url = \"https://h/a.tar.gz\", hash = \"md5:00\", version = \"1\" }", "not an SRI sha256"),
+            ("{ path = \"../outside\", version = \"1\" }", "inside the workspace"),
+            ("{ path = \"/etc\", version = \"1\" }", "inside the workspace"),
+            ("{ path = \"v\" }", "missing `version`"),
+            ("{ path = \"v\", version = \"not a version\" }", "not a PEP 440 version"),
+            ("{ path = \"v\", url = \"https://h/a\", version = \"1\" }", "exactly one of"),
+            ("{ pth = \"v\", version = \"1\" }", "did you mean `path`"),
+            ("\"https://h/a\"", "expected a table"),
+        ] {
+            let text = format!("[packages.p]\nsrc = {bad}\n");
+            let e = parse(&text, Path::new("l.toml")).unwrap_err();
+            assert!(e.to_string().contains(want), "{bad}: {e}");
+            assert_eq!(e.position.map(|p| p.0), Some(2), "{bad}: {e}");
+        }
     }
 
     #[test]

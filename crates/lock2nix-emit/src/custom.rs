@@ -1,84 +1,204 @@
-//! Per-package customisation that the user's configuration adds to the generated derivations.
+//! The configuration's customisation as bindings: patches, substitutions, copies, post-install
+//! steps, relaxed/removed dependencies, checks, outputs and extra attributes.
 
-use std::collections::BTreeMap;
+use lock2nix_nix::{Binding, Expr, StrPart};
+use lock2nix_plan::{Customization, Substitution, Value};
 
-/// A value that reaches a shell command or a Nix attribute: a literal string (escaped) or Nix code
-/// the user wrote in their own configuration (trusted, printed verbatim).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    /// A literal string.
-    Str(String),
-    /// Verbatim Nix from the configuration, e.g. `placeholder "out"` or `"${pkgs.webui}/"`.
-    Nix(String),
+use crate::{top_path, PF};
+
+fn shell_arg(v: &Value) -> Expr {
+    let inner = match v {
+        Value::Str(s) => Expr::string(s.clone()),
+        Value::Nix(n) => Expr::var("toString").apply(Expr::trusted(n.clone())),
+    };
+    Expr::var("lib").attr("escapeShellArg").apply(inner)
 }
 
-/// `substituteInPlace FILE --replace-fail FROM TO`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Substitution {
-    /// The file, relative to the source root.
-    pub file: String,
-    /// The text to replace.
-    pub from: String,
-    /// The replacement.
-    pub to: Value,
+/// `substituteInPlace FILE --replace-fail FROM TO`, one command per substitution; `dir` prefixes
+/// the file (a shell word, e.g. the site-packages directory after installation).
+fn substitution_lines(subs: &[Substitution], dir: Option<Expr>) -> Vec<Expr> {
+    subs.iter()
+        .map(|s| {
+            let mut parts = vec![StrPart::Lit("substituteInPlace ".to_string())];
+            if let Some(d) = &dir {
+                parts.push(StrPart::Lit("\"".to_string()));
+                parts.push(StrPart::Interp(d.clone()));
+                parts.push(StrPart::Lit("\"/".to_string()));
+            }
+            parts.push(StrPart::Interp(
+                Expr::var("lib")
+                    .attr("escapeShellArg")
+                    .apply(Expr::string(s.file.clone())),
+            ));
+            parts.push(StrPart::Lit(" --replace-fail ".to_string()));
+            parts.push(StrPart::Interp(shell_arg(&Value::Str(s.from.clone()))));
+            parts.push(StrPart::Lit(" ".to_string()));
+            parts.push(StrPart::Interp(shell_arg(&s.to)));
+            Expr::Interpolated(parts)
+        })
+        .collect()
 }
 
-/// A directory or file of the source tree copied into the output after installation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Copy {
-    /// Relative to the source root.
-    pub from: String,
-    /// Relative to `$out`, or to the package's site-packages directory when it starts with
-    /// `site-packages/`.
-    pub to: String,
-}
-
-/// What the configuration adds to one package.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Customization {
-    /// Extra build backends and build requirements (Python package attributes).
-    pub build_system: Vec<String>,
-    /// `nativeBuildInputs` (top-level nixpkgs attribute paths, e.g. `pkg-config`).
-    pub native_build_inputs: Vec<String>,
-    /// `buildInputs` (top-level nixpkgs attribute paths, e.g. `libxml2`, `xorg.libX11`).
-    pub build_inputs: Vec<String>,
-    /// `propagatedBuildInputs` (top-level nixpkgs attribute paths).
-    pub propagated_build_inputs: Vec<String>,
-    /// Extra Python dependencies (Python package attributes).
-    pub dependencies: Vec<String>,
-    /// Patch files, relative to the workspace root.
-    pub patches: Vec<String>,
-    /// `postPatch` shell lines: literal strings, or Nix string expressions (trusted).
-    pub post_patch: Vec<Value>,
-    /// `substituteInPlace` calls, run in `postPatch` (source) or `postInstall` (installed files).
-    pub substitutions: Vec<Substitution>,
-    /// Substitutions applied to the installed files under site-packages, after installation.
-    pub post_install_substitutions: Vec<Substitution>,
-    /// `postInstall` shell lines: literal strings, or Nix string expressions (trusted).
-    pub post_install: Vec<Value>,
-    /// Directories/files to copy into the output.
-    pub copy: Vec<Copy>,
-    /// `pythonRelaxDeps`: `Some(vec![])` means all (`true`).
-    pub python_relax_deps: Option<Vec<String>>,
-    /// `pythonRemoveDeps`.
-    pub python_remove_deps: Vec<String>,
-    /// `doCheck`.
-    pub do_check: Option<bool>,
-    /// `pythonImportsCheck`.
-    pub python_imports_check: Vec<String>,
-    /// `outputs` besides `out`.
-    pub outputs: Vec<String>,
-    /// Build the package with `buildPythonApplication` instead of `buildPythonPackage`.
-    pub application: bool,
-    /// Override the version the derivation carries (e.g. stamp in-tree helpers with the app's version).
-    pub version: Option<String>,
-    /// Extra attributes (name → trusted Nix).
-    pub extra_attrs: BTreeMap<String, String>,
-}
-
-impl Customization {
-    /// True when nothing is customised.
-    pub fn is_empty(&self) -> bool {
-        self == &Customization::default()
+/// Shell text from the configuration: a literal (escaped) or a trusted Nix string expression.
+fn shell_text(v: &Value) -> Expr {
+    match v {
+        Value::Str(s) => Expr::IndentedStr(s.clone()),
+        Value::Nix(n) => Expr::trusted(n.clone()),
     }
+}
+
+/// `lib.concatLines [ … ]`: one shell command per element, readable in diffs.
+fn script(lines: Vec<Expr>) -> Expr {
+    Expr::var("lib")
+        .attr("concatLines")
+        .apply(Expr::list(lines))
+}
+
+/// Bindings from the configuration (shared by build and override).
+pub(crate) fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
+    let mut b = Vec::new();
+    // A list attribute from the configuration: in an override it extends the recipe's list.
+    let mut list_attr = |name: &str, items: &[String], item: fn(&str) -> Expr, when: bool| {
+        if when && !items.is_empty() {
+            let list = Expr::list(items.iter().map(|p| item(p)));
+            b.push(Binding::assign(
+                name,
+                if is_override {
+                    extend_old(name, list)
+                } else {
+                    list
+                },
+            ));
+        }
+    };
+    list_attr("buildInputs", &c.build_inputs, top_path, true);
+    list_attr(
+        "propagatedBuildInputs",
+        &c.propagated_build_inputs,
+        top_path,
+        true,
+    );
+    // for builds these three are merged into the lists package_expr writes
+    list_attr(
+        "nativeBuildInputs",
+        &c.native_build_inputs,
+        top_path,
+        is_override,
+    );
+    list_attr("build-system", &c.build_system, crate::py, is_override);
+    list_attr("dependencies", &c.dependencies, crate::py, is_override);
+    if !c.patches.is_empty() {
+        b.push(Binding::assign(
+            "patches",
+            Expr::list(c.patches.iter().map(|p| {
+                Expr::var("workspaceRoot")
+                    .add(Expr::string(format!("/{}", p.trim_start_matches("./"))))
+            })),
+        ));
+    }
+    let mut post_patch: Vec<Expr> = substitution_lines(&c.substitutions, None);
+    post_patch.extend(c.post_patch.iter().map(shell_text));
+    if !post_patch.is_empty() {
+        b.push(Binding::assign("postPatch", script(post_patch)));
+    }
+    let site = Expr::Interpolated(vec![
+        StrPart::Lit("$out/".to_string()),
+        StrPart::Interp(Expr::var(PF).attr("python").attr("sitePackages")),
+    ]);
+    let mut post_install: Vec<Expr> = Vec::new();
+    for cp in &c.copy {
+        // destination directory (a shell word) and the name inside it
+        let to = cp.to.trim_matches('/');
+        let (dir, rest) = if to == "site-packages" {
+            (site.clone(), String::new())
+        } else if let Some(rest) = to.strip_prefix("site-packages/") {
+            (site.clone(), rest.to_string())
+        } else {
+            (Expr::string("$out"), to.to_string())
+        };
+        let (parent, name) = match rest.rsplit_once('/') {
+            Some((p, n)) => (format!("/{p}"), n.to_string()),
+            None => (String::new(), rest.clone()),
+        };
+        let quoted_dir = |extra: &str| -> Vec<StrPart> {
+            let mut v = vec![StrPart::Lit("\"".to_string())];
+            match &dir {
+                Expr::Interpolated(parts) => v.extend(parts.iter().cloned()),
+                Expr::Str(s) => v.push(StrPart::Lit(s.clone())),
+                other => v.push(StrPart::Interp(other.clone())),
+            }
+            v.push(StrPart::Lit("\"".to_string()));
+            if !extra.is_empty() {
+                v.push(StrPart::Interp(
+                    Expr::var("lib")
+                        .attr("escapeShellArg")
+                        .apply(Expr::string(extra.to_string())),
+                ));
+            }
+            v
+        };
+        let mut line = vec![StrPart::Lit("mkdir -p ".to_string())];
+        line.extend(quoted_dir(&parent));
+        line.push(StrPart::Lit(" && cp -r ".to_string()));
+        line.push(StrPart::Interp(
+            Expr::var("lib")
+                .attr("escapeShellArg")
+                .apply(Expr::string(cp.from.clone())),
+        ));
+        line.push(StrPart::Lit(" ".to_string()));
+        let dest = if name.is_empty() {
+            parent.clone()
+        } else {
+            format!("{parent}/{name}")
+        };
+        line.extend(quoted_dir(&dest));
+        post_install.push(Expr::Interpolated(line));
+    }
+    post_install.extend(substitution_lines(
+        &c.post_install_substitutions,
+        Some(site),
+    ));
+    post_install.extend(c.post_install.iter().map(shell_text));
+    if !post_install.is_empty() {
+        b.push(Binding::assign("postInstall", script(post_install)));
+    }
+    match &c.python_relax_deps {
+        Some(v) if v.is_empty() => b.push(Binding::assign("pythonRelaxDeps", Expr::bool(true))),
+        Some(v) => b.push(Binding::assign(
+            "pythonRelaxDeps",
+            Expr::list(v.iter().cloned().map(Expr::string)),
+        )),
+        None => {}
+    }
+    if is_override && !c.python_remove_deps.is_empty() {
+        b.push(Binding::assign(
+            "pythonRemoveDeps",
+            Expr::list(c.python_remove_deps.iter().cloned().map(Expr::string)),
+        ));
+    }
+    if let Some(d) = c.do_check {
+        b.push(Binding::assign("doCheck", Expr::bool(d)));
+    }
+    if !c.python_imports_check.is_empty() {
+        b.push(Binding::assign(
+            "pythonImportsCheck",
+            Expr::list(c.python_imports_check.iter().cloned().map(Expr::string)),
+        ));
+    }
+    if !c.outputs.is_empty() {
+        let mut outs = vec!["out".to_string()];
+        outs.extend(c.outputs.iter().filter(|o| *o != "out").cloned());
+        b.push(Binding::assign(
+            "outputs",
+            Expr::list(outs.into_iter().map(Expr::string)),
+        ));
+    }
+    for (k, v) in &c.extra_attrs {
+        b.push(Binding::assign(k.as_str(), Expr::trusted(v.clone())));
+    }
+    b
+}
+
+fn extend_old(attr: &str, list: Expr) -> Expr {
+    Expr::select_or(Expr::var("old"), [attr], Expr::list([])).concat(list)
 }

@@ -1,59 +1,46 @@
-//! Emitting the overlay: plans (one per Nix system, all for one CPython version) become a nixpkgs
-//! overlay file.
+//! Rendering plans as a nixpkgs overlay file. Every decision was made by `lock2nix-plan`; this
+//! crate turns recipes into a Nix syntax tree and prints it.
 //!
 //! The file is static (no PEP 508 marker is evaluated in Nix, no lock file is read at evaluation
-//! time), deterministic (byte-identical for the same inputs), formatted as `alejandra` would, and
-//! injection-safe: every string from a lock or pyproject goes through `lock2nix-nix`'s escaping.
-//! The shape is documented in `docs/overlay-shape.md`:
+//! time), deterministic (byte-identical for the same plans), formatted as `alejandra` would, and
+//! injection-safe: every string goes through `lock2nix-nix`'s escaping, and large sets are printed
+//! in parallel into [`lock2nix_nix::Printed`] nodes of the same tree (never spliced as text). The
+//! shape is documented in `docs/overlay-shape.md`:
 //!
 //! - the file evaluates to an overlay (`final: prev: …`, as a functor so that
 //!   `(import ./overlay.nix).override { workspaceRoot = …; }` can point in-tree sources elsewhere);
-//! - the Python overrides go into `pythonPackagesExtensions` (applied only to the interpreter the
-//!   lock was resolved for), or, with [`Mode::Scope`], into one new interpreter `pkgs.NAME`;
-//! - per-system differences (wheels, dependency lists) are chosen with `bySystem`, an attribute
-//!   lookup on `stdenv.hostPlatform.system`.
+//! - the Python overrides go into a private interpreter ([`Mode::Scope`]) or, with
+//!   [`Mode::Global`], into `pythonPackagesExtensions`; the roots are exposed at the top level under
+//!   the layout's names;
+//! - per-system differences are chosen with `bySystem`, an attribute lookup on
+//!   `stdenv.hostPlatform.system`.
+//!
+//! Modules: `package` (one recipe on one system), `source` (fetchers and project paths),
+//! `custom` (the configuration's customisation), `merge` (one attribute across systems), `shell`
+//! (the file around the definitions).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod custom;
+mod merge;
+mod package;
+mod shell;
+mod source;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lock2nix_lock::{GitSource, Hash};
-use lock2nix_nix::{AttrName, Binding, Expr, File, Param, PatEntry, StrPart};
-use lock2nix_plan::{Action, Plan, PlannedPackage};
-use lock2nix_resolve::{Artifact, PythonVersion, Resolution, ResolvedPackage};
+use lock2nix_nix::{Binding, Expr, Printed};
+use lock2nix_plan::{Layout, Plan, Recipe};
 use lock2nix_wheel::System;
 use rayon::prelude::*;
 
-pub use custom::{Copy, Customization, Substitution, Value};
+pub use lock2nix_plan::Mode;
+pub use shell::GENERATED_MARKER;
 
 /// Why the overlay could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {
-    /// Git sources without a prefetched hash.
-    #[error("no hash is known for {count} git source(s): {list}; run `lock2nix prefetch` to record them in lock2nix-hashes.toml, or pass --allow-missing-hashes to write lib.fakeHash (the build then fails and prints the right hash)")]
-    MissingHashes {
-        /// How many.
-        count: usize,
-        /// Which.
-        list: String,
-    },
-    /// A file artifact without a hash.
-    #[error("{package}: the lock records no hash for {url}; lock2nix only fetches files whose hash the lock gives (pass --allow-missing-hashes to write lib.fakeHash)")]
-    MissingFileHash {
-        /// The package.
-        package: String,
-        /// The URL.
-        url: String,
-    },
-    /// A file artifact with neither a URL nor a path.
-    #[error("{package}: the lock gives neither a URL nor a path for the file to build from")]
-    NoLocation {
-        /// The package.
-        package: String,
-    },
     /// The plans are not for one Python version.
     #[error(
         "the plans are for different Python versions ({0}); one overlay serves one interpreter"
@@ -67,74 +54,28 @@ pub enum EmitError {
     Print(#[from] lock2nix_nix::PrintError),
 }
 
-/// Where the overrides go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    /// Append to `pythonPackagesExtensions` (every package set of the target interpreter).
-    Extensions,
-    /// A separate interpreter `pkgs.NAME` = `pythonXY.override { packageOverrides; self; }`.
-    Scope(String),
-}
-
-/// Facts from the sidecar file (`lock2nix prefetch`).
-#[derive(Debug, Clone, Default)]
-pub struct Facts {
-    /// `<repository url>#<commit>` → SRI NAR hash.
-    pub git_hashes: BTreeMap<String, String>,
-    /// sdist sha256 (hex) → its `[build-system] requires`.
-    pub sdist_build_requires: BTreeMap<String, Vec<String>>,
-}
-
-/// One system's resolution and plan.
+/// What the overlay is made of.
 #[derive(Debug, Clone, Copy)]
-pub struct SystemPlan<'a> {
-    /// The resolution.
-    pub resolution: &'a Resolution,
-    /// Its plan.
-    pub plan: &'a Plan,
+pub struct Overlay<'a> {
+    /// One plan per system, all for one interpreter.
+    pub plans: &'a [Plan],
+    /// Where the overrides go and which roots are exposed.
+    pub layout: &'a Layout,
+    /// The directory of the lock as a Nix path relative to the overlay file (e.g. `./..`).
+    pub workspace_root: &'a str,
+    /// Header comment lines after the `@generated` line.
+    pub header: &'a [String],
 }
 
-/// Everything that is not per system.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Where the overrides go.
-    pub mode: Mode,
-    /// The workspace root as a Nix path relative to the output file (e.g. `./..`).
-    pub workspace_root: String,
-    /// Write `lib.fakeHash` for missing hashes instead of failing.
-    pub allow_missing_hashes: bool,
-    /// Header comment lines (after the `@generated` line).
-    pub header: Vec<String>,
-    /// Per-package customisation (by attribute name).
-    pub custom: BTreeMap<String, Customization>,
-    /// Sidecar facts.
-    pub facts: Facts,
-}
+pub(crate) const PF: &str = "python-final";
+pub(crate) const PP: &str = "python-prev";
 
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            mode: Mode::Extensions,
-            workspace_root: "./.".to_string(),
-            allow_missing_hashes: false,
-            header: Vec::new(),
-            custom: BTreeMap::new(),
-            facts: Facts::default(),
-        }
-    }
-}
-
-/// The `@generated` marker that `translate` looks for before overwriting a file.
-pub const GENERATED_MARKER: &str = "@generated by lock2nix";
-
-const PF: &str = "python-final";
-const PP: &str = "python-prev";
-
-fn py(attr: &str) -> Expr {
+pub(crate) fn py(attr: &str) -> Expr {
     Expr::var(PF).attr(attr)
 }
 
-fn top_path(path: &str) -> Expr {
+/// A top-level attribute path (`pkg-config`, `stdenv.cc.cc.lib`) of the final package set.
+pub(crate) fn top_path(path: &str) -> Expr {
     let mut e = Expr::var("final");
     for seg in path.split('.') {
         e = e.attr(seg);
@@ -142,1249 +83,148 @@ fn top_path(path: &str) -> Expr {
     e
 }
 
-fn fake_hash() -> Expr {
-    Expr::var("lib").attr("fakeHash")
+/// How many attributes one parallel task builds and prints.
+const CHUNK: usize = 32;
+
+/// Where an attribute's definitions come from: `(system index, position in that plan)` of each
+/// planned entry that has one (in system order), and the systems whose plan leaves nixpkgs'
+/// package untouched.
+#[derive(Default)]
+struct Slots {
+    defs: Vec<(usize, usize)>,
+    untouched: Vec<System>,
 }
 
-/// Split a GitHub repository URL into owner and repo.
-fn github_owner_repo(url: &str) -> Option<(String, String)> {
-    let rest = url
-        .strip_prefix("https://github.com/")
-        .or_else(|| url.strip_prefix("http://github.com/"))
-        .or_else(|| url.strip_prefix("git+https://github.com/"))
-        .or_else(|| url.strip_prefix("ssh://git@github.com/"))
-        .or_else(|| url.strip_prefix("git@github.com:"))?;
-    let mut parts = rest.trim_end_matches('/').splitn(3, '/');
-    let owner = parts.next()?.to_string();
-    let repo = parts.next()?.trim_end_matches(".git").to_string();
-    if owner.is_empty() || repo.is_empty() || parts.next().is_some() {
-        return None;
-    }
-    Some((owner, repo))
-}
-
-/// The `name` to give `fetchurl` for `url`, when the default (Nix's `baseNameOf url`) is not
-/// the file's name: the last path component without query and fragment, percent-decoded
-/// (installers check wheel file names), with characters Nix store names reject replaced by `_`.
-/// `None` when the default is already right.
-fn decoded_basename(url: &str) -> Option<String> {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    let path = url.get(..end)?;
-    let base = path.trim_end_matches('/').rsplit('/').next()?;
-    let bytes = base.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    let decoded = String::from_utf8_lossy(&out);
-    let mut name: String = decoded
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_' | '?' | '=') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.is_empty() || name == "." || name == ".." {
-        name = "source".to_string();
-    }
-    // what fetchurl derives without a name: baseNameOf of the whole URL
-    let default = url.trim_end_matches('/').rsplit('/').next().unwrap_or(url);
-    (name != default).then_some(name)
-}
-
-/// Whether nixpkgs' default `fetchgit` name for `url` at `rev` (the repository's base name
-/// without `.git`, plus `-` and 7 characters of a hex commit) is a valid Nix store name.
-fn git_default_name_ok(url: &str, rev: &str) -> bool {
-    let base = url.trim_end_matches('/').rsplit('/').next().unwrap_or(url);
-    let base = base.rsplit(':').next().unwrap_or(base);
-    let base = base.strip_suffix(".git").unwrap_or(base);
-    let short: String = rev.chars().take(7).collect();
-    let name = format!("{base}-{short}");
-    !base.is_empty()
-        && name.len() <= 207
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_' | '?' | '='))
-}
-
-struct Ctx<'a> {
-    opts: &'a Options,
-    missing_git: BTreeSet<String>,
-}
-
-impl Ctx<'_> {
-    fn fetchurl(
-        &mut self,
-        package: &str,
-        url: &str,
-        hash: Option<&Hash>,
-    ) -> Result<Expr, EmitError> {
-        let hash = match hash {
-            Some(h) => Expr::string(h.to_sri()),
-            None if self.opts.allow_missing_hashes => fake_hash(),
-            None => {
-                return Err(EmitError::MissingFileHash {
-                    package: package.to_string(),
-                    url: url.to_string(),
-                })
-            }
-        };
-        let mut b = Vec::new();
-        if let Some(name) = decoded_basename(url) {
-            b.push(Binding::assign("name", Expr::string(name)));
-        }
-        b.push(Binding::assign("url", Expr::string(url)));
-        b.push(Binding::assign("hash", hash));
-        Ok(Expr::var("final").attr("fetchurl").apply(Expr::attrs(b)))
-    }
-
-    /// The `src` of a registry file: `fetchurl` with the lock's hash, or a path inside the
-    /// workspace for a local registry.
-    fn file_src(
-        &mut self,
-        package: &str,
-        url: Option<&str>,
-        path: Option<&str>,
-        hash: Option<&Hash>,
-    ) -> Result<Expr, EmitError> {
-        match (url, path) {
-            (Some(u), _) => self.fetchurl(package, u, hash),
-            (None, Some(p)) => Ok(self.local(p)),
-            (None, None) => Err(EmitError::NoLocation {
-                package: package.to_string(),
-            }),
-        }
-    }
-
-    fn local(&self, rel: &str) -> Expr {
-        // workspaceRoot + "/rel": a path when workspaceRoot is a path.
-        let rel = rel.trim_start_matches("./").trim_end_matches('/');
-        if rel == "." || rel.is_empty() {
-            Expr::var("workspaceRoot")
-        } else {
-            Expr::var("workspaceRoot").add(Expr::string(format!("/{rel}")))
-        }
-    }
-
-    fn git_src(&mut self, g: &GitSource) -> Expr {
-        let key = format!("{}#{}", g.repository, g.commit);
-        let hash = match self.opts.facts.git_hashes.get(&key) {
-            Some(h) => Expr::string(h.clone()),
-            None => {
-                self.missing_git.insert(key);
-                fake_hash()
-            }
-        };
-        match github_owner_repo(&g.repository) {
-            Some((owner, repo)) => Expr::var("final")
-                .attr("fetchFromGitHub")
-                .apply(Expr::attrs([
-                    Binding::assign("owner", Expr::string(owner)),
-                    Binding::assign("repo", Expr::string(repo)),
-                    Binding::assign("rev", Expr::string(g.commit.clone())),
-                    Binding::assign("hash", hash),
-                ])),
-            None => {
-                let mut b = Vec::new();
-                // fetchgit names the source after the repository's base name; one that is not a
-                // valid store name would fail to evaluate
-                if !git_default_name_ok(&g.repository, &g.commit) {
-                    b.push(Binding::assign("name", Expr::string("source")));
-                }
-                b.push(Binding::assign("url", Expr::string(g.repository.clone())));
-                b.push(Binding::assign("rev", Expr::string(g.commit.clone())));
-                b.push(Binding::assign("hash", hash));
-                Expr::var("final").attr("fetchgit").apply(Expr::attrs(b))
-            }
-        }
-    }
-}
-
-/// Map build requirements (PEP 508 strings) to Python package attributes: the normalised name,
-/// without versions, extras or markers; `wheel` is dropped (nixpkgs' build hooks provide it).
-pub fn build_requirement_attrs(requires: &[String]) -> Vec<String> {
-    let mut out = BTreeSet::new();
-    for r in requires {
-        let name_end = r
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
-            .unwrap_or(r.len());
-        let name = &r[..name_end];
-        if let Ok(n) = name.parse::<pep508_rs::PackageName>() {
-            let n = n.to_string();
-            if n != "wheel" {
-                out.insert(n);
-            }
-        }
-    }
-    out.into_iter().collect()
-}
-
-fn sdist_build_system(ctx: &Ctx<'_>, hash: Option<&Hash>) -> Vec<String> {
-    hash.and_then(|h| ctx.opts.facts.sdist_build_requires.get(&h.hex()))
-        .map(|r| build_requirement_attrs(r))
-        .unwrap_or_else(|| vec!["setuptools".to_string()])
-}
-
-/// Whether the overlay leaves nixpkgs' package alone for `planned` (reused under its own attribute,
-/// nothing customised): then it has no definition on that system.
-fn leaves_alone(opts: &Options, planned: &PlannedPackage) -> bool {
-    planned.action == Action::Reuse
-        && planned.nixpkgs_attr.as_deref().unwrap_or(&planned.attr) == planned.attr
-        && opts
-            .custom
-            .get(&planned.attr)
-            .is_none_or(Customization::is_empty)
-}
-
-/// The derivation for one package on one system, with its comments (for a package that
-/// [`leaves_alone`] does not leave alone).
-fn package_expr(
-    ctx: &mut Ctx<'_>,
-    res: &Resolution,
-    plan: &Plan,
-    planned: &PlannedPackage,
-    system: System,
-) -> Result<(Expr, Vec<String>), EmitError> {
-    let rp: &ResolvedPackage = &res.packages[planned.index];
-    let no_custom;
-    let custom = match ctx.opts.custom.get(&planned.attr) {
-        Some(c) => c,
-        None => {
-            no_custom = Customization::default();
-            &no_custom
-        }
-    };
-    let mut comments: Vec<String> = Vec::new();
-    let attr_of = |i: usize| plan.packages[i].attr.as_str();
-    // dependencies without cut cycle edges
-    let mut cut: Vec<String> = Vec::new();
-    let mut deps: Vec<Expr> = Vec::new();
-    for &d in &rp.dependencies {
-        if custom.python_remove_deps.iter().any(|r| r == attr_of(d)) {
-            // removed from the metadata by pythonRemoveDeps: not a dependency of the build either
-            continue;
-        }
-        if res.is_cut(planned.index, d) {
-            cut.push(attr_of(d).to_string());
-        } else {
-            deps.push(py(attr_of(d)));
-        }
-    }
-    for d in &custom.dependencies {
-        deps.push(py(d));
-    }
-    if !cut.is_empty() {
-        comments.push(format!(
-            "dependency cycle: {} left out of dependencies (it still reaches the environment through the cycle)",
-            cut.join(", ")
-        ));
-    }
-    let optional: Vec<Binding> = rp
-        .optional_dependencies
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(extra, v)| {
-            Binding::assign(
-                extra.to_string(),
-                Expr::list(
-                    v.iter()
-                        .filter(|&&d| !res.is_cut(planned.index, d))
-                        .map(|&d| py(attr_of(d))),
-                ),
-            )
-        })
-        .collect();
-    let version = custom
-        .version
-        .clone()
-        .unwrap_or_else(|| planned.version.clone());
-    match planned.action {
-        Action::Reuse => {
-            let nix_attr = planned
-                .nixpkgs_attr
-                .clone()
-                .unwrap_or_else(|| planned.attr.clone());
-            comments.push(format!("reuse: {}", planned.reason));
-            let base = if nix_attr == planned.attr {
-                Expr::var(PP).attr(nix_attr.as_str())
-            } else {
-                py(&nix_attr)
-            };
-            let expr = if custom.is_empty() {
-                base
-            } else {
-                base.attr("overridePythonAttrs").apply(Expr::lambda_ident(
-                    "old",
-                    Expr::attrs(custom_bindings(custom, true)),
-                ))
-            };
-            Ok((expr, comments))
-        }
-        Action::Override => {
-            let nix_attr = planned
-                .nixpkgs_attr
-                .clone()
-                .unwrap_or_else(|| planned.attr.clone());
-            comments.push(format!("override: {}", planned.reason));
-            let mut b = vec![Binding::assign("version", Expr::string(version))];
-            let src = planned.src.as_ref().unwrap_or(&rp.artifact);
-            match src {
-                Artifact::Sdist { url, path, hash } => {
-                    let s = ctx.file_src(
-                        &planned.attr,
-                        url.as_deref(),
-                        path.as_deref(),
-                        hash.as_ref(),
-                    )?;
-                    b.push(Binding::assign("src", s));
-                }
-                Artifact::Wheel {
-                    url,
-                    path,
-                    hash,
-                    pure,
-                    ..
-                } => {
-                    let s = ctx.file_src(
-                        &planned.attr,
-                        url.as_deref(),
-                        path.as_deref(),
-                        hash.as_ref(),
-                    )?;
-                    b.push(
-                        Binding::assign("src", s)
-                            .comment("the lock has no sdist: the recipe installs the wheel"),
-                    );
-                    b.push(Binding::assign("pyproject", Expr::Null));
-                    b.push(Binding::assign("format", Expr::string("wheel")));
-                    if !pure && system.is_linux() {
-                        b.push(Binding::assign(
-                            "nativeBuildInputs",
-                            Expr::select_or(
-                                Expr::var("old"),
-                                ["nativeBuildInputs"],
-                                Expr::list([]),
-                            )
-                            .concat(Expr::list([Expr::var("final").attr("autoPatchelfHook")])),
-                        ));
-                    }
-                }
-                other => {
-                    b.push(Binding::assign(
-                        "src",
-                        artifact_src(ctx, &planned.attr, other)?,
-                    ));
-                }
-            }
-            b.extend(custom_bindings(custom, true));
-            let base = Expr::var(PP).attr(nix_attr.as_str());
-            Ok((
-                base.attr("overridePythonAttrs")
-                    .apply(Expr::lambda_ident("old", Expr::attrs(b))),
-                comments,
-            ))
-        }
-        Action::Build | Action::InTree | Action::Vcs => {
-            let is_virtual = matches!(rp.artifact, Artifact::Virtual(_));
-            if is_virtual {
-                comments.push(format!("in-tree: {}", planned.reason));
-                let mut b = vec![
-                    Binding::assign("pname", Expr::string(planned.name.to_string())),
-                    Binding::assign("version", Expr::string(version)),
-                    Binding::assign("dependencies", Expr::list(deps)),
-                ];
-                if !optional.is_empty() {
-                    b.push(Binding::assign(
-                        "optional-dependencies",
-                        Expr::attrs(optional),
-                    ));
-                }
-                return Ok((py("mkPythonMetaPackage").apply(Expr::attrs(b)), comments));
-            }
-            comments.push(format!("{}: {}", planned.action, planned.reason));
-            let mut b = vec![
-                Binding::assign("pname", Expr::string(planned.name.to_string())),
-                Binding::assign("version", Expr::string(version)),
-            ];
-            let mut native: Vec<Expr> = Vec::new();
-            let mut let_src: Option<Expr> = None;
-            let mut subdir: Option<String> = None;
-            match &rp.artifact {
-                Artifact::Wheel {
-                    url,
-                    path,
-                    hash,
-                    pure,
-                    ..
-                } => {
-                    b.push(Binding::assign("format", Expr::string("wheel")));
-                    let s = ctx.file_src(
-                        &planned.attr,
-                        url.as_deref(),
-                        path.as_deref(),
-                        hash.as_ref(),
-                    )?;
-                    b.push(Binding::assign("src", s));
-                    if !pure && system.is_linux() {
-                        native.push(Expr::var("final").attr("autoPatchelfHook"));
-                    }
-                }
-                Artifact::Url {
-                    url,
-                    hash,
-                    is_wheel: true,
-                    ..
-                } => {
-                    b.push(Binding::assign("format", Expr::string("wheel")));
-                    b.push(Binding::assign(
-                        "src",
-                        ctx.fetchurl(&planned.attr, url, hash.as_ref())?,
-                    ));
-                }
-                Artifact::Path {
-                    path,
-                    is_wheel: true,
-                    ..
-                } => {
-                    b.push(Binding::assign("format", Expr::string("wheel")));
-                    b.push(Binding::assign("src", ctx.local(path)));
-                }
-                Artifact::Sdist { url, path, hash } => {
-                    let bs = sdist_build_system(ctx, hash.as_ref());
-                    b.push(Binding::assign("pyproject", Expr::bool(true)));
-                    let s = ctx.file_src(
-                        &planned.attr,
-                        url.as_deref(),
-                        path.as_deref(),
-                        hash.as_ref(),
-                    )?;
-                    b.push(Binding::assign("src", s));
-                    b.push(build_system_binding(&bs, custom));
-                }
-                Artifact::Url {
-                    url,
-                    hash,
-                    subdirectory,
-                    is_wheel: false,
-                } => {
-                    let bs = sdist_build_system(ctx, hash.as_ref());
-                    b.push(Binding::assign("pyproject", Expr::bool(true)));
-                    let_src = Some(ctx.fetchurl(&planned.attr, url, hash.as_ref())?);
-                    subdir = subdirectory.clone();
-                    b.push(build_system_binding(&bs, custom));
-                }
-                Artifact::Path { path, .. } => {
-                    b.push(Binding::assign("pyproject", Expr::bool(true)));
-                    b.push(Binding::assign("src", ctx.local(path)));
-                    b.push(build_system_binding(&["setuptools".to_string()], custom));
-                }
-                Artifact::Git(g) => {
-                    b.push(Binding::assign("pyproject", Expr::bool(true)));
-                    let_src = Some(ctx.git_src(g));
-                    subdir = g.subdirectory.clone();
-                    b.push(build_system_binding(&["setuptools".to_string()], custom));
-                }
-                Artifact::Editable(dir) | Artifact::Directory(dir) => {
-                    b.push(Binding::assign("pyproject", Expr::bool(true)));
-                    b.push(Binding::assign(
-                        "src",
-                        Expr::var("builtins").attr("path").apply(Expr::attrs([
-                            Binding::assign("path", ctx.local(dir)),
-                            Binding::assign(
-                                "name",
-                                Expr::string(format!("{}-source", planned.name)),
-                            ),
-                            Binding::assign("filter", Expr::var("sourceFilter")),
-                        ])),
-                    ));
-                    let requires: Vec<String> = planned
-                        .build_system
-                        .as_ref()
-                        .map(|bs| bs.requires.iter().map(ToString::to_string).collect())
-                        .unwrap_or_else(|| vec!["setuptools".to_string()]);
-                    b.push(build_system_binding(
-                        &build_requirement_attrs(&requires),
-                        custom,
-                    ));
-                }
-                Artifact::Virtual(_) => unreachable_virtual(),
-            }
-            if let Some(src) = &let_src {
-                let _ = src;
-                b.push(Binding::inherit(["src"]));
-                if let Some(sub) = &subdir {
-                    b.push(Binding::assign(
-                        "sourceRoot",
-                        Expr::Interpolated(vec![
-                            StrPart::Interp(Expr::var("src").attr("name")),
-                            StrPart::Lit(format!("/{sub}")),
-                        ]),
-                    ));
-                }
-            }
-            for n in &custom.native_build_inputs {
-                native.push(top_path(n));
-            }
-            if !native.is_empty() {
-                b.push(Binding::assign("nativeBuildInputs", Expr::list(native)));
-            }
-            b.push(Binding::assign("dependencies", Expr::list(deps)));
-            if !optional.is_empty() {
-                b.push(Binding::assign(
-                    "optional-dependencies",
-                    Expr::attrs(optional),
-                ));
-            }
-            let mut remove: Vec<String> = cut.clone();
-            remove.extend(custom.python_remove_deps.iter().cloned());
-            if !remove.is_empty() {
-                remove.sort();
-                remove.dedup();
-                b.push(Binding::assign(
-                    "pythonRemoveDeps",
-                    Expr::list(remove.into_iter().map(Expr::string)),
-                ));
-            }
-            b.extend(custom_bindings(custom, false));
-            let builder = if custom.application {
-                "buildPythonApplication"
-            } else {
-                "buildPythonPackage"
-            };
-            let call = py(builder).apply(Expr::attrs(b));
-            let expr = match let_src {
-                Some(src) => Expr::let_in([Binding::assign("src", src)], call),
-                None => call,
-            };
-            Ok((expr, comments))
-        }
-    }
-}
-
-fn unreachable_virtual() {}
-
-fn artifact_src(ctx: &mut Ctx<'_>, attr: &str, a: &Artifact) -> Result<Expr, EmitError> {
-    Ok(match a {
-        Artifact::Url { url, hash, .. } => ctx.fetchurl(attr, url, hash.as_ref())?,
-        Artifact::Path { path, .. }
-        | Artifact::Directory(path)
-        | Artifact::Editable(path)
-        | Artifact::Virtual(path) => ctx.local(path),
-        Artifact::Git(g) => ctx.git_src(g),
-        Artifact::Wheel { url, hash, .. } | Artifact::Sdist { url, hash, .. } => {
-            ctx.fetchurl(attr, url.as_deref().unwrap_or_default(), hash.as_ref())?
-        }
-    })
-}
-
-fn build_system_binding(requires: &[String], custom: &Customization) -> Binding {
-    let mut names: Vec<String> = requires.to_vec();
-    names.extend(custom.build_system.iter().cloned());
-    names.sort();
-    names.dedup();
-    Binding::assign("build-system", Expr::list(names.iter().map(|n| py(n))))
-}
-
-fn shell_arg(v: &Value) -> Expr {
-    let inner = match v {
-        Value::Str(s) => Expr::string(s.clone()),
-        Value::Nix(n) => Expr::var("toString").apply(Expr::trusted(n.clone())),
-    };
-    Expr::var("lib").attr("escapeShellArg").apply(inner)
-}
-
-/// `substituteInPlace FILE --replace-fail FROM TO`, one command per substitution; `dir` prefixes
-/// the file (a shell word, e.g. the site-packages directory after installation).
-fn substitution_lines(subs: &[Substitution], dir: Option<Expr>) -> Vec<Expr> {
-    subs.iter()
-        .map(|s| {
-            let mut parts = vec![StrPart::Lit("substituteInPlace ".to_string())];
-            if let Some(d) = &dir {
-                parts.push(StrPart::Lit("\"".to_string()));
-                parts.push(StrPart::Interp(d.clone()));
-                parts.push(StrPart::Lit("\"/".to_string()));
-            }
-            parts.push(StrPart::Interp(
-                Expr::var("lib")
-                    .attr("escapeShellArg")
-                    .apply(Expr::string(s.file.clone())),
-            ));
-            parts.push(StrPart::Lit(" --replace-fail ".to_string()));
-            parts.push(StrPart::Interp(shell_arg(&Value::Str(s.from.clone()))));
-            parts.push(StrPart::Lit(" ".to_string()));
-            parts.push(StrPart::Interp(shell_arg(&s.to)));
-            Expr::Interpolated(parts)
-        })
-        .collect()
-}
-
-/// Shell text from the configuration: a literal (escaped) or a trusted Nix string expression.
-fn shell_text(v: &Value) -> Expr {
-    match v {
-        Value::Str(s) => Expr::IndentedStr(s.clone()),
-        Value::Nix(n) => Expr::trusted(n.clone()),
-    }
-}
-
-/// `lib.concatLines [ … ]`: one shell command per element, readable in diffs.
-fn script(lines: Vec<Expr>) -> Expr {
-    Expr::var("lib")
-        .attr("concatLines")
-        .apply(Expr::list(lines))
-}
-
-/// Bindings from the configuration (shared by build and override).
-fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
-    let mut b = Vec::new();
-    // A list attribute from the configuration: in an override it extends the recipe's list.
-    let mut list_attr = |name: &str, items: &[String], item: fn(&str) -> Expr, when: bool| {
-        if when && !items.is_empty() {
-            let list = Expr::list(items.iter().map(|p| item(p)));
-            b.push(Binding::assign(
-                name,
-                if is_override {
-                    extend_old(name, list)
-                } else {
-                    list
-                },
-            ));
-        }
-    };
-    list_attr("buildInputs", &c.build_inputs, top_path, true);
-    list_attr(
-        "propagatedBuildInputs",
-        &c.propagated_build_inputs,
-        top_path,
-        true,
-    );
-    // for builds these three are merged into the lists package_expr writes
-    list_attr(
-        "nativeBuildInputs",
-        &c.native_build_inputs,
-        top_path,
-        is_override,
-    );
-    list_attr("build-system", &c.build_system, py, is_override);
-    list_attr("dependencies", &c.dependencies, py, is_override);
-    if !c.patches.is_empty() {
-        b.push(Binding::assign(
-            "patches",
-            Expr::list(c.patches.iter().map(|p| {
-                Expr::var("workspaceRoot")
-                    .add(Expr::string(format!("/{}", p.trim_start_matches("./"))))
-            })),
-        ));
-    }
-    let mut post_patch: Vec<Expr> = substitution_lines(&c.substitutions, None);
-    post_patch.extend(c.post_patch.iter().map(shell_text));
-    if !post_patch.is_empty() {
-        b.push(Binding::assign("postPatch", script(post_patch)));
-    }
-    let site = Expr::Interpolated(vec![
-        StrPart::Lit("$out/".to_string()),
-        StrPart::Interp(Expr::var(PF).attr("python").attr("sitePackages")),
-    ]);
-    let mut post_install: Vec<Expr> = Vec::new();
-    for cp in &c.copy {
-        // destination directory (a shell word) and the name inside it
-        let to = cp.to.trim_matches('/');
-        let (dir, rest) = if to == "site-packages" {
-            (site.clone(), String::new())
-        } else if let Some(rest) = to.strip_prefix("site-packages/") {
-            (site.clone(), rest.to_string())
-        } else {
-            (Expr::string("$out"), to.to_string())
-        };
-        let (parent, name) = match rest.rsplit_once('/') {
-            Some((p, n)) => (format!("/{p}"), n.to_string()),
-            None => (String::new(), rest.clone()),
-        };
-        let quoted_dir = |extra: &str| -> Vec<StrPart> {
-            let mut v = vec![StrPart::Lit("\"".to_string())];
-            match &dir {
-                Expr::Interpolated(parts) => v.extend(parts.iter().cloned()),
-                Expr::Str(s) => v.push(StrPart::Lit(s.clone())),
-                other => v.push(StrPart::Interp(other.clone())),
-            }
-            v.push(StrPart::Lit("\"".to_string()));
-            if !extra.is_empty() {
-                v.push(StrPart::Interp(
-                    Expr::var("lib")
-                        .attr("escapeShellArg")
-                        .apply(Expr::string(extra.to_string())),
-                ));
-            }
-            v
-        };
-        let mut line = vec![StrPart::Lit("mkdir -p ".to_string())];
-        line.extend(quoted_dir(&parent));
-        line.push(StrPart::Lit(" && cp -r ".to_string()));
-        line.push(StrPart::Interp(
-            Expr::var("lib")
-                .attr("escapeShellArg")
-                .apply(Expr::string(cp.from.clone())),
-        ));
-        line.push(StrPart::Lit(" ".to_string()));
-        let dest = if name.is_empty() {
-            parent.clone()
-        } else {
-            format!("{parent}/{name}")
-        };
-        line.extend(quoted_dir(&dest));
-        post_install.push(Expr::Interpolated(line));
-    }
-    post_install.extend(substitution_lines(
-        &c.post_install_substitutions,
-        Some(site),
-    ));
-    post_install.extend(c.post_install.iter().map(shell_text));
-    if !post_install.is_empty() {
-        b.push(Binding::assign("postInstall", script(post_install)));
-    }
-    match &c.python_relax_deps {
-        Some(v) if v.is_empty() => b.push(Binding::assign("pythonRelaxDeps", Expr::bool(true))),
-        Some(v) => b.push(Binding::assign(
-            "pythonRelaxDeps",
-            Expr::list(v.iter().cloned().map(Expr::string)),
-        )),
-        None => {}
-    }
-    if is_override && !c.python_remove_deps.is_empty() {
-        b.push(Binding::assign(
-            "pythonRemoveDeps",
-            Expr::list(c.python_remove_deps.iter().cloned().map(Expr::string)),
-        ));
-    }
-    if let Some(d) = c.do_check {
-        b.push(Binding::assign("doCheck", Expr::bool(d)));
-    }
-    if !c.python_imports_check.is_empty() {
-        b.push(Binding::assign(
-            "pythonImportsCheck",
-            Expr::list(c.python_imports_check.iter().cloned().map(Expr::string)),
-        ));
-    }
-    if !c.outputs.is_empty() {
-        let mut outs = vec!["out".to_string()];
-        outs.extend(c.outputs.iter().filter(|o| *o != "out").cloned());
-        b.push(Binding::assign(
-            "outputs",
-            Expr::list(outs.into_iter().map(Expr::string)),
-        ));
-    }
-    for (k, v) in &c.extra_attrs {
-        b.push(Binding::assign(k.as_str(), Expr::trusted(v.clone())));
-    }
-    b
-}
-
-fn extend_old(attr: &str, list: Expr) -> Expr {
-    Expr::select_or(Expr::var("old"), [attr], Expr::list([])).concat(list)
-}
-
-/// The name of a `name = value;` binding with a one-element static path.
-fn single_name(b: &Binding) -> Option<&str> {
-    match &b.kind {
-        lock2nix_nix::BindingKind::Assign { path, .. } if path.len() == 1 => path[0].as_str(),
-        _ => None,
-    }
-}
-
-/// Whether `b` assigns `name` (its first path element).
-fn assigns(b: &Binding, name: &str) -> bool {
-    matches!(&b.kind, lock2nix_nix::BindingKind::Assign { path, .. } if path[0].as_str() == Some(name))
-}
-
-/// Merge per-system expressions: equal → one; attrsets/applications of the same shape → merged
-/// field by field; lists → common elements plus `bySystem` extras; otherwise `bySystem { … }`.
-///
-/// Takes the expressions by value and moves their parts into the result (no tree is cloned).
-fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
-    let first = &per_system[0].1;
-    // the same everywhere it is present (where it is absent the definition is unused)
-    if per_system.iter().all(|(_, e)| e == first) {
-        return per_system.swap_remove(0).1;
-    }
-    match first {
-        Expr::Apply { func, .. }
-            if per_system
-                .iter()
-                .all(|(_, e)| matches!(e, Expr::Apply { func: f, .. } if f == func)) =>
-        {
-            return merge_below(
-                per_system,
-                |e| match e {
-                    Expr::Apply { func, arg } => Ok((func, *arg)),
-                    other => Err(other),
-                },
-                |func, arg| Expr::Apply {
-                    func,
-                    arg: Box::new(arg),
-                },
-            );
-        }
-        Expr::Lambda { param, .. }
-            if per_system
-                .iter()
-                .all(|(_, e)| matches!(e, Expr::Lambda { param: p, .. } if p == param)) =>
-        {
-            return merge_below(
-                per_system,
-                |e| match e {
-                    Expr::Lambda { param, body } => Ok((param, *body)),
-                    other => Err(other),
-                },
-                |param, body| Expr::Lambda {
-                    param,
-                    body: Box::new(body),
-                },
-            );
-        }
-        Expr::AttrSet {
-            rec: false,
-            bindings,
-        } => {
-            if let Some(union) = attrset_union(bindings, &per_system) {
-                return merge_attrsets(union, per_system);
-            }
-        }
-        Expr::List(_) if per_system.iter().all(|(_, e)| matches!(e, Expr::List(_))) => {
-            let lists: Vec<(System, Vec<Expr>)> = per_system
-                .into_iter()
-                .map(|(s, e)| match e {
-                    Expr::List(l) => (s, l),
-                    // not reached: all are lists
-                    _ => (s, Vec::new()),
-                })
-                .collect();
-            let common: Vec<Expr> = lists[0]
-                .1
-                .iter()
-                .filter(|x| lists.iter().all(|(_, l)| l.contains(x)))
-                .cloned()
-                .collect();
-            let extras: Vec<(System, Expr)> = lists
-                .into_iter()
-                .map(|(s, l)| (s, Expr::list(l.into_iter().filter(|x| !common.contains(x)))))
-                .collect();
-            let by = by_system(extras);
-            return if common.is_empty() {
-                by
-            } else {
-                Expr::list(common).concat(by)
-            };
-        }
-        _ => {}
-    }
-    by_system(per_system)
-}
-
-/// Merge expressions that share their head (the same function applied, the same parameter):
-/// `split` takes each apart into head and child, the head is kept once and the children merged,
-/// and `join` puts them back together.
-fn merge_below<H>(
-    per_system: Vec<(System, Expr)>,
-    split: impl Fn(Expr) -> Result<(H, Expr), Expr>,
-    join: impl FnOnce(H, Expr) -> Expr,
-) -> Expr {
-    let mut head = None;
-    let children: Vec<(System, Expr)> = per_system
-        .into_iter()
-        .map(|(s, e)| match split(e) {
-            Ok((h, child)) => {
-                head.get_or_insert(h);
-                (s, child)
-            }
-            Err(other) => (s, other),
-        })
-        .collect();
-    match head {
-        Some(head) => join(head, merge(children)),
-        // not reached: the callers checked that every expression has the head
-        None => by_system(children),
-    }
-}
-
-/// For attribute sets that can be merged name by name: the union of their names (first set's
-/// order, then new names as they appear). `None` when some expression is not a plain set of
-/// `name = value;` bindings, or a name is absent on a system and its value (the first system's
-/// that has it) is neither a list nor a set (which would stand in empty).
-fn attrset_union(first: &[Binding], per_system: &[(System, Expr)]) -> Option<Vec<String>> {
-    let mut union: Vec<String> = first
-        .iter()
-        .map(|b| single_name(b).map(str::to_string))
-        .collect::<Option<_>>()?;
-    for (_, e) in per_system {
-        let Expr::AttrSet {
-            rec: false,
-            bindings,
-        } = e
-        else {
-            return None;
-        };
-        for b in bindings {
-            let n = single_name(b)?;
-            if !union.iter().any(|u| u == n) {
-                union.push(n.to_string());
-            }
-        }
-    }
-    for name in &union {
-        let sets = per_system.iter().filter_map(|(_, e)| match e {
-            Expr::AttrSet { bindings, .. } => Some(bindings),
-            _ => None,
-        });
-        let mut absent_somewhere = false;
-        let mut sample: Option<&Expr> = None;
-        for bindings in sets {
-            match bindings.iter().find(|b| assigns(b, name)) {
-                Some(b) => {
-                    if sample.is_none() {
-                        if let lock2nix_nix::BindingKind::Assign { value, .. } = &b.kind {
-                            sample = Some(value);
-                        }
-                    }
-                }
-                None => absent_somewhere = true,
-            }
-        }
-        if absent_somewhere && !matches!(sample, Some(Expr::List(_) | Expr::AttrSet { .. })) {
-            return None;
-        }
-    }
-    Some(union)
-}
-
-/// Merge attribute sets name by name (after [`attrset_union`] accepted them): a name absent on a
-/// system is an empty list or set there; each merged binding keeps the comments of the first
-/// system's binding that has any.
-fn merge_attrsets(union: Vec<String>, per_system: Vec<(System, Expr)>) -> Expr {
-    // per system, its bindings in their order, taken out as they are used
-    let mut sets: Vec<(System, Vec<Option<Binding>>)> = per_system
-        .into_iter()
-        .map(|(s, e)| match e {
-            Expr::AttrSet { bindings, .. } => (s, bindings.into_iter().map(Some).collect()),
-            // not reached: attrset_union accepted only sets
-            _ => (s, Vec::new()),
-        })
-        .collect();
-    let mut merged = Vec::with_capacity(union.len());
-    for name in union {
-        // the value absent systems get: empty of the kind of the first value present
-        let empty = sets.iter().find_map(|(_, bs)| {
-            bs.iter()
-                .flatten()
-                .find(|b| assigns(b, &name))
-                .map(|b| match &b.kind {
-                    lock2nix_nix::BindingKind::Assign {
-                        value: Expr::AttrSet { .. },
-                        ..
-                    } => Expr::attrs([]),
-                    _ => Expr::List(Vec::new()),
-                })
-        });
-        let mut vals: Vec<(System, Expr)> = Vec::with_capacity(sets.len());
-        let mut comments = Vec::new();
-        for (s, bs) in sets.iter_mut() {
-            let found = bs
-                .iter_mut()
-                .find(|b| b.as_ref().is_some_and(|b| assigns(b, &name)))
-                .and_then(Option::take);
-            match found {
-                Some(b) => {
-                    if comments.is_empty() {
-                        comments = b.comments;
-                    }
-                    if let lock2nix_nix::BindingKind::Assign { value, .. } = b.kind {
-                        vals.push((*s, value));
-                    }
-                }
-                None => vals.push((*s, empty.clone().unwrap_or(Expr::List(Vec::new())))),
-            }
-        }
-        let mut bnd = Binding::assign(name, merge(vals));
-        bnd.comments = comments;
-        merged.push(bnd);
-    }
-    Expr::attrs(merged)
-}
-
-fn by_system(per_system: Vec<(System, Expr)>) -> Expr {
-    Expr::var("bySystem").apply(Expr::attrs(
-        per_system
-            .into_iter()
-            .map(|(s, e)| Binding::assign(s.as_str(), e)),
-    ))
-}
-
-/// The workspace root as a path expression: `..` (not a Nix path literal) becomes `./..`, a bare
-/// relative path gets `./`, so the common cases print as literals.
-fn workspace_root_path(root: &str) -> String {
-    let root = root.trim_end_matches('/');
-    if root.is_empty() || root == "." {
-        "./.".to_string()
-    } else if root.starts_with('/') || root.starts_with("./") || root.starts_with("../") {
-        root.to_string()
-    } else {
-        format!("./{root}")
-    }
-}
-
-/// Write the overlay for `plans` (one per system, same Python version).
+/// Write the overlay.
 ///
 /// Each attribute's definitions (one per system) are built, merged and printed in parallel
 /// chunks, and their trees dropped at once: memory grows with the text, not with the trees. The
-/// result does not depend on the thread count, and neither does the error: a package that cannot
-/// be written (the first in system, then plan order), else the git sources without a hash (all of
-/// them), else the first print error in file order.
-pub fn emit(plans: &[SystemPlan<'_>], opts: &Options) -> Result<String, EmitError> {
-    let Some(first) = plans.first() else {
+/// result does not depend on the thread count; the first print error in file order is reported.
+pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
+    let Some(first) = o.plans.first() else {
         return Err(EmitError::Empty);
     };
-    let python: PythonVersion = first.resolution.target.python;
-    if plans.iter().any(|p| {
-        let t = p.resolution.target.python;
-        (t.major, t.minor) != (python.major, python.minor)
-    }) {
+    let python = first.python;
+    if o.plans
+        .iter()
+        .any(|p| (p.python.major, p.python.minor) != (python.major, python.minor))
+    {
         return Err(EmitError::MixedPython(
-            plans
+            o.plans
                 .iter()
-                .map(|p| p.resolution.target.python.to_string())
+                .map(|p| p.python.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
         ));
     }
-    let systems: Vec<System> = plans.iter().map(|p| p.resolution.target.system).collect();
-    // Which planned entries each attribute has, per system (no trees yet); sorted by attribute.
-    let mut roots: BTreeSet<String> = BTreeSet::new();
+    let systems: Vec<System> = o.plans.iter().map(|p| p.system).collect();
     let mut slots: BTreeMap<&str, Slots> = BTreeMap::new();
-    for (si, sp) in plans.iter().enumerate() {
-        let system = sp.resolution.target.system;
-        for (pos, planned) in sp.plan.packages.iter().enumerate() {
-            if sp.resolution.packages[planned.index].is_root {
-                roots.insert(planned.attr.clone());
-            }
+    let mut missing: BTreeSet<String> = BTreeSet::new();
+    for (si, plan) in o.plans.iter().enumerate() {
+        for (pos, planned) in plan.packages.iter().enumerate() {
             let slot = slots.entry(planned.attr.as_str()).or_default();
-            if leaves_alone(opts, planned) {
-                slot.alone.push(system);
+            if planned.recipe == Recipe::Untouched {
+                slot.untouched.push(plan.system);
             } else {
                 slot.defs.push((si, pos));
             }
         }
+        missing.extend(plan.missing().iter().map(lock2nix_plan::Missing::what));
     }
     let attrs: Vec<(&str, Slots)> = slots
         .into_iter()
         .filter(|(_, slot)| !slot.defs.is_empty())
         .collect();
-    // With two or more definitions the set is printed vertically: print the file around two marker
-    // bindings first, then each definition is built, printed and dropped in parallel, and the
-    // texts are spliced in where the markers are. (With fewer the trees are kept: the missing-hash
-    // list may still make two, see below.)
-    let skeleton = (attrs.len() >= 2).then(|| {
-        let file = overlay_file(python, &systems, opts, &roots, marker_bindings());
-        lock2nix_nix::print_file(&file)
-    });
-    let splice_at = match &skeleton {
-        Some(Ok(text)) => markers(text),
-        _ => None,
-    };
-    // Consecutive attributes go to one task (and one string): few allocations for the text.
-    let mut parts: Vec<Part> = attrs
+    // Consecutive attributes go to one task (and one text): few allocations.
+    let parts: Vec<Result<Printed, lock2nix_nix::PrintError>> = attrs
         .par_chunks(CHUNK)
         .map(|chunk| {
-            let mut ctx = Ctx {
-                opts,
-                missing_git: BTreeSet::new(),
-            };
-            let mut part = Part::default();
+            let mut printed = Printed::new(shell::DEFINITIONS_LEVEL);
             for (attr, slot) in chunk {
-                let b = match definition(&mut ctx, plans, &systems, attr, slot) {
-                    Ok(b) => b,
-                    Err(f) => {
-                        if part.failed.as_ref().is_none_or(|g| f.at < g.at) {
-                            part.failed = Some(f);
-                        }
-                        continue;
-                    }
-                };
-                match &splice_at {
-                    Some(at) if part.print_error.is_none() => {
-                        if let Err(e) =
-                            lock2nix_nix::print_vertical_binding_into(&mut part.text, &b, at.level)
-                        {
-                            part.print_error = Some(e);
-                        }
-                    }
-                    Some(_) => {}
-                    None => part.trees.push(b),
-                }
+                printed.push(&definition(o.plans, &systems, attr, slot))?;
             }
-            part.missing_git = ctx.missing_git;
-            part
+            Ok(printed)
         })
         .collect();
-    let mut missing_git: BTreeSet<String> = BTreeSet::new();
-    // the error today's order reports: first system, then first package in the plan
-    let mut failed: Option<Failed> = None;
-    for part in parts.iter_mut() {
-        missing_git.append(&mut part.missing_git);
-        if let Some(f) = part.failed.take() {
-            if failed.as_ref().is_none_or(|g| f.at < g.at) {
-                failed = Some(f);
+    let mut bindings: Vec<Binding> = Vec::new();
+    if !missing.is_empty() {
+        bindings.push(
+            Binding::assign(
+                "lock2nixMissingHashes",
+                Expr::list(missing.iter().cloned().map(Expr::string)),
+            )
+            .comment("WARNING: these sources have no known hash (or Cargo.lock); lib.fakeHash stands in for it.")
+            .comment("The build fails with the right hash: run `lock2nix prefetch` and regenerate this file."),
+        );
+    }
+    if attrs.len() + bindings.len() < 2 {
+        // A set of one binding may print on one line; pre-printed bindings are always vertical,
+        // so the tree itself is kept (the printer chooses as for any set).
+        bindings.extend(
+            attrs
+                .iter()
+                .map(|(attr, slot)| definition(o.plans, &systems, attr, slot)),
+        );
+    } else {
+        for part in parts {
+            let part = part?;
+            if !part.is_empty() {
+                bindings.push(Binding::printed(part));
             }
         }
     }
-    if let Some(f) = failed {
-        return Err(f.error);
-    }
-    if !missing_git.is_empty() && !opts.allow_missing_hashes {
-        return Err(EmitError::MissingHashes {
-            count: missing_git.len(),
-            list: missing_git.iter().cloned().collect::<Vec<_>>().join(", "),
-        });
-    }
-    let missing_binding = (!missing_git.is_empty()).then(|| {
-        Binding::assign("lock2nixMissingHashes", Expr::list(missing_git.iter().cloned().map(Expr::string)))
-            .comment("WARNING: these git sources have no prefetched hash; lib.fakeHash stands in for it.")
-            .comment("The build fails with the right hash: run `lock2nix prefetch` and regenerate this file.")
-    });
-    if let (Some(Ok(text)), Some(at)) = (&skeleton, &splice_at) {
-        let first = missing_binding
-            .as_ref()
-            .map(|b| lock2nix_nix::print_vertical_binding(b, at.level));
-        let printed = first
-            .into_iter()
-            .chain(parts.into_iter().map(|p| match p.print_error {
-                Some(e) => Err(e),
-                None => Ok(p.text),
-            }));
-        return splice(text, at, printed);
-    }
-    if let Some(Err(e)) = skeleton {
-        return Err(e.into());
-    }
-    // Few definitions (or, which cannot happen, no markers in the printed file): the trees.
-    let mut overrides: Vec<Binding> = missing_binding.into_iter().collect();
-    for p in parts {
-        overrides.extend(p.trees);
-    }
-    if overrides.len() >= 2 && skeleton.is_none() {
-        let text = lock2nix_nix::print_file(&overlay_file(
+    let file = shell::overlay_file(
+        &shell::Shell {
             python,
-            &systems,
-            opts,
-            &roots,
-            marker_bindings(),
-        ))?;
-        if let Some(at) = markers(&text) {
-            let printed = overrides
-                .iter()
-                .map(|b| lock2nix_nix::print_vertical_binding(b, at.level));
-            return splice(&text, &at, printed);
-        }
-    }
-    Ok(lock2nix_nix::print_file(&overlay_file(
-        python, &systems, opts, &roots, overrides,
-    ))?)
-}
-
-/// Where an attribute's definitions come from: `(system index, position in that plan)` of each
-/// planned entry that has one (in system order, then plan order), and the systems whose plan
-/// leaves nixpkgs' package alone.
-#[derive(Default)]
-struct Slots {
-    defs: Vec<(usize, usize)>,
-    alone: Vec<System>,
-}
-
-/// How many attributes one parallel task builds and prints.
-const CHUNK: usize = 32;
-
-/// What one task made of its attributes.
-#[derive(Default)]
-struct Part {
-    /// Their definitions printed one after the other (when spliced).
-    text: String,
-    /// The first print error (then `text` is incomplete and unused).
-    print_error: Option<lock2nix_nix::PrintError>,
-    /// Their definitions as trees (when not spliced).
-    trees: Vec<Binding>,
-    /// Git sources without a hash.
-    missing_git: BTreeSet<String>,
-    /// The first failure in (system, plan position) order.
-    failed: Option<Failed>,
-}
-
-/// A package that could not be written, and where it is (system index, plan position): with
-/// several, the first in that order is reported.
-struct Failed {
-    at: (usize, usize),
-    error: EmitError,
+            systems: &systems,
+            layout: o.layout,
+            workspace_root: o.workspace_root,
+            header: o.header,
+        },
+        bindings,
+    );
+    Ok(lock2nix_nix::print_file(&file)?)
 }
 
 /// The binding for one attribute: its definition on every system, merged.
-fn definition(
-    ctx: &mut Ctx<'_>,
-    plans: &[SystemPlan<'_>],
-    systems: &[System],
-    attr: &str,
-    slot: &Slots,
-) -> Result<Binding, Failed> {
+fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> Binding {
     let mut exprs: Vec<(System, Expr)> = Vec::with_capacity(systems.len());
     let mut comments: Vec<String> = Vec::new();
     for &(si, pos) in &slot.defs {
-        let sp = &plans[si];
-        let system = systems[si];
-        let (expr, cs) = package_expr(ctx, sp.resolution, sp.plan, &sp.plan.packages[pos], system)
-            .map_err(|error| Failed {
-                at: (si, pos),
-                error,
-            })?;
-        exprs.push((system, expr));
-        for c in cs {
-            if !comments.contains(&c) {
-                comments.push(c);
+        let plan = &plans[si];
+        if let Some((expr, cs)) = package::package_expr(&plan.packages[pos]) {
+            exprs.push((plan.system, expr));
+            for c in cs {
+                if !comments.contains(&c) {
+                    comments.push(c);
+                }
             }
         }
     }
     // Where nixpkgs' package is the lock's, the overlay must keep it (not another system's
-    // build); where the package is not in the closure at all, the definition is unused and
-    // the first system's stands in (so that no system hits bySystem's throw).
-    let alone: &[System] = &slot.alone;
+    // build); where the package is not in the closure at all, the definition is unused and the
+    // first system's stands in (so that no system hits bySystem's throw).
     let defined: Vec<System> = exprs.iter().map(|(s, _)| *s).collect();
     for s in systems {
-        if exprs.iter().any(|(x, _)| x == s) {
+        if defined.contains(s) {
             continue;
         }
-        if alone.contains(s) {
+        if slot.untouched.contains(s) {
             exprs.push((*s, Expr::var(PP).attr(attr)));
-        } else {
-            let first = exprs[0].1.clone();
+        } else if let Some((_, first)) = exprs.first() {
+            let first = first.clone();
             exprs.push((*s, first));
         }
     }
     exprs.sort_by_key(|(s, _)| systems.iter().position(|x| x == s));
-    if !alone.is_empty() {
-        let names: Vec<&str> = alone.iter().map(|s| s.as_str()).collect();
+    if !slot.untouched.is_empty() {
+        let names: Vec<&str> = slot.untouched.iter().map(|s| s.as_str()).collect();
         comments.push(format!("nixpkgs' own package on {}", names.join(", ")));
     }
-    if slot.defs.len() + alone.len() < systems.len() {
+    if slot.defs.len() + slot.untouched.len() < systems.len() {
         let present: Vec<&str> = systems
             .iter()
-            .filter(|s| alone.contains(s) || defined.contains(s))
+            .filter(|s| slot.untouched.contains(s) || defined.contains(s))
             .map(|s| s.as_str())
             .collect();
         comments.push(format!(
@@ -1392,229 +232,9 @@ fn definition(
             present.join(", ")
         ));
     }
-    let mut b = Binding::assign(attr, merge(exprs));
+    let mut b = Binding::assign(attr, merge::merge(exprs));
     for c in comments {
         b = b.comment(c);
     }
-    Ok(b)
-}
-
-/// The two marker bindings that stand in for the package definitions.
-fn marker_bindings() -> Vec<Binding> {
-    vec![
-        Binding::assign(MARK_A, Expr::Null),
-        Binding::assign(MARK_B, Expr::Null),
-    ]
-}
-
-/// The overlay file around the package definitions `set_bindings`.
-fn overlay_file(
-    python: PythonVersion,
-    systems: &[System],
-    opts: &Options,
-    roots: &BTreeSet<String>,
-    set_bindings: Vec<Binding>,
-) -> File {
-    let py_attr = python.nix_attr();
-    let system_list = systems
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let python_overrides =
-        Expr::lambda_ident(PF, Expr::lambda_ident(PP, Expr::attrs(set_bindings)));
-    let filter = Expr::lambda_ident(
-        "path",
-        Expr::lambda_ident(
-            "type",
-            Expr::var("builtins")
-                .attr("elem")
-                .apply(Expr::var("baseNameOf").apply(Expr::var("path")))
-                .apply(Expr::list(
-                    [
-                        ".git",
-                        ".hg",
-                        ".jj",
-                        ".venv",
-                        "__pycache__",
-                        ".mypy_cache",
-                        ".pytest_cache",
-                        ".ruff_cache",
-                        "node_modules",
-                        "result",
-                    ]
-                    .into_iter()
-                    .map(Expr::string),
-                ))
-                .not(),
-        ),
-    );
-    let by_system_fn = Expr::lambda_ident(
-        "attrs",
-        Expr::Select {
-            expr: Box::new(Expr::var("attrs")),
-            path: vec![AttrName::dynamic(Expr::var("system"))],
-            default: Some(Box::new(Expr::var("throw").apply(Expr::Interpolated(
-                vec![
-                    StrPart::Lit("lock2nix: this overlay was generated for ".to_string()),
-                    StrPart::Lit(system_list.clone()),
-                    StrPart::Lit(", not for ".to_string()),
-                    StrPart::Interp(Expr::var("system")),
-                    StrPart::Lit(
-                        "; add the system to the translate command and regenerate".to_string(),
-                    ),
-                ],
-            )))),
-        },
-    );
-    let mut top: Vec<Binding> = Vec::new();
-    match &opts.mode {
-        Mode::Extensions => {
-            top.push(
-                Binding::assign(
-                    "pythonPackagesExtensions",
-                    Expr::select_or(Expr::var("prev"), ["pythonPackagesExtensions"], Expr::list([]))
-                        .concat(Expr::list([Expr::lambda_ident(
-                            PF,
-                            Expr::lambda_ident(
-                                PP,
-                                Expr::var("lib")
-                                    .attr("optionalAttrs")
-                                    .apply(
-                                        Expr::var(PP)
-                                            .attr("python")
-                                            .attr("pythonVersion")
-                                            .eq(Expr::string(python.short())),
-                                    )
-                                    .apply(Expr::var("pythonOverrides").apply(Expr::var(PF)).apply(Expr::var(PP))),
-                            ),
-                        )])),
-                )
-                .comment(format!(
-                    "Every CPython {} package set gets the overrides (the nixpkgs manual's way for overlays).",
-                    python.short()
-                )),
-            );
-            for r in roots {
-                top.push(Binding::assign(
-                    r.as_str(),
-                    Expr::var("final")
-                        .attr(py_attr.as_str())
-                        .attr("pkgs")
-                        .attr(r.as_str()),
-                ));
-            }
-        }
-        Mode::Scope(name) => {
-            top.push(
-                Binding::assign(
-                    name.as_str(),
-                    Expr::var("prev").attr(py_attr.as_str()).attr("override").apply(Expr::attrs([
-                        Binding::assign("self", Expr::var("final").attr(name.as_str())),
-                        Binding::assign("packageOverrides", Expr::var("pythonOverrides")),
-                    ])),
-                )
-                .comment(format!(
-                    "A separate interpreter: {py_attr} with the overrides; nothing else in nixpkgs is rebuilt."
-                )),
-            );
-            for r in roots {
-                top.push(Binding::assign(
-                    r.as_str(),
-                    Expr::var("final")
-                        .attr(name.as_str())
-                        .attr("pkgs")
-                        .attr(r.as_str()),
-                ));
-            }
-        }
-    }
-    let overlay_body = Expr::let_in(
-        [
-            Binding::inherit_from(Expr::var("prev"), ["lib"]),
-            Binding::assign(
-                "system",
-                Expr::var("prev")
-                    .attr("stdenv")
-                    .attr("hostPlatform")
-                    .attr("system"),
-            ),
-            Binding::assign("bySystem", by_system_fn)
-                .comment("Per-system choices, made in Rust when this file was written."),
-            Binding::assign("sourceFilter", filter)
-                .comment("In-tree sources leave out VCS and cache directories."),
-            Binding::assign("pythonOverrides", python_overrides),
-        ],
-        Expr::attrs(top),
-    );
-    let mk_overlay = Expr::lambda(
-        Param::pattern(vec![PatEntry::with_default(
-            "workspaceRoot",
-            Expr::path(workspace_root_path(&opts.workspace_root)),
-        )]),
-        Expr::lambda_ident("final", Expr::lambda_ident("prev", overlay_body)),
-    );
-    let body = Expr::let_in(
-        [Binding::assign("mkOverlay", mk_overlay)
-            .comment("workspaceRoot: the directory of the uv.lock; `(import ./this-file.nix).override { workspaceRoot = …; }` points it elsewhere.")],
-        Expr::attrs([
-            Binding::assign("__functor", Expr::lambda_ident("self", Expr::var("mkOverlay").apply(Expr::attrs([])))),
-            Binding::assign("override", Expr::var("mkOverlay")),
-        ]),
-    );
-    let mut header = vec![format!(
-        "{GENERATED_MARKER} {}. Do not edit: regenerate it with `lock2nix translate`.",
-        env!("CARGO_PKG_VERSION")
-    )];
-    header.extend(opts.header.iter().cloned());
-    File::new(header, body)
-}
-
-/// Marker bindings standing in for the package definitions while the file around them is printed.
-const MARK_A: &str = "__lock2nix_overrides_a";
-const MARK_B: &str = "__lock2nix_overrides_b";
-
-/// Where the definitions go in a file printed with [`marker_bindings`].
-struct SpliceAt {
-    /// The text before: up to the newline before the first marker's line.
-    keep_to: usize,
-    /// The text after: from the end of the second marker.
-    resume_at: usize,
-    /// The indentation level of the markers.
-    level: usize,
-}
-
-/// Find the markers in the printed file. The printer's layout does not depend on the column, so
-/// the definitions printed on their own at the markers' level splice in as the whole tree would
-/// have printed them.
-fn markers(text: &str) -> Option<SpliceAt> {
-    let a = format!("{MARK_A} = null;");
-    let b = format!("{MARK_B} = null;");
-    let at = text.find(&a)?;
-    let b_at = text.find(&b)?;
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    Some(SpliceAt {
-        keep_to: line_start.saturating_sub(1),
-        resume_at: b_at + b.len(),
-        level: (at - line_start) / 2,
-    })
-}
-
-/// The file text with the printed definitions (each bringing its own newline) in place of the
-/// markers; the first print error, in order, if any.
-fn splice(
-    text: &str,
-    at: &SpliceAt,
-    printed: impl Iterator<Item = Result<String, lock2nix_nix::PrintError>>,
-) -> Result<String, EmitError> {
-    let printed: Vec<String> = printed.collect::<Result<_, _>>()?;
-    let mut out = String::with_capacity(
-        at.keep_to + printed.iter().map(String::len).sum::<usize>() + text.len() - at.resume_at,
-    );
-    out.push_str(&text[..at.keep_to]);
-    for p in &printed {
-        out.push_str(p);
-    }
-    out.push_str(&text[at.resume_at..]);
-    Ok(out)
+    b
 }

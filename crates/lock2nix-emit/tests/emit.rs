@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use lock2nix_emit::{emit, Mode, Options, SystemPlan};
+use lock2nix_emit::{emit, Overlay as EmitOverlay};
 use lock2nix_lock::{read_lock, read_workspace};
 use lock2nix_nixpkgs::Index;
-use lock2nix_plan::{plan, Plan, PlanInputs};
+use lock2nix_plan::{layout, plan, LayoutInputs, Plan, PlanInputs};
 use lock2nix_resolve::{resolve, PythonVersion, Resolution, Target};
 use lock2nix_testkit::{
     fixture, nix_eval_json, nix_parse, nix_path, require_tool, stub_expr, Overlay,
@@ -23,14 +23,32 @@ fn sys(s: &str) -> System {
         .expect("system")
 }
 
-/// The overlay for `lock` (its directory is the workspace root) on `systems`.
+/// Where the overrides go and where the workspace is, for [`overlay`].
+struct Opts {
+    scope: Option<String>,
+    global: bool,
+    workspace_root: String,
+}
+
+/// The default shape (a private interpreter named after the first root), the lock's directory
+/// one level up from the overlay.
+fn lenient() -> Opts {
+    Opts {
+        scope: None,
+        global: false,
+        workspace_root: "./..".into(),
+    }
+}
+
+/// The overlay for `lock` (its directory is the workspace root) on `systems`; missing hashes
+/// become `lib.fakeHash` (as with `--allow-missing-hashes`).
 fn overlay(
     lock: &Path,
     python: &str,
     systems: &[&str],
     index: Option<&Index>,
     roots: &[&str],
-    opts: Options,
+    opts: Opts,
 ) -> String {
     let l = read_lock(lock).unwrap_or_else(|e| panic!("{}: {e}", lock.display()));
     let dir = lock.parent().unwrap();
@@ -53,20 +71,19 @@ fn overlay(
         ..PlanInputs::default()
     };
     let plans: Vec<Plan> = resolutions.iter().map(|r| plan(&l, r, &inputs)).collect();
-    let sp: Vec<SystemPlan<'_>> = resolutions
-        .iter()
-        .zip(&plans)
-        .map(|(resolution, plan)| SystemPlan { resolution, plan })
-        .collect();
-    emit(&sp, &opts).unwrap_or_else(|e| panic!("{}: {e}", lock.display()))
-}
-
-fn lenient() -> Options {
-    Options {
-        allow_missing_hashes: true,
-        workspace_root: "./..".into(),
-        ..Options::default()
-    }
+    let the_layout = layout(&LayoutInputs {
+        scope: opts.scope,
+        global: opts.global,
+        ..LayoutInputs::for_roots(&resolutions[0])
+    })
+    .unwrap();
+    emit(&EmitOverlay {
+        plans: &plans,
+        layout: &the_layout,
+        workspace_root: &opts.workspace_root,
+        header: &[],
+    })
+    .unwrap_or_else(|e| panic!("{}: {e}", lock.display()))
 }
 
 fn alejandra_fixed_point(name: &str, text: &str) {
@@ -183,67 +200,102 @@ wheels = [
         r#"[{"attr":"foo","pname":"Foo","version":"1.0"}]"#,
     )
     .unwrap();
-    let index = Index::read(dir.path().join("index.tsv")).unwrap();
+    let unknown = Index::read(dir.path().join("index.tsv")).unwrap();
+    // the same recipe, known to survive a version swap (a plain fetchPypi sdist build)
+    let mut safe = unknown.clone();
+    let mut foo = safe.get("foo").unwrap().clone();
+    foo.features = lock2nix_nixpkgs::RecipeFeatures {
+        src_fetcher: Some(lock2nix_nixpkgs::SrcFetcher::FetchPypi),
+        rust_vendor: Some(false),
+        patches: Some(false),
+        source_root: Some(false),
+        substitutions: Some(false),
+        custom_check: Some(false),
+        eval_assert: Some(false),
+        family: None,
+        format: Some(lock2nix_nixpkgs::RecipeFormat::Pyproject),
+        native_build_inputs: Some(vec![]),
+        build_inputs: Some(vec![]),
+    };
+    safe.insert(foo);
     let systems = ["x86_64-linux", "aarch64-linux", "aarch64-darwin"];
-    let text = overlay(
-        &dir.path().join("uv.lock"),
-        "3.12",
-        &systems,
-        Some(&index),
-        &["app"],
-        lenient(),
-    );
-    alejandra_fixed_point("forks", &text);
-    assert!(
-        text.contains("nixpkgs' own package on x86_64-linux, aarch64-linux"),
-        "{text}"
-    );
-    assert!(
-        text.contains("only in the lock's closure on x86_64-linux, aarch64-linux"),
-        "{text}"
-    );
-    let f = dir.path().join("o.nix");
-    std::fs::write(&f, &text).unwrap();
-    for s in systems {
-        let e = format!(
-            "let ps = {}.python312.pkgs; in {{ foo = {{ inherit (ps.foo) version pname; url = ps.foo.src.url or ps.foo.src.args.url; }}; deps = map (d: d.pname + \"=\" + d.version) ps.app.dependencies; lo = if ps ? linuxonly then {{ url = ps.linuxonly.src.args.url; out = ps.linuxonly.outPath; }} else null; }}",
+    for (index, swap_keeps_recipe) in [(&unknown, false), (&safe, true)] {
+        let text = overlay(
+            &dir.path().join("uv.lock"),
+            "3.12",
+            &systems,
+            Some(index),
+            &["app"],
+            lenient(),
+        );
+
+        alejandra_fixed_point("forks", &text);
+        assert!(
+            text.contains("nixpkgs' own package on x86_64-linux, aarch64-linux"),
+            "{text}"
+        );
+        assert!(
+            text.contains("only in the lock's closure on x86_64-linux, aarch64-linux"),
+            "{text}"
+        );
+        let f = dir.path().join("o.nix");
+        std::fs::write(&f, &text).unwrap();
+        for s in systems {
+            let e = format!(
+            "let p = {}; ps = p.appPython.pkgs; in {{ foo = {{ inherit (ps.foo) version pname; url = ps.foo.src.url or ps.foo.src.args.url; check = ps.foo.doCheck or null; }}; deps = map (d: d.pname + \"=\" + d.version) ps.app.dependencies; lo = if ps ? linuxonly then {{ url = ps.linuxonly.src.args.url; out = ps.linuxonly.outPath; }} else null; global = p.python312.pkgs ? app; }}",
             stub_expr(s, Overlay::File(&f), Some(&dir.path().join("index.json")))
         );
-        let v = nix_eval_json(&e).unwrap();
-        let linux = s.ends_with("-linux");
-        let arch = if s.starts_with("x86_64") {
-            "x86_64"
-        } else {
-            "aarch64"
-        };
-        assert_eq!(
-            v["foo"]["version"],
-            if linux { "1.0" } else { "2.0" },
-            "{s}: {v}"
-        );
-        assert_eq!(v["foo"]["pname"], "Foo", "{s}: nixpkgs' recipe");
-        if linux {
+            let v = nix_eval_json(&e).unwrap();
+            let linux = s.ends_with("-linux");
+            let arch = if s.starts_with("x86_64") {
+                "x86_64"
+            } else {
+                "aarch64"
+            };
             assert_eq!(
-                v["foo"]["url"],
-                "https://files.pythonhosted.org/packages/source/F/Foo/Foo-1.0.tar.gz",
-                "{s}: nixpkgs' own src"
+                v["foo"]["version"],
+                if linux { "1.0" } else { "2.0" },
+                "{s}: {v}"
             );
-            assert_eq!(
-                v["deps"],
-                serde_json::json!(["Foo=1.0", "linuxonly=3.0"]),
-                "{s}"
-            );
-            assert_eq!(
-                v["lo"]["url"],
-                format!("https://files.example/linuxonly-3.0-py3-none-manylinux_2_17_{arch}.whl"),
-                "{s}"
-            );
-        } else {
-            assert_eq!(
-                v["foo"]["url"], "https://files.example/foo-2.0.tar.gz",
-                "{s}"
-            );
-            assert_eq!(v["deps"], serde_json::json!(["Foo=2.0"]), "{s}");
+            assert_eq!(v["global"], false, "{s}: nixpkgs' own set is unchanged");
+            if linux || swap_keeps_recipe {
+                assert_eq!(v["foo"]["pname"], "Foo", "{s}: nixpkgs' recipe");
+            } else {
+                assert_eq!(v["foo"]["pname"], "foo", "{s}: a fresh derivation");
+            }
+            if !linux && swap_keeps_recipe {
+                assert_eq!(v["foo"]["check"], false, "{s}: nixpkgs' tests are off");
+            }
+            if linux {
+                assert_eq!(
+                    v["foo"]["url"],
+                    "https://files.pythonhosted.org/packages/source/F/Foo/Foo-1.0.tar.gz",
+                    "{s}: nixpkgs' own src"
+                );
+                assert_eq!(
+                    v["deps"],
+                    serde_json::json!(["Foo=1.0", "linuxonly=3.0"]),
+                    "{s}"
+                );
+                assert_eq!(
+                    v["lo"]["url"],
+                    format!(
+                        "https://files.example/linuxonly-3.0-py3-none-manylinux_2_17_{arch}.whl"
+                    ),
+                    "{s}"
+                );
+            } else {
+                assert_eq!(
+                    v["foo"]["url"], "https://files.example/foo-2.0.tar.gz",
+                    "{s}"
+                );
+                let want = if swap_keeps_recipe {
+                    "Foo=2.0"
+                } else {
+                    "foo=2.0"
+                };
+                assert_eq!(v["deps"], serde_json::json!([want]), "{s}");
+            }
         }
     }
 }
@@ -355,7 +407,7 @@ source = {{ git = {gurl} }}
     nix_parse(&f).unwrap();
     for s in ["x86_64-linux", "aarch64-darwin"] {
         let e = format!(
-            r#"let ps = {stub}.python312.pkgs; in {{
+            r#"let ps = {stub}.appPython.pkgs; in {{
   foo = {{ inherit (ps.foo) version pname; url = ps.foo.src.args.url; name = ps.foo.src.name; out = ps.foo.outPath; extra = map (d: d.pname) ps.foo.optional-dependencies.x-y; }};
   bar = {{ url = ps.bar.src.args.url; out = ps.bar.outPath; }};
   member = {{ src = ps.member.src; want = builtins.path {{ path = {mpath}; name = "member-source"; }}; out = ps.member.outPath; }};
@@ -407,21 +459,46 @@ fn scope_mode_needs_no_extensions() {
         return;
     };
     let lock = fixture("locks/workspace-mixed/uv.lock");
-    let mut opts = lenient();
-    opts.mode = Mode::Scope("mixedPython".into());
-    opts.workspace_root = fixture("locks/workspace-mixed").display().to_string();
-    let text = overlay(&lock, "3.12", &["x86_64-linux"], None, &[], opts);
+    let root = fixture("locks/workspace-mixed").display().to_string();
     let dir = tempfile::tempdir().unwrap();
     let f: PathBuf = dir.path().join("o.nix");
+    // the default: a private interpreter named after the root; a configured name
+    for (scope, attr) in [
+        (None, "mixedRootPython"),
+        (Some("mixedPython"), "mixedPython"),
+    ] {
+        let opts = Opts {
+            scope: scope.map(str::to_string),
+            global: false,
+            workspace_root: root.clone(),
+        };
+        let text = overlay(&lock, "3.12", &["x86_64-linux"], None, &[], opts);
+        std::fs::write(&f, &text).unwrap();
+        let e = format!(
+            "let p = {}; in {{ scoped = p.{attr}.pkgs.mixed-core.version; top = p.mixed-core.version; ext = builtins.length p.pythonPackagesExtensions; global = p.python312.pkgs ? mixed-core; }}",
+            stub_expr("x86_64-linux", Overlay::File(&f), None)
+        );
+        let v = nix_eval_json(&e).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({ "scoped": "0.3.1", "top": "0.3.1", "ext": 0, "global": false })
+        );
+    }
+    // --global: nixpkgs' own Python 3.12 sets get the overrides
+    let opts = Opts {
+        scope: None,
+        global: true,
+        workspace_root: root,
+    };
+    let text = overlay(&lock, "3.12", &["x86_64-linux"], None, &[], opts);
     std::fs::write(&f, &text).unwrap();
     let e = format!(
-        "let p = {}; in {{ scoped = p.mixedPython.pkgs.mixed-core.version; top = p.mixed-core.version; ext = builtins.length p.pythonPackagesExtensions; global = p.python312.pkgs ? mixed-core; }}",
+        "let p = {}; in {{ top = p.mixed-core.version; ext = builtins.length p.pythonPackagesExtensions; global = p.python312.pkgs ? mixed-core; }}",
         stub_expr("x86_64-linux", Overlay::File(&f), None)
     );
-    let v = nix_eval_json(&e).unwrap();
     assert_eq!(
-        v,
-        serde_json::json!({ "scoped": "0.3.1", "top": "0.3.1", "ext": 0, "global": false })
+        nix_eval_json(&e).unwrap(),
+        serde_json::json!({ "top": "0.3.1", "ext": 1, "global": true })
     );
 }
 

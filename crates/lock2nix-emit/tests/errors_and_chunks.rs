@@ -1,13 +1,13 @@
 //! The emitter builds, merges and prints the definitions in parallel chunks of attributes. These
-//! tests pin what must not depend on that: with several packages that cannot be written the error
-//! is the first in (system, plan) order; the git sources without a hash are all collected, across
-//! chunks, and listed first; the text is the same whatever the thread count.
+//! tests pin what must not depend on that: the sources without a hash are all reported by the
+//! plan, in plan order, and listed first in the overlay (across chunks); the text is the same
+//! whatever the thread count.
 
 use std::str::FromStr;
 
-use lock2nix_emit::{emit, EmitError, Options, SystemPlan};
+use lock2nix_emit::{emit, Overlay};
 use lock2nix_lock::read_lock;
-use lock2nix_plan::{plan, Plan, PlanInputs};
+use lock2nix_plan::{layout, plan, Layout, LayoutInputs, Missing, Plan, PlanInputs};
 use lock2nix_resolve::{resolve, PythonVersion, Resolution, Target};
 use lock2nix_wheel::System;
 
@@ -51,8 +51,8 @@ fn lock_text(n: usize, hashless: &[usize], git: &[usize], darwin_hashless: &[usi
 }
 
 struct Planned {
-    resolutions: Vec<Resolution>,
     plans: Vec<Plan>,
+    layout: Layout,
 }
 
 fn planned(text: &str) -> Planned {
@@ -77,64 +77,51 @@ fn planned(text: &str) -> Planned {
         .iter()
         .map(|r| plan(&lock, r, &PlanInputs::default()))
         .collect();
-    Planned { resolutions, plans }
+    let layout = layout(&LayoutInputs::for_roots(&resolutions[0])).unwrap();
+    Planned { plans, layout }
 }
 
 impl Planned {
-    fn emit(&self, opts: &Options) -> Result<String, EmitError> {
-        let sp: Vec<SystemPlan<'_>> = self
-            .resolutions
-            .iter()
-            .zip(&self.plans)
-            .map(|(resolution, plan)| SystemPlan { resolution, plan })
-            .collect();
-        emit(&sp, opts)
-    }
-
     /// `emit` on a pool of `threads` threads.
-    fn emit_on(&self, threads: usize, opts: &Options) -> Result<String, EmitError> {
+    fn emit_on(&self, threads: usize) -> String {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| self.emit(opts))
+            .install(|| {
+                emit(&Overlay {
+                    plans: &self.plans,
+                    layout: &self.layout,
+                    workspace_root: ".",
+                    header: &[],
+                })
+            })
+            .unwrap()
+    }
+
+    fn missing(&self, system: usize) -> Vec<Missing> {
+        self.plans[system].missing()
     }
 }
 
 #[test]
-fn several_unwritable_packages_report_the_first_in_plan_order() {
+fn unhashed_files_are_reported_in_plan_order_and_written_as_fake_hashes() {
     // spread over three chunks of 32 attributes
     let hashless = [66, 5, 41];
     let p = planned(&lock_text(70, &hashless, &[], &[]));
-    let first_in_plan: usize = p.plans[0]
-        .packages
+    let want: Vec<Missing> = [5, 41, 66]
         .iter()
-        .find_map(|pp| {
-            hashless
-                .iter()
-                .copied()
-                .find(|i| pp.attr == format!("pkg-{i:02}"))
+        .map(|i| Missing::FileHash {
+            package: format!("pkg-{i:02}"),
+            url: format!("https://files.example/pkg-{i:02}-1.{i}.tar.gz"),
         })
-        .expect("a hashless package is planned");
-    for threads in [1, 2, 3] {
-        match p.emit_on(threads, &Options::default()) {
-            Err(EmitError::MissingFileHash { package, url }) => {
-                let i = first_in_plan;
-                assert_eq!(package, format!("pkg-{i:02}"), "{threads} threads");
-                assert_eq!(
-                    url,
-                    format!("https://files.example/pkg-{i:02}-1.{i}.tar.gz")
-                );
-            }
-            other => panic!("{threads} threads: expected MissingFileHash, got {other:?}"),
-        }
-    }
-    // allowed: every hashless package gets lib.fakeHash, the others keep theirs
-    let opts = Options {
-        allow_missing_hashes: true,
-        ..Options::default()
-    };
-    let text = p.emit_on(2, &opts).unwrap();
+        .collect();
+    assert_eq!(p.missing(0), want);
+    assert_eq!(p.missing(1), want);
+    // every hashless package gets lib.fakeHash, the others keep theirs, whatever the threads
+    let text = p.emit_on(2);
+    assert_eq!(text, p.emit_on(1));
+    assert_eq!(text, p.emit_on(3));
     assert_eq!(text.matches("hash = lib.fakeHash;").count(), hashless.len());
     assert_eq!(
         text.matches(&format!(
@@ -159,21 +146,11 @@ fn git_sources_without_hash_are_collected_across_chunks() {
             )
         })
         .collect();
-    match p.emit_on(2, &Options::default()) {
-        Err(EmitError::MissingHashes { count, list }) => {
-            assert_eq!(count, 3);
-            assert_eq!(list, keys.join(", "));
-        }
-        other => panic!("expected MissingHashes, got {other:?}"),
-    }
-    let opts = Options {
-        allow_missing_hashes: true,
-        ..Options::default()
-    };
-    let texts: Vec<String> = [1, 2, 3]
-        .into_iter()
-        .map(|t| p.emit_on(t, &opts).unwrap())
-        .collect();
+    assert_eq!(
+        p.missing(0).iter().map(Missing::what).collect::<Vec<_>>(),
+        keys
+    );
+    let texts: Vec<String> = [1, 2, 3].into_iter().map(|t| p.emit_on(t)).collect();
     assert_eq!(texts[0], texts[1]);
     assert_eq!(texts[0], texts[2]);
     let text = &texts[0];
@@ -203,44 +180,27 @@ fn git_sources_without_hash_are_collected_across_chunks() {
 fn one_definition_and_the_missing_list_still_print_as_a_set() {
     // one package with a git source: two bindings in the set (the list and the package)
     let p = planned(&lock_text(1, &[], &[0], &[]));
-    let opts = Options {
-        allow_missing_hashes: true,
-        ..Options::default()
-    };
-    let text = p.emit_on(1, &opts).unwrap();
-    assert_eq!(text, p.emit_on(2, &opts).unwrap());
+    let text = p.emit_on(1);
+    assert_eq!(text, p.emit_on(2));
     let list_at = text.find("lock2nixMissingHashes = [").expect("the list");
     let def_at = text.find("pkg-00 =").expect("the package");
     assert!(list_at < def_at);
-    assert!(
-        !text.contains("__lock2nix_overrides"),
-        "a marker was left:\n{text}"
-    );
-    // no package, no list: an empty set
+    // only the virtual root, no list: one binding, printed as the tree would
     let none = planned(&lock_text(0, &[], &[], &[]));
-    let text = none.emit_on(1, &Options::default()).unwrap();
-    assert!(!text.contains("__lock2nix_overrides"), "{text}");
+    let text = none.emit_on(1);
+    assert!(!text.contains("lock2nixMissingHashes"), "{text}");
+    assert_eq!(text.matches("mkPythonMetaPackage").count(), 1, "{text}");
 }
 
 #[test]
-fn the_first_system_s_error_wins_over_an_earlier_attribute_on_a_later_system() {
-    // pkg-02 cannot be written on aarch64-darwin only (second system), pkg-50 nowhere
+fn a_file_missing_on_one_system_is_that_system_s() {
+    // pkg-02's macOS wheel has no hash (second system); pkg-50's sdist none anywhere
     let p = planned(&lock_text(70, &[50], &[], &[2]));
-    for threads in [1, 2, 3] {
-        match p.emit_on(threads, &Options::default()) {
-            Err(EmitError::MissingFileHash { package, .. }) => {
-                assert_eq!(package, "pkg-50", "{threads} threads")
-            }
-            other => panic!("{threads} threads: expected MissingFileHash, got {other:?}"),
-        }
-    }
-    // without pkg-50 the darwin wheel is the error
-    let p = planned(&lock_text(70, &[], &[], &[2]));
-    match p.emit_on(2, &Options::default()) {
-        Err(EmitError::MissingFileHash { package, url }) => {
-            assert_eq!(package, "pkg-02");
-            assert!(url.ends_with("macosx_11_0_arm64.whl"), "{url}");
-        }
-        other => panic!("expected MissingFileHash, got {other:?}"),
-    }
+    assert_eq!(
+        p.missing(0).iter().map(Missing::what).collect::<Vec<_>>(),
+        vec!["https://files.example/pkg-50-1.50.tar.gz".to_string()]
+    );
+    let darwin: Vec<String> = p.missing(1).iter().map(Missing::what).collect();
+    assert_eq!(darwin.len(), 2, "{darwin:?}");
+    assert!(darwin[0].ends_with("macosx_11_0_arm64.whl"), "{darwin:?}");
 }

@@ -15,9 +15,9 @@ use std::cell::Cell;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use lock2nix_emit::{emit, EmitError, Options, SystemPlan};
+use lock2nix_emit::{emit, EmitError, Overlay};
 use lock2nix_lock::parse_lock;
-use lock2nix_plan::{plan, PlanInputs};
+use lock2nix_plan::{layout, plan, LayoutInputs, PlanInputs};
 use lock2nix_resolve::{resolve, PythonVersion, Target};
 use lock2nix_wheel::System;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -389,16 +389,14 @@ fn pipeline(text: &str, all_groups: bool) -> Result<(Outcome, Option<String>), T
         .iter()
         .map(|r| plan(&lock, r, &inputs))
         .collect();
-    let system_plans: Vec<SystemPlan<'_>> = resolutions
-        .iter()
-        .zip(&plans)
-        .map(|(resolution, plan)| SystemPlan { resolution, plan })
-        .collect();
-    let opts = Options {
-        allow_missing_hashes: true,
-        ..Options::default()
-    };
-    let overlay = match emit(&system_plans, &opts) {
+    let the_layout = layout(&LayoutInputs::for_roots(&resolutions[0]))
+        .map_err(|e| TestCaseError::fail(format!("no layout for generated roots: {e}")))?;
+    let overlay = match emit(&Overlay {
+        plans: &plans,
+        layout: &the_layout,
+        workspace_root: ".",
+        header: &[],
+    }) {
         Ok(text) => text,
         Err(e @ EmitError::Print(_)) => {
             return Err(TestCaseError::fail(format!(

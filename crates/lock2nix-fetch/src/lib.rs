@@ -47,6 +47,8 @@
 //! exponential back-off on 5xx, connection errors and timeouts (never on 4xx). Items are fetched by
 //! [`Options::jobs`] worker threads.
 
+#![forbid(unsafe_code)]
+
 mod error;
 mod git;
 mod http;

@@ -33,6 +33,8 @@
 //! );
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod archive;
 #[cfg(unix)]
 mod disk;

@@ -309,9 +309,21 @@ pub enum BindingKind {
         /// The names.
         names: Vec<AttrName>,
     },
+    /// Bindings the printer already printed for a vertical set at a known indentation
+    /// ([`crate::Printed`]), written as they are: a large set's bindings can be printed in
+    /// parallel and dropped, and the set printed around them.
+    Printed(crate::Printed),
 }
 
 impl Binding {
+    /// Bindings printed ahead of time (see [`BindingKind::Printed`]).
+    pub fn printed(p: crate::Printed) -> Self {
+        Binding {
+            comments: Vec::new(),
+            kind: BindingKind::Printed(p),
+        }
+    }
+
     /// `name = value;`
     pub fn assign(name: impl Into<AttrName>, value: Expr) -> Self {
         Binding {

@@ -45,4 +45,16 @@ pub enum PrintError {
         /// Why.
         reason: &'static str,
     },
+    /// Pre-printed bindings ([`crate::Printed`]) placed where they would print differently.
+    #[error(
+        "pre-printed bindings for indentation {expected} placed at indentation {found}: {reason}"
+    )]
+    PrintedLevel {
+        /// The indentation they were printed for.
+        expected: usize,
+        /// Where the tree put them.
+        found: usize,
+        /// What was wrong.
+        reason: &'static str,
+    },
 }

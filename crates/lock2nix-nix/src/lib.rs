@@ -26,6 +26,8 @@
 //! ([`escape_string`], [`quote_string`], [`escape_indented_string`], [`is_identifier`], [`escape::path_form`]) and
 //! [`PrintError`].
 
+#![forbid(unsafe_code)]
+
 mod ast;
 mod error;
 pub mod escape;
@@ -34,4 +36,6 @@ mod print;
 pub use ast::*;
 pub use error::PrintError;
 pub use escape::{escape_indented_string, escape_string, is_identifier, quote_string};
-pub use print::{print_expr, print_file, print_vertical_binding, print_vertical_binding_into};
+pub use print::{
+    print_expr, print_file, print_vertical_binding, print_vertical_binding_into, Printed,
+};

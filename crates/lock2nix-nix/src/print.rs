@@ -53,6 +53,66 @@ pub fn print_vertical_binding_into(
     res
 }
 
+/// Bindings printed by this printer for a vertical attribute set or `let` whose bindings sit at
+/// indentation `level`, to be placed in a tree with [`Binding::printed`]. Only the printer makes
+/// the text, so splicing it in cannot inject anything; printing it at another indentation is a
+/// [`PrintError::PrintedLevel`], never misformatted output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Printed {
+    text: String,
+    level: usize,
+}
+
+impl Printed {
+    /// No bindings yet, for a set at indentation `level`.
+    pub fn new(level: usize) -> Self {
+        Printed {
+            text: String::new(),
+            level,
+        }
+    }
+
+    /// Print `b` after the bindings already here (unchanged on error).
+    pub fn push(&mut self, b: &Binding) -> Result<(), PrintError> {
+        if matches!(b.kind, BindingKind::Printed(_)) {
+            return Err(PrintError::PrintedLevel {
+                expected: self.level,
+                found: self.level,
+                reason: "printed bindings cannot be nested",
+            });
+        }
+        print_vertical_binding_into(&mut self.text, b, self.level)
+    }
+
+    /// Move `other`'s bindings after these (both must be for the same indentation).
+    pub fn append(&mut self, other: Printed) -> Result<(), PrintError> {
+        if other.level != self.level {
+            return Err(PrintError::PrintedLevel {
+                expected: self.level,
+                found: other.level,
+                reason: "printed bindings of two indentations",
+            });
+        }
+        self.text.push_str(&other.text);
+        Ok(())
+    }
+
+    /// Whether no binding was printed.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// The indentation the bindings were printed for.
+    pub fn level(&self) -> usize {
+        self.level
+    }
+
+    /// Length of the printed text in bytes.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+}
+
 /// Print a file: the header comment lines, then the expression, then a final newline.
 pub fn print_file(f: &File) -> Result<String, PrintError> {
     let mut p = Printer::new(false);
@@ -307,6 +367,7 @@ impl Printer {
             BindingKind::Assign { value, .. } => self.fits(value, P_TOP),
             BindingKind::Inherit(_) => Ok(true),
             BindingKind::InheritFrom { from, .. } => self.fits(from, P_TOP),
+            BindingKind::Printed(p) => Ok(p.is_empty()),
         }
     }
 
@@ -743,6 +804,17 @@ impl Printer {
 
     /// A binding in a vertical set or let: comment lines, then the binding FormatWider'd.
     fn binding_vertical(&mut self, b: &Binding) -> R {
+        if let BindingKind::Printed(p) = &b.kind {
+            if p.level != self.indent {
+                return Err(PrintError::PrintedLevel {
+                    expected: p.level,
+                    found: self.indent,
+                    reason: "the bindings were printed for another indentation",
+                }
+                .into());
+            }
+            return self.put(&p.text);
+        }
         for c in &b.comments {
             for line in comment_lines(c)? {
                 self.nl_pad()?;
@@ -755,7 +827,7 @@ impl Printer {
         let v = v
             && match &b.kind {
                 BindingKind::Assign { value, .. } => !self.fits(value, P_TOP)?,
-                BindingKind::Inherit(_) => false,
+                BindingKind::Inherit(_) | BindingKind::Printed(_) => false,
                 BindingKind::InheritFrom { from, .. } => !self.fits(from, P_TOP)?,
             };
         self.binding(b, v)
@@ -816,6 +888,13 @@ impl Printer {
             }
             BindingKind::Inherit(names) => self.inherit(None, names, vertical),
             BindingKind::InheritFrom { from, names } => self.inherit(Some(from), names, vertical),
+            // only in vertical sets, where binding_vertical writes it
+            BindingKind::Printed(p) => Err(PrintError::PrintedLevel {
+                expected: p.level,
+                found: self.indent,
+                reason: "printed bindings can only go into a vertical set",
+            }
+            .into()),
         }
     }
 

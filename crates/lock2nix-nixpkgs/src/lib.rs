@@ -28,6 +28,8 @@
 //! ## Versions
 //! [`nixpkgs_version_matches`] compares a locked PEP 440 version with a nixpkgs version string.
 
+#![forbid(unsafe_code)]
+
 pub mod error;
 pub mod features;
 pub mod format;

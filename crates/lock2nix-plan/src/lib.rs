@@ -1,44 +1,71 @@
-//! The translation plan: for each package of a [`Resolution`], one [`Action`].
+//! The translation plan: every decision about what the overlay does, made once.
 //!
-//! | action | when | what the overlay does |
+//! For each package of a [`Resolution`] the plan chooses an [`Action`] (the category shown to
+//! people) and a [`Recipe`] (exactly what the overlay writes: the fetcher and hash of the source,
+//! the build system and where it came from, native inputs, Rust vendoring, dependencies, the
+//! configuration's customisation). `lock2nix-emit` renders recipes and decides nothing.
+//!
+//! | action | when | recipe |
 //! |---|---|---|
-//! | `reuse` | nixpkgs has the package and the [`Policy`] accepts its version | nothing (or an alias when the attribute name differs) |
-//! | `override` | nixpkgs has a recipe at another version | `overridePythonAttrs` with the lock's `version` and `src` |
-//! | `build` | nixpkgs lacks it (or its recipe is broken/disabled here) | `buildPythonPackage` from the lock's wheel, sdist or URL |
-//! | `in-tree` | a workspace member or local directory | `buildPythonPackage` from the project tree with its own build backend |
-//! | `vcs` | a git source (a fork or a commit pin) | `buildPythonPackage` from `fetchFromGitHub`/`fetchgit` |
+//! | `reuse` | nixpkgs has the package and the [`Policy`] accepts its version, or it is a build-system bootstrap package | [`Recipe::Untouched`] or [`Recipe::Reuse`] (an alias, or the configuration's customisation) |
+//! | `override` | nixpkgs' recipe at another version, and its features are known to survive a version swap | [`Recipe::Swap`]: `overridePythonAttrs` with the lock's version and sdist, `doCheck = false` |
+//! | `build` | nixpkgs lacks it, or its recipe would not survive a swap, or it is a direct URL/file | [`Recipe::Fresh`] from the lock's wheel, sdist (with its Cargo.lock for Rust) or URL |
+//! | `in-tree` | a workspace member or local directory | [`Recipe::Fresh`] from the project tree with its own build backend, or [`Recipe::Meta`] for a virtual project |
+//! | `vcs` | a git source | [`Recipe::Fresh`] from `fetchFromGitHub`/`fetchgit` |
 //!
-//! Policies ([`Policy`]): `exact` (reuse only on equal PEP 440 versions — the default),
-//! `compatible` (reuse when nixpkgs' version satisfies every specifier the closure is known to put on
-//! the package: the workspace members' `requires-dist` and any [`PlanInputs::requirements`] the
-//! prefetched metadata adds), `nixpkgs` (reuse whenever nixpkgs has it, like nixpkgs' hand-written
-//! authentik package). Policies can be set per package.
+//! Policies ([`Policy`]): `exact` (reuse only on equal PEP 440 versions), `compatible` (the
+//! default: reuse when nixpkgs' version satisfies what every dependent in the closure requires;
+//! requirements come from the lock for source trees and from prefetched metadata for registry
+//! packages, and an edge whose requirement is not known counts as exact), `nixpkgs` (reuse
+//! whenever nixpkgs has it). Policies can be set per package.
+//!
+//! Rules that hold under every policy:
+//! - build-system bootstrap packages ([`BOOTSTRAP`]) are nixpkgs' own unless the configuration
+//!   sets a policy for that package; a dependent whose requirement excludes nixpkgs' version is
+//!   reported ([`Note`]);
+//! - a version swap keeps nixpkgs' recipe only when the index knows its features and none blocks
+//!   a swap ([`lock2nix_nixpkgs::RecipeFeatures::swap_blockers`]); otherwise the package gets a
+//!   fresh derivation;
+//! - packages that share a source in nixpkgs (a family: `psycopg` with `psycopg-c`,
+//!   `opentelemetry-api` with `-sdk`) are swapped as one unit: if one member of the closure is
+//!   not reused, every member of the closure gets a fresh derivation.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod custom;
+mod decide;
+pub mod facts;
+mod layout;
+mod policy;
+mod src;
+
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 
-use lock2nix_lock::{BuildSystem, Lock, RequirementSource, Workspace};
-use lock2nix_nixpkgs::{nixpkgs_version_matches, Index, NameMap, VersionMatch};
-use lock2nix_resolve::{Artifact, Resolution};
-use pep440_rs::VersionSpecifiers;
+use lock2nix_lock::Workspace;
+use lock2nix_nixpkgs::Index;
 use pep508_rs::PackageName;
 
-/// What the overlay does with one package.
+pub use custom::{Copy, Customization, Substitution, Value};
+pub use decide::{build_requirement_attrs, plan, BOOTSTRAP, NATIVE_TOOLS};
+pub use facts::{Facts, GitFact, GitFetcher, SdistFact};
+pub use layout::{layout, Export, Layout, LayoutError, LayoutInputs, Mode, RESERVED};
+pub use policy::{Policy, UnknownPolicy};
+pub use src::{store_name_for_url, Src, SrcHash};
+
+/// What the overlay does with one package (the category; [`Recipe`] has the detail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
-    /// Take nixpkgs' package as it is.
+    /// nixpkgs' package.
     Reuse,
-    /// Keep nixpkgs' recipe, replace `version` and `src`.
+    /// nixpkgs' recipe with the lock's version and sdist.
     Override,
-    /// Build from the lock's artifact.
+    /// A fresh derivation from the lock's artifact.
     Build,
-    /// Build a workspace member / local directory from the project tree.
+    /// A workspace member / local directory from the project tree.
     InTree,
-    /// Build from a git checkout.
+    /// A git checkout.
     Vcs,
 }
 
@@ -70,99 +97,308 @@ impl fmt::Display for Action {
     }
 }
 
-/// When nixpkgs' version is good enough to reuse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub enum Policy {
-    /// Only the same version (PEP 440 normalised).
-    #[default]
-    Exact,
-    /// Any version that satisfies every known specifier on the package.
-    Compatible,
-    /// Whatever nixpkgs has.
-    Nixpkgs,
+/// Where the configuration takes a package from instead of the lock's source (a fork, a
+/// security backport, a vendored copy). The lock's dependency edges stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SrcOverride {
+    /// A git repository at a full commit.
+    Git {
+        /// The repository URL (checked like a lock's git URL).
+        url: String,
+        /// The full commit.
+        rev: String,
+        /// A sub-directory holding the project.
+        subdirectory: Option<String>,
+    },
+    /// An archive (sdist or wheel) at a URL, with its SRI hash.
+    Url {
+        /// The URL.
+        url: String,
+        /// The SRI hash.
+        hash: String,
+    },
+    /// A directory or archive of the project, relative to the workspace root.
+    Path {
+        /// The path.
+        path: String,
+    },
 }
 
-impl Policy {
-    /// `exact`, `compatible` or `nixpkgs`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Policy::Exact => "exact",
-            Policy::Compatible => "compatible",
-            Policy::Nixpkgs => "nixpkgs",
-        }
-    }
+/// A configured source with the version it carries and where it was configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageSource {
+    /// Where.
+    pub source: SrcOverride,
+    /// The version of the package at that source.
+    pub version: String,
+    /// `file:line` of the setting, for the plan's reason.
+    pub origin: String,
 }
 
-impl FromStr for Policy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "exact" => Ok(Policy::Exact),
-            "compatible" => Ok(Policy::Compatible),
-            "nixpkgs" => Ok(Policy::Nixpkgs),
-            other => Err(format!(
-                "unknown policy `{other}`: expected exact, compatible or nixpkgs"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Policy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Everything the plan reads besides the resolution.
+/// Everything the plan reads besides the lock and the resolution.
 #[derive(Debug, Clone, Default)]
 pub struct PlanInputs<'a> {
-    /// The nixpkgs index (none: nixpkgs is treated as empty, everything is built).
+    /// The nixpkgs index (none: nixpkgs is treated as having only the bootstrap packages).
     pub index: Option<&'a Index>,
     /// The default policy.
     pub policy: Policy,
-    /// Per-package policies.
+    /// Per-package policies (the configuration's; a bootstrap package with one follows it).
     pub package_policy: BTreeMap<PackageName, Policy>,
-    /// Per-package nixpkgs attribute names (configuration).
+    /// Per-package nixpkgs attribute names (the configuration's).
     pub attr_overrides: BTreeMap<String, String>,
-    /// Extra requirement specifiers known for packages (e.g. from prefetched wheel metadata):
-    /// (package, specifier, who asks).
-    pub requirements: Vec<(PackageName, VersionSpecifiers, String)>,
+    /// Per-package customisation (the configuration's).
+    pub custom: BTreeMap<PackageName, Customization>,
+    /// What `lock2nix prefetch` recorded.
+    pub facts: Facts,
     /// The workspace (for in-tree build systems).
     pub workspace: Option<&'a Workspace>,
+    /// Hosts whose git repositories are fetched as GitHub archives (default `github.com`).
+    pub github_hosts: Vec<String>,
+    /// Packages taken from another source than the lock's (the configuration's `src`).
+    pub sources: BTreeMap<PackageName, PackageSource>,
 }
 
-/// The decision for one package.
+/// nixpkgs' package for a lock package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NixpkgsRef {
+    /// The attribute in the Python package set.
+    pub attr: String,
+    /// Its version, when the index knows it as a literal.
+    pub version: Option<String>,
+}
+
+/// The dependency lists of a derivation written by the overlay.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deps {
+    /// `dependencies`: Python attributes, sorted by package name.
+    pub dependencies: Vec<String>,
+    /// `optional-dependencies`: extra → Python attributes (the extras active in the closure).
+    pub optional: Vec<(String, Vec<String>)>,
+    /// Dependencies left out to break a cycle (they still reach the environment through it).
+    pub cut: Vec<String>,
+    /// `pythonRemoveDeps`: the cut ones and the configuration's, sorted.
+    pub remove: Vec<String>,
+}
+
+/// Where a build system came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BuildSystemOrigin {
+    /// The project's own `pyproject.toml` (a workspace member or local directory).
+    Pyproject,
+    /// `lock2nix prefetch` read it from the sdist or checkout.
+    Prefetched,
+    /// The configuration's `build-system` (nothing else was known).
+    Configured,
+    /// Nothing is known: PEP 517's default (setuptools) is assumed; a [`Note`] says so.
+    Assumed,
+}
+
+/// How a fresh derivation builds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    /// Installs a wheel (`format = "wheel"`).
+    Wheel,
+    /// Builds a source tree with PEP 517 (`pyproject = true`).
+    Pyproject {
+        /// `build-system`: Python attributes (the configuration's included), sorted.
+        build_system: Vec<String>,
+        /// Where the build system came from.
+        origin: BuildSystemOrigin,
+        /// A sub-directory of the source to build in (`sourceRoot`).
+        subdirectory: Option<String>,
+    },
+}
+
+/// `cargoDeps` of a Rust sdist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CargoDeps {
+    /// `rustPlatform.importCargoLock { lockFile = ./<path>; }`, the sdist's `Cargo.lock` that
+    /// `lock2nix prefetch` extracted next to the overlay.
+    Lock(String),
+    /// Not extracted yet (run `lock2nix prefetch`).
+    Missing,
+}
+
+/// A new derivation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fresh {
+    /// `buildPythonApplication` instead of `buildPythonPackage`.
+    pub application: bool,
+    /// The source.
+    pub src: Src,
+    /// Wheel or PEP 517 build.
+    pub format: Format,
+    /// Dependencies.
+    pub deps: Deps,
+    /// The nixpkgs attribute whose `buildInputs` (native libraries) are carried over.
+    pub carry_build_inputs_from: Option<String>,
+    /// `nativeBuildInputs`: top-level attribute paths (`autoPatchelfHook`, `pkg-config`, …).
+    pub native_build_inputs: Vec<String>,
+    /// `buildInputs`: top-level attribute paths.
+    pub build_inputs: Vec<String>,
+    /// Rust vendoring.
+    pub cargo: Option<CargoDeps>,
+}
+
+/// Exactly what the overlay writes for a package on one system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipe {
+    /// nixpkgs' package under its own attribute, unchanged: no definition.
+    Untouched,
+    /// nixpkgs' package: an alias to another attribute, and/or the configuration's customisation.
+    Reuse {
+        /// nixpkgs' attribute.
+        nixpkgs_attr: String,
+    },
+    /// `overridePythonAttrs` of nixpkgs' recipe with the lock's version, sdist and dependencies,
+    /// `doCheck = false` (the sdist of another version may lack the recipe's tests).
+    Swap {
+        /// nixpkgs' attribute.
+        nixpkgs_attr: String,
+        /// The lock's sdist.
+        src: Src,
+        /// The lock's dependencies.
+        deps: Deps,
+    },
+    /// A new derivation.
+    Fresh(Fresh),
+    /// A virtual project: `mkPythonMetaPackage` with its dependencies.
+    Meta {
+        /// Dependencies.
+        deps: Deps,
+    },
+}
+
+impl Recipe {
+    /// The source, when the overlay fetches or copies one.
+    pub fn src(&self) -> Option<&Src> {
+        match self {
+            Recipe::Swap { src, .. } => Some(src),
+            Recipe::Fresh(f) => Some(&f.src),
+            _ => None,
+        }
+    }
+}
+
+/// The decision for one package on one system.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedPackage {
-    /// Index into [`Resolution::packages`].
+    /// Index into [`lock2nix_resolve::Resolution::packages`].
     pub index: usize,
     /// The PyPI name (normalised).
     pub name: PackageName,
-    /// The lock's version (`0.0.0` for dynamic versions).
-    pub version: String,
-    /// What to do.
-    pub action: Action,
     /// The attribute the overlay defines or uses in the Python package set (the normalised name).
     pub attr: String,
-    /// nixpkgs' attribute for it, when nixpkgs has one.
-    pub nixpkgs_attr: Option<String>,
-    /// nixpkgs' version, when known.
-    pub nixpkgs_version: Option<String>,
-    /// Why this action.
+    /// The lock's version (`0.0.0` for dynamic versions).
+    pub version: String,
+    /// The version the derivation carries (the configuration may stamp another).
+    pub derivation_version: String,
+    /// nixpkgs' package, when the index has one.
+    pub nixpkgs: Option<NixpkgsRef>,
+    /// The category.
+    pub action: Action,
+    /// What the overlay writes.
+    pub recipe: Recipe,
+    /// Why.
     pub reason: String,
-    /// The artifact the overlay uses as `src` (for override: the sdist when the lock has one).
-    pub src: Option<Artifact>,
-    /// For in-tree packages: the member's `[build-system]`.
-    pub build_system: Option<BuildSystem>,
+    /// The configuration's customisation still to render (list attributes a fresh derivation
+    /// merged into its recipe are taken out).
+    pub custom: Customization,
+}
+
+impl PlannedPackage {
+    /// nixpkgs' attribute, when the index has one.
+    pub fn nixpkgs_attr(&self) -> Option<&str> {
+        self.nixpkgs.as_ref().map(|n| n.attr.as_str())
+    }
+
+    /// nixpkgs' version, when known.
+    pub fn nixpkgs_version(&self) -> Option<&str> {
+        self.nixpkgs.as_ref().and_then(|n| n.version.as_deref())
+    }
+
+    /// For a version swap (nixpkgs has the package at another version and it is not reused):
+    /// how the lock's version is built.
+    pub fn swap_strategy(&self) -> Option<&'static str> {
+        let differs = self
+            .nixpkgs
+            .as_ref()
+            .is_some_and(|n| n.version.as_deref() != Some(self.version.as_str()));
+        match (&self.recipe, differs) {
+            (Recipe::Swap { .. }, _) => Some("override nixpkgs' recipe"),
+            (Recipe::Fresh(f), true) if self.action == Action::Build => Some(match &f.format {
+                Format::Wheel => "fresh from the lock's wheel",
+                Format::Pyproject { .. } if f.cargo.is_some() => {
+                    "fresh from the lock's sdist (Rust, vendored from its Cargo.lock)"
+                }
+                Format::Pyproject { .. } => "fresh from the lock's sdist",
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Something the plan found that the user should know (printed once, one line).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Note {
+    /// A dependent's requirement excludes the version of a bootstrap package that nixpkgs has.
+    BootstrapMismatch {
+        /// The bootstrap package.
+        package: String,
+        /// nixpkgs' version.
+        nixpkgs_version: String,
+        /// Who asks what.
+        requirement: String,
+    },
+    /// Sources built with an assumed build system (setuptools).
+    AssumedBuildSystem {
+        /// The packages.
+        packages: Vec<String>,
+    },
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::BootstrapMismatch {
+                package,
+                nixpkgs_version,
+                requirement,
+            } => write!(
+                f,
+                "{package} is nixpkgs' own ({nixpkgs_version}, a build-system bootstrap package) but {requirement}; set `[packages.{package}] policy = \"exact\"` in lock2nix.toml to build the lock's version"
+            ),
+            Note::AssumedBuildSystem { packages } => write!(
+                f,
+                "no build system is recorded for {} source(s) ({}): setuptools is assumed; `lock2nix prefetch` records the real ones",
+                packages.len(),
+                abbreviate(packages, 5)
+            ),
+        }
+    }
+}
+
+fn abbreviate(items: &[String], n: usize) -> String {
+    let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > n {
+        s.push_str(&format!(", and {} more", items.len() - n));
+    }
+    s
 }
 
 /// The plan for one target.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The system it is for.
+    pub system: lock2nix_wheel::System,
+    /// The interpreter it is for.
+    pub python: lock2nix_resolve::PythonVersion,
     /// One entry per resolved package, in the resolution's (name) order.
     pub packages: Vec<PlannedPackage>,
     /// The default policy used.
     pub policy: Policy,
+    /// Findings to report.
+    pub notes: Vec<Note>,
 }
 
 impl Plan {
@@ -174,244 +410,93 @@ impl Plan {
         }
         counts
     }
-}
 
-/// Specifiers the closure places on each package: the lock's `[package.metadata] requires-dist` of
-/// every resolved source-tree package, plus `extra`.
-fn known_specifiers(
-    lock: &Lock,
-    res: &Resolution,
-    extra: &[(PackageName, VersionSpecifiers, String)],
-) -> BTreeMap<PackageName, Vec<(VersionSpecifiers, String)>> {
-    let mut out: BTreeMap<PackageName, Vec<(VersionSpecifiers, String)>> = BTreeMap::new();
-    for rp in &res.packages {
-        let pkg = &lock.packages[rp.id];
-        let Some(meta) = &pkg.metadata else { continue };
-        for req in &meta.requires_dist {
-            if let RequirementSource::Registry { specifier, .. } = &req.source {
-                if !specifier.is_empty() {
-                    out.entry(req.name.clone())
-                        .or_default()
-                        .push((specifier.clone(), pkg.name.to_string()));
-                }
-            }
-        }
-    }
-    for (name, spec, who) in extra {
-        out.entry(name.clone())
-            .or_default()
-            .push((spec.clone(), who.clone()));
-    }
-    out
-}
-
-/// The sdist of a registry package, for overriding a nixpkgs recipe (which builds from source).
-fn sdist_of(lock: &Lock, res: &Resolution, index: usize) -> Option<Artifact> {
-    let rp = &res.packages[index];
-    if res.target.no_build.contains(&rp.name) {
-        return None;
-    }
-    let pkg = &lock.packages[rp.id];
-    let s = pkg.sdist.as_ref()?;
-    let (url, path) = match &s.locator {
-        lock2nix_lock::SdistLocator::Url(u) => (Some(u.clone()), None),
-        lock2nix_lock::SdistLocator::Path(p) => (None, Some(p.clone())),
-        lock2nix_lock::SdistLocator::Metadata => return None,
-    };
-    Some(Artifact::Sdist {
-        url,
-        path,
-        hash: s.hash.clone(),
-    })
-}
-
-/// Decide every package's action.
-pub fn plan(lock: &Lock, res: &Resolution, inputs: &PlanInputs<'_>) -> Plan {
-    let empty = Index::new(lock2nix_nixpkgs::IndexMeta::new(
-        lock2nix_nixpkgs::IndexSource::Tsv,
-    ));
-    let index = inputs.index.unwrap_or(&empty);
-    let names = NameMap::new(index).with_overrides(inputs.attr_overrides.clone());
-    let specifiers = known_specifiers(lock, res, &inputs.requirements);
-    let mut packages = Vec::with_capacity(res.packages.len());
-    for (i, rp) in res.packages.iter().enumerate() {
-        let attr = rp.name.to_string();
-        let version = rp.version_string();
-        let policy = inputs
-            .package_policy
-            .get(&rp.name)
-            .copied()
-            .unwrap_or(inputs.policy);
-        let lookup = if inputs.index.is_some() {
-            names.lookup(rp.name.as_ref())
-        } else {
-            None
-        };
-        let entry = lookup.as_ref().and_then(|m| index.get(&m.attr));
-        let nixpkgs_attr = entry.map(|e| e.attr.clone());
-        let nixpkgs_version = entry.and_then(|e| e.version.clone());
-        let mut planned = PlannedPackage {
-            index: i,
-            name: rp.name.clone(),
-            version: version.clone(),
-            action: Action::Build,
-            attr,
-            nixpkgs_attr,
-            nixpkgs_version: nixpkgs_version.clone(),
-            reason: String::new(),
-            src: Some(rp.artifact.clone()),
-            build_system: None,
-        };
-        match &rp.artifact {
-            Artifact::Editable(dir) | Artifact::Directory(dir) | Artifact::Virtual(dir) => {
-                planned.action = Action::InTree;
-                planned.build_system =
-                    inputs.workspace.and_then(|ws| ws.member_at(dir)).map(|py| {
-                        py.build_system
-                            .clone()
-                            .unwrap_or_else(BuildSystem::pep517_default)
+    /// What the overlay would have to stand in for with `lib.fakeHash` (or a `throw` for
+    /// `cargoDeps`), in plan order.
+    pub fn missing(&self) -> Vec<Missing> {
+        let mut out = Vec::new();
+        for p in &self.packages {
+            if let Some(src) = p.recipe.src() {
+                if src.hash() == Some(&SrcHash::Missing) {
+                    out.push(match src {
+                        Src::GitHub { key, .. } | Src::Git { key, .. } => Missing::GitHash {
+                            package: p.attr.clone(),
+                            key: key.clone(),
+                        },
+                        other => Missing::FileHash {
+                            package: p.attr.clone(),
+                            url: other.describe(),
+                        },
                     });
-                planned.reason = match &rp.artifact {
-                    Artifact::Editable(_) => format!("workspace member at {dir}"),
-                    Artifact::Virtual(_) => format!(
-                        "virtual project at {dir} (not built; an environment of its dependencies)"
-                    ),
-                    _ => format!("local directory {dir}"),
-                };
-            }
-            Artifact::Git(g) => {
-                planned.action = Action::Vcs;
-                planned.reason = format!("git source {} at {}", g.repository, g.commit);
-                if planned.nixpkgs_attr.is_some() {
-                    planned.reason.push_str(" (replaces nixpkgs' package)");
                 }
             }
-            Artifact::Url { url, .. } => {
-                planned.action = Action::Build;
-                planned.reason = format!("direct URL {url}");
-            }
-            Artifact::Path { path, .. } => {
-                planned.action = Action::Build;
-                planned.reason = format!("local file {path}");
-            }
-            Artifact::Wheel { .. } | Artifact::Sdist { .. } => {
-                match entry {
-                    None => {
-                        planned.action = Action::Build;
-                        planned.reason = match index.missing_entry(rp.name.as_ref()) {
-                            Some(lock2nix_nixpkgs::Missing {
-                                note: Some(note), ..
-                            }) if !note.is_empty() => format!("not in nixpkgs ({note})"),
-                            _ if inputs.index.is_none() => "no nixpkgs index given".to_string(),
-                            _ => "not in nixpkgs".to_string(),
-                        };
-                    }
-                    Some(e) if !e.is_usable() => {
-                        planned.action = Action::Build;
-                        let why = if e.failed {
-                            "fails to evaluate"
-                        } else if e.broken == Some(true) {
-                            "is marked broken"
-                        } else {
-                            "is disabled for this Python"
-                        };
-                        planned.reason = format!("nixpkgs' {} {why}; built from the lock", e.attr);
-                    }
-                    Some(e) => {
-                        let cmp = e
-                            .version
-                            .as_deref()
-                            .map(|v| rp.version.as_ref().map(|lv| nixpkgs_version_matches(lv, v)));
-                        let equal = matches!(cmp, Some(Some(VersionMatch::Equal)));
-                        let (reuse, reason) = match policy {
-                            Policy::Nixpkgs => {
-                                (true, format!("policy nixpkgs: nixpkgs has {}", describe(e)))
-                            }
-                            Policy::Exact => {
-                                if equal {
-                                    (true, format!("nixpkgs has the same version ({})", e.attr))
-                                } else {
-                                    (false, mismatch_reason(e, &version))
-                                }
-                            }
-                            Policy::Compatible => {
-                                if equal {
-                                    (true, format!("nixpkgs has the same version ({})", e.attr))
-                                } else {
-                                    match e.version.as_deref().map(pep440_rs::Version::from_str) {
-                                        Some(Ok(nv)) => {
-                                            let specs = specifiers
-                                                .get(&rp.name)
-                                                .map(Vec::as_slice)
-                                                .unwrap_or(&[]);
-                                            let failing: Vec<String> = specs
-                                                .iter()
-                                                .filter(|(s, _)| !s.contains(&nv))
-                                                .map(|(s, who)| format!("{who} requires {s}"))
-                                                .collect();
-                                            if failing.is_empty() {
-                                                let known = if specs.is_empty() {
-                                                    "no specifier is known on it".to_string()
-                                                } else {
-                                                    format!(
-                                                        "{} satisfies every known specifier",
-                                                        nv
-                                                    )
-                                                };
-                                                (true, format!("policy compatible: nixpkgs has {} and {known}", describe(e)))
-                                            } else {
-                                                (
-                                                    false,
-                                                    format!(
-                                                        "nixpkgs has {}, but {}",
-                                                        describe(e),
-                                                        failing.join(", ")
-                                                    ),
-                                                )
-                                            }
-                                        }
-                                        _ => (false, mismatch_reason(e, &version)),
-                                    }
-                                }
-                            }
-                        };
-                        if reuse {
-                            planned.action = Action::Reuse;
-                            planned.src = None;
-                            planned.reason = reason;
-                        } else {
-                            planned.action = Action::Override;
-                            planned.reason = reason;
-                            if let Some(sdist) = sdist_of(lock, res, i) {
-                                planned.src = Some(sdist);
-                            }
-                        }
-                    }
-                }
+            if let Recipe::Fresh(Fresh {
+                cargo: Some(CargoDeps::Missing),
+                ..
+            }) = &p.recipe
+            {
+                out.push(Missing::CargoLock {
+                    package: p.attr.clone(),
+                    version: p.version.clone(),
+                });
             }
         }
-        packages.push(planned);
-    }
-    Plan {
-        packages,
-        policy: inputs.policy,
+        out
     }
 }
 
-fn describe(e: &lock2nix_nixpkgs::Entry) -> String {
-    match &e.version {
-        Some(v) => format!("{} {v}", e.attr),
-        None => format!("{} (version not a literal)", e.attr),
+/// Something the overlay needs that neither the lock nor the sidecar provides.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Missing {
+    /// A git source `lock2nix prefetch` has not hashed.
+    GitHash {
+        /// The package.
+        package: String,
+        /// `<url>#<commit>`.
+        key: String,
+    },
+    /// A file the lock gives no hash for.
+    FileHash {
+        /// The package.
+        package: String,
+        /// The URL or path.
+        url: String,
+    },
+    /// A Rust sdist whose `Cargo.lock` `lock2nix prefetch` has not extracted.
+    CargoLock {
+        /// The package.
+        package: String,
+        /// Its version.
+        version: String,
+    },
+}
+
+impl Missing {
+    /// What is missing, as the overlay's `lock2nixMissingHashes` lists it.
+    pub fn what(&self) -> String {
+        match self {
+            Missing::GitHash { key, .. } => key.clone(),
+            Missing::FileHash { url, .. } => url.clone(),
+            Missing::CargoLock { package, version } => format!("{package} {version}: Cargo.lock"),
+        }
     }
 }
 
-fn mismatch_reason(e: &lock2nix_nixpkgs::Entry, lock_version: &str) -> String {
-    match &e.version {
-        Some(v) => format!("nixpkgs has {} {v}, the lock pins {lock_version}", e.attr),
-        None => format!(
-            "nixpkgs' {} version is an expression ({}), so it cannot be shown equal to {lock_version}",
-            e.attr,
-            e.version_expr.as_deref().unwrap_or("unknown")
-        ),
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Missing::GitHash { package, key } => {
+                write!(f, "{package}: no hash is recorded for the git source {key}")
+            }
+            Missing::FileHash { package, url } => {
+                write!(f, "{package}: the lock records no hash for {url}")
+            }
+            Missing::CargoLock { package, version } => {
+                write!(
+                    f,
+                    "{package} {version}: the Rust sdist's Cargo.lock was not extracted"
+                )
+            }
+        }
     }
 }

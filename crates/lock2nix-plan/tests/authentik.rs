@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use lock2nix_lock::{read_lock, read_workspace};
 use lock2nix_nixpkgs::Index;
-use lock2nix_plan::{plan, Action, Plan, PlanInputs, Policy};
+use lock2nix_plan::{plan, Action, Plan, PlanInputs, Policy, Recipe};
 use lock2nix_resolve::{resolve, PythonVersion, Resolution, Target};
 use lock2nix_testkit::repo_root;
 use lock2nix_wheel::System;
@@ -63,8 +63,8 @@ fn render(plan: &Plan) -> String {
             p.action,
             p.name,
             p.version,
-            p.nixpkgs_attr.as_deref().unwrap_or("-"),
-            p.nixpkgs_version.as_deref().unwrap_or("-"),
+            p.nixpkgs_attr().unwrap_or("-"),
+            p.nixpkgs_version().unwrap_or("-"),
             p.reason
         ));
     }
@@ -75,22 +75,24 @@ fn render(plan: &Plan) -> String {
 fn exact_plan_snapshot_and_independent_counts() {
     let (res, plan) = authentik(Policy::Exact);
     insta::assert_snapshot!("authentik_exact_x86_64_linux_3_13", render(&plan));
-    // counts from the index file and the resolved closure, computed here without the plan crate
+    // counts from the index file and the resolved closure, computed here without the plan crate:
+    // build-system bootstrap packages are nixpkgs'; the subset index knows no recipe features,
+    // so every other version swap is a fresh derivation
     let rows = tsv_rows();
     let mut expected: BTreeMap<Action, usize> = Action::ALL.iter().map(|a| (*a, 0)).collect();
     for p in &res.packages {
         let action = match p.source.as_str() {
             "editable" | "directory" | "virtual" => Action::InTree,
             "git" => Action::Vcs,
+            _ if lock2nix_plan::BOOTSTRAP.contains(&p.name.as_ref()) => Action::Reuse,
             _ => match rows.get(p.name.as_ref()) {
                 None => Action::Build,
-                Some((_, v)) if v.is_empty() => Action::Override,
                 Some((_, v)) => {
                     let nix = pep440_rs::Version::from_str(v).ok();
-                    if nix.as_ref() == p.version.as_ref() {
+                    if nix.is_some() && nix.as_ref() == p.version.as_ref() {
                         Action::Reuse
                     } else {
-                        Action::Override
+                        Action::Build
                     }
                 }
             },
@@ -145,7 +147,7 @@ fn nixpkgs_policy_has_the_shape_of_the_hand_written_package() {
         .iter()
         .find(|p| p.name.as_ref() == "django")
         .unwrap();
-    assert_eq!(django.nixpkgs_attr.as_deref(), Some("django_5"));
+    assert_eq!(django.nixpkgs_attr(), Some("django_5"));
 }
 
 #[test]
@@ -173,17 +175,49 @@ fn per_package_policy_pins_dramatiq_like_nixpkgs() {
         .iter()
         .find(|p| p.name.as_ref() == "dramatiq")
         .unwrap();
-    assert_eq!(d.action, Action::Override);
+    // the index does not know nixpkgs' dramatiq recipe: the lock's wheel, not a swap of a
+    // recipe (and its 2.x tests)
+    assert_eq!(d.action, Action::Build);
     assert_eq!(d.version, "1.17.1");
-    assert_eq!(d.nixpkgs_version.as_deref(), Some("2.1.0"));
-    // nixpkgs' recipe builds from source: the override takes the lock's sdist
-    assert!(d
-        .src
-        .as_ref()
-        .unwrap()
-        .filename()
-        .unwrap()
-        .ends_with(".tar.gz"));
+    assert_eq!(d.nixpkgs_version(), Some("2.1.0"));
+    assert_eq!(d.swap_strategy(), Some("fresh from the lock's wheel"));
+    // a recipe known to survive a swap is kept, with the lock's sdist
+    let mut known = index.clone();
+    let mut e = known.get("dramatiq").unwrap().clone();
+    e.features = safe_features();
+    known.insert(e);
+    inputs.index = Some(&known);
+    let p = plan(&lock, &res, &inputs);
+    let d = p
+        .packages
+        .iter()
+        .find(|p| p.name.as_ref() == "dramatiq")
+        .unwrap();
+    assert_eq!(d.action, Action::Override);
+    assert_eq!(d.swap_strategy(), Some("override nixpkgs' recipe"));
+    let Recipe::Swap { src, .. } = &d.recipe else {
+        panic!("{:?}", d.recipe)
+    };
+    assert!(
+        src.describe().ends_with("dramatiq-1.17.1.tar.gz"),
+        "{src:?}"
+    );
+}
+
+fn safe_features() -> lock2nix_nixpkgs::RecipeFeatures {
+    lock2nix_nixpkgs::RecipeFeatures {
+        src_fetcher: Some(lock2nix_nixpkgs::SrcFetcher::FetchPypi),
+        rust_vendor: Some(false),
+        patches: Some(false),
+        source_root: Some(false),
+        substitutions: Some(false),
+        custom_check: Some(false),
+        eval_assert: Some(false),
+        family: None,
+        format: Some(lock2nix_nixpkgs::RecipeFormat::Pyproject),
+        native_build_inputs: Some(vec![]),
+        build_inputs: Some(vec![]),
+    }
 }
 
 #[test]
@@ -198,7 +232,7 @@ fn compatible_policy_checks_the_members_specifiers() {
         .iter()
         .find(|p| p.name.as_ref() == "dramatiq")
         .unwrap();
-    assert_eq!(d.action, Action::Override);
+    assert_eq!(d.action, Action::Build);
     assert!(
         d.reason.contains("django-dramatiq-postgres requires"),
         "{}",

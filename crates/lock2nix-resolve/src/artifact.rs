@@ -6,6 +6,34 @@ use lock2nix_wheel::TargetTags;
 use crate::target::{Prefer, Target};
 use crate::ResolveError;
 
+/// Where a registry file is: a URL, or a path relative to a local registry (find-links
+/// directory) of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// A URL.
+    Url(String),
+    /// A path relative to the workspace root.
+    Path(String),
+}
+
+impl Location {
+    /// The URL or path as written.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Location::Url(s) | Location::Path(s) => s,
+        }
+    }
+}
+
+/// What a direct URL or local file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArchiveKind {
+    /// A wheel (`.whl`).
+    Wheel,
+    /// A source archive.
+    Sdist,
+}
+
 /// What the overlay will fetch or build for a package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Artifact {
@@ -13,10 +41,8 @@ pub enum Artifact {
     Wheel {
         /// Index into [`Package::wheels`].
         index: usize,
-        /// The URL (`None` for a local registry path).
-        url: Option<String>,
-        /// The local path relative to a local registry.
-        path: Option<String>,
+        /// Where it is.
+        location: Location,
         /// The wheel's file name as published (the locator's last segment, percent-decoded).
         filename: String,
         /// The lock's hash.
@@ -26,16 +52,14 @@ pub enum Artifact {
     },
     /// A source distribution from a registry.
     Sdist {
-        /// The URL.
-        url: Option<String>,
-        /// The local path relative to a local registry.
-        path: Option<String>,
+        /// Where it is.
+        location: Location,
         /// The lock's hash.
         hash: Option<Hash>,
     },
     /// A git checkout.
     Git(GitSource),
-    /// A direct URL to an archive (sdist or wheel).
+    /// A direct URL to an archive.
     Url {
         /// The URL.
         url: String,
@@ -43,8 +67,8 @@ pub enum Artifact {
         subdirectory: Option<String>,
         /// The lock's hash (of the sdist or the wheel).
         hash: Option<Hash>,
-        /// True when the URL is a wheel.
-        is_wheel: bool,
+        /// Wheel or sdist.
+        kind: ArchiveKind,
     },
     /// A local archive.
     Path {
@@ -52,8 +76,8 @@ pub enum Artifact {
         path: String,
         /// The lock's hash.
         hash: Option<Hash>,
-        /// True when the file is a wheel.
-        is_wheel: bool,
+        /// Wheel or sdist.
+        kind: ArchiveKind,
     },
     /// A local source tree.
     Directory(String),
@@ -81,7 +105,14 @@ impl Artifact {
     /// The URL when the artifact is remote.
     pub fn url(&self) -> Option<&str> {
         match self {
-            Artifact::Wheel { url, .. } | Artifact::Sdist { url, .. } => url.as_deref(),
+            Artifact::Wheel {
+                location: Location::Url(url),
+                ..
+            }
+            | Artifact::Sdist {
+                location: Location::Url(url),
+                ..
+            } => Some(url),
             Artifact::Url { url, .. } => Some(url),
             Artifact::Git(g) => Some(&g.repository),
             _ => None,
@@ -93,9 +124,7 @@ impl Artifact {
     pub fn filename(&self) -> Option<String> {
         match self {
             Artifact::Wheel { filename, .. } => Some(filename.clone()),
-            Artifact::Sdist { url, path, .. } => {
-                url.as_deref().or(path.as_deref()).map(decoded_basename)
-            }
+            Artifact::Sdist { location, .. } => Some(decoded_basename(location.as_str())),
             Artifact::Url { url, .. } => Some(decoded_basename(url)),
             Artifact::Path { path, .. } => Some(decoded_basename(path)),
             _ => None,
@@ -197,33 +226,38 @@ pub(crate) fn choose(
         Source::Editable(d) => Ok(Artifact::Editable(d.clone())),
         Source::Virtual(d) => Ok(Artifact::Virtual(d.clone())),
         Source::Url { url, subdirectory } => {
-            let is_wheel = is_wheel_name(url);
-            let hash = if is_wheel {
-                pkg.wheels.first().and_then(|w| w.hash.clone())
-            } else {
-                pkg.sdist.as_ref().and_then(|s| s.hash.clone())
-            };
+            let (kind, hash) = archive_of(pkg, url);
             Ok(Artifact::Url {
                 url: url.clone(),
                 subdirectory: subdirectory.clone(),
                 hash,
-                is_wheel,
+                kind,
             })
         }
         Source::Path(p) => {
-            let is_wheel = is_wheel_name(p);
-            let hash = if is_wheel {
-                pkg.wheels.first().and_then(|w| w.hash.clone())
-            } else {
-                pkg.sdist.as_ref().and_then(|s| s.hash.clone())
-            };
+            let (kind, hash) = archive_of(pkg, p);
             Ok(Artifact::Path {
                 path: p.clone(),
                 hash,
-                is_wheel,
+                kind,
             })
         }
         Source::Registry(_) => choose_registry(pkg, target, tags),
+    }
+}
+
+/// Whether a direct URL or file is a wheel, and the lock's hash of it.
+fn archive_of(pkg: &Package, name: &str) -> (ArchiveKind, Option<Hash>) {
+    if is_wheel_name(name) {
+        (
+            ArchiveKind::Wheel,
+            pkg.wheels.first().and_then(|w| w.hash.clone()),
+        )
+    } else {
+        (
+            ArchiveKind::Sdist,
+            pkg.sdist.as_ref().and_then(|s| s.hash.clone()),
+        )
     }
 }
 
@@ -235,42 +269,42 @@ fn choose_registry(pkg: &Package, target: &Target, tags: &Tags) -> Result<Artifa
     } else {
         tags.best(&pkg.wheels)
     };
-    let sdist = if no_build { None } else { pkg.sdist.as_ref() };
+    // A registry sdist always says where it is (the reader refuses one that does not).
+    let sdist_location = |s: &lock2nix_lock::Sdist| match &s.locator {
+        SdistLocator::Url(u) => Some(Location::Url(u.clone())),
+        SdistLocator::Path(p) => Some(Location::Path(p.clone())),
+        SdistLocator::Metadata => None,
+    };
+    let sdist = if no_build {
+        None
+    } else {
+        pkg.sdist
+            .as_ref()
+            .and_then(|s| sdist_location(s).map(|l| (l, s)))
+    };
     let wheel_artifact = |i: usize| {
         let w = &pkg.wheels[i];
-        let (url, path) = match &w.locator {
-            WheelLocator::Url(u) => (Some(u.clone()), None),
-            WheelLocator::Path(p) | WheelLocator::Filename(p) => (None, Some(p.clone())),
+        let location = match &w.locator {
+            WheelLocator::Url(u) => Location::Url(u.clone()),
+            WheelLocator::Path(p) | WheelLocator::Filename(p) => Location::Path(p.clone()),
         };
         // The file's own name (e.g. `PyJWT-2.10.1-py3-none-any.whl`), not the normalised form
         // the parser prints (`pyjwt-…`): fetchers and installers see the real name.
-        let filename = url
-            .as_deref()
-            .or(path.as_deref())
-            .map(basename)
+        let filename = Some(basename(location.as_str()))
             .filter(|b| is_wheel_name(b))
             .and_then(|b| percent_encoding::percent_decode_str(b).decode_utf8().ok())
             .map_or_else(|| w.filename.to_string(), |b| b.into_owned());
         Artifact::Wheel {
             index: i,
-            url,
-            path,
+            location,
             filename,
             hash: w.hash.clone(),
             pure: w.filename.is_pure(),
         }
     };
-    let sdist_artifact = |s: &lock2nix_lock::Sdist| {
-        let (url, path) = match &s.locator {
-            SdistLocator::Url(u) => (Some(u.clone()), None),
-            SdistLocator::Path(p) => (None, Some(p.clone())),
-            SdistLocator::Metadata => (None, None),
-        };
-        Artifact::Sdist {
-            url,
-            path,
-            hash: s.hash.clone(),
-        }
+    let sdist_artifact = |(location, s): (Location, &lock2nix_lock::Sdist)| Artifact::Sdist {
+        location,
+        hash: s.hash.clone(),
     };
     let chosen = match target.prefer {
         Prefer::Wheel => best_wheel

@@ -47,7 +47,7 @@ use pep440_rs::Version;
 use pep508_rs::{ExtraName, MarkerEnvironment, PackageName};
 use petgraph::graph::DiGraph;
 
-pub use artifact::Artifact;
+pub use artifact::{ArchiveKind, Artifact, Location};
 pub use graph::{shortest_paths, Cycle, PathStep};
 /// The `petgraph` version [`Resolution::graph`] is built with, for callers that walk the graph.
 pub use petgraph;

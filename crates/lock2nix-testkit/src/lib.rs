@@ -17,6 +17,8 @@
 //!   (per-path response scripts such as "500, then 200 with these bytes", request counters,
 //!   shut down on drop).
 
+#![forbid(unsafe_code)]
+
 mod http;
 mod nix;
 mod paths;

@@ -35,6 +35,8 @@
 //! assert!(tags.priority(&wheels[0]).is_none());
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod filename;
 mod system;
 mod tags;

@@ -188,13 +188,17 @@ pub struct TranslateArgs {
     /// Where to write the overlay; `-` for stdout [default: nix/python-overlay.nix beside the lock].
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
-    /// Leave the global package sets alone: add one interpreter `pkgs.NAME` with the overrides.
-    #[arg(long, value_name = "NAME")]
+    /// The private interpreter's name [default: <root>Python, e.g. authentikPython].
+    #[arg(long, value_name = "NAME", conflicts_with = "global")]
     pub scope: Option<String>,
+    /// Extend nixpkgs' own Python package sets of the interpreter (pythonPackagesExtensions)
+    /// instead of adding a private interpreter: every package of that nixpkgs sees the overrides.
+    #[arg(long)]
+    pub global: bool,
     /// The prefetch sidecar [default: lock2nix-hashes.toml beside the lock].
     #[arg(long, value_name = "PATH")]
     pub hashes: Option<PathBuf>,
-    /// Write lib.fakeHash (with a warning in the file) where a git hash was not prefetched.
+    /// Write lib.fakeHash (listed in the file) where a hash or Cargo.lock was not prefetched.
     #[arg(long)]
     pub allow_missing_hashes: bool,
     /// Overwrite an output file that lock2nix did not generate.

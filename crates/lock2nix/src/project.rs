@@ -151,26 +151,37 @@ impl Project {
             .or_else(|| self.config.as_ref().and_then(|c| c.nixpkgs.index.clone()))
     }
 
-    /// The policy: `--policy`, else the config's, else exact.
+    /// The policy: `--policy`, else the config's, else [`Policy::default`] (compatible).
     pub fn policy(&self, args: &NixpkgsArgs) -> Result<Policy> {
-        let text = args
+        match args
             .policy
             .clone()
             .or_else(|| self.config.as_ref().and_then(|c| c.nixpkgs.policy.clone()))
-            .unwrap_or_else(|| "exact".to_string());
-        Policy::from_str(&text).map_err(anyhow::Error::msg)
+        {
+            Some(text) => Ok(Policy::from_str(&text)?),
+            None => Ok(Policy::default()),
+        }
     }
 
-    /// Per-package plan settings from the configuration.
+    /// The prefetch sidecar's path: `--hashes`, else the config's, else beside the lock.
+    pub fn hashes_path(&self, cli: Option<&Path>) -> PathBuf {
+        cli.map(Path::to_path_buf)
+            .or_else(|| self.config.as_ref().and_then(|c| c.hashes.clone()))
+            .unwrap_or_else(|| self.root.join(lock2nix_fetch::SIDECAR_FILE_NAME))
+    }
+
+    /// Per-package plan settings from the configuration, and the sidecar's facts.
     pub fn plan_inputs<'a>(
         &'a self,
         index: Option<&'a Index>,
         policy: Policy,
+        facts: lock2nix_plan::Facts,
     ) -> Result<PlanInputs<'a>> {
         let mut inputs = PlanInputs {
             index,
             policy,
             workspace: self.workspace.as_ref(),
+            facts,
             ..PlanInputs::default()
         };
         if let Some(cfg) = &self.config {
@@ -183,7 +194,13 @@ impl Project {
                 if let Some(p) = &pc.policy {
                     inputs
                         .package_policy
-                        .insert(pn, Policy::from_str(p).map_err(anyhow::Error::msg)?);
+                        .insert(pn.clone(), Policy::from_str(p)?);
+                }
+                if let Some(src) = &pc.src {
+                    inputs.sources.insert(pn.clone(), src.clone());
+                }
+                if !pc.custom.is_empty() {
+                    inputs.custom.insert(pn, pc.custom.clone());
                 }
             }
         }

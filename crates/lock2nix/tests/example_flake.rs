@@ -116,8 +116,8 @@ fn example_overlay_evaluates_like_nixpkgs_authentik() {
     overlays = [ {webui} (import {overlay}) ];
     index = builtins.fromJSON (builtins.readFile {index});
   }};
-  ps = pkgs.python313.pkgs;
-  a = pkgs.authentik;
+  ps = pkgs.authentikPython.pkgs;
+  a = pkgs.authentik-django;
   names = builtins.fromJSON {names};
   inTree = [ "ak-guardian" "authentik" "django-channels-postgres" "django-dramatiq-postgres" "django-postgres-cache" ];
 in {{
@@ -134,6 +134,8 @@ in {{
   deps = map (d: d.pname) a.drvArgs.dependencies;
   git = ps.opencontainers.drvArgs.src.args or {{}};
   dramatiqSrc = ps.dramatiq.drvArgs.src.args.url;
+  dramatiqFormat = ps.dramatiq.drvArgs.format;
+  globalUntouched = !(pkgs.python313.pkgs ? ak-guardian);
 }}"#,
         stub = nix_path(&stub_dir()),
         webui = WEBUI,
@@ -154,10 +156,13 @@ in {{
         assert_eq!(v["versions"][name], expected, "{name} ({})", p["action"]);
     }
     assert_eq!(v["versions"]["dramatiq"], "1.17.1");
+    // the lock's wheel: nothing of nixpkgs' 2.x recipe (its tests) is kept
     assert!(v["dramatiqSrc"]
         .as_str()
         .unwrap()
-        .ends_with("dramatiq-1.17.1.tar.gz"));
+        .ends_with("dramatiq-1.17.1-py3-none-any.whl"));
+    assert_eq!(v["dramatiqFormat"], "wheel");
+    assert_eq!(v["globalUntouched"], true, "a private interpreter");
     assert_eq!(v["top"], true);
     // the in-tree members use hatchling and their own directories
     for (name, bs) in v["buildSystems"].as_object().unwrap() {
@@ -274,38 +279,67 @@ in map (i: "${{i.drv.pname}}==${{i.drv.version}}") closure"#,
         .map(|x| x.as_str().unwrap().to_string())
         .collect();
     got.sort();
-    let (code, res, err) = lock2nix(
-        &root,
-        &[
-            "resolve",
-            "--lock",
-            lock,
-            "--python",
-            "3.13",
-            "--system",
-            "x86_64-linux",
-            "--root",
-            "authentik",
-            "--format",
-            "json",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let res: Value = serde_json::from_str(&res).unwrap();
-    let mut want: Vec<String> = res["packages"]
+    let target = [
+        "--lock",
+        lock,
+        "--python",
+        "3.13",
+        "--system",
+        "x86_64-linux",
+        "--root",
+        "authentik",
+        "--format",
+        "json",
+    ];
+    let json = |cmd: &str| -> Value {
+        let mut args = vec![cmd];
+        args.extend(target);
+        let (code, out, err) = lock2nix(&root, &args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let (res, plan) = (json("resolve"), json("plan"));
+    // The lock's closure, except that build-system bootstrap packages are nixpkgs' own (their
+    // versions and dependencies are nixpkgs'): walk the resolved graph, not into reused packages.
+    let reused: std::collections::BTreeSet<&str> = plan["packages"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| {
-            format!(
-                "{}=={}",
-                p["name"].as_str().unwrap(),
-                p["version"].as_str().unwrap()
-            )
-        })
+        .filter(|p| p["action"] == "reuse")
+        .map(|p| p["name"].as_str().unwrap())
         .collect();
-    want.sort();
-    assert_eq!(got, want);
+    let by_name: std::collections::BTreeMap<&str, &Value> = res["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p))
+        .collect();
+    let mut want = std::collections::BTreeSet::new();
+    let mut todo = vec!["authentik"];
+    while let Some(n) = todo.pop() {
+        if !want.insert(n) || reused.contains(n) {
+            continue;
+        }
+        for d in by_name[n]["dependencies"].as_array().unwrap() {
+            todo.push(d.as_str().unwrap());
+        }
+    }
+    let got_names: std::collections::BTreeSet<&str> =
+        got.iter().map(|g| g.split("==").next().unwrap()).collect();
+    assert_eq!(got_names, want);
+    assert!(
+        reused.contains("cffi") && reused.contains("setuptools"),
+        "{reused:?}"
+    );
+    for g in &got {
+        let (name, version) = g.split_once("==").unwrap();
+        if !reused.contains(name) {
+            assert_eq!(
+                version, by_name[name]["version"],
+                "{name}: the lock's version"
+            );
+        }
+    }
     assert!(got.len() > 170, "{}", got.len());
 }
 

@@ -222,7 +222,10 @@ struct Case<'a> {
     python: &'a str,
     systems: &'a [&'a str],
     index: Option<&'a Index>,
+    /// `--scope NAME` (else the default private interpreter, named in the overlay's header).
     scope: Option<&'a str>,
+    /// `--global`: nixpkgs' own package sets get the overrides.
+    global: bool,
     sidecar: Option<&'a Path>,
 }
 
@@ -254,6 +257,9 @@ fn translate(case: &Case<'_>, out_dir: Option<&Path>) -> Translated {
     }
     if let Some(s) = case.scope {
         args.extend(["--scope".into(), s.into()]);
+    }
+    if case.global {
+        args.push("--global".into());
     }
     match case.sidecar {
         Some(s) => args.extend(["--hashes".into(), s.display().to_string()]),
@@ -293,10 +299,12 @@ fn json_of(cwd: &Path, cmd: &str, case: &Case<'_>, system: &str) -> Value {
 }
 
 /// The one evaluation per (lock, system): a summary of every planned attribute.
+#[allow(clippy::too_many_arguments)]
 fn summary(
     overlay: &Path,
     system: &str,
     set: &str,
+    py_attr: &str,
     attrs: &[String],
     roots: &[String],
     paths: &[(String, PathBuf, String)],
@@ -337,14 +345,15 @@ in {{
   packages = builtins.listToAttrs (map (a: {{ name = a; value = info ps.${{a}}; }}) [ {attrs} ]);
   roots = builtins.listToAttrs (map (r: {{ name = r; value = pkgs.${{r}}.outPath == ps.${{r}}.outPath; }}) [ {roots} ]);
   expectedPaths = {{ {expected} }};
-  python313Names = builtins.attrNames pkgs.python313.pkgs;
-  python313Base = builtins.attrNames base.python313.pkgs;
+  pyNames = builtins.attrNames pkgs.{py}.pkgs;
+  pyBase = builtins.attrNames base.{py}.pkgs;
   otherHasRoots = map (r: pkgs.{other}.pkgs ? ${{r}}) [ {roots} ];
   missing = (ps.lock2nixMissingHashes or [ ]);
 }}"#,
         stub = stub_expr(system, Overlay::File(overlay), index),
         base = stub_expr(system, Overlay::None, index),
         attrs = list(attrs),
+        py = py_attr,
         other = if set == "python312" {
             "python313"
         } else {
@@ -378,7 +387,21 @@ fn check_case(case: &Case<'_>) -> Vec<Value> {
     let artifacts = lock_artifacts(case.lock);
     let root_dir = case.lock.parent().unwrap();
     let py_attr = format!("python{}", case.python.replace('.', ""));
-    let set = case.scope.map_or(py_attr.clone(), str::to_string);
+    let set = if case.global {
+        py_attr.clone()
+    } else {
+        // the header names the interpreter: `…; mode: scope NAME`
+        let mode = t
+            .text
+            .lines()
+            .find_map(|l| l.split_once("mode: scope "))
+            .map(|(_, name)| name.trim().to_string())
+            .expect("the header names the private interpreter");
+        if let Some(s) = case.scope {
+            assert_eq!(mode, s, "--scope names the interpreter");
+        }
+        mode
+    };
     let mut summaries = Vec::new();
     for system in case.systems {
         let resolved = json_of(cwd.path(), "resolve", case, system);
@@ -427,6 +450,7 @@ fn check_case(case: &Case<'_>) -> Vec<Value> {
             &t.overlay,
             system,
             &set,
+            &py_attr,
             &attrs,
             &roots,
             &paths,
@@ -468,17 +492,27 @@ fn check_case(case: &Case<'_>) -> Vec<Value> {
             let n = &pk[attr];
             let ctx = format!("{} {system}: {name} ({action})", case.lock.display());
             let version = rp["version"].as_str().unwrap();
-            assert_eq!(n["version"], version, "{ctx}: version");
+            // a reused package is nixpkgs' (the policy accepted its version)
+            match (action, plan["nixpkgs_version"].as_str()) {
+                ("reuse", Some(v)) => assert_eq!(n["version"], v, "{ctx}: nixpkgs' version"),
+                ("reuse", None) => {}
+                _ => assert_eq!(n["version"], version, "{ctx}: version"),
+            }
             let art = &rp["artifact"];
             let kind = art["kind"].as_str().unwrap();
             let src = &n["src"];
             match action {
                 "reuse" | "override" => {
                     let nixpkgs_attr = plan["nixpkgs_attr"].as_str().unwrap();
-                    let index = case.index.expect("reuse needs an index");
+                    // the index's recipe, or (a bootstrap package the index lacks) the one every
+                    // nixpkgs has
+                    let pname = case
+                        .index
+                        .and_then(|i| i.pnames.get(nixpkgs_attr))
+                        .map_or(nixpkgs_attr, String::as_str);
                     assert_eq!(
                         n["pname"].as_str(),
-                        index.pnames.get(nixpkgs_attr).map(String::as_str),
+                        Some(pname),
                         "{ctx}: nixpkgs' recipe (pname)"
                     );
                     if action == "reuse" {
@@ -634,10 +668,10 @@ fn check_case(case: &Case<'_>) -> Vec<Value> {
                 "{system}: top-level {r} is the package set's"
             );
         }
-        if case.scope.is_some() {
+        if !case.global {
             assert_eq!(
-                s["python313Names"], s["python313Base"],
-                "{system}: python313.pkgs untouched in scope mode"
+                s["pyNames"], s["pyBase"],
+                "{system}: {py_attr}.pkgs untouched with a private interpreter"
             );
         } else {
             assert!(
@@ -672,6 +706,7 @@ fn authentik_evaluates_with_the_subset_index() {
         systems: &["x86_64-linux", "aarch64-darwin"],
         index: Some(&index),
         scope: None,
+        global: false,
         sidecar: None,
     });
     assert_eq!(
@@ -695,6 +730,26 @@ fn authentik_scope_mode() {
         systems: &["aarch64-linux", "x86_64-darwin"],
         index: Some(&index),
         scope: Some("authentikPython"),
+        global: false,
+        sidecar: None,
+    });
+}
+
+#[test]
+fn authentik_global_mode() {
+    if !nix_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = authentik_index(dir.path());
+    let lock = authentik_lock();
+    check_case(&Case {
+        lock: &lock,
+        python: "3.13",
+        systems: &["x86_64-linux"],
+        index: Some(&index),
+        scope: None,
+        global: true,
         sidecar: None,
     });
 }
@@ -711,6 +766,7 @@ fn workspace_mixed_evaluates() {
         systems: &["x86_64-linux", "aarch64-darwin"],
         index: None,
         scope: None,
+        global: false,
         sidecar: None,
     });
 }
@@ -734,6 +790,7 @@ fn top_300_evaluates_on_all_four_systems_with_a_derived_index() {
         ],
         index: Some(&index),
         scope: None,
+        global: false,
         sidecar: None,
     });
 }
@@ -751,6 +808,7 @@ fn top_1000_evaluates_without_an_index() {
         systems: &["x86_64-linux", "aarch64-linux"],
         index: None,
         scope: None,
+        global: false,
         sidecar: None,
     });
 }
@@ -769,6 +827,7 @@ fn top_1500_evaluates_with_a_derived_index() {
         systems: &["aarch64-linux", "x86_64-linux"],
         index: Some(&index),
         scope: None,
+        global: false,
         sidecar: None,
     });
 }
@@ -885,7 +944,7 @@ fn missing_git_hash_fails_names_the_source_and_prefetch() {
         text.contains(&format!("lock2nixMissingHashes = [\"{AUTHENTIK_GIT}\"];")),
         "warning list"
     );
-    assert!(text.contains("WARNING: these git sources have no prefetched hash"));
+    assert!(text.contains("WARNING: these sources have no known hash"));
 }
 
 #[test]
@@ -907,7 +966,7 @@ fn sidecar_git_hash_is_used() {
         return;
     }
     let expr = format!(
-        "{}.python313.pkgs.opencontainers.src.args",
+        "{}.authentikPython.pkgs.opencontainers.src.args",
         stub_expr("x86_64-linux", Overlay::File(&overlay), None)
     );
     let v = nix_eval_json(&expr).unwrap();
@@ -956,7 +1015,7 @@ fn workspace_root_points_at_the_lock_directory() {
             ],
         );
         let expr = format!(
-            "{}.python312.pkgs.mixed-core.src",
+            "{}.mixedRootPython.pkgs.mixed-core.src",
             stub_expr("x86_64-linux", Overlay::File(out), None)
         );
         assert_eq!(nix_eval_json(&expr).unwrap(), want, "--out {o}");
@@ -979,7 +1038,7 @@ fn workspace_root_points_at_the_lock_directory() {
     let o = project.join("packages/from-stdout.nix");
     std::fs::write(&o, text).unwrap();
     let expr = format!(
-        "{}.python312.pkgs.mixed-core.src",
+        "{}.mixedRootPython.pkgs.mixed-core.src",
         stub_expr("x86_64-linux", Overlay::File(&o), None)
     );
     assert_eq!(nix_eval_json(&expr).unwrap(), want, "--out -");

@@ -4,12 +4,13 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
 use lock2nix_nixpkgs::Index;
-use lock2nix_plan::{plan, Action, Plan};
+use lock2nix_plan::{plan, Action, BuildSystemOrigin, Format, Plan, PlannedPackage, Recipe, Src};
 use lock2nix_resolve::resolve;
 use serde_json::json;
 
-use crate::args::{Format, NixpkgsArgs, TargetArgs};
+use crate::args::{Format as OutFormat, NixpkgsArgs, TargetArgs};
 use crate::commands::emit;
+use crate::commands::translate::read_facts;
 use crate::project::Project;
 
 /// Read the index named on the command line or in the configuration.
@@ -23,7 +24,56 @@ pub fn read_index(project: &Project, args: &NixpkgsArgs) -> Result<Option<Index>
         .transpose()
 }
 
-/// The plan summary table: counts per action, then the packages grouped by action.
+/// What a recipe builds from, for people: `wheel`, `sdist`, `git (fetchFromGitHub)`, …
+fn recipe_summary(p: &PlannedPackage) -> String {
+    let src = |s: &Src| match s {
+        Src::Url { .. } => "fetchurl",
+        Src::GitHub { .. } => "fetchFromGitHub",
+        Src::Git { .. } => "fetchgit",
+        Src::File { .. } => "project file",
+        Src::Tree { .. } => "project tree",
+    };
+    match &p.recipe {
+        Recipe::Untouched => "nixpkgs".to_string(),
+        Recipe::Reuse { nixpkgs_attr } if nixpkgs_attr == &p.attr => {
+            "nixpkgs, customised".to_string()
+        }
+        Recipe::Reuse { nixpkgs_attr } => format!("nixpkgs' {nixpkgs_attr}"),
+        Recipe::Swap { src: s, .. } => format!("nixpkgs' recipe, {} sdist", src(s)),
+        Recipe::Meta { .. } => "meta package".to_string(),
+        Recipe::Fresh(f) => match &f.format {
+            Format::Wheel => format!("wheel ({})", src(&f.src)),
+            Format::Pyproject {
+                build_system,
+                origin,
+                ..
+            } => format!(
+                "{} ({}), build system {}{}{}",
+                match &f.src {
+                    Src::Tree { .. } => "tree",
+                    Src::GitHub { .. } | Src::Git { .. } => "git",
+                    _ => "sdist",
+                },
+                src(&f.src),
+                if build_system.is_empty() {
+                    "-".to_string()
+                } else {
+                    build_system.join(" ")
+                },
+                match origin {
+                    BuildSystemOrigin::Pyproject => "",
+                    BuildSystemOrigin::Prefetched => " (prefetched)",
+                    BuildSystemOrigin::Configured => " (configured)",
+                    BuildSystemOrigin::Assumed => " (assumed)",
+                },
+                if f.cargo.is_some() { ", Rust" } else { "" }
+            ),
+        },
+    }
+}
+
+/// The plan summary: counts per action, the version swaps with their strategy, then the
+/// packages grouped by action, then the notes.
 pub fn render_text(plan: &Plan, header: &str) -> Result<String> {
     let mut s = String::new();
     let counts = plan.counts();
@@ -49,6 +99,32 @@ pub fn render_text(plan: &Plan, header: &str) -> Result<String> {
         .map(|p| p.version.len())
         .max()
         .unwrap_or(0);
+    let nix = |p: &PlannedPackage| match (p.nixpkgs_attr(), p.nixpkgs_version()) {
+        (Some(a), Some(v)) => format!("{a} {v}"),
+        (Some(a), None) => format!("{a} ?"),
+        _ => "-".to_string(),
+    };
+    let swaps: Vec<_> = plan
+        .packages
+        .iter()
+        .filter_map(|p| p.swap_strategy().map(|how| (p, how)))
+        .collect();
+    if !swaps.is_empty() {
+        writeln!(
+            s,
+            "\nversion swaps: nixpkgs has another version ({})",
+            swaps.len()
+        )?;
+        for (p, how) in swaps {
+            writeln!(
+                s,
+                "  {:width$}  {:vwidth$}  nixpkgs: {:24}  {how}",
+                p.attr,
+                p.version,
+                nix(p)
+            )?;
+        }
+    }
     for action in Action::ALL {
         let rows: Vec<_> = plan
             .packages
@@ -60,22 +136,27 @@ pub fn render_text(plan: &Plan, header: &str) -> Result<String> {
         }
         writeln!(s, "\n{action} ({})", rows.len())?;
         for p in rows {
-            let nix = match (&p.nixpkgs_attr, &p.nixpkgs_version) {
-                (Some(a), Some(v)) => format!("{a} {v}"),
-                (Some(a), None) => format!("{a} ?"),
-                _ => "-".to_string(),
-            };
             writeln!(
                 s,
-                "  {:width$}  {:vwidth$}  nixpkgs: {:24}  {}",
-                p.attr, p.version, nix, p.reason
+                "  {:width$}  {:vwidth$}  nixpkgs: {:24}  {}  [{}]",
+                p.attr,
+                p.version,
+                nix(p),
+                p.reason,
+                recipe_summary(p)
             )?;
+        }
+    }
+    if !plan.notes.is_empty() {
+        writeln!(s)?;
+        for n in &plan.notes {
+            writeln!(s, "note: {n}")?;
         }
     }
     Ok(s)
 }
 
-pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: Format) -> Result<()> {
+pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: OutFormat) -> Result<()> {
     let project = Project::load(&args.lock)?;
     let target = project.target(args, None)?;
     let index = read_index(&project, nixpkgs)?;
@@ -85,10 +166,11 @@ pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: Format) -> Result<(
             project.lock_path.display()
         )
     })?;
-    let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs)?)?;
+    let facts = read_facts(&project.hashes_path(None))?;
+    let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs)?, facts)?;
     let plan = plan(&project.lock, &res, &inputs);
     match format {
-        Format::Json => {
+        OutFormat::Json => {
             let out = json!({
                 "system": target.system.as_str(),
                 "python": target.python.full(),
@@ -99,14 +181,17 @@ pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: Format) -> Result<(
                     "version": p.version,
                     "action": p.action.as_str(),
                     "attr": p.attr,
-                    "nixpkgs_attr": p.nixpkgs_attr,
-                    "nixpkgs_version": p.nixpkgs_version,
+                    "nixpkgs_attr": p.nixpkgs_attr(),
+                    "nixpkgs_version": p.nixpkgs_version(),
+                    "strategy": p.swap_strategy(),
+                    "recipe": recipe_summary(p),
                     "reason": p.reason,
                 })).collect::<Vec<_>>(),
+                "notes": plan.notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
             });
             emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))
         }
-        Format::Text => emit(&render_text(
+        OutFormat::Text => emit(&render_text(
             &plan,
             &format!(
                 "# plan for {} on {target}, policy {}",

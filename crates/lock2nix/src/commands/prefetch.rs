@@ -26,8 +26,8 @@ use lock2nix_fetch::{
     ProgressSink, Report, Sidecar, SIDECAR_FILE_NAME,
 };
 use lock2nix_lock::{Hash, HashAlgorithm, Lock, SdistLocator, Source, WheelLocator};
-use lock2nix_plan::{plan, Action};
-use lock2nix_resolve::{resolve, Artifact};
+use lock2nix_plan::{plan, Format, Recipe, Src};
+use lock2nix_resolve::{resolve, Artifact, Location};
 
 use crate::args::{NixpkgsArgs, TargetArgs};
 use crate::commands::plan::read_index;
@@ -228,11 +228,39 @@ pub fn collect_items(project: &Project, args: &PrefetchArgs) -> Result<Collected
     };
     let mut unresolved = Vec::new();
     c.git_sources(&project.lock);
+    // git sources the configuration puts in place of the lock's
+    if let Some(cfg) = &project.config {
+        for pc in cfg.packages.values() {
+            if let Some(lock2nix_plan::PackageSource {
+                source:
+                    lock2nix_plan::SrcOverride::Git {
+                        url,
+                        rev,
+                        subdirectory,
+                    },
+                ..
+            }) = &pc.src
+            {
+                c.add(PrefetchItem::Git {
+                    url: url.clone(),
+                    commit: rev.clone(),
+                    subdirectory: subdirectory.clone(),
+                    lfs: false,
+                });
+            }
+        }
+    }
     if args.all {
         c.everything(&project.lock);
     } else {
         let index = read_index(project, &args.nixpkgs)?;
-        let inputs = project.plan_inputs(index.as_ref(), project.policy(&args.nixpkgs)?)?;
+        // Without the sidecar's facts the plan asks for the most: every fresh sdist's build
+        // system, every wheel's metadata.
+        let inputs = project.plan_inputs(
+            index.as_ref(),
+            project.policy(&args.nixpkgs)?,
+            lock2nix_plan::Facts::default(),
+        )?;
         let systems = project.systems(&args.target)?;
         // Systems named by the user must resolve; of the default four, those the lock does not
         // support are skipped with a note.
@@ -263,35 +291,37 @@ pub fn collect_items(project: &Project, args: &PrefetchArgs) -> Result<Collected
                 let rp = &res.packages[planned.index];
                 let name = rp.name.to_string();
                 let version = rp.version_string();
-                // the registry wheel of the closure, whatever the plan does with it
+                // the registry wheel of the closure, whatever the plan does with it (its
+                // metadata tells `compatible` what it requires)
                 if let Artifact::Wheel {
-                    url: Some(url),
+                    location: Location::Url(url),
                     hash,
                     ..
                 } = &rp.artifact
                 {
                     c.wheel(&name, &version, url, hash.as_ref());
                 }
-                if !matches!(planned.action, Action::Build | Action::Override) {
-                    continue;
-                }
-                match &planned.src {
-                    Some(Artifact::Sdist {
-                        url: Some(url),
-                        hash,
-                        ..
-                    }) => c.sdist(&name, &version, url, hash.as_ref()),
-                    Some(Artifact::Url {
-                        url,
-                        hash,
-                        is_wheel: false,
-                        ..
-                    }) => c.sdist(&name, &version, url, hash.as_ref()),
-                    Some(Artifact::Sdist {
-                        url: None,
-                        path: Some(path),
-                        ..
-                    }) => {
+                let sdist_src = match &planned.recipe {
+                    Recipe::Swap { src, .. } => Some(src),
+                    Recipe::Fresh(f) if matches!(f.format, Format::Pyproject { .. }) => {
+                        Some(&f.src)
+                    }
+                    _ => None,
+                };
+                let Some(src) = sdist_src else { continue };
+                match (src, &rp.artifact) {
+                    (
+                        Src::Url { url, .. },
+                        Artifact::Sdist { hash, .. } | Artifact::Url { hash, .. },
+                    ) => c.sdist(&name, &version, url, hash.as_ref()),
+                    (Src::Url { url, .. }, _) => {
+                        let hash = project.lock.packages[rp.id]
+                            .sdist
+                            .as_ref()
+                            .and_then(|s| s.hash.as_ref());
+                        c.sdist(&name, &version, url, hash)
+                    }
+                    (Src::File { path }, _) => {
                         c.skipped.insert(format!(
                             "sdist {name} {version}: {path} is in a local registry; lock2nix prefetches remote files only"
                         ));

@@ -3,8 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use lock2nix_emit::{emit, EmitError, Facts, Mode, Options, SystemPlan, GENERATED_MARKER};
-use lock2nix_plan::{plan, Action};
+use lock2nix_emit::{emit, Overlay, GENERATED_MARKER};
+use lock2nix_plan::{
+    layout, plan, Action, Facts, GitFact, GitFetcher, LayoutInputs, Mode, SdistFact,
+};
 use lock2nix_resolve::resolve;
 use lock2nix_wheel::System;
 use rayon::prelude::*;
@@ -14,24 +16,40 @@ use crate::commands::plan::read_index;
 use crate::output::{relative_path, write_generated};
 use crate::project::Project;
 
-fn normalize(name: &str) -> String {
-    name.parse::<lock2nix_lock::pep508_rs::PackageName>()
-        .map_or_else(|_| name.to_string(), |n| n.to_string())
-}
-
-/// The sidecar facts the overlay needs.
+/// The sidecar's facts, as the plan reads them (an absent sidecar has none).
 pub fn read_facts(path: &Path) -> Result<Facts> {
     let sidecar = lock2nix_fetch::Sidecar::read(path)
         .with_context(|| format!("cannot read the prefetch sidecar {}", path.display()))?;
     let mut facts = Facts::default();
     for (key, entry) in &sidecar.git {
-        facts.git_hashes.insert(key.clone(), entry.hash.clone());
+        facts.git.insert(
+            key.clone(),
+            GitFact {
+                hash: entry.hash.clone(),
+                fetcher: match entry.fetcher {
+                    lock2nix_fetch::GitFetcher::GitHub => GitFetcher::GitHub,
+                    lock2nix_fetch::GitFetcher::Git => GitFetcher::Git,
+                },
+            },
+        );
     }
     for (key, entry) in &sidecar.sdist {
         let hex = key.strip_prefix("sha256:").unwrap_or(key).to_string();
+        facts.sdist.insert(
+            hex,
+            SdistFact {
+                build_requires: entry.build_system.requires.clone(),
+                build_backend: entry.build_system.backend.clone(),
+                requires_dist: None,
+                cargo_lock: None,
+            },
+        );
+    }
+    for (key, entry) in &sidecar.wheel {
+        let hex = key.strip_prefix("sha256:").unwrap_or(key).to_string();
         facts
-            .sdist_build_requires
-            .insert(hex, entry.build_system.requires.clone());
+            .wheel_requires
+            .insert(hex, entry.requires_dist.clone());
     }
     Ok(facts)
 }
@@ -89,19 +107,32 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     }
     let systems: Vec<System> = resolutions.iter().map(|r| r.target.system).collect();
     timer.mark("resolve");
-    let inputs = project.plan_inputs(index.as_ref(), pol)?;
+    let cfg = project.config.as_ref();
+    let hashes_path = project.hashes_path(args.hashes.as_deref());
+    let facts = read_facts(&hashes_path)?;
+    let inputs = project.plan_inputs(index.as_ref(), pol, facts)?;
     let plans: Vec<_> = resolutions
         .par_iter()
         .map(|r| plan(&project.lock, r, &inputs))
         .collect();
-    let cfg = project.config.as_ref();
-    let hashes_path = args
-        .hashes
-        .clone()
-        .or_else(|| cfg.and_then(|c| c.hashes.clone()))
-        .unwrap_or_else(|| project.root.join("lock2nix-hashes.toml"));
+    let missing: std::collections::BTreeSet<lock2nix_plan::Missing> =
+        plans.iter().flat_map(|p| p.missing()).collect();
+    if !missing.is_empty() && !args.allow_missing_hashes {
+        let list: Vec<String> = missing.iter().map(ToString::to_string).collect();
+        bail!(
+            "{} source(s) lack what a fixed-output derivation needs:\n  {}\nrun `lock2nix prefetch` to record git hashes and Cargo.lock files in {} (a file the lock gives no hash for cannot be prefetched: lock it with hashes), or pass --allow-missing-hashes to write lib.fakeHash (the build then fails and prints the right hash)",
+            missing.len(),
+            list.join("\n  "),
+            hashes_path.display()
+        );
+    }
+    let mut notes: Vec<&lock2nix_plan::Note> = plans.iter().flat_map(|p| &p.notes).collect();
+    notes.sort();
+    notes.dedup();
+    for n in notes {
+        eprintln!("note: {n}");
+    }
     timer.mark("plan");
-    let facts = read_facts(&hashes_path)?;
     let to_stdout = args.out.as_deref() == Some(Path::new("-"));
     let out: PathBuf = match (&args.out, cfg.and_then(|c| c.output.clone())) {
         (Some(p), _) => p.clone(),
@@ -118,16 +149,29 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     };
     let workspace_root = relative_path(&out_dir, &project.root)?;
     let first = &resolutions[0].target;
-    let scope = args
-        .scope
-        .clone()
-        .or_else(|| cfg.and_then(|c| c.nixpkgs.scope.clone()));
+    let mut top_level = std::collections::BTreeMap::new();
+    if let Some(c) = cfg {
+        for (name, pc) in &c.packages {
+            if let (Some(t), Ok(n)) = (
+                &pc.top_level,
+                name.parse::<lock2nix_lock::pep508_rs::PackageName>(),
+            ) {
+                top_level.insert(n, t.clone());
+            }
+        }
+    }
+    let the_layout = layout(&LayoutInputs {
+        scope: args
+            .scope
+            .clone()
+            .or_else(|| cfg.and_then(|c| c.nixpkgs.scope.clone())),
+        global: args.global || cfg.is_some_and(|c| c.nixpkgs.global),
+        top_level,
+        index: index.as_ref(),
+        ..LayoutInputs::for_roots(&resolutions[0])
+    })?;
     let lock_sha = project.lock_sha256.clone();
-    let roots: Vec<String> = resolutions[0]
-        .roots
-        .iter()
-        .map(|&r| resolutions[0].packages[r].name.to_string())
-        .collect();
+    let roots: Vec<String> = the_layout.exports.iter().map(|e| e.attr.clone()).collect();
     let list_or_dash = |v: Vec<String>| {
         if v.is_empty() {
             "-".to_string()
@@ -165,50 +209,18 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
                 .and_then(|p| p.file_name().map(|f| f.to_string_lossy().to_string()))
                 .unwrap_or_else(|| "none".to_string()),
             pol,
-            scope.as_ref().map_or_else(
-                || "pythonPackagesExtensions".to_string(),
-                |s| format!("scope {s}")
-            ),
+            match &the_layout.mode {
+                Mode::Global => "pythonPackagesExtensions".to_string(),
+                Mode::Scope(s) => format!("scope {s}"),
+            },
         ),
     ];
-    let opts = Options {
-        mode: match &scope {
-            Some(name) => {
-                if !lock2nix_nix::is_identifier(name) {
-                    bail!("--scope {name}: not a Nix identifier");
-                }
-                Mode::Scope(name.clone())
-            }
-            None => Mode::Extensions,
-        },
-        workspace_root,
-        allow_missing_hashes: args.allow_missing_hashes,
-        header,
-        custom: cfg
-            .map(|c| {
-                c.packages
-                    .iter()
-                    .map(|(name, pc)| (normalize(name), pc.custom.clone()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        facts,
-    };
-    let system_plans: Vec<SystemPlan<'_>> = resolutions
-        .iter()
-        .zip(&plans)
-        .map(|(resolution, plan)| SystemPlan { resolution, plan })
-        .collect();
-    let text = match emit(&system_plans, &opts) {
-        Ok(t) => t,
-        Err(e @ EmitError::MissingHashes { .. }) => {
-            return Err(anyhow::Error::new(e).context(format!(
-                "the sidecar {} lacks git hashes",
-                hashes_path.display()
-            )))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let text = emit(&Overlay {
+        plans: &plans,
+        layout: &the_layout,
+        workspace_root: &workspace_root,
+        header: &header,
+    })?;
     timer.mark("emit and print");
     // Summary on stderr (stdout may be the overlay).
     let mut summary = String::new();

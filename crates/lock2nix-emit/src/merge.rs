@@ -1,0 +1,240 @@
+//! Merging one attribute's per-system definitions into one expression: equal parts once,
+//! differing parts chosen with `bySystem { <system> = …; }`.
+
+use lock2nix_nix::{Binding, Expr};
+use lock2nix_wheel::System;
+
+/// The name of a `name = value;` binding with a one-element static path.
+fn single_name(b: &Binding) -> Option<&str> {
+    match &b.kind {
+        lock2nix_nix::BindingKind::Assign { path, .. } if path.len() == 1 => path[0].as_str(),
+        _ => None,
+    }
+}
+
+/// Whether `b` assigns `name` (its first path element).
+fn assigns(b: &Binding, name: &str) -> bool {
+    matches!(&b.kind, lock2nix_nix::BindingKind::Assign { path, .. } if path[0].as_str() == Some(name))
+}
+
+/// Merge per-system expressions: equal → one; attrsets/applications of the same shape → merged
+/// field by field; lists → common elements plus `bySystem` extras; otherwise `bySystem { … }`.
+///
+/// Takes the expressions by value and moves their parts into the result (no tree is cloned).
+pub(crate) fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
+    let first = &per_system[0].1;
+    // the same everywhere it is present (where it is absent the definition is unused)
+    if per_system.iter().all(|(_, e)| e == first) {
+        return per_system.swap_remove(0).1;
+    }
+    match first {
+        Expr::Apply { func, .. }
+            if per_system
+                .iter()
+                .all(|(_, e)| matches!(e, Expr::Apply { func: f, .. } if f == func)) =>
+        {
+            return merge_below(
+                per_system,
+                |e| match e {
+                    Expr::Apply { func, arg } => Ok((func, *arg)),
+                    other => Err(other),
+                },
+                |func, arg| Expr::Apply {
+                    func,
+                    arg: Box::new(arg),
+                },
+            );
+        }
+        Expr::Lambda { param, .. }
+            if per_system
+                .iter()
+                .all(|(_, e)| matches!(e, Expr::Lambda { param: p, .. } if p == param)) =>
+        {
+            return merge_below(
+                per_system,
+                |e| match e {
+                    Expr::Lambda { param, body } => Ok((param, *body)),
+                    other => Err(other),
+                },
+                |param, body| Expr::Lambda {
+                    param,
+                    body: Box::new(body),
+                },
+            );
+        }
+        Expr::AttrSet {
+            rec: false,
+            bindings,
+        } => {
+            if let Some(union) = attrset_union(bindings, &per_system) {
+                return merge_attrsets(union, per_system);
+            }
+        }
+        Expr::List(_) if per_system.iter().all(|(_, e)| matches!(e, Expr::List(_))) => {
+            let lists: Vec<(System, Vec<Expr>)> = per_system
+                .into_iter()
+                .map(|(s, e)| match e {
+                    Expr::List(l) => (s, l),
+                    // not reached: all are lists
+                    _ => (s, Vec::new()),
+                })
+                .collect();
+            let common: Vec<Expr> = lists[0]
+                .1
+                .iter()
+                .filter(|x| lists.iter().all(|(_, l)| l.contains(x)))
+                .cloned()
+                .collect();
+            let extras: Vec<(System, Expr)> = lists
+                .into_iter()
+                .map(|(s, l)| (s, Expr::list(l.into_iter().filter(|x| !common.contains(x)))))
+                .collect();
+            let by = by_system(extras);
+            return if common.is_empty() {
+                by
+            } else {
+                Expr::list(common).concat(by)
+            };
+        }
+        _ => {}
+    }
+    by_system(per_system)
+}
+
+/// Merge expressions that share their head (the same function applied, the same parameter):
+/// `split` takes each apart into head and child, the head is kept once and the children merged,
+/// and `join` puts them back together.
+fn merge_below<H>(
+    per_system: Vec<(System, Expr)>,
+    split: impl Fn(Expr) -> Result<(H, Expr), Expr>,
+    join: impl FnOnce(H, Expr) -> Expr,
+) -> Expr {
+    let mut head = None;
+    let children: Vec<(System, Expr)> = per_system
+        .into_iter()
+        .map(|(s, e)| match split(e) {
+            Ok((h, child)) => {
+                head.get_or_insert(h);
+                (s, child)
+            }
+            Err(other) => (s, other),
+        })
+        .collect();
+    match head {
+        Some(head) => join(head, merge(children)),
+        // not reached: the callers checked that every expression has the head
+        None => by_system(children),
+    }
+}
+
+/// For attribute sets that can be merged name by name: the union of their names (first set's
+/// order, then new names as they appear). `None` when some expression is not a plain set of
+/// `name = value;` bindings, or a name is absent on a system and its value (the first system's
+/// that has it) is neither a list nor a set (which would stand in empty).
+fn attrset_union(first: &[Binding], per_system: &[(System, Expr)]) -> Option<Vec<String>> {
+    let mut union: Vec<String> = first
+        .iter()
+        .map(|b| single_name(b).map(str::to_string))
+        .collect::<Option<_>>()?;
+    for (_, e) in per_system {
+        let Expr::AttrSet {
+            rec: false,
+            bindings,
+        } = e
+        else {
+            return None;
+        };
+        for b in bindings {
+            let n = single_name(b)?;
+            if !union.iter().any(|u| u == n) {
+                union.push(n.to_string());
+            }
+        }
+    }
+    for name in &union {
+        let sets = per_system.iter().filter_map(|(_, e)| match e {
+            Expr::AttrSet { bindings, .. } => Some(bindings),
+            _ => None,
+        });
+        let mut absent_somewhere = false;
+        let mut sample: Option<&Expr> = None;
+        for bindings in sets {
+            match bindings.iter().find(|b| assigns(b, name)) {
+                Some(b) => {
+                    if sample.is_none() {
+                        if let lock2nix_nix::BindingKind::Assign { value, .. } = &b.kind {
+                            sample = Some(value);
+                        }
+                    }
+                }
+                None => absent_somewhere = true,
+            }
+        }
+        if absent_somewhere && !matches!(sample, Some(Expr::List(_) | Expr::AttrSet { .. })) {
+            return None;
+        }
+    }
+    Some(union)
+}
+
+/// Merge attribute sets name by name (after [`attrset_union`] accepted them): a name absent on a
+/// system is an empty list or set there; each merged binding keeps the comments of the first
+/// system's binding that has any.
+fn merge_attrsets(union: Vec<String>, per_system: Vec<(System, Expr)>) -> Expr {
+    // per system, its bindings in their order, taken out as they are used
+    let mut sets: Vec<(System, Vec<Option<Binding>>)> = per_system
+        .into_iter()
+        .map(|(s, e)| match e {
+            Expr::AttrSet { bindings, .. } => (s, bindings.into_iter().map(Some).collect()),
+            // not reached: attrset_union accepted only sets
+            _ => (s, Vec::new()),
+        })
+        .collect();
+    let mut merged = Vec::with_capacity(union.len());
+    for name in union {
+        // the value absent systems get: empty of the kind of the first value present
+        let empty = sets.iter().find_map(|(_, bs)| {
+            bs.iter()
+                .flatten()
+                .find(|b| assigns(b, &name))
+                .map(|b| match &b.kind {
+                    lock2nix_nix::BindingKind::Assign {
+                        value: Expr::AttrSet { .. },
+                        ..
+                    } => Expr::attrs([]),
+                    _ => Expr::List(Vec::new()),
+                })
+        });
+        let mut vals: Vec<(System, Expr)> = Vec::with_capacity(sets.len());
+        let mut comments = Vec::new();
+        for (s, bs) in sets.iter_mut() {
+            let found = bs
+                .iter_mut()
+                .find(|b| b.as_ref().is_some_and(|b| assigns(b, &name)))
+                .and_then(Option::take);
+            match found {
+                Some(b) => {
+                    if comments.is_empty() {
+                        comments = b.comments;
+                    }
+                    if let lock2nix_nix::BindingKind::Assign { value, .. } = b.kind {
+                        vals.push((*s, value));
+                    }
+                }
+                None => vals.push((*s, empty.clone().unwrap_or(Expr::List(Vec::new())))),
+            }
+        }
+        let mut bnd = Binding::assign(name, merge(vals));
+        bnd.comments = comments;
+        merged.push(bnd);
+    }
+    Expr::attrs(merged)
+}
+
+fn by_system(per_system: Vec<(System, Expr)>) -> Expr {
+    Expr::var("bySystem").apply(Expr::attrs(
+        per_system
+            .into_iter()
+            .map(|(s, e)| Binding::assign(s.as_str(), e)),
+    ))
+}

@@ -1,0 +1,209 @@
+//! One package's definition on one system, per recipe.
+
+use lock2nix_nix::{Binding, Expr, StrPart};
+use lock2nix_plan::{CargoDeps, Deps, Format, Fresh, PlannedPackage, Recipe};
+
+use crate::custom::custom_bindings;
+use crate::source::src;
+use crate::{py, top_path, PP};
+
+/// The definition and its comment lines; `None` for [`Recipe::Untouched`].
+pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
+    let mut comments = vec![format!("{}: {}", p.action, p.reason)];
+    let expr = match &p.recipe {
+        Recipe::Untouched => return None,
+        Recipe::Reuse { nixpkgs_attr } => {
+            let base = if nixpkgs_attr == &p.attr {
+                Expr::var(PP).attr(nixpkgs_attr.as_str())
+            } else {
+                py(nixpkgs_attr)
+            };
+            if p.custom.is_empty() {
+                base
+            } else {
+                base.attr("overridePythonAttrs").apply(Expr::lambda_ident(
+                    "old",
+                    Expr::attrs(custom_bindings(&p.custom, true)),
+                ))
+            }
+        }
+        Recipe::Swap {
+            nixpkgs_attr,
+            src: s,
+            deps,
+        } => {
+            cycle_comment(deps, &mut comments);
+            let mut b = vec![
+                Binding::assign("version", Expr::string(p.derivation_version.clone())),
+                Binding::assign("src", src(s)),
+            ];
+            dep_bindings(deps, &mut b);
+            if p.custom.do_check.is_none() {
+                b.push(
+                    Binding::assign("doCheck", Expr::bool(false))
+                        .comment("nixpkgs' tests are for its version; this sdist may lack them"),
+                );
+            }
+            b.extend(custom_bindings(&p.custom, true));
+            Expr::var(PP)
+                .attr(nixpkgs_attr.as_str())
+                .attr("overridePythonAttrs")
+                .apply(Expr::lambda_ident("old", Expr::attrs(b)))
+        }
+        Recipe::Meta { deps } => {
+            cycle_comment(deps, &mut comments);
+            let mut b = vec![
+                Binding::assign("pname", Expr::string(p.name.to_string())),
+                Binding::assign("version", Expr::string(p.derivation_version.clone())),
+                Binding::assign(
+                    "dependencies",
+                    Expr::list(deps.dependencies.iter().map(|d| py(d))),
+                ),
+            ];
+            if !deps.optional.is_empty() {
+                b.push(optional(deps));
+            }
+            py("mkPythonMetaPackage").apply(Expr::attrs(b))
+        }
+        Recipe::Fresh(f) => {
+            cycle_comment(&f.deps, &mut comments);
+            fresh(p, f)
+        }
+    };
+    Some((expr, comments))
+}
+
+fn cycle_comment(deps: &Deps, comments: &mut Vec<String>) {
+    if !deps.cut.is_empty() {
+        comments.push(format!(
+            "dependency cycle: {} left out of dependencies (it still reaches the environment through the cycle)",
+            deps.cut.join(", ")
+        ));
+    }
+}
+
+fn optional(deps: &Deps) -> Binding {
+    Binding::assign(
+        "optional-dependencies",
+        Expr::attrs(deps.optional.iter().map(|(extra, v)| {
+            Binding::assign(extra.as_str(), Expr::list(v.iter().map(|d| py(d))))
+        })),
+    )
+}
+
+/// `dependencies`, `optional-dependencies` and `pythonRemoveDeps`.
+fn dep_bindings(deps: &Deps, b: &mut Vec<Binding>) {
+    b.push(Binding::assign(
+        "dependencies",
+        Expr::list(deps.dependencies.iter().map(|d| py(d))),
+    ));
+    if !deps.optional.is_empty() {
+        b.push(optional(deps));
+    }
+    if !deps.remove.is_empty() {
+        b.push(Binding::assign(
+            "pythonRemoveDeps",
+            Expr::list(deps.remove.iter().cloned().map(Expr::string)),
+        ));
+    }
+}
+
+fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
+    let mut b = vec![
+        Binding::assign("pname", Expr::string(p.name.to_string())),
+        Binding::assign("version", Expr::string(p.derivation_version.clone())),
+    ];
+    let mut let_src = None;
+    match &f.format {
+        Format::Wheel => {
+            b.push(Binding::assign("format", Expr::string("wheel")));
+            b.push(Binding::assign("src", src(&f.src)));
+        }
+        Format::Pyproject {
+            build_system,
+            subdirectory,
+            ..
+        } => {
+            b.push(Binding::assign("pyproject", Expr::bool(true)));
+            match subdirectory {
+                // the source root is a sub-directory of the unpacked source: `${src.name}/sub`
+                Some(sub) => {
+                    let_src = Some(src(&f.src));
+                    b.push(Binding::inherit(["src"]));
+                    b.push(Binding::assign(
+                        "sourceRoot",
+                        Expr::Interpolated(vec![
+                            StrPart::Interp(Expr::var("src").attr("name")),
+                            StrPart::Lit(format!("/{sub}")),
+                        ]),
+                    ));
+                }
+                None => b.push(Binding::assign("src", src(&f.src))),
+            }
+            b.push(Binding::assign(
+                "build-system",
+                Expr::list(build_system.iter().map(|n| py(n))),
+            ));
+        }
+    }
+    if !f.native_build_inputs.is_empty() {
+        b.push(Binding::assign(
+            "nativeBuildInputs",
+            Expr::list(f.native_build_inputs.iter().map(|n| top_path(n))),
+        ));
+    }
+    let listed = Expr::list(f.build_inputs.iter().map(|n| top_path(n)));
+    match &f.carry_build_inputs_from {
+        Some(attr) => b.push(
+            Binding::assign(
+                "buildInputs",
+                extend_from(attr, listed, f.build_inputs.is_empty()),
+            )
+            .comment(format!("native libraries as nixpkgs' {attr} links them")),
+        ),
+        None if !f.build_inputs.is_empty() => b.push(Binding::assign("buildInputs", listed)),
+        None => {}
+    }
+    match &f.cargo {
+        Some(CargoDeps::Lock(path)) => b.push(Binding::assign(
+            "cargoDeps",
+            Expr::var("final")
+                .attr("rustPlatform")
+                .attr("importCargoLock")
+                .apply(Expr::attrs([Binding::assign(
+                    "lockFile",
+                    Expr::path(format!("./{}", path.trim_start_matches("./"))),
+                )])),
+        )),
+        Some(CargoDeps::Missing) => b.push(Binding::assign(
+            "cargoDeps",
+            Expr::var("throw").apply(Expr::string(format!(
+                "lock2nix: no Cargo.lock was extracted for {} {}; run `lock2nix prefetch` and regenerate this file",
+                p.name, p.version
+            ))),
+        )),
+        None => {}
+    }
+    dep_bindings(&f.deps, &mut b);
+    b.extend(custom_bindings(&p.custom, false));
+    let builder = if f.application {
+        "buildPythonApplication"
+    } else {
+        "buildPythonPackage"
+    };
+    let call = py(builder).apply(Expr::attrs(b));
+    match let_src {
+        Some(s) => Expr::let_in([Binding::assign("src", s)], call),
+        None => call,
+    }
+}
+
+/// `python-prev.<attr>.buildInputs or [ ]`, followed by `listed` unless it is empty.
+fn extend_from(attr: &str, listed: Expr, listed_empty: bool) -> Expr {
+    let carried = Expr::select_or(Expr::var(PP).attr(attr), ["buildInputs"], Expr::list([]));
+    if listed_empty {
+        carried
+    } else {
+        carried.concat(listed)
+    }
+}

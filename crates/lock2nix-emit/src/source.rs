@@ -1,0 +1,79 @@
+//! Sources as Nix: the fetcher calls and project paths the plan chose.
+
+use lock2nix_nix::{Binding, Expr};
+use lock2nix_plan::{Src, SrcHash};
+
+fn hash(h: &SrcHash) -> Expr {
+    match h {
+        SrcHash::Sri(s) => Expr::string(s.clone()),
+        SrcHash::Missing => Expr::var("lib").attr("fakeHash"),
+    }
+}
+
+/// `workspaceRoot + "/<rel>"` (a path, since `workspaceRoot` is one), or `workspaceRoot` itself.
+pub(crate) fn local(rel: &str) -> Expr {
+    let rel = rel.trim_start_matches("./").trim_end_matches('/');
+    if rel == "." || rel.is_empty() {
+        Expr::var("workspaceRoot")
+    } else {
+        Expr::var("workspaceRoot").add(Expr::string(format!("/{rel}")))
+    }
+}
+
+/// The expression for `src`.
+pub(crate) fn src(s: &Src) -> Expr {
+    match s {
+        Src::Url { name, url, hash: h } => {
+            let mut b = Vec::with_capacity(3);
+            if let Some(n) = name {
+                b.push(Binding::assign("name", Expr::string(n.clone())));
+            }
+            b.push(Binding::assign("url", Expr::string(url.clone())));
+            b.push(Binding::assign("hash", hash(h)));
+            Expr::var("final").attr("fetchurl").apply(Expr::attrs(b))
+        }
+        Src::GitHub {
+            host,
+            owner,
+            repo,
+            rev,
+            hash: h,
+            ..
+        } => {
+            let mut b = vec![
+                Binding::assign("owner", Expr::string(owner.clone())),
+                Binding::assign("repo", Expr::string(repo.clone())),
+                Binding::assign("rev", Expr::string(rev.clone())),
+                Binding::assign("hash", hash(h)),
+            ];
+            if let Some(host) = host {
+                b.push(Binding::assign("githubBase", Expr::string(host.clone())));
+            }
+            Expr::var("final")
+                .attr("fetchFromGitHub")
+                .apply(Expr::attrs(b))
+        }
+        Src::Git {
+            name,
+            url,
+            rev,
+            hash: h,
+            ..
+        } => {
+            let mut b = Vec::with_capacity(4);
+            if let Some(n) = name {
+                b.push(Binding::assign("name", Expr::string(n.clone())));
+            }
+            b.push(Binding::assign("url", Expr::string(url.clone())));
+            b.push(Binding::assign("rev", Expr::string(rev.clone())));
+            b.push(Binding::assign("hash", hash(h)));
+            Expr::var("final").attr("fetchgit").apply(Expr::attrs(b))
+        }
+        Src::File { path } => local(path),
+        Src::Tree { path, name } => Expr::var("builtins").attr("path").apply(Expr::attrs([
+            Binding::assign("path", local(path)),
+            Binding::assign("name", Expr::string(name.clone())),
+            Binding::assign("filter", Expr::var("sourceFilter")),
+        ])),
+    }
+}

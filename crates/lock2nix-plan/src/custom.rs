@@ -1,0 +1,84 @@
+//! Per-package customisation that the user's configuration adds to the generated derivations.
+
+use std::collections::BTreeMap;
+
+/// A value that reaches a shell command or a Nix attribute: a literal string (escaped) or Nix code
+/// the user wrote in their own configuration (trusted, printed verbatim).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A literal string.
+    Str(String),
+    /// Verbatim Nix from the configuration, e.g. `placeholder "out"` or `"${pkgs.webui}/"`.
+    Nix(String),
+}
+
+/// `substituteInPlace FILE --replace-fail FROM TO`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Substitution {
+    /// The file, relative to the source root.
+    pub file: String,
+    /// The text to replace.
+    pub from: String,
+    /// The replacement.
+    pub to: Value,
+}
+
+/// A directory or file of the source tree copied into the output after installation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copy {
+    /// Relative to the source root.
+    pub from: String,
+    /// Relative to `$out`, or to the package's site-packages directory when it starts with
+    /// `site-packages/`.
+    pub to: String,
+}
+
+/// What the configuration adds to one package.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Customization {
+    /// Extra build backends and build requirements (Python package attributes).
+    pub build_system: Vec<String>,
+    /// `nativeBuildInputs` (top-level nixpkgs attribute paths, e.g. `pkg-config`).
+    pub native_build_inputs: Vec<String>,
+    /// `buildInputs` (top-level nixpkgs attribute paths, e.g. `libxml2`, `xorg.libX11`).
+    pub build_inputs: Vec<String>,
+    /// `propagatedBuildInputs` (top-level nixpkgs attribute paths).
+    pub propagated_build_inputs: Vec<String>,
+    /// Extra Python dependencies (Python package attributes).
+    pub dependencies: Vec<String>,
+    /// Patch files, relative to the workspace root.
+    pub patches: Vec<String>,
+    /// `postPatch` shell lines: literal strings, or Nix string expressions (trusted).
+    pub post_patch: Vec<Value>,
+    /// `substituteInPlace` calls, run in `postPatch` (source) or `postInstall` (installed files).
+    pub substitutions: Vec<Substitution>,
+    /// Substitutions applied to the installed files under site-packages, after installation.
+    pub post_install_substitutions: Vec<Substitution>,
+    /// `postInstall` shell lines: literal strings, or Nix string expressions (trusted).
+    pub post_install: Vec<Value>,
+    /// Directories/files to copy into the output.
+    pub copy: Vec<Copy>,
+    /// `pythonRelaxDeps`: `Some(vec![])` means all (`true`).
+    pub python_relax_deps: Option<Vec<String>>,
+    /// `pythonRemoveDeps`.
+    pub python_remove_deps: Vec<String>,
+    /// `doCheck`.
+    pub do_check: Option<bool>,
+    /// `pythonImportsCheck`.
+    pub python_imports_check: Vec<String>,
+    /// `outputs` besides `out`.
+    pub outputs: Vec<String>,
+    /// Build the package with `buildPythonApplication` instead of `buildPythonPackage`.
+    pub application: bool,
+    /// Override the version the derivation carries (e.g. stamp in-tree helpers with the app's version).
+    pub version: Option<String>,
+    /// Extra attributes (name → trusted Nix).
+    pub extra_attrs: BTreeMap<String, String>,
+}
+
+impl Customization {
+    /// True when nothing is customised.
+    pub fn is_empty(&self) -> bool {
+        self == &Customization::default()
+    }
+}
