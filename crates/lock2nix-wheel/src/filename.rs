@@ -142,8 +142,8 @@ pub struct TagSet<'a>(&'a str);
 
 impl<'a> TagSet<'a> {
     /// The tags, in file-name order.
-    pub fn iter(&self) -> std::str::Split<'a, char> {
-        self.0.split('.')
+    pub fn iter(&self) -> TagIter<'a> {
+        TagIter { rest: Some(self.0) }
     }
 
     /// How many tags (at least one).
@@ -169,9 +169,36 @@ impl<'a> TagSet<'a> {
 
 impl<'a> IntoIterator for TagSet<'a> {
     type Item = &'a str;
-    type IntoIter = std::str::Split<'a, char>;
+    type IntoIter = TagIter<'a>;
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
+    }
+}
+
+/// The tags of a [`TagSet`], in file-name order: its text split at `.` (as `str::split('.')`
+/// does, in a plain byte loop: tags are a few ASCII bytes long).
+#[derive(Debug, Clone)]
+pub struct TagIter<'a> {
+    /// What is left, `None` once the last tag was returned.
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for TagIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match s.as_bytes().iter().position(|&b| b == b'.') {
+            Some(i) => {
+                // `.` is ASCII: both cuts are on character boundaries
+                self.rest = s.get(i + 1..);
+                s.get(..i)
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
     }
 }
 
