@@ -114,8 +114,20 @@ fn finish_item(item: &mut Item<'_>) {
     }
 }
 
+/// Bytes of bare keys: ASCII letters, digits, `-` and `_`.
+static BARE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        b += 1;
+    }
+    t
+};
+
 fn is_bare(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+    BARE[usize::from(b)]
 }
 
 /// A byte TOML does not allow in strings or comments (control characters other than tab).
@@ -224,9 +236,10 @@ impl<'i> Parser<'i> {
                 Some(Spanned::new(start..self.pos, s))
             }
             b if is_bare(b) => {
-                while self.peek().is_some_and(is_bare) {
-                    self.pos += 1;
-                }
+                self.pos += self.bytes[self.pos..]
+                    .iter()
+                    .position(|&b| !is_bare(b))
+                    .unwrap_or(self.bytes.len() - self.pos);
                 Some(Spanned::new(
                     start..self.pos,
                     Cow::Borrowed(&self.text[start..self.pos]),

@@ -93,12 +93,15 @@ impl Hash {
             });
         }
         let mut bytes = [0u8; 64];
+        // any non-hex byte sets a high bit in `seen` (no branch per digit)
+        let mut seen = 0u8;
         for (out, pair) in bytes.iter_mut().zip(hex_digits.as_bytes().chunks_exact(2)) {
             let (hi, lo) = (hex_value(pair[0]), hex_value(pair[1]));
-            if (hi | lo) > 0xf {
-                return Err(HashError::NotHex);
-            }
-            *out = (hi << 4) | lo;
+            seen |= hi | lo;
+            *out = (hi << 4) | (lo & 0xf);
+        }
+        if seen > 0xf {
+            return Err(HashError::NotHex);
         }
         Ok(Self { algorithm, bytes })
     }

@@ -1282,18 +1282,21 @@ impl Reader<'_, '_> {
                 }
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
-                let matching: Vec<usize> = cands
-                    .iter()
-                    .copied()
-                    .filter(|&c| {
-                        let p = &raw[c].package;
-                        dep.version
-                            .as_ref()
-                            .is_none_or(|v| p.version.as_ref() == Some(v))
-                            && dep.source.as_ref().is_none_or(|s| &p.source == s)
-                    })
-                    .collect();
-                let written = {
+                let fits = |c: &usize| {
+                    let p = &raw[*c].package;
+                    dep.version
+                        .as_ref()
+                        .is_none_or(|v| p.version.as_ref() == Some(v))
+                        && dep.source.as_ref().is_none_or(|s| &p.source == s)
+                };
+                // the usual case, one candidate that fits, without collecting
+                let mut fitting = cands.iter().filter(|c| fits(c));
+                if let (Some(&one), None) = (fitting.next(), fitting.next()) {
+                    return Ok(one);
+                }
+                let matching: Vec<usize> = cands.iter().copied().filter(fits).collect();
+                // formatted only for an error
+                let written = || {
                     let mut s = dep.name.to_string();
                     if let Some(v) = &dep.version {
                         s.push_str(&format!("=={v}"));
@@ -1310,7 +1313,7 @@ impl Reader<'_, '_> {
                         path,
                         ErrorKind::MissingPackage {
                             from: from.display_id(),
-                            to: written,
+                            to: written(),
                         },
                     )),
                     many => Err(self.ctx.error(
@@ -1318,7 +1321,7 @@ impl Reader<'_, '_> {
                         path,
                         ErrorKind::AmbiguousDependency {
                             from: from.display_id(),
-                            to: written,
+                            to: written(),
                             count: many.len(),
                             candidates: many
                                 .iter()

@@ -158,8 +158,11 @@ impl<'i> Map<'i> {
     /// Sort the entries by key; keys are unique (both parsers reject duplicates).
     pub(crate) fn finish(&mut self) {
         if !self.sorted {
-            self.entries
-                .sort_unstable_by(|a, b| a.0.get_ref().as_ref().cmp(b.0.get_ref().as_ref()));
+            // keys of one table mostly differ in their first byte: compare it before the rest
+            self.entries.sort_unstable_by(|a, b| {
+                let (a, b) = (a.0.get_ref().as_bytes(), b.0.get_ref().as_bytes());
+                a.first().cmp(&b.first()).then_with(|| a.cmp(b))
+            });
             self.sorted = true;
         }
     }
