@@ -17,7 +17,9 @@
 
 use std::borrow::Cow;
 
-use crate::tree::{Array, Item, Key, Map, Origin, Spanned};
+use std::cmp::Ordering;
+
+use crate::tree::{key_order, Array, Item, Key, Map, Origin, Spanned};
 
 /// Deepest nesting of inline arrays/tables, and most segments in a header, that the fast path
 /// reads (uv writes at most 4 and 4); deeper documents go to the `toml` crate.
@@ -29,6 +31,7 @@ pub(crate) fn parse(text: &str) -> Option<Spanned<Map<'_>>> {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        plain: !has_stray_control(text.as_bytes()),
         items: Vec::new(),
         entries: Vec::new(),
     };
@@ -64,6 +67,9 @@ struct Parser<'i> {
     text: &'i str,
     bytes: &'i [u8],
     pos: usize,
+    /// The text has no control character but tab and newline, so a basic string's plain run
+    /// ends at the first `"`, `\\` or newline (found with `memchr3`).
+    plain: bool,
     /// Elements of the inline arrays being read (a stack: nested arrays push above their
     /// parent's elements and take theirs off when they end), so that each array is allocated
     /// once, at its final size.
@@ -104,8 +110,9 @@ fn finish_all(map: &mut Map<'_>) {
 
 fn finish_item(item: &mut Item<'_>) {
     match item {
-        Item::Table(m) => finish_all(m),
-        Item::Array(a) => {
+        // inline tables and inline arrays (and all they hold) were finished as they ended
+        Item::Table(m) if m.origin != Origin::Inline => finish_all(m),
+        Item::Array(a) if a.of_tables => {
             for x in &mut a.items {
                 finish_item(x.get_mut());
             }
@@ -133,6 +140,17 @@ fn is_bare(b: u8) -> bool {
 /// A byte TOML does not allow in strings or comments (control characters other than tab).
 fn is_control(b: u8) -> bool {
     (b < 0x20 && b != b'\t') || b == 0x7f
+}
+
+/// Whether `bytes` holds a control character other than tab and newline (TOML allows none
+/// anywhere; the parser then checks every byte of strings and comments itself).
+fn has_stray_control(bytes: &[u8]) -> bool {
+    // no early exit: the loop compiles to vector compares
+    bytes.chunks(4096).any(|chunk| {
+        chunk.iter().fold(false, |seen, &b| {
+            seen | ((b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f)
+        })
+    })
 }
 
 /// The first offset at or after `from` whose byte ends a plain run of a basic string: `"`, `\\`,
@@ -317,7 +335,12 @@ impl<'i> Parser<'i> {
         self.pos += 1;
         let start = self.pos;
         loop {
-            self.pos = special_byte(self.bytes, self.pos);
+            self.pos = if self.plain {
+                memchr::memchr3(b'"', b'\\', b'\n', &self.bytes[self.pos..])
+                    .map_or(self.bytes.len(), |i| self.pos + i)
+            } else {
+                special_byte(self.bytes, self.pos)
+            };
             let b = self.peek()?;
             match b {
                 b'"' => {
@@ -439,33 +462,38 @@ impl<'i> Parser<'i> {
             return None;
         }
         self.pos += 1;
-        let mut map = Map::new(Origin::Inline);
         self.skip_ws();
         if self.peek()? == b'}' {
             self.pos += 1;
-            map.finish();
-            return Some(map);
+            return Some(Map::from_sorted(Vec::new(), Origin::Inline));
         }
+        // the entries are kept in key order as they come (a duplicate is found on the way)
         let mark = self.entries.len();
         loop {
             self.skip_ws();
             let (key, value) = self.key_value(depth)?;
             let k: &str = key.get_ref();
-            if self.entries[mark..]
-                .iter()
-                .any(|(other, _)| other.get_ref().as_ref() == k)
-            {
-                return None;
+            let mut at = self.entries.len();
+            for (i, (other, _)) in self.entries[mark..].iter().enumerate() {
+                match key_order(other.get_ref(), k) {
+                    Ordering::Less => {}
+                    Ordering::Equal => return None,
+                    Ordering::Greater => {
+                        at = mark + i;
+                        break;
+                    }
+                }
             }
-            self.entries.push((key, value));
+            self.entries.insert(at, (key, value));
             self.skip_ws();
             match self.peek()? {
                 b',' => self.pos += 1,
                 b'}' => {
                     self.pos += 1;
-                    map.entries = self.entries.drain(mark..).collect();
-                    map.finish();
-                    return Some(map);
+                    return Some(Map::from_sorted(
+                        self.entries.drain(mark..).collect(),
+                        Origin::Inline,
+                    ));
                 }
                 _ => return None,
             }

@@ -277,20 +277,17 @@ fn check_tag_set(
 /// Whether `py-abi-platform` (three `-`-separated, possibly compressed tag sets) has only
 /// non-empty tags of ASCII letters, digits and `_` (what [`check_tag_set`] checks per set).
 fn tag_sets_valid(text: &str) -> bool {
-    let mut empty = true;
-    for &b in text.as_bytes() {
-        if b == b'.' || b == b'-' {
-            if empty {
-                return false;
-            }
-            empty = true;
-        } else if b.is_ascii_alphanumeric() || b == b'_' {
-            empty = false;
-        } else {
-            return false;
-        }
-    }
-    !empty
+    let b = text.as_bytes();
+    let is_sep = |c: u8| c == b'.' || c == b'-';
+    // every byte a tag byte or a separator (no early exit: the fold compiles to vector compares)
+    let bytes_ok = b.iter().fold(true, |ok, &c| {
+        ok & (c.is_ascii_alphanumeric() | (c == b'_') | (c == b'.') | (c == b'-'))
+    });
+    // no empty tag: no separator first, last, or right after another (separators are few)
+    bytes_ok
+        && b.first().is_some_and(|&c| !is_sep(c))
+        && b.last().is_some_and(|&c| !is_sep(c))
+        && memchr::memchr2_iter(b'.', b'-', b).all(|i| b.get(i + 1).is_some_and(|&c| !is_sep(c)))
 }
 
 /// Append `name` (already checked to be ASCII letters, digits, `_` and `.`) with every run of
@@ -377,13 +374,11 @@ impl WheelFilename {
         // The `-` positions (at most 5 are kept; more is an error that needs only the count).
         let mut dashes = [0usize; 5];
         let mut count = 0;
-        for (i, &b) in stem.as_bytes().iter().enumerate() {
-            if b == b'-' {
-                if let Some(slot) = dashes.get_mut(count) {
-                    *slot = i;
-                }
-                count += 1;
+        for i in memchr::memchr_iter(b'-', stem.as_bytes()) {
+            if let Some(slot) = dashes.get_mut(count) {
+                *slot = i;
             }
+            count += 1;
         }
         // name, version, [build,] then the three tag sets; `py_at` is where the python tags start
         let (version_end, build, py_at) = match count {
@@ -407,11 +402,11 @@ impl WheelFilename {
             let d = &dashes[count - 2..count];
             (d[0] - py_at, d[1] - d[0] - 1)
         };
-        if name.is_empty()
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-        {
+        // no early exit: the fold compiles to vector compares
+        let name_ok = name.bytes().fold(true, |ok, b| {
+            ok & (b.is_ascii_alphanumeric() | (b == b'_') | (b == b'.'))
+        });
+        if name.is_empty() || !name_ok {
             return Err(WheelFilenameError::InvalidName {
                 filename: filename.to_string(),
                 name: name.to_string(),
