@@ -1,106 +1,158 @@
 #!/usr/bin/env bash
-# Side by side, in one run, as whole processes:
+# Side by side, in one run, as whole processes, printed as Markdown ready to paste into
+# docs/performance.md:
 #
 #   1. `lock2nix translate` (release binary) against `uv export --frozen --format requirements-txt`
-#      on the same locks, runs alternating (lock2nix, uv, uv, lock2nix, ...), medians of wall time
-#      and of peak RSS (/usr/bin/time -f %M), and the ratio lock2nix / uv;
+#      on the same locks, each writing its output to a file (removed before every run, so that
+#      every run writes it afresh), runs alternating (lock2nix, uv, uv, lock2nix, ...), medians of
+#      wall time and of peak RSS (/usr/bin/time -f %M), and the ratio lock2nix / uv;
 #   2. `nix-instantiate --eval --strict` of the generated overlay on the nixpkgs stub, forcing every
 #      Python package's name, pname, version and source, against `nix-instantiate --eval --strict`
 #      of `builtins.fromTOML` of the same uv.lock, alternating too;
 #   3. translate on synthetic locks of 1k, 10k and 50k entries (lock2nix-synth): time per entry.
 #
 # Usage: benches/compare.sh [RUNS]        (RUNS per case, default 11)
+#
+# The tools timed are the programs themselves, never wrapper scripts (benches/tools.sh): uv is
+# $UV, else the binary of the `uv` Python package (`python3 -c 'import uv; print(uv.find_uv_bin())'`),
+# else `uv` on PATH followed through symlinks; nix-instantiate is $NIX_INSTANTIATE or PATH's. A
+# script (pyenv's shim, which doubles uv's wall time) is refused. Their paths and versions, the
+# commit measured and the machine's load before and after are printed with the results.
+#
+# Outputs go to a directory on tmpfs (/dev/shm) when there is one: translate writes its overlay
+# atomically and fsyncs it, which on a disk measures the disk, not the translation; the directory
+# and its file system are printed.
+#
 # Needs: cargo, uv (pip install uv), nix-instantiate (Debian nix-bin), /usr/bin/time (Debian time).
 # hyperfine is not needed (it cannot alternate two commands); the loop below uses date +%s%N.
 set -euo pipefail
 
 RUNS=${1:-11}
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/tools.sh
+. "$repo/benches/tools.sh"
 target=${CARGO_TARGET_DIR:-$repo/target}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+out=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
+trap 'rm -rf "$work" "$out"' EXIT
 
-for tool in uv nix-instantiate /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "compare.sh: $tool is missing" >&2; exit 1; }
-done
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (Debian package time)"
+UV=$(find_uv)
+NIXI=$(find_tool nix-instantiate NIX_INSTANTIATE)
 
 echo "building the release binaries (lock2nix, lock2nix-synth) ..." >&2
 (cd "$repo" && CARGO_TARGET_DIR=$target cargo build --release -q -p lock2nix -p lock2nix-bench --bin lock2nix --bin lock2nix-synth)
 L2N=$target/release/lock2nix
 SYNTH=$target/release/lock2nix-synth
+refuse_wrapper lock2nix "$L2N"
 
-# Run "$@" once; print "<wall ms> <peak RSS KiB>"; stdout and stderr to /dev/null; fail loudly.
+# measure CMD...: run CMD once; print "<wall µs> <peak RSS KiB>"; stdout and stderr to files; fail loudly.
 measure() {
     local t0 t1
     t0=$(date +%s%N)
-    if ! /usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>"$work/err"; then
+    if ! /usr/bin/time -f %M -o "$work/rss" "$@" >"$work/stdout" 2>"$work/err"; then
         echo "compare.sh: failed: $*" >&2
         tail -3 "$work/err" >&2
         exit 1
     fi
     t1=$(date +%s%N)
-    echo "$(( (t1 - t0) / 1000 )) $(tail -1 "$work/rss")"
+    echo "$(((t1 - t0) / 1000)) $(tail -1 "$work/rss")"
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-# Alternate two commands RUNS times each; print "<median a us> <median b us> <median a KiB> <median b KiB>".
-# The commands are given as two strings evaluated in their directories.
+# alternate A B: run the shell functions A and B (each prints "<µs> <KiB>") RUNS times each,
+# alternating which goes first, after one warm-up run of each (page cache); print
+# "<median A µs> <median B µs> <median A KiB> <median B KiB>".
 alternate() {
-    local dir_a=$1 cmd_a=$2 dir_b=$3 cmd_b=$4 i
+    local a=$1 b=$2 i
     : >"$work/a" && : >"$work/b"
-    (cd "$dir_a" && eval "measure $cmd_a") >/dev/null # warm-up (page cache)
-    (cd "$dir_b" && eval "measure $cmd_b") >/dev/null
+    "$a" >/dev/null && "$b" >/dev/null
     for ((i = 0; i < RUNS; i++)); do
         if ((i % 2 == 0)); then
-            (cd "$dir_a" && eval "measure $cmd_a") >>"$work/a"
-            (cd "$dir_b" && eval "measure $cmd_b") >>"$work/b"
+            "$a" >>"$work/a" && "$b" >>"$work/b"
         else
-            (cd "$dir_b" && eval "measure $cmd_b") >>"$work/b"
-            (cd "$dir_a" && eval "measure $cmd_a") >>"$work/a"
+            "$b" >>"$work/b" && "$a" >>"$work/a"
         fi
     done
     echo "$(cut -d' ' -f1 "$work/a" | median) $(cut -d' ' -f1 "$work/b" | median) $(cut -d' ' -f2 "$work/a" | median) $(cut -d' ' -f2 "$work/b" | median)"
 }
 
-echo "# lock2nix compare ($(date -u +%Y-%m-%dT%H:%MZ), $RUNS alternating runs per case, medians)"
-echo "# machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# $("$L2N" --version 2>/dev/null || echo lock2nix), $(uv --version), $(nix-instantiate --version)"
+# The case being measured (set by translate_case).
+CASE_DIR=
+CASE_ARGS=()
+run_translate() {
+    rm -f "$out/overlay.nix"
+    (cd "$CASE_DIR" && measure "$L2N" translate --lock uv.lock --out "$out/overlay.nix" "${CASE_ARGS[@]}")
+}
+run_export() {
+    rm -f "$out/requirements.txt"
+    (cd "$CASE_DIR" && measure "$UV" export --frozen --format requirements-txt --no-progress -o "$out/requirements.txt")
+}
+
+commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+    commit="$commit (with uncommitted changes)"
+fi
+load_before=$(load_average)
+
+declare -A RATIO RSS_PER_SIZE
+echo "## compare.sh run ($(date -u +%Y-%m-%dT%H:%MZ), $RUNS alternating runs per case, medians)"
 echo
-echo "## translate vs uv export"
+echo "- machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average (1, 5, 15 min) before the run: $load_before"
+echo "- lock2nix: $(describe "$L2N" "$("$L2N" --version 2>/dev/null || echo lock2nix)"), commit $commit"
+echo "- uv: $(describe "$UV" "$("$UV" --version)")"
+echo "- nix-instantiate: $(describe "$NIXI" "$("$NIXI" --version)")"
+echo "- outputs: \`$out\` ($(stat -f -c %T "$out")), each removed before every run"
+echo
+echo "### translate vs uv export"
 echo
 echo "| lock | lock2nix args | entries | lock size | lock2nix ms | uv export ms | ratio | lock2nix RSS MiB | RSS / lock size | uv RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
+# translate_case LABEL DIR ARGS...
 translate_case() {
-    local label=$1 dir=$2 args=$3 size entries r a b ra rb
+    local label=$1 dir=$2 size entries r a b ra rb
+    shift 2
+    CASE_DIR=$dir
+    CASE_ARGS=("$@")
     size=$(stat -c %s "$dir/uv.lock")
     entries=$(grep -c '^\[\[package\]\]' "$dir/uv.lock")
-    r=$(alternate "$dir" "$L2N translate --lock uv.lock --out - $args" "$dir" "uv export --frozen --format requirements-txt --no-progress")
+    r=$(alternate run_translate run_export)
     read -r a b ra rb <<<"$r"
-    echo "| $label | \`$args\` | $entries | $(awk -v s="$size" 'BEGIN { printf "%.2f MiB", s / 1048576 }') | $(ms "$a") | $(ms "$b") | **$(ratio "$a" "$b")** | $(awk -v k="$ra" 'BEGIN { printf "%.1f", k / 1024 }') | $(awk -v k="$ra" -v s="$size" 'BEGIN { printf "%.1f", k * 1024 / s }') | $(awk -v k="$rb" 'BEGIN { printf "%.1f", k / 1024 }') |"
+    RATIO["$label $*"]=$(ratio "$a" "$b")
+    RSS_PER_SIZE["$label $*"]=$(awk -v k="$ra" -v s="$size" 'BEGIN { printf "%.1f", k * 1024 / s }')
+    echo "| $label | \`$*\` | $entries | $(awk -v s="$size" 'BEGIN { printf "%.2f MiB", s / 1048576 }') | $(ms "$a") | $(ms "$b") | **${RATIO["$label $*"]}** | $(mib "$ra") | ${RSS_PER_SIZE["$label $*"]} | $(mib "$rb") |"
 }
 A=$repo/fixtures/authentik
 T1000=$repo/fixtures/locks/top-1000
-translate_case authentik "$A" "--allow-missing-hashes"
-translate_case authentik "$A" "--allow-missing-hashes --system x86_64-linux"
-translate_case top-1000 "$T1000" "--python 3.12"
-translate_case top-1000 "$T1000" "--python 3.12 --system x86_64-linux --system aarch64-linux"
-translate_case top-1000 "$T1000" "--python 3.12 --system x86_64-linux"
-translate_case top-1500 "$repo/fixtures/locks/top-1500" "--python 3.12"
-translate_case workspace-mixed "$repo/fixtures/locks/workspace-mixed" ""
+T1500=$repo/fixtures/locks/top-1500
+translate_case authentik "$A" --allow-missing-hashes
+translate_case authentik "$A" --allow-missing-hashes --system x86_64-linux
+translate_case top-1000 "$T1000" --python 3.12
+translate_case top-1000 "$T1000" --python 3.12 --system x86_64-linux --system aarch64-linux
+translate_case top-1000 "$T1000" --python 3.12 --system x86_64-linux
+translate_case top-1500 "$T1500" --python 3.12
+translate_case workspace-mixed "$repo/fixtures/locks/workspace-mixed"
 
 echo
-echo "## Nix: evaluating the overlay vs fromTOML of the lock"
+echo "### Nix: evaluating the overlay vs fromTOML of the lock"
 echo
 echo "Overlay: every attribute of the interpreter's package set that is a derivation, with its name, pname, version and src forced (\`nix-instantiate --eval --strict\`, x86_64-linux, the stub \`fixtures/nixpkgs-stub\`). fromTOML: \`builtins.length (builtins.fromTOML (builtins.readFile ./uv.lock)).package\`."
 echo
 echo "| lock | packages forced | overlay eval ms | fromTOML ms | overlay / fromTOML |"
 echo "|---|---|---|---|---|"
+EVAL_FILE=
+TOML_FILE=
+run_eval() { (cd "$work" && measure "$NIXI" --eval --strict "$EVAL_FILE"); }
+run_toml() { (cd "$work" && measure "$NIXI" --eval --strict "$TOML_FILE"); }
+# nix_case LABEL DIR PYTHON INDEX ARGS...
 nix_case() {
-    local label=$1 dir=$2 py=$3 args=$4 index=$5 r a b count
-    "$L2N" translate --lock "$dir/uv.lock" --out "$work/$label.nix" --force $args 2>/dev/null
+    local label=$1 dir=$2 py=$3 index=$4 r a b count
+    shift 4
+    "$L2N" translate --lock "$dir/uv.lock" --out "$work/$label.nix" --force "$@" 2>/dev/null
     cat >"$work/$label-eval.nix" <<EOF
 let
   pkgs = import $repo/fixtures/nixpkgs-stub { system = "x86_64-linux"; overlays = [ (import $work/$label.nix) ]; index = $index; };
@@ -113,8 +165,10 @@ EOF
     cat >"$work/$label-toml.nix" <<EOF
 builtins.length (builtins.fromTOML (builtins.readFile $dir/uv.lock)).package
 EOF
-    count=$(nix-instantiate --eval --strict "$work/$label-eval.nix")
-    r=$(alternate "$work" "nix-instantiate --eval --strict $label-eval.nix" "$work" "nix-instantiate --eval --strict $label-toml.nix")
+    EVAL_FILE=$label-eval.nix
+    TOML_FILE=$label-toml.nix
+    count=$("$NIXI" --eval --strict "$work/$label-eval.nix")
+    r=$(alternate run_eval run_toml)
     read -r a b _ _ <<<"$r"
     echo "| $label | $count | $(ms "$a") | $(ms "$b") | **$(ratio "$a" "$b")** |"
 }
@@ -122,23 +176,52 @@ tsv_to_json() {
     # the authentik-subset TSV (pypi_name, attr, pname, version, ...) as the stub's index list
     awk -F'\t' 'BEGIN { printf "[" } !/^#/ && NF >= 4 && $1 != "pypi_name" { printf "%s{attr=\"%s\";pname=\"%s\";version=\"%s\";}", (n++ ? " " : ""), $2, $3, $4 } END { print "]" }' "$1"
 }
-nix_case top-1000 "$T1000" python312 "--python 3.12 --system x86_64-linux" "[ ]"
-nix_case authentik "$A" python313 "--allow-missing-hashes --system x86_64-linux --index $repo/fixtures/nixpkgs-index/authentik-subset.tsv --policy nixpkgs" "$(tsv_to_json "$repo/fixtures/nixpkgs-index/authentik-subset.tsv")"
+# The overlay's interpreter: the private one it defines (the roots' set), else python312's.
+nix_case top-1000 "$T1000" python312 "[ ]" --python 3.12 --system x86_64-linux --global
+nix_case authentik "$A" python313 "$(tsv_to_json "$repo/fixtures/nixpkgs-index/authentik-subset.tsv")" --allow-missing-hashes --system x86_64-linux --index "$repo/fixtures/nixpkgs-index/authentik-subset.tsv" --policy nixpkgs --global
 
 echo
-echo "## Scaling: translate on synthetic locks (4 systems, CPython 3.12)"
+echo "### Scaling: translate on synthetic locks (4 systems, CPython 3.12)"
 echo
-echo "| entries | lock size | translate ms | µs per entry | peak RSS MiB |"
-echo "|---|---|---|---|---|"
+echo "| entries | lock size | translate ms | µs per entry | peak RSS MiB | RSS / lock size |"
+echo "|---|---|---|---|---|---|"
+declare -a PER_ENTRY=()
 for n in 1000 10000 50000; do
     "$SYNTH" "$n" "$work/synth-$n" 2>/dev/null
     size=$(stat -c %s "$work/synth-$n/uv.lock")
     : >"$work/s"
-    measure "$L2N" translate --lock "$work/synth-$n/uv.lock" --python 3.12 --out - >/dev/null # warm-up
+    CASE_DIR=$work/synth-$n
+    CASE_ARGS=(--python 3.12)
+    run_translate >/dev/null # warm-up
     for ((i = 0; i < (n > 10000 ? 3 : RUNS); i++)); do
-        measure "$L2N" translate --lock "$work/synth-$n/uv.lock" --python 3.12 --out - >>"$work/s"
+        run_translate >>"$work/s"
     done
     t=$(cut -d' ' -f1 "$work/s" | median)
     rss=$(cut -d' ' -f2 "$work/s" | median)
-    echo "| $n | $(awk -v s="$size" 'BEGIN { printf "%.1f MiB", s / 1048576 }') | $(ms "$t") | $(awk -v t="$t" -v n="$n" 'BEGIN { printf "%.1f", t / n }') | $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') |"
+    PER_ENTRY+=("$(awk -v t="$t" -v n="$n" 'BEGIN { printf "%.1f", t / n }')")
+    echo "| $n | $(awk -v s="$size" 'BEGIN { printf "%.1f MiB", s / 1048576 }') | $(ms "$t") | ${PER_ENTRY[-1]} | $(mib "$rss") | $(awk -v k="$rss" -v s="$size" 'BEGIN { printf "%.1f", k * 1024 / s }') |"
 done
+
+# met LIMIT VALUE...: "met" when every VALUE is at most LIMIT.
+met() {
+    local limit=$1 v
+    shift
+    for v in "$@"; do
+        awk -v v="$v" -v l="$limit" 'BEGIN { exit !(v <= l) }' || {
+            echo "not met"
+            return
+        }
+    done
+    echo "met"
+}
+r1000=${RATIO["top-1000 --python 3.12"]}
+r1500=${RATIO["top-1500 --python 3.12"]}
+m1000=${RSS_PER_SIZE["top-1000 --python 3.12"]}
+m1500=${RSS_PER_SIZE["top-1500 --python 3.12"]}
+echo
+echo "### Goals (issue 16)"
+echo
+echo "- translate / uv export ≤ 0.33 on top-1000 and top-1500 (default systems): $r1000 and $r1500 — $(met 0.33 "$r1000" "$r1500")"
+echo "- peak RSS ≤ 8× the lock's size there: $m1000× and $m1500× — $(met 8 "$m1000" "$m1500")"
+echo "- per-entry cost at 1k / 10k / 50k synthetic entries: ${PER_ENTRY[0]} / ${PER_ENTRY[1]} / ${PER_ENTRY[2]} µs"
+echo "- load average (1, 5, 15 min) before the run: $load_before; after: $(load_average)"

@@ -651,7 +651,11 @@ fn render_marker(shape: &MarkerShape, salt: u32, out: &mut String, budget: usize
             out.push_str(&format!("{var} {op} {value}"));
         }
         MarkerShape::And(items) | MarkerShape::Or(items) => {
-            let join = if matches!(shape, MarkerShape::And(_)) { " and " } else { " or " };
+            let join = if matches!(shape, MarkerShape::And(_)) {
+                " and "
+            } else {
+                " or "
+            };
             if items.is_empty() {
                 out.push_str("os_name == 'posix'");
             }

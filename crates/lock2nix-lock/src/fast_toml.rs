@@ -17,7 +17,9 @@
 
 use std::borrow::Cow;
 
-use crate::tree::{Array, Item, Key, Map, Origin, Spanned};
+use std::cmp::Ordering;
+
+use crate::tree::{key_order, Array, Item, Key, Map, Origin, Spanned};
 
 /// Deepest nesting of inline arrays/tables, and most segments in a header, that the fast path
 /// reads (uv writes at most 4 and 4); deeper documents go to the `toml` crate.
@@ -29,6 +31,9 @@ pub(crate) fn parse(text: &str) -> Option<Spanned<Map<'_>>> {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        plain: !has_stray_control(text.as_bytes()),
+        items: Vec::new(),
+        entries: Vec::new(),
     };
     let mut root = Map::new(Origin::Root);
     // entry indices from the root to the table that `key = value` lines go to
@@ -62,6 +67,15 @@ struct Parser<'i> {
     text: &'i str,
     bytes: &'i [u8],
     pos: usize,
+    /// The text has no control character but tab and newline, so a basic string's plain run
+    /// ends at the first `"`, `\\` or newline (found with `memchr3`).
+    plain: bool,
+    /// Elements of the inline arrays being read (a stack: nested arrays push above their
+    /// parent's elements and take theirs off when they end), so that each array is allocated
+    /// once, at its final size.
+    items: Vec<Spanned<Item<'i>>>,
+    /// The same for the entries of inline tables.
+    entries: Vec<(Key<'i>, Spanned<Item<'i>>)>,
 }
 
 /// The table at `path` (entry indices; arrays of tables step into their last element).
@@ -96,8 +110,9 @@ fn finish_all(map: &mut Map<'_>) {
 
 fn finish_item(item: &mut Item<'_>) {
     match item {
-        Item::Table(m) => finish_all(m),
-        Item::Array(a) => {
+        // inline tables and inline arrays (and all they hold) were finished as they ended
+        Item::Table(m) if m.origin != Origin::Inline => finish_all(m),
+        Item::Array(a) if a.of_tables => {
             for x in &mut a.items {
                 finish_item(x.get_mut());
             }
@@ -106,13 +121,71 @@ fn finish_item(item: &mut Item<'_>) {
     }
 }
 
+/// Bytes of bare keys: ASCII letters, digits, `-` and `_`.
+static BARE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        b += 1;
+    }
+    t
+};
+
 fn is_bare(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+    BARE[usize::from(b)]
 }
 
 /// A byte TOML does not allow in strings or comments (control characters other than tab).
 fn is_control(b: u8) -> bool {
     (b < 0x20 && b != b'\t') || b == 0x7f
+}
+
+/// Whether `bytes` holds a control character other than tab and newline (TOML allows none
+/// anywhere; the parser then checks every byte of strings and comments itself).
+fn has_stray_control(bytes: &[u8]) -> bool {
+    // no early exit: the loop compiles to vector compares
+    bytes.chunks(4096).any(|chunk| {
+        chunk.iter().fold(false, |seen, &b| {
+            seen | ((b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f)
+        })
+    })
+}
+
+/// The first offset at or after `from` whose byte ends a plain run of a basic string: `"`, `\\`,
+/// or a control character (tab included: the caller lets it through), else `bytes.len()`.
+///
+/// Eight bytes at a time: a byte is flagged when it is below 0x20 or equal to `"`, `\\` or 0x7f
+/// (the usual zero-byte test on `x ^ pattern`); borrows only run upwards, so the lowest flag is
+/// exact.
+fn special_byte(bytes: &[u8], from: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(LO) & !v;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let x = u64::from_le_bytes(word);
+        let flags = (zero(x ^ (LO * u64::from(b'"')))
+            | zero(x ^ (LO * u64::from(b'\\')))
+            | zero(x ^ (LO * 0x7f))
+            | (x.wrapping_sub(LO * 0x20) & !x))
+            & HI;
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f {
+            return i;
+        }
+        i += 1;
+    }
+    i
 }
 
 impl<'i> Parser<'i> {
@@ -181,9 +254,10 @@ impl<'i> Parser<'i> {
                 Some(Spanned::new(start..self.pos, s))
             }
             b if is_bare(b) => {
-                while self.peek().is_some_and(is_bare) {
-                    self.pos += 1;
-                }
+                self.pos += self.bytes[self.pos..]
+                    .iter()
+                    .position(|&b| !is_bare(b))
+                    .unwrap_or(self.bytes.len() - self.pos);
                 Some(Spanned::new(
                     start..self.pos,
                     Cow::Borrowed(&self.text[start..self.pos]),
@@ -261,6 +335,12 @@ impl<'i> Parser<'i> {
         self.pos += 1;
         let start = self.pos;
         loop {
+            self.pos = if self.plain {
+                memchr::memchr3(b'"', b'\\', b'\n', &self.bytes[self.pos..])
+                    .map_or(self.bytes.len(), |i| self.pos + i)
+            } else {
+                special_byte(self.bytes, self.pos)
+            };
             let b = self.peek()?;
             match b {
                 b'"' => {
@@ -270,6 +350,7 @@ impl<'i> Parser<'i> {
                 }
                 b'\\' => break,
                 _ if is_control(b) => return None,
+                // a tab
                 _ => self.pos += 1,
             }
         }
@@ -350,14 +431,15 @@ impl<'i> Parser<'i> {
             return None;
         }
         self.pos += 1;
-        let mut items = Vec::new();
+        let mark = self.items.len();
         loop {
             self.skip_ws_comments_newlines()?;
             if self.peek()? == b']' {
                 self.pos += 1;
                 break;
             }
-            items.push(self.value(depth)?);
+            let value = self.value(depth)?;
+            self.items.push(value);
             self.skip_ws_comments_newlines()?;
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -369,7 +451,7 @@ impl<'i> Parser<'i> {
             }
         }
         Some(Array {
-            items,
+            items: self.items.drain(mark..).collect(),
             of_tables: false,
         })
     }
@@ -380,27 +462,38 @@ impl<'i> Parser<'i> {
             return None;
         }
         self.pos += 1;
-        let mut map = Map::new(Origin::Inline);
         self.skip_ws();
         if self.peek()? == b'}' {
             self.pos += 1;
-            map.finish();
-            return Some(map);
+            return Some(Map::from_sorted(Vec::new(), Origin::Inline));
         }
+        // the entries are kept in key order as they come (a duplicate is found on the way)
+        let mark = self.entries.len();
         loop {
             self.skip_ws();
             let (key, value) = self.key_value(depth)?;
-            if map.contains_key(key.get_ref()) {
-                return None;
+            let k: &str = key.get_ref();
+            let mut at = self.entries.len();
+            for (i, (other, _)) in self.entries[mark..].iter().enumerate() {
+                match key_order(other.get_ref(), k) {
+                    Ordering::Less => {}
+                    Ordering::Equal => return None,
+                    Ordering::Greater => {
+                        at = mark + i;
+                        break;
+                    }
+                }
             }
-            map.entries.push((key, value));
+            self.entries.insert(at, (key, value));
             self.skip_ws();
             match self.peek()? {
                 b',' => self.pos += 1,
                 b'}' => {
                     self.pos += 1;
-                    map.finish();
-                    return Some(map);
+                    return Some(Map::from_sorted(
+                        self.entries.drain(mark..).collect(),
+                        Origin::Inline,
+                    ));
                 }
                 _ => return None,
             }

@@ -93,8 +93,16 @@ impl Hash {
             });
         }
         let mut bytes = [0u8; 64];
-        hex::decode_to_slice(hex_digits, &mut bytes[..algorithm.digest_len()])
-            .map_err(|_| HashError::NotHex)?;
+        // any non-hex byte sets a high bit in `seen` (no branch per digit)
+        let mut seen = 0u8;
+        for (out, pair) in bytes.iter_mut().zip(hex_digits.as_bytes().chunks_exact(2)) {
+            let (hi, lo) = (hex_value(pair[0]), hex_value(pair[1]));
+            seen |= hi | lo;
+            *out = (hi << 4) | (lo & 0xf);
+        }
+        if seen > 0xf {
+            return Err(HashError::NotHex);
+        }
         Ok(Self { algorithm, bytes })
     }
 
@@ -116,6 +124,28 @@ impl Hash {
     pub fn hex(&self) -> String {
         hex::encode(self.digest())
     }
+}
+
+/// The value of each hex digit (either case); 0xff for any other byte.
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The value of a hex digit (either case), or 0xff.
+fn hex_value(b: u8) -> u8 {
+    HEX_VALUE[usize::from(b)]
 }
 
 impl fmt::Display for Hash {

@@ -110,9 +110,10 @@ fn parse_whole(
         table: doc.get_ref(),
         span: doc.span(),
     };
+    let cache = MarkerCache::default();
     let mut reader = Reader {
         ctx: &ctx,
-        markers: HashMap::new(),
+        markers: &cache,
         warnings: Vec::new(),
     };
     let mut lock = reader.header(&root)?;
@@ -143,6 +144,8 @@ fn parse_split(
         // `package = …` or `[package]` before the first `[[package]]`: a single parse decides
         return None;
     }
+    // one marker cache for every chunk: a lock repeats a few dozen markers hundreds of times
+    let cache = MarkerCache::default();
     let parts: Vec<Option<ChunkOutcome>> = split
         .chunks
         .par_iter()
@@ -157,7 +160,7 @@ fn parse_split(
             };
             let mut reader = Reader {
                 ctx: &cctx,
-                markers: HashMap::new(),
+                markers: &cache,
                 warnings: Vec::new(),
             };
             let packages = reader
@@ -170,14 +173,13 @@ fn parse_split(
         })
         .collect();
     let parts: Vec<ChunkOutcome> = parts.into_iter().collect::<Option<Vec<_>>>()?;
-    // The chunks share the marker budget in whatever order the threads ran, and each chunk
-    // charges its own copy of a repeated marker: where (and whether) it ran out is for the
-    // single parse to say.
+    // The chunks charge the shared marker budget (and fill the shared cache) in whatever order
+    // the threads ran: where (and whether) it ran out is for the single parse to say.
     let out_of_budget = |p: &ChunkOutcome| matches!(&p.packages, Err(e) if matches!(e.kind, ErrorKind::MarkerBudget { .. }));
     if parts.iter().any(out_of_budget) {
         return None;
     }
-    match validate_split(&ctx, &header, parts, split, limits) {
+    match validate_split(&ctx, &header, parts, split, limits, &cache) {
         Err(e) if matches!(e.kind, ErrorKind::MarkerBudget { .. }) => None,
         result => Some(result),
     }
@@ -196,6 +198,7 @@ fn validate_split(
     parts: Vec<ChunkOutcome>,
     split: &Split,
     limits: &Limits,
+    markers: &MarkerCache,
 ) -> Result<Lock, Error> {
     // Depth over the whole text: the deepest value, the first in file order on ties.
     let mut deepest = max_depth(header.get_ref());
@@ -211,7 +214,7 @@ fn validate_split(
     };
     let mut reader = Reader {
         ctx,
-        markers: HashMap::new(),
+        markers,
         warnings: Vec::new(),
     };
     let mut lock = reader.header(&root)?;
@@ -318,8 +321,24 @@ fn split_packages(text: &str) -> Option<Split> {
 
 struct Reader<'c, 's> {
     ctx: &'c Ctx<'s>,
-    markers: HashMap<String, MarkerTree>,
+    markers: &'c MarkerCache,
     warnings: Vec<crate::Warning>,
+}
+
+/// Markers already parsed, by their text (shared by the readers of a split lock's chunks).
+#[derive(Default)]
+struct MarkerCache(std::sync::Mutex<HashMap<String, MarkerTree>>);
+
+impl MarkerCache {
+    fn get(&self, s: &str) -> Option<MarkerTree> {
+        self.0.lock().ok()?.get(s).cloned()
+    }
+
+    fn insert(&self, s: &str, tree: &MarkerTree) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(s.to_string(), tree.clone());
+        }
+    }
 }
 
 /// A dependency before its target is known.
@@ -499,11 +518,11 @@ impl Reader<'_, '_> {
         if let Some(tree) = self.markers.get(s) {
             return Ok(Marker {
                 raw: s.to_string(),
-                tree: tree.clone(),
+                tree,
             });
         }
         let tree = self.ctx.parse_marker(s, span, path)?;
-        self.markers.insert(s.to_string(), tree.clone());
+        self.markers.insert(s, &tree);
         Ok(Marker {
             raw: s.to_string(),
             tree,
@@ -1399,18 +1418,21 @@ impl Reader<'_, '_> {
                 }
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
-                let matching: Vec<usize> = cands
-                    .iter()
-                    .copied()
-                    .filter(|&c| {
-                        let p = &raw[c].package;
-                        dep.version
-                            .as_ref()
-                            .is_none_or(|v| p.version.as_ref() == Some(v))
-                            && dep.source.as_ref().is_none_or(|s| &p.source == s)
-                    })
-                    .collect();
-                let written = {
+                let fits = |c: &usize| {
+                    let p = &raw[*c].package;
+                    dep.version
+                        .as_ref()
+                        .is_none_or(|v| p.version.as_ref() == Some(v))
+                        && dep.source.as_ref().is_none_or(|s| &p.source == s)
+                };
+                // the usual case, one candidate that fits, without collecting
+                let mut fitting = cands.iter().filter(|c| fits(c));
+                if let (Some(&one), None) = (fitting.next(), fitting.next()) {
+                    return Ok(one);
+                }
+                let matching: Vec<usize> = cands.iter().copied().filter(fits).collect();
+                // formatted only for an error
+                let written = || {
                     let mut s = dep.name.to_string();
                     if let Some(v) = &dep.version {
                         s.push_str(&format!("=={v}"));
@@ -1427,7 +1449,7 @@ impl Reader<'_, '_> {
                         path,
                         ErrorKind::MissingPackage {
                             from: from.display_id(),
-                            to: written,
+                            to: written(),
                         },
                     )),
                     many => Err(self.ctx.error(
@@ -1435,7 +1457,7 @@ impl Reader<'_, '_> {
                         path,
                         ErrorKind::AmbiguousDependency {
                             from: from.display_id(),
-                            to: written,
+                            to: written(),
                             count: many.len(),
                             candidates: many
                                 .iter()

@@ -155,11 +155,23 @@ impl<'i> Map<'i> {
         }
     }
 
+    /// A finished table of `entries` that are already sorted by key, without duplicates.
+    pub(crate) fn from_sorted(entries: Vec<(Key<'i>, Spanned<Item<'i>>)>, origin: Origin) -> Self {
+        debug_assert!(entries
+            .windows(2)
+            .all(|w| key_order(w[0].0.get_ref(), w[1].0.get_ref()).is_lt()));
+        Self {
+            entries,
+            origin,
+            sorted: true,
+        }
+    }
+
     /// Sort the entries by key; keys are unique (both parsers reject duplicates).
     pub(crate) fn finish(&mut self) {
         if !self.sorted {
             self.entries
-                .sort_unstable_by(|a, b| a.0.get_ref().as_ref().cmp(b.0.get_ref().as_ref()));
+                .sort_unstable_by(|a, b| key_order(a.0.get_ref(), b.0.get_ref()));
             self.sorted = true;
         }
     }
@@ -170,12 +182,17 @@ impl<'i> Map<'i> {
     }
 
     pub(crate) fn position(&self, key: &str) -> Option<usize> {
-        if self.sorted {
+        // small tables (a wheel's, a dependency's): a scan, comparing lengths first
+        if self.entries.len() <= 8 || !self.sorted {
+            let k = key.as_bytes();
+            self.entries.iter().position(|(e, _)| {
+                let e = e.get_ref().as_bytes();
+                e.len() == k.len() && e == k
+            })
+        } else {
             self.entries
                 .binary_search_by(|(k, _)| k.get_ref().as_ref().cmp(key))
                 .ok()
-        } else {
-            self.entries.iter().position(|(k, _)| k.get_ref() == key)
         }
     }
 
@@ -192,6 +209,13 @@ impl<'i> Map<'i> {
     pub(crate) fn values(&self) -> impl Iterator<Item = &Spanned<Item<'i>>> {
         self.entries.iter().map(|(_, v)| v)
     }
+}
+
+/// The order of a table's keys: byte order (as the `toml` crate's maps iterate), comparing the
+/// first byte before the rest (keys of one table mostly differ there).
+pub(crate) fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.first().cmp(&b.first()).then_with(|| a.cmp(b))
 }
 
 /// Convert the `toml` crate's tree (the fallback parser's) into ours.

@@ -152,9 +152,11 @@ fn decoded_basename(url: &str) -> String {
 }
 
 fn basename(url: &str) -> &str {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    let path = &url[..end];
-    path.rsplit('/').next().unwrap_or(path)
+    let end = memchr::memchr2(b'?', b'#', url.as_bytes()).unwrap_or(url.len());
+    // `?`, `#` and `/` are ASCII: both cuts are on character boundaries
+    let path = url.get(..end).unwrap_or(url);
+    let start = memchr::memrchr(b'/', path.as_bytes()).map_or(0, |i| i + 1);
+    path.get(start..).unwrap_or(path)
 }
 
 fn is_wheel_name(s: &str) -> bool {
@@ -176,7 +178,11 @@ pub(crate) struct Tags {
 
 /// The last (up to) 5 bytes of `s`, packed with its length into an integer.
 fn tail(s: &str) -> u64 {
-    let b = s.as_bytes();
+    tail_of(s.as_bytes())
+}
+
+/// [`tail`] of bytes.
+fn tail_of(b: &[u8]) -> u64 {
     let t = &b[b.len().saturating_sub(5)..];
     t.iter()
         .fold(t.len() as u64, |acc, &byte| (acc << 8) | u64::from(byte))
@@ -197,8 +203,10 @@ impl Tags {
 
     fn may_fit(&self, w: &lock2nix_wheel::WheelFilename) -> bool {
         w.platform_tags()
-            .iter()
-            .any(|p| self.tails.contains(&tail(p)))
+            .as_str()
+            .as_bytes()
+            .split(|&b| b == b'.')
+            .any(|p| self.tails.contains(&tail_of(p)))
     }
 
     /// The index (into `wheels`) of the best wheel, as [`TargetTags::best`] would choose it.
@@ -316,12 +324,13 @@ fn choose_registry(pkg: &Package, target: &Target, tags: &Tags) -> Result<Artifa
         SdistLocator::Path(p) => Some(Location::Path(p.clone())),
         SdistLocator::Metadata => None,
     };
+    // its location is cloned only when it is chosen
     let sdist = if no_build {
         None
     } else {
         pkg.sdist
             .as_ref()
-            .and_then(|s| sdist_location(s).map(|l| (l, s)))
+            .filter(|s| !matches!(s.locator, SdistLocator::Metadata))
     };
     let wheel_artifact = |i: usize| {
         let w = &pkg.wheels[i];
@@ -332,7 +341,7 @@ fn choose_registry(pkg: &Package, target: &Target, tags: &Tags) -> Result<Artifa
         // The file's own name (e.g. `PyJWT-2.10.1-py3-none-any.whl`), not the normalised form
         // the parser prints (`pyjwt-…`): fetchers and installers see the real name.
         let filename = Some(basename(location.as_str()))
-            .filter(|b| is_wheel_name(b))
+            .filter(|b| b.len() >= 4 && b.as_bytes()[b.len() - 4..].eq_ignore_ascii_case(b".whl"))
             .and_then(|b| percent_encoding::percent_decode_str(b).decode_utf8().ok())
             .map_or_else(|| w.filename.to_string(), |b| b.into_owned());
         Artifact::Wheel {
@@ -343,16 +352,18 @@ fn choose_registry(pkg: &Package, target: &Target, tags: &Tags) -> Result<Artifa
             pure: w.filename.is_pure(),
         }
     };
-    let sdist_artifact = |(location, s): (Location, &lock2nix_lock::Sdist)| Artifact::Sdist {
-        location,
-        hash: s.hash.clone(),
+    let sdist_artifact = |s: &lock2nix_lock::Sdist| {
+        sdist_location(s).map(|location| Artifact::Sdist {
+            location,
+            hash: s.hash.clone(),
+        })
     };
     let chosen = match target.prefer {
         Prefer::Wheel => best_wheel
             .map(wheel_artifact)
-            .or_else(|| sdist.map(sdist_artifact)),
+            .or_else(|| sdist.and_then(sdist_artifact)),
         Prefer::Sdist => sdist
-            .map(sdist_artifact)
+            .and_then(sdist_artifact)
             .or_else(|| best_wheel.map(wheel_artifact)),
     };
     chosen.ok_or_else(|| {

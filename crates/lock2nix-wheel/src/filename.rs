@@ -121,16 +121,16 @@ impl fmt::Display for BuildTag {
 /// (`-` in the name written as `_`), so parsing a canonical name and displaying it
 /// round-trips.
 ///
-/// It is compact (a lock holds thousands): the three tag sets share one string, and the build
-/// tag, rare, is boxed.
+/// It is compact (a lock holds thousands): the name and the three tag sets share one string,
+/// and the build tag, rare, is boxed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WheelFilename {
-    name: Box<str>,
+    /// The normalised name, then `python-abi-platform` lower-cased.
+    text: Box<str>,
     version: Version,
     build_tag: Option<Box<BuildTag>>,
-    /// `python-abi-platform`, lower-cased.
-    tags: Box<str>,
-    /// Where the abi and platform sets start in `tags`.
+    /// Where the python, abi and platform sets start in `text`.
+    python_at: u32,
     abi_at: u32,
     platform_at: u32,
 }
@@ -142,8 +142,8 @@ pub struct TagSet<'a>(&'a str);
 
 impl<'a> TagSet<'a> {
     /// The tags, in file-name order.
-    pub fn iter(&self) -> std::str::Split<'a, char> {
-        self.0.split('.')
+    pub fn iter(&self) -> TagIter<'a> {
+        TagIter { rest: Some(self.0) }
     }
 
     /// How many tags (at least one).
@@ -169,9 +169,36 @@ impl<'a> TagSet<'a> {
 
 impl<'a> IntoIterator for TagSet<'a> {
     type Item = &'a str;
-    type IntoIter = std::str::Split<'a, char>;
+    type IntoIter = TagIter<'a>;
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
+    }
+}
+
+/// The tags of a [`TagSet`], in file-name order: its text split at `.` (as `str::split('.')`
+/// does, in a plain byte loop: tags are a few ASCII bytes long).
+#[derive(Debug, Clone)]
+pub struct TagIter<'a> {
+    /// What is left, `None` once the last tag was returned.
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for TagIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match s.as_bytes().iter().position(|&b| b == b'.') {
+            Some(i) => {
+                // `.` is ASCII: both cuts are on character boundaries
+                self.rest = s.get(i + 1..);
+                s.get(..i)
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
     }
 }
 
@@ -247,6 +274,48 @@ fn check_tag_set(
     Ok(())
 }
 
+/// Whether `py-abi-platform` (three `-`-separated, possibly compressed tag sets) has only
+/// non-empty tags of ASCII letters, digits and `_` (what [`check_tag_set`] checks per set).
+fn tag_sets_valid(text: &str) -> bool {
+    let b = text.as_bytes();
+    let is_sep = |c: u8| c == b'.' || c == b'-';
+    // every byte a tag byte or a separator (no early exit: the fold compiles to vector compares)
+    let bytes_ok = b.iter().fold(true, |ok, &c| {
+        ok & (c.is_ascii_alphanumeric() | (c == b'_') | (c == b'.') | (c == b'-'))
+    });
+    // no empty tag: no separator first, last, or right after another (separators are few)
+    bytes_ok
+        && b.first().is_some_and(|&c| !is_sep(c))
+        && b.last().is_some_and(|&c| !is_sep(c))
+        && memchr::memchr2_iter(b'.', b'-', b).all(|i| b.get(i + 1).is_some_and(|&c| !is_sep(c)))
+}
+
+/// Append `name` (already checked to be ASCII letters, digits, `_` and `.`) with every run of
+/// `-`, `_` and `.` replaced by one `-`: [`normalize_name`] but for the case, which the caller
+/// lowers.
+fn push_normalized_ascii_name(out: &mut String, name: &str) {
+    let is_sep = |b: &u8| matches!(b, b'-' | b'_' | b'.');
+    let mut rest = name;
+    while !rest.is_empty() {
+        let run = rest
+            .as_bytes()
+            .iter()
+            .position(is_sep)
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..run]);
+        rest = &rest[run..];
+        let seps = rest
+            .as_bytes()
+            .iter()
+            .position(|b| !is_sep(b))
+            .unwrap_or(rest.len());
+        if seps > 0 {
+            out.push('-');
+            rest = &rest[seps..];
+        }
+    }
+}
+
 fn parse_build_tag(filename: &str, raw: &str) -> Result<BuildTag, WheelFilenameError> {
     let digits_end = raw
         .bytes()
@@ -287,7 +356,7 @@ impl WheelFilename {
         known: Option<(&str, &Version)>,
     ) -> Result<WheelFilename, WheelFilenameError> {
         let decoded;
-        let input = if filename.contains('%') {
+        let input = if filename.as_bytes().contains(&b'%') {
             decoded = percent_encoding::percent_decode_str(filename)
                 .decode_utf8()
                 .map_err(|_| WheelFilenameError::InvalidPercentEncoding {
@@ -302,24 +371,42 @@ impl WheelFilename {
                 filename: filename.to_string(),
             });
         };
-        let parts: Vec<&str> = stem.split('-').collect();
-        let (name, version, build, py, abi, plat) = match parts.as_slice() {
-            [name, version, py, abi, plat] => (*name, *version, None, *py, *abi, *plat),
-            [name, version, build, py, abi, plat] => {
-                (*name, *version, Some(*build), *py, *abi, *plat)
+        // The `-` positions (at most 5 are kept; more is an error that needs only the count).
+        let mut dashes = [0usize; 5];
+        let mut count = 0;
+        for i in memchr::memchr_iter(b'-', stem.as_bytes()) {
+            if let Some(slot) = dashes.get_mut(count) {
+                *slot = i;
             }
+            count += 1;
+        }
+        // name, version, [build,] then the three tag sets; `py_at` is where the python tags start
+        let (version_end, build, py_at) = match count {
+            4 => (dashes[1], None, dashes[1] + 1),
+            5 => (
+                dashes[1],
+                Some(&stem[dashes[1] + 1..dashes[2]]),
+                dashes[2] + 1,
+            ),
             _ => {
                 return Err(WheelFilenameError::WrongNumberOfParts {
                     filename: filename.to_string(),
-                    found: parts.len(),
+                    found: count + 1,
                 })
             }
         };
-        if name.is_empty()
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-        {
+        let name = &stem[..dashes[0]];
+        let version = &stem[dashes[0] + 1..version_end];
+        let tags_text = &stem[py_at..];
+        let (py_len, abi_len) = {
+            let d = &dashes[count - 2..count];
+            (d[0] - py_at, d[1] - d[0] - 1)
+        };
+        // no early exit: the fold compiles to vector compares
+        let name_ok = name.bytes().fold(true, |ok, b| {
+            ok & (b.is_ascii_alphanumeric() | (b == b'_') | (b == b'.'))
+        });
+        if name.is_empty() || !name_ok {
             return Err(WheelFilenameError::InvalidName {
                 filename: filename.to_string(),
                 name: name.to_string(),
@@ -336,27 +423,31 @@ impl WheelFilename {
         let build_tag = build
             .map(|b| parse_build_tag(filename, b).map(Box::new))
             .transpose()?;
-        check_tag_set(filename, "python", py)?;
-        check_tag_set(filename, "abi", abi)?;
-        check_tag_set(filename, "platform", plat)?;
-        let mut tags = String::with_capacity(py.len() + abi.len() + plat.len() + 2);
-        for (i, part) in [py, abi, plat].into_iter().enumerate() {
-            if i > 0 {
-                tags.push('-');
-            }
-            tags.extend(part.chars().map(|c| c.to_ascii_lowercase()));
+        if !tag_sets_valid(tags_text) {
+            // the slow path names the first offending set and tag
+            let (py, rest) = tags_text.split_at(py_len);
+            let (abi, plat) = rest[1..].split_at(abi_len);
+            check_tag_set(filename, "python", py)?;
+            check_tag_set(filename, "abi", abi)?;
+            check_tag_set(filename, "platform", &plat[1..])?;
         }
         let too_long = || WheelFilenameError::WrongNumberOfParts {
             filename: filename.to_string(),
-            found: parts.len(),
+            found: count + 1,
         };
-        let abi_at = u32::try_from(py.len() + 1).map_err(|_| too_long())?;
-        let platform_at = u32::try_from(py.len() + abi.len() + 2).map_err(|_| too_long())?;
+        let mut text = String::with_capacity(name.len() + tags_text.len());
+        push_normalized_ascii_name(&mut text, name);
+        let name_len = text.len();
+        text.push_str(tags_text);
+        text.make_ascii_lowercase();
+        let python_at = u32::try_from(name_len).map_err(|_| too_long())?;
+        let abi_at = u32::try_from(name_len + py_len + 1).map_err(|_| too_long())?;
+        let platform_at = u32::try_from(name_len + py_len + abi_len + 2).map_err(|_| too_long())?;
         Ok(WheelFilename {
-            name: normalize_name(name).into_boxed_str(),
+            text: text.into_boxed_str(),
             version: parsed_version,
             build_tag,
-            tags: tags.into_boxed_str(),
+            python_at,
             abi_at,
             platform_at,
         })
@@ -375,9 +466,12 @@ impl WheelFilename {
         url: &str,
         known: Option<(&str, &Version)>,
     ) -> Result<WheelFilename, WheelFilenameError> {
-        let end = url.find(['?', '#']).unwrap_or(url.len());
+        let bytes = url.as_bytes();
+        let end = memchr::memchr2(b'?', b'#', bytes).unwrap_or(bytes.len());
+        // `?`, `#` and `/` are ASCII, so both cuts are on character boundaries
         let path = url.get(..end).unwrap_or(url);
-        let basename = path.rsplit('/').next().unwrap_or(path);
+        let start = memchr::memrchr(b'/', path.as_bytes()).map_or(0, |i| i + 1);
+        let basename = path.get(start..).unwrap_or(path);
         if basename.is_empty() {
             return Err(WheelFilenameError::NoFileNameInUrl {
                 url: url.to_string(),
@@ -388,7 +482,7 @@ impl WheelFilename {
 
     /// The PEP 503-normalised distribution name, e.g. `pydantic-core`.
     pub fn name(&self) -> &str {
-        &self.name
+        self.text.get(..self.python_at as usize).unwrap_or_default()
     }
 
     /// The version.
@@ -404,8 +498,8 @@ impl WheelFilename {
     /// The (lower-cased) python tags, e.g. `py2.py3`.
     pub fn python_tags(&self) -> TagSet<'_> {
         TagSet(
-            self.tags
-                .get(..self.abi_at as usize - 1)
+            self.text
+                .get(self.python_at as usize..self.abi_at as usize - 1)
                 .unwrap_or_default(),
         )
     }
@@ -413,7 +507,7 @@ impl WheelFilename {
     /// The (lower-cased) ABI tags, e.g. `cp312` or `abi3`.
     pub fn abi_tags(&self) -> TagSet<'_> {
         TagSet(
-            self.tags
+            self.text
                 .get(self.abi_at as usize..self.platform_at as usize - 1)
                 .unwrap_or_default(),
         )
@@ -422,7 +516,7 @@ impl WheelFilename {
     /// The (lower-cased) platform tags, e.g. `manylinux_2_17_x86_64.manylinux2014_x86_64`.
     pub fn platform_tags(&self) -> TagSet<'_> {
         TagSet(
-            self.tags
+            self.text
                 .get(self.platform_at as usize..)
                 .unwrap_or_default(),
         )
@@ -454,10 +548,11 @@ impl FromStr for WheelFilename {
 
 impl fmt::Display for WheelFilename {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.name.replace('-', "_"), self.version)?;
+        write!(f, "{}-{}", self.name().replace('-', "_"), self.version)?;
         if let Some(build) = &self.build_tag {
             write!(f, "-{build}")?;
         }
-        write!(f, "-{}.whl", self.tags)
+        let tags = self.text.get(self.python_at as usize..).unwrap_or_default();
+        write!(f, "-{tags}.whl")
     }
 }

@@ -41,7 +41,7 @@ mod filename;
 mod system;
 mod tags;
 
-pub use filename::{normalize_name, BuildTag, TagSet, WheelFilename, WheelFilenameError};
+pub use filename::{normalize_name, BuildTag, TagIter, TagSet, WheelFilename, WheelFilenameError};
 pub use system::{Arch, System, UnknownSystemError};
 pub use tags::{
     is_free_threaded_abi, linux_platforms, mac_platforms, manylinux_platforms, platforms,

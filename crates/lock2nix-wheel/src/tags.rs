@@ -1,7 +1,7 @@
 //! The ordered list of wheel tags CPython X.Y supports on a Nix system, and fast
 //! wheel-compatibility lookups against it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt::Write as _;
 
 use crate::filename::WheelFilename;
@@ -244,38 +244,30 @@ impl TargetTags {
             abis: Interner::default(),
             plats: Interner::default(),
             tags: Vec::new(),
-            priority: HashMap::new(),
+            priority: HashMap::default(),
         };
+        // every platform is interned once, here
+        let plat_ids: Vec<u32> = platforms.iter().map(|p| t.plats.intern(p)).collect();
         let (major, minor) = python;
         let cp = format!("cp{major}{minor}");
         let abi3 = python >= (3, 2);
         // cpython_tags
-        for plat in &platforms {
-            t.push(&cp, &cp, plat);
-        }
+        t.push_all(&cp, &cp, &plat_ids);
         if abi3 {
-            for plat in &platforms {
-                t.push(&cp, "abi3", plat);
-            }
+            t.push_all(&cp, "abi3", &plat_ids);
         }
-        for plat in &platforms {
-            t.push(&cp, "none", plat);
-        }
+        t.push_all(&cp, "none", &plat_ids);
         if abi3 {
             for older in (2..minor).rev() {
                 let interp = format!("cp{major}{older}");
-                for plat in &platforms {
-                    t.push(&interp, "abi3", plat);
-                }
+                t.push_all(&interp, "abi3", &plat_ids);
             }
         }
         // compatible_tags
         let mut py_range = vec![format!("py{major}{minor}"), format!("py{major}")];
         py_range.extend((0..minor).rev().map(|m| format!("py{major}{m}")));
         for py in &py_range {
-            for plat in &platforms {
-                t.push(py, "none", plat);
-            }
+            t.push_all(py, "none", &plat_ids);
         }
         t.push(&cp, "none", "any");
         for py in &py_range {
@@ -283,6 +275,17 @@ impl TargetTags {
         }
         t.platforms = platforms;
         t
+    }
+
+    /// [`push`](Self::push) `interp-abi-{plat}` for each of `plats` (interned platforms).
+    fn push_all(&mut self, interp: &str, abi: &str, plats: &[u32]) {
+        let i = self.interpreters.intern(interp);
+        let a = self.abis.intern(abi);
+        for &p in plats {
+            let next = self.tags.len();
+            self.tags.push((i, a, p));
+            self.priority.entry((i, a, p)).or_insert(next);
+        }
     }
 
     fn push(&mut self, interp: &str, abi: &str, plat: &str) {
