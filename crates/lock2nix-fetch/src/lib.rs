@@ -50,6 +50,7 @@
 #![forbid(unsafe_code)]
 
 pub mod atomic;
+mod cargo;
 mod error;
 mod git;
 mod http;
@@ -65,17 +66,24 @@ pub use error::{FetchError, SidecarError};
 pub use git::{parse_github_url, rewrite_url};
 pub use http::{is_remote_plain_http, redact_url};
 pub use item::{file_key, git_key, ItemKind, MetadataHint, PrefetchItem};
+pub use cargo::{
+    analyze as analyze_cargo_lock, cargo_lock_file_name, check_cargo_lock_path, check_cargo_root,
+    read_stored_cargo_lock, CargoLockFacts, CargoLockStore, CARGO_LOCK_DIR, MAX_CARGO_LOCK_BYTES,
+};
 pub use metadata::{
-    parse_core_metadata, read_wheel_metadata, CoreMetadata, HeaderSink, MAX_HEADER_BYTES,
-    MAX_METADATA_BYTES,
+    parse_core_metadata, read_wheel_metadata, sdist_requires_dist, CoreMetadata, HeaderSink,
+    MAX_HEADER_BYTES, MAX_METADATA_BYTES,
 };
 pub use prefetch::{Failure, Options, Prefetcher, Report, DEFAULT_TOKEN_ENV};
 pub use progress::{
     default_progress, shown, BarProgress, LineProgress, NoProgress, ProgressSink, MAX_MESSAGE_CHARS,
 };
-pub use sdist::{build_system_from_pyproject, format_of_url, read_pyproject, SdistFormat};
+pub use sdist::{
+    build_system_from_pyproject, extract_member, format_of_url, locate_cargo_lock, read_pyproject,
+    scan_archive, ArchiveScan, CargoLocation, SdistFormat,
+};
 pub use sidecar::{
-    is_sri_sha256, BuildSystem, BuildSystemSource, GitEntry, GitFetcher, MetadataSource,
-    SdistEntry, Sidecar, WheelEntry, DEFAULT_BUILD_BACKEND, DEFAULT_BUILD_REQUIRES,
+    is_sri_sha256, subdirectory_key, BuildSystem, BuildSystemSource, CargoLockEntry, GitEntry,
+    GitFetcher, MetadataSource, SdistEntry, SdistMetadataSource, Sidecar, WheelEntry, DEFAULT_BUILD_BACKEND, DEFAULT_BUILD_REQUIRES,
     SIDECAR_FILE_NAME, SIDECAR_VERSION,
 };
