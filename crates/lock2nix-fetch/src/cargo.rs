@@ -184,6 +184,58 @@ impl CargoLockStore {
         })
     }
 
+    /// The store for a sidecar at `sidecar` and an overlay in `overlay_dir`: `<overlay
+    /// dir>/cargo-locks` when the overlay's directory is the sidecar's or below it (by their
+    /// paths, made absolute against the working directory) through plain components, else
+    /// `cargo-locks` beside the sidecar.
+    pub fn for_overlay(sidecar: &Path, overlay_dir: &Path) -> Self {
+        let base = sidecar
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let absolute = |p: &Path| -> Option<PathBuf> {
+            let p = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                std::env::current_dir().ok()?.join(p)
+            };
+            let mut out = PathBuf::new();
+            for c in p.components() {
+                match c {
+                    std::path::Component::ParentDir => {
+                        out.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    other => out.push(other.as_os_str()),
+                }
+            }
+            Some(out)
+        };
+        let below = absolute(&base)
+            .zip(absolute(overlay_dir))
+            .and_then(|(b, o)| {
+                let rest = o.strip_prefix(&b).ok()?;
+                let parts: Vec<String> = rest
+                    .components()
+                    .map(|c| c.as_os_str().to_str().map(str::to_string))
+                    .collect::<Option<_>>()?;
+                let mut dir = parts.join("/");
+                if !dir.is_empty() {
+                    dir.push('/');
+                }
+                dir.push_str(CARGO_LOCK_DIR);
+                Some(dir)
+            });
+        match below.and_then(|dir| Self::new(base.clone(), &dir).ok()) {
+            Some(store) => store,
+            None => CargoLockStore {
+                base,
+                dir: CARGO_LOCK_DIR.to_string(),
+            },
+        }
+    }
+
     /// Stores `bytes` as `<dir>/<file_name>` and returns the path relative to `base`. An
     /// existing file is replaced only when `ours` says lock2nix wrote it (its sha256 is
     /// recorded in the sidecar) or it has this content; anything but a regular file there, a
@@ -350,6 +402,22 @@ source = "sparse+https://index.crates.io/"
         // version 1: checksums in [metadata]
         let v1 = b"[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[metadata]\n\"checksum a 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)\" = \"00\"\n";
         assert_eq!(analyze(v1).unwrap().unsupported, Vec::<String>::new());
+    }
+
+    #[test]
+    fn beside_the_overlay() {
+        let d = Path::new("/p");
+        let s = CargoLockStore::for_overlay(&d.join("lock2nix-hashes.toml"), &d.join("nix"));
+        assert_eq!((s.base.as_path(), s.dir.as_str()), (d, "nix/cargo-locks"));
+        let s = CargoLockStore::for_overlay(&d.join("lock2nix-hashes.toml"), d);
+        assert_eq!(s.dir, "cargo-locks");
+        // elsewhere, or through a name that cannot be a Nix path literal: beside the sidecar
+        for o in ["/elsewhere/nix", "/p/my nix", "/p/.hidden"] {
+            let s = CargoLockStore::for_overlay(&d.join("lock2nix-hashes.toml"), Path::new(o));
+            assert_eq!(s.dir, "cargo-locks", "{o}");
+        }
+        let s = CargoLockStore::for_overlay(&d.join("x/../lock2nix-hashes.toml"), &d.join("a/./b"));
+        assert_eq!(s.dir, "a/b/cargo-locks");
     }
 
     #[test]

@@ -235,6 +235,24 @@ impl Project {
         }
     }
 
+    /// The overlay's path without `--out`: the configuration's `output`, else
+    /// `nix/python-overlay.nix` beside the lock.
+    pub fn default_overlay_path(&self) -> PathBuf {
+        self.config
+            .as_ref()
+            .and_then(|c| c.output.clone())
+            .unwrap_or_else(|| self.root.join("nix").join("python-overlay.nix"))
+    }
+
+    /// The directory of [`Project::default_overlay_path`].
+    pub fn default_overlay_dir(&self) -> PathBuf {
+        self.default_overlay_path()
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
     /// The prefetch sidecar's path: `--hashes`, else the config's, else beside the lock.
     pub fn hashes_path(&self, cli: Option<&Path>) -> PathBuf {
         cli.map(Path::to_path_buf)

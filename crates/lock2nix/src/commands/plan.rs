@@ -166,7 +166,7 @@ pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: OutFormat) -> Resul
             project.lock_path.display()
         )
     })?;
-    let facts = read_facts(&project.hashes_path(None))?;
+    let facts = read_facts(&project.hashes_path(None), &project.default_overlay_dir())?;
     let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs)?, facts)?;
     let plan = plan(&project.lock, &res, &inputs);
     match format {

@@ -140,7 +140,17 @@ impl Collector<'_> {
             PrefetchItem::Sdist { .. } => 1,
             PrefetchItem::Wheel { .. } => 2,
         };
-        self.items.entry((rank, item.key())).or_insert(item);
+        // one item per package directory of a git source (the prefetcher fetches the commit
+        // once and reads each directory's build system)
+        let key = match &item {
+            PrefetchItem::Git { subdirectory, .. } => format!(
+                "{}\n{}",
+                item.key(),
+                subdirectory.as_deref().unwrap_or_default()
+            ),
+            _ => item.key(),
+        };
+        self.items.entry((rank, key)).or_insert(item);
     }
 
     fn sdist(&mut self, package: &str, version: &str, url: &str, hash: Option<&Hash>) {
@@ -467,7 +477,12 @@ pub fn run(args: &PrefetchArgs) -> Result<()> {
     let existed = hashes.exists();
     let mut sidecar = Sidecar::read(&hashes)
         .with_context(|| format!("cannot read the prefetch sidecar {}", hashes.display()))?;
-    let options = options(args)?;
+    let mut options = options(args)?;
+    // Cargo.lock files of Rust sdists go beside the overlay (nix/cargo-locks by default)
+    options.cargo_locks = Some(lock2nix_fetch::CargoLockStore::for_overlay(
+        &hashes,
+        &project.default_overlay_dir(),
+    ));
     let collected = collect_items(&project, args)?;
     if !options.offline {
         for w in insecure_git_warnings(&collected.items, &options.git_rewrites) {

@@ -16,12 +16,23 @@ use crate::commands::plan::read_index;
 use crate::output::{relative_path, write_generated};
 use crate::project::Project;
 
-/// The sidecar's facts, as the plan reads them (an absent sidecar has none).
-pub fn read_facts(path: &Path) -> Result<Facts> {
+/// The sidecar's facts, as the plan reads them (an absent sidecar has none). Cargo.lock paths
+/// become relative to `overlay_dir`; a stored Cargo.lock that is gone or changed counts as not
+/// extracted (with a warning).
+pub fn read_facts(path: &Path, overlay_dir: &Path) -> Result<Facts> {
     let sidecar = lock2nix_fetch::Sidecar::read(path)
         .with_context(|| format!("cannot read the prefetch sidecar {}", path.display()))?;
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut facts = Facts::default();
     for (key, entry) in &sidecar.git {
+        for (dir, b) in &entry.build_systems {
+            facts
+                .git_build_requires
+                .insert((key.clone(), dir.clone()), b.requires.clone());
+        }
         facts.git.insert(
             key.clone(),
             GitFact {
@@ -40,8 +51,27 @@ pub fn read_facts(path: &Path) -> Result<Facts> {
             SdistFact {
                 build_requires: entry.build_system.requires.clone(),
                 build_backend: entry.build_system.backend.clone(),
-                requires_dist: None,
-                cargo_lock: None,
+                requires_dist: entry.requires_dist.clone(),
+                cargo_lock: match &entry.cargo_lock {
+                    None => None,
+                    Some(c) => {
+                        match lock2nix_fetch::read_stored_cargo_lock(base, &c.path, &c.sha256) {
+                            Ok(_) => Some(lock2nix_plan::CargoLockFact {
+                                path: relative_path(overlay_dir, &base.join(&c.path))?,
+                                root: c.root.clone(),
+                                unsupported: c.unsupported.clone(),
+                            }),
+                            Err(e) => {
+                                eprintln!(
+                                    "warning: {}: {}",
+                                    lock2nix_lock::terminal_safe(&entry.url),
+                                    e
+                                );
+                                None
+                            }
+                        }
+                    }
+                },
             },
         );
     }
@@ -109,7 +139,20 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     timer.mark("resolve");
     let cfg = project.config.as_ref();
     let hashes_path = project.hashes_path(args.hashes.as_deref());
-    let facts = read_facts(&hashes_path)?;
+    let to_stdout = args.out.as_deref() == Some(Path::new("-"));
+    let out: PathBuf = match &args.out {
+        Some(p) => p.clone(),
+        None => project.default_overlay_path(),
+    };
+    let out_dir = if to_stdout {
+        std::env::current_dir()?
+    } else {
+        out.parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
+    let facts = read_facts(&hashes_path, &out_dir)?;
     let inputs = project.plan_inputs(index.as_ref(), pol, facts)?;
     let plans: Vec<_> = resolutions
         .par_iter()
@@ -133,20 +176,6 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         eprintln!("note: {n}");
     }
     timer.mark("plan");
-    let to_stdout = args.out.as_deref() == Some(Path::new("-"));
-    let out: PathBuf = match (&args.out, cfg.and_then(|c| c.output.clone())) {
-        (Some(p), _) => p.clone(),
-        (None, Some(p)) => p,
-        (None, None) => project.root.join("nix").join("python-overlay.nix"),
-    };
-    let out_dir = if to_stdout {
-        std::env::current_dir()?
-    } else {
-        out.parent()
-            .map(Path::to_path_buf)
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or_else(|| PathBuf::from("."))
-    };
     let workspace_root = relative_path(&out_dir, &project.root)?;
     let first = &resolutions[0].target;
     let mut top_level = std::collections::BTreeMap::new();
