@@ -17,7 +17,6 @@
 //!   bounded by [`Limits`].
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 // `Error` (about 150 bytes) is returned by value on purpose: it is the cold path, and the public
 // API hands it to callers as is.
 #![allow(clippy::result_large_err)]

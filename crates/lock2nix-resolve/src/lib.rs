@@ -29,7 +29,6 @@
 //! the lock's packages.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 // `ResolveError` carries the whole explanation (names, targets, edges) as text; it is built once,
 // on a path that ends resolution, so its size does not matter.
 #![allow(clippy::result_large_err)]
