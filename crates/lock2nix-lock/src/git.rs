@@ -135,7 +135,6 @@ pub fn check_repository_url(repository: &str) -> Result<(), String> {
 pub struct GitHubRepo {
     /// The host, as the URL wrote it (`github.com`, or a GitHub Enterprise host).
     pub host: String,
-    /// The owner.
     pub owner: String,
     /// The repository, without `.git`.
     pub repo: String,

@@ -173,7 +173,6 @@ enum Nixpkgs<'a> {
     None(String),
     /// In nixpkgs, but not usable as a Python dependency here.
     Unusable(&'a Entry, String),
-    /// Usable.
     Usable(&'a Entry),
 }
 

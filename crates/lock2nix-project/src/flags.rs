@@ -90,7 +90,6 @@ pub struct NixpkgsArgs {
 /// `translate`.
 #[derive(Debug, Args, Clone)]
 pub struct TranslateArgs {
-    /// The target.
     #[command(flatten)]
     pub target: TargetArgs,
     /// The nixpkgs choices.

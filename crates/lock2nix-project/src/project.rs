@@ -31,7 +31,6 @@ pub struct Project {
     pub lock_sha256: String,
     /// The directory of the lock (the workspace root).
     pub root: PathBuf,
-    /// The lock.
     pub lock: Lock,
     /// The workspace, when there is a pyproject.toml.
     pub workspace: Option<Workspace>,

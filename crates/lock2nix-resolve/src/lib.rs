@@ -247,7 +247,6 @@ pub struct Edge {
 pub struct ResolvedPackage {
     /// Its index in the lock.
     pub id: PackageId,
-    /// Name.
     pub name: PackageName,
     /// Version (`None` for dynamic-version source trees).
     pub version: Option<Version>,
@@ -281,7 +280,6 @@ impl ResolvedPackage {
 /// The closure of a lock for one target.
 #[derive(Debug, Clone)]
 pub struct Resolution {
-    /// The target.
     pub target: Target,
     /// The packages, sorted by name.
     pub packages: Vec<ResolvedPackage>,
