@@ -290,3 +290,14 @@ mod tests {
         assert!(parse_git_source(&format!("https://h/r?rev={SHA}#{SHA}")).is_ok());
     }
 }
+
+/// The key a git source's prefetched facts are recorded under (in the sidecar) and looked up
+/// with (by the plan): `<url>#<commit>`, the URL without credentials (the sidecar is committed to
+/// version control), the commit in lower case.
+pub fn git_source_key(url: &str, commit: &str) -> String {
+    format!(
+        "{}#{}",
+        crate::strip_url_credentials(url),
+        commit.to_ascii_lowercase()
+    )
+}

@@ -44,7 +44,9 @@ use std::path::Path;
 
 pub use bounded_marker::{marker_agrees, requirement_agrees};
 pub use error::{looks_uv_written, Error, ErrorKind, IoSource, Position, Warning};
-pub use git::{check_repository_url, github_repo, parse_git_source, GitHubRepo, GIT_SCHEMES};
+pub use git::{
+    check_repository_url, git_source_key, github_repo, parse_git_source, GitHubRepo, GIT_SCHEMES,
+};
 pub use hash::{Hash, HashAlgorithm, HashError};
 pub use limits::Limits;
 pub use local_build::{read_local_builds, LocalBuild, LocalBuilds};
