@@ -810,6 +810,11 @@ fn generic_git_hash_matches_nix_hash_of_checkout() {
     let entry = &sidecar.git[&items[0].key()];
     assert_eq!(entry.hash, expected);
     assert_eq!(entry.fetcher, GitFetcher::Git);
+    // the package directory's build system (PEP 517's backend default, its requires)
+    let b = &entry.build_systems["python"];
+    assert_eq!(b.requires, vec!["maturin"]);
+    assert_eq!(b.backend, "setuptools.build_meta:__legacy__");
+    assert_eq!(entry.build_systems.len(), 1);
     assert_eq!(report.fetched, vec![items[0].key()]);
     assert_eq!(report.failed.len(), 2);
     let msg = |k: &str| {

@@ -240,18 +240,10 @@ impl Project {
             .transpose()
     }
 
-    /// The overlay's path without `--out`: the configuration's `output`, else
-    /// `nix/python-overlay.nix` beside the lock.
-    pub fn default_overlay_path(&self) -> PathBuf {
-        self.config
-            .as_ref()
-            .and_then(|c| c.output.clone())
-            .unwrap_or_else(|| self.root.join("nix").join("python-overlay.nix"))
-    }
-
-    /// The directory of [`Project::default_overlay_path`].
+    /// The directory of the overlay without `--out` (the configuration's `output`, else
+    /// `nix/python-overlay.nix` beside the lock).
     pub fn default_overlay_dir(&self) -> PathBuf {
-        self.default_overlay_path()
+        crate::settings::overlay_path(self, None)
             .parent()
             .map(Path::to_path_buf)
             .filter(|p| !p.as_os_str().is_empty())
