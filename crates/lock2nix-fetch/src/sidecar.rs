@@ -991,6 +991,38 @@ mod tests {
         }
     }
 
+    /// Every requirement and path the sidecar gives is checked where it is read: requirements
+    /// with the bounded reader, build-system directories and Cargo.lock paths by shape.
+    #[test]
+    fn hostile_entries_are_located_errors() {
+        let sdist = format!("[sdist.\"sha256:{}\"]\nurl = \"u\"\nbuild-backend = \"b\"\nbuild-requires = []\nbuild-system-source = \"pyproject.toml\"\n", "b".repeat(64));
+        let wheel = format!("[wheel.\"sha256:{}\"]\nurl = \"u\"\nmetadata-source = \"wheel\"\n", "c".repeat(64));
+        let git = format!("[git.\"https://x/y#{}\"]\nhash = \"sha256-{}=\"\nfetcher = \"git\"\n", "a".repeat(40), "A".repeat(43));
+        let wide: String = (0..20_000)
+            .map(|i| format!("python_version == '3.{i}' or "))
+            .collect();
+        for (text, expected) in [
+            (format!("{sdist}requires-dist = [\"\\\"bar\"]\n"), "requires-dist entry"),
+            (format!("{wheel}requires-dist = [\"ok\", \"a ; {wide}os_name == 'x'\"]\n"), "requires-dist entry"),
+            (format!("{sdist}cargo-lock = \"../cargo-locks/x.lock\"\ncargo-lock-sha256 = \"{}\"\n", "0".repeat(64)), "is not a relative path"),
+            (format!("{sdist}cargo-lock = \"cargo-locks/x.lock\"\n"), "go together"),
+            (format!("{sdist}cargo-lock = \"cargo-locks/x.lock\"\ncargo-lock-sha256 = \"{}\"\ncargo-root = \"../x\"\n", "0".repeat(64)), "cargo-root"),
+            (format!("{sdist}metadata-source = \"guess\"\n"), "unknown metadata-source"),
+            (format!("{git}\n[git.\"https://x/y#{}\".build-systems.\"../up\"]\nbuild-backend = \"b\"\nbuild-requires = []\nbuild-system-source = \"pyproject.toml\"\n", "a".repeat(40)), "not a subdirectory"),
+            (format!("{git}\n[git.\"https://x/y#{}\".build-systems.\".\"]\nbuild-backend = \"b\"\nbuild-requires = [\"\"]\nbuild-system-source = \"pyproject.toml\"\n", "a".repeat(40)), "build-requires entry"),
+        ] {
+            let t = std::time::Instant::now();
+            match Sidecar::parse(&text, Path::new("h.toml")) {
+                Err(SidecarError::Parse { line, message, .. }) => {
+                    assert!(message.contains(expected), "{expected}: {message}");
+                    assert!(line > 1, "{message}");
+                }
+                other => panic!("{expected}: {other:?}"),
+            }
+            assert!(t.elapsed().as_secs() < 5, "{expected}");
+        }
+    }
+
     #[test]
     fn credentials_leave_git_keys() {
         let text = format!(

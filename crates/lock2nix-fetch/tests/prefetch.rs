@@ -146,6 +146,49 @@ fn github_archive_hash_matches_nix_hash_of_unpacked_tree() {
     );
 }
 
+/// Two packages of one repository and commit: one download, each directory's build system; a
+/// later run asking for a third directory fetches again and keeps the first two.
+#[test]
+fn one_archive_serves_every_package_directory() {
+    let server = Server::start();
+    let path = format!("/gh/owner/repo/archive/{COMMIT}.tar.gz");
+    server.route(&path, vec![Reply::ok(github_archive())]);
+    let at = |dir: Option<&str>| {
+        let mut item = github_item("repo");
+        if let PrefetchItem::Git { subdirectory, .. } = &mut item {
+            *subdirectory = dir.map(str::to_string);
+        }
+        item
+    };
+    let mut sidecar = Sidecar::new();
+    let (p, _) = prefetcher(options(&server));
+    let report = p.run(&[at(Some("src/pkg")), at(None)], &mut sidecar);
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert_eq!((report.total, server.count(&path)), (1, 1));
+    let entry = &sidecar.git[&at(None).key()];
+    assert_eq!(entry.build_systems["."].backend, "hatchling.build");
+    assert_eq!(
+        entry.build_systems["src/pkg"].source,
+        lock2nix_fetch::BuildSystemSource::DefaultNoPyproject
+    );
+    // a complete sidecar: no request
+    let report = p.run(&[at(Some("src/pkg/")), at(Some("."))], &mut sidecar);
+    assert_eq!((report.already_present, server.count(&path)), (1, 1));
+    // a new directory: fetched once more, the others kept
+    let report = p.run(&[at(Some("docs"))], &mut sidecar);
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert_eq!(server.count(&path), 2);
+    let dirs: Vec<&String> = sidecar.git[&at(None).key()].build_systems.keys().collect();
+    assert_eq!(dirs, [".", "docs", "src/pkg"]);
+    // the sidecar round-trips them
+    let text = sidecar.to_toml_string();
+    assert!(text.contains("build-systems.\"src/pkg\"]"), "{text}");
+    assert_eq!(
+        Sidecar::parse(&text, std::path::Path::new("h.toml")).unwrap(),
+        sidecar
+    );
+}
+
 #[test]
 fn github_missing_subdirectory_and_lfs_are_errors() {
     let server = Server::start();
