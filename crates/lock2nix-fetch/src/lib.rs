@@ -36,7 +36,16 @@
 //!   `.gitmodules` is an "unsupported" error, as is `lfs = true` on any git source.
 //! * **sdists** (`.tar.gz`, `.tgz`, `.zip`): downloaded, sha256-checked, and `<top>/pyproject.toml`'s
 //!   `[build-system]` recorded; without one, PEP 517's default (`setuptools.build_meta:__legacy__`,
-//!   `setuptools>=40.8.0`) with the reason in `build-system-source`.
+//!   `setuptools>=40.8.0`) with the reason in `build-system-source`. `<top>/PKG-INFO`'s
+//!   `Requires-Dist` is recorded when binding (metadata 2.2+, not `Dynamic`; see
+//!   [`sdist_requires_dist`]). For a Rust sdist, with [`Options::cargo_locks`] set, its
+//!   `Cargo.lock` is found ([`locate_cargo_lock`]), checked ([`analyze_cargo_lock`]) and stored
+//!   ([`CargoLockStore`]); the sidecar records its path, sha256, `cargoRoot` and the crates
+//!   `importCargoLock` cannot fetch. One streamed pass reads the archive, a second the Cargo.lock;
+//!   only regular files under the single top directory count, with `lock2nix-nar`'s caps.
+//! * **git build systems**: each package directory's `pyproject.toml` `[build-system]` (from the
+//!   archive or the checkout; links are not followed), keyed by subdirectory (`.` for the top).
+//!   Items of one repository and commit are fetched once.
 //! * **wheels**: the PEP 658 `<url>.metadata` file when the caller's [`MetadataHint`] says the index
 //!   has one (falling back to the wheel on 404), else `*.dist-info/METADATA` from the downloaded,
 //!   sha256-checked wheel; `Requires-Dist` and `Requires-Python` are recorded.
