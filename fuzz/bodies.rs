@@ -709,11 +709,11 @@ pub fn marker_shape(data: &[u8]) {
 
 /// Target `sdist`.
 pub fn sdist(data: &[u8]) {
-    use std::io::Write;
     use lock2nix_fetch::{
         analyze_cargo_lock, locate_cargo_lock, scan_archive, sdist_requires_dist, CargoLocation,
         HeaderSink, SdistFormat, SdistMetadataSource,
     };
+    use std::io::Write;
     let (source, requires) = sdist_requires_dist(Some(data));
     match (&source, &requires) {
         (SdistMetadataSource::PkgInfo, Some(list)) => {

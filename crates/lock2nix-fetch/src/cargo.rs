@@ -151,9 +151,8 @@ pub fn analyze(bytes: &[u8]) -> Result<CargoLockFacts, String> {
         } else if !CRATES_IO.contains(&source) {
             unsupported.push(format!("crate of another registry {}", what()));
         } else if field("checksum").is_none()
-            && !legacy.is_some_and(|m| {
-                m.contains_key(&format!("checksum {name} {version} ({source})"))
-            })
+            && !legacy
+                .is_some_and(|m| m.contains_key(&format!("checksum {name} {version} ({source})")))
         {
             unsupported.push(format!("crate without a checksum {}", what()));
         }
@@ -434,14 +433,21 @@ source = "sparse+https://index.crates.io/"
         store.store("a-1.lock", b"two", &|s| s == one).unwrap();
         assert_eq!(std::fs::read(dir.path().join(&rel)).unwrap(), b"two");
         let two = hex::encode(Sha256::digest(b"two"));
-        assert_eq!(read_stored_cargo_lock(dir.path(), &rel, &two).unwrap(), b"two");
+        assert_eq!(
+            read_stored_cargo_lock(dir.path(), &rel, &two).unwrap(),
+            b"two"
+        );
         assert!(read_stored_cargo_lock(dir.path(), &rel, &one).is_err());
         // a symbolic link in place of the file, or of the directory, is refused
         #[cfg(unix)]
         {
             let target = dir.path().join("elsewhere");
             std::fs::create_dir(&target).unwrap();
-            std::os::unix::fs::symlink(dir.path().join("nix/cargo-locks/a-1.lock"), dir.path().join("nix/cargo-locks/b-1.lock")).unwrap();
+            std::os::unix::fs::symlink(
+                dir.path().join("nix/cargo-locks/a-1.lock"),
+                dir.path().join("nix/cargo-locks/b-1.lock"),
+            )
+            .unwrap();
             assert!(store.store("b-1.lock", b"x", &|_| true).is_err());
             assert!(read_stored_cargo_lock(dir.path(), "nix/cargo-locks/b-1.lock", &two).is_err());
             std::os::unix::fs::symlink(&target, dir.path().join("cargo-locks")).unwrap();

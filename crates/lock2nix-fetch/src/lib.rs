@@ -71,14 +71,14 @@ mod progress;
 mod sdist;
 mod sidecar;
 
-pub use error::{FetchError, SidecarError};
-pub use git::{parse_github_url, rewrite_url};
-pub use http::{is_remote_plain_http, redact_url};
-pub use item::{file_key, git_key, ItemKind, MetadataHint, PrefetchItem};
 pub use cargo::{
     analyze as analyze_cargo_lock, cargo_lock_file_name, check_cargo_lock_path, check_cargo_root,
     read_stored_cargo_lock, CargoLockFacts, CargoLockStore, CARGO_LOCK_DIR, MAX_CARGO_LOCK_BYTES,
 };
+pub use error::{FetchError, SidecarError};
+pub use git::{parse_github_url, rewrite_url};
+pub use http::{is_remote_plain_http, redact_url};
+pub use item::{file_key, git_key, ItemKind, MetadataHint, PrefetchItem};
 pub use metadata::{
     parse_core_metadata, read_wheel_metadata, sdist_requires_dist, CoreMetadata, HeaderSink,
     MAX_HEADER_BYTES, MAX_METADATA_BYTES,
@@ -93,6 +93,6 @@ pub use sdist::{
 };
 pub use sidecar::{
     is_sri_sha256, subdirectory_key, BuildSystem, BuildSystemSource, CargoLockEntry, GitEntry,
-    GitFetcher, MetadataSource, SdistEntry, SdistMetadataSource, Sidecar, WheelEntry, DEFAULT_BUILD_BACKEND, DEFAULT_BUILD_REQUIRES,
-    SIDECAR_FILE_NAME, SIDECAR_VERSION,
+    GitFetcher, MetadataSource, SdistEntry, SdistMetadataSource, Sidecar, WheelEntry,
+    DEFAULT_BUILD_BACKEND, DEFAULT_BUILD_REQUIRES, SIDECAR_FILE_NAME, SIDECAR_VERSION,
 };

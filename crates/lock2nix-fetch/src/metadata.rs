@@ -314,7 +314,10 @@ mod tests {
         let static22 = b"Metadata-Version: 2.2\nName: a\nVersion: 1\nRequires-Dist: b>=1\nRequires-Dist: c ; extra == 'x'\n\nbody\n";
         assert_eq!(
             sdist_requires_dist(Some(static22)),
-            (S::PkgInfo, Some(vec!["b>=1".into(), "c ; extra == 'x'".into()]))
+            (
+                S::PkgInfo,
+                Some(vec!["b>=1".into(), "c ; extra == 'x'".into()])
+            )
         );
         let none = b"Metadata-Version: 2.4\nName: a\nVersion: 1\n";
         assert_eq!(sdist_requires_dist(Some(none)), (S::PkgInfo, Some(vec![])));
@@ -330,7 +333,11 @@ mod tests {
             b"Metadata-Version: two\n",
             b"Metadata-Version: 2.2\nRequires-Dist: \"bar\n",
         ] {
-            assert_eq!(sdist_requires_dist(Some(bad)), (S::Invalid, None), "{bad:?}");
+            assert_eq!(
+                sdist_requires_dist(Some(bad)),
+                (S::Invalid, None),
+                "{bad:?}"
+            );
         }
         // a marker far over the limits is refused quickly, not parsed quadratically
         let mut huge = b"Metadata-Version: 2.2\nRequires-Dist: b ; ".to_vec();

@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use crate::cargo::CargoLockStore;
 use crate::error::FetchError;
 use crate::git::{checkout, parse_github_url, rewrite_url};
 use crate::http::{redact_url, Http, HttpSettings};
 use crate::item::{is_hex, MetadataHint, PrefetchItem};
 use crate::metadata::{parse_core_metadata, read_wheel_metadata, HeaderSink};
 use crate::progress::{NoProgress, ProgressSink};
-use crate::cargo::CargoLockStore;
 use crate::sdist::{build_system_from_pyproject, format_of_url};
 use crate::sidecar::{
     subdirectory_key, BuildSystem, CargoLockEntry, GitEntry, GitFetcher, MetadataSource,
@@ -369,7 +369,10 @@ impl Prefetcher {
                     url,
                     commit,
                     &subdirectories,
-                    group.iter().any(|i| matches!(i, PrefetchItem::Git { lfs: true, .. })) || *lfs,
+                    group
+                        .iter()
+                        .any(|i| matches!(i, PrefetchItem::Git { lfs: true, .. }))
+                        || *lfs,
                     &note,
                 )
                 .map(Entry::Git)
@@ -667,14 +670,21 @@ fn fetch_sdist(
     };
     let scan = crate::sdist::scan_archive(std::io::BufReader::new(&file), format, &[])
         .map_err(archive_err)?;
-    let build_system = build_system_from_pyproject(scan.pyproject.as_deref()).map_err(archive_err)?;
+    let build_system =
+        build_system_from_pyproject(scan.pyproject.as_deref()).map_err(archive_err)?;
     let (metadata_source, requires_dist) =
         crate::metadata::sdist_requires_dist(scan.pkg_info.as_deref());
     let cargo_lock = match cargo {
-        Some(cargo) => {
-            sdist_cargo_lock(&mut file, format, &scan, &build_system, cargo, subject, note)
-                .map_err(archive_err)?
-        }
+        Some(cargo) => sdist_cargo_lock(
+            &mut file,
+            format,
+            &scan,
+            &build_system,
+            cargo,
+            subject,
+            note,
+        )
+        .map_err(archive_err)?,
         None => None,
     };
     Ok(SdistEntry {

@@ -200,11 +200,8 @@ fn read_capped(mut r: impl Read, max: u64, what: &str) -> Result<Vec<u8>, String
 
 fn read_headers(r: impl Read) -> Result<Vec<u8>, String> {
     let mut sink = crate::metadata::HeaderSink::default();
-    std::io::copy(
-        &mut r.take(crate::metadata::MAX_METADATA_BYTES),
-        &mut sink,
-    )
-    .map_err(|e| e.to_string())?;
+    std::io::copy(&mut r.take(crate::metadata::MAX_METADATA_BYTES), &mut sink)
+        .map_err(|e| e.to_string())?;
     sink.into_headers()
 }
 
@@ -314,7 +311,8 @@ pub fn extract_member<R: Read + Seek>(
     max: u64,
 ) -> Result<Option<Vec<u8>>, String> {
     let wanted = |path: &str| {
-        member_components(path).is_some_and(|c| c.len() == rel.len() + 1 && c[0] == top && c[1..] == *rel)
+        member_components(path)
+            .is_some_and(|c| c.len() == rel.len() + 1 && c[0] == top && c[1..] == *rel)
     };
     match format {
         SdistFormat::TarGz => {
@@ -413,7 +411,13 @@ pub fn locate_cargo_lock(scan: &ArchiveScan, rust_backend: bool) -> CargoLocatio
         return CargoLocation::NotRust;
     }
     let mut tomls: Vec<&String> = scan.cargo_tomls.iter().collect();
-    let depth = |d: &str| if d.is_empty() { 0 } else { d.split('/').count() };
+    let depth = |d: &str| {
+        if d.is_empty() {
+            0
+        } else {
+            d.split('/').count()
+        }
+    };
     tomls.sort_by_key(|d| (depth(d), *d != "rust", (*d).clone()));
     for t in tomls {
         if let Some(d) = up_from(t) {

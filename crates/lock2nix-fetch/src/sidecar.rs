@@ -566,7 +566,8 @@ impl Sidecar {
                 (Some(path), Some(sha)) => {
                     crate::cargo::check_cargo_lock_path(path.get_ref())
                         .map_err(|m| err_at(path.span().start, m))?;
-                    if !is_hex(sha.get_ref(), 64) || sha.get_ref().bytes().any(|b| b.is_ascii_uppercase())
+                    if !is_hex(sha.get_ref(), 64)
+                        || sha.get_ref().bytes().any(|b| b.is_ascii_uppercase())
                     {
                         return Err(err_at(
                             sha.span().start,
@@ -653,12 +654,10 @@ impl Sidecar {
     pub fn has_item(&self, item: &crate::PrefetchItem) -> bool {
         let key = item.key();
         match item {
-            crate::PrefetchItem::Git { subdirectory, .. } => {
-                self.git.get(&key).is_some_and(|g| {
-                    g.build_systems
-                        .contains_key(&subdirectory_key(subdirectory.as_deref()))
-                })
-            }
+            crate::PrefetchItem::Git { subdirectory, .. } => self.git.get(&key).is_some_and(|g| {
+                g.build_systems
+                    .contains_key(&subdirectory_key(subdirectory.as_deref()))
+            }),
             crate::PrefetchItem::Sdist { .. } => self
                 .sdist
                 .get(&key)
@@ -890,7 +889,10 @@ mod tests {
             format!("sha256:{}", "c".repeat(64)),
             WheelEntry {
                 url: "https://files.example/w-1-py3-none-any.whl".into(),
-                requires_dist: vec!["bar>=1; extra == \"x\"".into(), "baz ; os_name == 'ünïcödé'".into()],
+                requires_dist: vec![
+                    "bar>=1; extra == \"x\"".into(),
+                    "baz ; os_name == 'ünïcödé'".into(),
+                ],
                 requires_python: Some(">=3.9".into()),
                 metadata_source: MetadataSource::Wheel,
             },
@@ -996,8 +998,15 @@ mod tests {
     #[test]
     fn hostile_entries_are_located_errors() {
         let sdist = format!("[sdist.\"sha256:{}\"]\nurl = \"u\"\nbuild-backend = \"b\"\nbuild-requires = []\nbuild-system-source = \"pyproject.toml\"\n", "b".repeat(64));
-        let wheel = format!("[wheel.\"sha256:{}\"]\nurl = \"u\"\nmetadata-source = \"wheel\"\n", "c".repeat(64));
-        let git = format!("[git.\"https://x/y#{}\"]\nhash = \"sha256-{}=\"\nfetcher = \"git\"\n", "a".repeat(40), "A".repeat(43));
+        let wheel = format!(
+            "[wheel.\"sha256:{}\"]\nurl = \"u\"\nmetadata-source = \"wheel\"\n",
+            "c".repeat(64)
+        );
+        let git = format!(
+            "[git.\"https://x/y#{}\"]\nhash = \"sha256-{}=\"\nfetcher = \"git\"\n",
+            "a".repeat(40),
+            "A".repeat(43)
+        );
         let wide: String = (0..20_000)
             .map(|i| format!("python_version == '3.{i}' or "))
             .collect();

@@ -681,11 +681,15 @@ fn a_configured_source_replaces_the_lock_s_and_keeps_its_edges() {
     let Recipe::Fresh(f) = &get(&p, "djangorestframework").recipe else {
         panic!()
     };
-    assert!(matches!(
-        &f.format,
-        Format::Pyproject { origin: lock2nix_plan::BuildSystemOrigin::Prefetched, build_system, .. }
-            if build_system == &["hatchling", "setuptools"]
-    ), "{:?}", f.format);
+    assert!(
+        matches!(
+            &f.format,
+            Format::Pyproject { origin: lock2nix_plan::BuildSystemOrigin::Prefetched, build_system, .. }
+                if build_system == &["hatchling", "setuptools"]
+        ),
+        "{:?}",
+        f.format
+    );
 }
 
 /// Issue 13 item 5: an sdist's static `Requires-Dist` (PKG-INFO) counts like a wheel's.
@@ -726,7 +730,12 @@ fn compatible_reads_an_sdist_s_requirements() {
         };
         let p = plan(&lock, &res, &inputs);
         let s = get(&p, "shared");
-        assert_eq!(s.action == Action::Reuse, reused, "{requires:?}: {}", s.reason);
+        assert_eq!(
+            s.action == Action::Reuse,
+            reused,
+            "{requires:?}: {}",
+            s.reason
+        );
         if requires.is_none() {
             assert!(s.reason.contains("requirements of lib-a"), "{}", s.reason);
         }

@@ -408,7 +408,10 @@ fn prefetch_records_git_sdist_and_wheels_then_makes_no_request_and_translate_use
     );
     // PKG-INFO before metadata 2.2 is not binding: nothing recorded
     let s = &sc.sdist[&key(&fx.sdist_sha)];
-    assert_eq!(s.metadata_source, Some(lock2nix_fetch::SdistMetadataSource::Old));
+    assert_eq!(
+        s.metadata_source,
+        Some(lock2nix_fetch::SdistMetadataSource::Old)
+    );
     assert_eq!(s.requires_dist, None);
 
     // Without the sidecar the same lock gets lib.fakeHash and PEP 517's default backend: the

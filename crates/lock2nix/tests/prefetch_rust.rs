@@ -253,7 +253,12 @@ fn rust_sdists_get_their_cargo_lock_and_sdists_their_requirements() {
     assert_eq!(r.metadata_source, Some(SdistMetadataSource::PkgInfo));
     assert_eq!(
         r.requires_dist.as_deref(),
-        Some(&["plainsd>=1".to_string(), "extra-thing ; extra == 'x'".to_string()][..])
+        Some(
+            &[
+                "plainsd>=1".to_string(),
+                "extra-thing ; extra == 'x'".to_string()
+            ][..]
+        )
     );
     let c = r.cargo_lock.expect("a Cargo.lock");
     assert_eq!(c.path, "nix/cargo-locks/rusty-1.0.lock");
@@ -266,7 +271,10 @@ fn rust_sdists_get_their_cargo_lock_and_sdists_their_requirements() {
     {
         // generated files follow the umask like any new file (0o666 & !umask)
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(p.path(&c.path)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(p.path(&c.path))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o600, 0o600, "{mode:o}");
     }
 
@@ -367,11 +375,22 @@ fn rust_sdists_get_their_cargo_lock_and_sdists_their_requirements() {
     .unwrap_or_else(|e| panic!("{e}\n{nix}"));
     assert_eq!(v["lock"], sha256_hex(RUSTY_CARGO_LOCK.as_bytes()));
     assert_eq!(v["root"], "rust");
-    assert!(v["out"].as_str().unwrap().contains("cargo-vendor-dir"), "{v}");
+    assert!(
+        v["out"].as_str().unwrap().contains("cargo-vendor-dir"),
+        "{v}"
+    );
 
     // a changed stored Cargo.lock is not used: translate reports it missing again
     std::fs::write(p.path("nix/cargo-locks/rusty-1.0.lock"), "changed").unwrap();
-    let out = run(&["translate", "--lock", &p.lock, "--system", "x86_64-linux", "--out", "-"]);
+    let out = run(&[
+        "translate",
+        "--lock",
+        &p.lock,
+        "--system",
+        "x86_64-linux",
+        "--out",
+        "-",
+    ]);
     let stderr = text(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("the sidecar records"), "{stderr}");
@@ -432,16 +451,25 @@ fn hostile_sdists_extract_nothing_outside_and_overwrite_nothing() {
         "{stdout}\n{stderr}"
     );
     assert!(stderr.contains("larger than 4194304 bytes"), "{stderr}");
-    assert!(stderr.contains("taken-1.0.lock exists and lock2nix did not write it"), "{stderr}");
+    assert!(
+        stderr.contains("taken-1.0.lock exists and lock2nix did not write it"),
+        "{stderr}"
+    );
     assert_eq!(
         std::fs::read_to_string(p.path("nix/cargo-locks/taken-1.0.lock")).unwrap(),
         "mine"
     );
     // the symbolic link and the members outside `evil-1.0/` are not its Cargo.lock
     assert!(p.entry("evil").cargo_lock.is_none());
-    assert!(stderr.contains("evil 1.0: no Cargo.lock extracted"), "{stderr}");
+    assert!(
+        stderr.contains("evil 1.0: no Cargo.lock extracted"),
+        "{stderr}"
+    );
     assert!(p.entry("escape").cargo_lock.is_none());
-    assert!(stderr.contains("manifest-path \"../../Cargo.toml\" leaves the package"), "{stderr}");
+    assert!(
+        stderr.contains("manifest-path \"../../Cargo.toml\" leaves the package"),
+        "{stderr}"
+    );
     // nothing but the hand-written file was put anywhere
     let stored: Vec<_> = std::fs::read_dir(p.path("nix/cargo-locks"))
         .unwrap()
@@ -464,14 +492,20 @@ fn hostile_sdists_extract_nothing_outside_and_overwrite_nothing() {
         let mut hostile = text_before.clone();
         hostile.insert_str(
             insert_at,
-            &format!("cargo-lock = \"{path}\"\ncargo-lock-sha256 = \"{}\"\n", "0".repeat(64)),
+            &format!(
+                "cargo-lock = \"{path}\"\ncargo-lock-sha256 = \"{}\"\n",
+                "0".repeat(64)
+            ),
         );
         std::fs::write(&sidecar, hostile).unwrap();
         let out = run(&["translate", "--lock", &p.lock, "--out", "-"]);
         let stderr = text(&out.stderr);
         assert!(!out.status.success());
         assert!(stderr.contains(expected), "{path}: {stderr}");
-        assert!(stderr.contains("lock2nix-hashes.toml:"), "located: {stderr}");
+        assert!(
+            stderr.contains("lock2nix-hashes.toml:"),
+            "located: {stderr}"
+        );
     }
     std::fs::write(&sidecar, text_before).unwrap();
 }
