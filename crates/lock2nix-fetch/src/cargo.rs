@@ -301,6 +301,37 @@ fn read_capped(path: &Path, len: u64) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// Removes the Cargo.lock files `before` records and `after` no longer does (the entries a
+/// prefetch run dropped), each only when it still has the recorded content; `base` is the
+/// sidecar's directory. Returns the paths removed (relative to `base`).
+pub fn remove_unused_cargo_locks(
+    base: &Path,
+    before: &crate::Sidecar,
+    after: &crate::Sidecar,
+) -> Vec<String> {
+    let recorded = |s: &crate::Sidecar| -> std::collections::BTreeSet<(String, String)> {
+        s.sdist
+            .values()
+            .filter_map(|e| e.cargo_lock.as_ref())
+            .map(|c| (c.path.clone(), c.sha256.clone()))
+            .collect()
+    };
+    let kept: std::collections::BTreeSet<String> =
+        recorded(after).into_iter().map(|(p, _)| p).collect();
+    let mut removed = Vec::new();
+    for (path, sha) in recorded(before) {
+        if kept.contains(&path) {
+            continue;
+        }
+        if read_stored_cargo_lock(base, &path, &sha).is_ok()
+            && std::fs::remove_file(base.join(&path)).is_ok()
+        {
+            removed.push(path);
+        }
+    }
+    removed
+}
+
 /// Reads a stored Cargo.lock (`rel` relative to `base`, checked by [`check_cargo_lock_path`])
 /// and checks its sha256: the file translate points the overlay at. Symbolic links and special
 /// files are refused.
@@ -456,5 +487,43 @@ source = "sparse+https://index.crates.io/"
             assert!(std::fs::read_dir(&target).unwrap().next().is_none());
         }
         assert!(CargoLockStore::new(dir.path().to_path_buf(), "../cargo-locks").is_err());
+    }
+
+    #[test]
+    fn unused_cargo_locks_are_removed_when_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = CargoLockStore::new(dir.path().to_path_buf(), "cargo-locks").unwrap();
+        let entry = |name: &str, body: &[u8]| crate::SdistEntry {
+            url: "u".into(),
+            build_system: crate::BuildSystem::pep517_default(
+                crate::BuildSystemSource::DefaultNoPyproject,
+            ),
+            metadata_source: Some(crate::SdistMetadataSource::NoPkgInfo),
+            requires_dist: None,
+            cargo_lock: Some(crate::CargoLockEntry {
+                path: store.store(name, body, &|_| false).unwrap(),
+                sha256: hex::encode(Sha256::digest(body)),
+                root: None,
+                unsupported: vec![],
+            }),
+        };
+        let mut before = crate::Sidecar::new();
+        before
+            .sdist
+            .insert("sha256:a".into(), entry("a-1.lock", b"a"));
+        before
+            .sdist
+            .insert("sha256:b".into(), entry("b-1.lock", b"b"));
+        before
+            .sdist
+            .insert("sha256:c".into(), entry("c-1.lock", b"c"));
+        let mut after = before.clone();
+        after.retain(|k| k == "sha256:a");
+        // edited by hand since: kept
+        std::fs::write(dir.path().join("cargo-locks/c-1.lock"), "edited").unwrap();
+        let removed = remove_unused_cargo_locks(dir.path(), &before, &after);
+        assert_eq!(removed, ["cargo-locks/b-1.lock"]);
+        assert!(dir.path().join("cargo-locks/a-1.lock").exists());
+        assert!(dir.path().join("cargo-locks/c-1.lock").exists());
     }
 }

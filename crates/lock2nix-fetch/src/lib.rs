@@ -73,7 +73,8 @@ mod sidecar;
 
 pub use cargo::{
     analyze as analyze_cargo_lock, cargo_lock_file_name, check_cargo_lock_path, check_cargo_root,
-    read_stored_cargo_lock, CargoLockFacts, CargoLockStore, CARGO_LOCK_DIR, MAX_CARGO_LOCK_BYTES,
+    read_stored_cargo_lock, remove_unused_cargo_locks, CargoLockFacts, CargoLockStore,
+    CARGO_LOCK_DIR, MAX_CARGO_LOCK_BYTES,
 };
 pub use error::{FetchError, SidecarError};
 pub use git::{parse_github_url, rewrite_url};

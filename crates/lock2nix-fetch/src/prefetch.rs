@@ -188,9 +188,20 @@ impl Prefetcher {
             total: groups.len(),
             ..Report::default()
         };
+        // a stored Cargo.lock that is gone (or changed) is extracted again
+        let intact = |i: &PrefetchItem| match (i, &self.options.cargo_locks) {
+            (PrefetchItem::Sdist { .. }, Some(store)) => sidecar
+                .sdist
+                .get(&i.key())
+                .and_then(|e| e.cargo_lock.as_ref())
+                .is_none_or(|c| {
+                    crate::cargo::read_stored_cargo_lock(&store.base, &c.path, &c.sha256).is_ok()
+                }),
+            _ => true,
+        };
         let todo: Vec<Vec<&PrefetchItem>> = groups
             .into_iter()
-            .filter(|g| !g.iter().all(|i| sidecar.has_item(i)))
+            .filter(|g| !g.iter().all(|i| sidecar.has_item(i) && intact(i)))
             .collect();
         report.already_present = report.total - todo.len();
         if self.options.offline {

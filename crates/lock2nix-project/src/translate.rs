@@ -215,8 +215,12 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
             source: Box::new(e),
         });
     }
-    let (facts, sidecar_sha256) =
-        read_facts(&settings.sidecar, &settings.output.dir(), &mut warnings)?;
+    let mut fact_warnings = Vec::new();
+    let (facts, sidecar_sha256) = read_facts(
+        &settings.sidecar,
+        &settings.output.dir(),
+        &mut fact_warnings,
+    )?;
     let inputs = project.plan_inputs(index.as_ref(), settings.policy, facts);
     let plans: Vec<Plan> = resolutions
         .par_iter()
@@ -226,10 +230,16 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         plans.iter().flat_map(|p| p.missing()).collect();
     if !missing.is_empty() && !settings.allow_missing_hashes {
         return Err(Error::MissingHashes {
-            missing: missing.iter().map(ToString::to_string).collect(),
+            // why a stored Cargo.lock was not used
+            missing: missing
+                .iter()
+                .map(ToString::to_string)
+                .chain(fact_warnings)
+                .collect(),
             sidecar: settings.sidecar.clone(),
         });
     }
+    warnings.extend(fact_warnings);
     let mut notes: Vec<String> = plans
         .iter()
         .flat_map(|p| &p.notes)

@@ -398,6 +398,21 @@ fn rust_sdists_get_their_cargo_lock_and_sdists_their_requirements() {
         stderr.contains("rusty 1.0: the Rust sdist's Cargo.lock was not extracted"),
         "{stderr}"
     );
+    // prefetch extracts it again, but never over a file it did not write
+    let out = p.prefetch();
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("exists and lock2nix did not write it"),
+        "{stderr}"
+    );
+    std::fs::remove_file(p.path("nix/cargo-locks/rusty-1.0.lock")).unwrap();
+    let out = p.prefetch();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read(p.path("nix/cargo-locks/rusty-1.0.lock")).unwrap(),
+        RUSTY_CARGO_LOCK.as_bytes()
+    );
 }
 
 /// Hostile sdists: a Cargo.lock that is a symbolic link, one outside the top directory or under
@@ -508,6 +523,33 @@ fn hostile_sdists_extract_nothing_outside_and_overwrite_nothing() {
         );
     }
     std::fs::write(&sidecar, text_before).unwrap();
+}
+
+/// An entry the lock no longer uses is dropped, and with it the Cargo.lock lock2nix stored.
+#[test]
+fn unused_cargo_locks_leave_with_their_entries() {
+    let p = Project::new(vec![("rusty", rusty()), ("plainsd", plainsd())]);
+    assert!(p.prefetch().status.success());
+    let stored = p.path("nix/cargo-locks/rusty-1.0.lock");
+    assert!(stored.is_file());
+    // the lock without rusty
+    let lock = std::fs::read_to_string(&p.lock).unwrap();
+    let cut = lock.find("\n[[package]]\nname = \"rusty\"").unwrap();
+    let end = lock[cut + 1..]
+        .find("\n[[package]]")
+        .map_or(lock.len(), |e| cut + 1 + e);
+    let without =
+        format!("{}{}", &lock[..cut], &lock[end..]).replace("    { name = \"rusty\" },\n", "");
+    std::fs::write(&p.lock, without).unwrap();
+    let out = p.prefetch();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("removed the unused nix/cargo-locks/rusty-1.0.lock"),
+        "{stderr}"
+    );
+    assert!(!stored.exists());
+    assert!(p.sidecar().sdist.len() == 1);
 }
 
 #[test]

@@ -404,10 +404,15 @@ pub fn options(args: &PrefetchArgs) -> Result<Options> {
 /// and a mirror can be given with `--git-rewrite` while the lock keeps its URL.
 pub fn insecure_git_warnings(items: &[PrefetchItem], rewrites: &[(String, String)]) -> Vec<String> {
     let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
     for item in items {
         let PrefetchItem::Git { url, .. } = item else {
             continue;
         };
+        // one warning per repository and commit, whatever its package directories
+        if !seen.insert(item.key()) {
+            continue;
+        }
         let fetched = lock2nix_fetch::rewrite_url(url, rewrites);
         let lower = fetched.to_ascii_lowercase();
         let Some(scheme) = ["http://", "git://"]
@@ -503,6 +508,7 @@ pub fn run(args: &PrefetchArgs) -> Result<()> {
     let report = Prefetcher::new(options)
         .with_progress(progress)
         .run(&collected.items, &mut sidecar);
+    let before = sidecar.clone();
     let dropped = if args.keep {
         0
     } else {
@@ -517,6 +523,16 @@ pub fn run(args: &PrefetchArgs) -> Result<()> {
             .write_if_changed(&hashes)
             .with_context(|| format!("cannot write the prefetch sidecar {}", hashes.display()))?
     };
+    if written {
+        // the Cargo.lock files of dropped entries, unless edited since
+        let base = hashes
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        for path in lock2nix_fetch::remove_unused_cargo_locks(base, &before, &sidecar) {
+            eprintln!("removed the unused {}", shown(&path));
+        }
+    }
     eprint!("{}", render_report(&report, &collected));
     let mut summary = format!("{}\n", report.summary());
     if dropped > 0 {
