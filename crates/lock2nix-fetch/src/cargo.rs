@@ -310,9 +310,7 @@ pub fn remove_unused_cargo_locks(
     after: &crate::Sidecar,
 ) -> Vec<String> {
     let recorded = |s: &crate::Sidecar| -> std::collections::BTreeSet<(String, String)> {
-        s.sdist
-            .values()
-            .filter_map(|e| e.cargo_lock.as_ref())
+        s.cargo_lock_entries()
             .map(|c| (c.path.clone(), c.sha256.clone()))
             .collect()
     };

@@ -189,15 +189,25 @@ impl Prefetcher {
             ..Report::default()
         };
         // a stored Cargo.lock that is gone (or changed) is extracted again
-        let intact = |i: &PrefetchItem| match (i, &self.options.cargo_locks) {
-            (PrefetchItem::Sdist { .. }, Some(store)) => sidecar
-                .sdist
-                .get(&i.key())
-                .and_then(|e| e.cargo_lock.as_ref())
-                .is_none_or(|c| {
-                    crate::cargo::read_stored_cargo_lock(&store.base, &c.path, &c.sha256).is_ok()
-                }),
-            _ => true,
+        let intact = |i: &PrefetchItem| {
+            let Some(store) = &self.options.cargo_locks else {
+                return true;
+            };
+            let ok = |c: &CargoLockEntry| {
+                crate::cargo::read_stored_cargo_lock(&store.base, &c.path, &c.sha256).is_ok()
+            };
+            match i {
+                PrefetchItem::Sdist { .. } => sidecar
+                    .sdist
+                    .get(&i.key())
+                    .and_then(|e| e.cargo_lock.as_ref())
+                    .is_none_or(ok),
+                PrefetchItem::Git { .. } => sidecar
+                    .git
+                    .get(&i.key())
+                    .is_none_or(|g| g.cargo_locks.values().all(ok)),
+                PrefetchItem::Wheel { .. } => true,
+            }
         };
         let todo: Vec<Vec<&PrefetchItem>> = groups
             .into_iter()
@@ -215,9 +225,8 @@ impl Prefetcher {
         if !todo.is_empty() {
             // the Cargo.lock files the sidecar records: lock2nix wrote them, it may replace them
             let ours: BTreeSet<String> = sidecar
-                .sdist
-                .values()
-                .filter_map(|s| s.cargo_lock.as_ref().map(|c| c.sha256.clone()))
+                .cargo_lock_entries()
+                .map(|c| c.sha256.clone())
                 .collect();
             let results = self.fetch_all(&todo, &ours);
             for (group, result) in todo.iter().zip(results) {
@@ -380,6 +389,7 @@ impl Prefetcher {
                     url,
                     commit,
                     &subdirectories,
+                    ours,
                     group
                         .iter()
                         .any(|i| matches!(i, PrefetchItem::Git { lfs: true, .. }))
@@ -428,6 +438,7 @@ impl Prefetcher {
         url: &str,
         commit: &str,
         subdirectories: &[Option<&str>],
+        ours: &BTreeSet<String>,
         lfs: bool,
         note: &dyn Fn(&str),
     ) -> Result<GitEntry, FetchError> {
@@ -483,6 +494,14 @@ impl Prefetcher {
             message,
         };
         let mut build_systems = BTreeMap::new();
+        let mut cargo_locks = BTreeMap::new();
+        let cargo_for = |subdir: &[&str]| {
+            self.options.cargo_locks.as_ref().map(|store| SdistCargo {
+                store,
+                file_name: git_cargo_lock_file_name(url, &commit, subdir),
+                ours,
+            })
+        };
         if let Some((owner, repo)) = github {
             let archive_url = format!(
                 "{}/{owner}/{repo}/archive/{commit}.tar.gz",
@@ -518,12 +537,34 @@ impl Prefetcher {
                 )
                 .map_err(archive_err)?;
                 let b = build_system_from_pyproject(scan.pyproject.as_deref()).map_err(bs_err)?;
-                build_systems.insert(subdirectory_key(Some(&subdir.join("/"))), b);
+                let key = subdirectory_key(Some(&subdir.join("/")));
+                if let (Some(cargo), Some(top)) = (cargo_for(subdir), &scan.top) {
+                    let mut read = |rel: &[&str]| -> Result<Option<Vec<u8>>, String> {
+                        let full: Vec<&str> = subdir.iter().chain(rel).copied().collect();
+                        (&file)
+                            .seek(SeekFrom::Start(0))
+                            .map_err(|e| e.to_string())?;
+                        crate::sdist::extract_member(
+                            std::io::BufReader::new(&file),
+                            crate::SdistFormat::TarGz,
+                            top,
+                            &full,
+                            crate::cargo::MAX_CARGO_LOCK_BYTES,
+                        )
+                    };
+                    if let Some(c) = cargo_lock_of(&scan, &b, &cargo, subject, note, &mut read)
+                        .map_err(archive_err)?
+                    {
+                        cargo_locks.insert(key.clone(), c);
+                    }
+                }
+                build_systems.insert(key, b);
             }
             return Ok(GitEntry {
                 hash,
                 fetcher: GitFetcher::GitHub,
                 build_systems,
+                cargo_locks,
             });
         }
         let fetch_url = rewrite_url(url, &self.options.git_rewrites);
@@ -536,16 +577,30 @@ impl Prefetcher {
         };
         checkout(subject, &fetch_url, &commit, &tree, note, timeouts)?;
         for subdir in &subdirs {
-            if !subdir.is_empty() && !real_dir(&tree, subdir) {
+            if !subdir.is_empty() && !crate::sdist::real_dir(&tree, subdir) {
                 return Err(subdir_missing(subject, url, &commit, subdir));
             }
-            let b = build_system_from_pyproject(
-                read_tree_file(&tree, subdir, "pyproject.toml")
-                    .map_err(bs_err)?
-                    .as_deref(),
-            )
-            .map_err(bs_err)?;
-            build_systems.insert(subdirectory_key(Some(&subdir.join("/"))), b);
+            let scan = crate::sdist::scan_tree(&tree, subdir).map_err(bs_err)?;
+            let b = build_system_from_pyproject(scan.pyproject.as_deref()).map_err(bs_err)?;
+            let key = subdirectory_key(Some(&subdir.join("/")));
+            if let Some(cargo) = cargo_for(subdir) {
+                let mut read = |rel: &[&str]| -> Result<Option<Vec<u8>>, String> {
+                    let full: Vec<&str> = subdir.iter().chain(rel).copied().collect();
+                    let (dir, name) = full.split_at(full.len() - 1);
+                    crate::sdist::read_tree_file(
+                        &tree,
+                        dir,
+                        name[0],
+                        crate::cargo::MAX_CARGO_LOCK_BYTES,
+                    )
+                };
+                if let Some(c) =
+                    cargo_lock_of(&scan, &b, &cargo, subject, note, &mut read).map_err(bs_err)?
+                {
+                    cargo_locks.insert(key.clone(), c);
+                }
+            }
+            build_systems.insert(key, b);
         }
         let hash = crate::nar_glue::hash_dir(&tree).map_err(|message| FetchError::Nar {
             subject: subject.to_string(),
@@ -555,47 +610,9 @@ impl Prefetcher {
             hash,
             fetcher: GitFetcher::Git,
             build_systems,
+            cargo_locks,
         })
     }
-}
-
-/// Whether `<tree>/<subdir>` is a directory reached through directories only (no symbolic
-/// link on the way: a checkout's link may point anywhere).
-fn real_dir(tree: &std::path::Path, subdir: &[&str]) -> bool {
-    let mut at = tree.to_path_buf();
-    subdir.iter().all(|part| {
-        at.push(part);
-        std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_dir())
-    })
-}
-
-/// `<tree>/<subdir>/<name>` when it is a regular file (not a link) of at most the pyproject
-/// limit.
-fn read_tree_file(
-    tree: &std::path::Path,
-    subdir: &[&str],
-    name: &str,
-) -> Result<Option<Vec<u8>>, String> {
-    use std::io::Read;
-    if !real_dir(tree, subdir) {
-        return Ok(None);
-    }
-    let mut path = tree.to_path_buf();
-    path.extend(subdir);
-    path.push(name);
-    match std::fs::symlink_metadata(&path) {
-        Ok(m) if m.file_type().is_file() => {}
-        _ => return Ok(None),
-    }
-    let max = crate::sdist::MAX_PYPROJECT_BYTES;
-    let mut buf = Vec::new();
-    File::open(&path)
-        .and_then(|f| f.take(max + 1).read_to_end(&mut buf))
-        .map_err(|e| format!("cannot read {name}: {e}"))?;
-    if buf.len() as u64 > max {
-        return Err(format!("{name} is larger than {max} bytes"));
-    }
-    Ok(Some(buf))
 }
 
 fn subdir_missing(subject: &str, url: &str, commit: &str, subdir: &[&str]) -> FetchError {
@@ -685,18 +702,22 @@ fn fetch_sdist(
         build_system_from_pyproject(scan.pyproject.as_deref()).map_err(archive_err)?;
     let (metadata_source, requires_dist) =
         crate::metadata::sdist_requires_dist(scan.pkg_info.as_deref());
-    let cargo_lock = match cargo {
-        Some(cargo) => sdist_cargo_lock(
-            &mut file,
-            format,
-            &scan,
-            &build_system,
-            cargo,
-            subject,
-            note,
-        )
-        .map_err(archive_err)?,
-        None => None,
+    let cargo_lock = match (cargo, &scan.top) {
+        (Some(cargo), Some(top)) => {
+            let mut read = |rel: &[&str]| -> Result<Option<Vec<u8>>, String> {
+                file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+                crate::sdist::extract_member(
+                    std::io::BufReader::new(&file),
+                    format,
+                    top,
+                    rel,
+                    crate::cargo::MAX_CARGO_LOCK_BYTES,
+                )
+            };
+            cargo_lock_of(&scan, &build_system, &cargo, subject, note, &mut read)
+                .map_err(archive_err)?
+        }
+        _ => None,
     };
     Ok(SdistEntry {
         url: strip_url_credentials(url).into_owned(),
@@ -707,16 +728,18 @@ fn fetch_sdist(
     })
 }
 
-/// Extracts, checks and stores the Cargo.lock of a Rust sdist; `None` when the sdist is not
-/// Rust or has none (the plan then reports it missing; the note says why).
-fn sdist_cargo_lock(
-    file: &mut File,
-    format: crate::SdistFormat,
+/// Finds, checks and stores the Cargo.lock of a Rust package (an sdist, or a directory of a
+/// git checkout); `None` when the package is not Rust or has none (the plan then reports it
+/// missing; the note says why). `read` gives a regular file by its path relative to the
+/// package's directory.
+#[allow(clippy::too_many_arguments)]
+fn cargo_lock_of(
     scan: &crate::ArchiveScan,
     build_system: &BuildSystem,
-    cargo: SdistCargo<'_>,
+    cargo: &SdistCargo<'_>,
     subject: &str,
     note: &dyn Fn(&str),
+    read: &mut dyn FnMut(&[&str]) -> Result<Option<Vec<u8>>, String>,
 ) -> Result<Option<CargoLockEntry>, String> {
     let reader = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
     let rust_backend = build_system
@@ -732,20 +755,9 @@ fn sdist_cargo_lock(
         }
         crate::CargoLocation::Found(dir) => dir,
     };
-    let Some(top) = &scan.top else {
-        return Ok(None);
-    };
     let mut rel: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
     rel.push("Cargo.lock");
-    file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
-    let bytes = crate::sdist::extract_member(
-        std::io::BufReader::new(&*file),
-        format,
-        top,
-        &rel,
-        crate::cargo::MAX_CARGO_LOCK_BYTES,
-    )?
-    .ok_or_else(|| format!("{} vanished from the archive", rel.join("/")))?;
+    let bytes = read(&rel)?.ok_or_else(|| format!("{} vanished", rel.join("/")))?;
     let facts = crate::cargo::analyze(&bytes)?;
     let root = if dir.is_empty() {
         None
@@ -762,6 +774,23 @@ fn sdist_cargo_lock(
         root,
         unsupported: facts.unsupported,
     }))
+}
+
+/// The file name of a git package directory's Cargo.lock: the repository's name, the commit's
+/// first 12 digits and the directory.
+fn git_cargo_lock_file_name(url: &str, commit: &str, subdir: &[&str]) -> String {
+    let repo = url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("git")
+        .trim_end_matches(".git");
+    let name = if subdir.is_empty() {
+        repo.to_string()
+    } else {
+        format!("{repo}-{}", subdir.join("_"))
+    };
+    crate::cargo::cargo_lock_file_name(&name, &commit[..12.min(commit.len())])
 }
 
 fn fetch_wheel(

@@ -301,6 +301,93 @@ pub fn scan_archive<R: Read + Seek>(
     Ok(scan)
 }
 
+/// Whether `<tree>/<subdir>` is a directory reached through directories only (no symbolic
+/// link on the way: a checkout's link may point anywhere).
+pub(crate) fn real_dir(tree: &std::path::Path, subdir: &[&str]) -> bool {
+    let mut at = tree.to_path_buf();
+    subdir.iter().all(|part| {
+        at.push(part);
+        std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_dir())
+    })
+}
+
+/// `<tree>/<subdir>/<name>` when it is a regular file reached without a symbolic link, at most
+/// `max` bytes (`None` when there is none).
+pub(crate) fn read_tree_file(
+    tree: &std::path::Path,
+    subdir: &[&str],
+    name: &str,
+    max: u64,
+) -> Result<Option<Vec<u8>>, String> {
+    if subdir
+        .iter()
+        .chain([&name])
+        .any(|c| *c == ".." || c.is_empty())
+        || !real_dir(tree, subdir)
+    {
+        return Ok(None);
+    }
+    let mut path = tree.to_path_buf();
+    path.extend(subdir);
+    path.push(name);
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.file_type().is_file() => {}
+        _ => return Ok(None),
+    }
+    let file = std::fs::File::open(&path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    read_capped(file, max, name).map(Some)
+}
+
+/// [`scan_archive`] for a checkout on disk: `<tree>/<base>/pyproject.toml`, and the
+/// `Cargo.toml` / `Cargo.lock` files below it (directories only, no symbolic links followed).
+pub fn scan_tree(tree: &std::path::Path, base: &[&str]) -> Result<ArchiveScan, String> {
+    let mut scan = ArchiveScan {
+        top: Some(String::new()),
+        pyproject: read_tree_file(tree, base, "pyproject.toml", MAX_PYPROJECT_BYTES)?,
+        ..ArchiveScan::default()
+    };
+    let mut root = tree.to_path_buf();
+    root.extend(base);
+    if !real_dir(tree, base) {
+        return Ok(scan);
+    }
+    // breadth first, at most MAX_CARGO_DEPTH directories deep below the package's
+    let mut dirs: Vec<(std::path::PathBuf, Vec<String>)> = vec![(root, Vec::new())];
+    let mut seen = 0usize;
+    while let Some((dir, rel)) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > 1_000_000 {
+                return Err("the checkout has more than 1000000 entries".to_string());
+            }
+            let Ok(ft) = e.file_type() else { continue };
+            let Some(name) = e.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if ft.is_dir() && rel.len() < crate::cargo::MAX_CARGO_DEPTH && name != ".git" {
+                let mut r = rel.clone();
+                r.push(name);
+                dirs.push((e.path(), r));
+            } else if ft.is_file()
+                && scan.cargo_tomls.len() + scan.cargo_locks.len()
+                    < crate::cargo::MAX_CARGO_CANDIDATES
+            {
+                match name.as_str() {
+                    "Cargo.toml" => scan.cargo_tomls.push(rel.join("/")),
+                    "Cargo.lock" => scan.cargo_locks.push(rel.join("/")),
+                    _ => {}
+                }
+            }
+        }
+    }
+    scan.cargo_tomls.sort();
+    scan.cargo_locks.sort();
+    Ok(scan)
+}
+
 /// Reads the regular file `<top>/<rel>` of an archive, at most `max` bytes (`None` when
 /// absent).
 pub fn extract_member<R: Read + Seek>(

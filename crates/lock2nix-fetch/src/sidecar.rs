@@ -97,6 +97,8 @@ pub struct GitEntry {
     /// subdirectory (`/`-separated), `.` for the repository's top. Entries written before
     /// lock2nix recorded them have none, and are fetched again.
     pub build_systems: BTreeMap<String, BuildSystem>,
+    /// The `Cargo.lock` extracted for a Rust package directory (same keys).
+    pub cargo_locks: BTreeMap<String, CargoLockEntry>,
 }
 
 /// The [`GitEntry::build_systems`] key of a package directory.
@@ -321,6 +323,11 @@ struct RawBuildSystem {
     build_requires: Vec<Spanned<String>>,
     backend_path: Option<Vec<String>>,
     build_system_source: Spanned<String>,
+    cargo_lock: Option<Spanned<String>>,
+    cargo_lock_sha256: Option<Spanned<String>>,
+    cargo_root: Option<Spanned<String>>,
+    #[serde(default)]
+    cargo_unsupported: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -473,6 +480,45 @@ impl Sidecar {
                 source,
             })
         };
+        let cargo_entry = |lock: Option<Spanned<String>>,
+                           sha: Option<Spanned<String>>,
+                           root: Option<Spanned<String>>,
+                           unsupported: Vec<String>|
+         -> Result<Option<CargoLockEntry>, SidecarError> {
+            match (lock, sha) {
+                (None, None) => Ok(None),
+                (Some(path), Some(sha)) => {
+                    crate::cargo::check_cargo_lock_path(path.get_ref())
+                        .map_err(|m| err_at(path.span().start, m))?;
+                    if !is_hex(sha.get_ref(), 64)
+                        || sha.get_ref().bytes().any(|b| b.is_ascii_uppercase())
+                    {
+                        return Err(err_at(
+                            sha.span().start,
+                            "cargo-lock-sha256 is not 64 lower-case hex digits".to_string(),
+                        ));
+                    }
+                    let root = match root {
+                        None => None,
+                        Some(r) => {
+                            crate::cargo::check_cargo_root(r.get_ref())
+                                .map_err(|m| err_at(r.span().start, m))?;
+                            Some(r.into_inner())
+                        }
+                    };
+                    Ok(Some(CargoLockEntry {
+                        path: path.into_inner(),
+                        sha256: sha.into_inner(),
+                        root,
+                        unsupported,
+                    }))
+                }
+                (Some(p), None) | (None, Some(p)) => Err(err_at(
+                    p.span().start,
+                    "cargo-lock and cargo-lock-sha256 go together".to_string(),
+                )),
+            }
+        };
         let mut out = Sidecar::new();
         for (key, g) in raw.git {
             let ok_key = key
@@ -505,6 +551,7 @@ impl Sidecar {
                 }
             };
             let mut build_systems = BTreeMap::new();
+            let mut cargo_locks = BTreeMap::new();
             for (dir, b) in g.build_systems {
                 if subdirectory_key(Some(dir.get_ref())) != *dir.get_ref()
                     || dir.get_ref().split('/').any(|c| c == "..")
@@ -517,7 +564,23 @@ impl Sidecar {
                         ),
                     ));
                 }
-                build_systems.insert(dir.into_inner(), build_system(b)?);
+                let cargo = cargo_entry(
+                    b.cargo_lock,
+                    b.cargo_lock_sha256,
+                    b.cargo_root,
+                    b.cargo_unsupported,
+                )?;
+                let b = build_system(RawBuildSystem {
+                    cargo_lock: None,
+                    cargo_lock_sha256: None,
+                    cargo_root: None,
+                    cargo_unsupported: Vec::new(),
+                    ..b
+                })?;
+                if let Some(c) = cargo {
+                    cargo_locks.insert(dir.get_ref().clone(), c);
+                }
+                build_systems.insert(dir.into_inner(), b);
             }
             // sidecars written before credentials were stripped from keys
             let key = crate::item::strip_git_key(key.into_inner());
@@ -527,6 +590,7 @@ impl Sidecar {
                     hash: g.hash.into_inner(),
                     fetcher,
                     build_systems,
+                    cargo_locks,
                 },
             );
         }
@@ -561,41 +625,12 @@ impl Sidecar {
             if let Some(list) = &s.requires_dist {
                 check_requirements("requires-dist", list)?;
             }
-            let cargo_lock = match (s.cargo_lock, s.cargo_lock_sha256) {
-                (None, None) => None,
-                (Some(path), Some(sha)) => {
-                    crate::cargo::check_cargo_lock_path(path.get_ref())
-                        .map_err(|m| err_at(path.span().start, m))?;
-                    if !is_hex(sha.get_ref(), 64)
-                        || sha.get_ref().bytes().any(|b| b.is_ascii_uppercase())
-                    {
-                        return Err(err_at(
-                            sha.span().start,
-                            "cargo-lock-sha256 is not 64 lower-case hex digits".to_string(),
-                        ));
-                    }
-                    let root = match s.cargo_root {
-                        None => None,
-                        Some(r) => {
-                            crate::cargo::check_cargo_root(r.get_ref())
-                                .map_err(|m| err_at(r.span().start, m))?;
-                            Some(r.into_inner())
-                        }
-                    };
-                    Some(CargoLockEntry {
-                        path: path.into_inner(),
-                        sha256: sha.into_inner(),
-                        root,
-                        unsupported: s.cargo_unsupported,
-                    })
-                }
-                (Some(p), None) | (None, Some(p)) => {
-                    return Err(err_at(
-                        p.span().start,
-                        "cargo-lock and cargo-lock-sha256 go together".to_string(),
-                    ))
-                }
-            };
+            let cargo_lock = cargo_entry(
+                s.cargo_lock,
+                s.cargo_lock_sha256,
+                s.cargo_root,
+                s.cargo_unsupported,
+            )?;
             out.sdist.insert(
                 key.into_inner(),
                 SdistEntry {
@@ -605,6 +640,10 @@ impl Sidecar {
                         build_requires: s.build_requires,
                         backend_path: s.backend_path,
                         build_system_source: s.build_system_source,
+                        cargo_lock: None,
+                        cargo_lock_sha256: None,
+                        cargo_root: None,
+                        cargo_unsupported: Vec::new(),
                     })?,
                     metadata_source,
                     requires_dist: s
@@ -666,6 +705,14 @@ impl Sidecar {
         }
     }
 
+    /// Every Cargo.lock the sidecar records (sdists' and git package directories').
+    pub fn cargo_lock_entries(&self) -> impl Iterator<Item = &CargoLockEntry> {
+        self.sdist
+            .values()
+            .filter_map(|s| s.cargo_lock.as_ref())
+            .chain(self.git.values().flat_map(|g| g.cargo_locks.values()))
+    }
+
     /// Number of entries in all tables.
     pub fn len(&self) -> usize {
         self.git.len() + self.sdist.len() + self.wheel.len()
@@ -702,6 +749,9 @@ impl Sidecar {
                     quote(dir)
                 ));
                 build_system_fields(&mut out, b);
+                if let Some(c) = g.cargo_locks.get(dir) {
+                    cargo_fields(&mut out, c);
+                }
             }
         }
         for (key, s) in &self.sdist {
@@ -715,14 +765,7 @@ impl Sidecar {
                 array(&mut out, "requires-dist", r);
             }
             if let Some(c) = &s.cargo_lock {
-                kv(&mut out, "cargo-lock", &c.path);
-                kv(&mut out, "cargo-lock-sha256", &c.sha256);
-                if let Some(root) = &c.root {
-                    kv(&mut out, "cargo-root", root);
-                }
-                if !c.unsupported.is_empty() {
-                    array(&mut out, "cargo-unsupported", &c.unsupported);
-                }
+                cargo_fields(&mut out, c);
             }
         }
         for (key, w) in &self.wheel {
@@ -795,6 +838,17 @@ fn quote(s: &str) -> String {
     out
 }
 
+fn cargo_fields(out: &mut String, c: &CargoLockEntry) {
+    kv(out, "cargo-lock", &c.path);
+    kv(out, "cargo-lock-sha256", &c.sha256);
+    if let Some(root) = &c.root {
+        kv(out, "cargo-root", root);
+    }
+    if !c.unsupported.is_empty() {
+        array(out, "cargo-unsupported", &c.unsupported);
+    }
+}
+
 fn build_system_fields(out: &mut String, b: &BuildSystem) {
     kv(out, "build-backend", &b.backend);
     array(out, "build-requires", &b.requires);
@@ -852,6 +906,16 @@ mod tests {
                         },
                     ),
                 ]
+                .into(),
+                cargo_locks: [(
+                    "sub/pkg".to_string(),
+                    CargoLockEntry {
+                        path: "nix/cargo-locks/r-0123456789ab-sub_pkg.lock".into(),
+                        sha256: "f".repeat(64),
+                        root: None,
+                        unsupported: vec![],
+                    },
+                )]
                 .into(),
             },
         );

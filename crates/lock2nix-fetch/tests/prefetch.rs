@@ -967,3 +967,102 @@ fn credentials_in_file_urls_are_not_recorded_or_shown() {
     let shown = format!("{text}{}{}", cap.text(), report.failed[0].error);
     assert!(!shown.contains("hunter2pw"), "{shown}");
 }
+
+const CARGO_LOCK: &str = "version = 3\n\n[[package]]\nname = \"r\"\nversion = \"0.1.0\"\n";
+
+/// A Rust package directory of a git source (checkout or GitHub archive): its Cargo.lock is
+/// stored and recorded per directory; a linked directory is not followed.
+#[test]
+fn rust_directories_of_git_sources_get_their_cargo_lock() {
+    let root = tempfile::tempdir().unwrap();
+    let store_dir = root.path().join("project");
+    std::fs::create_dir(&store_dir).unwrap();
+    let store = lock2nix_fetch::CargoLockStore::new(store_dir.clone(), "nix/cargo-locks").unwrap();
+    let pyproject = "[build-system]\nrequires = [\"maturin>=1\"]\nbuild-backend = \"maturin\"\n";
+
+    // a checkout
+    let bare = root.path().join("remote.git");
+    std::fs::create_dir(&bare).unwrap();
+    git(&bare, &["init", "-q", "--bare"]);
+    let work = root.path().join("work");
+    std::fs::create_dir_all(work.join("py/rust")).unwrap();
+    git(&work, &["init", "-q"]);
+    std::fs::write(work.join("py/pyproject.toml"), pyproject).unwrap();
+    std::fs::write(work.join("py/rust/Cargo.toml"), "[package]\nname = \"r\"\n").unwrap();
+    std::fs::write(work.join("py/rust/Cargo.lock"), CARGO_LOCK).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/", work.join("py/up")).unwrap();
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "one"]);
+    let commit = git(&work, &["rev-parse", "HEAD"]);
+    git(
+        &work,
+        &["push", "-q", bare.to_str().unwrap(), "HEAD:refs/heads/main"],
+    );
+    let url = format!("file://{}", bare.display());
+    let item = PrefetchItem::Git {
+        url: url.clone(),
+        commit: commit.clone(),
+        subdirectory: Some("py".into()),
+        lfs: false,
+    };
+    let mut sidecar = Sidecar::new();
+    let (p, _) = prefetcher(Options {
+        cargo_locks: Some(store.clone()),
+        ..Options::default()
+    });
+    let report = p.run(std::slice::from_ref(&item), &mut sidecar);
+    assert!(report.is_complete(), "{:?}", report.failed);
+    let entry = &sidecar.git[&item.key()];
+    let c = &entry.cargo_locks["py"];
+    assert_eq!(
+        c.path,
+        format!("nix/cargo-locks/remote-py-{}.lock", &commit[..12])
+    );
+    assert_eq!(c.root.as_deref(), Some("rust"));
+    assert_eq!(
+        std::fs::read_to_string(store_dir.join(&c.path)).unwrap(),
+        CARGO_LOCK
+    );
+    assert_eq!(entry.build_systems["py"].backend, "maturin");
+
+    // a GitHub archive
+    let server = Server::start();
+    let path = format!("/gh/owner/repo/archive/{COMMIT}.tar.gz");
+    let top = format!("repo-{COMMIT}");
+    let (pp, ct, cl) = (
+        format!("{top}/py/pyproject.toml"),
+        format!("{top}/py/rust/Cargo.toml"),
+        format!("{top}/py/rust/Cargo.lock"),
+    );
+    server.route(
+        &path,
+        vec![Reply::ok(tar_gz(
+            &[
+                Member::File(&pp, pyproject.as_bytes()),
+                Member::File(&ct, b"[package]\nname = \"r\"\n"),
+                Member::File(&cl, CARGO_LOCK.as_bytes()),
+            ],
+            Some(COMMIT),
+        ))],
+    );
+    let mut item = github_item("repo");
+    if let PrefetchItem::Git { subdirectory, .. } = &mut item {
+        *subdirectory = Some("py".into());
+    }
+    let (p, _) = prefetcher(Options {
+        cargo_locks: Some(store),
+        ..options(&server)
+    });
+    let report = p.run(std::slice::from_ref(&item), &mut sidecar);
+    assert!(report.is_complete(), "{:?}", report.failed);
+    let c = &sidecar.git[&item.key()].cargo_locks["py"];
+    assert_eq!(c.path, "nix/cargo-locks/repo-py-0123456789ab.lock");
+    assert_eq!(c.root.as_deref(), Some("rust"));
+    // and the sidecar round-trips them
+    let text = sidecar.to_toml_string();
+    assert_eq!(
+        Sidecar::parse(&text, std::path::Path::new("h.toml")).unwrap(),
+        sidecar
+    );
+}

@@ -314,15 +314,19 @@ impl<'a> Ctx<'a> {
                     &p.custom,
                 );
                 let src = Src::git(g, &self.inputs.facts, &self.github_hosts);
-                p.recipe = self.fresh_source(
-                    i,
-                    &mut p.custom,
-                    src,
-                    requires,
-                    origin,
-                    g.subdirectory.clone(),
-                    None,
-                );
+                let key = format!("{}#{}", g.repository, g.commit);
+                let cargo = self.git_cargo(&key, g.subdirectory.as_deref(), &requires);
+                p.recipe = self
+                    .fresh_source(
+                        i,
+                        &mut p.custom,
+                        src,
+                        requires,
+                        origin,
+                        g.subdirectory.clone(),
+                        None,
+                    )
+                    .with_cargo(cargo, None);
             }
             Artifact::Url { url, .. } => {
                 p.action = Action::Build;
@@ -435,13 +439,21 @@ impl<'a> Ctx<'a> {
             merge_custom_lists(&mut f, &mut p.custom);
             Recipe::Fresh(f)
         } else {
-            let (requires, origin) = match &src {
+            let (requires, origin, cargo) = match &src {
                 Src::GitHub { key, .. } | Src::Git { key, .. } => {
-                    self.git_build_system(key, subdirectory.as_deref(), &p.attr, &p.custom)
+                    let key = key.clone();
+                    let (requires, origin) =
+                        self.git_build_system(&key, subdirectory.as_deref(), &p.attr, &p.custom);
+                    let cargo = self.git_cargo(&key, subdirectory.as_deref(), &requires);
+                    (requires, origin, cargo)
                 }
-                _ => self.assumed(&p.attr, &p.custom),
+                _ => {
+                    let (requires, origin) = self.assumed(&p.attr, &p.custom);
+                    (requires, origin, None)
+                }
             };
             self.fresh_source(i, &mut p.custom, src, requires, origin, subdirectory, None)
+                .with_cargo(cargo, None)
         };
     }
 
@@ -725,6 +737,26 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// `cargoDeps` of a git package directory: `None` unless it is Rust (a Rust build backend,
+    /// or a Cargo.lock was extracted for it).
+    fn git_cargo(
+        &self,
+        key: &str,
+        subdirectory: Option<&str>,
+        requires: &[String],
+    ) -> Option<CargoDeps> {
+        let fact = self
+            .inputs
+            .facts
+            .git_cargo_locks
+            .get(&(key.to_string(), dir_key(subdirectory)));
+        let rust = build_requirement_attrs(requires)
+            .iter()
+            .any(|r| RUST_BACKENDS.contains(&r.as_str()))
+            || fact.is_some();
+        rust.then(|| cargo_deps(fact))
+    }
+
     /// The build system `lock2nix prefetch` read from a git checkout's package directory, else
     /// as [`Ctx::assumed`].
     fn git_build_system(
@@ -734,21 +766,11 @@ impl<'a> Ctx<'a> {
         attr: &str,
         custom: &Customization,
     ) -> (Vec<String>, BuildSystemOrigin) {
-        let dir: Vec<&str> = subdirectory
-            .unwrap_or("")
-            .split('/')
-            .filter(|p| !p.is_empty() && *p != ".")
-            .collect();
-        let dir = if dir.is_empty() {
-            ".".to_string()
-        } else {
-            dir.join("/")
-        };
         match self
             .inputs
             .facts
             .git_build_requires
-            .get(&(key.to_string(), dir))
+            .get(&(key.to_string(), dir_key(subdirectory)))
         {
             Some(requires) => (requires.clone(), BuildSystemOrigin::Prefetched),
             None => self.assumed(attr, custom),
@@ -900,14 +922,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .any(|r| RUST_BACKENDS.contains(&r.as_str()))
             || fact.is_some_and(|f| f.cargo_lock.is_some());
-        let cargo = rust.then(|| match fact.and_then(|f| f.cargo_lock.as_ref()) {
-            None => CargoDeps::Missing,
-            Some(c) if !c.unsupported.is_empty() => CargoDeps::Unsupported(c.unsupported.clone()),
-            Some(c) => CargoDeps::Lock {
-                path: c.path.clone(),
-                root: c.root.clone(),
-            },
-        });
+        let cargo = rust.then(|| cargo_deps(fact.and_then(|f| f.cargo_lock.as_ref())));
         self.fresh_source(i, custom, src, requires, origin, subdirectory, nixpkgs)
             .with_cargo(cargo, carry)
     }
@@ -1054,6 +1069,32 @@ impl Recipe {
             }
         }
         self
+    }
+}
+
+/// The `sidecar` key of a package directory: `.` or `a/b`.
+fn dir_key(subdirectory: Option<&str>) -> String {
+    let dir: Vec<&str> = subdirectory
+        .unwrap_or("")
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if dir.is_empty() {
+        ".".to_string()
+    } else {
+        dir.join("/")
+    }
+}
+
+/// `cargoDeps` of a Rust package from its extracted Cargo.lock, if any.
+fn cargo_deps(lock: Option<&crate::CargoLockFact>) -> CargoDeps {
+    match lock {
+        None => CargoDeps::Missing,
+        Some(c) if !c.unsupported.is_empty() => CargoDeps::Unsupported(c.unsupported.clone()),
+        Some(c) => CargoDeps::Lock {
+            path: c.path.clone(),
+            root: c.root.clone(),
+        },
     }
 }
 

@@ -59,4 +59,6 @@ pub struct Facts {
     /// (`<repository url>#<commit>`, package directory: `.` or `a/b`) → the checkout's
     /// `[build-system] requires` there (PEP 517's default when it declares none).
     pub git_build_requires: BTreeMap<(String, String), Vec<String>>,
+    /// The same keys → the `Cargo.lock` extracted for a Rust package directory.
+    pub git_cargo_locks: BTreeMap<(String, String), CargoLockFact>,
 }

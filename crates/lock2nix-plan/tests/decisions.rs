@@ -690,6 +690,40 @@ fn a_configured_source_replaces_the_lock_s_and_keeps_its_edges() {
         "{:?}",
         f.format
     );
+    assert_eq!(f.cargo, None, "not Rust");
+    // a Rust checkout: its extracted Cargo.lock, or missing
+    inputs
+        .facts
+        .git_build_requires
+        .insert((format!("{url}#{rev}"), ".".into()), vec!["maturin".into()]);
+    let p = run(&text, &inputs);
+    assert_eq!(
+        p.missing(),
+        vec![Missing::CargoLock {
+            package: "djangorestframework".into(),
+            version: "3.16.1".into()
+        }]
+    );
+    inputs.facts.git_cargo_locks.insert(
+        (format!("{url}#{rev}"), ".".into()),
+        lock2nix_plan::CargoLockFact {
+            path: "cargo-locks/drf.lock".into(),
+            root: None,
+            unsupported: vec![],
+        },
+    );
+    let p = run(&text, &inputs);
+    let Recipe::Fresh(f) = &get(&p, "djangorestframework").recipe else {
+        panic!()
+    };
+    assert_eq!(
+        f.cargo,
+        Some(CargoDeps::Lock {
+            path: "cargo-locks/drf.lock".into(),
+            root: None
+        })
+    );
+    assert!(p.missing().is_empty());
 }
 
 /// Issue 13 item 5: an sdist's static `Requires-Dist` (PKG-INFO) counts like a wheel's.

@@ -64,6 +64,13 @@ pub fn read_facts(
                 .git_build_requires
                 .insert((key.clone(), dir.clone()), b.requires.clone());
         }
+        for (dir, c) in &entry.cargo_locks {
+            if let Some(fact) = stored_cargo_lock(base, overlay_dir, c, key, warnings)? {
+                facts
+                    .git_cargo_locks
+                    .insert((key.clone(), dir.clone()), fact);
+            }
+        }
         facts.git.insert(
             key.clone(),
             GitFact {
@@ -85,27 +92,7 @@ pub fn read_facts(
                 requires_dist: entry.requires_dist.clone(),
                 cargo_lock: match &entry.cargo_lock {
                     None => None,
-                    Some(c) => {
-                        match lock2nix_fetch::read_stored_cargo_lock(base, &c.path, &c.sha256) {
-                            Ok(_) => Some(lock2nix_plan::CargoLockFact {
-                                path: relative_path(overlay_dir, &base.join(&c.path)).map_err(
-                                    |source| Error::Io {
-                                        path: overlay_dir.to_path_buf(),
-                                        source,
-                                    },
-                                )?,
-                                root: c.root.clone(),
-                                unsupported: c.unsupported.clone(),
-                            }),
-                            Err(e) => {
-                                warnings.push(format!(
-                                    "{}: {e}",
-                                    lock2nix_lock::terminal_safe(&entry.url)
-                                ));
-                                None
-                            }
-                        }
-                    }
+                    Some(c) => stored_cargo_lock(base, overlay_dir, c, &entry.url, warnings)?,
                 },
             },
         );
@@ -117,6 +104,31 @@ pub fn read_facts(
             .insert(hex, entry.requires_dist.clone());
     }
     Ok((facts, sha))
+}
+
+/// A stored Cargo.lock as the plan reads it (its path relative to `overlay_dir`), or `None`
+/// with a warning naming `what` when the file is gone or changed.
+fn stored_cargo_lock(
+    base: &Path,
+    overlay_dir: &Path,
+    c: &lock2nix_fetch::CargoLockEntry,
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<lock2nix_plan::CargoLockFact>, Error> {
+    match lock2nix_fetch::read_stored_cargo_lock(base, &c.path, &c.sha256) {
+        Ok(_) => Ok(Some(lock2nix_plan::CargoLockFact {
+            path: relative_path(overlay_dir, &base.join(&c.path)).map_err(|source| Error::Io {
+                path: overlay_dir.to_path_buf(),
+                source,
+            })?,
+            root: c.root.clone(),
+            unsupported: c.unsupported.clone(),
+        })),
+        Err(e) => {
+            warnings.push(format!("{}: {e}", lock2nix_lock::terminal_safe(what)));
+            Ok(None)
+        }
+    }
 }
 
 /// The index file's name and the sha256 of its bytes.
