@@ -44,7 +44,8 @@
 //!   `importCargoLock` cannot fetch. One streamed pass reads the archive, a second the Cargo.lock;
 //!   only regular files under the single top directory count, with `lock2nix-nar`'s caps.
 //! * **git build systems**: each package directory's `pyproject.toml` `[build-system]` (from the
-//!   archive or the checkout; links are not followed), keyed by subdirectory (`.` for the top).
+//!   archive or the checkout; links are not followed), keyed by subdirectory (`.` for the top),
+//!   and, for a Rust directory, its Cargo.lock as for sdists.
 //!   Items of one repository and commit are fetched once.
 //! * **wheels**: the PEP 658 `<url>.metadata` file when the caller's [`MetadataHint`] says the index
 //!   has one (falling back to the wheel on 404), else `*.dist-info/METADATA` from the downloaded,
