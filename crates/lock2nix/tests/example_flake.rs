@@ -515,15 +515,14 @@ in {{
         );
         nix_eval_json(&expr)
     };
-    let with = eval(&format!("[ {WEBUI} ] ++")).unwrap_or_else(|e| {
-        panic!(
-            "with the web UI: {}",
-            e.stderr().unwrap_or(&e.to_string())
-        )
-    });
+    let with = eval(&format!("[ {WEBUI} ] ++"))
+        .unwrap_or_else(|e| panic!("with the web UI: {}", e.stderr().unwrap_or(&e.to_string())));
     for variant in ["default", "drf-fork"] {
         assert!(
-            with[variant].as_str().unwrap().ends_with("-authentik-2026.2.0rc1.drv"),
+            with[variant]
+                .as_str()
+                .unwrap()
+                .ends_with("-authentik-2026.2.0rc1.drv"),
             "{variant}: {with}"
         );
     }
