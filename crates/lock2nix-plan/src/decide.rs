@@ -880,7 +880,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         };
-        let carry = nixpkgs.map(|e| e.attr.clone());
+        let carry = nixpkgs.map(carry_path);
         if wheel {
             let linux = self.res.target.system.is_linux();
             let native = !pure && linux;
@@ -957,7 +957,7 @@ impl<'a> Ctx<'a> {
                 subdirectory,
             },
             deps: self.deps(i, custom),
-            carry_build_inputs_from: nixpkgs.map(|e| e.attr.clone()),
+            carry_build_inputs_from: nixpkgs.map(carry_path),
             native_build_inputs,
             build_inputs: Vec::new(),
             cargo: None,
@@ -1164,5 +1164,16 @@ fn rebase(src: &mut Src, lock_dir: &str) {
             *path = from_root;
             *base = crate::Base::SourceRoot;
         }
+    }
+}
+
+/// Where nixpkgs' recipe of `e` is found in the Python set before the overlay: its attribute,
+/// or for a passthru child (`psycopg-c = psycopg.c;` in python-packages.nix, evaluated in the
+/// final set) the parent's passthru attribute, which stays nixpkgs' own when the overlay
+/// replaces the parent.
+fn carry_path(e: &Entry) -> String {
+    match (&e.features.family, &e.features.family_passthru) {
+        (Some(parent), Some(child)) if parent != &e.attr => format!("{parent}.{child}"),
+        _ => e.attr.clone(),
     }
 }

@@ -240,7 +240,8 @@ pub struct Fresh {
     pub format: Format,
     /// Dependencies.
     pub deps: Deps,
-    /// The nixpkgs attribute whose `buildInputs` (native libraries) are carried over.
+    /// The nixpkgs attribute path (in the Python set before the overlay: `lxml`, `psycopg.c`)
+    /// whose `buildInputs` (native libraries) are carried over.
     pub carry_build_inputs_from: Option<String>,
     /// `nativeBuildInputs`: top-level attribute paths (`autoPatchelfHook`, `pkg-config`, …).
     pub native_build_inputs: Vec<String>,
