@@ -29,6 +29,16 @@
 //! scope = "authentikPython"              # the private interpreter's name (default: <root>Python)
 //! global = false                         # true: extend nixpkgs' own Python sets instead (pythonPackagesExtensions)
 //!
+//! [envs.docs]                            # an environment `<scope>.envs.docs` (and `docs-editable`);
+//!                                        # `default` (the roots) and `dev` (uv sync's default groups)
+//!                                        # exist unless redefined here
+//! groups = ["docs"]                      # dependency groups
+//! extras = ["cli"]                       # extras of the roots
+//! default-groups = false                 # also uv sync's default groups
+//! all-groups = false
+//! all-extras = false
+//! editable = true                        # also `docs-editable`: workspace members from $REPO_ROOT
+//!
 //! [packages.django]
 //! attr = "django_5"                      # nixpkgs attribute to use
 //! top-level = "django-app"               # for a root: its top-level attribute (default: its name)
@@ -68,7 +78,9 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use lock2nix_plan::{Copy, Customization, PackageSource, SrcOverride, Substitution, Value};
+use lock2nix_plan::{
+    Copy, Customization, EnvSpec, PackageSource, SrcOverride, Substitution, Value,
+};
 
 /// `sha256-` and 43 base64 characters and `=`.
 fn is_sri_sha256(s: &str) -> bool {
@@ -104,6 +116,8 @@ pub struct Config {
     pub target: TargetConfig,
     /// `[nixpkgs]`.
     pub nixpkgs: NixpkgsConfig,
+    /// `[envs.NAME]`: environments besides (or replacing) `default` and `dev`.
+    pub envs: BTreeMap<String, EnvSpec>,
     /// `[packages.NAME]`.
     pub packages: BTreeMap<String, PackageConfig>,
 }
@@ -233,6 +247,51 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// `[envs.NAME]`.
+    fn env(&self, envs: &Table, name: &str, item: &Item) -> Result<EnvSpec, ConfigError> {
+        let path = format!("envs.{name}");
+        lock2nix_plan::check_env_name(name).map_err(|e| {
+            self.err(
+                envs.key(name).and_then(|k| k.span()),
+                &path,
+                e.to_string(),
+            )
+        })?;
+        let t = self.table(item, &path)?;
+        self.check_keys(t, &path, ENV_KEYS)?;
+        fn names<T: std::str::FromStr>(
+            r: &Reader<'_>,
+            t: &Table,
+            key: &str,
+            path: &str,
+        ) -> Result<Vec<T>, ConfigError>
+        where
+            T::Err: fmt::Display,
+        {
+            r.strings(t, key, path)?
+                .iter()
+                .map(|s| {
+                    T::from_str(s).map_err(|e| {
+                        r.err(
+                            t.get(key).and_then(Item::span),
+                            &join(path, key),
+                            format!("`{s}` is not a valid name: {e}"),
+                        )
+                    })
+                })
+                .collect()
+        }
+        Ok(EnvSpec {
+            name: name.to_string(),
+            groups: names(self, t, "groups", &path)?,
+            extras: names(self, t, "extras", &path)?,
+            default_groups: self.boolean(t, "default-groups", &path)?.unwrap_or(false),
+            all_groups: self.boolean(t, "all-groups", &path)?.unwrap_or(false),
+            all_extras: self.boolean(t, "all-extras", &path)?.unwrap_or(false),
+            editable: self.boolean(t, "editable", &path)?.unwrap_or(true),
+        })
+    }
+
     fn err(
         &self,
         span: Option<Range<usize>>,
@@ -768,6 +827,15 @@ const TOP_KEYS: &[&str] = &[
     "target",
     "nixpkgs",
     "packages",
+    "envs",
+];
+const ENV_KEYS: &[&str] = &[
+    "groups",
+    "extras",
+    "default-groups",
+    "all-groups",
+    "all-extras",
+    "editable",
 ];
 const TARGET_KEYS: &[&str] = &[
     "systems",
@@ -897,6 +965,12 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
             }
         }
     }
+    if let Some(item) = root.get("envs") {
+        let t = r.table(item, "envs")?;
+        for (name, eitem) in t.iter() {
+            cfg.envs.insert(name.to_string(), r.env(t, name, eitem)?);
+        }
+    }
     if let Some(item) = root.get("packages") {
         let t = r.table(item, "packages")?;
         for (name, pitem) in t.iter() {
@@ -973,9 +1047,12 @@ fn merge(base: Config, child: Config) -> Config {
         };
         packages.insert(name, merged);
     }
+    let mut envs = base.envs;
+    envs.extend(child.envs);
     Config {
         path: child.path,
         extends: child.extends,
+        envs,
         files,
         lock: child.lock.or(base.lock),
         output: child.output.or(base.output),

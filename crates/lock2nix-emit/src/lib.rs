@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 mod custom;
+mod env;
 mod merge;
 mod package;
 mod shell;
@@ -65,6 +66,9 @@ pub struct Overlay<'a> {
     pub workspace_root: &'a str,
     /// Header comment lines after the `@generated` line.
     pub header: &'a [String],
+    /// The environments (`<scope>.envs`, or the layout's `envs_attr` in global mode); none: no
+    /// `mkEnvs`.
+    pub envs: &'a [lock2nix_plan::Env],
 }
 
 pub(crate) const PF: &str = "python-final";
@@ -180,6 +184,7 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
             layout: o.layout,
             workspace_root: o.workspace_root,
             header: o.header,
+            envs: o.envs,
         },
         bindings,
     );

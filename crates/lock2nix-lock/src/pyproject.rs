@@ -961,8 +961,11 @@ pub fn read_workspace(root: &Path) -> Result<Workspace, Error> {
                 if !entry.is_dir() {
                     continue;
                 }
-                let Ok(rel) = entry.strip_prefix(root) else {
-                    continue;
+                // glob drops a leading `./`: with the root `.`, its matches are relative paths
+                let rel = match entry.strip_prefix(root) {
+                    Ok(rel) => rel,
+                    Err(_) if root == Path::new(".") && entry.is_relative() => entry.as_path(),
+                    Err(_) => continue,
                 };
                 let rel = rel
                     .components()

@@ -54,6 +54,9 @@ pub enum Command {
         /// The nixpkgs choices.
         #[command(flatten)]
         nixpkgs: NixpkgsArgs,
+        /// The environments.
+        #[command(flatten)]
+        envs: EnvArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -190,12 +193,25 @@ pub struct NixpkgsArgs {
     pub policy: Option<String>,
 }
 
+/// Which environments the overlay offers.
+#[derive(Debug, Args, Clone, Default)]
+pub struct EnvArgs {
+    /// An environment `<scope>.envs.NAME` (repeatable; adds to `[envs.NAME]` of lock2nix.toml
+    /// and to the defaults `default` and `dev`): `NAME` (the group NAME), or
+    /// `NAME=groups=a,b;extras=x;default-groups;all-groups;all-extras;editable=false`.
+    #[arg(long = "env", value_name = "NAME[=SPEC]")]
+    pub envs: Vec<String>,
+}
+
 /// `translate`.
 #[derive(Debug, Args, Clone)]
 pub struct TranslateArgs {
     /// The target.
     #[command(flatten)]
     pub target: TargetArgs,
+    /// The environments.
+    #[command(flatten)]
+    pub envs: EnvArgs,
     /// The nixpkgs choices.
     #[command(flatten)]
     pub nixpkgs: NixpkgsArgs,

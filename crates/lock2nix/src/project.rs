@@ -242,6 +242,32 @@ impl Project {
             .unwrap_or_else(|| self.root.join(lock2nix_fetch::SIDECAR_FILE_NAME))
     }
 
+    /// The environments: `default` and `dev`, the configuration's `[envs.NAME]`, then `--env`.
+    pub fn env_specs(&self, args: &crate::args::EnvArgs) -> Result<Vec<lock2nix_plan::EnvSpec>> {
+        let mut configured: Vec<lock2nix_plan::EnvSpec> = self
+            .config
+            .as_ref()
+            .map(|c| c.envs.values().cloned().collect())
+            .unwrap_or_default();
+        for e in &args.envs {
+            configured.push(e.parse().with_context(|| format!("--env {e}"))?);
+        }
+        Ok(lock2nix_plan::EnvSpec::with_defaults(configured))
+    }
+
+    /// The target the overlay is resolved for on `system`: the flags' and configuration's,
+    /// with every environment's extras and groups.
+    pub fn overlay_target(
+        &self,
+        args: &TargetArgs,
+        specs: &[lock2nix_plan::EnvSpec],
+        system: Option<System>,
+    ) -> Result<Target> {
+        let base = self.target(args, system)?;
+        lock2nix_plan::resolution_target(&base, specs, &self.lock, self.workspace.as_ref())
+            .with_context(|| format!("cannot resolve {} for {base}", self.lock_path.display()))
+    }
+
     /// Per-package plan settings from the configuration, and the sidecar's facts.
     pub fn plan_inputs<'a>(
         &'a self,

@@ -4,11 +4,11 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
 use lock2nix_nixpkgs::Index;
-use lock2nix_plan::{plan, Action, BuildSystemOrigin, Format, Plan, PlannedPackage, Recipe, Src};
+use lock2nix_plan::{plan, plan_envs, Action, Env, BuildSystemOrigin, Format, Plan, PlannedPackage, Recipe, Src};
 use lock2nix_resolve::resolve;
 use serde_json::json;
 
-use crate::args::{Format as OutFormat, NixpkgsArgs, TargetArgs};
+use crate::args::{EnvArgs, Format as OutFormat, NixpkgsArgs, TargetArgs};
 use crate::commands::emit;
 use crate::commands::translate::read_facts;
 use crate::project::Project;
@@ -156,9 +156,47 @@ pub fn render_text(plan: &Plan, header: &str) -> Result<String> {
     Ok(s)
 }
 
-pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: OutFormat) -> Result<()> {
+/// One line per environment: its spec and its size on each system.
+pub fn env_summary(envs: &[Env]) -> String {
+    let mut s = String::new();
+    for e in envs {
+        let sizes: Vec<String> = e
+            .systems
+            .iter()
+            .map(|s| format!("{} {}", s.system, s.packages.len()))
+            .collect();
+        let editable = if e.editable.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {}: {} editable",
+                e.spec.editable_name(),
+                e.editable
+                    .iter()
+                    .map(|m| m.attr.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        s.push_str(&format!(
+            "env {} ({}): packages: {}{editable}\n",
+            e.name(),
+            e.spec.describe(),
+            sizes.join(", ")
+        ));
+    }
+    s
+}
+
+pub fn run(
+    args: &TargetArgs,
+    nixpkgs: &NixpkgsArgs,
+    env_args: &EnvArgs,
+    format: OutFormat,
+) -> Result<()> {
     let project = Project::load(&args.lock)?;
-    let target = project.target(args, None)?;
+    let specs = project.env_specs(env_args)?;
+    let target = project.overlay_target(args, &specs, None)?;
     let index = read_index(&project, nixpkgs)?;
     let res = resolve(&project.lock, &target).with_context(|| {
         format!(
@@ -169,6 +207,13 @@ pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: OutFormat) -> Resul
     let facts = read_facts(&project.hashes_path(None))?;
     let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs)?, facts)?;
     let plan = plan(&project.lock, &res, &inputs);
+    let (envs, _) = plan_envs(
+        &project.lock,
+        std::slice::from_ref(&res),
+        std::slice::from_ref(&plan),
+        &specs,
+        project.workspace.as_ref(),
+    )?;
     match format {
         OutFormat::Json => {
             let out = json!({
@@ -188,16 +233,27 @@ pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: OutFormat) -> Resul
                     "reason": p.reason,
                 })).collect::<Vec<_>>(),
                 "notes": plan.notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "envs": envs.iter().map(|e| json!({
+                    "name": e.name(),
+                    "spec": e.spec.describe(),
+                    "requires": e.systems[0].requires,
+                    "packages": e.systems[0].packages,
+                    "editable": e.editable.iter().map(|m| json!({"attr": m.attr, "path": m.path})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
             });
             emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))
         }
-        OutFormat::Text => emit(&render_text(
-            &plan,
-            &format!(
-                "# plan for {} on {target}, policy {}",
-                project.lock_path.display(),
-                plan.policy
-            ),
-        )?),
+        OutFormat::Text => emit(&format!(
+            "{}\n{}",
+            render_text(
+                &plan,
+                &format!(
+                    "# plan for {} on {target}, policy {}",
+                    project.lock_path.display(),
+                    plan.policy
+                ),
+            )?,
+            env_summary(&envs)
+        )),
     }
 }

@@ -67,9 +67,11 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     let mut resolutions = Vec::with_capacity(systems.len());
     let mut skipped = Vec::new();
     // The systems are independent: resolve them in parallel (results stay in system order).
+    let specs = project.env_specs(&args.envs)?;
+    let base_target = project.target(&args.target, Some(systems[0]))?;
     let targets = systems
         .iter()
-        .map(|&system| project.target(&args.target, Some(system)))
+        .map(|&system| project.overlay_target(&args.target, &specs, Some(system)))
         .collect::<Result<Vec<_>>>()?;
     // ResolveError is large (it names packages and edges); it is only moved, never hot.
     #[allow(clippy::result_large_err)]
@@ -126,6 +128,19 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
             hashes_path.display()
         );
     }
+    let (envs, not_editable) = lock2nix_plan::plan_envs(
+        &project.lock,
+        &resolutions,
+        &plans,
+        &specs,
+        project.workspace.as_ref(),
+    )?;
+    if !not_editable.is_empty() {
+        eprintln!(
+            "warning: installed built, not editable, in the editable environments (their directory is not a plain relative path): {}",
+            not_editable.join(", ")
+        );
+    }
     let mut notes: Vec<&lock2nix_plan::Note> = plans.iter().flat_map(|p| &p.notes).collect();
     notes.sort();
     notes.dedup();
@@ -148,7 +163,7 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
             .unwrap_or_else(|| PathBuf::from("."))
     };
     let workspace_root = relative_path(&out_dir, &project.root)?;
-    let first = &resolutions[0].target;
+    let first = &base_target;
     let mut top_level = std::collections::BTreeMap::new();
     if let Some(c) = cfg {
         for (name, pc) in &c.packages {
@@ -220,6 +235,7 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         layout: &the_layout,
         workspace_root: &workspace_root,
         header: &header,
+        envs: &envs,
     })?;
     timer.mark("emit and print");
     // Summary on stderr (stdout may be the overlay).
@@ -237,6 +253,7 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
                 .join(", ")
         ));
     }
+    summary.push_str(&crate::commands::plan::env_summary(&envs));
     if to_stdout {
         crate::commands::emit(&text)?;
         eprint!("{summary}");
