@@ -284,8 +284,9 @@ pub fn resolution_target(
 pub struct EnvOnSystem {
     /// The system.
     pub system: System,
-    /// What `withPackages` lists (Python attributes, sorted): the roots and what the chosen
-    /// extras and groups add directly.
+    /// What `withPackages` lists (Python attributes, sorted): the roots, what the chosen
+    /// extras and groups add directly, and the lock's dependencies of packages that are
+    /// nixpkgs' own (whose derivations propagate nixpkgs' lists).
     pub requires: Vec<String>,
     /// Everything installed (Python attributes, sorted).
     pub packages: Vec<String>,
@@ -380,7 +381,23 @@ pub fn plan_envs(
                     source,
                 })?;
             let attr = |i: usize| plan.packages[i].attr.clone();
-            let mut requires: Vec<String> = closure.requires.iter().map(|&i| attr(i)).collect();
+            // nixpkgs' own derivations propagate nixpkgs' dependency lists, not the lock's: what
+            // the lock says they need is listed, so that it is in the environment either way.
+            let mut listed: BTreeSet<usize> = closure.requires.iter().copied().collect();
+            for &i in &closure.packages {
+                if matches!(
+                    plan.packages[i].recipe,
+                    Recipe::Untouched | Recipe::Reuse { .. }
+                ) {
+                    listed.extend(
+                        res.packages[i]
+                            .dependencies
+                            .iter()
+                            .filter(|d| closure.packages.binary_search(d).is_ok()),
+                    );
+                }
+            }
+            let mut requires: Vec<String> = listed.iter().map(|&i| attr(i)).collect();
             requires.sort();
             let mut packages: Vec<String> = closure.packages.iter().map(|&i| attr(i)).collect();
             packages.sort();
