@@ -91,9 +91,16 @@ fn describe(r: &Result<lock2nix_lock::Lock, lock2nix_lock::Error>) -> String {
 pub fn pipeline(lock: &lock2nix_lock::Lock) -> Option<String> {
     use lock2nix_resolve::{resolve, PythonVersion, Target};
     let python = PythonVersion::default_for(lock, None).unwrap_or(PythonVersion::new(3, 12));
+    // with the default environments (`default`, and `dev` with uv's default groups)
+    let specs = lock2nix_plan::EnvSpec::with_defaults([]);
     let resolutions: Vec<_> = System::ALL
         .iter()
-        .filter_map(|&system| resolve(lock, &Target::new(system, python)).ok())
+        .filter_map(|&system| {
+            let target =
+                lock2nix_plan::resolution_target(&Target::new(system, python), &specs, lock, None)
+                    .ok()?;
+            resolve(lock, &target).ok()
+        })
         .collect();
     if resolutions.is_empty() {
         return None;
@@ -110,11 +117,15 @@ pub fn pipeline(lock: &lock2nix_lock::Lock) -> Option<String> {
     else {
         return None;
     };
+    let envs = lock2nix_plan::plan_envs(lock, &resolutions, &plans, &specs, None)
+        .map(|(envs, _)| envs)
+        .unwrap_or_default();
     let overlay = lock2nix_emit::Overlay {
         plans: &plans,
         layout: &layout,
         workspace_root: ".",
         header: &[],
+        envs: &envs,
     };
     match lock2nix_emit::emit(&overlay) {
         Ok(text) => {

@@ -52,6 +52,7 @@ pub fn emit_all(res: &[Resolution], plans: &[Plan]) -> String {
         layout: &the_layout,
         workspace_root: ".",
         header: &[],
+        envs: &[],
     })
     .unwrap_or_else(|e| panic!("{e}"))
 }

@@ -93,9 +93,17 @@ fn editable_member(m: &EditableMember, all: &[EditableMember]) -> Binding {
 
 /// `python.withPackages (ps: …) // { scripts = …; }`.
 fn env_expr(env: &Env, editable: &[EditableMember], hook: Option<String>) -> Expr {
-    let list = per_system_list(
-        env.systems.iter().map(|s| (s.system, s.requires.as_slice())),
-        editable,
+    let list = merge::merge(
+        env.systems
+            .iter()
+            .map(|s| {
+                let e = match &s.unavailable {
+                    Some(why) => Expr::var("throw").apply(Expr::string(why.as_str())),
+                    None => Expr::list(s.requires.iter().map(|a| pkg(a, editable))),
+                };
+                (s.system, e)
+            })
+            .collect(),
     );
     let mut extra = vec![Binding::assign(
         "scripts",
@@ -133,7 +141,10 @@ pub(crate) fn mk_envs(envs: &[Env]) -> Expr {
         let sizes: Vec<String> = e
             .systems
             .iter()
-            .map(|s| format!("{} {}", s.system, s.packages.len()))
+            .map(|s| match &s.unavailable {
+                Some(_) => format!("{} unavailable", s.system),
+                None => format!("{} {}", s.system, s.packages.len()),
+            })
             .collect();
         bindings.push(
             Binding::assign(e.name(), env_expr(e, &[], None)).comment(format!(

@@ -82,6 +82,7 @@ fn overlay(
         layout: &the_layout,
         workspace_root: &opts.workspace_root,
         header: &[],
+        envs: &[],
     })
     .unwrap_or_else(|e| panic!("{}: {e}", lock.display()))
 }

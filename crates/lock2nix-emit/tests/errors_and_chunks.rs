@@ -94,6 +94,7 @@ impl Planned {
                     layout: &self.layout,
                     workspace_root: ".",
                     header: &[],
+                    envs: &[],
                 })
             })
             .unwrap()

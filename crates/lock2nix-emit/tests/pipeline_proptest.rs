@@ -396,6 +396,7 @@ fn pipeline(text: &str, all_groups: bool) -> Result<(Outcome, Option<String>), T
         layout: &the_layout,
         workspace_root: ".",
         header: &[],
+        envs: &[],
     }) {
         Ok(text) => text,
         Err(e @ EmitError::Print(_)) => {

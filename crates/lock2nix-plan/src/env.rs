@@ -279,11 +279,39 @@ pub fn resolution_target(
     Ok(t)
 }
 
+/// Resolve `base` for the overlay with every environment of `specs` (see
+/// [`resolution_target`]). When that fails on this system for a reason of the lock (no artifact
+/// of a group's package fits, two versions needed together) but the roots alone resolve, the
+/// roots' resolution is returned with the reason: the environments that need more are then
+/// unavailable on this system ([`EnvOnSystem::unavailable`]). Mistakes of the selection (an
+/// unknown group or extra, declared conflicts) are errors.
+pub fn resolve_for_envs(
+    lock: &Lock,
+    base: &Target,
+    specs: &[EnvSpec],
+    workspace: Option<&Workspace>,
+) -> Result<(Resolution, Option<ResolveError>), ResolveError> {
+    let target = resolution_target(base, specs, lock, workspace)?;
+    match lock2nix_resolve::resolve(lock, &target) {
+        Ok(res) => Ok((res, None)),
+        Err(e @ (ResolveError::NoArtifact { .. } | ResolveError::Conflict { .. })) => {
+            match lock2nix_resolve::resolve(lock, base) {
+                Ok(res) => Ok((res, Some(e))),
+                Err(_) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// An environment on one system.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvOnSystem {
     /// The system.
     pub system: System,
+    /// Why the environment cannot be installed here (its packages do not resolve on this
+    /// system); the overlay throws this when it is used.
+    pub unavailable: Option<String>,
     /// What `withPackages` lists (Python attributes, sorted): the roots, what the chosen
     /// extras and groups add directly, and the lock's dependencies of packages that are
     /// nixpkgs' own (whose derivations propagate nixpkgs' lists).
@@ -374,12 +402,28 @@ pub fn plan_envs(
         let mut members: BTreeMap<String, EditableMember> = BTreeMap::new();
         let mut scripts: BTreeSet<String> = BTreeSet::new();
         for (res, plan) in resolutions.iter().zip(plans) {
-            let closure =
-                lock2nix_resolve::environment(lock, res, &sel).map_err(|source| EnvError {
-                    env: spec.name.clone(),
-                    system: res.target.system.to_string(),
-                    source,
-                })?;
+            let closure = match lock2nix_resolve::environment(lock, res, &sel) {
+                Ok(c) => c,
+                Err(ResolveError::OutsideResolution { .. }) => {
+                    systems.push(EnvOnSystem {
+                        system: res.target.system,
+                        unavailable: Some(format!(
+                            "lock2nix: the environment {} does not resolve on {}; `lock2nix translate` warned why",
+                            spec.name, res.target.system
+                        )),
+                        requires: Vec::new(),
+                        packages: Vec::new(),
+                    });
+                    continue;
+                }
+                Err(source) => {
+                    return Err(EnvError {
+                        env: spec.name.clone(),
+                        system: res.target.system.to_string(),
+                        source,
+                    })
+                }
+            };
             let attr = |i: usize| plan.packages[i].attr.clone();
             // nixpkgs' own derivations propagate nixpkgs' dependency lists, not the lock's: what
             // the lock says they need is listed, so that it is in the environment either way.
@@ -459,6 +503,7 @@ pub fn plan_envs(
             }
             systems.push(EnvOnSystem {
                 system: res.target.system,
+                unavailable: None,
                 requires,
                 packages,
             });

@@ -255,19 +255,6 @@ impl Project {
         Ok(lock2nix_plan::EnvSpec::with_defaults(configured))
     }
 
-    /// The target the overlay is resolved for on `system`: the flags' and configuration's,
-    /// with every environment's extras and groups.
-    pub fn overlay_target(
-        &self,
-        args: &TargetArgs,
-        specs: &[lock2nix_plan::EnvSpec],
-        system: Option<System>,
-    ) -> Result<Target> {
-        let base = self.target(args, system)?;
-        lock2nix_plan::resolution_target(&base, specs, &self.lock, self.workspace.as_ref())
-            .with_context(|| format!("cannot resolve {} for {base}", self.lock_path.display()))
-    }
-
     /// Per-package plan settings from the configuration, and the sidecar's facts.
     pub fn plan_inputs<'a>(
         &'a self,

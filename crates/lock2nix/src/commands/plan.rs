@@ -4,8 +4,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
 use lock2nix_nixpkgs::Index;
-use lock2nix_plan::{plan, plan_envs, Action, Env, BuildSystemOrigin, Format, Plan, PlannedPackage, Recipe, Src};
-use lock2nix_resolve::resolve;
+use lock2nix_plan::{plan, plan_envs, resolve_for_envs, Action, Env, BuildSystemOrigin, Format, Plan, PlannedPackage, Recipe, Src};
 use serde_json::json;
 
 use crate::args::{EnvArgs, Format as OutFormat, NixpkgsArgs, TargetArgs};
@@ -163,7 +162,10 @@ pub fn env_summary(envs: &[Env]) -> String {
         let sizes: Vec<String> = e
             .systems
             .iter()
-            .map(|s| format!("{} {}", s.system, s.packages.len()))
+            .map(|s| match &s.unavailable {
+                Some(_) => format!("{} unavailable", s.system),
+                None => format!("{} {}", s.system, s.packages.len()),
+            })
             .collect();
         let editable = if e.editable.is_empty() {
             String::new()
@@ -196,14 +198,22 @@ pub fn run(
 ) -> Result<()> {
     let project = Project::load(&args.lock)?;
     let specs = project.env_specs(env_args)?;
-    let target = project.overlay_target(args, &specs, None)?;
+    let target = project.target(args, None)?;
     let index = read_index(&project, nixpkgs)?;
-    let res = resolve(&project.lock, &target).with_context(|| {
-        format!(
-            "cannot resolve {} for {target}",
-            project.lock_path.display()
-        )
-    })?;
+    let (res, envs_failed) =
+        resolve_for_envs(&project.lock, &target, &specs, project.workspace.as_ref())
+            .with_context(|| {
+                format!(
+                    "cannot resolve {} for {target}",
+                    project.lock_path.display()
+                )
+            })?;
+    if let Some(e) = envs_failed {
+        eprintln!(
+            "warning: only the roots resolve, not every environment's groups and extras ({})",
+            e.summary()
+        );
+    }
     let facts = read_facts(&project.hashes_path(None))?;
     let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs)?, facts)?;
     let plan = plan(&project.lock, &res, &inputs);

@@ -7,7 +7,6 @@ use lock2nix_emit::{emit, Overlay, GENERATED_MARKER};
 use lock2nix_plan::{
     layout, plan, Action, Facts, GitFact, GitFetcher, LayoutInputs, Mode, SdistFact,
 };
-use lock2nix_resolve::resolve;
 use lock2nix_wheel::System;
 use rayon::prelude::*;
 
@@ -71,7 +70,7 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     let base_target = project.target(&args.target, Some(systems[0]))?;
     let targets = systems
         .iter()
-        .map(|&system| project.overlay_target(&args.target, &specs, Some(system)))
+        .map(|&system| project.target(&args.target, Some(system)))
         .collect::<Result<Vec<_>>>()?;
     // ResolveError is large (it names packages and edges); it is only moved, never hot.
     #[allow(clippy::result_large_err)]
@@ -80,14 +79,26 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
         || {
             targets
                 .par_iter()
-                .map(|target| resolve(&project.lock, target))
+                .map(|target| {
+                    lock2nix_plan::resolve_for_envs(
+                        &project.lock,
+                        target,
+                        &specs,
+                        project.workspace.as_ref(),
+                    )
+                })
                 .collect()
         },
     );
     crate::project::print_warnings(&stale);
     for (target, result) in targets.into_iter().zip(results) {
         match result {
-            Ok(res) => resolutions.push(res),
+            Ok((res, envs_failed)) => {
+                if let Some(e) = envs_failed {
+                    eprintln!("warning: on {target} only the roots resolve, not every environment's groups and extras ({}); the environments that need more throw there", e.summary());
+                }
+                resolutions.push(res)
+            }
             Err(e) if !explicit => skipped.push((target.to_string(), e)),
             Err(e) => {
                 return Err(anyhow::Error::new(e).context(format!(
