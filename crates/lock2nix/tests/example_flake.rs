@@ -247,8 +247,11 @@ fn built_from_the_lock_alone_the_closure_is_the_locks() {
     system = "x86_64-linux";
     overlays = [ ((import {overlay}).override {{ workspaceRoot = {ws}; }}) ];
   }};
+  # the private interpreter's package: nixpkgs has a top-level `authentik` of its own (the
+  # stub refuses to let the overlay shadow it, like a review of nixpkgs' users would)
+  root = pkgs.authentikPython.pkgs.authentik;
   closure = builtins.genericClosure {{
-    startSet = [ {{ key = pkgs.authentik.outPath; drv = pkgs.authentik; }} ];
+    startSet = [ {{ key = root.outPath; drv = root; }} ];
     operator = item: map (d: {{ key = d.outPath; drv = d; }}) (item.drv.drvArgs.dependencies or [ ]);
   }};
 in map (i: "${{i.drv.pname}}==${{i.drv.version}}") closure"#,

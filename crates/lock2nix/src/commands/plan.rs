@@ -3,25 +3,14 @@
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
-use lock2nix_nixpkgs::Index;
-use lock2nix_plan::{plan, plan_envs, resolve_for_envs, Action, Env, BuildSystemOrigin, Format, Plan, PlannedPackage, Recipe, Src};
+use lock2nix_plan::{
+    plan, plan_envs, resolve_for_envs, Action, BuildSystemOrigin, Format, Plan, PlannedPackage,
+    Recipe, Src,
+};
 use serde_json::json;
 
 use crate::args::{EnvArgs, Format as OutFormat, NixpkgsArgs, TargetArgs};
 use crate::commands::emit;
-use crate::commands::translate::read_facts;
-use crate::project::Project;
-
-/// Read the index named on the command line or in the configuration.
-pub fn read_index(project: &Project, args: &NixpkgsArgs) -> Result<Option<Index>> {
-    project
-        .index_path(args)
-        .map(|p| {
-            Index::read(&p)
-                .with_context(|| format!("cannot read the nixpkgs index {}", p.display()))
-        })
-        .transpose()
-}
 
 /// What a recipe builds from, for people: `wheel`, `sdist`, `git (fetchFromGitHub)`, …
 fn recipe_summary(p: &PlannedPackage) -> String {
@@ -155,51 +144,16 @@ pub fn render_text(plan: &Plan, header: &str) -> Result<String> {
     Ok(s)
 }
 
-/// One line per environment: its spec and its size on each system.
-pub fn env_summary(envs: &[Env]) -> String {
-    let mut s = String::new();
-    for e in envs {
-        let sizes: Vec<String> = e
-            .systems
-            .iter()
-            .map(|s| match &s.unavailable {
-                Some(_) => format!("{} unavailable", s.system),
-                None => format!("{} {}", s.system, s.packages.len()),
-            })
-            .collect();
-        let editable = if e.editable.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; {}: {} editable",
-                e.spec.editable_name(),
-                e.editable
-                    .iter()
-                    .map(|m| m.attr.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        s.push_str(&format!(
-            "env {} ({}): packages: {}{editable}\n",
-            e.name(),
-            e.spec.describe(),
-            sizes.join(", ")
-        ));
-    }
-    s
-}
-
 pub fn run(
     args: &TargetArgs,
     nixpkgs: &NixpkgsArgs,
     env_args: &EnvArgs,
     format: OutFormat,
 ) -> Result<()> {
-    let project = Project::load(&args.lock)?;
-    let specs = project.env_specs(env_args)?;
+    let project = crate::commands::load(&args.lock)?;
+    let specs = lock2nix_project::env_specs(project.config.as_ref(), env_args)?;
     let target = project.target(args, None)?;
-    let index = read_index(&project, nixpkgs)?;
+    let index = project.read_index(nixpkgs)?;
     let (res, envs_failed) =
         resolve_for_envs(&project.lock, &target, &specs, project.workspace.as_ref())
             .with_context(|| {
@@ -214,8 +168,8 @@ pub fn run(
             e.summary()
         );
     }
-    let facts = read_facts(&project.hashes_path(None))?;
-    let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs)?, facts)?;
+    let (facts, _) = lock2nix_project::read_facts(&project.hashes_path(None))?;
+    let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs), facts);
     let plan = plan(&project.lock, &res, &inputs);
     let (envs, _) = plan_envs(
         &project.lock,
@@ -246,6 +200,7 @@ pub fn run(
                 "envs": envs.iter().map(|e| json!({
                     "name": e.name(),
                     "spec": e.spec.describe(),
+                    "unavailable": e.systems[0].unavailable,
                     "requires": e.systems[0].requires,
                     "packages": e.systems[0].packages,
                     "editable": e.editable.iter().map(|m| json!({"attr": m.attr, "path": m.path})).collect::<Vec<_>>(),
@@ -253,17 +208,21 @@ pub fn run(
             });
             emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))
         }
-        OutFormat::Text => emit(&format!(
-            "{}\n{}",
-            render_text(
+        OutFormat::Text => {
+            let mut text = render_text(
                 &plan,
                 &format!(
                     "# plan for {} on {target}, policy {}",
                     project.lock_path.display(),
                     plan.policy
                 ),
-            )?,
-            env_summary(&envs)
-        )),
+            )?;
+            text.push('\n');
+            for line in lock2nix_project::env_summary(&envs) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            emit(&text)
+        }
     }
 }
