@@ -264,3 +264,87 @@ fn editable_shell_hook_requires_repo_root() {
     let (ok, err) = run(Some(&repo_root().join(case.dir)));
     assert!(ok, "{err}");
 }
+
+/// The flake template, with an overlay translated from a lock of it (`fixtures/template/uv.lock`,
+/// written by uv for the template's pyproject), evaluated with the stub for nixpkgs: the package,
+/// the dev shell with the editable environment, and an app per console script.
+#[test]
+fn template_flake_exposes_package_dev_shell_and_apps() {
+    if require_tool("nix-instantiate").is_none() {
+        return;
+    }
+    let root = repo_root();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path().join("project");
+    copy_dir(&root.join("nix/template"), &t);
+    std::fs::copy(root.join("fixtures/template/uv.lock"), t.join("uv.lock")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_lock2nix"))
+        .current_dir(&t)
+        .arg("translate")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let expr = format!(
+        r#"let
+  stubDir = {stub};
+  lib = import (stubDir + "/lib.nix");
+  systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+  nixpkgs = {{
+    outPath = toString stubDir;
+    inherit lib;
+    legacyPackages = lib.genAttrs systems (system: import stubDir {{ inherit system; }});
+  }};
+  lock2nix = {{
+    lib = import {lib};
+    packages = lib.genAttrs systems (system: {{ default = {{ type = "derivation"; name = "lock2nix"; outPath = "/nix/store/00000000000000000000000000000000-lock2nix"; }}; }});
+  }};
+  flake = import {flake};
+  self = flake.outputs {{ inherit self nixpkgs lock2nix; }} // {{ outPath = toString {dir}; }};
+  shell = self.devShells.aarch64-darwin.default;
+  env = builtins.head shell.drvAttrs.packages;
+in {{
+  package = self.packages.x86_64-linux.default.pname;
+  envLibs = map (d: d.pname) self.packages.x86_64-linux.env.extraLibs;
+  shellLibs = map (d: d.pname) env.extraLibs;
+  editableRoot = (builtins.head (builtins.filter (d: d.pname == "my-project") env.extraLibs)).editableRoot;
+  shellHook = shell.drvAttrs.shellHook;
+  apps = builtins.mapAttrs (n: a: a.type) self.apps.x86_64-linux;
+  program = self.apps.x86_64-linux.my-project.program;
+  envOut = self.packages.x86_64-linux.env.outPath;
+}}"#,
+        stub = nix_path(&stub_dir()),
+        lib = nix_path(&root.join("nix/lib.nix")),
+        flake = nix_path(&t.join("flake.nix")),
+        dir = nix_path(&t),
+    );
+    let v = nix_eval_json(&expr)
+        .unwrap_or_else(|e| panic!("evaluation failed: {}", e.stderr().unwrap_or_default()));
+    assert_eq!(v["package"], "my-project");
+    assert_eq!(v["envLibs"], serde_json::json!(["my-project"]));
+    assert_eq!(v["shellLibs"], serde_json::json!(["my-project", "pytest"]));
+    assert_eq!(v["editableRoot"], "$REPO_ROOT/src");
+    let hook = v["shellHook"].as_str().unwrap();
+    assert!(hook.contains("export REPO_ROOT=\"$PWD\""), "{hook}");
+    assert!(hook.contains("REPO_ROOT is not set"), "{hook}");
+    assert_eq!(
+        v["apps"],
+        serde_json::json!({"lock": "app", "my-project": "app"})
+    );
+    assert_eq!(
+        v["program"].as_str().unwrap(),
+        format!("{}/bin/my-project", v["envOut"].as_str().unwrap())
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
