@@ -1276,6 +1276,66 @@ mod tests {
     }
 
     #[test]
+    fn envs_are_typed_with_positions() {
+        let c = parse(
+            "[envs.docs]\ngroups = [\"docs\", \"lint\"]\nextras = [\"cli\"]\neditable = false\n[envs.ci]\nall-groups = true\nall-extras = true\ndefault-groups = true\n",
+            Path::new("l.toml"),
+        )
+        .unwrap();
+        let docs = &c.envs["docs"];
+        assert_eq!(docs.name, "docs");
+        assert_eq!(docs.describe(), "groups=docs,lint;extras=cli");
+        assert!(!docs.editable);
+        let ci = &c.envs["ci"];
+        assert!(ci.all_groups && ci.all_extras && ci.default_groups && ci.editable);
+        for (text, want) in [
+            (
+                "[envs.docs]\ngroup = [\"docs\"]\n",
+                "l.toml:2:1: at `envs.docs.group`: unknown key `group`; did you mean `groups`?",
+            ),
+            (
+                "[envs.docs]\ngroups = \"docs\"\n",
+                "l.toml:2:10: at `envs.docs.groups`: expected an array of strings, found string",
+            ),
+            (
+                "[envs.docs]\ngroups = [\"no spaces\"]\n",
+                "l.toml:2:10: at `envs.docs.groups`: `no spaces` is not a valid name",
+            ),
+            (
+                "[envs.dev-editable]\ngroups = [\"dev\"]\n",
+                "l.toml:1:7: at `envs.dev-editable`: environment name `dev-editable`",
+            ),
+            (
+                "[envs.\"a b\"]\n",
+                "l.toml:1:7: at `envs.a b`: environment name `a b` is not a Nix identifier",
+            ),
+        ] {
+            let e = parse(text, Path::new("l.toml")).unwrap_err().to_string();
+            assert!(e.starts_with(want), "{e}\nwanted: {want}");
+        }
+    }
+
+    #[test]
+    fn extends_merges_envs_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("base.toml"),
+            "[envs.docs]\ngroups = [\"docs\"]\n[envs.lint]\ngroups = [\"lint\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("l.toml"),
+            "extends = \"base.toml\"\n[envs.docs]\ngroups = [\"docs\"]\nextras = [\"yaml\"]\n",
+        )
+        .unwrap();
+        let c = read(&dir.path().join("l.toml")).unwrap();
+        let names: Vec<&str> = c.envs.keys().map(String::as_str).collect();
+        assert_eq!(names, ["docs", "lint"]);
+        assert_eq!(c.envs["docs"].describe(), "groups=docs;extras=yaml", "the child's replaces the base's");
+        assert_eq!(c.envs["lint"].describe(), "groups=lint");
+    }
+
+    #[test]
     fn unknown_keys_name_the_closest() {
         let e = parse("[target]\npyhton = \"3.13\"\n", Path::new("l.toml")).unwrap_err();
         assert_eq!(

@@ -20,5 +20,5 @@ pub use header::{HeaderError, Inputs, OverlayHeader};
 pub use project::{host_system, parse_system, Project};
 pub use settings::{env_specs, Output, Settings, TargetSettings};
 pub use translate::{
-    current_inputs, env_summary, read_facts, relative_path, translate, Translation,
+    current_inputs, env_summary, environments, read_facts, relative_path, translate, Translation,
 };

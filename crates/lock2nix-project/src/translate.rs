@@ -337,6 +337,42 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
     })
 }
 
+/// The environments of `project` on each of `systems` (for `inspect`): resolved like
+/// [`translate`] does, planned without a nixpkgs index (the sizes do not depend on it). A system
+/// the roots do not resolve on is left out.
+pub fn environments(
+    project: &Project,
+    target: &crate::TargetSettings,
+    systems: &[lock2nix_wheel::System],
+    specs: &[lock2nix_plan::EnvSpec],
+) -> Result<Vec<Env>, Error> {
+    let mut resolutions = Vec::new();
+    for &system in systems {
+        let t = project.target_for(target, system)?;
+        if let Ok((res, _)) =
+            resolve_for_envs(&project.lock, &t, specs, project.workspace.as_ref())
+        {
+            resolutions.push(res);
+        }
+    }
+    let inputs = lock2nix_plan::PlanInputs {
+        workspace: project.workspace.as_ref(),
+        ..Default::default()
+    };
+    let plans: Vec<Plan> = resolutions
+        .iter()
+        .map(|r| plan(&project.lock, r, &inputs))
+        .collect();
+    let (envs, _) = plan_envs(
+        &project.lock,
+        &resolutions,
+        &plans,
+        specs,
+        project.workspace.as_ref(),
+    )?;
+    Ok(envs)
+}
+
 /// `CPython 3.13 (3.13.9); systems: …; roots: …; extras: …; groups: …` for the header.
 /// `first` is the target as asked (the resolutions' add the environments' groups and extras).
 fn target_line(
