@@ -1038,7 +1038,18 @@ let
         ])
         // {
           scripts = ["ak"];
-          shellHook = "if [ -z \"\${REPO_ROOT:-}\" ]; then\n  echo 'lock2nix: REPO_ROOT is not set. This environment imports the workspace members ak-guardian, authentik, django-channels-postgres, django-dramatiq-postgres, django-postgres-cache from $REPO_ROOT: set it to the directory of uv.lock in your working tree (e.g. export REPO_ROOT=\"$(git rev-parse --show-toplevel)\") and enter the shell again.' >&2\n  exit 1\nfi\nfor d in packages/ak-guardian . packages/django-channels-postgres packages/django-dramatiq-postgres packages/django-postgres-cache; do\n  if [ ! -f \"$REPO_ROOT/$d/pyproject.toml\" ]; then\n    echo \"lock2nix: REPO_ROOT=$REPO_ROOT is not the workspace this environment was generated for: $d/pyproject.toml is missing there.\" >&2\n    exit 1\n  fi\ndone\n";
+          shellHook = ''
+            if [ -z "''${REPO_ROOT:-}" ]; then
+              echo 'lock2nix: REPO_ROOT is not set. This environment imports the workspace members ak-guardian, authentik, django-channels-postgres, django-dramatiq-postgres, django-postgres-cache from $REPO_ROOT: set it to the directory of uv.lock in your working tree (e.g. export REPO_ROOT="$(git rev-parse --show-toplevel)") and enter the shell again.' >&2
+              exit 1
+            fi
+            for d in packages/ak-guardian . packages/django-channels-postgres packages/django-dramatiq-postgres packages/django-postgres-cache; do
+              if [ ! -f "$REPO_ROOT/$d/pyproject.toml" ]; then
+                echo "lock2nix: REPO_ROOT=$REPO_ROOT is not the workspace this environment was generated for: $d/pyproject.toml is missing there." >&2
+                exit 1
+              fi
+            done
+          '';
         };
     };
   in {

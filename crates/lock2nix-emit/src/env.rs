@@ -110,7 +110,7 @@ fn env_expr(env: &Env, editable: &[EditableMember], hook: Option<String>) -> Exp
         Expr::list(env.scripts.iter().map(|s| Expr::string(s.as_str()))),
     )];
     if let Some(h) = hook {
-        extra.push(Binding::assign("shellHook", Expr::string(h)));
+        extra.push(Binding::assign("shellHook", Expr::indented(h)));
     }
     Expr::var("python")
         .attr("withPackages")
