@@ -157,6 +157,13 @@ pub fn pyproject(data: &[u8]) {
     match parse_pyproject(text, Path::new("fuzz/pyproject.toml")) {
         Ok(p) => {
             let _ = format!("{p:?}");
+            // an editable install's import root never leaves the project
+            for r in &p.import_roots {
+                assert!(
+                    !r.starts_with('/') && !r.split('/').any(|c| c == ".." || c == "."),
+                    "import root {r:?} leaves the project"
+                );
+            }
         }
         Err(e) => assert!(!e.to_string().is_empty()),
     }
@@ -711,4 +718,31 @@ pub fn marker_shape(data: &[u8]) {
     let mut text = String::new();
     render_marker(&shape, 0, &mut text, 4 << 20);
     marker_text(&text);
+}
+
+/// Target `env_spec`: `--env NAME=SPEC` never panics; an accepted spec has a name usable as a Nix
+/// attribute, and its description parses back to the same selection.
+pub fn env_spec(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(spec) = text.parse::<lock2nix_plan::EnvSpec>() else {
+        return;
+    };
+    assert!(lock2nix_nix::is_identifier(&spec.name), "{:?}", spec.name);
+    assert!(!spec.name.ends_with("-editable"));
+    let described = spec.describe();
+    if described != "the roots" {
+        let again: lock2nix_plan::EnvSpec = format!("{}={described}", spec.name)
+            .parse()
+            .expect("a description parses");
+        let mut want = spec.clone();
+        want.editable = true;
+        want.groups.dedup();
+        want.extras.dedup();
+        let mut got = again;
+        got.groups.dedup();
+        got.extras.dedup();
+        assert_eq!(got, want, "{text:?} → {described:?}");
+    }
 }

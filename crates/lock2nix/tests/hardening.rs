@@ -38,6 +38,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("source_path", bodies::source_path),
     ("marker", bodies::marker),
     ("marker_shape", bodies::marker_shape),
+    ("env_spec", bodies::env_spec),
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
