@@ -237,13 +237,8 @@ impl Reader<'_> {
     /// `[envs.NAME]`.
     fn env(&self, envs: &Table, name: &str, item: &Item) -> Result<EnvSpec, ConfigError> {
         let path = format!("envs.{name}");
-        lock2nix_plan::check_env_name(name).map_err(|e| {
-            self.err(
-                envs.key(name).and_then(|k| k.span()),
-                &path,
-                e.to_string(),
-            )
-        })?;
+        lock2nix_plan::check_env_name(name)
+            .map_err(|e| self.err(envs.key(name).and_then(|k| k.span()), &path, e.to_string()))?;
         let t = self.table(item, &path)?;
         self.check_keys(t, &path, ENV_KEYS)?;
         fn names<T: std::str::FromStr>(
@@ -1331,7 +1326,11 @@ mod tests {
         let c = read(&dir.path().join("l.toml")).unwrap();
         let names: Vec<&str> = c.envs.keys().map(String::as_str).collect();
         assert_eq!(names, ["docs", "lint"]);
-        assert_eq!(c.envs["docs"].describe(), "groups=docs;extras=yaml", "the child's replaces the base's");
+        assert_eq!(
+            c.envs["docs"].describe(),
+            "groups=docs;extras=yaml",
+            "the child's replaces the base's"
+        );
         assert_eq!(c.envs["lint"].describe(), "groups=lint");
     }
 

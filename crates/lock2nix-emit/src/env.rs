@@ -70,10 +70,7 @@ fn editable_member(m: &EditableMember, all: &[EditableMember]) -> Binding {
         Binding::assign("root", Expr::string(root)),
         Binding::assign(
             "dependencies",
-            per_system_list(
-                m.dependencies.iter().map(|(s, d)| (*s, d.as_slice())),
-                all,
-            ),
+            per_system_list(m.dependencies.iter().map(|(s, d)| (*s, d.as_slice())), all),
         ),
     ];
     if !m.scripts.is_empty() {

@@ -143,10 +143,13 @@ pub(crate) fn overlay_file(s: &Shell<'_>, set_bindings: Vec<Binding>) -> File {
             py_attr.clone()
         }
         Mode::Scope(name) => {
-            let mut interp = Expr::var("prev").attr(py_attr.as_str()).attr("override").apply(Expr::attrs([
-                Binding::assign("self", Expr::var("final").attr(name.as_str())),
-                Binding::assign("packageOverrides", Expr::var("pythonOverrides")),
-            ]));
+            let mut interp = Expr::var("prev")
+                .attr(py_attr.as_str())
+                .attr("override")
+                .apply(Expr::attrs([
+                    Binding::assign("self", Expr::var("final").attr(name.as_str())),
+                    Binding::assign("packageOverrides", Expr::var("pythonOverrides")),
+                ]));
             if !s.envs.is_empty() {
                 interp = interp.update(Expr::attrs([Binding::assign(
                     "envs",

@@ -28,7 +28,10 @@ fn overlay(dir: &Path, systems: &[System], specs: &[&str], global: bool) -> Stri
         workspace: Some(&ws),
         ..PlanInputs::default()
     };
-    let plans: Vec<_> = resolutions.iter().map(|r| plan(&lock, r, &inputs)).collect();
+    let plans: Vec<_> = resolutions
+        .iter()
+        .map(|r| plan(&lock, r, &inputs))
+        .collect();
     let (envs, skipped) = plan_envs(&lock, &resolutions, &plans, &specs, Some(&ws)).unwrap();
     assert!(skipped.is_empty());
     let the_layout = layout(&LayoutInputs {
@@ -56,7 +59,10 @@ fn multi_group_environments() {
     let text = overlay(
         &fixture("locks/multi-group"),
         &[System::X86_64Linux, System::Aarch64Darwin],
-        &["docs=groups=docs;extras=yaml", "ci=groups=ci;all-extras;editable=false"],
+        &[
+            "docs=groups=docs;extras=yaml",
+            "ci=groups=ci;all-extras;editable=false",
+        ],
         false,
     );
     insta::assert_snapshot!(envs_part(&text));

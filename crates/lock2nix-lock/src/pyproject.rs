@@ -272,7 +272,10 @@ fn import_roots(tool: &Map<'_>) -> Vec<String> {
     }
     let parent = |p: &str| -> Option<String> {
         let p = clean_dir(p)?;
-        Some(p.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string()))
+        Some(
+            p.rsplit_once('/')
+                .map_or(String::new(), |(d, _)| d.to_string()),
+        )
     };
     let mut out: Vec<String> = Vec::new();
     let mut push = |d: Option<String>| {
@@ -282,11 +285,18 @@ fn import_roots(tool: &Map<'_>) -> Vec<String> {
             }
         }
     };
-    for p in strings(get(tool, &["hatch", "build", "targets", "wheel", "packages"])) {
+    for p in strings(get(
+        tool,
+        &["hatch", "build", "targets", "wheel", "packages"],
+    )) {
         push(parent(p));
     }
     if let Some(Item::Table(dirs)) = get(tool, &["setuptools", "package-dir"]) {
-        push(strings(dirs.get("").map(|v| v.get_ref())).first().and_then(|d| clean_dir(d)));
+        push(
+            strings(dirs.get("").map(|v| v.get_ref()))
+                .first()
+                .and_then(|d| clean_dir(d)),
+        );
     }
     for d in strings(get(tool, &["setuptools", "packages", "find", "where"])) {
         push(clean_dir(d));
@@ -298,7 +308,12 @@ fn import_roots(tool: &Map<'_>) -> Vec<String> {
     if let Some(Item::Array(a)) = get(tool, &["poetry", "packages"]) {
         for p in a.iter() {
             if let Item::Table(t) = p.get_ref() {
-                push(clean_dir(strings(t.get("from").map(|v| v.get_ref())).first().copied().unwrap_or("")));
+                push(clean_dir(
+                    strings(t.get("from").map(|v| v.get_ref()))
+                        .first()
+                        .copied()
+                        .unwrap_or(""),
+                ));
             }
         }
     }

@@ -569,16 +569,37 @@ fn editable_roots_follow_the_build_backend() {
             .editable_root()
             .to_string()
     };
-    assert_eq!(root("[tool.hatch.build.targets.wheel]\npackages = [\"src/foo\"]\n"), "src");
-    assert_eq!(root("[tool.hatch.build.targets.wheel]\npackages = [\"foo\"]\n"), "");
-    assert_eq!(root("[tool.setuptools]\npackage-dir = { \"\" = \"lib\" }\n"), "lib");
-    assert_eq!(root("[tool.setuptools.packages.find]\nwhere = [\"./src/\"]\n"), "src");
-    assert_eq!(root("[tool.uv.build-backend]\nmodule-name = \"x\"\n"), "src");
+    assert_eq!(
+        root("[tool.hatch.build.targets.wheel]\npackages = [\"src/foo\"]\n"),
+        "src"
+    );
+    assert_eq!(
+        root("[tool.hatch.build.targets.wheel]\npackages = [\"foo\"]\n"),
+        ""
+    );
+    assert_eq!(
+        root("[tool.setuptools]\npackage-dir = { \"\" = \"lib\" }\n"),
+        "lib"
+    );
+    assert_eq!(
+        root("[tool.setuptools.packages.find]\nwhere = [\"./src/\"]\n"),
+        "src"
+    );
+    assert_eq!(
+        root("[tool.uv.build-backend]\nmodule-name = \"x\"\n"),
+        "src"
+    );
     assert_eq!(root("[tool.uv.build-backend]\nmodule-root = \"\"\n"), "");
-    assert_eq!(root("[tool.poetry]\npackages = [{ include = \"x\", from = \"python\" }]\n"), "python");
+    assert_eq!(
+        root("[tool.poetry]\npackages = [{ include = \"x\", from = \"python\" }]\n"),
+        "python"
+    );
     assert_eq!(root("[tool.pdm.build]\npackage-dir = \"src\"\n"), "src");
     // leaving the project, or another shape, counts as nothing declared
-    assert_eq!(root("[tool.setuptools.packages.find]\nwhere = [\"../elsewhere\"]\n"), "");
+    assert_eq!(
+        root("[tool.setuptools.packages.find]\nwhere = [\"../elsewhere\"]\n"),
+        ""
+    );
     assert_eq!(root("[tool.hatch.build.targets.wheel]\npackages = 3\n"), "");
     // the src layout, found on disk by read_pyproject
     let ws = read_workspace(&common::fixture("locks/workspace-mixed")).unwrap();

@@ -13,6 +13,10 @@
 //! [`lock2nix_resolve::environment`], so every package it installs is a package the overlay
 //! defines, with markers evaluated for the system.
 
+// `ResolveError` carries its whole explanation; it is returned once, on a path that ends the
+// command, as `lock2nix-resolve` does.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
@@ -116,7 +120,10 @@ impl EnvSpec {
 }
 
 fn join<T: fmt::Display>(v: &[T]) -> String {
-    v.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Why an environment spec or name is refused.
@@ -145,11 +152,7 @@ pub fn check_env_name(name: &str) -> Result<(), EnvSpecError> {
     Ok(())
 }
 
-fn parse_list<T: FromStr>(
-    name: &str,
-    item: &str,
-    value: &str,
-) -> Result<Vec<T>, EnvSpecError>
+fn parse_list<T: FromStr>(name: &str, item: &str, value: &str) -> Result<Vec<T>, EnvSpecError>
 where
     T::Err: fmt::Display,
 {
@@ -491,9 +494,7 @@ pub fn plan_envs(
                             path,
                             dir: dir.to_string(),
                             scripts: project.map(|p| p.scripts.clone()).unwrap_or_default(),
-                            gui_scripts: project
-                                .map(|p| p.gui_scripts.clone())
-                                .unwrap_or_default(),
+                            gui_scripts: project.map(|p| p.gui_scripts.clone()).unwrap_or_default(),
                             dependencies: Vec::new(),
                         });
                     let mut deps = fresh.deps.dependencies.clone();
@@ -569,7 +570,9 @@ mod tests {
         for ok in ["packages/ak-guardian/src", "a", "a.b/c_d"] {
             assert!(plain_path(ok), "{ok}");
         }
-        for bad in ["a/../b", "/abs", "a'b", "a\"b", "a b", "a$b", "a\\b", "a//b", "a\n"] {
+        for bad in [
+            "a/../b", "/abs", "a'b", "a\"b", "a b", "a$b", "a\\b", "a//b", "a\n",
+        ] {
             assert!(!plain_path(bad), "{bad}");
         }
     }

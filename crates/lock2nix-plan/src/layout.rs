@@ -202,7 +202,9 @@ pub fn layout(inputs: &LayoutInputs<'_>) -> Result<Layout, LayoutError> {
                 what: "the environments' attribute".to_string(),
                 name,
                 why,
-                hint: "use a private interpreter (drop --global); its environments are `<scope>.envs`".to_string(),
+                hint:
+                    "use a private interpreter (drop --global); its environments are `<scope>.envs`"
+                        .to_string(),
             });
         }
         envs_attr = Some(name);

@@ -50,8 +50,8 @@ use pep508_rs::PackageName;
 pub use custom::{Copy, Customization, Substitution, Value};
 pub use decide::{build_requirement_attrs, plan, BOOTSTRAP, NATIVE_TOOLS};
 pub use env::{
-    check_env_name, plan_envs, resolution_target, resolve_for_envs, EditableMember, Env, EnvError, EnvOnSystem,
-    EnvSpec, EnvSpecError,
+    check_env_name, plan_envs, resolution_target, resolve_for_envs, EditableMember, Env, EnvError,
+    EnvOnSystem, EnvSpec, EnvSpecError,
 };
 pub use facts::{Facts, GitFact, GitFetcher, SdistFact};
 pub use layout::{layout, Export, Layout, LayoutError, LayoutInputs, Mode, RESERVED};

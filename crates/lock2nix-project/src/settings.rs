@@ -158,11 +158,14 @@ pub fn env_specs(config: Option<&Config>, args: &EnvArgs) -> Result<Vec<EnvSpec>
         .map(|c| c.envs.values().cloned().collect())
         .unwrap_or_default();
     for e in &args.envs {
-        configured.push(e.parse().map_err(|err: lock2nix_plan::EnvSpecError| Error::Flag {
-            flag: "--env",
-            value: e.clone(),
-            expected: err.to_string(),
-        })?);
+        configured.push(
+            e.parse()
+                .map_err(|err: lock2nix_plan::EnvSpecError| Error::Flag {
+                    flag: "--env",
+                    value: e.clone(),
+                    expected: err.to_string(),
+                })?,
+        );
     }
     Ok(EnvSpec::with_defaults(configured))
 }

@@ -349,8 +349,7 @@ pub fn environments(
     let mut resolutions = Vec::new();
     for &system in systems {
         let t = project.target_for(target, system)?;
-        if let Ok((res, _)) =
-            resolve_for_envs(&project.lock, &t, specs, project.workspace.as_ref())
+        if let Ok((res, _)) = resolve_for_envs(&project.lock, &t, specs, project.workspace.as_ref())
         {
             resolutions.push(res);
         }

@@ -72,7 +72,11 @@ const CASES: [Case; 3] = [
         fixture: "multi-group",
         dir: "fixtures/locks/multi-group",
         scope: "multiGroupPython",
-        envs: &["docs=groups=docs;extras=yaml", "ci=groups=ci;all-extras", "lint"],
+        envs: &[
+            "docs=groups=docs;extras=yaml",
+            "ci=groups=ci;all-extras",
+            "lint",
+        ],
         editable: &[
             ("dev", MULTI_MEMBERS),
             ("docs", MULTI_MEMBERS),
@@ -251,11 +255,17 @@ fn editable_shell_hook_requires_repo_root() {
             c.env("REPO_ROOT", r);
         }
         let o = c.output().unwrap();
-        (o.status.success(), String::from_utf8_lossy(&o.stderr).into_owned())
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
     };
     let (ok, err) = run(None);
     assert!(!ok && err.contains("REPO_ROOT is not set"), "{err}");
-    assert!(err.contains("mixed-core, mixed-plugin, mixed-root, mixed-utils"), "{err}");
+    assert!(
+        err.contains("mixed-core, mixed-plugin, mixed-root, mixed-utils"),
+        "{err}"
+    );
     let (ok, err) = run(Some(tmp.path()));
     assert!(
         !ok && err.contains("packages/mixed-core/pyproject.toml is missing"),

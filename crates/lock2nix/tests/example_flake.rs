@@ -480,7 +480,10 @@ in {{
     );
     let libs = v["exShell"]["libs"].as_array().unwrap();
     for p in ["authentik", "pytest", "black", "ak-guardian"] {
-        assert!(libs.iter().any(|l| l == p), "{p} in the dev shell: {libs:?}");
+        assert!(
+            libs.iter().any(|l| l == p),
+            "{p} in the dev shell: {libs:?}"
+        );
     }
     assert_eq!(
         v["exShell"]["editable"],

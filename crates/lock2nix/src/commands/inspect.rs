@@ -136,15 +136,13 @@ pub fn run(args: &LockArgs, format: Format, stale_only: bool) -> Result<()> {
         no_binary_package: vec![],
         no_build_package: vec![],
     };
-    let target =
-        lock2nix_project::TargetSettings::merge(&target_args, project.config.as_ref().map(|c| &c.target))?;
-    let specs = lock2nix_project::env_specs(project.config.as_ref(), &Default::default())?;
-    let envs = lock2nix_project::environments(
-        &project,
-        &target,
-        &project.systems(&target_args)?,
-        &specs,
+    let target = lock2nix_project::TargetSettings::merge(
+        &target_args,
+        project.config.as_ref().map(|c| &c.target),
     )?;
+    let specs = lock2nix_project::env_specs(project.config.as_ref(), &Default::default())?;
+    let envs =
+        lock2nix_project::environments(&project, &target, &project.systems(&target_args)?, &specs)?;
     match format {
         Format::Json => {
             let out = json!({

@@ -155,13 +155,14 @@ pub fn run(
     let target = project.target(args, None)?;
     let index = project.read_index(nixpkgs)?;
     let (res, envs_failed) =
-        resolve_for_envs(&project.lock, &target, &specs, project.workspace.as_ref())
-            .with_context(|| {
+        resolve_for_envs(&project.lock, &target, &specs, project.workspace.as_ref()).with_context(
+            || {
                 format!(
                     "cannot resolve {} for {target}",
                     project.lock_path.display()
                 )
-            })?;
+            },
+        )?;
     if let Some(e) = envs_failed {
         eprintln!(
             "warning: only the roots resolve, not every environment's groups and extras ({})",
