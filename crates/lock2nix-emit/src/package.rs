@@ -198,9 +198,13 @@ fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
     }
 }
 
-/// `python-prev.<attr>.buildInputs or [ ]`, followed by `listed` unless it is empty.
+/// `python-prev.<attr path>.buildInputs or [ ]`, followed by `listed` unless it is empty.
 fn extend_from(attr: &str, listed: Expr, listed_empty: bool) -> Expr {
-    let carried = Expr::select_or(Expr::var(PP).attr(attr), ["buildInputs"], Expr::list([]));
+    let carried = Expr::select_or(
+        Expr::var(PP),
+        attr.split('.').chain(["buildInputs"]),
+        Expr::list([]),
+    );
     if listed_empty {
         carried
     } else {

@@ -135,6 +135,13 @@ pub fn plan(lock: &Lock, res: &Resolution, inputs: &PlanInputs<'_>) -> Plan {
         (0..res.packages.len()).map(|i| ctx.decide(i)).collect();
     ctx.family_rule(&mut packages);
     ctx.check_bootstrap(&packages);
+    if let Some(lock_dir) = &inputs.lock_dir {
+        for p in &mut packages {
+            if let Some(src) = p.recipe.src_mut() {
+                rebase(src, lock_dir);
+            }
+        }
+    }
     for p in &mut packages {
         match &p.recipe {
             Recipe::Reuse { nixpkgs_attr } if nixpkgs_attr == &p.attr && p.custom.is_empty() => {
@@ -285,6 +292,7 @@ impl<'a> Ctx<'a> {
                 let src = Src::Tree {
                     path: dir.clone(),
                     name: format!("{}-source", rp.name),
+                    base: crate::Base::Workspace,
                 };
                 p.recipe = self.fresh_source(i, &mut p.custom, src, requires, origin, None, None);
             }
@@ -387,11 +395,15 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .any(|x| lower.ends_with(x));
                 let src = if archive {
-                    Src::File { path: path.clone() }
+                    Src::File {
+                        path: path.clone(),
+                        base: crate::Base::Workspace,
+                    }
                 } else {
                     Src::Tree {
                         path: path.clone(),
                         name: format!("{}-source", rp.name),
+                        base: crate::Base::Workspace,
                     }
                 };
                 (format!("path {path}"), src, None, lower.ends_with(".whl"))
@@ -786,7 +798,10 @@ impl<'a> Ctx<'a> {
                 subdirectory.clone(),
             ),
             Artifact::Path { path, kind, .. } => (
-                Src::File { path: path.clone() },
+                Src::File {
+                    path: path.clone(),
+                    base: crate::Base::Workspace,
+                },
                 *kind == ArchiveKind::Wheel,
                 self.lock_wheel_is_pure(i),
                 None,
@@ -801,7 +816,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         };
-        let carry = nixpkgs.map(|e| e.attr.clone());
+        let carry = nixpkgs.map(carry_path);
         if wheel {
             let linux = self.res.target.system.is_linux();
             let native = !pure && linux;
@@ -881,7 +896,7 @@ impl<'a> Ctx<'a> {
                 subdirectory,
             },
             deps: self.deps(i, custom),
-            carry_build_inputs_from: nixpkgs.map(|e| e.attr.clone()),
+            carry_build_inputs_from: nixpkgs.map(carry_path),
             native_build_inputs,
             build_inputs: Vec::new(),
             cargo: None,
@@ -1052,4 +1067,26 @@ fn abbreviate(items: &[String], n: usize) -> String {
         s.push_str(&format!(" and {} more", items.len() - n));
     }
     s
+}
+
+/// A project path that leaves the lock's directory is written from the source root instead (no
+/// `workspaceRoot + "/../x"`, which fails once `workspaceRoot` is a store path).
+fn rebase(src: &mut Src, lock_dir: &str) {
+    if let Src::File { path, base } | Src::Tree { path, base, .. } = src {
+        if let Some(from_root) = crate::src::outside_lock_dir(lock_dir, path) {
+            *path = from_root;
+            *base = crate::Base::SourceRoot;
+        }
+    }
+}
+
+/// Where nixpkgs' recipe of `e` is found in the Python set before the overlay: its attribute,
+/// or for a passthru child (`psycopg-c = psycopg.c;` in python-packages.nix, evaluated in the
+/// final set) the parent's passthru attribute, which stays nixpkgs' own when the overlay
+/// replaces the parent.
+fn carry_path(e: &Entry) -> String {
+    match (&e.features.family, &e.features.family_passthru) {
+        (Some(parent), Some(child)) if parent != &e.attr => format!("{parent}.{child}"),
+        _ => e.attr.clone(),
+    }
 }

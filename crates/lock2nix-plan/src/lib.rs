@@ -56,7 +56,7 @@ pub use env::{
 pub use facts::{Facts, GitFact, GitFetcher, SdistFact};
 pub use layout::{layout, Export, Layout, LayoutError, LayoutInputs, Mode, RESERVED};
 pub use policy::{Policy, UnknownPolicy};
-pub use src::{store_name_for_url, Src, SrcHash};
+pub use src::{outside_lock_dir, store_name_for_url, Base, Src, SrcHash};
 
 /// What the overlay does with one package (the category; [`Recipe`] has the detail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -160,6 +160,9 @@ pub struct PlanInputs<'a> {
     pub github_hosts: Vec<String>,
     /// Packages taken from another source than the lock's (the configuration's `src`).
     pub sources: BTreeMap<PackageName, PackageSource>,
+    /// The lock's directory relative to the source root (`libs/app`), when known: project paths
+    /// outside it are written from the source root ([`Base::SourceRoot`]).
+    pub lock_dir: Option<String>,
 }
 
 /// nixpkgs' package for a lock package.
@@ -234,7 +237,8 @@ pub struct Fresh {
     pub format: Format,
     /// Dependencies.
     pub deps: Deps,
-    /// The nixpkgs attribute whose `buildInputs` (native libraries) are carried over.
+    /// The nixpkgs attribute path (in the Python set before the overlay: `lxml`, `psycopg.c`)
+    /// whose `buildInputs` (native libraries) are carried over.
     pub carry_build_inputs_from: Option<String>,
     /// `nativeBuildInputs`: top-level attribute paths (`autoPatchelfHook`, `pkg-config`, …).
     pub native_build_inputs: Vec<String>,
@@ -281,6 +285,35 @@ impl Recipe {
             Recipe::Fresh(f) => Some(&f.src),
             _ => None,
         }
+    }
+
+    fn src_mut(&mut self) -> Option<&mut Src> {
+        match self {
+            Recipe::Swap { src, .. } => Some(src),
+            Recipe::Fresh(f) => Some(&mut f.src),
+            _ => None,
+        }
+    }
+}
+
+impl Plan {
+    /// Does any source need the overlay's `sourceRoot` (a project path outside the lock's
+    /// directory)?
+    pub fn uses_source_root(&self) -> bool {
+        self.packages.iter().any(|p| {
+            matches!(
+                p.recipe.src(),
+                Some(
+                    Src::File {
+                        base: Base::SourceRoot,
+                        ..
+                    } | Src::Tree {
+                        base: Base::SourceRoot,
+                        ..
+                    }
+                )
+            )
+        })
     }
 }
 

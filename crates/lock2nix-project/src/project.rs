@@ -259,6 +259,7 @@ impl Project {
             policy,
             workspace: self.workspace.as_ref(),
             facts,
+            lock_dir: Some(self.source_root.lock_dir().as_str().to_string()),
             ..PlanInputs::default()
         };
         if let Some(cfg) = &self.config {

@@ -300,10 +300,16 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         path: out_dir.clone(),
         source,
     })?;
+    let source_root =
+        relative_path(&out_dir, project.source_root.dir()).map_err(|source| Error::Io {
+            path: out_dir.clone(),
+            source,
+        })?;
     let text = emit(&Overlay {
         plans: &plans,
         layout: &the_layout,
         workspace_root: &workspace_root,
+        source_root: Some((&source_root, project.source_root.lock_dir().as_str())),
         header: &header.lines(),
         envs: &envs,
     })?;

@@ -42,7 +42,9 @@ fn index_json(dir: &Path) -> PathBuf {
 const WEBUI: &str = "(final: prev: { authentik-webui = final.stdenv.mkDerivation { name = \"authentik-webui\"; }; })";
 
 /// Both committed overlays (the example and its DRF-fork variant) are what translate writes now,
-/// with every hash known (no `lib.fakeHash`, no `--allow-missing-hashes`).
+/// with every hash known (no `lib.fakeHash`, no `--allow-missing-hashes`), and translate has
+/// nothing to warn about (the lock agrees with its pyproject.toml files, every build system is
+/// known).
 #[test]
 fn committed_example_overlays_are_current_and_byte_identical() {
     let root = repo_root();
@@ -57,6 +59,10 @@ fn committed_example_overlays_are_current_and_byte_identical() {
             &["translate", "--config", "lock2nix.toml", "--out", "-"],
         );
         assert_eq!(code, 0, "{err}");
+        assert!(
+            !err.contains("warning:") && !err.contains("note:"),
+            "{dir}: translate should print no warning:\n{err}"
+        );
         let committed = std::fs::read_to_string(example.join("python-overlay.nix")).unwrap();
         assert_eq!(
             text, committed,
@@ -247,11 +253,11 @@ fn built_from_the_lock_alone_the_closure_is_the_locks() {
     system = "x86_64-linux";
     overlays = [ ((import {overlay}).override {{ workspaceRoot = {ws}; }}) ];
   }};
-  # the private interpreter's package: nixpkgs has a top-level `authentik` of its own (the
-  # stub refuses to let the overlay shadow it, like a review of nixpkgs' users would)
-  root = pkgs.authentikPython.pkgs.authentik;
+  app = pkgs.authentikPython.pkgs.authentik;
   closure = builtins.genericClosure {{
-    startSet = [ {{ key = root.outPath; drv = root; }} ];
+    # the private interpreter's package: without an index lock2nix cannot know that nixpkgs has
+    # a top-level `authentik` (the server), which the stub refuses to see redefined
+    startSet = [ {{ key = app.outPath; drv = app; }} ];
     operator = item: map (d: {{ key = d.outPath; drv = d; }}) (item.drv.drvArgs.dependencies or [ ]);
   }};
 in map (i: "${{i.drv.pname}}==${{i.drv.version}}") closure"#,
@@ -424,7 +430,7 @@ in {{
         root = nix_path(&root),
         flake = nix_path(&root.join("flake.nix")),
         example = nix_path(&root.join("examples/authentik/flake.nix")),
-        authentik = nix_path(&root.join("fixtures/authentik")),
+        authentik = nix_path(&root.join("fixtures/authentik-aligned")),
         webui = WEBUI,
         index = nix_path(&index),
         indexed = nix_path(&indexed),
@@ -513,4 +519,62 @@ in {{
         "sha256-YrEDEU3qtw/iyQM3CoB8wYx57zuPNXiJx6ZjrIwnCNU="
     );
     assert!(v["drf"]["app"].as_str().unwrap().ends_with(".drv"));
+}
+
+/// The example flake's `authentik-django` with and without an overlay that gives the web UI:
+/// without it, instantiating the package stops with the flake's own message (the stub coerces
+/// every attribute the way Nix does, so the `throw` in the web UI's place is reached).
+#[test]
+fn evaluation_of_the_authentik_example_without_the_web_ui_fails_with_the_flakes_message() {
+    if require_tool("nix-instantiate").is_none() {
+        return;
+    }
+    let root = repo_root();
+    let tmp = tempfile::tempdir().unwrap();
+    let index = index_json(tmp.path());
+    let flake_text = std::fs::read_to_string(root.join("examples/authentik/flake.nix")).unwrap();
+    // the first line of the flake's message, as the flake writes it
+    let message = flake_text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("authentik-django needs `authentik-webui`"))
+        .expect("the flake's message for a missing web UI");
+    let eval = |overlays: &str| {
+        let expr = format!(
+            r#"let
+  stubDir = {stub};
+  lib = import (stubDir + "/lib.nix");
+  nixpkgs = {{ outPath = toString stubDir; inherit lib; }};
+  example = import {example};
+  exSelf = example.outputs {{
+    self = exSelf;
+    inherit nixpkgs;
+    authentik-src = {{ outPath = toString {authentik}; }};
+  }};
+  index = builtins.fromJSON (builtins.readFile {index});
+in {{
+  default = (import stubDir {{ system = "x86_64-linux"; overlays = {overlays} [ exSelf.overlays.default ]; inherit index; }}).authentik-django.drvPath;
+  drf-fork = (import stubDir {{ system = "aarch64-linux"; overlays = {overlays} [ exSelf.overlays.drf-fork ]; inherit index; }}).authentik-django.drvPath;
+}}"#,
+            stub = nix_path(&stub_dir()),
+            example = nix_path(&root.join("examples/authentik/flake.nix")),
+            authentik = nix_path(&root.join("fixtures/authentik")),
+            index = nix_path(&index),
+        );
+        nix_eval_json(&expr)
+    };
+    let with = eval(&format!("[ {WEBUI} ] ++"))
+        .unwrap_or_else(|e| panic!("with the web UI: {}", e.stderr().unwrap_or(&e.to_string())));
+    for variant in ["default", "drf-fork"] {
+        assert!(
+            with[variant]
+                .as_str()
+                .unwrap()
+                .ends_with("-authentik-2026.2.0rc1.drv"),
+            "{variant}: {with}"
+        );
+    }
+    let err = eval("").expect_err("authentik-django without the web UI must not instantiate");
+    let stderr = err.stderr().unwrap_or_default();
+    assert!(stderr.contains(message), "{stderr}");
 }

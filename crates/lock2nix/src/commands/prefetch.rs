@@ -329,7 +329,7 @@ pub fn collect_items(project: &Project, args: &PrefetchArgs) -> Result<Collected
                             .and_then(|s| s.hash.as_ref());
                         c.sdist(&name, &version, url, hash)
                     }
-                    (Src::File { path }, _) => {
+                    (Src::File { path, .. }, _) => {
                         c.skipped.insert(format!(
                             "sdist {name} {version}: {path} is in a local registry; lock2nix prefetches remote files only"
                         ));
