@@ -44,6 +44,7 @@ fn overlay(dir: &Path, systems: &[System], specs: &[&str], global: bool) -> Stri
         layout: &the_layout,
         workspace_root: "./.",
         header: &[],
+        source_root: None,
         envs: &envs,
     })
     .unwrap()
