@@ -95,9 +95,16 @@ fn describe(r: &Result<lock2nix_lock::Lock, lock2nix_lock::Error>) -> String {
 pub fn pipeline(lock: &lock2nix_lock::Lock) -> Option<String> {
     use lock2nix_resolve::{resolve, PythonVersion, Target};
     let python = PythonVersion::default_for(lock, None).unwrap_or(PythonVersion::new(3, 12));
+    // with the default environments (`default`, and `dev` with uv's default groups)
+    let specs = lock2nix_plan::EnvSpec::with_defaults([]);
     let resolutions: Vec<_> = System::ALL
         .iter()
-        .filter_map(|&system| resolve(lock, &Target::new(system, python)).ok())
+        .filter_map(|&system| {
+            let target =
+                lock2nix_plan::resolution_target(&Target::new(system, python), &specs, lock, None)
+                    .ok()?;
+            resolve(lock, &target).ok()
+        })
         .collect();
     if resolutions.is_empty() {
         return None;
@@ -114,12 +121,16 @@ pub fn pipeline(lock: &lock2nix_lock::Lock) -> Option<String> {
     else {
         return None;
     };
+    let envs = lock2nix_plan::plan_envs(lock, &resolutions, &plans, &specs, None)
+        .map(|(envs, _)| envs)
+        .unwrap_or_default();
     let overlay = lock2nix_emit::Overlay {
         plans: &plans,
         layout: &layout,
         workspace_root: ".",
         source_root: None,
         header: &[],
+        envs: &envs,
     };
     match lock2nix_emit::emit(&overlay) {
         Ok(text) => {
@@ -151,6 +162,13 @@ pub fn pyproject(data: &[u8]) {
     match parse_pyproject(text, Path::new("fuzz/pyproject.toml")) {
         Ok(p) => {
             let _ = format!("{p:?}");
+            // an editable install's import root never leaves the project
+            for r in &p.import_roots {
+                assert!(
+                    !r.starts_with('/') && !r.split('/').any(|c| c == ".." || c == "."),
+                    "import root {r:?} leaves the project"
+                );
+            }
         }
         Err(e) => assert!(!e.to_string().is_empty()),
     }
@@ -749,5 +767,32 @@ pub fn sdist(data: &[u8]) {
             }
             Err(e) => assert!(!e.is_empty()),
         }
+    }
+}
+
+/// Target `env_spec`: `--env NAME=SPEC` never panics; an accepted spec has a name usable as a Nix
+/// attribute, and its description parses back to the same selection.
+pub fn env_spec(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(spec) = text.parse::<lock2nix_plan::EnvSpec>() else {
+        return;
+    };
+    assert!(lock2nix_nix::is_identifier(&spec.name), "{:?}", spec.name);
+    assert!(!spec.name.ends_with("-editable"));
+    let described = spec.describe();
+    if described != "the roots" {
+        let again: lock2nix_plan::EnvSpec = format!("{}={described}", spec.name)
+            .parse()
+            .expect("a description parses");
+        let mut want = spec.clone();
+        want.editable = true;
+        want.groups.dedup();
+        want.extras.dedup();
+        let mut got = again;
+        got.groups.dedup();
+        got.extras.dedup();
+        assert_eq!(got, want, "{text:?} → {described:?}");
     }
 }

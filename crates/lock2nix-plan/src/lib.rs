@@ -34,6 +34,7 @@
 
 pub mod custom;
 mod decide;
+pub mod env;
 pub mod facts;
 mod layout;
 mod policy;
@@ -48,6 +49,10 @@ use pep508_rs::PackageName;
 
 pub use custom::{Copy, Customization, Substitution, Value};
 pub use decide::{build_requirement_attrs, plan, BOOTSTRAP, NATIVE_TOOLS};
+pub use env::{
+    check_env_name, plan_envs, resolution_target, resolve_for_envs, EditableMember, Env, EnvError,
+    EnvOnSystem, EnvSpec, EnvSpecError,
+};
 pub use facts::{CargoLockFact, Facts, GitFact, GitFetcher, SdistFact};
 pub use layout::{layout, Export, Layout, LayoutError, LayoutInputs, Mode, RESERVED};
 pub use policy::{Policy, UnknownPolicy};
