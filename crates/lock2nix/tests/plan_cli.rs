@@ -83,7 +83,10 @@ fn authentik_plan_shows_reuse_and_every_swap_with_strategy_and_reason() {
     assert_eq!(section.len(), swaps.len() + 1, "one line per swap");
     // each package's line in its action's section, by attribute
     let mut line_of: BTreeMap<&str, &str> = BTreeMap::new();
-    for block in text.split("\n\n").filter(|s| !s.starts_with("version swaps: ")) {
+    for block in text
+        .split("\n\n")
+        .filter(|s| !s.starts_with("version swaps: "))
+    {
         for line in block.lines().skip(1) {
             if let Some(attr) = line.split_whitespace().next() {
                 line_of.insert(attr, line);
@@ -114,10 +117,16 @@ fn authentik_plan_shows_reuse_and_every_swap_with_strategy_and_reason() {
             "{attr}: versions in {swap_line:?}"
         );
         let line = line_of[attr];
-        assert!(line.contains(reason), "{attr}: reason {reason:?} in {line:?}");
+        assert!(
+            line.contains(reason),
+            "{attr}: reason {reason:?} in {line:?}"
+        );
         // the reason says why this strategy: known-safe features, or what blocks the recipe
         if strategy == "override nixpkgs' recipe" {
-            assert!(reason.ends_with("nixpkgs' recipe takes the lock's sdist"), "{reason}");
+            assert!(
+                reason.ends_with("nixpkgs' recipe takes the lock's sdist"),
+                "{reason}"
+            );
         } else {
             assert!(
                 reason.contains("nixpkgs' recipe would not survive a version swap (")
@@ -129,8 +138,14 @@ fn authentik_plan_shows_reuse_and_every_swap_with_strategy_and_reason() {
         }
     }
     // the committed index tells both kinds apart
-    assert!(strategies["override nixpkgs' recipe"] > 10, "{strategies:?}");
-    assert!(strategies["fresh from the lock's wheel"] > 10, "{strategies:?}");
+    assert!(
+        strategies["override nixpkgs' recipe"] > 10,
+        "{strategies:?}"
+    );
+    assert!(
+        strategies["fresh from the lock's wheel"] > 10,
+        "{strategies:?}"
+    );
     // recipes the index shows unsafe are never overridden
     for (attr, why) in [
         ("cryptography", "Rust vendored from its src"),

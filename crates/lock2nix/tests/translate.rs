@@ -989,7 +989,7 @@ fn big_lock_under(lock: &str, system: &str, policy: &str) {
     let dir = tempfile::tempdir().unwrap();
     let lock = fixture(lock);
     let index = derived_index(dir.path(), &lock, system, "3.12");
-    check_case(&Case {
+    let case = Case {
         lock: &lock,
         python: "3.12",
         systems: &[system],
@@ -999,7 +999,30 @@ fn big_lock_under(lock: &str, system: &str, policy: &str) {
         sidecar: None,
         policy: Some(policy),
         top_level: &[],
-    });
+    };
+    check_case(&case);
+    // the derived index's recipes take each way of a version swap
+    let planned = json_of(dir.path(), "plan", &case, system);
+    let packages = planned["packages"].as_array().unwrap();
+    let with = |s: &str| {
+        packages
+            .iter()
+            .filter(|p| p["reason"].as_str().unwrap().contains(s))
+            .count()
+    };
+    let overrides = planned["counts"]["override"].as_u64().unwrap();
+    if policy == "nixpkgs" {
+        assert_eq!(overrides, 0, "every nixpkgs package is reused");
+        assert_eq!(with("version swap"), 0);
+    } else {
+        assert!(overrides > 10, "{overrides}: plain recipes are overridden");
+        assert!(with("the index does not describe nixpkgs' recipe") > 10);
+        assert!(with("would not survive a version swap (src from fetchFromGitHub, Rust vendored from its src)") > 10);
+        assert!(
+            with("would not survive a version swap (patches, source edits, custom check phase)")
+                > 10
+        );
+    }
 }
 
 #[test]
