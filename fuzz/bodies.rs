@@ -114,6 +114,7 @@ pub fn pipeline(lock: &lock2nix_lock::Lock) -> Option<String> {
         plans: &plans,
         layout: &layout,
         workspace_root: ".",
+        source_root: None,
         header: &[],
     };
     match lock2nix_emit::emit(&overlay) {

@@ -51,6 +51,7 @@ pub fn emit_all(res: &[Resolution], plans: &[Plan]) -> String {
         plans,
         layout: &the_layout,
         workspace_root: ".",
+        source_root: None,
         header: &[],
     })
     .unwrap_or_else(|e| panic!("{e}"))

@@ -20,7 +20,6 @@
 //! (the file around the definitions).
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 mod custom;
 mod merge;
@@ -63,6 +62,9 @@ pub struct Overlay<'a> {
     pub layout: &'a Layout,
     /// The directory of the lock as a Nix path relative to the overlay file (e.g. `./..`).
     pub workspace_root: &'a str,
+    /// The source root as a Nix path relative to the overlay file, and the lock's directory
+    /// inside it (`libs/app`): used when a plan has project paths outside the lock's directory.
+    pub source_root: Option<(&'a str, &'a str)>,
     /// Header comment lines after the `@generated` line.
     pub header: &'a [String],
 }
@@ -179,6 +181,9 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
             systems: &systems,
             layout: o.layout,
             workspace_root: o.workspace_root,
+            source_root: o
+                .source_root
+                .filter(|_| o.plans.iter().any(Plan::uses_source_root)),
             header: o.header,
         },
         bindings,

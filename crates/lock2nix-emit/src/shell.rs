@@ -36,6 +36,8 @@ pub(crate) struct Shell<'a> {
     pub systems: &'a [System],
     pub layout: &'a Layout,
     pub workspace_root: &'a str,
+    /// `sourceRoot`'s default and the lock's directory inside it, when sources need it.
+    pub source_root: Option<(&'a str, &'a str)>,
     pub header: &'a [String],
 }
 
@@ -175,18 +177,41 @@ pub(crate) fn overlay_file(s: &Shell<'_>, set_bindings: Vec<Binding>) -> File {
         ],
         Expr::attrs(top),
     );
+    let (params, comment) = match s.source_root {
+        None => (
+            vec![PatEntry::with_default(
+                "workspaceRoot",
+                Expr::path(workspace_root_path(s.workspace_root)),
+            )],
+            "workspaceRoot: the directory of the uv.lock; `(import ./this-file.nix).override { workspaceRoot = …; }` points it elsewhere.",
+        ),
+        Some((root, lock_dir)) => {
+            let lock_dir = lock_dir.trim_matches('/');
+            let workspace = if lock_dir.is_empty() || lock_dir == "." {
+                Expr::var("sourceRoot")
+            } else {
+                Expr::var("sourceRoot").add(Expr::string(format!("/{lock_dir}")))
+            };
+            (
+                vec![
+                    PatEntry::with_default("sourceRoot", Expr::path(workspace_root_path(root))),
+                    PatEntry::with_default("workspaceRoot", workspace),
+                ],
+                "sourceRoot: the directory every local source is inside (the repository); workspaceRoot: the uv.lock's directory in it. `(import ./this-file.nix).override { sourceRoot = …; }` points both elsewhere (e.g. a flake input).",
+            )
+        }
+    };
     let mk_overlay = Expr::lambda(
-        Param::pattern(vec![PatEntry::with_default(
-            "workspaceRoot",
-            Expr::path(workspace_root_path(s.workspace_root)),
-        )]),
+        Param::pattern(params),
         Expr::lambda_ident("final", Expr::lambda_ident("prev", overlay_body)),
     );
     let body = Expr::let_in(
-        [Binding::assign("mkOverlay", mk_overlay)
-            .comment("workspaceRoot: the directory of the uv.lock; `(import ./this-file.nix).override { workspaceRoot = …; }` points it elsewhere.")],
+        [Binding::assign("mkOverlay", mk_overlay).comment(comment)],
         Expr::attrs([
-            Binding::assign("__functor", Expr::lambda_ident("self", Expr::var("mkOverlay").apply(Expr::attrs([])))),
+            Binding::assign(
+                "__functor",
+                Expr::lambda_ident("self", Expr::var("mkOverlay").apply(Expr::attrs([]))),
+            ),
             Binding::assign("override", Expr::var("mkOverlay")),
         ]),
     );

@@ -81,6 +81,7 @@ fn overlay(
         plans: &plans,
         layout: &the_layout,
         workspace_root: &opts.workspace_root,
+        source_root: None,
         header: &[],
     })
     .unwrap_or_else(|e| panic!("{}: {e}", lock.display()))

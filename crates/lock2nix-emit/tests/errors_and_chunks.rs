@@ -93,6 +93,7 @@ impl Planned {
                     plans: &self.plans,
                     layout: &self.layout,
                     workspace_root: ".",
+                    source_root: None,
                     header: &[],
                 })
             })

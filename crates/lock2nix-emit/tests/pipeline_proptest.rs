@@ -395,6 +395,7 @@ fn pipeline(text: &str, all_groups: bool) -> Result<(Outcome, Option<String>), T
         plans: &plans,
         layout: &the_layout,
         workspace_root: ".",
+        source_root: None,
         header: &[],
     }) {
         Ok(text) => text,

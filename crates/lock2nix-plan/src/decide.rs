@@ -135,6 +135,13 @@ pub fn plan(lock: &Lock, res: &Resolution, inputs: &PlanInputs<'_>) -> Plan {
         (0..res.packages.len()).map(|i| ctx.decide(i)).collect();
     ctx.family_rule(&mut packages);
     ctx.check_bootstrap(&packages);
+    if let Some(lock_dir) = &inputs.lock_dir {
+        for p in &mut packages {
+            if let Some(src) = p.recipe.src_mut() {
+                rebase(src, lock_dir);
+            }
+        }
+    }
     for p in &mut packages {
         match &p.recipe {
             Recipe::Reuse { nixpkgs_attr } if nixpkgs_attr == &p.attr && p.custom.is_empty() => {
@@ -173,7 +180,6 @@ enum Nixpkgs<'a> {
     None(String),
     /// In nixpkgs, but not usable as a Python dependency here.
     Unusable(&'a Entry, String),
-    /// Usable.
     Usable(&'a Entry),
 }
 
@@ -286,12 +292,17 @@ impl<'a> Ctx<'a> {
                 let src = Src::Tree {
                     path: dir.clone(),
                     name: format!("{}-source", rp.name),
+                    base: crate::Base::Workspace,
                 };
                 p.recipe = self.fresh_source(i, &mut p.custom, src, requires, origin, None, None);
             }
             Artifact::Git(g) => {
                 p.action = Action::Vcs;
-                p.reason = format!("git source {} at {}", g.repository, g.commit);
+                p.reason = format!(
+                    "git source {} at {}",
+                    lock2nix_lock::strip_url_credentials(&g.repository),
+                    g.commit
+                );
                 if let Nixpkgs::Usable(e) | Nixpkgs::Unusable(e, _) = self.lookup(&rp.name) {
                     p.nixpkgs = Some(nixpkgs_ref(e));
                     p.reason.push_str(" (replaces nixpkgs' package)");
@@ -310,7 +321,7 @@ impl<'a> Ctx<'a> {
             }
             Artifact::Url { url, .. } => {
                 p.action = Action::Build;
-                p.reason = format!("direct URL {url}");
+                p.reason = format!("direct URL {}", lock2nix_lock::strip_url_credentials(url));
                 p.recipe = self.fresh_artifact(i, &mut p.custom, None);
             }
             Artifact::Path { path, .. } => {
@@ -346,14 +357,14 @@ impl<'a> Ctx<'a> {
                     // the configuration reader checked both; keep the plan total anyway
                     Err(_) => Src::Git {
                         name: None,
-                        url: url.clone(),
+                        url: lock2nix_lock::strip_url_credentials(url).into_owned(),
                         rev: rev.clone(),
                         hash: crate::SrcHash::Missing,
-                        key: format!("{url}#{rev}"),
+                        key: lock2nix_lock::git_source_key(url, rev),
                     },
                 };
                 (
-                    format!("git {url} at {rev}"),
+                    format!("git {} at {rev}", lock2nix_lock::strip_url_credentials(url)),
                     src,
                     subdirectory.clone(),
                     false,
@@ -363,14 +374,19 @@ impl<'a> Ctx<'a> {
                 p.action = Action::Build;
                 let src = Src::Url {
                     name: crate::store_name_for_url(url),
-                    url: url.clone(),
+                    url: lock2nix_lock::strip_url_credentials(url).into_owned(),
                     hash: crate::SrcHash::Sri(hash.clone()),
                 };
                 let wheel = url
                     .split(['?', '#'])
                     .next()
                     .is_some_and(|u| u.to_ascii_lowercase().ends_with(".whl"));
-                (format!("URL {url}"), src, None, wheel)
+                (
+                    format!("URL {}", lock2nix_lock::strip_url_credentials(url)),
+                    src,
+                    None,
+                    wheel,
+                )
             }
             SrcOverride::Path { path } => {
                 p.action = Action::InTree;
@@ -379,11 +395,15 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .any(|x| lower.ends_with(x));
                 let src = if archive {
-                    Src::File { path: path.clone() }
+                    Src::File {
+                        path: path.clone(),
+                        base: crate::Base::Workspace,
+                    }
                 } else {
                     Src::Tree {
                         path: path.clone(),
                         name: format!("{}-source", rp.name),
+                        base: crate::Base::Workspace,
                     }
                 };
                 (format!("path {path}"), src, None, lower.ends_with(".whl"))
@@ -778,7 +798,10 @@ impl<'a> Ctx<'a> {
                 subdirectory.clone(),
             ),
             Artifact::Path { path, kind, .. } => (
-                Src::File { path: path.clone() },
+                Src::File {
+                    path: path.clone(),
+                    base: crate::Base::Workspace,
+                },
                 *kind == ArchiveKind::Wheel,
                 self.lock_wheel_is_pure(i),
                 None,
@@ -1044,6 +1067,17 @@ fn abbreviate(items: &[String], n: usize) -> String {
         s.push_str(&format!(" and {} more", items.len() - n));
     }
     s
+}
+
+/// A project path that leaves the lock's directory is written from the source root instead (no
+/// `workspaceRoot + "/../x"`, which fails once `workspaceRoot` is a store path).
+fn rebase(src: &mut Src, lock_dir: &str) {
+    if let Src::File { path, base } | Src::Tree { path, base, .. } = src {
+        if let Some(from_root) = crate::src::outside_lock_dir(lock_dir, path) {
+            *path = from_root;
+            *base = crate::Base::SourceRoot;
+        }
+    }
 }
 
 /// Where nixpkgs' recipe of `e` is found in the Python set before the overlay: its attribute,

@@ -31,7 +31,6 @@
 //!   not reused, every member of the closure gets a fresh derivation.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 pub mod custom;
 mod decide;
@@ -52,7 +51,7 @@ pub use decide::{build_requirement_attrs, plan, BOOTSTRAP, NATIVE_TOOLS};
 pub use facts::{Facts, GitFact, GitFetcher, SdistFact};
 pub use layout::{layout, Export, Layout, LayoutError, LayoutInputs, Mode, RESERVED};
 pub use policy::{Policy, UnknownPolicy};
-pub use src::{store_name_for_url, Src, SrcHash};
+pub use src::{outside_lock_dir, store_name_for_url, Base, Src, SrcHash};
 
 /// What the overlay does with one package (the category; [`Recipe`] has the detail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -156,6 +155,9 @@ pub struct PlanInputs<'a> {
     pub github_hosts: Vec<String>,
     /// Packages taken from another source than the lock's (the configuration's `src`).
     pub sources: BTreeMap<PackageName, PackageSource>,
+    /// The lock's directory relative to the source root (`libs/app`), when known: project paths
+    /// outside it are written from the source root ([`Base::SourceRoot`]).
+    pub lock_dir: Option<String>,
 }
 
 /// nixpkgs' package for a lock package.
@@ -278,6 +280,35 @@ impl Recipe {
             Recipe::Fresh(f) => Some(&f.src),
             _ => None,
         }
+    }
+
+    fn src_mut(&mut self) -> Option<&mut Src> {
+        match self {
+            Recipe::Swap { src, .. } => Some(src),
+            Recipe::Fresh(f) => Some(&mut f.src),
+            _ => None,
+        }
+    }
+}
+
+impl Plan {
+    /// Does any source need the overlay's `sourceRoot` (a project path outside the lock's
+    /// directory)?
+    pub fn uses_source_root(&self) -> bool {
+        self.packages.iter().any(|p| {
+            matches!(
+                p.recipe.src(),
+                Some(
+                    Src::File {
+                        base: Base::SourceRoot,
+                        ..
+                    } | Src::Tree {
+                        base: Base::SourceRoot,
+                        ..
+                    }
+                )
+            )
+        })
     }
 }
 

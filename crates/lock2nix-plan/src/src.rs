@@ -61,19 +61,61 @@ pub enum Src {
         /// The `<url>#<commit>` key the hash is recorded under.
         key: String,
     },
-    /// A file in the project: `workspaceRoot + "/<path>"`.
+    /// A file in the project: `workspaceRoot + "/<path>"` (or `sourceRoot + …`).
     File {
-        /// Relative to the workspace root, `/`-separated.
+        /// Relative to `base`, `/`-separated, without `..` when `base` is the source root.
         path: String,
+        base: Base,
     },
     /// A directory of the project, copied to the store with the VCS/cache filter:
     /// `builtins.path { path = workspaceRoot + "/<path>"; name; filter = sourceFilter; }`.
     Tree {
-        /// Relative to the workspace root, `/`-separated (`.` for the root).
+        /// Relative to `base`, `/`-separated (`.` for the base itself).
         path: String,
         /// The store name (`<package>-source`).
         name: String,
+        base: Base,
     },
+}
+
+/// What a project path is relative to in the overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Base {
+    /// `workspaceRoot`: the lock's directory.
+    #[default]
+    Workspace,
+    /// `sourceRoot`: the directory every local source is inside (a monorepo's root), for sources
+    /// outside the lock's directory. A flake passes one input for it, and `workspaceRoot`
+    /// follows.
+    SourceRoot,
+}
+
+/// `rel` (relative to the lock's directory, as the lock writes it) seen from the source root,
+/// when it leaves the lock's directory: `libs/app` + `../checkpoint` → `libs/checkpoint`. `None`
+/// when it stays inside (or climbs above the source root, which loading the project refused).
+pub fn outside_lock_dir(lock_dir: &str, rel: &str) -> Option<String> {
+    let rel = rel.trim_start_matches("./");
+    if !rel.starts_with("..") {
+        return None;
+    }
+    let mut parts: Vec<&str> = lock_dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for c in rel.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
 }
 
 impl Src {
@@ -90,7 +132,7 @@ impl Src {
         match self {
             Src::Url { url, .. } => url.clone(),
             Src::GitHub { key, .. } | Src::Git { key, .. } => key.clone(),
-            Src::File { path } | Src::Tree { path, .. } => path.clone(),
+            Src::File { path, .. } | Src::Tree { path, .. } => path.clone(),
         }
     }
 
@@ -98,15 +140,21 @@ impl Src {
     pub fn registry_file(location: &Location, hash: Option<&Hash>) -> Src {
         match location {
             Location::Url(url) => Src::url(url, hash),
-            Location::Path(path) => Src::File { path: path.clone() },
+            Location::Path(path) => Src::File {
+                path: path.clone(),
+                base: Base::Workspace,
+            },
         }
     }
 
     /// `fetchurl` of a URL with the lock's hash.
+    /// Credentials in the URL (`https://user:token@…`) are left out: the overlay is committed
+    /// and its URLs reach world-readable `.drv` files (Nix's fetchers read `netrc` instead).
     pub fn url(url: &str, hash: Option<&Hash>) -> Src {
+        let url = lock2nix_lock::strip_url_credentials(url);
         Src::Url {
-            name: store_name_for_url(url),
-            url: url.to_string(),
+            name: store_name_for_url(&url),
+            url: url.into_owned(),
             hash: SrcHash::of_file(hash),
         }
     }
@@ -114,7 +162,7 @@ impl Src {
     /// A git source: the fetcher the sidecar recorded with its hash, else lock2nix's one GitHub
     /// rule ([`lock2nix_lock::github_repo`] with `github_hosts`).
     pub fn git(g: &GitSource, facts: &Facts, github_hosts: &[&str]) -> Src {
-        let key = format!("{}#{}", g.repository, g.commit);
+        let key = lock2nix_lock::git_source_key(&g.repository, &g.commit);
         let fact = facts.git.get(&key);
         let hash = fact.map_or(SrcHash::Missing, |f| SrcHash::Sri(f.hash.clone()));
         let github = match fact.map(|f| f.fetcher) {
@@ -138,7 +186,7 @@ impl Src {
             None => Src::Git {
                 name: (!git_default_name_ok(&g.repository, &g.commit))
                     .then(|| "source".to_string()),
-                url: g.repository.clone(),
+                url: lock2nix_lock::strip_url_credentials(&g.repository).into_owned(),
                 rev: g.commit.clone(),
                 hash,
                 key,
