@@ -813,7 +813,7 @@ fn authentik_under(policy: &str, system: &str) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let index = authentik_index(dir.path());
     let lock = authentik_lock();
-    check_case(&Case {
+    let case = Case {
         lock: &lock,
         python: "3.13",
         systems: &[system],
@@ -823,7 +823,19 @@ fn authentik_under(policy: &str, system: &str) -> Vec<Value> {
         sidecar: None,
         policy: Some(policy),
         top_level: AUTHENTIK_TOP_LEVEL,
-    })
+    };
+    let summaries = check_case(&case);
+    if policy != "nixpkgs" {
+        // psycopg's family is built fresh; nixpkgs' `psycopg-c = psycopg.c` is read from the
+        // final set, so the child's native inputs come from the parent's passthru before the
+        // overlay (`python-prev.psycopg-c` would be the fresh psycopg's missing `c`)
+        let text = translate(&case, None).text;
+        assert!(
+            text.contains("buildInputs = python-prev.psycopg.c.buildInputs or [];"),
+            "psycopg-c's carried inputs"
+        );
+    }
+    summaries
 }
 
 #[test]
