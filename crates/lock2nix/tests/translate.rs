@@ -298,12 +298,17 @@ impl Case<'_> {
     /// The arguments every command of the case shares: the configuration, the policy.
     fn common_args(&self, config: &Path) -> Vec<String> {
         let mut args = Vec::new();
-        if !self.top_level.is_empty() {
-            let text: String = self
-                .top_level
-                .iter()
-                .map(|(root, name)| format!("[packages.{root}]\ntop-level = \"{name}\"\n"))
-                .collect();
+        if !self.top_level.is_empty() || self.sidecar.is_some() {
+            // the sidecar for `plan` too, which has no --hashes
+            let mut text: String = self
+                .sidecar
+                .map(|s| format!("hashes = {}\n", toml_str(&s.display().to_string())))
+                .unwrap_or_default();
+            text.extend(
+                self.top_level
+                    .iter()
+                    .map(|(root, name)| format!("[packages.{root}]\ntop-level = \"{name}\"\n")),
+            );
             std::fs::write(config, text).unwrap();
             args.extend(["--config".into(), config.display().to_string()]);
         }
@@ -312,6 +317,11 @@ impl Case<'_> {
         }
         args
     }
+}
+
+/// A TOML basic string (the paths here have no control characters).
+fn toml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 struct Translated {
@@ -863,6 +873,49 @@ fn authentik_evaluates_under_nixpkgs() {
     if nix_available() {
         authentik_under(POLICIES[2], "x86_64-linux");
     }
+}
+
+/// `compatible` with the metadata `lock2nix prefetch` recorded (the example's sidecar: every
+/// wheel's and sdist's `Requires-Dist`): every dependent's specifier is known, so more of nixpkgs
+/// is reused, families included, and the overlay still evaluates under the stricter stub.
+#[test]
+fn authentik_evaluates_under_compatible_with_prefetched_metadata() {
+    if !nix_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = authentik_index(dir.path());
+    let lock = authentik_lock();
+    let sidecar = lock2nix_testkit::repo_root().join("examples/authentik/lock2nix-hashes.toml");
+    let case = Case {
+        lock: &lock,
+        python: "3.13",
+        systems: &["x86_64-linux"],
+        index: Some(&index),
+        scope: None,
+        global: false,
+        sidecar: Some(&sidecar),
+        policy: Some("compatible"),
+        top_level: AUTHENTIK_TOP_LEVEL,
+    };
+    check_case(&case);
+    let with = json_of(dir.path(), "plan", &case, "x86_64-linux");
+    let without = json_of(
+        dir.path(),
+        "plan",
+        &Case {
+            sidecar: None,
+            ..case
+        },
+        "x86_64-linux",
+    );
+    let reused = |v: &Value| v["counts"]["reuse"].as_u64().unwrap();
+    assert!(
+        reused(&with) > reused(&without),
+        "metadata lets compatible reuse more: {} vs {}",
+        reused(&with),
+        reused(&without)
+    );
 }
 
 /// The subset index (no recipe features, no top-level names): nothing of nixpkgs' recipes is
