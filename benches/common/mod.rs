@@ -53,6 +53,7 @@ pub fn emit_all(res: &[Resolution], plans: &[Plan]) -> String {
         workspace_root: ".",
         source_root: None,
         header: &[],
+        envs: &[],
     })
     .unwrap_or_else(|e| panic!("{e}"))
 }

@@ -148,6 +148,85 @@ let
         pythonRelaxDeps = true;
         pythonImportsCheck = ["authentik"];
       };
+      # build: not in nixpkgs (missing (no python-modules/aws-cdk-asset-awscli-v1/default.nix in the index))
+      aws-cdk-asset-awscli-v1 = python-final.buildPythonPackage {
+        pname = "aws-cdk-asset-awscli-v1";
+        version = "2.2.235";
+        format = "wheel";
+        src = final.fetchurl {
+          url = "https://files.pythonhosted.org/packages/97/27/b167173d7fb784848563d596085dc8e95cabbe7b01f8a5c0ac1ed6a80c36/aws_cdk_asset_awscli_v1-2.2.235-py3-none-any.whl";
+          hash = "sha256-cBpHqXQZuRfOc8+ckiomwolZQ7SxixkeEoVXK4WErh4=";
+        };
+        dependencies = [
+          python-final.jsii
+          python-final.publication
+          python-final.typeguard
+        ];
+      };
+      # build: not in nixpkgs (missing (no python-modules/aws-cdk-asset-node-proxy-agent-v6/default.nix in the index))
+      aws-cdk-asset-node-proxy-agent-v6 = python-final.buildPythonPackage {
+        pname = "aws-cdk-asset-node-proxy-agent-v6";
+        version = "2.1.0";
+        format = "wheel";
+        src = final.fetchurl {
+          url = "https://files.pythonhosted.org/packages/8d/86/1817a6da223aa80aeb94a504f07f930170284694b18f6053729e9930cc6a/aws_cdk.asset_node_proxy_agent_v6-2.1.0-py3-none-any.whl";
+          hash = "sha256-JKOItppE0Duubb+GTE4lumUNS2HACLRWi5T/u5pp5A4=";
+        };
+        dependencies = [
+          python-final.jsii
+          python-final.publication
+          python-final.typeguard
+        ];
+      };
+      # build: not in nixpkgs (missing (no python-modules/aws-cdk-cloud-assembly-schema/default.nix in the index))
+      aws-cdk-cloud-assembly-schema = python-final.buildPythonPackage {
+        pname = "aws-cdk-cloud-assembly-schema";
+        version = "41.2.0";
+        format = "wheel";
+        src = final.fetchurl {
+          url = "https://files.pythonhosted.org/packages/44/13/cd49f3c83768782d3a90ed0748953d5305755e236de624b9b691577372cc/aws_cdk.cloud_assembly_schema-41.2.0-py3-none-any.whl";
+          hash = "sha256-d5yn4+2wJpXgqUofOOMisE++GSzXlEVT+AtoGiHt1nA=";
+        };
+        dependencies = [
+          python-final.jsii
+          python-final.publication
+          python-final.typeguard
+        ];
+      };
+      # build: not in nixpkgs (missing (no python-modules/aws-cdk-lib/default.nix in the index))
+      aws-cdk-lib = python-final.buildPythonPackage {
+        pname = "aws-cdk-lib";
+        version = "2.188.0";
+        format = "wheel";
+        src = final.fetchurl {
+          url = "https://files.pythonhosted.org/packages/c8/bc/11e9276c41b6f529b92bc9833c3de40886d88caf2e29bdcd3c5cce57c77e/aws_cdk_lib-2.188.0-py3-none-any.whl";
+          hash = "sha256-D3wmRE61bc3Pm5NXoGhjhZ/uUZZZmXF3U+qir2TJuZ8=";
+        };
+        dependencies = [
+          python-final.aws-cdk-asset-awscli-v1
+          python-final.aws-cdk-asset-node-proxy-agent-v6
+          python-final.aws-cdk-cloud-assembly-schema
+          python-final.constructs
+          python-final.jsii
+          python-final.publication
+          python-final.typeguard
+        ];
+      };
+      # build: not in nixpkgs (missing (no python-modules/constructs/default.nix in the index; no repository in the index holds that path))
+      constructs = python-final.buildPythonPackage {
+        pname = "constructs";
+        version = "10.4.2";
+        format = "wheel";
+        src = final.fetchurl {
+          url = "https://files.pythonhosted.org/packages/f2/d9/c5e7458f323bf063a9a54200742f2494e2ce3c7c6873e0ff80f88033c75f/constructs-10.4.2-py3-none-any.whl";
+          hash = "sha256-Hw9ZsATt6/3g+CY0Bpi4w0YR9XhIE5t5VJBMYWRfE8E=";
+        };
+        dependencies = [
+          python-final.jsii
+          python-final.publication
+          python-final.typeguard
+        ];
+      };
       # reuse: policy nixpkgs: nixpkgs has django_5 5.1.4
       django = python-final.django_5;
       # in-tree: workspace member at packages/django-channels-postgres
@@ -248,6 +327,25 @@ let
         buildInputs = [final.stdenv.cc.cc.lib];
         dependencies = [];
       };
+      # build: not in nixpkgs (missing (no python-modules/jsii/default.nix in the index; no repository in the index holds that path))
+      jsii = python-final.buildPythonPackage {
+        pname = "jsii";
+        version = "1.120.0";
+        format = "wheel";
+        src = final.fetchurl {
+          url = "https://files.pythonhosted.org/packages/64/98/56f5162c7a44b7cd2e967d113e001b5b2117eb84806eb9323f536f720e8e/jsii-1.120.0-py3-none-any.whl";
+          hash = "sha256-W6m4pUIM5m9YsaccpXpFZsZ/BLRpFAvjNb10q7kdXgs=";
+        };
+        dependencies = [
+          python-final.attrs
+          python-final.cattrs
+          python-final.importlib-resources
+          python-final.publication
+          python-final.python-dateutil
+          python-final.typeguard
+          python-final.typing-extensions
+        ];
+      };
       # vcs: git source https://github.com/vsoch/oci-python at ceb4fcc090851717a3069d78e85ceb1e86c2740c (replaces nixpkgs' package)
       opencontainers = python-final.buildPythonPackage {
         pname = "opencontainers";
@@ -262,13 +360,706 @@ let
         build-system = [python-final.setuptools];
         dependencies = [];
       };
+      # build: not in nixpkgs (missing (no python-modules/publication/default.nix in the index; no repository in the index holds that path))
+      publication = python-final.buildPythonPackage {
+        pname = "publication";
+        version = "0.0.3";
+        format = "wheel";
+        src = final.fetchurl {
+          url = "https://files.pythonhosted.org/packages/f8/d3/6308debad7afcdb3ea5f50b4b3d852f41eb566a311fbcb4da23755a28155/publication-0.0.3-py2.py3-none-any.whl";
+          hash = "sha256-AkiIU1H+vBHYoQmNXI46stq88+jAyW2x4X7NErU6++Y=";
+        };
+        dependencies = [];
+      };
+      # build: not in nixpkgs (missing (no python-modules/pytest-github-actions-annotate-failures/default.nix in the index; no repository in the index holds that path))
+      pytest-github-actions-annotate-failures = python-final.buildPythonPackage {
+        pname = "pytest-github-actions-annotate-failures";
+        version = "0.3.0";
+        format = "wheel";
+        src = final.fetchurl {
+          url = "https://files.pythonhosted.org/packages/6d/73/7b0b15cb8605ee967b34aa1d949737ab664f94e6b0f1534e8339d9e64ab2/pytest_github_actions_annotate_failures-0.3.0-py3-none-any.whl";
+          hash = "sha256-QepVi6EMMywL/AU9ru4MhRh1B7IDTpkPIeT35f7wRM8=";
+        };
+        dependencies = [python-final.pytest];
+      };
+      # build: not in nixpkgs (missing (no python-modules/types-channels/default.nix in the index; no repository in the index holds that path))
+      types-channels = python-final.buildPythonPackage {
+        pname = "types-channels";
+        version = "4.3.0.20250822";
+        format = "wheel";
+        src = final.fetchurl {
+          url = "https://files.pythonhosted.org/packages/cb/52/4e3094e43d460feacb9051ec4c3498f8272f69d92b772647211478b25079/types_channels-4.3.0.20250822-py3-none-any.whl";
+          hash = "sha256-0/wKFGfIzJAWhoJkCMimc4IuB6p5y+Gm0hlG5+Vdnd8=";
+        };
+        dependencies = [
+          python-final.asgiref
+          python-final.django-stubs
+        ];
+      };
+      # build: not in nixpkgs (missing (no python-modules/types-ldap3/default.nix in the index; no repository in the index holds that path))
+      types-ldap3 = python-final.buildPythonPackage {
+        pname = "types-ldap3";
+        version = "2.9.13.20250622";
+        format = "wheel";
+        src = final.fetchurl {
+          url = "https://files.pythonhosted.org/packages/d4/fd/0339a618985d19d9b0630f78822d1becb0661be6abe8adbadd9569b875e1/types_ldap3-2.9.13.20250622-py3-none-any.whl";
+          hash = "sha256-wY0DIDJ/oAF+s9lazfOJIVQtgJOSVeS6Ewyi0TyjN18=";
+        };
+        dependencies = [python-final.types-pyasn1];
+      };
+      # build: not in nixpkgs (missing (no python-modules/types-pyasn1/default.nix in the index; no repository in the index holds that path))
+      types-pyasn1 = python-final.buildPythonPackage {
+        pname = "types-pyasn1";
+        version = "0.6.0.20250914";
+        format = "wheel";
+        src = final.fetchurl {
+          url = "https://files.pythonhosted.org/packages/6c/9d/5eb611d0db5b980cbb7d3eaca5baf187d5346f6371fdb6c708847539cea6/types_pyasn1-0.6.0.20250914-py3-none-any.whl";
+          hash = "sha256-aP/u88KOHtEguLgaJC8jjxN1Q+aNRm2EqX7c8+QgO1s=";
+        };
+        dependencies = [];
+      };
+    };
+    # Python environments (`uv sync` in Nix): the closures were chosen per system in Rust.
+    mkEnvs = python: let
+      ps = python.pkgs;
+      # The workspace members as nixpkgs' editable packages: a .pth file puts $REPO_ROOT/<member> on sys.path.
+      editable = {
+        # packages/ak-guardian: imported from the working tree
+        ak-guardian = ps.mkPythonEditablePackage {
+          pname = "ak-guardian";
+          version = "3.2.0";
+          root = "$REPO_ROOT/packages/ak-guardian";
+          dependencies = [
+            ps.django
+            ps.typing-extensions
+          ];
+        };
+        # .: imported from the working tree
+        authentik = ps.mkPythonEditablePackage {
+          pname = "authentik";
+          version = "2026.2.0rc1";
+          root = "$REPO_ROOT";
+          dependencies = [
+            editable.ak-guardian
+            ps.argon2-cffi
+            ps.boto3
+            ps.channels
+            ps.cryptography
+            ps.dacite
+            ps.deepmerge
+            ps.defusedxml
+            ps.django
+            editable.django-channels-postgres
+            ps.django-countries
+            ps.django-cte
+            editable.django-dramatiq-postgres
+            ps.django-filter
+            ps.django-model-utils
+            ps.django-pglock
+            ps.django-pgtrigger
+            editable.django-postgres-cache
+            ps.django-postgres-extra
+            ps.django-prometheus
+            ps.django-storages
+            ps.django-tenants
+            ps.djangoql
+            ps.djangorestframework
+            ps.docker
+            ps.drf-orjson-renderer
+            ps.drf-spectacular
+            ps.duo-client
+            ps.fido2
+            ps.geoip2
+            ps.geopy
+            ps.google-api-python-client
+            ps.gssapi
+            ps.gunicorn
+            ps.httptools
+            ps.jsonpatch
+            ps.jwcrypto
+            ps.kubernetes
+            ps.ldap3
+            ps.lxml
+            ps.msgraph-sdk
+            ps.opencontainers
+            ps.packaging
+            ps.paramiko
+            ps.psycopg
+            ps.psycopg-c
+            ps.psycopg-pool
+            ps.pydantic
+            ps.pydantic-scim
+            ps.pyjwt
+            ps.pyrad
+            ps.python-dotenv
+            ps.python-kadmin-rs
+            ps.pyyaml
+            ps.requests-oauthlib
+            ps.scim2-filter-parser
+            ps.sentry-sdk
+            ps.service-identity
+            ps.setproctitle
+            ps.structlog
+            ps.swagger-spec-validator
+            ps.twilio
+            ps.ua-parser
+            ps.unidecode
+            ps.urllib3
+            ps.uvicorn
+            ps.uvloop
+            ps.watchdog
+            ps.watchfiles
+            ps.webauthn
+            ps.websockets
+            ps.wsproto
+            ps.xmlsec
+            ps.zxcvbn
+          ];
+          scripts = {ak = "lifecycle.ak:main";};
+        };
+        # packages/django-channels-postgres: imported from the working tree
+        django-channels-postgres = ps.mkPythonEditablePackage {
+          pname = "django-channels-postgres";
+          version = "0.1.0";
+          root = "$REPO_ROOT/packages/django-channels-postgres";
+          dependencies = [
+            ps.channels
+            ps.django
+            ps.django-pgtrigger
+            ps.msgpack
+            ps.psycopg
+            ps.psycopg-pool
+            ps.structlog
+          ];
+        };
+        # packages/django-dramatiq-postgres: imported from the working tree
+        django-dramatiq-postgres = ps.mkPythonEditablePackage {
+          pname = "django-dramatiq-postgres";
+          version = "0.1.0";
+          root = "$REPO_ROOT/packages/django-dramatiq-postgres";
+          dependencies = [
+            ps.cron-converter
+            ps.django
+            ps.django-pglock
+            ps.django-pgtrigger
+            ps.dramatiq
+            ps.structlog
+            ps.tenacity
+            ps.watchdog
+            ps.watchdog-gevent
+          ];
+        };
+        # packages/django-postgres-cache: imported from the working tree
+        django-postgres-cache = ps.mkPythonEditablePackage {
+          pname = "django-postgres-cache";
+          version = "0.1.0";
+          root = "$REPO_ROOT/packages/django-postgres-cache";
+          dependencies = [
+            ps.django
+            ps.django-postgres-extra
+          ];
+        };
+      };
+    in {
+      # the roots; packages: x86_64-linux 178, aarch64-linux 178
+      default =
+        python.withPackages (ps: [
+          ps.aiohappyeyeballs
+          ps.aiohttp
+          ps.aiohttp-retry
+          ps.aiosignal
+          ps.annotated-types
+          ps.anyio
+          ps.argon2-cffi-bindings
+          ps.asgiref
+          ps.asn1crypto
+          ps.attrs
+          ps.authentik
+          ps.azure-core
+          ps.azure-identity
+          ps.bcrypt
+          ps.botocore
+          ps.cbor2
+          ps.certifi
+          ps.cffi
+          ps.charset-normalizer
+          ps.click
+          ps.cryptography
+          ps.decorator
+          ps.django
+          ps.django-pgactivity
+          ps.djangorestframework
+          ps.dnspython
+          ps.durationpy
+          ps.email-validator
+          ps.frozenlist
+          ps.geographiclib
+          ps.gevent
+          ps.google-api-core
+          ps.google-auth
+          ps.google-auth-httplib2
+          ps.googleapis-common-protos
+          ps.greenlet
+          ps.h11
+          ps.h2
+          ps.hpack
+          ps.httpcore
+          ps.httplib2
+          ps.httpx
+          ps.hyperframe
+          ps.idna
+          ps.importlib-metadata
+          ps.importlib-resources
+          ps.inflection
+          ps.jmespath
+          ps.jsonpointer
+          ps.jsonschema
+          ps.jsonschema-specifications
+          ps.lxml
+          ps.maxminddb
+          ps.microsoft-kiota-abstractions
+          ps.microsoft-kiota-authentication-azure
+          ps.microsoft-kiota-http
+          ps.microsoft-kiota-serialization-form
+          ps.microsoft-kiota-serialization-json
+          ps.microsoft-kiota-serialization-multipart
+          ps.microsoft-kiota-serialization-text
+          ps.msal
+          ps.msal-extensions
+          ps.msgraph-core
+          ps.multidict
+          ps.netaddr
+          ps.oauthlib
+          ps.opentelemetry-api
+          ps.opentelemetry-sdk
+          ps.opentelemetry-semantic-conventions
+          ps.orjson
+          ps.packaging
+          ps.ply
+          ps.prometheus-client
+          ps.propcache
+          ps.proto-plus
+          ps.protobuf
+          ps.pyasn1
+          ps.pyasn1-modules
+          ps.pycparser
+          ps.pydantic
+          ps.pydantic-core
+          ps.pyjwt
+          ps.pynacl
+          ps.pyopenssl
+          ps.pyparsing
+          ps.python-dateutil
+          ps.pyyaml
+          ps.referencing
+          ps.requests
+          ps.requests-oauthlib
+          ps.rpds-py
+          ps.rsa
+          ps.s3transfer
+          ps.setuptools
+          ps.six
+          ps.sly
+          ps.sqlparse
+          ps.std-uritemplate
+          ps.typing-extensions
+          ps.typing-inspection
+          ps.ua-parser-builtins
+          ps.uritemplate
+          ps.urllib3
+          ps.watchdog
+          ps.websocket-client
+          ps.yarl
+          ps.zipp
+          ps.zope-event
+          ps.zope-interface
+        ])
+        // {scripts = ["ak"];};
+      # default-groups; packages: x86_64-linux 249, aarch64-linux 249
+      dev =
+        python.withPackages (ps: [
+          ps.aiohappyeyeballs
+          ps.aiohttp
+          ps.aiohttp-retry
+          ps.aiosignal
+          ps.annotated-types
+          ps.anyio
+          ps.argon2-cffi-bindings
+          ps.asgiref
+          ps.asn1crypto
+          ps.attrs
+          ps.authentik
+          ps.autobahn
+          ps.automat
+          ps.aws-cdk-lib
+          ps.azure-core
+          ps.azure-identity
+          ps.bandit
+          ps.bcrypt
+          ps.black
+          ps.blessed
+          ps.botocore
+          ps.bpython
+          ps.cbor2
+          ps.certifi
+          ps.cffi
+          ps.channels
+          ps.charset-normalizer
+          ps.click
+          ps.codespell
+          ps.colorama
+          ps.constantly
+          ps.constructs
+          ps.coverage
+          ps.cryptography
+          ps.curtsies
+          ps.cwcwidth
+          ps.daphne
+          ps.debugpy
+          ps.decorator
+          ps.django
+          ps.django-pgactivity
+          ps.django-stubs
+          ps.django-stubs-ext
+          ps.djangorestframework
+          ps.djangorestframework-stubs
+          ps.dnspython
+          ps.drf-jsonschema-serializer
+          ps.durationpy
+          ps.email-validator
+          ps.freezegun
+          ps.frozenlist
+          ps.geographiclib
+          ps.gevent
+          ps.google-api-core
+          ps.google-auth
+          ps.google-auth-httplib2
+          ps.googleapis-common-protos
+          ps.greenlet
+          ps.h11
+          ps.h2
+          ps.hpack
+          ps.httpcore
+          ps.httplib2
+          ps.httpx
+          ps.hyperframe
+          ps.hyperlink
+          ps.idna
+          ps.importlib-metadata
+          ps.importlib-resources
+          ps.incremental
+          ps.inflection
+          ps.iniconfig
+          ps.jinja2
+          ps.jmespath
+          ps.jsonpointer
+          ps.jsonschema
+          ps.jsonschema-specifications
+          ps.k5test
+          ps.lxml
+          ps.lxml-stubs
+          ps.markdown-it-py
+          ps.markupsafe
+          ps.maxminddb
+          ps.mdurl
+          ps.microsoft-kiota-abstractions
+          ps.microsoft-kiota-authentication-azure
+          ps.microsoft-kiota-http
+          ps.microsoft-kiota-serialization-form
+          ps.microsoft-kiota-serialization-json
+          ps.microsoft-kiota-serialization-multipart
+          ps.microsoft-kiota-serialization-text
+          ps.msal
+          ps.msal-extensions
+          ps.msgpack
+          ps.msgraph-core
+          ps.multidict
+          ps.mypy
+          ps.mypy-extensions
+          ps.netaddr
+          ps.oauthlib
+          ps.opentelemetry-api
+          ps.opentelemetry-sdk
+          ps.opentelemetry-semantic-conventions
+          ps.orjson
+          ps.outcome
+          ps.packaging
+          ps.pathspec
+          ps.pdoc
+          ps.platformdirs
+          ps.pluggy
+          ps.ply
+          ps.prometheus-client
+          ps.propcache
+          ps.proto-plus
+          ps.protobuf
+          ps.py-ubjson
+          ps.pyasn1
+          ps.pyasn1-modules
+          ps.pycparser
+          ps.pydantic
+          ps.pydantic-core
+          ps.pygments
+          ps.pyjwt
+          ps.pynacl
+          ps.pyopenssl
+          ps.pyparsing
+          ps.pysocks
+          ps.pytest
+          ps.pytest-django
+          ps.pytest-github-actions-annotate-failures
+          ps.pytest-randomly
+          ps.pytest-timeout
+          ps.python-dateutil
+          ps.pyxdg
+          ps.pyyaml
+          ps.referencing
+          ps.requests
+          ps.requests-mock
+          ps.requests-oauthlib
+          ps.rich
+          ps.rpds-py
+          ps.rsa
+          ps.ruff
+          ps.s3transfer
+          ps.selenium
+          ps.service-identity
+          ps.setuptools
+          ps.six
+          ps.sly
+          ps.sniffio
+          ps.sortedcontainers
+          ps.sqlparse
+          ps.std-uritemplate
+          ps.stevedore
+          ps.trio
+          ps.trio-websocket
+          ps.twisted
+          ps.txaio
+          ps.types-channels
+          ps.types-ldap3
+          ps.types-pyyaml
+          ps.types-requests
+          ps.typing-extensions
+          ps.typing-inspection
+          ps.ua-parser-builtins
+          ps.ujson
+          ps.uritemplate
+          ps.urllib3
+          ps.watchdog
+          ps.wcwidth
+          ps.websocket-client
+          ps.wsproto
+          ps.yarl
+          ps.zipp
+          ps.zope-event
+          ps.zope-interface
+        ])
+        // {scripts = ["ak"];};
+      # dev with ak-guardian, authentik, django-channels-postgres, django-dramatiq-postgres, django-postgres-cache editable from $REPO_ROOT
+      dev-editable =
+        python.withPackages (ps: [
+          ps.aiohappyeyeballs
+          ps.aiohttp
+          ps.aiohttp-retry
+          ps.aiosignal
+          ps.annotated-types
+          ps.anyio
+          ps.argon2-cffi-bindings
+          ps.asgiref
+          ps.asn1crypto
+          ps.attrs
+          editable.authentik
+          ps.autobahn
+          ps.automat
+          ps.aws-cdk-lib
+          ps.azure-core
+          ps.azure-identity
+          ps.bandit
+          ps.bcrypt
+          ps.black
+          ps.blessed
+          ps.botocore
+          ps.bpython
+          ps.cbor2
+          ps.certifi
+          ps.cffi
+          ps.channels
+          ps.charset-normalizer
+          ps.click
+          ps.codespell
+          ps.colorama
+          ps.constantly
+          ps.constructs
+          ps.coverage
+          ps.cryptography
+          ps.curtsies
+          ps.cwcwidth
+          ps.daphne
+          ps.debugpy
+          ps.decorator
+          ps.django
+          ps.django-pgactivity
+          ps.django-stubs
+          ps.django-stubs-ext
+          ps.djangorestframework
+          ps.djangorestframework-stubs
+          ps.dnspython
+          ps.drf-jsonschema-serializer
+          ps.durationpy
+          ps.email-validator
+          ps.freezegun
+          ps.frozenlist
+          ps.geographiclib
+          ps.gevent
+          ps.google-api-core
+          ps.google-auth
+          ps.google-auth-httplib2
+          ps.googleapis-common-protos
+          ps.greenlet
+          ps.h11
+          ps.h2
+          ps.hpack
+          ps.httpcore
+          ps.httplib2
+          ps.httpx
+          ps.hyperframe
+          ps.hyperlink
+          ps.idna
+          ps.importlib-metadata
+          ps.importlib-resources
+          ps.incremental
+          ps.inflection
+          ps.iniconfig
+          ps.jinja2
+          ps.jmespath
+          ps.jsonpointer
+          ps.jsonschema
+          ps.jsonschema-specifications
+          ps.k5test
+          ps.lxml
+          ps.lxml-stubs
+          ps.markdown-it-py
+          ps.markupsafe
+          ps.maxminddb
+          ps.mdurl
+          ps.microsoft-kiota-abstractions
+          ps.microsoft-kiota-authentication-azure
+          ps.microsoft-kiota-http
+          ps.microsoft-kiota-serialization-form
+          ps.microsoft-kiota-serialization-json
+          ps.microsoft-kiota-serialization-multipart
+          ps.microsoft-kiota-serialization-text
+          ps.msal
+          ps.msal-extensions
+          ps.msgpack
+          ps.msgraph-core
+          ps.multidict
+          ps.mypy
+          ps.mypy-extensions
+          ps.netaddr
+          ps.oauthlib
+          ps.opentelemetry-api
+          ps.opentelemetry-sdk
+          ps.opentelemetry-semantic-conventions
+          ps.orjson
+          ps.outcome
+          ps.packaging
+          ps.pathspec
+          ps.pdoc
+          ps.platformdirs
+          ps.pluggy
+          ps.ply
+          ps.prometheus-client
+          ps.propcache
+          ps.proto-plus
+          ps.protobuf
+          ps.py-ubjson
+          ps.pyasn1
+          ps.pyasn1-modules
+          ps.pycparser
+          ps.pydantic
+          ps.pydantic-core
+          ps.pygments
+          ps.pyjwt
+          ps.pynacl
+          ps.pyopenssl
+          ps.pyparsing
+          ps.pysocks
+          ps.pytest
+          ps.pytest-django
+          ps.pytest-github-actions-annotate-failures
+          ps.pytest-randomly
+          ps.pytest-timeout
+          ps.python-dateutil
+          ps.pyxdg
+          ps.pyyaml
+          ps.referencing
+          ps.requests
+          ps.requests-mock
+          ps.requests-oauthlib
+          ps.rich
+          ps.rpds-py
+          ps.rsa
+          ps.ruff
+          ps.s3transfer
+          ps.selenium
+          ps.service-identity
+          ps.setuptools
+          ps.six
+          ps.sly
+          ps.sniffio
+          ps.sortedcontainers
+          ps.sqlparse
+          ps.std-uritemplate
+          ps.stevedore
+          ps.trio
+          ps.trio-websocket
+          ps.twisted
+          ps.txaio
+          ps.types-channels
+          ps.types-ldap3
+          ps.types-pyyaml
+          ps.types-requests
+          ps.typing-extensions
+          ps.typing-inspection
+          ps.ua-parser-builtins
+          ps.ujson
+          ps.uritemplate
+          ps.urllib3
+          ps.watchdog
+          ps.wcwidth
+          ps.websocket-client
+          ps.wsproto
+          ps.yarl
+          ps.zipp
+          ps.zope-event
+          ps.zope-interface
+        ])
+        // {
+          scripts = ["ak"];
+          shellHook = ''
+            if [ -z "''${REPO_ROOT:-}" ]; then
+              echo 'lock2nix: REPO_ROOT is not set. This environment imports the workspace members ak-guardian, authentik, django-channels-postgres, django-dramatiq-postgres, django-postgres-cache from $REPO_ROOT: set it to the directory of uv.lock in your working tree (e.g. export REPO_ROOT="$(git rev-parse --show-toplevel)") and enter the shell again.' >&2
+              exit 1
+            fi
+            for d in packages/ak-guardian . packages/django-channels-postgres packages/django-dramatiq-postgres packages/django-postgres-cache; do
+              if [ ! -f "$REPO_ROOT/$d/pyproject.toml" ]; then
+                echo "lock2nix: REPO_ROOT=$REPO_ROOT is not the workspace this environment was generated for: $d/pyproject.toml is missing there." >&2
+                exit 1
+              fi
+            done
+          '';
+        };
     };
   in {
     # A private interpreter: python313 with the overrides; nixpkgs' own Python package sets are unchanged.
-    authentikPython = prev.python313.override {
-      self = final.authentikPython;
-      packageOverrides = pythonOverrides;
-    };
+    authentikPython =
+      prev.python313.override {
+        self = final.authentikPython;
+        packageOverrides = pythonOverrides;
+      }
+      // {envs = mkEnvs final.authentikPython;};
     authentik-django = final.authentikPython.pkgs.authentik;
   };
 in {

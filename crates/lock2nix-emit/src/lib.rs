@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 mod custom;
+mod env;
 mod merge;
 mod package;
 mod shell;
@@ -67,6 +68,9 @@ pub struct Overlay<'a> {
     pub source_root: Option<(&'a str, &'a str)>,
     /// Header comment lines after the `@generated` line.
     pub header: &'a [String],
+    /// The environments (`<scope>.envs`, or the layout's `envs_attr` in global mode); none: no
+    /// `mkEnvs`.
+    pub envs: &'a [lock2nix_plan::Env],
 }
 
 pub(crate) const PF: &str = "python-final";
@@ -185,6 +189,7 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
                 .source_root
                 .filter(|_| o.plans.iter().any(Plan::uses_source_root)),
             header: o.header,
+            envs: o.envs,
         },
         bindings,
     );

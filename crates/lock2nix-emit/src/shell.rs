@@ -39,6 +39,7 @@ pub(crate) struct Shell<'a> {
     /// `sourceRoot`'s default and the lock's directory inside it, when sources need it.
     pub source_root: Option<(&'a str, &'a str)>,
     pub header: &'a [String],
+    pub envs: &'a [lock2nix_plan::Env],
 }
 
 /// The overlay file with `set_bindings` as the Python overrides.
@@ -132,17 +133,33 @@ pub(crate) fn overlay_file(s: &Shell<'_>, set_bindings: Vec<Binding>) -> File {
                     s.python.short()
                 )),
             );
+            if let (Some(envs), false) = (&s.layout.envs_attr, s.envs.is_empty()) {
+                top.push(
+                    Binding::assign(
+                        envs.as_str(),
+                        Expr::var("mkEnvs").apply(Expr::var("final").attr(py_attr.as_str())),
+                    )
+                    .comment("The environments (with a private interpreter they are its `envs`)."),
+                );
+            }
             py_attr.clone()
         }
         Mode::Scope(name) => {
+            let mut interp = Expr::var("prev")
+                .attr(py_attr.as_str())
+                .attr("override")
+                .apply(Expr::attrs([
+                    Binding::assign("self", Expr::var("final").attr(name.as_str())),
+                    Binding::assign("packageOverrides", Expr::var("pythonOverrides")),
+                ]));
+            if !s.envs.is_empty() {
+                interp = interp.update(Expr::attrs([Binding::assign(
+                    "envs",
+                    Expr::var("mkEnvs").apply(Expr::var("final").attr(name.as_str())),
+                )]));
+            }
             top.push(
-                Binding::assign(
-                    name.as_str(),
-                    Expr::var("prev").attr(py_attr.as_str()).attr("override").apply(Expr::attrs([
-                        Binding::assign("self", Expr::var("final").attr(name.as_str())),
-                        Binding::assign("packageOverrides", Expr::var("pythonOverrides")),
-                    ])),
-                )
+                Binding::assign(name.as_str(), interp)
                 .comment(format!(
                     "A private interpreter: {py_attr} with the overrides; nixpkgs' own Python package sets are unchanged."
                 )),
@@ -174,7 +191,13 @@ pub(crate) fn overlay_file(s: &Shell<'_>, set_bindings: Vec<Binding>) -> File {
             Binding::assign("sourceFilter", filter)
                 .comment("In-tree sources leave out VCS and cache directories."),
             Binding::assign("pythonOverrides", python_overrides),
-        ],
+        ]
+        .into_iter()
+        .chain((!s.envs.is_empty()).then(|| {
+            Binding::assign("mkEnvs", crate::env::mk_envs(s.envs)).comment(
+                "Python environments (`uv sync` in Nix): the closures were chosen per system in Rust.",
+            )
+        })),
         Expr::attrs(top),
     );
     let (params, comment) = match s.source_root {

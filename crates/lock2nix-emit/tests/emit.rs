@@ -83,6 +83,7 @@ fn overlay(
         workspace_root: &opts.workspace_root,
         source_root: None,
         header: &[],
+        envs: &[],
     })
     .unwrap_or_else(|e| panic!("{}: {e}", lock.display()))
 }

@@ -95,6 +95,7 @@ impl Planned {
                     workspace_root: ".",
                     source_root: None,
                     header: &[],
+                    envs: &[],
                 })
             })
             .unwrap()

@@ -397,6 +397,7 @@ fn pipeline(text: &str, all_groups: bool) -> Result<(Outcome, Option<String>), T
         workspace_root: ".",
         source_root: None,
         header: &[],
+        envs: &[],
     }) {
         Ok(text) => text,
         Err(e @ EmitError::Print(_)) => {

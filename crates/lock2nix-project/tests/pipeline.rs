@@ -58,6 +58,7 @@ fn args(dir: &Path, systems: &[&str]) -> TranslateArgs {
             no_binary_package: vec![],
             no_build_package: vec![],
         },
+        envs: Default::default(),
         nixpkgs: NixpkgsArgs {
             index: None,
             policy: None,

@@ -346,6 +346,18 @@ fn flakes_evaluate_against_stub_inputs() {
     let root = repo_root();
     let tmp = tempfile::tempdir().unwrap();
     let index = index_json(tmp.path());
+    // a nixpkgs (the stub) whose packages are the index's
+    let indexed = tmp.path().join("nixpkgs");
+    std::fs::create_dir_all(&indexed).unwrap();
+    std::fs::write(
+        indexed.join("default.nix"),
+        format!(
+            "args: import {} (args // {{ index = builtins.fromJSON (builtins.readFile {}); }})\n",
+            nix_path(&stub_dir()),
+            nix_path(&index)
+        ),
+    )
+    .unwrap();
     for f in [
         "flake.nix",
         "nix/package.nix",
@@ -369,9 +381,11 @@ fn flakes_evaluate_against_stub_inputs() {
   self = flake.outputs {{ inherit self nixpkgs; }} // {{ outPath = toString {root}; }};
   withOverlay = import stubDir {{ system = "aarch64-darwin"; overlays = [ self.overlays.default ]; }};
   example = import {example};
+  # the example's nixpkgs knows the index's packages (its environments use nixpkgs' own)
+  exNixpkgs = nixpkgs // {{ outPath = toString {indexed}; }};
   exSelf = example.outputs {{
     self = exSelf;
-    inherit nixpkgs;
+    nixpkgs = exNixpkgs;
     authentik-src = {{ outPath = toString {authentik}; }};
   }};
   pkg = self.packages.x86_64-linux.default;
@@ -391,6 +405,18 @@ in {{
   authentikSrc = toString exSelf.packages.x86_64-linux.authentik-django.drvArgs.src;
   exampleSystems = builtins.attrNames exSelf.packages;
   examplePackages = builtins.attrNames exSelf.packages.x86_64-linux;
+  # the dev shell: authentik's dev group, the workspace members editable from $REPO_ROOT
+  exShell = let
+    env = builtins.head exSelf.devShells.x86_64-linux.default.drvAttrs.packages;
+    closure = map (x: x.drv) (builtins.genericClosure {{
+      startSet = map (d: {{ key = d.outPath; drv = d; }}) env.extraLibs;
+      operator = x: map (d: {{ key = d.outPath; drv = d; }}) (x.drv.dependencies or [ ]);
+    }});
+  in {{
+    libs = map (d: d.pname) closure;
+    editable = builtins.sort (a: b: a < b) (map (d: d.editableRoot) (builtins.filter (d: d ? editableRoot) closure));
+    hook = exSelf.devShells.x86_64-linux.default.drvAttrs.shellHook;
+  }};
   # the fork variant: DRF 3.16.0 from the fork's commit, the rest as the base
   drf = let ps = (import stubDir {{ system = "x86_64-linux"; overlays = [ webuiStandIn exSelf.overlays.drf-fork ]; inherit index; }}).authentikPython.pkgs; in {{
     inherit (ps.djangorestframework) version;
@@ -407,6 +433,7 @@ in {{
         authentik = nix_path(&root.join("fixtures/authentik-aligned")),
         webui = WEBUI,
         index = nix_path(&index),
+        indexed = nix_path(&indexed),
     )
     .replace("pathExists", "builtins.pathExists");
     let v = nix_eval_json(&expr)
@@ -457,6 +484,27 @@ in {{
         v["examplePackages"],
         serde_json::json!(["authentik-django", "authentik-django-drf-fork", "default"])
     );
+    let libs = v["exShell"]["libs"].as_array().unwrap();
+    for p in ["authentik", "pytest", "black", "ak-guardian"] {
+        assert!(
+            libs.iter().any(|l| l == p),
+            "{p} in the dev shell: {libs:?}"
+        );
+    }
+    assert_eq!(
+        v["exShell"]["editable"],
+        serde_json::json!([
+            "$REPO_ROOT",
+            "$REPO_ROOT/packages/ak-guardian",
+            "$REPO_ROOT/packages/django-channels-postgres",
+            "$REPO_ROOT/packages/django-dramatiq-postgres",
+            "$REPO_ROOT/packages/django-postgres-cache"
+        ])
+    );
+    assert!(v["exShell"]["hook"]
+        .as_str()
+        .unwrap()
+        .contains("REPO_ROOT is not set"));
     assert_eq!(v["drf"]["version"], "3.16.0");
     // the base example reuses nixpkgs' djangorestframework (policy nixpkgs), whose recipe fetches
     // its GitHub tag (the index says so)

@@ -386,6 +386,11 @@ fn json_of(cwd: &Path, cmd: &str, case: &Case<'_>, system: &str) -> Value {
     ];
     let ix;
     let common;
+    if cmd == "resolve" {
+        // the overlay (and `plan`) holds every environment's packages: by default the roots and
+        // `dev`'s, uv's default groups
+        args.push("--default-groups");
+    }
     if cmd == "plan" {
         if let Some(i) = case.index {
             ix = i.file.display().to_string();
@@ -762,7 +767,23 @@ fn check_case(case: &Case<'_>) -> Vec<Value> {
         // The closure from the roots: through the overlay's own dependency lists for packages it
         // builds, through the lock's for nixpkgs' recipes (whose dependencies nixpkgs declares).
         let mut reached: BTreeSet<String> = BTreeSet::new();
+        // (and from what the roots' chosen groups and the workspace root add: the environments)
         let mut todo: Vec<String> = strs(&resolved["roots"]);
+        todo.extend(strs(&resolved["manifest_requirements"]));
+        for g in resolved["manifest_groups"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
+            todo.extend(strs(g));
+        }
+        for r in strs(&resolved["roots"]) {
+            if let Some(groups) = by_name[&r]["group_dependencies"].as_object() {
+                for g in groups.values() {
+                    todo.extend(strs(g));
+                }
+            }
+        }
         while let Some(n) = todo.pop() {
             if !reached.insert(n.clone()) {
                 continue;
