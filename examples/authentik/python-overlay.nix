@@ -3,7 +3,7 @@
 # lock2nix.toml sha256: c3c6baa2bdd26eb6e3ea2a7aad2b5e214a7f2a536d446559e2ba82199d17a73f
 # lock2nix-hashes.toml sha256: 09151c77000fe91fdae853df39c8189a8ad3e394794d3b984f476d46436bcffb
 # target: CPython 3.13 (3.13.9); systems: x86_64-linux, aarch64-linux; roots: authentik; extras: -; groups: -
-# nixpkgs index: authentik.tsv sha256 435d157ef149777c0313d7cfe1a6933590f48db99889d5de5272097cd6b4c0bc; policy: nixpkgs; mode: scope authentikPython
+# nixpkgs index: authentik.tsv sha256 010f2accaec61a42e890495d504ba62850adf6e6dbae2c6a4c7003a157250a9b; policy: nixpkgs; mode: scope authentikPython
 let
   # workspaceRoot: the directory of the uv.lock; `(import ./this-file.nix).override { workspaceRoot = …; }` points it elsewhere.
   mkOverlay = {workspaceRoot ? ../../fixtures/authentik-aligned}: final: prev: let

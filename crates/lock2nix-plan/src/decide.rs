@@ -649,10 +649,13 @@ impl<'a> Ctx<'a> {
         let Some(env) = &self.env else {
             return requires;
         };
+        // read within the marker limits, as the sidecar's reader did
+        let reader = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
         requires
             .into_iter()
             .filter(|t| {
-                Requirement::<pep508_rs::VerbatimUrl>::from_str(t)
+                reader
+                    .parse(t)
                     .map_or(true, |r| r.marker.evaluate(env, &[]))
             })
             .collect()

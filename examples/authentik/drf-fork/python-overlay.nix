@@ -3,7 +3,7 @@
 # lock2nix.toml sha256: 180f544da6b5785ea1fc35a14537ec599a8f97d86d6a919dc2c63ab9d072bf77
 # lock2nix-hashes.toml sha256: 1693631e05ca3ba013f92beed1a441e17bf0f7805dfe4d1bfd67d24dc820a9ea
 # target: CPython 3.13 (3.13.9); systems: x86_64-linux, aarch64-linux; roots: authentik; extras: -; groups: -
-# nixpkgs index: authentik.tsv sha256 435d157ef149777c0313d7cfe1a6933590f48db99889d5de5272097cd6b4c0bc; policy: nixpkgs; mode: scope authentikPython
+# nixpkgs index: authentik.tsv sha256 010f2accaec61a42e890495d504ba62850adf6e6dbae2c6a4c7003a157250a9b; policy: nixpkgs; mode: scope authentikPython
 let
   # workspaceRoot: the directory of the uv.lock; `(import ./this-file.nix).override { workspaceRoot = …; }` points it elsewhere.
   mkOverlay = {workspaceRoot ? ../../../fixtures/authentik-aligned}: final: prev: let
