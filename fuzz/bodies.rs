@@ -25,6 +25,10 @@
 //!   `pkgs/top-level/python-packages.nix`) is scanned with `index_from_files` (small limits); it
 //!   never panics, twice gives the same index, and the index written as `v2` reads back equal.
 
+//! - `sdist`: the input as an sdist's `PKG-INFO` (`sdist_requires_dist`: static requirements are
+//!   requirements, and a header section fed in any chunks reads the same), as a `Cargo.lock`
+//!   (`analyze_cargo_lock`) and as a tar.gz and a zip sdist (`scan_archive`, `locate_cargo_lock`):
+//!   no panic, errors display, a Cargo.lock found is one the scan saw, never through `..`.
 //! - `marker`, `marker_shape`: PEP 508 markers (raw text; or of any depth and width, from an
 //!   `arbitrary` shape) and requirements are read without a panic or a stack overflow, within
 //!   limits, and as `pep508_rs` reads them when it can do so safely (at most 512 bytes).
@@ -745,5 +749,50 @@ pub fn env_spec(data: &[u8]) {
         got.groups.dedup();
         got.extras.dedup();
         assert_eq!(got, want, "{text:?} → {described:?}");
+    }
+}
+
+/// Target `sdist`.
+pub fn sdist(data: &[u8]) {
+    use lock2nix_fetch::{
+        analyze_cargo_lock, locate_cargo_lock, scan_archive, sdist_requires_dist, CargoLocation,
+        HeaderSink, SdistFormat, SdistMetadataSource,
+    };
+    use std::io::Write;
+    let (source, requires) = sdist_requires_dist(Some(data));
+    match (&source, &requires) {
+        (SdistMetadataSource::PkgInfo, Some(list)) => {
+            let reader = lock2nix_lock::RequirementReader::new(&Limits::default());
+            for r in list {
+                assert!(reader.parse(r).is_ok(), "{r:?} was recorded");
+            }
+        }
+        (_, None) => {}
+        other => panic!("requirements with {other:?}"),
+    }
+    // the streamed header section reads the same, whatever the chunks
+    let mut sink = HeaderSink::default();
+    for chunk in data.chunks(7) {
+        sink.write_all(chunk).unwrap();
+    }
+    if let Ok(headers) = sink.into_headers() {
+        assert_eq!(sdist_requires_dist(Some(&headers)), (source, requires));
+    }
+    match analyze_cargo_lock(data) {
+        Ok(facts) => assert!(facts.unsupported.windows(2).all(|w| w[0] < w[1])),
+        Err(e) => assert!(!e.is_empty()),
+    }
+    for format in [SdistFormat::TarGz, SdistFormat::Zip] {
+        match scan_archive(std::io::Cursor::new(data), format, &[]) {
+            Ok(scan) => {
+                for rust in [false, true] {
+                    if let CargoLocation::Found(dir) = locate_cargo_lock(&scan, rust) {
+                        assert!(scan.cargo_locks.contains(&dir), "{dir:?}");
+                        assert!(!dir.split('/').any(|c| c == ".."), "{dir:?}");
+                    }
+                }
+            }
+            Err(e) => assert!(!e.is_empty()),
+        }
     }
 }

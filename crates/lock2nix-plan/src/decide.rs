@@ -7,7 +7,7 @@ use lock2nix_lock::{Lock, LockRequirement, RequirementSource};
 use lock2nix_nixpkgs::{nixpkgs_version_matches, Entry, Index, NameMap, Scope, VersionMatch};
 use lock2nix_resolve::{ArchiveKind, Artifact, Location, Resolution, ResolvedPackage};
 use pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{ExtraName, MarkerEnvironment, PackageName, Requirement};
+use pep508_rs::{ExtraName, MarkerEnvironment, PackageName};
 
 use crate::custom::Customization;
 use crate::src::Src;
@@ -307,17 +307,26 @@ impl<'a> Ctx<'a> {
                     p.nixpkgs = Some(nixpkgs_ref(e));
                     p.reason.push_str(" (replaces nixpkgs' package)");
                 }
-                let (requires, origin) = self.assumed(&p.attr, &p.custom);
-                let src = Src::git(g, &self.inputs.facts, &self.github_hosts);
-                p.recipe = self.fresh_source(
-                    i,
-                    &mut p.custom,
-                    src,
-                    requires,
-                    origin,
-                    g.subdirectory.clone(),
-                    None,
+                let (requires, origin) = self.git_build_system(
+                    &format!("{}#{}", g.repository, g.commit),
+                    g.subdirectory.as_deref(),
+                    &p.attr,
+                    &p.custom,
                 );
+                let src = Src::git(g, &self.inputs.facts, &self.github_hosts);
+                let key = format!("{}#{}", g.repository, g.commit);
+                let cargo = self.git_cargo(&key, g.subdirectory.as_deref(), &requires);
+                p.recipe = self
+                    .fresh_source(
+                        i,
+                        &mut p.custom,
+                        src,
+                        requires,
+                        origin,
+                        g.subdirectory.clone(),
+                        None,
+                    )
+                    .with_cargo(cargo, None);
             }
             Artifact::Url { url, .. } => {
                 p.action = Action::Build;
@@ -430,8 +439,21 @@ impl<'a> Ctx<'a> {
             merge_custom_lists(&mut f, &mut p.custom);
             Recipe::Fresh(f)
         } else {
-            let (requires, origin) = self.assumed(&p.attr, &p.custom);
+            let (requires, origin, cargo) = match &src {
+                Src::GitHub { key, .. } | Src::Git { key, .. } => {
+                    let key = key.clone();
+                    let (requires, origin) =
+                        self.git_build_system(&key, subdirectory.as_deref(), &p.attr, &p.custom);
+                    let cargo = self.git_cargo(&key, subdirectory.as_deref(), &requires);
+                    (requires, origin, cargo)
+                }
+                _ => {
+                    let (requires, origin) = self.assumed(&p.attr, &p.custom);
+                    (requires, origin, None)
+                }
+            };
             self.fresh_source(i, &mut p.custom, src, requires, origin, subdirectory, None)
+                .with_cargo(cargo, None)
         };
     }
 
@@ -657,9 +679,11 @@ impl<'a> Ctx<'a> {
             _ => None,
         }?;
         let mut specs = Vec::new();
+        // the sidecar's reader validated these within the marker limits; they are read the
+        // same bounded way again (one that does not parse makes the requirements unknown)
+        let reader = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
         for t in texts {
-            // the sidecar's reader validated these; one that does not parse is unknown
-            let r = Requirement::<pep508_rs::VerbatimUrl>::from_str(t).ok()?;
+            let r = reader.parse(t).ok()?;
             if &r.name != name {
                 continue;
             }
@@ -710,6 +734,46 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// `cargoDeps` of a git package directory: `None` unless it is Rust (a Rust build backend,
+    /// or a Cargo.lock was extracted for it).
+    fn git_cargo(
+        &self,
+        key: &str,
+        subdirectory: Option<&str>,
+        requires: &[String],
+    ) -> Option<CargoDeps> {
+        let fact = self
+            .inputs
+            .facts
+            .git_cargo_locks
+            .get(&(key.to_string(), dir_key(subdirectory)));
+        let rust = build_requirement_attrs(requires)
+            .iter()
+            .any(|r| RUST_BACKENDS.contains(&r.as_str()))
+            || fact.is_some();
+        rust.then(|| cargo_deps(fact))
+    }
+
+    /// The build system `lock2nix prefetch` read from a git checkout's package directory, else
+    /// as [`Ctx::assumed`].
+    fn git_build_system(
+        &mut self,
+        key: &str,
+        subdirectory: Option<&str>,
+        attr: &str,
+        custom: &Customization,
+    ) -> (Vec<String>, BuildSystemOrigin) {
+        match self
+            .inputs
+            .facts
+            .git_build_requires
+            .get(&(key.to_string(), dir_key(subdirectory)))
+        {
+            Some(requires) => (requires.clone(), BuildSystemOrigin::Prefetched),
+            None => self.assumed(attr, custom),
         }
     }
 
@@ -858,10 +922,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .any(|r| RUST_BACKENDS.contains(&r.as_str()))
             || fact.is_some_and(|f| f.cargo_lock.is_some());
-        let cargo = rust.then(|| {
-            fact.and_then(|f| f.cargo_lock.clone())
-                .map_or(CargoDeps::Missing, CargoDeps::Lock)
-        });
+        let cargo = rust.then(|| cargo_deps(fact.and_then(|f| f.cargo_lock.as_ref())));
         self.fresh_source(i, custom, src, requires, origin, subdirectory, nixpkgs)
             .with_cargo(cargo, carry)
     }
@@ -1008,6 +1069,32 @@ impl Recipe {
             }
         }
         self
+    }
+}
+
+/// The `sidecar` key of a package directory: `.` or `a/b`.
+fn dir_key(subdirectory: Option<&str>) -> String {
+    let dir: Vec<&str> = subdirectory
+        .unwrap_or("")
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if dir.is_empty() {
+        ".".to_string()
+    } else {
+        dir.join("/")
+    }
+}
+
+/// `cargoDeps` of a Rust package from its extracted Cargo.lock, if any.
+fn cargo_deps(lock: Option<&crate::CargoLockFact>) -> CargoDeps {
+    match lock {
+        None => CargoDeps::Missing,
+        Some(c) if !c.unsupported.is_empty() => CargoDeps::Unsupported(c.unsupported.clone()),
+        Some(c) => CargoDeps::Lock {
+            path: c.path.clone(),
+            root: c.root.clone(),
+        },
     }
 }
 

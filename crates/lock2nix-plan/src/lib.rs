@@ -53,7 +53,7 @@ pub use env::{
     check_env_name, plan_envs, resolution_target, resolve_for_envs, EditableMember, Env, EnvError,
     EnvOnSystem, EnvSpec, EnvSpecError,
 };
-pub use facts::{Facts, GitFact, GitFetcher, SdistFact};
+pub use facts::{CargoLockFact, Facts, GitFact, GitFetcher, SdistFact};
 pub use layout::{layout, Export, Layout, LayoutError, LayoutInputs, Mode, RESERVED};
 pub use policy::{Policy, UnknownPolicy};
 pub use src::{outside_lock_dir, store_name_for_url, Base, Src, SrcHash};
@@ -221,9 +221,17 @@ pub enum Format {
 pub enum CargoDeps {
     /// `rustPlatform.importCargoLock { lockFile = ./<path>; }`, the sdist's `Cargo.lock` that
     /// `lock2nix prefetch` extracted next to the overlay.
-    Lock(String),
-    /// Not extracted yet (run `lock2nix prefetch`).
+    Lock {
+        /// Relative to the overlay's directory.
+        path: String,
+        /// `cargoRoot`: the lock's directory in the sdist, when not the top.
+        root: Option<String>,
+    },
+    /// Not extracted yet (run `lock2nix prefetch`), or the sdist has none.
     Missing,
+    /// The lock has crates `importCargoLock` cannot fetch without `outputHashes`, which
+    /// lock2nix does not compute (one line each).
+    Unsupported(Vec<String>),
 }
 
 /// A new derivation.
@@ -468,14 +476,21 @@ impl Plan {
                 }
             }
             if let Recipe::Fresh(Fresh {
-                cargo: Some(CargoDeps::Missing),
-                ..
+                cargo: Some(cargo), ..
             }) = &p.recipe
             {
-                out.push(Missing::CargoLock {
-                    package: p.attr.clone(),
-                    version: p.version.clone(),
-                });
+                match cargo {
+                    CargoDeps::Missing => out.push(Missing::CargoLock {
+                        package: p.attr.clone(),
+                        version: p.version.clone(),
+                    }),
+                    CargoDeps::Unsupported(what) => out.push(Missing::CargoOutputHashes {
+                        package: p.attr.clone(),
+                        version: p.version.clone(),
+                        crates: what.clone(),
+                    }),
+                    CargoDeps::Lock { .. } => {}
+                }
             }
         }
         out
@@ -506,6 +521,15 @@ pub enum Missing {
         /// Its version.
         version: String,
     },
+    /// A Rust sdist whose `Cargo.lock` has crates `importCargoLock` needs `outputHashes` for.
+    CargoOutputHashes {
+        /// The package.
+        package: String,
+        /// Its version.
+        version: String,
+        /// The crates (git dependencies, other registries), one line each.
+        crates: Vec<String>,
+    },
 }
 
 impl Missing {
@@ -515,6 +539,9 @@ impl Missing {
             Missing::GitHash { key, .. } => key.clone(),
             Missing::FileHash { url, .. } => url.clone(),
             Missing::CargoLock { package, version } => format!("{package} {version}: Cargo.lock"),
+            Missing::CargoOutputHashes {
+                package, version, ..
+            } => format!("{package} {version}: Cargo.lock outputHashes"),
         }
     }
 }
@@ -532,6 +559,20 @@ impl fmt::Display for Missing {
                 write!(
                     f,
                     "{package} {version}: the Rust sdist's Cargo.lock was not extracted"
+                )
+            }
+            Missing::CargoOutputHashes {
+                package,
+                version,
+                crates,
+            } => {
+                let shown: Vec<&str> = crates.iter().take(3).map(String::as_str).collect();
+                write!(
+                    f,
+                    "{package} {version}: the Rust sdist's Cargo.lock has {} crate(s) importCargoLock cannot fetch without outputHashes, which lock2nix does not compute ({}{}); set the package's src or cargoDeps in lock2nix.toml",
+                    crates.len(),
+                    shown.join("; "),
+                    if crates.len() > 3 { "; …" } else { "" }
                 )
             }
         }

@@ -71,8 +71,13 @@ pub fn env_summary(envs: &[Env]) -> Vec<String> {
 }
 
 /// The sidecar's facts, as the plan reads them (an absent sidecar has none), and the sha256 of
-/// its bytes (`None` when there is no sidecar).
-pub fn read_facts(path: &Path) -> Result<(Facts, Option<String>), Error> {
+/// its bytes (`None` when there is no sidecar). Paths of stored Cargo.lock files become relative
+/// to `overlay_dir`; one that is gone or changed counts as not extracted, with a warning.
+pub fn read_facts(
+    path: &Path,
+    overlay_dir: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<(Facts, Option<String>), Error> {
     let sidecar = lock2nix_fetch::Sidecar::read(path).map_err(|source| Error::Sidecar {
         path: path.to_path_buf(),
         source,
@@ -87,8 +92,24 @@ pub fn read_facts(path: &Path) -> Result<(Facts, Option<String>), Error> {
             })
         }
     };
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut facts = Facts::default();
     for (key, entry) in &sidecar.git {
+        for (dir, b) in &entry.build_systems {
+            facts
+                .git_build_requires
+                .insert((key.clone(), dir.clone()), b.requires.clone());
+        }
+        for (dir, c) in &entry.cargo_locks {
+            if let Some(fact) = stored_cargo_lock(base, overlay_dir, c, key, warnings)? {
+                facts
+                    .git_cargo_locks
+                    .insert((key.clone(), dir.clone()), fact);
+            }
+        }
         facts.git.insert(
             key.clone(),
             GitFact {
@@ -107,8 +128,11 @@ pub fn read_facts(path: &Path) -> Result<(Facts, Option<String>), Error> {
             SdistFact {
                 build_requires: entry.build_system.requires.clone(),
                 build_backend: entry.build_system.backend.clone(),
-                requires_dist: None,
-                cargo_lock: None,
+                requires_dist: entry.requires_dist.clone(),
+                cargo_lock: match &entry.cargo_lock {
+                    None => None,
+                    Some(c) => stored_cargo_lock(base, overlay_dir, c, &entry.url, warnings)?,
+                },
             },
         );
     }
@@ -119,6 +143,31 @@ pub fn read_facts(path: &Path) -> Result<(Facts, Option<String>), Error> {
             .insert(hex, entry.requires_dist.clone());
     }
     Ok((facts, sha))
+}
+
+/// A stored Cargo.lock as the plan reads it (its path relative to `overlay_dir`), or `None`
+/// with a warning naming `what` when the file is gone or changed.
+fn stored_cargo_lock(
+    base: &Path,
+    overlay_dir: &Path,
+    c: &lock2nix_fetch::CargoLockEntry,
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<lock2nix_plan::CargoLockFact>, Error> {
+    match lock2nix_fetch::read_stored_cargo_lock(base, &c.path, &c.sha256) {
+        Ok(_) => Ok(Some(lock2nix_plan::CargoLockFact {
+            path: relative_path(overlay_dir, &base.join(&c.path)).map_err(|source| Error::Io {
+                path: overlay_dir.to_path_buf(),
+                source,
+            })?,
+            root: c.root.clone(),
+            unsupported: c.unsupported.clone(),
+        })),
+        Err(e) => {
+            warnings.push(format!("{}: {e}", lock2nix_lock::terminal_safe(what)));
+            Ok(None)
+        }
+    }
 }
 
 /// The index file's name and the sha256 of its bytes.
@@ -230,7 +279,12 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
             source: Box::new(e),
         });
     }
-    let (facts, sidecar_sha256) = read_facts(&settings.sidecar)?;
+    let mut fact_warnings = Vec::new();
+    let (facts, sidecar_sha256) = read_facts(
+        &settings.sidecar,
+        &settings.output.dir(),
+        &mut fact_warnings,
+    )?;
     let inputs = project.plan_inputs(index.as_ref(), settings.policy, facts);
     let plans: Vec<Plan> = resolutions
         .par_iter()
@@ -240,10 +294,16 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         plans.iter().flat_map(|p| p.missing()).collect();
     if !missing.is_empty() && !settings.allow_missing_hashes {
         return Err(Error::MissingHashes {
-            missing: missing.iter().map(ToString::to_string).collect(),
+            // why a stored Cargo.lock was not used
+            missing: missing
+                .iter()
+                .map(ToString::to_string)
+                .chain(fact_warnings)
+                .collect(),
             sidecar: settings.sidecar.clone(),
         });
     }
+    warnings.extend(fact_warnings);
     let (envs, not_editable) = plan_envs(
         &project.lock,
         &resolutions,

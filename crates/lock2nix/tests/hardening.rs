@@ -39,6 +39,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("marker", bodies::marker),
     ("marker_shape", bodies::marker_shape),
     ("env_spec", bodies::env_spec),
+    ("sdist", bodies::sdist),
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {

@@ -169,7 +169,15 @@ pub fn run(
             e.summary()
         );
     }
-    let (facts, _) = lock2nix_project::read_facts(&project.hashes_path(None))?;
+    let mut warnings = Vec::new();
+    let (facts, _) = lock2nix_project::read_facts(
+        &project.hashes_path(None),
+        &project.default_overlay_dir(),
+        &mut warnings,
+    )?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs), facts);
     let plan = plan(&project.lock, &res, &inputs);
     let (envs, _) = plan_envs(
