@@ -728,6 +728,9 @@ fn fetch_sdist(
     })
 }
 
+/// Reads a regular file of a package by its path relative to the package's directory.
+type ReadMember<'a> = dyn FnMut(&[&str]) -> Result<Option<Vec<u8>>, String> + 'a;
+
 /// Finds, checks and stores the Cargo.lock of a Rust package (an sdist, or a directory of a
 /// git checkout); `None` when the package is not Rust or has none (the plan then reports it
 /// missing; the note says why). `read` gives a regular file by its path relative to the
@@ -739,7 +742,7 @@ fn cargo_lock_of(
     cargo: &SdistCargo<'_>,
     subject: &str,
     note: &dyn Fn(&str),
-    read: &mut dyn FnMut(&[&str]) -> Result<Option<Vec<u8>>, String>,
+    read: &mut ReadMember<'_>,
 ) -> Result<Option<CargoLockEntry>, String> {
     let reader = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
     let rust_backend = build_system

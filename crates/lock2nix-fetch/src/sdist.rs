@@ -224,7 +224,7 @@ pub fn scan_archive<R: Read + Seek>(
     match format {
         SdistFormat::TarGz => {
             let gz = flate2::read::MultiGzDecoder::new(archive);
-            let mut entries = 0u64;
+            let (mut entries, mut bytes) = (0u64, 0u64);
             lock2nix_nar::archive::for_each_tar_entry(
                 gz,
                 limits.max_header_bytes,
@@ -235,6 +235,14 @@ pub fn scan_archive<R: Read + Seek>(
                         return Err(format!(
                             "the archive has more than {} entries",
                             limits.max_entries
+                        ));
+                    }
+                    // every entry is decompressed (to reach the next): a bomb stops here
+                    bytes = bytes.saturating_add(entry.header().size().unwrap_or(u64::MAX));
+                    if bytes > limits.max_total_bytes {
+                        return Err(format!(
+                            "the archive unpacks to more than {} bytes",
+                            limits.max_total_bytes
                         ));
                     }
                     if !entry.header().entry_type().is_file() {
@@ -637,6 +645,66 @@ mod tests {
             &["pyproject.toml"]
         ));
         assert!(!is_top_level_member("pyproject.toml", &["pyproject.toml"]));
+    }
+
+    fn tgz(members: &[(&str, &[u8], Option<u64>)]) -> Vec<u8> {
+        let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut b = tar::Builder::new(enc);
+        for (name, body, claimed) in members {
+            let mut h = tar::Header::new_gnu();
+            h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name.as_bytes());
+            h.set_size(claimed.unwrap_or(body.len() as u64));
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_cksum();
+            b.append(&h, *body).unwrap();
+        }
+        b.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    fn scans_find_the_package_s_files_only() {
+        let archive = tgz(&[
+            ("a-1/pyproject.toml", b"[build-system]\n", None),
+            ("a-1/PKG-INFO", b"Metadata-Version: 2.2\n\nbody\n", None),
+            ("a-1/rust/Cargo.toml", b"", None),
+            ("a-1/rust/Cargo.lock", b"", None),
+            ("a-1/a/b/c/d/Cargo.lock", b"", None),
+            ("a-1/../Cargo.lock", b"", None),
+            ("b-1/Cargo.lock", b"", None),
+        ]);
+        let scan = scan_archive(std::io::Cursor::new(&archive), SdistFormat::TarGz, &[]).unwrap();
+        assert_eq!(scan.top.as_deref(), Some("a-1"));
+        assert_eq!(
+            scan.pkg_info.as_deref(),
+            Some(&b"Metadata-Version: 2.2\n\n"[..])
+        );
+        assert_eq!(scan.cargo_tomls, ["rust"]);
+        assert_eq!(scan.cargo_locks, ["rust"], "too deep, outside, another top");
+        assert_eq!(
+            locate_cargo_lock(&scan, false),
+            CargoLocation::Found("rust".into())
+        );
+        let below = scan_archive(
+            std::io::Cursor::new(&archive),
+            SdistFormat::TarGz,
+            &["rust"],
+        )
+        .unwrap();
+        assert_eq!(
+            (below.cargo_locks.as_slice(), below.pyproject.is_none()),
+            (&["".to_string()][..], true)
+        );
+    }
+
+    /// An entry claiming more than the unpacked-size cap stops the scan before it is read.
+    #[test]
+    fn a_decompression_bomb_stops_the_scan() {
+        let archive = tgz(&[("a-1/big", b"", Some(3 << 30))]);
+        let t = std::time::Instant::now();
+        let e = scan_archive(std::io::Cursor::new(&archive), SdistFormat::TarGz, &[]).unwrap_err();
+        assert!(e.contains("unpacks to more than"), "{e}");
+        assert!(t.elapsed().as_secs() < 5);
     }
 
     #[test]

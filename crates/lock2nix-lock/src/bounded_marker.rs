@@ -113,7 +113,10 @@ pub(crate) fn parse(text: &str, budget: &MarkerBudget) -> Result<MarkerTree, Ref
     let shape = match scan(text, &budget.limits) {
         Ok(shape) => shape,
         Err(ScanError::Limit(message)) => return Err(Refusal::Limit(message)),
-        Err(ScanError::Syntax(_)) if text.len() <= SHORT => {
+        // pep508_rs slices the word after a complete expression in bytes where it measured
+        // characters: a quoted string with non-ASCII there panics (found by the `sdist` fuzz
+        // target), so only ASCII text gets its message
+        Err(ScanError::Syntax(_)) if text.len() <= SHORT && text.is_ascii() => {
             // pep508_rs's own message; should it accept what the scan refused, its tree stands
             // (the fuzz target reports any such disagreement)
             return MarkerTree::from_str(text)

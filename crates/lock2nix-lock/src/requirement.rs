@@ -120,3 +120,20 @@ mod tests {
         assert!(e.to_string().contains("more than 10000 expressions"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod fuzz_found {
+    use super::*;
+
+    /// Found by the `sdist` fuzz target: pep508_rs sliced inside a multi-byte character.
+    #[test]
+    fn quotes_and_multibyte_characters_do_not_panic() {
+        let r = format!(
+            "ec ; extra == 'x{}''{}''\"\"\"\u{fffd}\u{fffd}\"\"\"\"\u{fffd}\u{fffd}\"\"\"\"\"'",
+            "\"".repeat(45),
+            "\"".repeat(55)
+        );
+        let reader = RequirementReader::new(&Limits::default());
+        let _ = reader.parse(&r);
+    }
+}
