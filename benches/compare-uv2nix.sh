@@ -23,7 +23,7 @@
 #     same four fields forced on every package of `resolveVirtualEnv workspace.deps.default`
 #     (the closure a virtual environment of the project's default dependencies holds).
 # The stub lacks a few things pyproject.nix asks of nixpkgs (an elaborated platform, newScope,
-# makeSetupHook, a libc version, the interpreter's passthru); a small adapter overlay, written
+# makeSetupHook, a libc version, the interpreter's passthru with its version parts); a small adapter overlay, written
 # below and applied to uv2nix's evaluation only, provides stand-ins. The whole evaluation —
 # reading the lock (uv2nix parses it with builtins.fromTOML in Nix), resolving markers, choosing
 # wheels — is part of uv2nix's time; lock2nix did that in Rust, so its translate time is shown too.
@@ -49,7 +49,12 @@ RUNS=${5:-11}
 NIXI=$(find_tool nix-instantiate NIX_INSTANTIATE)
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# KEEP=1 keeps the generated expressions (for debugging the adapter) and prints where they are
+if [[ -n ${KEEP:-} ]]; then
+    echo "compare-uv2nix.sh: keeping $work" >&2
+else
+    trap 'rm -rf "$work"' EXIT
+fi
 target=${CARGO_TARGET_DIR:-$repo/target}
 echo "building lock2nix (release) ..." >&2
 (cd "$repo" && CARGO_TARGET_DIR=$target cargo build --release -q -p lock2nix --bin lock2nix)
@@ -109,7 +114,11 @@ let
     uv2nixPython = prev.python312 // {
       stdenv = final.stdenv;
       pname = "python3";
-      passthru = { implementation = "cpython"; pythonVersion = "3.12"; };
+      passthru = {
+        implementation = "cpython";
+        pythonVersion = "3.12";
+        sourceVersion = { major = "3"; minor = "12"; patch = "11"; suffix = ""; };
+      };
       pythonOnBuildForHost = final.uv2nixPython;
     };
   };
