@@ -12,7 +12,6 @@
 //! ([`SynthSpec`], [`synth_project`], [`SynthProject`]), [`dense_project`].
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 use std::path::{Path, PathBuf};
 

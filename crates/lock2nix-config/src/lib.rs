@@ -61,14 +61,17 @@
 //! with `toml_edit`, keeping comments and layout.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
-use lock2nix_plan::{Copy, Customization, PackageSource, SrcOverride, Substitution, Value};
+use lock2nix_lock::pep508_rs::{ExtraName, PackageName};
+use lock2nix_plan::{Copy, Customization, PackageSource, Policy, SrcOverride, Substitution, Value};
+use lock2nix_resolve::Prefer;
+use lock2nix_wheel::System;
 
 /// `sha256-` and 43 base64 characters and `=`.
 fn is_sri_sha256(s: &str) -> bool {
@@ -91,57 +94,49 @@ pub struct Config {
     pub extends: Option<PathBuf>,
     /// Every file read: this one, then the ones it extends (for hashing what shaped the output).
     pub files: Vec<PathBuf>,
-    /// `lock`.
     pub lock: Option<PathBuf>,
-    /// `output`.
     pub output: Option<PathBuf>,
-    /// `hashes`.
+    /// The prefetch sidecar.
     pub hashes: Option<PathBuf>,
     /// `source-root`: the directory local sources must stay inside, as written, with the file
     /// that wrote it (the value is relative to that file's directory, also through `extends`).
     pub source_root: Option<(PathBuf, String)>,
-    /// `[target]`.
     pub target: TargetConfig,
-    /// `[nixpkgs]`.
     pub nixpkgs: NixpkgsConfig,
-    /// `[packages.NAME]`.
+    /// `[packages.NAME]`, by the name as written (checked to be a package name).
     pub packages: BTreeMap<String, PackageConfig>,
 }
 
 /// `[target]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TargetConfig {
-    /// Nix systems.
-    pub systems: Vec<String>,
-    /// CPython version.
+    pub systems: Vec<System>,
+    /// CPython `X.Y` or `X.Y.Z` as written (checked to be one; what `X.Y` means depends on the
+    /// lock's requires-python).
     pub python: Option<String>,
-    /// Roots.
-    pub roots: Vec<String>,
+    pub roots: Vec<PackageName>,
     /// Extras of the roots.
-    pub extras: Vec<String>,
-    /// Groups of the roots.
-    pub groups: Vec<String>,
-    /// Every group.
+    pub extras: Vec<ExtraName>,
+    /// Dependency groups of the roots.
+    pub groups: Vec<ExtraName>,
     pub all_groups: bool,
     /// `default-groups`: also the groups `uv sync` installs by default.
     pub default_groups: bool,
     /// `macos-deployment-target`: the oldest macOS (`MAJOR.MINOR`) the Darwin systems must run on.
-    pub macos_deployment_target: Option<String>,
-    /// `wheel` or `sdist`.
-    pub prefer: Option<String>,
+    pub macos_deployment_target: Option<(u32, u32)>,
+    pub prefer: Option<Prefer>,
     /// No wheels for these.
-    pub no_binary_package: Vec<String>,
+    pub no_binary_package: Vec<PackageName>,
     /// No builds for these.
-    pub no_build_package: Vec<String>,
+    pub no_build_package: Vec<PackageName>,
 }
 
 /// `[nixpkgs]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NixpkgsConfig {
-    /// The index file.
     pub index: Option<PathBuf>,
     /// The default policy.
-    pub policy: Option<String>,
+    pub policy: Option<Policy>,
     /// The private interpreter's name.
     pub scope: Option<String>,
     /// Extend nixpkgs' own Python package sets (`pythonPackagesExtensions`) instead of adding a
@@ -152,10 +147,10 @@ pub struct NixpkgsConfig {
 /// `[packages.NAME]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PackageConfig {
-    /// The nixpkgs attribute.
+    /// The nixpkgs attribute to compare with and reuse (default: found by name in the index).
     pub attr: Option<String>,
     /// The policy for this package.
-    pub policy: Option<String>,
+    pub policy: Option<Policy>,
     /// The top-level attribute a root is exposed under (default: its name).
     pub top_level: Option<String>,
     /// Another source than the lock's (`src = { git, rev, version }` / `{ url, hash, version }` /
@@ -168,13 +163,11 @@ pub struct PackageConfig {
 /// A configuration error with its position.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {
-    /// The file.
     pub file: PathBuf,
     /// 1-based line and column, when known.
     pub position: Option<(usize, usize)>,
-    /// The key path.
+    /// The dotted key path (`packages.lxml.policy`).
     pub key: String,
-    /// What is wrong.
     pub message: String,
 }
 
@@ -192,14 +185,8 @@ impl fmt::Display for ConfigError {
 }
 
 fn position(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[start..].chars().count() + 1)
+    let p = lock2nix_lock::Position::of_offset(text, offset);
+    (p.line, p.column)
 }
 
 /// Levenshtein distance, for "did you mean".
@@ -321,6 +308,52 @@ impl Reader<'_> {
                         v.span(),
                         &format!("{}[{i}]", join(path, key)),
                         format!("expected a string, found {}", v.type_name()),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// A string value checked by `parse` (its error says what was expected), at the value's
+    /// position.
+    fn parsed<T>(
+        &self,
+        t: &Table,
+        key: &str,
+        path: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfigError> {
+        let Some(v) = self.string(t, key, path)? else {
+            return Ok(None);
+        };
+        parse(&v).map(Some).map_err(|m| {
+            self.err(
+                t.get(key).and_then(Item::span),
+                &join(path, key),
+                format!("{m}, found {v:?}"),
+            )
+        })
+    }
+
+    /// A list of strings each checked by `parse`, an error at the item's position.
+    fn parsed_list<T>(
+        &self,
+        t: &Table,
+        key: &str,
+        path: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Vec<T>, ConfigError> {
+        let values = self.strings(t, key, path)?;
+        let items = t.get(key).and_then(Item::as_array);
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                parse(v).map_err(|m| {
+                    self.err(
+                        items.and_then(|a| a.get(i)).and_then(|x| x.span()),
+                        &format!("{}[{i}]", join(path, key)),
+                        format!("{m}, found {v:?}"),
                     )
                 })
             })
@@ -695,16 +728,7 @@ impl Reader<'_> {
                 c.extra_attrs.insert(k, v);
             }
         }
-        let policy = self.string(t, "policy", &path)?;
-        if let Some(p) = &policy {
-            if !["exact", "compatible", "nixpkgs"].contains(&p.as_str()) {
-                return Err(self.err(
-                    t.get("policy").and_then(Item::span),
-                    &join(&path, "policy"),
-                    format!("unknown policy `{p}`: expected exact, compatible or nixpkgs"),
-                ));
-            }
-        }
+        let policy = self.parsed(t, "policy", &path, parse_policy)?;
         Ok(PackageConfig {
             attr: self.string(t, "attr", &path)?,
             policy,
@@ -713,6 +737,59 @@ impl Reader<'_> {
             custom: c,
         })
     }
+}
+
+fn parse_system(v: &str) -> Result<System, String> {
+    v.parse().map_err(|_| {
+        "expected x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin".to_string()
+    })
+}
+
+fn parse_policy(v: &str) -> Result<Policy, String> {
+    v.parse()
+        .map_err(|_| "expected exact, compatible or nixpkgs".to_string())
+}
+
+fn parse_prefer(v: &str) -> Result<Prefer, String> {
+    match v {
+        "wheel" => Ok(Prefer::Wheel),
+        "sdist" => Ok(Prefer::Sdist),
+        _ => Err("expected \"wheel\" or \"sdist\"".to_string()),
+    }
+}
+
+fn parse_package(v: &str) -> Result<PackageName, String> {
+    PackageName::from_str(v).map_err(|e| format!("expected a package name ({e})"))
+}
+
+fn parse_extra(v: &str) -> Result<ExtraName, String> {
+    ExtraName::from_str(v).map_err(|e| format!("expected an extra or group name ({e})"))
+}
+
+/// `X.Y` or `X.Y.Z`, CPython 3.
+fn parse_python(v: &str) -> Result<String, String> {
+    let parts: Vec<&str> = v.split('.').collect();
+    let numeric = parts
+        .iter()
+        .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()));
+    if numeric && (2..=3).contains(&parts.len()) && parts[0] == "3" {
+        Ok(v.to_string())
+    } else {
+        Err("expected a CPython version X.Y or X.Y.Z such as \"3.13\"".to_string())
+    }
+}
+
+/// `MAJOR.MINOR` of a macOS release (10 to 99).
+pub fn parse_macos(v: &str) -> Result<(u32, u32), String> {
+    v.split_once('.')
+        .filter(|(a, b)| {
+            [a, b]
+                .iter()
+                .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|c| c.is_ascii_digit()))
+        })
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        .filter(|(major, _)| (10..100).contains(major))
+        .ok_or_else(|| "expected a macOS version MAJOR.MINOR such as \"14.0\"".to_string())
 }
 
 /// A small common view of tables and inline tables.
@@ -836,70 +913,44 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
         let t = r.table(item, "target")?;
         r.check_keys(t, "target", TARGET_KEYS)?;
         cfg.target = TargetConfig {
-            systems: r.strings(t, "systems", "target")?,
-            python: r.string(t, "python", "target")?,
-            roots: r.strings(t, "roots", "target")?,
-            extras: r.strings(t, "extras", "target")?,
-            groups: r.strings(t, "groups", "target")?,
+            systems: r.parsed_list(t, "systems", "target", parse_system)?,
+            python: r.parsed(t, "python", "target", parse_python)?,
+            roots: r.parsed_list(t, "roots", "target", parse_package)?,
+            extras: r.parsed_list(t, "extras", "target", parse_extra)?,
+            groups: r.parsed_list(t, "groups", "target", parse_extra)?,
             all_groups: r.boolean(t, "all-groups", "target")?.unwrap_or(false),
             default_groups: r.boolean(t, "default-groups", "target")?.unwrap_or(false),
-            macos_deployment_target: r.string(t, "macos-deployment-target", "target")?,
-            prefer: r.string(t, "prefer", "target")?,
-            no_binary_package: r.strings(t, "no-binary-package", "target")?,
-            no_build_package: r.strings(t, "no-build-package", "target")?,
+            macos_deployment_target: r.parsed(
+                t,
+                "macos-deployment-target",
+                "target",
+                parse_macos,
+            )?,
+            prefer: r.parsed(t, "prefer", "target", parse_prefer)?,
+            no_binary_package: r.parsed_list(t, "no-binary-package", "target", parse_package)?,
+            no_build_package: r.parsed_list(t, "no-build-package", "target", parse_package)?,
         };
-        if let Some(v) = &cfg.target.macos_deployment_target {
-            let ok = v.split_once('.').is_some_and(|(a, b)| {
-                !a.is_empty()
-                    && !b.is_empty()
-                    && a.bytes().all(|c| c.is_ascii_digit())
-                    && b.bytes().all(|c| c.is_ascii_digit())
-                    && a.len() <= 3
-                    && b.len() <= 3
-            });
-            if !ok {
-                return Err(r.err(
-                    t.get("macos-deployment-target").and_then(Item::span),
-                    "target.macos-deployment-target",
-                    format!("expected a macOS version MAJOR.MINOR such as \"14.0\", found {v:?}"),
-                ));
-            }
-        }
-        for s in &cfg.target.systems {
-            if ![
-                "x86_64-linux",
-                "aarch64-linux",
-                "x86_64-darwin",
-                "aarch64-darwin",
-            ]
-            .contains(&s.as_str())
-            {
-                return Err(r.err(t.get("systems").and_then(Item::span), "target.systems", format!("unknown system `{s}`: expected x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin")));
-            }
-        }
     }
     if let Some(item) = root.get("nixpkgs") {
         let t = r.table(item, "nixpkgs")?;
         r.check_keys(t, "nixpkgs", NIXPKGS_KEYS)?;
         cfg.nixpkgs = NixpkgsConfig {
             index: rel(r.string(t, "index", "nixpkgs")?),
-            policy: r.string(t, "policy", "nixpkgs")?,
+            policy: r.parsed(t, "policy", "nixpkgs", parse_policy)?,
             scope: r.string(t, "scope", "nixpkgs")?,
             global: r.boolean(t, "global", "nixpkgs")?.unwrap_or(false),
         };
-        if let Some(p) = &cfg.nixpkgs.policy {
-            if !["exact", "compatible", "nixpkgs"].contains(&p.as_str()) {
-                return Err(r.err(
-                    t.get("policy").and_then(Item::span),
-                    "nixpkgs.policy",
-                    format!("unknown policy `{p}`: expected exact, compatible or nixpkgs"),
-                ));
-            }
-        }
     }
     if let Some(item) = root.get("packages") {
         let t = r.table(item, "packages")?;
         for (name, pitem) in t.iter() {
+            parse_package(name).map_err(|m| {
+                r.err(
+                    t.key(name).and_then(|k| k.span()),
+                    &format!("packages.{name}"),
+                    format!("{m}, found {name:?}"),
+                )
+            })?;
             cfg.packages
                 .insert(name.to_string(), r.package(name, pitem)?);
         }
@@ -1132,7 +1183,7 @@ mod tests {
             c.source_root,
             Some((PathBuf::from("libs/app/l.toml"), "../..".to_string()))
         );
-        assert_eq!(c.target.macos_deployment_target.as_deref(), Some("13.0"));
+        assert_eq!(c.target.macos_deployment_target, Some((13, 0)));
         assert!(c.target.default_groups);
         let e = parse(
             "[target]\nmacos-deployment-target = \"14\"\n",
@@ -1179,8 +1230,48 @@ mod tests {
             e.to_string(),
             "l.toml:2:12: at `packages.x.do-check`: expected true or false, found string"
         );
-        let e = parse("[nixpkgs]\npolicy = \"loose\"\n", Path::new("l.toml")).unwrap_err();
-        assert!(e.to_string().contains("unknown policy `loose`"), "{e}");
+    }
+
+    /// Values are typed where they are read: a bad one is reported at its own position.
+    #[test]
+    fn bad_values_are_reported_at_their_position() {
+        for (text, expected) in [
+            (
+                "[nixpkgs]\npolicy = \"loose\"\n",
+                "l.toml:2:10: at `nixpkgs.policy`: expected exact, compatible or nixpkgs, found \"loose\"",
+            ),
+            (
+                "[packages.lxml]\npolicy = \"exactly\"\n",
+                "l.toml:2:10: at `packages.lxml.policy`: expected exact, compatible or nixpkgs, found \"exactly\"",
+            ),
+            (
+                "[target]\nprefer = \"wheels\"\n",
+                "l.toml:2:10: at `target.prefer`: expected \"wheel\" or \"sdist\", found \"wheels\"",
+            ),
+            (
+                "[target]\npython = \"3.x\"\n",
+                "l.toml:2:10: at `target.python`: expected a CPython version X.Y or X.Y.Z such as \"3.13\", found \"3.x\"",
+            ),
+            (
+                "[target]\nsystems = [\"x86_64-linux\", \"riscv64-linux\"]\n",
+                "l.toml:2:28: at `target.systems[1]`: expected x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin, found \"riscv64-linux\"",
+            ),
+            (
+                "[target]\nroots = [\"a b\"]\n",
+                "l.toml:2:10: at `target.roots[0]`: expected a package name",
+            ),
+            (
+                "[target]\nmacos-deployment-target = \"9.0\"\n",
+                "l.toml:2:27: at `target.macos-deployment-target`: expected a macOS version MAJOR.MINOR such as \"14.0\", found \"9.0\"",
+            ),
+            (
+                "[packages.\"no pe\"]\nattr = \"x\"\n",
+                "l.toml:1:11: at `packages.no pe`: expected a package name",
+            ),
+        ] {
+            let e = parse(text, Path::new("l.toml")).unwrap_err().to_string();
+            assert!(e.starts_with(expected), "{text:?}:\n{e}\n{expected}");
+        }
     }
 
     #[test]
@@ -1282,7 +1373,7 @@ extra-attrs = { dontStrip = "true" }
         assert_eq!(c.lock, Some(dir.path().join("variant/../uv.lock")));
         assert_eq!(c.output, Some(dir.path().join("variant/o.nix")));
         assert_eq!(c.target.python.as_deref(), Some("3.12"));
-        assert_eq!(c.target.systems, ["x86_64-linux"]);
+        assert_eq!(c.target.systems, [System::X86_64Linux]);
         let app = &c.packages["app"].custom;
         assert_eq!(app.patches, ["b.patch"], "a list replaces the base's");
         assert_eq!(app.python_relax_deps, Some(vec![]), "kept from the base");

@@ -20,7 +20,6 @@
 //! (the file around the definitions).
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 mod custom;
 mod merge;

@@ -100,11 +100,7 @@ impl PrefetchItem {
 /// ([`lock2nix_lock::strip_url_credentials`]; the sidecar is committed to version control). The
 /// overlay must look hashes up with the same key.
 pub fn git_key(url: &str, commit: &str) -> String {
-    format!(
-        "{}#{}",
-        lock2nix_lock::strip_url_credentials(url),
-        commit.to_ascii_lowercase()
-    )
+    lock2nix_lock::git_source_key(url, commit)
 }
 
 /// A git key read from a sidecar, with credentials stripped as [`git_key`] does (sidecars

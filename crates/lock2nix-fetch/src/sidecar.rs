@@ -238,19 +238,6 @@ struct RawWheel {
     metadata_source: Spanned<String>,
 }
 
-/// 1-based (line, column) of a byte offset; the column counts characters.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
-
 /// Whether `s` is an SRI sha256 hash: `sha256-` + 44 base64 characters decoding to 32 bytes.
 pub fn is_sri_sha256(s: &str) -> bool {
     use base64::Engine;
@@ -311,7 +298,8 @@ impl Sidecar {
     /// Parses sidecar text; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, SidecarError> {
         let err_at = |offset: usize, message: String| {
-            let (line, column) = line_col(text, offset);
+            let lock2nix_lock::Position { line, column } =
+                lock2nix_lock::Position::of_offset(text, offset);
             SidecarError::Parse {
                 path: path.to_path_buf(),
                 line,

@@ -33,12 +33,49 @@ impl fmt::Display for Position {
     }
 }
 
+/// The operating system's error, kept whole (its kind and its chain) in an error that is
+/// cloned and compared: equal when kind and message are.
+#[derive(Debug, Clone)]
+pub struct IoSource(pub std::sync::Arc<std::io::Error>);
+
+impl IoSource {
+    pub fn kind(&self) -> std::io::ErrorKind {
+        self.0.kind()
+    }
+}
+
+impl From<std::io::Error> for IoSource {
+    fn from(e: std::io::Error) -> Self {
+        Self(std::sync::Arc::new(e))
+    }
+}
+
+impl PartialEq for IoSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.kind() == other.0.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for IoSource {}
+
+impl fmt::Display for IoSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for IoSource {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
 /// What went wrong, without the location.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ErrorKind {
     /// The file could not be read.
-    #[error("cannot read the file: {0}")]
-    Io(String),
+    #[error("cannot read the file")]
+    Io(#[source] IoSource),
     /// The file is not UTF-8.
     #[error("the file is not valid UTF-8 ({0})")]
     Utf8(String),
@@ -288,16 +325,18 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.kind)
+    }
+}
 
 /// A problem that does not stop reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
-    /// The file.
     pub file: PathBuf,
     /// Where, when known.
     pub position: Option<Position>,
-    /// The key path.
     pub key_path: String,
     /// What was noticed.
     pub message: String,

@@ -135,7 +135,6 @@ pub fn check_repository_url(repository: &str) -> Result<(), String> {
 pub struct GitHubRepo {
     /// The host, as the URL wrote it (`github.com`, or a GitHub Enterprise host).
     pub host: String,
-    /// The owner.
     pub owner: String,
     /// The repository, without `.git`.
     pub repo: String,
@@ -290,4 +289,15 @@ mod tests {
             .contains("differs"));
         assert!(parse_git_source(&format!("https://h/r?rev={SHA}#{SHA}")).is_ok());
     }
+}
+
+/// The key a git source's prefetched facts are recorded under (in the sidecar) and looked up
+/// with (by the plan): `<url>#<commit>`, the URL without credentials (the sidecar is committed to
+/// version control), the commit in lower case.
+pub fn git_source_key(url: &str, commit: &str) -> String {
+    format!(
+        "{}#{}",
+        crate::strip_url_credentials(url),
+        commit.to_ascii_lowercase()
+    )
 }

@@ -38,7 +38,6 @@ impl HashAlgorithm {
 /// A validated file hash (stored inline: a lock has one per file, thousands of them).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hash {
-    /// The algorithm.
     pub algorithm: HashAlgorithm,
     /// The digest, in the first [`HashAlgorithm::digest_len`] bytes.
     bytes: [u8; 64],

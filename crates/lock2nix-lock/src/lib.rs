@@ -17,7 +17,6 @@
 //!   bounded by [`Limits`].
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 // `Error` (about 150 bytes) is returned by value on purpose: it is the cold path, and the public
 // API hands it to callers as is.
 #![allow(clippy::result_large_err)]
@@ -44,8 +43,10 @@ mod url;
 use std::path::Path;
 
 pub use bounded_marker::{marker_agrees, requirement_agrees};
-pub use error::{looks_uv_written, Error, ErrorKind, Position, Warning};
-pub use git::{check_repository_url, github_repo, parse_git_source, GitHubRepo, GIT_SCHEMES};
+pub use error::{looks_uv_written, Error, ErrorKind, IoSource, Position, Warning};
+pub use git::{
+    check_repository_url, git_source_key, github_repo, parse_git_source, GitHubRepo, GIT_SCHEMES,
+};
 pub use hash::{Hash, HashAlgorithm, HashError};
 pub use limits::Limits;
 pub use local_build::{read_local_builds, LocalBuild, LocalBuilds};
@@ -91,13 +92,13 @@ pub fn fast_parser_agrees(text: &str) -> Result<bool, String> {
 }
 pub use pep508_rs;
 
-fn io_error(path: &Path, e: &std::io::Error) -> Error {
+fn io_error(path: &Path, e: std::io::Error) -> Error {
     Error {
         uv_layout: false,
         file: path.to_path_buf(),
         position: None,
         key_path: String::new(),
-        kind: ErrorKind::Io(e.to_string()),
+        kind: ErrorKind::Io(e.into()),
     }
 }
 
@@ -105,7 +106,7 @@ fn io_error(path: &Path, e: &std::io::Error) -> Error {
 /// was read (a file that grows, a pipe, a device) after at most `limit + 1` bytes.
 pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > limit {
         return Err(Error {
@@ -120,7 +121,7 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::with_capacity(usize::try_from(size.min(64 << 20)).unwrap_or(0));
     file.take(limit + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| io_error(path, &e))?;
+        .map_err(|e| io_error(path, e))?;
     if bytes.len() as u64 > limit {
         return Err(Error {
             uv_layout: false,

@@ -61,7 +61,6 @@ pub struct Lock {
 /// One entry of a `conflicts` set.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ConflictItem {
-    /// The package.
     pub package: PackageName,
     /// What conflicts.
     pub kind: ConflictKind,
@@ -85,7 +84,6 @@ pub struct Manifest {
     pub members: Vec<PackageName>,
     /// Requirements not tied to a member.
     pub requirements: Vec<LockRequirement>,
-    /// Constraints.
     pub constraints: Vec<LockRequirement>,
     /// Overrides that apply to every dependent (`override-dependencies`).
     pub overrides: Vec<LockRequirement>,
@@ -95,7 +93,6 @@ pub struct Manifest {
     pub excludes: Vec<PackageName>,
     /// Exclusions scoped to one dependent package (`{ package = { name, version }, dependencies }`).
     pub scoped_excludes: Vec<ScopedExclude>,
-    /// Build constraints.
     pub build_constraints: Vec<LockRequirement>,
     /// Dependency groups of a virtual root.
     pub dependency_groups: BTreeMap<GroupName, Vec<LockRequirement>>,
@@ -107,7 +104,6 @@ pub struct Manifest {
 /// uv used instead of the package's own.
 #[derive(Debug, Clone)]
 pub struct DependencyMetadata {
-    /// Name.
     pub name: PackageName,
     /// Version (absent: the entry applies to every version).
     pub version: Option<Version>,
@@ -145,14 +141,12 @@ pub struct ScopedExclude {
 /// A requirement as recorded in `[manifest]` or `[package.metadata]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockRequirement {
-    /// The name.
     pub name: PackageName,
     /// Requested extras.
     pub extras: Vec<ExtraName>,
     /// Requested dependency groups of the named package (`groups`, used by uv for requirements on
     /// a project's own groups).
     pub groups: Vec<GroupName>,
-    /// The marker.
     pub marker: Option<Marker>,
     /// Where it comes from.
     pub source: RequirementSource,
@@ -228,7 +222,6 @@ pub struct Package {
     pub source: Source,
     /// The fork markers under which this entry was chosen.
     pub resolution_markers: Vec<Marker>,
-    /// Dependencies.
     pub dependencies: Vec<Dependency>,
     /// Extras → dependencies.
     pub optional_dependencies: BTreeMap<ExtraName, Vec<Dependency>>,
@@ -236,7 +229,6 @@ pub struct Package {
     pub dev_dependencies: BTreeMap<GroupName, Vec<Dependency>>,
     /// The source distribution.
     pub sdist: Option<Sdist>,
-    /// The wheels.
     pub wheels: Vec<Wheel>,
     /// `[package.metadata]`.
     pub metadata: Option<PackageMetadata>,
@@ -325,19 +317,12 @@ pub enum RegistrySource {
 /// The kind of a [`Source`], as named in lock2nix's output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SourceKind {
-    /// `registry`
     Registry,
-    /// `git`
     Git,
-    /// `url`
     Url,
-    /// `path`
     Path,
-    /// `directory`
     Directory,
-    /// `editable`
     Editable,
-    /// `virtual`
     Virtual,
 }
 
@@ -455,7 +440,6 @@ pub enum GitReference {
     Tag(String),
     /// `branch=`.
     Branch(String),
-    /// The default branch.
     DefaultBranch,
 }
 

@@ -40,15 +40,12 @@ pub struct Project {
     pub name: PackageName,
     /// `version`, when static.
     pub version: Option<Version>,
-    /// `dynamic`.
     pub dynamic: Vec<String>,
     /// `requires-python`.
     pub requires_python: Option<VersionSpecifiers>,
-    /// `dependencies`.
     pub dependencies: Vec<Requirement>,
     /// `optional-dependencies`.
     pub optional_dependencies: BTreeMap<ExtraName, Vec<Requirement>>,
-    /// `scripts`.
     pub scripts: BTreeMap<String, String>,
     /// `gui-scripts`.
     pub gui_scripts: BTreeMap<String, String>,
@@ -57,7 +54,6 @@ pub struct Project {
 /// `[build-system]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildSystem {
-    /// `requires`.
     pub requires: Vec<Requirement>,
     /// `build-backend`.
     pub build_backend: Option<String>,
@@ -95,7 +91,6 @@ pub struct ToolUv {
     pub no_binary: bool,
     /// `no-build`.
     pub no_build: bool,
-    /// `environments`.
     pub environments: Vec<Marker>,
     /// `conflicts`; an item without `package` belongs to this project.
     pub conflicts: Vec<Vec<ConflictItem>>,
@@ -119,11 +114,8 @@ pub enum DefaultGroups {
 pub struct UvSource {
     /// The kind and location.
     pub kind: UvSourceKind,
-    /// `marker`.
     pub marker: Option<String>,
-    /// `extra`.
     pub extra: Option<String>,
-    /// `group`.
     pub group: Option<String>,
 }
 

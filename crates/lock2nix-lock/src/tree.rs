@@ -60,7 +60,6 @@ pub(crate) enum Item<'i> {
     Integer(Number<'i>),
     /// A float as written.
     Float(Number<'i>),
-    /// A boolean.
     Boolean(bool),
     /// An offset/local date-time, date or time, in its canonical text form.
     Datetime(String),

@@ -7,7 +7,6 @@
 /// A Nix expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
-    /// `null`
     Null,
     /// `true` / `false`
     Bool(bool),

@@ -18,7 +18,6 @@ pub enum SrcFetcher {
     FetchFromGitHub,
     /// `fetchFromGitLab`.
     FetchFromGitLab,
-    /// `fetchgit`.
     Fetchgit,
     /// Any other fetcher or expression (named as written).
     Other(String),

@@ -237,7 +237,6 @@ impl Entry {
 /// A PyPI name known to have *no* nixpkgs attribute (rows with an empty attribute in hand-made indexes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Missing {
-    /// The PyPI name.
     pub pypi_name: String,
     /// Why it is missing / how that was established.
     pub note: Option<String>,

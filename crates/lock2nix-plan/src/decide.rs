@@ -173,7 +173,6 @@ enum Nixpkgs<'a> {
     None(String),
     /// In nixpkgs, but not usable as a Python dependency here.
     Unusable(&'a Entry, String),
-    /// Usable.
     Usable(&'a Entry),
 }
 
@@ -291,7 +290,11 @@ impl<'a> Ctx<'a> {
             }
             Artifact::Git(g) => {
                 p.action = Action::Vcs;
-                p.reason = format!("git source {} at {}", g.repository, g.commit);
+                p.reason = format!(
+                    "git source {} at {}",
+                    lock2nix_lock::strip_url_credentials(&g.repository),
+                    g.commit
+                );
                 if let Nixpkgs::Usable(e) | Nixpkgs::Unusable(e, _) = self.lookup(&rp.name) {
                     p.nixpkgs = Some(nixpkgs_ref(e));
                     p.reason.push_str(" (replaces nixpkgs' package)");
@@ -310,7 +313,7 @@ impl<'a> Ctx<'a> {
             }
             Artifact::Url { url, .. } => {
                 p.action = Action::Build;
-                p.reason = format!("direct URL {url}");
+                p.reason = format!("direct URL {}", lock2nix_lock::strip_url_credentials(url));
                 p.recipe = self.fresh_artifact(i, &mut p.custom, None);
             }
             Artifact::Path { path, .. } => {
@@ -346,14 +349,14 @@ impl<'a> Ctx<'a> {
                     // the configuration reader checked both; keep the plan total anyway
                     Err(_) => Src::Git {
                         name: None,
-                        url: url.clone(),
+                        url: lock2nix_lock::strip_url_credentials(url).into_owned(),
                         rev: rev.clone(),
                         hash: crate::SrcHash::Missing,
-                        key: format!("{url}#{rev}"),
+                        key: lock2nix_lock::git_source_key(url, rev),
                     },
                 };
                 (
-                    format!("git {url} at {rev}"),
+                    format!("git {} at {rev}", lock2nix_lock::strip_url_credentials(url)),
                     src,
                     subdirectory.clone(),
                     false,
@@ -363,14 +366,19 @@ impl<'a> Ctx<'a> {
                 p.action = Action::Build;
                 let src = Src::Url {
                     name: crate::store_name_for_url(url),
-                    url: url.clone(),
+                    url: lock2nix_lock::strip_url_credentials(url).into_owned(),
                     hash: crate::SrcHash::Sri(hash.clone()),
                 };
                 let wheel = url
                     .split(['?', '#'])
                     .next()
                     .is_some_and(|u| u.to_ascii_lowercase().ends_with(".whl"));
-                (format!("URL {url}"), src, None, wheel)
+                (
+                    format!("URL {}", lock2nix_lock::strip_url_credentials(url)),
+                    src,
+                    None,
+                    wheel,
+                )
             }
             SrcOverride::Path { path } => {
                 p.action = Action::InTree;

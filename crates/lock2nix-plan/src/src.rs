@@ -103,10 +103,13 @@ impl Src {
     }
 
     /// `fetchurl` of a URL with the lock's hash.
+    /// Credentials in the URL (`https://user:token@…`) are left out: the overlay is committed
+    /// and its URLs reach world-readable `.drv` files (Nix's fetchers read `netrc` instead).
     pub fn url(url: &str, hash: Option<&Hash>) -> Src {
+        let url = lock2nix_lock::strip_url_credentials(url);
         Src::Url {
-            name: store_name_for_url(url),
-            url: url.to_string(),
+            name: store_name_for_url(&url),
+            url: url.into_owned(),
             hash: SrcHash::of_file(hash),
         }
     }
@@ -114,7 +117,7 @@ impl Src {
     /// A git source: the fetcher the sidecar recorded with its hash, else lock2nix's one GitHub
     /// rule ([`lock2nix_lock::github_repo`] with `github_hosts`).
     pub fn git(g: &GitSource, facts: &Facts, github_hosts: &[&str]) -> Src {
-        let key = format!("{}#{}", g.repository, g.commit);
+        let key = lock2nix_lock::git_source_key(&g.repository, &g.commit);
         let fact = facts.git.get(&key);
         let hash = fact.map_or(SrcHash::Missing, |f| SrcHash::Sri(f.hash.clone()));
         let github = match fact.map(|f| f.fetcher) {
@@ -138,7 +141,7 @@ impl Src {
             None => Src::Git {
                 name: (!git_default_name_ok(&g.repository, &g.commit))
                     .then(|| "source".to_string()),
-                url: g.repository.clone(),
+                url: lock2nix_lock::strip_url_credentials(&g.repository).into_owned(),
                 rev: g.commit.clone(),
                 hash,
                 key,

@@ -10,7 +10,6 @@ use crate::ResolveError;
 /// directory) of the workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Location {
-    /// A URL.
     Url(String),
     /// A path relative to the workspace root.
     Path(String),

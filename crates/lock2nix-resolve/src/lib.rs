@@ -29,7 +29,6 @@
 //! the lock's packages.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 // `ResolveError` carries the whole explanation (names, targets, edges) as text; it is built once,
 // on a path that ends resolution, so its size does not matter.
 #![allow(clippy::result_large_err)]
@@ -248,7 +247,6 @@ pub struct Edge {
 pub struct ResolvedPackage {
     /// Its index in the lock.
     pub id: PackageId,
-    /// Name.
     pub name: PackageName,
     /// Version (`None` for dynamic-version source trees).
     pub version: Option<Version>,
@@ -282,7 +280,6 @@ impl ResolvedPackage {
 /// The closure of a lock for one target.
 #[derive(Debug, Clone)]
 pub struct Resolution {
-    /// The target.
     pub target: Target,
     /// The packages, sorted by name.
     pub packages: Vec<ResolvedPackage>,

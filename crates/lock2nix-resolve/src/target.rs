@@ -28,7 +28,6 @@ pub const PYTHON_VERSIONS: [(u32, u32, u32); 5] = [
 pub struct PythonVersion {
     /// Major (3).
     pub major: u32,
-    /// Minor.
     pub minor: u32,
     /// Patch, used for `python_full_version`.
     pub patch: u32,

@@ -15,7 +15,6 @@ pub struct Response {
     pub status: u16,
     /// Extra headers (besides `Content-Length` and `Connection: close`).
     pub headers: Vec<(String, String)>,
-    /// The body.
     pub body: Vec<u8>,
     /// Announce this `Content-Length` instead of the body's length (to simulate a truncated
     /// transfer: the connection closes after `body`).

@@ -9,7 +9,7 @@
 mod args;
 mod commands;
 mod output;
-mod project;
+
 mod timing;
 
 use std::process::ExitCode;
@@ -80,7 +80,7 @@ fn main() -> ExitCode {
                 eprintln!("  caused by: {}", safe(s.to_string()));
                 source = s.source();
             }
-            if let Some(hint) = project::hint_for(&e) {
+            if let Some(hint) = commands::hint_for(&e) {
                 eprintln!("hint: {}", safe(hint.to_string()));
             }
             ExitCode::from(1)

@@ -2,7 +2,7 @@
 //! lock2nix did not write.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
@@ -85,45 +85,4 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     lock2nix_fetch::atomic::write_atomic(path, bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
-}
-/// `to` relative to the directory `from` (both made absolute), with `/` separators.
-pub fn relative_path(from_dir: &Path, to: &Path) -> Result<String> {
-    let abs = |p: &Path| -> Result<PathBuf> {
-        let p = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            std::env::current_dir()?.join(p)
-        };
-        // normalise without requiring existence
-        let mut out = PathBuf::new();
-        for c in p.components() {
-            match c {
-                std::path::Component::ParentDir => {
-                    out.pop();
-                }
-                std::path::Component::CurDir => {}
-                other => out.push(other.as_os_str()),
-            }
-        }
-        Ok(out)
-    };
-    let from = abs(from_dir)?;
-    let to = abs(to)?;
-    let fc: Vec<_> = from.components().collect();
-    let tc: Vec<_> = to.components().collect();
-    let common = fc.iter().zip(&tc).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = Vec::new();
-    for _ in common..fc.len() {
-        parts.push("..".to_string());
-    }
-    for c in &tc[common..] {
-        parts.push(c.as_os_str().to_string_lossy().to_string());
-    }
-    if parts.is_empty() {
-        Ok("./.".to_string())
-    } else if parts[0] == ".." {
-        Ok(parts.join("/"))
-    } else {
-        Ok(format!("./{}", parts.join("/")))
-    }
 }

@@ -102,3 +102,86 @@ fn config_settings_reach_the_overlay() {
         "{err}"
     );
 }
+
+/// Every input that shapes the overlay is in its header, and `check` compares each: the
+/// prefetch sidecar, the nixpkgs index and the lock2nix version too, not only the lock and the
+/// configuration.
+#[test]
+fn check_notices_every_input_that_changes_the_overlay() {
+    let dir = project("[target]\nsystems = [\"x86_64-linux\"]\n[nixpkgs]\nindex = \"index.tsv\"\n");
+    let index = repo_root().join("fixtures/nixpkgs-index/authentik-subset.tsv");
+    std::fs::copy(&index, dir.path().join("index.tsv")).unwrap();
+    let (code, err) = run(dir.path(), &["translate", "--allow-missing-hashes"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, err) = run(dir.path(), &["check"]);
+    assert_eq!(code, 0, "{err}");
+    let overlay = dir.path().join("nix/python-overlay.nix");
+    let header: String = std::fs::read_to_string(&overlay)
+        .unwrap()
+        .lines()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        header.contains("# lock2nix-hashes.toml sha256: none"),
+        "{header}"
+    );
+    assert!(
+        header.contains("# nixpkgs index: index.tsv sha256 "),
+        "{header}"
+    );
+
+    // a sidecar appears (prefetch ran): its facts can change build systems and hashes
+    std::fs::write(dir.path().join("lock2nix-hashes.toml"), "version = 1\n").unwrap();
+    let (code, err) = run(dir.path(), &["check"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("the prefetch sidecar changed"), "{err}");
+    let (code, _) = run(dir.path(), &["translate", "--allow-missing-hashes"]);
+    assert_eq!(code, 0);
+    let (code, err) = run(dir.path(), &["check"]);
+    assert_eq!(code, 0, "{err}");
+
+    // the index is refreshed
+    let mut text = std::fs::read_to_string(dir.path().join("index.tsv")).unwrap();
+    text.push('\n');
+    std::fs::write(dir.path().join("index.tsv"), text).unwrap();
+    let (code, err) = run(dir.path(), &["check"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("the nixpkgs index changed"), "{err}");
+    let (code, _) = run(dir.path(), &["translate", "--allow-missing-hashes"]);
+    assert_eq!(code, 0);
+
+    // written by another lock2nix
+    let text = std::fs::read_to_string(&overlay).unwrap();
+    let older = text.replacen(
+        &format!("by lock2nix {}.", env!("CARGO_PKG_VERSION")),
+        "by lock2nix 0.0.1.",
+        1,
+    );
+    assert_ne!(older, text);
+    std::fs::write(&overlay, older).unwrap();
+    let (code, err) = run(dir.path(), &["check"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("lock2nix changed (the overlay was written by 0.0.1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_config_values_name_file_line_and_column() {
+    let dir = project("[target]\nprefer = \"wheels\"\n");
+    let (code, err) = run(dir.path(), &["plan"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("lock2nix.toml:2:10: at `target.prefer`: expected \"wheel\" or \"sdist\", found \"wheels\""),
+        "{err}"
+    );
+    let dir = project("[packages.click]\npolicy = \"exactly\"\n");
+    let (code, err) = run(dir.path(), &["plan"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("lock2nix.toml:2:10: at `packages.click.policy`: expected exact, compatible or nixpkgs, found \"exactly\""),
+        "{err}"
+    );
+}

@@ -201,9 +201,9 @@ fn plan_reads_the_written_indexes() {
             ("protobuf".to_string(), protobuf.to_string()),
             // broken in nixpkgs: built from the lock
             ("pycrypto".to_string(), "build".to_string()),
-            // nixpkgs has 2.32.3, the lock pins 2.31.0; the index does not describe the recipe,
-            // so the lock's version is a fresh derivation
-            ("requests".to_string(), "build".to_string()),
+            // nixpkgs has 2.32.3, the lock pins 2.31.0; both indexes describe the recipe (a plain
+            // fetchPypi build, nothing version-bound), so nixpkgs' recipe is swapped to the lock's
+            ("requests".to_string(), "override".to_string()),
         ]
     };
     // the scan cannot show protobuf's version (an expression) equal to the lock's

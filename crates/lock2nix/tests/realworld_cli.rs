@@ -241,7 +241,7 @@ fn macos_deployment_target() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("expected MAJOR.MINOR"),
+        stderr(&o).contains("--macos-deployment-target fourteen: expected a macOS version MAJOR.MINOR such as \"14.0\""),
         "{}",
         stderr(&o)
     );

@@ -136,3 +136,72 @@ fn roots_never_replace_nixpkgs_attributes() {
         assert!(text(&out.stdout).contains(&format!("{root}-python = final.")));
     }
 }
+
+/// Credentials in a lock's URLs (a private index, a private git host) never reach the overlay,
+/// whose URLs end up in world-readable `.drv` files; the git source's prefetched hash is still
+/// found (the sidecar's key has no credentials either).
+#[test]
+fn url_credentials_stay_out_of_the_overlay() {
+    let dir = tempfile::tempdir().unwrap();
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        format!(
+            r#"version = 1
+revision = 3
+requires-python = ">=3.12"
+
+[[package]]
+name = "app"
+version = "1.0"
+source = {{ virtual = "." }}
+dependencies = [{{ name = "private" }}, {{ name = "forked" }}]
+
+[[package]]
+name = "private"
+version = "2.0"
+source = {{ registry = "https://alice:s3cret@pypi.example/simple" }}
+wheels = [{{ url = "https://alice:s3cret@pypi.example/files/private-2.0-py3-none-any.whl", hash = "sha256:0000000000000000000000000000000000000000000000000000000000000001" }}]
+
+[[package]]
+name = "forked"
+version = "0.1"
+source = {{ git = "https://bob:t0ken@git.example/team/forked.git?rev=main#{commit}" }}
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("lock2nix-hashes.toml"),
+        format!(
+            "version = 1\n\n[git.\"https://git.example/team/forked.git#{commit}\"]\nhash = \"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\nfetcher = \"git\"\n"
+        ),
+    )
+    .unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "translate",
+            "--system",
+            "x86_64-linux",
+            "--python",
+            "3.12",
+            "--out",
+            "-",
+        ],
+    );
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let overlay = text(&o.stdout);
+    for secret in ["alice", "s3cret", "bob", "t0ken"] {
+        assert!(
+            !overlay.contains(secret),
+            "{secret} in the overlay:\n{overlay}"
+        );
+        assert!(!err.contains(secret), "{secret} on stderr:\n{err}");
+    }
+    assert!(overlay.contains("\"https://pypi.example/files/private-2.0-py3-none-any.whl\""));
+    assert!(overlay.contains("\"https://git.example/team/forked.git\""));
+    // the recorded hash was found under the credential-free key: no fakeHash for it
+    assert!(overlay.contains("sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+}

@@ -227,6 +227,9 @@ struct Case<'a> {
     /// `--global`: nixpkgs' own package sets get the overrides.
     global: bool,
     sidecar: Option<&'a Path>,
+    /// `[packages.ROOT] top-level = NAME` in a lock2nix.toml (a root whose name nixpkgs already
+    /// has at the top level must be exposed under another).
+    top_level: &'a [(&'a str, &'a str)],
 }
 
 struct Translated {
@@ -264,6 +267,16 @@ fn translate(case: &Case<'_>, out_dir: Option<&Path>) -> Translated {
     match case.sidecar {
         Some(s) => args.extend(["--hashes".into(), s.display().to_string()]),
         None => args.push("--allow-missing-hashes".into()),
+    }
+    if !case.top_level.is_empty() {
+        let config = dir.path().join("lock2nix.toml");
+        let text: String = case
+            .top_level
+            .iter()
+            .map(|(root, name)| format!("[packages.{root}]\ntop-level = \"{name}\"\n"))
+            .collect();
+        std::fs::write(&config, text).unwrap();
+        args.extend(["--config".into(), config.display().to_string()]);
     }
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     run_ok(dir.path(), &argv);
@@ -307,6 +320,7 @@ fn summary(
     py_attr: &str,
     attrs: &[String],
     roots: &[String],
+    top_level: &[(&str, &str)],
     paths: &[(String, PathBuf, String)],
     index: Option<&Path>,
 ) -> Value {
@@ -327,6 +341,7 @@ fn summary(
   pkgs = {stub};
   base = {base};
   ps = pkgs.{set}.pkgs;
+  exported = {{ {exported} }};
   srcInfo = s:
     if s == null then {{ kind = "null"; }}
     else if builtins.isAttrs s && s ? fetcher then {{ kind = s.fetcher; args = s.args; name = s.name; out = s.outPath; }}
@@ -343,7 +358,7 @@ fn summary(
   }};
 in {{
   packages = builtins.listToAttrs (map (a: {{ name = a; value = info ps.${{a}}; }}) [ {attrs} ]);
-  roots = builtins.listToAttrs (map (r: {{ name = r; value = pkgs.${{r}}.outPath == ps.${{r}}.outPath; }}) [ {roots} ]);
+  roots = builtins.listToAttrs (map (r: {{ name = r; value = pkgs.${{exported.${{r}} or r}}.outPath == ps.${{r}}.outPath; }}) [ {roots} ]);
   expectedPaths = {{ {expected} }};
   pyNames = builtins.attrNames pkgs.{py}.pkgs;
   pyBase = builtins.attrNames base.{py}.pkgs;
@@ -360,6 +375,10 @@ in {{
             "python312"
         },
         roots = list(roots),
+        exported = top_level
+            .iter()
+            .map(|(r, n)| format!("{} = {};", nix_str(r), nix_str(n)))
+            .collect::<String>(),
     );
     nix_eval_json(&expr)
         .unwrap_or_else(|e| panic!("evaluating {} for {system}: {e}", overlay.display()))
@@ -453,6 +472,7 @@ fn check_case(case: &Case<'_>) -> Vec<Value> {
             &py_attr,
             &attrs,
             &roots,
+            case.top_level,
             &paths,
             case.index.map(|i| i.json.as_path()),
         );
@@ -708,6 +728,7 @@ fn authentik_evaluates_with_the_subset_index() {
         scope: None,
         global: false,
         sidecar: None,
+        top_level: &[("authentik", "authentik-django")],
     });
     assert_eq!(
         strs(&s[0]["missing"]).len(),
@@ -732,6 +753,7 @@ fn authentik_scope_mode() {
         scope: Some("authentikPython"),
         global: false,
         sidecar: None,
+        top_level: &[("authentik", "authentik-django")],
     });
 }
 
@@ -751,6 +773,7 @@ fn authentik_global_mode() {
         scope: None,
         global: true,
         sidecar: None,
+        top_level: &[("authentik", "authentik-django")],
     });
 }
 
@@ -768,6 +791,7 @@ fn workspace_mixed_evaluates() {
         scope: None,
         global: false,
         sidecar: None,
+        top_level: &[],
     });
 }
 
@@ -792,6 +816,7 @@ fn top_300_evaluates_on_all_four_systems_with_a_derived_index() {
         scope: None,
         global: false,
         sidecar: None,
+        top_level: &[],
     });
 }
 
@@ -810,6 +835,7 @@ fn top_1000_evaluates_without_an_index() {
         scope: None,
         global: false,
         sidecar: None,
+        top_level: &[],
     });
 }
 
@@ -829,6 +855,7 @@ fn top_1500_evaluates_with_a_derived_index() {
         scope: None,
         global: false,
         sidecar: None,
+        top_level: &[],
     });
 }
 

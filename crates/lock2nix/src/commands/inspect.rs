@@ -8,13 +8,12 @@ use serde_json::{json, Value};
 
 use crate::args::{Format, LockArgs};
 use crate::commands::emit;
-use crate::project::Project;
 
 pub fn run(args: &LockArgs, format: Format, stale_only: bool) -> Result<()> {
-    let project = Project::load_quiet_about_staleness(args)?;
+    let project = crate::commands::load_quiet(args)?;
     let findings = project.stale_findings();
     if !stale_only {
-        crate::project::print_warnings(
+        crate::commands::print_warnings(
             &findings
                 .iter()
                 .map(lock2nix_lock::StaleFinding::to_warning)

@@ -51,3 +51,36 @@ pub fn emit(text: &str) -> Result<()> {
         Err(e) => Err(e.into()),
     }
 }
+
+/// A "what to do" line for errors that have one.
+pub fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
+    e.chain().find_map(|cause| {
+        if let Some(pe) = cause.downcast_ref::<lock2nix_project::Error>() {
+            pe.hint()
+        } else {
+            cause.downcast_ref::<lock2nix_lock::Error>()?.hint()
+        }
+    })
+}
+
+/// Print warnings to stderr, one line each, control characters escaped.
+pub fn print_warnings<T: ToString>(warnings: &[T]) {
+    for w in warnings {
+        eprintln!("warning: {}", lock2nix_lock::terminal_safe(&w.to_string()));
+    }
+}
+
+/// Load the project and print what loading found: the lock's warnings, unknown build backends
+/// and how the lock differs from the pyproject.toml files.
+pub fn load(args: &crate::args::LockArgs) -> Result<lock2nix_project::Project> {
+    let project = load_quiet(args)?;
+    print_warnings(&project.stale_warnings());
+    Ok(project)
+}
+
+/// Like [`load`], without the stale-lock check (for callers that run it alongside other work).
+pub fn load_quiet(args: &crate::args::LockArgs) -> Result<lock2nix_project::Project> {
+    let project = lock2nix_project::Project::load(args)?;
+    print_warnings(&project.load_warnings());
+    Ok(project)
+}

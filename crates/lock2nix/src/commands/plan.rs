@@ -3,26 +3,12 @@
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
-use lock2nix_nixpkgs::Index;
 use lock2nix_plan::{plan, Action, BuildSystemOrigin, Format, Plan, PlannedPackage, Recipe, Src};
 use lock2nix_resolve::resolve;
 use serde_json::json;
 
 use crate::args::{Format as OutFormat, NixpkgsArgs, TargetArgs};
 use crate::commands::emit;
-use crate::commands::translate::read_facts;
-use crate::project::Project;
-
-/// Read the index named on the command line or in the configuration.
-pub fn read_index(project: &Project, args: &NixpkgsArgs) -> Result<Option<Index>> {
-    project
-        .index_path(args)
-        .map(|p| {
-            Index::read(&p)
-                .with_context(|| format!("cannot read the nixpkgs index {}", p.display()))
-        })
-        .transpose()
-}
 
 /// What a recipe builds from, for people: `wheel`, `sdist`, `git (fetchFromGitHub)`, …
 fn recipe_summary(p: &PlannedPackage) -> String {
@@ -157,17 +143,17 @@ pub fn render_text(plan: &Plan, header: &str) -> Result<String> {
 }
 
 pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: OutFormat) -> Result<()> {
-    let project = Project::load(&args.lock)?;
+    let project = crate::commands::load(&args.lock)?;
     let target = project.target(args, None)?;
-    let index = read_index(&project, nixpkgs)?;
+    let index = project.read_index(nixpkgs)?;
     let res = resolve(&project.lock, &target).with_context(|| {
         format!(
             "cannot resolve {} for {target}",
             project.lock_path.display()
         )
     })?;
-    let facts = read_facts(&project.hashes_path(None))?;
-    let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs)?, facts)?;
+    let (facts, _) = lock2nix_project::read_facts(&project.hashes_path(None))?;
+    let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs), facts);
     let plan = plan(&project.lock, &res, &inputs);
     match format {
         OutFormat::Json => {

@@ -30,8 +30,7 @@ use lock2nix_plan::{plan, Format, Recipe, Src};
 use lock2nix_resolve::{resolve, Artifact, Location};
 
 use crate::args::{NixpkgsArgs, TargetArgs};
-use crate::commands::plan::read_index;
-use crate::project::Project;
+use lock2nix_project::Project;
 
 /// The host whose wheels have a PEP 658 `.metadata` file tried first, unless `--metadata-host` says
 /// otherwise.
@@ -262,14 +261,14 @@ pub fn collect_items(project: &Project, args: &PrefetchArgs) -> Result<Collected
     if args.all {
         c.everything(&project.lock);
     } else {
-        let index = read_index(project, &args.nixpkgs)?;
+        let index = project.read_index(&args.nixpkgs)?;
         // Without the sidecar's facts the plan asks for the most: every fresh sdist's build
         // system, every wheel's metadata.
         let inputs = project.plan_inputs(
             index.as_ref(),
-            project.policy(&args.nixpkgs)?,
+            project.policy(&args.nixpkgs),
             lock2nix_plan::Facts::default(),
-        )?;
+        );
         let systems = project.systems(&args.target)?;
         // Systems named by the user must resolve; of the default four, those the lock does not
         // support are skipped with a note.
@@ -462,7 +461,7 @@ pub fn sidecar_path(project: &Project, args: &PrefetchArgs) -> PathBuf {
 
 /// Run `lock2nix prefetch`.
 pub fn run(args: &PrefetchArgs) -> Result<()> {
-    let project = Project::load(&args.target.lock)?;
+    let project = crate::commands::load(&args.target.lock)?;
     let hashes = sidecar_path(&project, args);
     let existed = hashes.exists();
     let mut sidecar = Sidecar::read(&hashes)

@@ -10,10 +10,10 @@ use serde_json::{json, Value};
 
 use crate::args::{Format, GraphFormat, TargetArgs};
 use crate::commands::emit;
-use crate::project::Project;
+use lock2nix_project::Project;
 
 fn load(args: &TargetArgs) -> Result<(Project, Resolution)> {
-    let project = Project::load(&args.lock)?;
+    let project = crate::commands::load(&args.lock)?;
     let target = project.target(args, None)?;
     let res =
         resolve_lock(&project.lock, &target).map_err(|e| failure(&project, args, &target, e))?;
@@ -207,7 +207,7 @@ fn edge_label(
 pub fn why(package: &str, args: &TargetArgs) -> Result<()> {
     let name = PackageName::from_str(package)
         .map_err(|e| anyhow::anyhow!("`{package}` is not a package name ({e})"))?;
-    let project = Project::load(&args.lock)?;
+    let project = crate::commands::load(&args.lock)?;
     let target = project.target(args, None)?;
     let lock = &project.lock;
     // The walk, not the full resolution: `why` must explain a package also (above all) when

@@ -1,15 +1,15 @@
-//! Loading a lock with its workspace, and turning target flags into a [`Target`].
+//! Loading a lock with its workspace and configuration, and turning target settings into a
+//! [`Target`].
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use anyhow::{bail, Context, Result};
 use lock2nix_lock::pep508_rs::{ExtraName, PackageName};
 use lock2nix_lock::{
     parse_lock, read_local_builds, read_lock, read_workspace, stale_findings_with, LocalBuilds,
     LocalSource, Lock, SourceRoot, StaleFinding, Workspace,
 };
-use lock2nix_resolve::{Prefer, PythonVersion, Target};
+use lock2nix_resolve::{PythonVersion, Target};
 use lock2nix_wheel::System;
 
 use lock2nix_config::Config;
@@ -17,7 +17,11 @@ use lock2nix_nixpkgs::Index;
 use lock2nix_plan::{PlanInputs, Policy};
 use sha2::Digest;
 
-use crate::args::{LockArgs, NixpkgsArgs, PreferArg, TargetArgs};
+use crate::flags::{LockArgs, NixpkgsArgs, TargetArgs};
+use crate::settings::TargetSettings;
+use crate::Error;
+
+type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A lock and, when its directory has a `pyproject.toml`, the workspace; and the configuration.
 pub struct Project {
@@ -27,7 +31,6 @@ pub struct Project {
     pub lock_sha256: String,
     /// The directory of the lock (the workspace root).
     pub root: PathBuf,
-    /// The lock.
     pub lock: Lock,
     /// The workspace, when there is a pyproject.toml.
     pub workspace: Option<Workspace>,
@@ -55,11 +58,19 @@ fn dir_of(path: &Path) -> PathBuf {
 }
 
 impl Project {
-    /// Find the configuration and the lock, read them and the workspace; print warnings to stderr.
+    /// Find the configuration and the lock, read them and the workspace; the lock's warnings,
+    /// the unknown build backends and the stale parts of the lock are in
+    /// [`Project::load_warnings`] and [`Project::stale_warnings`].
     pub fn load(args: &LockArgs) -> Result<Self> {
-        let project = Self::load_quiet_about_staleness(args)?;
-        print_warnings(&project.stale_warnings());
-        Ok(project)
+        Self::load_quiet_about_staleness(args)
+    }
+
+    /// What loading found worth a warning (the lock's own, and build backends lock2nix cannot
+    /// know): one line each.
+    pub fn load_warnings(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.lock.warnings.iter().map(ToString::to_string).collect();
+        out.extend(self.unknown_build_warnings());
+        out
     }
 
     /// One short warning per stale part of the lock (see [`Project::stale_findings`]).
@@ -114,8 +125,10 @@ impl Project {
                 // every file that shaped the configuration (with `extends`, the bases too)
                 let mut h = sha2::Sha256::new();
                 for (i, f) in cfg.files.iter().enumerate() {
-                    let bytes =
-                        std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                    let bytes = std::fs::read(f).map_err(|source| Error::Io {
+                        path: f.clone(),
+                        source,
+                    })?;
                     if i > 0 {
                         h.update(b"\0extends\0");
                     }
@@ -134,10 +147,7 @@ impl Project {
             },
         };
         if !lock_path.exists() {
-            bail!(
-                "{} does not exist: pass --lock PATH (or set `lock` in lock2nix.toml), or run `uv lock` in the project first",
-                lock_path.display()
-            );
+            return Err(Error::NoLock(lock_path));
         }
         // One read: the bytes are hashed (for the overlay's header) and parsed.
         // bounded: a huge (or sparse) file is refused before it is read
@@ -164,20 +174,16 @@ impl Project {
         );
         let lock = lock?;
         let workspace = workspace?;
-        for w in &lock.warnings {
-            eprintln!("warning: {}", lock2nix_lock::terminal_safe(&w.to_string()));
-        }
+        let source_error = |source| Error::SourceRoot {
+            lock: lock_path.clone(),
+            source,
+        };
         let source_root = match config.as_ref().and_then(|c| c.source_root.as_ref()) {
             Some((file, value)) => SourceRoot::configured(&root, file, value),
             None => SourceRoot::discover(&root),
         }
-        .with_context(|| format!("cannot check the local sources of {}", lock_path.display()))?;
-        let local_sources = source_root.local_sources(&lock).with_context(|| {
-            format!(
-                "{}: a local source is outside the source root",
-                lock_path.display()
-            )
-        })?;
+        .map_err(source_error)?;
+        let local_sources = source_root.local_sources(&lock).map_err(source_error)?;
         let local_builds = read_local_builds(&local_sources, workspace.as_ref(), &source_root);
         let index_python = config
             .as_ref()
@@ -189,11 +195,11 @@ impl Project {
                     .ok()
                     .is_some_and(|n| lock.packages.iter().any(|p| p.name == n));
                 if !known {
-                    bail!(
-                        "{}: [packages.{name}] configures a package that is not in {}; remove the section or fix the name",
-                        cfg.path.display(),
-                        lock_path.display()
-                    );
+                    return Err(Error::UnknownPackage {
+                        config: cfg.path.clone(),
+                        lock: lock_path,
+                        name: name.clone(),
+                    });
                 }
             }
         }
@@ -210,9 +216,6 @@ impl Project {
             local_builds,
             index_python,
         };
-        for w in project.unknown_build_warnings() {
-            eprintln!("warning: {w}");
-        }
         Ok(project)
     }
 
@@ -224,15 +227,17 @@ impl Project {
     }
 
     /// The policy: `--policy`, else the config's, else [`Policy::default`] (compatible).
-    pub fn policy(&self, args: &NixpkgsArgs) -> Result<Policy> {
-        match args
-            .policy
-            .clone()
-            .or_else(|| self.config.as_ref().and_then(|c| c.nixpkgs.policy.clone()))
-        {
-            Some(text) => Ok(Policy::from_str(&text)?),
-            None => Ok(Policy::default()),
-        }
+    pub fn policy(&self, args: &NixpkgsArgs) -> Policy {
+        args.policy
+            .or_else(|| self.config.as_ref().and_then(|c| c.nixpkgs.policy))
+            .unwrap_or_default()
+    }
+
+    /// The index, when one is configured.
+    pub fn read_index(&self, args: &NixpkgsArgs) -> Result<Option<Index>> {
+        self.index_path(args)
+            .map(|path| Index::read(&path).map_err(|source| Error::Index { path, source }))
+            .transpose()
     }
 
     /// The prefetch sidecar's path: `--hashes`, else the config's, else beside the lock.
@@ -248,7 +253,7 @@ impl Project {
         index: Option<&'a Index>,
         policy: Policy,
         facts: lock2nix_plan::Facts,
-    ) -> Result<PlanInputs<'a>> {
+    ) -> PlanInputs<'a> {
         let mut inputs = PlanInputs {
             index,
             policy,
@@ -258,15 +263,15 @@ impl Project {
         };
         if let Some(cfg) = &self.config {
             for (name, pc) in &cfg.packages {
-                let pn = PackageName::from_str(name)
-                    .map_err(|e| anyhow::anyhow!("[packages.{name}]: {e}"))?;
+                // the configuration checked the name where it read it
+                let Ok(pn) = PackageName::from_str(name) else {
+                    continue;
+                };
                 if let Some(attr) = &pc.attr {
                     inputs.attr_overrides.insert(pn.to_string(), attr.clone());
                 }
-                if let Some(p) = &pc.policy {
-                    inputs
-                        .package_policy
-                        .insert(pn.clone(), Policy::from_str(p)?);
+                if let Some(p) = pc.policy {
+                    inputs.package_policy.insert(pn.clone(), p);
                 }
                 if let Some(src) = &pc.src {
                     inputs.sources.insert(pn.clone(), src.clone());
@@ -276,7 +281,7 @@ impl Project {
                 }
             }
         }
-        Ok(inputs)
+        inputs
     }
 
     /// Were the systems chosen (on the command line or in the config), rather than defaulted?
@@ -290,56 +295,53 @@ impl Project {
 
     /// The systems: `--system` flags, else the config's, else all four.
     pub fn systems(&self, args: &TargetArgs) -> Result<Vec<System>> {
-        let names: Vec<String> = if !args.systems.is_empty() {
-            args.systems.clone()
-        } else {
+        let mut out = Vec::new();
+        let chosen: Vec<System> = if args.systems.is_empty() {
             self.config
                 .as_ref()
                 .map(|c| c.target.systems.clone())
                 .unwrap_or_default()
+        } else {
+            args.systems
+                .iter()
+                .map(|s| parse_system(s))
+                .collect::<Result<_>>()?
         };
-        if names.is_empty() {
-            return Ok(System::ALL.to_vec());
-        }
-        let mut out = Vec::new();
-        for s in &names {
-            let sys = parse_system(s)?;
+        for sys in chosen {
             if !out.contains(&sys) {
                 out.push(sys);
             }
         }
+        if out.is_empty() {
+            out = System::ALL.to_vec();
+        }
         Ok(out)
     }
 
-    /// Build the target from flags, the lock and `tool.uv` settings.
+    /// The target for `system` (else the one `--system`, else this machine's) from the flags and
+    /// the configuration merged once ([`TargetSettings`]), the lock and `tool.uv` settings.
     pub fn target(&self, args: &TargetArgs, system: Option<System>) -> Result<Target> {
         let system = match system {
             Some(s) => s,
             None => match args.systems.as_slice() {
                 [] => host_system(),
                 [one] => parse_system(one)?,
-                _ => bail!("this command takes one --system"),
+                _ => return Err(Error::OneSystem),
             },
         };
-        let cfg_target = self
-            .config
-            .as_ref()
-            .map(|c| c.target.clone())
-            .unwrap_or_default();
-        let pick = |cli: &Vec<String>, cfg: &Vec<String>| {
-            if cli.is_empty() {
-                cfg.clone()
-            } else {
-                cli.clone()
-            }
-        };
-        let python = self.python(args.python.as_deref().or(cfg_target.python.as_deref()))?;
+        let settings = TargetSettings::merge(args, self.config.as_ref().map(|c| &c.target))?;
+        self.target_for(&settings, system)
+    }
+
+    /// The target for `system` from merged settings.
+    pub fn target_for(&self, settings: &TargetSettings, system: System) -> Result<Target> {
+        let python = self.python(settings.python.as_deref())?;
         let mut target = Target::new(system, python);
-        target.roots = names(&pick(&args.roots, &cfg_target.roots), "--root")?;
-        target.extras = extras(&pick(&args.extras, &cfg_target.extras), "--extra")?;
-        target.groups = extras(&pick(&args.groups, &cfg_target.groups), "--group")?;
-        target.all_groups = args.all_groups || cfg_target.all_groups;
-        if args.default_groups || cfg_target.default_groups {
+        target.roots = settings.roots.clone();
+        target.extras = settings.extras.clone();
+        target.groups = settings.groups.clone();
+        target.all_groups = settings.all_groups;
+        if settings.default_groups {
             match self
                 .workspace
                 .as_ref()
@@ -347,23 +349,20 @@ impl Project {
             {
                 Some(lock2nix_lock::DefaultGroups::All) => target.all_groups = true,
                 Some(lock2nix_lock::DefaultGroups::List(groups)) => target.default_groups = groups,
-                None => target.default_groups = extras(&["dev".to_string()], "--default-groups")?,
+                None => {
+                    target.default_groups =
+                        vec![ExtraName::from_str("dev").map_err(|e| Error::Flag {
+                            flag: "--default-groups",
+                            value: "dev".to_string(),
+                            expected: e.to_string(),
+                        })?]
+                }
             }
         }
-        if let Some(text) = args
-            .macos_deployment_target
-            .as_deref()
-            .or(cfg_target.macos_deployment_target.as_deref())
-        {
-            target.tag_policy.macos = parse_macos(text)?;
+        if let Some(macos) = settings.macos_deployment_target {
+            target.tag_policy.macos = macos;
         }
-        target.prefer = match (args.prefer, cfg_target.prefer.as_deref()) {
-            (Some(PreferArg::Sdist), _) | (None, Some("sdist")) => Prefer::Sdist,
-            (Some(PreferArg::Wheel), _) | (None, Some("wheel") | None) => Prefer::Wheel,
-            (None, Some(other)) => {
-                bail!("target.prefer = {other:?}: expected \"wheel\" or \"sdist\"")
-            }
-        };
+        target.prefer = settings.prefer;
         if let Some(ws) = &self.workspace {
             let uv = &ws.root_project.tool_uv;
             target.no_binary.all = uv.no_binary;
@@ -380,19 +379,11 @@ impl Project {
         target
             .no_binary
             .names
-            .extend(names(&args.no_binary_package, "--no-binary-package")?);
-        target.no_binary.names.extend(names(
-            &cfg_target.no_binary_package,
-            "target.no-binary-package",
-        )?);
+            .extend(settings.no_binary_package.iter().cloned());
         target
             .no_build
             .names
-            .extend(names(&args.no_build_package, "--no-build-package")?);
-        target.no_build.names.extend(names(
-            &cfg_target.no_build_package,
-            "target.no-build-package",
-        )?);
+            .extend(settings.no_build_package.iter().cloned());
         Ok(target)
     }
 }
@@ -416,22 +407,26 @@ impl Project {
         };
         match request {
             Some(text) => {
-                let asked = PythonVersion::from_str(text).map_err(anyhow::Error::msg)?;
+                let asked = PythonVersion::from_str(text).map_err(|e| Error::Flag {
+                    flag: "--python",
+                    value: text.to_string(),
+                    expected: e.to_string(),
+                })?;
                 if text.trim().split('.').count() == 3 {
                     return Ok(asked);
                 }
-                PythonVersion::for_minor(asked.major, asked.minor, rp).with_context(|| {
-                    format!(
+                PythonVersion::for_minor(asked.major, asked.minor, rp).ok_or_else(|| {
+                    Error::Python(format!(
                         "no CPython {text}.x satisfies the lock's requires-python `{rp_text}`; it allows {}",
                         allowed()
-                    )
+                    ))
                 })
             }
-            None => PythonVersion::default_for(&self.lock, self.index_python).with_context(|| {
+            None => PythonVersion::default_for(&self.lock, self.index_python).ok_or_else(|| {
                 let other = (6..=20)
                     .filter_map(|minor| PythonVersion::for_minor(3, minor, rp))
                     .next();
-                match other {
+                Error::Python(match other {
                     Some(v) => format!(
                         "no CPython from 3.10 to 3.14 satisfies the lock's requires-python `{rp_text}`; pass --python {} (a version it allows) if nixpkgs has that interpreter",
                         v.full()
@@ -439,7 +434,7 @@ impl Project {
                     None => format!(
                         "no CPython 3 version satisfies the lock's requires-python `{rp_text}`"
                     ),
-                }
+                })
             }),
         }
     }
@@ -496,18 +491,6 @@ impl Project {
     }
 }
 
-/// `MAJOR.MINOR` of a macOS deployment target.
-fn parse_macos(text: &str) -> Result<(u32, u32)> {
-    let parsed = text
-        .trim()
-        .split_once('.')
-        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)));
-    match parsed {
-        Some(v) if (10..100).contains(&v.0) => Ok(v),
-        _ => bail!("macOS deployment target `{text}`: expected MAJOR.MINOR, e.g. 14.0"),
-    }
-}
-
 /// The interpreter an index describes, from its first line (`# lock2nix-index v1 python=3.13 …`).
 fn index_python(path: &Path) -> Option<(u32, u32)> {
     use std::io::{BufRead, Read};
@@ -524,19 +507,14 @@ fn index_python(path: &Path) -> Option<(u32, u32)> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
-/// Print warnings to stderr.
-pub fn print_warnings(warnings: &[lock2nix_lock::Warning]) {
-    for w in warnings {
-        eprintln!("warning: {}", lock2nix_lock::terminal_safe(&w.to_string()));
-    }
-}
-
-/// Parse a Nix system name.
+/// Parse a Nix system name given with `--system`.
 pub fn parse_system(s: &str) -> Result<System> {
-    System::from_str(s).map_err(|_| {
-        anyhow::anyhow!(
-            "unknown system `{s}`: expected one of x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin"
-        )
+    System::from_str(s).map_err(|_| Error::Flag {
+        flag: "--system",
+        value: s.to_string(),
+        expected: format!(
+            "unknown system `{s}`; expected one of x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin"
+        ),
     })
 }
 
@@ -548,34 +526,4 @@ pub fn host_system() -> System {
         ("aarch64", "macos") => System::Aarch64Darwin,
         _ => System::X86_64Linux,
     }
-}
-
-fn names(values: &[String], flag: &str) -> Result<Vec<PackageName>> {
-    values
-        .iter()
-        .map(|v| {
-            PackageName::from_str(v)
-                .map_err(|e| anyhow::anyhow!("{flag} {v}: not a package name ({e})"))
-        })
-        .collect()
-}
-
-fn extras(values: &[String], flag: &str) -> Result<Vec<ExtraName>> {
-    values
-        .iter()
-        .map(|v| {
-            ExtraName::from_str(v)
-                .map_err(|e| anyhow::anyhow!("{flag} {v}: not a valid name ({e})"))
-        })
-        .collect()
-}
-
-/// A "what to do" line for errors that have one.
-pub fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
-    for cause in e.chain() {
-        if let Some(le) = cause.downcast_ref::<lock2nix_lock::Error>() {
-            return le.hint();
-        }
-    }
-    None
 }
