@@ -390,4 +390,3 @@ pub(crate) fn one_line(message: &str) -> String {
         None => line.to_string(),
     }
 }
-

@@ -183,6 +183,17 @@ fn is_full_sha(s: &str) -> bool {
     s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The key a git source's prefetched facts are recorded under (in the sidecar) and looked up
+/// with (by the plan): `<url>#<commit>`, the URL without credentials (the sidecar is committed to
+/// version control), the commit in lower case.
+pub fn git_source_key(url: &str, commit: &str) -> String {
+    format!(
+        "{}#{}",
+        crate::strip_url_credentials(url),
+        commit.to_ascii_lowercase()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,15 +300,4 @@ mod tests {
             .contains("differs"));
         assert!(parse_git_source(&format!("https://h/r?rev={SHA}#{SHA}")).is_ok());
     }
-}
-
-/// The key a git source's prefetched facts are recorded under (in the sidecar) and looked up
-/// with (by the plan): `<url>#<commit>`, the URL without credentials (the sidecar is committed to
-/// version control), the commit in lower case.
-pub fn git_source_key(url: &str, commit: &str) -> String {
-    format!(
-        "{}#{}",
-        crate::strip_url_credentials(url),
-        commit.to_ascii_lowercase()
-    )
 }

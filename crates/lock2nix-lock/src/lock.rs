@@ -229,7 +229,8 @@ fn validate_split(
         ));
     }
     let mut raws = Vec::with_capacity(split.count);
-    let mut line_base = memchr::memchr_iter(b'\n', &ctx.text.as_bytes()[..split.header_end]).count();
+    let mut line_base =
+        memchr::memchr_iter(b'\n', &ctx.text.as_bytes()[..split.header_end]).count();
     for part in parts {
         let (r, w) = part.packages?;
         raws.extend(r.into_iter().map(|mut raw| {
