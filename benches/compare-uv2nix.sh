@@ -159,7 +159,11 @@ echo
 echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average before: $load_before; after: $(load_average)"
 echo "- lock: \`${lockdir#"$repo"/}\` ($(grep -c '^\[\[package\]\]' "$lockdir/uv.lock") entries), CPython 3.12, x86_64-linux"
 echo "- lock2nix: $("$L2N" --version), commit $(git -C "$repo" rev-parse --short HEAD)"
-echo "- uv2nix: commit $(rev "$uv2nix"); pyproject.nix: commit $(rev "$pyproject"); nixpkgs lib: $(rev "$nixlib")$( [[ -f $nixlib/SOURCE.md ]] && echo " ($(head -c 200 "$nixlib/SOURCE.md" | tr '\n' ' ' | sed 's/  */ /g'))")"
+# a snapshot that is not a checkout may name its commit in a SOURCE.md (as ../shared/nixpkgs-lib does)
+librev=$(git -C "$nixlib" rev-parse HEAD 2>/dev/null ||
+    grep -o -m1 'commit [0-9a-f]\{40\}' "$nixlib/SOURCE.md" 2>/dev/null | cut -d' ' -f2 ||
+    echo "unknown")
+echo "- uv2nix: commit $(rev "$uv2nix"); pyproject.nix: commit $(rev "$pyproject"); nixpkgs lib: commit $librev"
 echo "- nix-instantiate: $(describe "$NIXI" "$("$NIXI" --version)")"
 echo
 echo "| overlay | packages forced | eval ms | eval peak RSS MiB | vs lock2nix |"

@@ -236,7 +236,7 @@ echo
 echo "- translate / uv export ≤ 0.33 on top-1000 and top-1500 (default systems): $r1000 and $r1500 — $(met 0.33 "$r1000" "$r1500")"
 echo "- peak RSS ≤ 8× the lock's size there: $m1000× and $m1500× — $(met 8 "$m1000" "$m1500")"
 echo "- per-entry cost at 1k / 10k / 50k synthetic entries: ${PER_ENTRY[0]} / ${PER_ENTRY[1]} / ${PER_ENTRY[2]} µs"
-echo "- load average (1, 5, 15 min) before the run: $load_before; after: $(load_average)"
+echo "- load average (1, 5, 15 min) before the run: $load_before; after: $(load_average)$(busy && echo " — busy: above the $(nproc) CPUs, so wall times are inflated, translate's (two threads) more than uv's")"
 
 }
 
@@ -254,6 +254,15 @@ summary() {
     echo "| top-1500 (1,660 entries, default systems) | $r1500 | $m1500× | |"
     echo
     echo "Synthetic locks of 1k, 10k and 50k entries take ${PER_ENTRY[0]}, ${PER_ENTRY[1]} and ${PER_ENTRY[2]} µs per entry (four systems)."
+    if busy; then
+        echo
+        echo "The machine was busy during this run (load average above its $(nproc) CPUs): wall times are inflated, and more so for translate, which spreads its work over two threads, than for uv."
+    fi
+}
+
+# busy: true when the 1-minute load average before the run exceeded the CPU count.
+busy() {
+    awk -v l="${load_before%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'
 }
 
 # splice FILE BEGIN END TEXT_FILE: replace the lines strictly between the marker lines BEGIN and
