@@ -25,6 +25,10 @@
 //!   `pkgs/top-level/python-packages.nix`) is scanned with `index_from_files` (small limits); it
 //!   never panics, twice gives the same index, and the index written as `v2` reads back equal.
 
+//! - `sdist`: the input as an sdist's `PKG-INFO` (`sdist_requires_dist`: static requirements are
+//!   requirements, and a header section fed in any chunks reads the same), as a `Cargo.lock`
+//!   (`analyze_cargo_lock`) and as a tar.gz and a zip sdist (`scan_archive`, `locate_cargo_lock`):
+//!   no panic, errors display, a Cargo.lock found is one the scan saw, never through `..`.
 //! - `marker`, `marker_shape`: PEP 508 markers (raw text; or of any depth and width, from an
 //!   `arbitrary` shape) and requirements are read without a panic or a stack overflow, within
 //!   limits, and as `pep508_rs` reads them when it can do so safely (at most 512 bytes).
@@ -91,9 +95,16 @@ fn describe(r: &Result<lock2nix_lock::Lock, lock2nix_lock::Error>) -> String {
 pub fn pipeline(lock: &lock2nix_lock::Lock) -> Option<String> {
     use lock2nix_resolve::{resolve, PythonVersion, Target};
     let python = PythonVersion::default_for(lock, None).unwrap_or(PythonVersion::new(3, 12));
+    // with the default environments (`default`, and `dev` with uv's default groups)
+    let specs = lock2nix_plan::EnvSpec::with_defaults([]);
     let resolutions: Vec<_> = System::ALL
         .iter()
-        .filter_map(|&system| resolve(lock, &Target::new(system, python)).ok())
+        .filter_map(|&system| {
+            let target =
+                lock2nix_plan::resolution_target(&Target::new(system, python), &specs, lock, None)
+                    .ok()?;
+            resolve(lock, &target).ok()
+        })
         .collect();
     if resolutions.is_empty() {
         return None;
@@ -110,11 +121,16 @@ pub fn pipeline(lock: &lock2nix_lock::Lock) -> Option<String> {
     else {
         return None;
     };
+    let envs = lock2nix_plan::plan_envs(lock, &resolutions, &plans, &specs, None)
+        .map(|(envs, _)| envs)
+        .unwrap_or_default();
     let overlay = lock2nix_emit::Overlay {
         plans: &plans,
         layout: &layout,
         workspace_root: ".",
+        source_root: None,
         header: &[],
+        envs: &envs,
     };
     match lock2nix_emit::emit(&overlay) {
         Ok(text) => {
@@ -146,6 +162,13 @@ pub fn pyproject(data: &[u8]) {
     match parse_pyproject(text, Path::new("fuzz/pyproject.toml")) {
         Ok(p) => {
             let _ = format!("{p:?}");
+            // an editable install's import root never leaves the project
+            for r in &p.import_roots {
+                assert!(
+                    !r.starts_with('/') && !r.split('/').any(|c| c == ".." || c == "."),
+                    "import root {r:?} leaves the project"
+                );
+            }
         }
         Err(e) => assert!(!e.to_string().is_empty()),
     }
@@ -700,4 +723,76 @@ pub fn marker_shape(data: &[u8]) {
     let mut text = String::new();
     render_marker(&shape, 0, &mut text, 4 << 20);
     marker_text(&text);
+}
+
+/// Target `sdist`.
+pub fn sdist(data: &[u8]) {
+    use lock2nix_fetch::{
+        analyze_cargo_lock, locate_cargo_lock, scan_archive, sdist_requires_dist, CargoLocation,
+        HeaderSink, SdistFormat, SdistMetadataSource,
+    };
+    use std::io::Write;
+    let (source, requires) = sdist_requires_dist(Some(data));
+    match (&source, &requires) {
+        (SdistMetadataSource::PkgInfo, Some(list)) => {
+            let reader = lock2nix_lock::RequirementReader::new(&Limits::default());
+            for r in list {
+                assert!(reader.parse(r).is_ok(), "{r:?} was recorded");
+            }
+        }
+        (_, None) => {}
+        other => panic!("requirements with {other:?}"),
+    }
+    // the streamed header section reads the same, whatever the chunks
+    let mut sink = HeaderSink::default();
+    for chunk in data.chunks(7) {
+        sink.write_all(chunk).unwrap();
+    }
+    if let Ok(headers) = sink.into_headers() {
+        assert_eq!(sdist_requires_dist(Some(&headers)), (source, requires));
+    }
+    match analyze_cargo_lock(data) {
+        Ok(facts) => assert!(facts.unsupported.windows(2).all(|w| w[0] < w[1])),
+        Err(e) => assert!(!e.is_empty()),
+    }
+    for format in [SdistFormat::TarGz, SdistFormat::Zip] {
+        match scan_archive(std::io::Cursor::new(data), format, &[]) {
+            Ok(scan) => {
+                for rust in [false, true] {
+                    if let CargoLocation::Found(dir) = locate_cargo_lock(&scan, rust) {
+                        assert!(scan.cargo_locks.contains(&dir), "{dir:?}");
+                        assert!(!dir.split('/').any(|c| c == ".."), "{dir:?}");
+                    }
+                }
+            }
+            Err(e) => assert!(!e.is_empty()),
+        }
+    }
+}
+
+/// Target `env_spec`: `--env NAME=SPEC` never panics; an accepted spec has a name usable as a Nix
+/// attribute, and its description parses back to the same selection.
+pub fn env_spec(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(spec) = text.parse::<lock2nix_plan::EnvSpec>() else {
+        return;
+    };
+    assert!(lock2nix_nix::is_identifier(&spec.name), "{:?}", spec.name);
+    assert!(!spec.name.ends_with("-editable"));
+    let described = spec.describe();
+    if described != "the roots" {
+        let again: lock2nix_plan::EnvSpec = format!("{}={described}", spec.name)
+            .parse()
+            .expect("a description parses");
+        let mut want = spec.clone();
+        want.editable = true;
+        want.groups.dedup();
+        want.extras.dedup();
+        let mut got = again;
+        got.groups.dedup();
+        got.extras.dedup();
+        assert_eq!(got, want, "{text:?} → {described:?}");
+    }
 }

@@ -51,7 +51,9 @@ pub fn emit_all(res: &[Resolution], plans: &[Plan]) -> String {
         plans,
         layout: &the_layout,
         workspace_root: ".",
+        source_root: None,
         header: &[],
+        envs: &[],
     })
     .unwrap_or_else(|e| panic!("{e}"))
 }

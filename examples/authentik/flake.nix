@@ -65,5 +65,31 @@
           authentik-django-drf-fork = (pkgs self.overlays.drf-fork).authentik-django;
         }
       );
+
+      # `nix develop` in a checkout of authentik (the release the overlay was generated for):
+      # its `dev` dependency group and every runtime dependency, with authentik and its four
+      # workspace packages imported from the checkout (set REPO_ROOT to it, or enter the shell
+      # there), like `uv sync`. Nothing of the web UI is needed for the Python side.
+      devShells = lib.genAttrs systems (
+        system:
+        let
+          pkgs = import nixpkgs {
+            inherit system;
+            overlays = [ self.overlays.default ];
+          };
+          env = pkgs.authentikPython.envs.dev-editable;
+        in
+        {
+          default = pkgs.mkShell {
+            packages = [ env ];
+            shellHook = ''
+              if [ -z "''${REPO_ROOT:-}" ] && [ -f "$PWD/uv.lock" ]; then
+                export REPO_ROOT="$PWD"
+              fi
+            ''
+            + env.shellHook;
+          };
+        }
+      );
     };
 }

@@ -222,3 +222,62 @@ for name, m in [
 # marker_shape: bytes decoded with `arbitrary`
 for i in range(8):
     put("marker_shape", f"random-{i}", bytes(rng.randrange(256) for _ in range(rng.randrange(16, 300))))
+
+# sdist: PKG-INFO headers, Cargo.lock files, and small sdists (tar.gz and zip) with a Rust part,
+# symbolic links and members outside the top directory
+import gzip, io, tarfile, zipfile
+for name, text in [
+    ("pkg-info-2.2", "Metadata-Version: 2.2\nName: a\nVersion: 1\nRequires-Dist: b>=1\nRequires-Dist: c ; extra == 'x'\n\nbody\n"),
+    ("pkg-info-dynamic", "Metadata-Version: 2.4\nName: a\nDynamic: Requires-Dist\nRequires-Dist: b\n"),
+    ("pkg-info-2.1", "Metadata-Version: 2.1\nName: a\nRequires-Dist: b\n"),
+    ("pkg-info-continued", "Metadata-Version: 2.3\nRequires-Dist: b ;\n  python_version >= '3.8'\n"),
+    ("cargo-lock", "version = 3\n\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"g\"\nversion = \"1.0.0\"\nsource = \"git+https://example.org/g#0123456789abcdef0123456789abcdef01234567\"\n\n[[package]]\nname = \"itoa\"\nversion = \"1.0.15\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"00\"\n"),
+]:
+    put("sdist", name, text)
+
+def tar_gz(members):
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for name, body, link in members:
+            info = tarfile.TarInfo(name)
+            info.mtime = 0
+            if link is not None:
+                info.type = tarfile.SYMTYPE
+                info.linkname = link
+                t.addfile(info)
+            else:
+                info.size = len(body)
+                t.addfile(info, io.BytesIO(body))
+    return gzip.compress(raw.getvalue(), mtime=0)
+
+def zip_of(members):
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w") as z:
+        for name, body, link in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            if link is not None:
+                info.external_attr = (0o120777 << 16)
+                z.writestr(info, link)
+            else:
+                z.writestr(info, body)
+    return raw.getvalue()
+
+lock = b"version = 3\n[[package]]\nname = \"r\"\nversion = \"0.1.0\"\n"
+sdists = {
+    "maturin-rust-dir": [
+        ("r-1.0/pyproject.toml", b"[build-system]\nrequires = [\"maturin\"]\nbuild-backend = \"maturin\"\n[tool.maturin]\nmanifest-path = \"rust/Cargo.toml\"\n", None),
+        ("r-1.0/PKG-INFO", b"Metadata-Version: 2.2\nName: r\nRequires-Dist: b\n", None),
+        ("r-1.0/rust/Cargo.toml", b"[package]\nname = \"r\"\n", None),
+        ("r-1.0/rust/Cargo.lock", lock, None),
+    ],
+    "hostile": [
+        ("e-1.0/pyproject.toml", b"[build-system]\nrequires = [\"maturin\"]\n[tool.maturin]\nmanifest-path = \"../x/Cargo.toml\"\n", None),
+        ("e-1.0/Cargo.toml", b"", None),
+        ("e-1.0/Cargo.lock", None, "/etc/passwd"),
+        ("e-1.0/../Cargo.lock", lock, None),
+        ("other/Cargo.lock", lock, None),
+    ],
+}
+for name, members in sdists.items():
+    put("sdist", name + ".tar.gz", tar_gz(members))
+    put("sdist", name + ".zip", zip_of(members))

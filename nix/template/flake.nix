@@ -21,21 +21,34 @@
         "aarch64-darwin"
       ];
       forAllSystems = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
-      # The root package's name in uv.lock (the [project] name of pyproject.toml).
+      # The root package's name in uv.lock (the [project] name of pyproject.toml), and the private
+      # interpreter the overlay adds (lock2nix's default: <camelCase name>Python; `scope` in
+      # lock2nix.toml chooses another).
       project = "my-project";
+      scope = "myProjectPython";
+      withOverlay = pkgs: pkgs.extend self.overlays.default;
+      envs = pkgs: (withOverlay pkgs).${scope}.envs;
     in
     {
       # Written by `nix run .#lock`; commit it.
       overlays.default = import ./nix/python-overlay.nix;
 
       packages = forAllSystems (pkgs: {
-        # the overlay exposes each root at the top level (and its private interpreter as
-        # `<root>Python`, e.g. myProjectPython)
-        default = (pkgs.extend self.overlays.default).${project};
+        # the overlay exposes each root at the top level
+        default = (withOverlay pkgs).${project};
+        # the project with its runtime closure, like `uv sync --no-dev`
+        env = (envs pkgs).default;
       });
 
-      # `nix run .#lock`: re-lock with uv, prefetch what the lock lacks, regenerate the overlay.
-      apps = forAllSystems (pkgs: {
+      # `nix develop`: the project's dependencies and its `dev` group (like `uv sync`), with the
+      # project itself imported from the working tree (REPO_ROOT; the directory of uv.lock).
+      devShells = forAllSystems (pkgs: {
+        default = lock2nix.lib.devShell pkgs (envs pkgs).dev-editable;
+      });
+
+      # `nix run .#<script>` for the project's console scripts; `nix run .#lock`: re-lock with uv,
+      # prefetch what the lock lacks, regenerate the overlay.
+      apps = forAllSystems (pkgs: lock2nix.lib.appsFor (envs pkgs).default // {
         lock = {
           type = "app";
           program = toString (

@@ -29,6 +29,16 @@
 //! scope = "authentikPython"              # the private interpreter's name (default: <root>Python)
 //! global = false                         # true: extend nixpkgs' own Python sets instead (pythonPackagesExtensions)
 //!
+//! [envs.docs]                            # an environment `<scope>.envs.docs` (and `docs-editable`);
+//!                                        # `default` (the roots) and `dev` (uv sync's default groups)
+//!                                        # exist unless redefined here
+//! groups = ["docs"]                      # dependency groups
+//! extras = ["cli"]                       # extras of the roots
+//! default-groups = false                 # also uv sync's default groups
+//! all-groups = false
+//! all-extras = false
+//! editable = true                        # also `docs-editable`: workspace members from $REPO_ROOT
+//!
 //! [packages.django]
 //! attr = "django_5"                      # nixpkgs attribute to use
 //! top-level = "django-app"               # for a root: its top-level attribute (default: its name)
@@ -69,7 +79,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use lock2nix_lock::pep508_rs::{ExtraName, PackageName};
-use lock2nix_plan::{Copy, Customization, PackageSource, Policy, SrcOverride, Substitution, Value};
+use lock2nix_plan::{
+    Copy, Customization, EnvSpec, PackageSource, Policy, SrcOverride, Substitution, Value,
+};
 use lock2nix_resolve::Prefer;
 use lock2nix_wheel::System;
 
@@ -103,6 +115,8 @@ pub struct Config {
     pub source_root: Option<(PathBuf, String)>,
     pub target: TargetConfig,
     pub nixpkgs: NixpkgsConfig,
+    /// `[envs.NAME]`: environments besides (or replacing) `default` and `dev`.
+    pub envs: BTreeMap<String, EnvSpec>,
     /// `[packages.NAME]`, by the name as written (checked to be a package name).
     pub packages: BTreeMap<String, PackageConfig>,
 }
@@ -220,6 +234,46 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// `[envs.NAME]`.
+    fn env(&self, envs: &Table, name: &str, item: &Item) -> Result<EnvSpec, ConfigError> {
+        let path = format!("envs.{name}");
+        lock2nix_plan::check_env_name(name)
+            .map_err(|e| self.err(envs.key(name).and_then(|k| k.span()), &path, e.to_string()))?;
+        let t = self.table(item, &path)?;
+        self.check_keys(t, &path, ENV_KEYS)?;
+        fn names<T: std::str::FromStr>(
+            r: &Reader<'_>,
+            t: &Table,
+            key: &str,
+            path: &str,
+        ) -> Result<Vec<T>, ConfigError>
+        where
+            T::Err: fmt::Display,
+        {
+            r.strings(t, key, path)?
+                .iter()
+                .map(|s| {
+                    T::from_str(s).map_err(|e| {
+                        r.err(
+                            t.get(key).and_then(Item::span),
+                            &join(path, key),
+                            format!("`{s}` is not a valid name: {e}"),
+                        )
+                    })
+                })
+                .collect()
+        }
+        Ok(EnvSpec {
+            name: name.to_string(),
+            groups: names(self, t, "groups", &path)?,
+            extras: names(self, t, "extras", &path)?,
+            default_groups: self.boolean(t, "default-groups", &path)?.unwrap_or(false),
+            all_groups: self.boolean(t, "all-groups", &path)?.unwrap_or(false),
+            all_extras: self.boolean(t, "all-extras", &path)?.unwrap_or(false),
+            editable: self.boolean(t, "editable", &path)?.unwrap_or(true),
+        })
+    }
+
     fn err(
         &self,
         span: Option<Range<usize>>,
@@ -845,6 +899,15 @@ const TOP_KEYS: &[&str] = &[
     "target",
     "nixpkgs",
     "packages",
+    "envs",
+];
+const ENV_KEYS: &[&str] = &[
+    "groups",
+    "extras",
+    "default-groups",
+    "all-groups",
+    "all-extras",
+    "editable",
 ];
 const TARGET_KEYS: &[&str] = &[
     "systems",
@@ -941,6 +1004,12 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
             global: r.boolean(t, "global", "nixpkgs")?.unwrap_or(false),
         };
     }
+    if let Some(item) = root.get("envs") {
+        let t = r.table(item, "envs")?;
+        for (name, eitem) in t.iter() {
+            cfg.envs.insert(name.to_string(), r.env(t, name, eitem)?);
+        }
+    }
     if let Some(item) = root.get("packages") {
         let t = r.table(item, "packages")?;
         for (name, pitem) in t.iter() {
@@ -1024,9 +1093,12 @@ fn merge(base: Config, child: Config) -> Config {
         };
         packages.insert(name, merged);
     }
+    let mut envs = base.envs;
+    envs.extend(child.envs);
     Config {
         path: child.path,
         extends: child.extends,
+        envs,
         files,
         lock: child.lock.or(base.lock),
         output: child.output.or(base.output),
@@ -1196,6 +1268,70 @@ mod tests {
         );
         let e = parse("source-roots = \".\"\n", Path::new("l.toml")).unwrap_err();
         assert!(e.to_string().contains("did you mean `source-root`"), "{e}");
+    }
+
+    #[test]
+    fn envs_are_typed_with_positions() {
+        let c = parse(
+            "[envs.docs]\ngroups = [\"docs\", \"lint\"]\nextras = [\"cli\"]\neditable = false\n[envs.ci]\nall-groups = true\nall-extras = true\ndefault-groups = true\n",
+            Path::new("l.toml"),
+        )
+        .unwrap();
+        let docs = &c.envs["docs"];
+        assert_eq!(docs.name, "docs");
+        assert_eq!(docs.describe(), "groups=docs,lint;extras=cli");
+        assert!(!docs.editable);
+        let ci = &c.envs["ci"];
+        assert!(ci.all_groups && ci.all_extras && ci.default_groups && ci.editable);
+        for (text, want) in [
+            (
+                "[envs.docs]\ngroup = [\"docs\"]\n",
+                "l.toml:2:1: at `envs.docs.group`: unknown key `group`; did you mean `groups`?",
+            ),
+            (
+                "[envs.docs]\ngroups = \"docs\"\n",
+                "l.toml:2:10: at `envs.docs.groups`: expected an array of strings, found string",
+            ),
+            (
+                "[envs.docs]\ngroups = [\"no spaces\"]\n",
+                "l.toml:2:10: at `envs.docs.groups`: `no spaces` is not a valid name",
+            ),
+            (
+                "[envs.dev-editable]\ngroups = [\"dev\"]\n",
+                "l.toml:1:7: at `envs.dev-editable`: environment name `dev-editable`",
+            ),
+            (
+                "[envs.\"a b\"]\n",
+                "l.toml:1:7: at `envs.a b`: environment name `a b` is not a Nix identifier",
+            ),
+        ] {
+            let e = parse(text, Path::new("l.toml")).unwrap_err().to_string();
+            assert!(e.starts_with(want), "{e}\nwanted: {want}");
+        }
+    }
+
+    #[test]
+    fn extends_merges_envs_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("base.toml"),
+            "[envs.docs]\ngroups = [\"docs\"]\n[envs.lint]\ngroups = [\"lint\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("l.toml"),
+            "extends = \"base.toml\"\n[envs.docs]\ngroups = [\"docs\"]\nextras = [\"yaml\"]\n",
+        )
+        .unwrap();
+        let c = read(&dir.path().join("l.toml")).unwrap();
+        let names: Vec<&str> = c.envs.keys().map(String::as_str).collect();
+        assert_eq!(names, ["docs", "lint"]);
+        assert_eq!(
+            c.envs["docs"].describe(),
+            "groups=docs;extras=yaml",
+            "the child's replaces the base's"
+        );
+        assert_eq!(c.envs["lint"].describe(), "groups=lint");
     }
 
     #[test]

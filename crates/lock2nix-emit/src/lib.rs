@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 mod custom;
+mod env;
 mod merge;
 mod package;
 mod shell;
@@ -62,8 +63,14 @@ pub struct Overlay<'a> {
     pub layout: &'a Layout,
     /// The directory of the lock as a Nix path relative to the overlay file (e.g. `./..`).
     pub workspace_root: &'a str,
+    /// The source root as a Nix path relative to the overlay file, and the lock's directory
+    /// inside it (`libs/app`): used when a plan has project paths outside the lock's directory.
+    pub source_root: Option<(&'a str, &'a str)>,
     /// Header comment lines after the `@generated` line.
     pub header: &'a [String],
+    /// The environments (`<scope>.envs`, or the layout's `envs_attr` in global mode); none: no
+    /// `mkEnvs`.
+    pub envs: &'a [lock2nix_plan::Env],
 }
 
 pub(crate) const PF: &str = "python-final";
@@ -178,7 +185,11 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
             systems: &systems,
             layout: o.layout,
             workspace_root: o.workspace_root,
+            source_root: o
+                .source_root
+                .filter(|_| o.plans.iter().any(Plan::uses_source_root)),
             header: o.header,
+            envs: o.envs,
         },
         bindings,
     );

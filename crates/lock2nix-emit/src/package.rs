@@ -165,21 +165,40 @@ fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
         None => {}
     }
     match &f.cargo {
-        Some(CargoDeps::Lock(path)) => b.push(Binding::assign(
-            "cargoDeps",
-            Expr::var("final")
-                .attr("rustPlatform")
-                .attr("importCargoLock")
-                .apply(Expr::attrs([Binding::assign(
-                    "lockFile",
-                    Expr::path(format!("./{}", path.trim_start_matches("./"))),
-                )])),
-        )),
+        Some(CargoDeps::Lock { path, root }) => {
+            // a `./`-relative path literal (`./../x` too: Nix resolves it against this file)
+            b.push(Binding::assign(
+                "cargoDeps",
+                Expr::var("final")
+                    .attr("rustPlatform")
+                    .attr("importCargoLock")
+                    .apply(Expr::attrs([Binding::assign(
+                        "lockFile",
+                        Expr::path(format!("./{}", path.trim_start_matches("./"))),
+                    )])),
+            ));
+            if let Some(root) = root {
+                b.push(
+                    Binding::assign("cargoRoot", Expr::string(root.clone()))
+                        .comment("where the sdist's Cargo.lock is"),
+                );
+            }
+        }
         Some(CargoDeps::Missing) => b.push(Binding::assign(
             "cargoDeps",
             Expr::var("throw").apply(Expr::string(format!(
                 "lock2nix: no Cargo.lock was extracted for {} {}; run `lock2nix prefetch` and regenerate this file",
                 p.name, p.version
+            ))),
+        )),
+        Some(CargoDeps::Unsupported(crates)) => b.push(Binding::assign(
+            "cargoDeps",
+            Expr::var("throw").apply(Expr::string(format!(
+                "lock2nix: the Cargo.lock of {} {} has {} crate(s) importCargoLock cannot fetch without outputHashes (first: {}); set this package's cargoDeps yourself",
+                p.name,
+                p.version,
+                crates.len(),
+                crates.first().map(String::as_str).unwrap_or("")
             ))),
         )),
         None => {}
@@ -198,9 +217,13 @@ fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
     }
 }
 
-/// `python-prev.<attr>.buildInputs or [ ]`, followed by `listed` unless it is empty.
+/// `python-prev.<attr path>.buildInputs or [ ]`, followed by `listed` unless it is empty.
 fn extend_from(attr: &str, listed: Expr, listed_empty: bool) -> Expr {
-    let carried = Expr::select_or(Expr::var(PP).attr(attr), ["buildInputs"], Expr::list([]));
+    let carried = Expr::select_or(
+        Expr::var(PP),
+        attr.split('.').chain(["buildInputs"]),
+        Expr::list([]),
+    );
     if listed_empty {
         carried
     } else {

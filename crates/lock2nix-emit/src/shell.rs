@@ -36,7 +36,10 @@ pub(crate) struct Shell<'a> {
     pub systems: &'a [System],
     pub layout: &'a Layout,
     pub workspace_root: &'a str,
+    /// `sourceRoot`'s default and the lock's directory inside it, when sources need it.
+    pub source_root: Option<(&'a str, &'a str)>,
     pub header: &'a [String],
+    pub envs: &'a [lock2nix_plan::Env],
 }
 
 /// The overlay file with `set_bindings` as the Python overrides.
@@ -130,17 +133,33 @@ pub(crate) fn overlay_file(s: &Shell<'_>, set_bindings: Vec<Binding>) -> File {
                     s.python.short()
                 )),
             );
+            if let (Some(envs), false) = (&s.layout.envs_attr, s.envs.is_empty()) {
+                top.push(
+                    Binding::assign(
+                        envs.as_str(),
+                        Expr::var("mkEnvs").apply(Expr::var("final").attr(py_attr.as_str())),
+                    )
+                    .comment("The environments (with a private interpreter they are its `envs`)."),
+                );
+            }
             py_attr.clone()
         }
         Mode::Scope(name) => {
+            let mut interp = Expr::var("prev")
+                .attr(py_attr.as_str())
+                .attr("override")
+                .apply(Expr::attrs([
+                    Binding::assign("self", Expr::var("final").attr(name.as_str())),
+                    Binding::assign("packageOverrides", Expr::var("pythonOverrides")),
+                ]));
+            if !s.envs.is_empty() {
+                interp = interp.update(Expr::attrs([Binding::assign(
+                    "envs",
+                    Expr::var("mkEnvs").apply(Expr::var("final").attr(name.as_str())),
+                )]));
+            }
             top.push(
-                Binding::assign(
-                    name.as_str(),
-                    Expr::var("prev").attr(py_attr.as_str()).attr("override").apply(Expr::attrs([
-                        Binding::assign("self", Expr::var("final").attr(name.as_str())),
-                        Binding::assign("packageOverrides", Expr::var("pythonOverrides")),
-                    ])),
-                )
+                Binding::assign(name.as_str(), interp)
                 .comment(format!(
                     "A private interpreter: {py_attr} with the overrides; nixpkgs' own Python package sets are unchanged."
                 )),
@@ -172,21 +191,50 @@ pub(crate) fn overlay_file(s: &Shell<'_>, set_bindings: Vec<Binding>) -> File {
             Binding::assign("sourceFilter", filter)
                 .comment("In-tree sources leave out VCS and cache directories."),
             Binding::assign("pythonOverrides", python_overrides),
-        ],
+        ]
+        .into_iter()
+        .chain((!s.envs.is_empty()).then(|| {
+            Binding::assign("mkEnvs", crate::env::mk_envs(s.envs)).comment(
+                "Python environments (`uv sync` in Nix): the closures were chosen per system in Rust.",
+            )
+        })),
         Expr::attrs(top),
     );
+    let (params, comment) = match s.source_root {
+        None => (
+            vec![PatEntry::with_default(
+                "workspaceRoot",
+                Expr::path(workspace_root_path(s.workspace_root)),
+            )],
+            "workspaceRoot: the directory of the uv.lock; `(import ./this-file.nix).override { workspaceRoot = …; }` points it elsewhere.",
+        ),
+        Some((root, lock_dir)) => {
+            let lock_dir = lock_dir.trim_matches('/');
+            let workspace = if lock_dir.is_empty() || lock_dir == "." {
+                Expr::var("sourceRoot")
+            } else {
+                Expr::var("sourceRoot").add(Expr::string(format!("/{lock_dir}")))
+            };
+            (
+                vec![
+                    PatEntry::with_default("sourceRoot", Expr::path(workspace_root_path(root))),
+                    PatEntry::with_default("workspaceRoot", workspace),
+                ],
+                "sourceRoot: the directory every local source is inside (the repository); workspaceRoot: the uv.lock's directory in it. `(import ./this-file.nix).override { sourceRoot = …; }` points both elsewhere (e.g. a flake input).",
+            )
+        }
+    };
     let mk_overlay = Expr::lambda(
-        Param::pattern(vec![PatEntry::with_default(
-            "workspaceRoot",
-            Expr::path(workspace_root_path(s.workspace_root)),
-        )]),
+        Param::pattern(params),
         Expr::lambda_ident("final", Expr::lambda_ident("prev", overlay_body)),
     );
     let body = Expr::let_in(
-        [Binding::assign("mkOverlay", mk_overlay)
-            .comment("workspaceRoot: the directory of the uv.lock; `(import ./this-file.nix).override { workspaceRoot = …; }` points it elsewhere.")],
+        [Binding::assign("mkOverlay", mk_overlay).comment(comment)],
         Expr::attrs([
-            Binding::assign("__functor", Expr::lambda_ident("self", Expr::var("mkOverlay").apply(Expr::attrs([])))),
+            Binding::assign(
+                "__functor",
+                Expr::lambda_ident("self", Expr::var("mkOverlay").apply(Expr::attrs([]))),
+            ),
             Binding::assign("override", Expr::var("mkOverlay")),
         ]),
     );

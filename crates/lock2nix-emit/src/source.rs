@@ -1,7 +1,7 @@
 //! Sources as Nix: the fetcher calls and project paths the plan chose.
 
 use lock2nix_nix::{Binding, Expr};
-use lock2nix_plan::{Src, SrcHash};
+use lock2nix_plan::{Base, Src, SrcHash};
 
 fn hash(h: &SrcHash) -> Expr {
     match h {
@@ -10,13 +10,17 @@ fn hash(h: &SrcHash) -> Expr {
     }
 }
 
-/// `workspaceRoot + "/<rel>"` (a path, since `workspaceRoot` is one), or `workspaceRoot` itself.
-pub(crate) fn local(rel: &str) -> Expr {
+/// `<base> + "/<rel>"` (a path, since the bases are paths), or the base itself.
+fn from_base(base: Base, rel: &str) -> Expr {
+    let var = match base {
+        Base::Workspace => "workspaceRoot",
+        Base::SourceRoot => "sourceRoot",
+    };
     let rel = rel.trim_start_matches("./").trim_end_matches('/');
     if rel == "." || rel.is_empty() {
-        Expr::var("workspaceRoot")
+        Expr::var(var)
     } else {
-        Expr::var("workspaceRoot").add(Expr::string(format!("/{rel}")))
+        Expr::var(var).add(Expr::string(format!("/{rel}")))
     }
 }
 
@@ -69,9 +73,9 @@ pub(crate) fn src(s: &Src) -> Expr {
             b.push(Binding::assign("hash", hash(h)));
             Expr::var("final").attr("fetchgit").apply(Expr::attrs(b))
         }
-        Src::File { path } => local(path),
-        Src::Tree { path, name } => Expr::var("builtins").attr("path").apply(Expr::attrs([
-            Binding::assign("path", local(path)),
+        Src::File { path, base } => from_base(*base, path),
+        Src::Tree { path, name, base } => Expr::var("builtins").attr("path").apply(Expr::attrs([
+            Binding::assign("path", from_base(*base, path)),
             Binding::assign("name", Expr::string(name.clone())),
             Binding::assign("filter", Expr::var("sourceFilter")),
         ])),

@@ -81,7 +81,9 @@ fn overlay(
         plans: &plans,
         layout: &the_layout,
         workspace_root: &opts.workspace_root,
+        source_root: None,
         header: &[],
+        envs: &[],
     })
     .unwrap_or_else(|e| panic!("{}: {e}", lock.display()))
 }

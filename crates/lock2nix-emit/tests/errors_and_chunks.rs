@@ -93,7 +93,9 @@ impl Planned {
                     plans: &self.plans,
                     layout: &self.layout,
                     workspace_root: ".",
+                    source_root: None,
                     header: &[],
+                    envs: &[],
                 })
             })
             .unwrap()

@@ -395,7 +395,9 @@ fn pipeline(text: &str, all_groups: bool) -> Result<(Outcome, Option<String>), T
         plans: &plans,
         layout: &the_layout,
         workspace_root: ".",
+        source_root: None,
         header: &[],
+        envs: &[],
     }) {
         Ok(text) => text,
         Err(e @ EmitError::Print(_)) => {

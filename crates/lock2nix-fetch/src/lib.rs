@@ -36,7 +36,17 @@
 //!   `.gitmodules` is an "unsupported" error, as is `lfs = true` on any git source.
 //! * **sdists** (`.tar.gz`, `.tgz`, `.zip`): downloaded, sha256-checked, and `<top>/pyproject.toml`'s
 //!   `[build-system]` recorded; without one, PEP 517's default (`setuptools.build_meta:__legacy__`,
-//!   `setuptools>=40.8.0`) with the reason in `build-system-source`.
+//!   `setuptools>=40.8.0`) with the reason in `build-system-source`. `<top>/PKG-INFO`'s
+//!   `Requires-Dist` is recorded when binding (metadata 2.2+, not `Dynamic`; see
+//!   [`sdist_requires_dist`]). For a Rust sdist, with [`Options::cargo_locks`] set, its
+//!   `Cargo.lock` is found ([`locate_cargo_lock`]), checked ([`analyze_cargo_lock`]) and stored
+//!   ([`CargoLockStore`]); the sidecar records its path, sha256, `cargoRoot` and the crates
+//!   `importCargoLock` cannot fetch. One streamed pass reads the archive, a second the Cargo.lock;
+//!   only regular files under the single top directory count, with `lock2nix-nar`'s caps.
+//! * **git build systems**: each package directory's `pyproject.toml` `[build-system]` (from the
+//!   archive or the checkout; links are not followed), keyed by subdirectory (`.` for the top),
+//!   and, for a Rust directory, its Cargo.lock as for sdists.
+//!   Items of one repository and commit are fetched once.
 //! * **wheels**: the PEP 658 `<url>.metadata` file when the caller's [`MetadataHint`] says the index
 //!   has one (falling back to the wheel on 404), else `*.dist-info/METADATA` from the downloaded,
 //!   sha256-checked wheel; `Requires-Dist` and `Requires-Python` are recorded.
@@ -50,6 +60,7 @@
 #![forbid(unsafe_code)]
 
 pub mod atomic;
+mod cargo;
 mod error;
 mod git;
 mod http;
@@ -61,21 +72,29 @@ mod progress;
 mod sdist;
 mod sidecar;
 
+pub use cargo::{
+    analyze as analyze_cargo_lock, cargo_lock_file_name, check_cargo_lock_path, check_cargo_root,
+    read_stored_cargo_lock, remove_unused_cargo_locks, CargoLockFacts, CargoLockStore,
+    CARGO_LOCK_DIR, MAX_CARGO_LOCK_BYTES,
+};
 pub use error::{FetchError, SidecarError};
 pub use git::{parse_github_url, rewrite_url};
 pub use http::{is_remote_plain_http, redact_url};
 pub use item::{file_key, git_key, ItemKind, MetadataHint, PrefetchItem};
 pub use metadata::{
-    parse_core_metadata, read_wheel_metadata, CoreMetadata, HeaderSink, MAX_HEADER_BYTES,
-    MAX_METADATA_BYTES,
+    parse_core_metadata, read_wheel_metadata, sdist_requires_dist, CoreMetadata, HeaderSink,
+    MAX_HEADER_BYTES, MAX_METADATA_BYTES,
 };
 pub use prefetch::{Failure, Options, Prefetcher, Report, DEFAULT_TOKEN_ENV};
 pub use progress::{
     default_progress, shown, BarProgress, LineProgress, NoProgress, ProgressSink, MAX_MESSAGE_CHARS,
 };
-pub use sdist::{build_system_from_pyproject, format_of_url, read_pyproject, SdistFormat};
+pub use sdist::{
+    build_system_from_pyproject, extract_member, format_of_url, locate_cargo_lock, read_pyproject,
+    scan_archive, ArchiveScan, CargoLocation, SdistFormat,
+};
 pub use sidecar::{
-    is_sri_sha256, BuildSystem, BuildSystemSource, GitEntry, GitFetcher, MetadataSource,
-    SdistEntry, Sidecar, WheelEntry, DEFAULT_BUILD_BACKEND, DEFAULT_BUILD_REQUIRES,
-    SIDECAR_FILE_NAME, SIDECAR_VERSION,
+    is_sri_sha256, subdirectory_key, BuildSystem, BuildSystemSource, CargoLockEntry, GitEntry,
+    GitFetcher, MetadataSource, SdistEntry, SdistMetadataSource, Sidecar, WheelEntry,
+    DEFAULT_BUILD_BACKEND, DEFAULT_BUILD_REQUIRES, SIDECAR_FILE_NAME, SIDECAR_VERSION,
 };

@@ -93,6 +93,10 @@ pub struct CoreMetadata {
     pub requires_dist: Vec<String>,
     /// The first `Requires-Python` value.
     pub requires_python: Option<String>,
+    /// `Metadata-Version`.
+    pub metadata_version: String,
+    /// `Dynamic` values (metadata 2.2+), lower-cased.
+    pub dynamic: Vec<String>,
 }
 
 /// Parses the header section of a core-metadata file (everything before the first empty line).
@@ -133,18 +137,57 @@ pub fn parse_core_metadata(bytes: &[u8]) -> Result<CoreMetadata, String> {
         };
         headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
     }
-    if !headers.iter().any(|(n, _)| n == "metadata-version") {
+    let Some((_, version)) = headers.iter().find(|(n, _)| n == "metadata-version") else {
         return Err("no Metadata-Version header".to_string());
-    }
-    let mut out = CoreMetadata::default();
+    };
+    let mut out = CoreMetadata {
+        metadata_version: version.clone(),
+        ..CoreMetadata::default()
+    };
     for (name, value) in headers {
         match name.as_str() {
             "requires-dist" => out.requires_dist.push(value),
             "requires-python" if out.requires_python.is_none() => out.requires_python = Some(value),
+            "dynamic" => out.dynamic.push(value.to_ascii_lowercase()),
             _ => {}
         }
     }
     Ok(out)
+}
+
+/// What an sdist's `PKG-INFO` header section says about the requirements of the wheels built
+/// from it: PEP 643 makes `Requires-Dist` binding from metadata 2.2 on, unless it is listed in
+/// `Dynamic`. Every requirement must be a PEP 508 requirement within the marker limits.
+pub fn sdist_requires_dist(
+    pkg_info: Option<&[u8]>,
+) -> (crate::SdistMetadataSource, Option<Vec<String>>) {
+    use crate::SdistMetadataSource as S;
+    let Some(bytes) = pkg_info else {
+        return (S::NoPkgInfo, None);
+    };
+    let Ok(meta) = parse_core_metadata(bytes) else {
+        return (S::Invalid, None);
+    };
+    let at_least_2_2 = {
+        let mut it = meta.metadata_version.trim().split('.');
+        let major = it.next().and_then(|m| m.parse::<u32>().ok());
+        let minor = it.next().map_or(Some(0), |m| m.parse::<u32>().ok());
+        match (major, minor) {
+            (Some(major), Some(minor)) => (major, minor) >= (2, 2),
+            _ => return (S::Invalid, None),
+        }
+    };
+    if !at_least_2_2 {
+        return (S::Old, None);
+    }
+    if meta.dynamic.iter().any(|d| d == "requires-dist") {
+        return (S::Dynamic, None);
+    }
+    let reader = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
+    if meta.requires_dist.iter().any(|r| reader.parse(r).is_err()) {
+        return (S::Invalid, None);
+    }
+    (S::PkgInfo, Some(meta.requires_dist))
 }
 
 /// Normalised project name (PEP 503), used to pick the right `.dist-info` directory.
@@ -263,6 +306,48 @@ mod tests {
         let e = parse_core_metadata(&text).unwrap_err();
         assert!(e.len() < 300, "{}", e.len());
         assert!(e.contains("20971520 bytes"), "{e}");
+    }
+
+    #[test]
+    fn sdist_requirements_follow_pep_643() {
+        use crate::SdistMetadataSource as S;
+        let static22 = b"Metadata-Version: 2.2\nName: a\nVersion: 1\nRequires-Dist: b>=1\nRequires-Dist: c ; extra == 'x'\n\nbody\n";
+        assert_eq!(
+            sdist_requires_dist(Some(static22)),
+            (
+                S::PkgInfo,
+                Some(vec!["b>=1".into(), "c ; extra == 'x'".into()])
+            )
+        );
+        let none = b"Metadata-Version: 2.4\nName: a\nVersion: 1\n";
+        assert_eq!(sdist_requires_dist(Some(none)), (S::PkgInfo, Some(vec![])));
+        let dynamic = b"Metadata-Version: 2.2\nName: a\nDynamic: Requires-Dist\nRequires-Dist: b\n";
+        assert_eq!(sdist_requires_dist(Some(dynamic)), (S::Dynamic, None));
+        let old = b"Metadata-Version: 2.1\nName: a\nRequires-Dist: b\n";
+        assert_eq!(sdist_requires_dist(Some(old)), (S::Old, None));
+        let ten = b"Metadata-Version: 2.10\nName: a\n";
+        assert_eq!(sdist_requires_dist(Some(ten)).0, S::PkgInfo);
+        assert_eq!(sdist_requires_dist(None), (S::NoPkgInfo, None));
+        for bad in [
+            &b"<html>"[..],
+            b"Metadata-Version: two\n",
+            b"Metadata-Version: 2.2\nRequires-Dist: \"bar\n",
+        ] {
+            assert_eq!(
+                sdist_requires_dist(Some(bad)),
+                (S::Invalid, None),
+                "{bad:?}"
+            );
+        }
+        // a marker far over the limits is refused quickly, not parsed quadratically
+        let mut huge = b"Metadata-Version: 2.2\nRequires-Dist: b ; ".to_vec();
+        for i in 0..50_000 {
+            huge.extend_from_slice(format!("python_version == '3.{i}' or ").as_bytes());
+        }
+        huge.extend_from_slice(b"os_name == 'x'\n");
+        let t = std::time::Instant::now();
+        assert_eq!(sdist_requires_dist(Some(&huge)), (S::Invalid, None));
+        assert!(t.elapsed().as_secs() < 10);
     }
 
     #[test]

@@ -1,20 +1,26 @@
 //! [`Prefetcher`]: fetches what the sidecar lacks, in parallel, and records every success.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::Digest;
 use std::fs::File;
 use std::io::{Seek, SeekFrom};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use crate::cargo::CargoLockStore;
 use crate::error::FetchError;
 use crate::git::{checkout, parse_github_url, rewrite_url};
 use crate::http::{redact_url, Http, HttpSettings};
 use crate::item::{is_hex, MetadataHint, PrefetchItem};
 use crate::metadata::{parse_core_metadata, read_wheel_metadata, HeaderSink};
 use crate::progress::{NoProgress, ProgressSink};
-use crate::sdist::{build_system_from_pyproject, format_of_url, read_pyproject};
-use crate::sidecar::{GitEntry, GitFetcher, MetadataSource, SdistEntry, Sidecar, WheelEntry};
+use crate::sdist::{build_system_from_pyproject, format_of_url};
+use crate::sidecar::{
+    subdirectory_key, BuildSystem, CargoLockEntry, GitEntry, GitFetcher, MetadataSource,
+    SdistEntry, Sidecar, WheelEntry,
+};
 use lock2nix_lock::strip_url_credentials;
 
 /// The environment variable read for a GitHub token unless configured otherwise.
@@ -57,6 +63,9 @@ pub struct Options {
     /// `github_archive_base` (default [`DEFAULT_TOKEN_ENV`]; `None` disables). The token is never
     /// logged, shown in errors, or recorded.
     pub token_env: Option<String>,
+    /// Where the `Cargo.lock` of Rust sdists is stored (see [`CargoLockStore`]); `None`: not
+    /// extracted (the sidecar then records none, and the plan reports the lock as missing).
+    pub cargo_locks: Option<CargoLockStore>,
 }
 
 impl Default for Options {
@@ -75,6 +84,7 @@ impl Default for Options {
             git_cli_for_github: false,
             git_rewrites: Vec::new(),
             token_env: Some(DEFAULT_TOKEN_ENV.to_string()),
+            cargo_locks: None,
         }
     }
 }
@@ -161,22 +171,51 @@ impl Prefetcher {
     /// item does not affect the others. With a complete sidecar no request is made; offline, none ever
     /// is and the missing keys are reported.
     pub fn run(&self, items: &[PrefetchItem], sidecar: &mut Sidecar) -> Report {
-        let mut seen = BTreeSet::new();
-        let unique: Vec<&PrefetchItem> = items
-            .iter()
-            .filter(|i| seen.insert((i.kind(), i.key())))
-            .collect();
+        // one fetch per key: the git items of one repository and commit differ only in their
+        // package directory, whose build systems one checkout gives
+        let mut groups: Vec<Vec<&PrefetchItem>> = Vec::new();
+        let mut at: BTreeMap<(crate::ItemKind, String), usize> = BTreeMap::new();
+        for i in items {
+            match at.get(&(i.kind(), i.key())) {
+                Some(&g) => groups[g].push(i),
+                None => {
+                    at.insert((i.kind(), i.key()), groups.len());
+                    groups.push(vec![i]);
+                }
+            }
+        }
         let mut report = Report {
-            total: unique.len(),
+            total: groups.len(),
             ..Report::default()
         };
-        let todo: Vec<&PrefetchItem> = unique
+        // a stored Cargo.lock that is gone (or changed) is extracted again
+        let intact = |i: &PrefetchItem| {
+            let Some(store) = &self.options.cargo_locks else {
+                return true;
+            };
+            let ok = |c: &CargoLockEntry| {
+                crate::cargo::read_stored_cargo_lock(&store.base, &c.path, &c.sha256).is_ok()
+            };
+            match i {
+                PrefetchItem::Sdist { .. } => sidecar
+                    .sdist
+                    .get(&i.key())
+                    .and_then(|e| e.cargo_lock.as_ref())
+                    .is_none_or(ok),
+                PrefetchItem::Git { .. } => sidecar
+                    .git
+                    .get(&i.key())
+                    .is_none_or(|g| g.cargo_locks.values().all(ok)),
+                PrefetchItem::Wheel { .. } => true,
+            }
+        };
+        let todo: Vec<Vec<&PrefetchItem>> = groups
             .into_iter()
-            .filter(|i| !sidecar.has_item(i))
+            .filter(|g| !g.iter().all(|i| sidecar.has_item(i) && intact(i)))
             .collect();
         report.already_present = report.total - todo.len();
         if self.options.offline {
-            report.missing = todo.iter().map(|i| i.key()).collect();
+            report.missing = todo.iter().map(|g| g[0].key()).collect();
             report.missing.sort();
             self.progress.begin(report.total, 0);
             self.progress.end(&report.summary());
@@ -184,11 +223,24 @@ impl Prefetcher {
         }
         self.progress.begin(report.total, todo.len());
         if !todo.is_empty() {
-            let results = self.fetch_all(&todo);
-            for (item, result) in todo.iter().zip(results) {
-                let key = item.key();
+            // the Cargo.lock files the sidecar records: lock2nix wrote them, it may replace them
+            let ours: BTreeSet<String> = sidecar
+                .cargo_lock_entries()
+                .map(|c| c.sha256.clone())
+                .collect();
+            let results = self.fetch_all(&todo, &ours);
+            for (group, result) in todo.iter().zip(results) {
+                let key = group[0].key();
                 match result {
-                    Ok(Entry::Git(e)) => {
+                    Ok(Entry::Git(mut e)) => {
+                        // directories asked for by an earlier run stay known
+                        if let Some(old) = sidecar.git.get(&key).filter(|o| o.hash == e.hash) {
+                            for (dir, b) in &old.build_systems {
+                                e.build_systems
+                                    .entry(dir.clone())
+                                    .or_insert_with(|| b.clone());
+                            }
+                        }
                         sidecar.git.insert(key.clone(), e);
                         report.fetched.push(key);
                     }
@@ -202,7 +254,7 @@ impl Prefetcher {
                     }
                     Err(error) => report.failed.push(Failure {
                         key,
-                        description: item.describe(),
+                        description: group[0].describe(),
                         error,
                     }),
                 }
@@ -214,7 +266,11 @@ impl Prefetcher {
         report
     }
 
-    fn fetch_all(&self, todo: &[&PrefetchItem]) -> Vec<Result<Entry, FetchError>> {
+    fn fetch_all(
+        &self,
+        todo: &[Vec<&PrefetchItem>],
+        ours: &BTreeSet<String>,
+    ) -> Vec<Result<Entry, FetchError>> {
         let token = self
             .options
             .token_env
@@ -272,8 +328,9 @@ impl Prefetcher {
                 let (next, http) = (&next, &http);
                 scope.spawn(move || loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(item) = todo.get(i) else { break };
-                    let result = self.fetch_one(http, item);
+                    let Some(group) = todo.get(i) else { break };
+                    let item = group[0];
+                    let result = self.fetch_one(http, group, ours);
                     self.progress
                         .item_done(&item.describe(), result.as_ref().map(|_| ()));
                     if tx.send((i, result)).is_err() {
@@ -293,10 +350,10 @@ impl Prefetcher {
         results
             .into_iter()
             .zip(todo)
-            .map(|(r, item)| {
+            .map(|(r, group)| {
                 r.unwrap_or_else(|| {
                     Err(FetchError::InvalidItem {
-                        subject: item.describe(),
+                        subject: group[0].describe(),
                         message: "worker thread ended without a result".to_string(),
                     })
                 })
@@ -304,28 +361,55 @@ impl Prefetcher {
             .collect()
     }
 
-    fn fetch_one(&self, http: &Http, item: &PrefetchItem) -> Result<Entry, FetchError> {
+    fn fetch_one(
+        &self,
+        http: &Http,
+        group: &[&PrefetchItem],
+        ours: &BTreeSet<String>,
+    ) -> Result<Entry, FetchError> {
+        let item = group[0];
         let subject = item.describe();
         let note = |m: &str| self.progress.note(m);
         match item {
             PrefetchItem::Git {
-                url,
-                commit,
-                subdirectory,
-                lfs,
-            } => self
-                .fetch_git(
+                url, commit, lfs, ..
+            } => {
+                let mut subdirectories: Vec<Option<&str>> = group
+                    .iter()
+                    .filter_map(|i| match i {
+                        PrefetchItem::Git { subdirectory, .. } => Some(subdirectory.as_deref()),
+                        _ => None,
+                    })
+                    .collect();
+                subdirectories.sort();
+                subdirectories.dedup();
+                self.fetch_git(
                     http,
                     &subject,
                     url,
                     commit,
-                    subdirectory.as_deref(),
-                    *lfs,
+                    &subdirectories,
+                    ours,
+                    group
+                        .iter()
+                        .any(|i| matches!(i, PrefetchItem::Git { lfs: true, .. }))
+                        || *lfs,
                     &note,
                 )
-                .map(Entry::Git),
-            PrefetchItem::Sdist { url, sha256, .. } => {
-                fetch_sdist(http, &subject, url, sha256, &note).map(Entry::Sdist)
+                .map(Entry::Git)
+            }
+            PrefetchItem::Sdist {
+                package,
+                version,
+                url,
+                sha256,
+            } => {
+                let cargo = self.options.cargo_locks.as_ref().map(|store| SdistCargo {
+                    store,
+                    file_name: crate::cargo::cargo_lock_file_name(package, version),
+                    ours,
+                });
+                fetch_sdist(http, &subject, url, sha256, cargo, &note).map(Entry::Sdist)
             }
             PrefetchItem::Wheel {
                 package,
@@ -353,7 +437,8 @@ impl Prefetcher {
         subject: &str,
         url: &str,
         commit: &str,
-        subdirectory: Option<&str>,
+        subdirectories: &[Option<&str>],
+        ours: &BTreeSet<String>,
         lfs: bool,
         note: &dyn Fn(&str),
     ) -> Result<GitEntry, FetchError> {
@@ -367,19 +452,24 @@ impl Prefetcher {
             )));
         }
         let commit = commit.to_ascii_lowercase();
-        let subdir = match subdirectory {
-            Some(s) => {
-                let parts: Vec<&str> = s
-                    .split('/')
-                    .filter(|p| !p.is_empty() && *p != ".")
-                    .collect();
-                if parts.contains(&"..") {
-                    return Err(invalid(format!("subdirectory {s:?} leaves the repository")));
-                }
-                parts
+        let mut subdirs: Vec<Vec<&str>> = Vec::new();
+        for s in subdirectories {
+            let parts: Vec<&str> = s
+                .unwrap_or("")
+                .split('/')
+                .filter(|p| !p.is_empty() && *p != ".")
+                .collect();
+            if parts.contains(&"..") {
+                return Err(invalid(format!(
+                    "subdirectory {:?} leaves the repository",
+                    s.unwrap_or("")
+                )));
             }
-            None => Vec::new(),
-        };
+            subdirs.push(parts);
+        }
+        if subdirs.is_empty() {
+            subdirs.push(Vec::new());
+        }
         if lfs {
             return Err(FetchError::Unsupported {
                 subject: subject.to_string(),
@@ -398,6 +488,20 @@ impl Prefetcher {
             context: "cannot create a temporary file".to_string(),
             source,
         };
+        let bs_err = |message: String| FetchError::Archive {
+            subject: subject.to_string(),
+            url: redact_url(url),
+            message,
+        };
+        let mut build_systems = BTreeMap::new();
+        let mut cargo_locks = BTreeMap::new();
+        let cargo_for = |subdir: &[&str]| {
+            self.options.cargo_locks.as_ref().map(|store| SdistCargo {
+                store,
+                file_name: git_cargo_lock_file_name(url, &commit, subdir),
+                ours,
+            })
+        };
         if let Some((owner, repo)) = github {
             let archive_url = format!(
                 "{}/{owner}/{repo}/archive/{commit}.tar.gz",
@@ -411,22 +515,56 @@ impl Prefetcher {
                 subject: subject.to_string(),
                 message,
             })?;
-            if !subdir.is_empty() {
-                file.seek(SeekFrom::Start(0)).map_err(tmp_err)?;
-                let found = crate::nar_glue::tar_gz_has_dir(&file, &subdir).map_err(|message| {
-                    FetchError::Archive {
-                        subject: subject.to_string(),
-                        url: redact_url(&archive_url),
-                        message,
+            for subdir in &subdirs {
+                let archive_err = |message| FetchError::Archive {
+                    subject: subject.to_string(),
+                    url: redact_url(&archive_url),
+                    message,
+                };
+                if !subdir.is_empty() {
+                    file.seek(SeekFrom::Start(0)).map_err(tmp_err)?;
+                    let found =
+                        crate::nar_glue::tar_gz_has_dir(&file, subdir).map_err(archive_err)?;
+                    if !found {
+                        return Err(subdir_missing(subject, url, &commit, subdir));
                     }
-                })?;
-                if !found {
-                    return Err(subdir_missing(subject, url, &commit, &subdir));
                 }
+                file.seek(SeekFrom::Start(0)).map_err(tmp_err)?;
+                let scan = crate::sdist::scan_archive(
+                    std::io::BufReader::new(&file),
+                    crate::SdistFormat::TarGz,
+                    subdir,
+                )
+                .map_err(archive_err)?;
+                let b = build_system_from_pyproject(scan.pyproject.as_deref()).map_err(bs_err)?;
+                let key = subdirectory_key(Some(&subdir.join("/")));
+                if let (Some(cargo), Some(top)) = (cargo_for(subdir), &scan.top) {
+                    let mut read = |rel: &[&str]| -> Result<Option<Vec<u8>>, String> {
+                        let full: Vec<&str> = subdir.iter().chain(rel).copied().collect();
+                        (&file)
+                            .seek(SeekFrom::Start(0))
+                            .map_err(|e| e.to_string())?;
+                        crate::sdist::extract_member(
+                            std::io::BufReader::new(&file),
+                            crate::SdistFormat::TarGz,
+                            top,
+                            &full,
+                            crate::cargo::MAX_CARGO_LOCK_BYTES,
+                        )
+                    };
+                    if let Some(c) = cargo_lock_of(&scan, &b, &cargo, subject, note, &mut read)
+                        .map_err(archive_err)?
+                    {
+                        cargo_locks.insert(key.clone(), c);
+                    }
+                }
+                build_systems.insert(key, b);
             }
             return Ok(GitEntry {
                 hash,
                 fetcher: GitFetcher::GitHub,
+                build_systems,
+                cargo_locks,
             });
         }
         let fetch_url = rewrite_url(url, &self.options.git_rewrites);
@@ -438,8 +576,31 @@ impl Prefetcher {
             total: self.options.timeout,
         };
         checkout(subject, &fetch_url, &commit, &tree, note, timeouts)?;
-        if !subdir.is_empty() && !tree.join(subdir.join("/")).is_dir() {
-            return Err(subdir_missing(subject, url, &commit, &subdir));
+        for subdir in &subdirs {
+            if !subdir.is_empty() && !crate::sdist::real_dir(&tree, subdir) {
+                return Err(subdir_missing(subject, url, &commit, subdir));
+            }
+            let scan = crate::sdist::scan_tree(&tree, subdir).map_err(bs_err)?;
+            let b = build_system_from_pyproject(scan.pyproject.as_deref()).map_err(bs_err)?;
+            let key = subdirectory_key(Some(&subdir.join("/")));
+            if let Some(cargo) = cargo_for(subdir) {
+                let mut read = |rel: &[&str]| -> Result<Option<Vec<u8>>, String> {
+                    let full: Vec<&str> = subdir.iter().chain(rel).copied().collect();
+                    let (dir, name) = full.split_at(full.len() - 1);
+                    crate::sdist::read_tree_file(
+                        &tree,
+                        dir,
+                        name[0],
+                        crate::cargo::MAX_CARGO_LOCK_BYTES,
+                    )
+                };
+                if let Some(c) =
+                    cargo_lock_of(&scan, &b, &cargo, subject, note, &mut read).map_err(bs_err)?
+                {
+                    cargo_locks.insert(key.clone(), c);
+                }
+            }
+            build_systems.insert(key, b);
         }
         let hash = crate::nar_glue::hash_dir(&tree).map_err(|message| FetchError::Nar {
             subject: subject.to_string(),
@@ -448,6 +609,8 @@ impl Prefetcher {
         Ok(GitEntry {
             hash,
             fetcher: GitFetcher::Git,
+            build_systems,
+            cargo_locks,
         })
     }
 }
@@ -501,11 +664,20 @@ fn download_checked(
     Ok(file)
 }
 
+/// Where a Rust sdist's Cargo.lock goes.
+struct SdistCargo<'a> {
+    store: &'a CargoLockStore,
+    file_name: String,
+    /// sha256s of the Cargo.lock files the sidecar records (lock2nix's own).
+    ours: &'a BTreeSet<String>,
+}
+
 fn fetch_sdist(
     http: &Http,
     subject: &str,
     url: &str,
     sha256: &str,
+    cargo: Option<SdistCargo<'_>>,
     note: &dyn Fn(&str),
 ) -> Result<SdistEntry, FetchError> {
     let expected = check_sha256(subject, sha256)?;
@@ -518,18 +690,107 @@ fn fetch_sdist(
             ),
         });
     };
-    let file = download_checked(http, subject, url, &expected, note)?;
+    let mut file = download_checked(http, subject, url, &expected, note)?;
     let archive_err = |message: String| FetchError::Archive {
         subject: subject.to_string(),
         url: redact_url(url),
         message,
     };
-    let pyproject = read_pyproject(std::io::BufReader::new(file), format).map_err(archive_err)?;
-    let build_system = build_system_from_pyproject(pyproject.as_deref()).map_err(archive_err)?;
+    let scan = crate::sdist::scan_archive(std::io::BufReader::new(&file), format, &[])
+        .map_err(archive_err)?;
+    let build_system =
+        build_system_from_pyproject(scan.pyproject.as_deref()).map_err(archive_err)?;
+    let (metadata_source, requires_dist) =
+        crate::metadata::sdist_requires_dist(scan.pkg_info.as_deref());
+    let cargo_lock = match (cargo, &scan.top) {
+        (Some(cargo), Some(top)) => {
+            let mut read = |rel: &[&str]| -> Result<Option<Vec<u8>>, String> {
+                file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+                crate::sdist::extract_member(
+                    std::io::BufReader::new(&file),
+                    format,
+                    top,
+                    rel,
+                    crate::cargo::MAX_CARGO_LOCK_BYTES,
+                )
+            };
+            cargo_lock_of(&scan, &build_system, &cargo, subject, note, &mut read)
+                .map_err(archive_err)?
+        }
+        _ => None,
+    };
     Ok(SdistEntry {
         url: strip_url_credentials(url).into_owned(),
         build_system,
+        metadata_source: Some(metadata_source),
+        requires_dist,
+        cargo_lock,
     })
+}
+
+/// Finds, checks and stores the Cargo.lock of a Rust package (an sdist, or a directory of a
+/// git checkout); `None` when the package is not Rust or has none (the plan then reports it
+/// missing; the note says why). `read` gives a regular file by its path relative to the
+/// package's directory.
+#[allow(clippy::too_many_arguments)]
+fn cargo_lock_of(
+    scan: &crate::ArchiveScan,
+    build_system: &BuildSystem,
+    cargo: &SdistCargo<'_>,
+    subject: &str,
+    note: &dyn Fn(&str),
+    read: &mut dyn FnMut(&[&str]) -> Result<Option<Vec<u8>>, String>,
+) -> Result<Option<CargoLockEntry>, String> {
+    let reader = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
+    let rust_backend = build_system
+        .requires
+        .iter()
+        .filter_map(|r| reader.parse(r).ok())
+        .any(|r| matches!(r.name.as_ref(), "maturin" | "setuptools-rust"));
+    let dir = match crate::sdist::locate_cargo_lock(scan, rust_backend) {
+        crate::CargoLocation::NotRust => return Ok(None),
+        crate::CargoLocation::Missing(why) => {
+            note(&format!("{subject}: no Cargo.lock extracted: {why}"));
+            return Ok(None);
+        }
+        crate::CargoLocation::Found(dir) => dir,
+    };
+    let mut rel: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    rel.push("Cargo.lock");
+    let bytes = read(&rel)?.ok_or_else(|| format!("{} vanished", rel.join("/")))?;
+    let facts = crate::cargo::analyze(&bytes)?;
+    let root = if dir.is_empty() {
+        None
+    } else {
+        crate::cargo::check_cargo_root(&dir)?;
+        Some(dir)
+    };
+    let path = cargo
+        .store
+        .store(&cargo.file_name, &bytes, &|sha| cargo.ours.contains(sha))?;
+    Ok(Some(CargoLockEntry {
+        path,
+        sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+        root,
+        unsupported: facts.unsupported,
+    }))
+}
+
+/// The file name of a git package directory's Cargo.lock: the repository's name, the commit's
+/// first 12 digits and the directory.
+fn git_cargo_lock_file_name(url: &str, commit: &str, subdir: &[&str]) -> String {
+    let repo = url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("git")
+        .trim_end_matches(".git");
+    let name = if subdir.is_empty() {
+        repo.to_string()
+    } else {
+        format!("{repo}-{}", subdir.join("_"))
+    };
+    crate::cargo::cargo_lock_file_name(&name, &commit[..12.min(commit.len())])
 }
 
 fn fetch_wheel(
@@ -572,6 +833,7 @@ fn fetch_wheel(
                 };
                 let headers = fetched.sink.into_headers().map_err(metadata_err)?;
                 let meta = parse_core_metadata(&headers).map_err(metadata_err)?;
+                check_requires_dist(&meta.requires_dist).map_err(metadata_err)?;
                 return Ok(WheelEntry {
                     url: strip_url_credentials(url).into_owned(),
                     requires_dist: meta.requires_dist,
@@ -594,15 +856,32 @@ fn fetch_wheel(
             message,
         }
     })?;
-    let meta = parse_core_metadata(&bytes).map_err(|message| FetchError::Metadata {
-        subject: subject.to_string(),
-        url: redact_url(url),
-        message,
-    })?;
+    let meta = parse_core_metadata(&bytes)
+        .and_then(|m| check_requires_dist(&m.requires_dist).map(|()| m))
+        .map_err(|message| FetchError::Metadata {
+            subject: subject.to_string(),
+            url: redact_url(url),
+            message,
+        })?;
     Ok(WheelEntry {
         url: strip_url_credentials(url).into_owned(),
         requires_dist: meta.requires_dist,
         requires_python: meta.requires_python,
         metadata_source: MetadataSource::Wheel,
     })
+}
+
+/// Every `Requires-Dist` must be a PEP 508 requirement within the marker limits: the sidecar
+/// reader refuses anything else.
+fn check_requires_dist(list: &[String]) -> Result<(), String> {
+    let reader = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
+    for r in list {
+        reader.parse(r).map_err(|e| {
+            format!(
+                "Requires-Dist {:?} is not a PEP 508 requirement: {e}",
+                crate::sdist::clip(r)
+            )
+        })?;
+    }
+    Ok(())
 }

@@ -8,12 +8,23 @@
 //! hash = "sha256-…"          # SRI NAR hash as fetchFromGitHub / fetchgit expect
 //! fetcher = "github"         # or "git"
 //!
-//! [sdist."sha256:<hex>"]
-//! url = "https://…/foo-1.0.tar.gz"
+//! [git."https://github.com/owner/repo#0123…".build-systems."."]  # per package directory
 //! build-backend = "hatchling.build"
 //! build-requires = ["hatchling"]
+//! build-system-source = "pyproject.toml"
+//!
+//! [sdist."sha256:<hex>"]
+//! url = "https://…/foo-1.0.tar.gz"
+//! build-backend = "maturin"
+//! build-requires = ["maturin>=1,<2"]
 //! backend-path = ["."]       # only when the sdist declares one
 //! build-system-source = "pyproject.toml"
+//! metadata-source = "pkg-info"   # how `requires-dist` was found (absent: an older entry)
+//! requires-dist = ["bar>=1"]     # only when PKG-INFO declares it statically (metadata 2.2+)
+//! cargo-lock = "nix/cargo-locks/foo-1.0.lock"  # the extracted Cargo.lock, relative to this file
+//! cargo-lock-sha256 = "<hex>"
+//! cargo-root = "rust"            # its directory in the sdist, when not the top
+//! cargo-unsupported = ["…"]      # what importCargoLock cannot vendor (git dependencies, …)
 //!
 //! [wheel."sha256:<hex>"]
 //! url = "https://…/foo-1.0-py3-none-any.whl"
@@ -49,7 +60,9 @@ const HEADER: &str = "\
 # Facts about the sources in uv.lock that the lock does not record, found once by downloading them:
 #   [git.\"<url>#<commit>\"]  hash = SRI NAR hash of the tree (what fetchFromGitHub / fetchgit expect,
 #                           without submodules), fetcher = \"github\" | \"git\"
-#   [sdist.\"sha256:<hex>\"]  the sdist's [build-system] (or PEP 517's default when it declares none)
+#                           build-systems.\"<dir>\": the [build-system] of each package directory
+#   [sdist.\"sha256:<hex>\"]  the sdist's [build-system] (or PEP 517's default when it declares none),
+#                           PKG-INFO's Requires-Dist when static, the Cargo.lock extracted for Rust
 #   [wheel.\"sha256:<hex>\"]  the wheel's Requires-Dist and Requires-Python
 # Entries no longer used by the lock are dropped by the next `lock2nix prefetch`.
 ";
@@ -80,6 +93,26 @@ pub struct GitEntry {
     pub hash: String,
     /// Which Nix fetcher the hash is for.
     pub fetcher: GitFetcher,
+    /// The build system of each package directory of the checkout that was asked for: the
+    /// subdirectory (`/`-separated), `.` for the repository's top. Entries written before
+    /// lock2nix recorded them have none, and are fetched again.
+    pub build_systems: BTreeMap<String, BuildSystem>,
+    /// The `Cargo.lock` extracted for a Rust package directory (same keys).
+    pub cargo_locks: BTreeMap<String, CargoLockEntry>,
+}
+
+/// The [`GitEntry::build_systems`] key of a package directory.
+pub fn subdirectory_key(subdirectory: Option<&str>) -> String {
+    let parts: Vec<&str> = subdirectory
+        .unwrap_or("")
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
 }
 
 /// Where an sdist's build system came from.
@@ -155,6 +188,68 @@ pub struct SdistEntry {
     pub url: String,
     /// Its build system.
     pub build_system: BuildSystem,
+    /// Where [`SdistEntry::requires_dist`] came from; `None` for an entry written before
+    /// lock2nix read PKG-INFO and Cargo.lock (it is fetched again).
+    pub metadata_source: Option<SdistMetadataSource>,
+    /// `Requires-Dist` of `PKG-INFO`, when it is static (metadata 2.2+, not `Dynamic`).
+    pub requires_dist: Option<Vec<String>>,
+    /// The `Cargo.lock` extracted from a Rust sdist.
+    pub cargo_lock: Option<CargoLockEntry>,
+}
+
+/// How an sdist's `PKG-INFO` was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SdistMetadataSource {
+    /// Static `Requires-Dist` (metadata 2.2 or later, not listed in `Dynamic`).
+    PkgInfo,
+    /// `Requires-Dist` is `Dynamic`: only a build says.
+    Dynamic,
+    /// Metadata before 2.2, where PKG-INFO's fields need not match the built wheel's.
+    Old,
+    /// No `<top>/PKG-INFO` in the sdist.
+    NoPkgInfo,
+    /// `PKG-INFO` is not readable core metadata, or a `Requires-Dist` is not a requirement.
+    Invalid,
+}
+
+impl SdistMetadataSource {
+    /// The value written to the sidecar.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SdistMetadataSource::PkgInfo => "pkg-info",
+            SdistMetadataSource::Dynamic => "pkg-info:dynamic",
+            SdistMetadataSource::Old => "pkg-info:before-2.2",
+            SdistMetadataSource::NoPkgInfo => "none",
+            SdistMetadataSource::Invalid => "pkg-info:invalid",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [
+            SdistMetadataSource::PkgInfo,
+            SdistMetadataSource::Dynamic,
+            SdistMetadataSource::Old,
+            SdistMetadataSource::NoPkgInfo,
+            SdistMetadataSource::Invalid,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+/// A `Cargo.lock` that `lock2nix prefetch` extracted from a Rust sdist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CargoLockEntry {
+    /// Where it was stored, relative to the sidecar's directory (`/`-separated, see
+    /// [`crate::check_cargo_lock_path`]).
+    pub path: String,
+    /// sha256 of its content (hex, lower case).
+    pub sha256: String,
+    /// Its directory inside the sdist's top directory (`cargoRoot`), when not the top.
+    pub root: Option<String>,
+    /// What `importCargoLock` cannot vendor without more hashes (git dependencies, crates from
+    /// another registry), one line each; empty when it vendors everything.
+    pub unsupported: Vec<String>,
 }
 
 /// Where a wheel's metadata came from.
@@ -213,10 +308,26 @@ struct RawFile {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawGit {
     hash: Spanned<String>,
     fetcher: Spanned<String>,
+    #[serde(default)]
+    build_systems: BTreeMap<Spanned<String>, RawBuildSystem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawBuildSystem {
+    build_backend: String,
+    build_requires: Vec<Spanned<String>>,
+    backend_path: Option<Vec<String>>,
+    build_system_source: Spanned<String>,
+    cargo_lock: Option<Spanned<String>>,
+    cargo_lock_sha256: Option<Spanned<String>>,
+    cargo_root: Option<Spanned<String>>,
+    #[serde(default)]
+    cargo_unsupported: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -227,13 +338,20 @@ struct RawSdist {
     build_requires: Vec<Spanned<String>>,
     backend_path: Option<Vec<String>>,
     build_system_source: Spanned<String>,
+    metadata_source: Option<Spanned<String>>,
+    requires_dist: Option<Vec<Spanned<String>>>,
+    cargo_lock: Option<Spanned<String>>,
+    cargo_lock_sha256: Option<Spanned<String>>,
+    cargo_root: Option<Spanned<String>>,
+    #[serde(default)]
+    cargo_unsupported: Vec<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawWheel {
     url: String,
-    requires_dist: Vec<String>,
+    requires_dist: Vec<Spanned<String>>,
     requires_python: Option<String>,
     metadata_source: Spanned<String>,
 }
@@ -322,6 +440,85 @@ impl Sidecar {
                 ));
             }
         }
+        // the overlay turns build requirements into Nix attribute names and the plan reads
+        // every requirement's specifier: they must be requirements, read within the limits
+        let requirements = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
+        let check_requirements = |field: &str, list: &[Spanned<String>]| {
+            for r in list {
+                requirements.parse(r.get_ref()).map_err(|e| {
+                    err_at(
+                        r.span().start,
+                        format!(
+                            "{field} entry {} is not a PEP 508 requirement: {e}",
+                            shorten(r.get_ref())
+                        ),
+                    )
+                })?;
+            }
+            Ok::<_, SidecarError>(())
+        };
+        let build_system = |b: RawBuildSystem| {
+            check_requirements("build-requires", &b.build_requires)?;
+            let source =
+                BuildSystemSource::parse(b.build_system_source.get_ref()).ok_or_else(|| {
+                    err_at(
+                        b.build_system_source.span().start,
+                        format!(
+                            "unknown build-system-source {:?}",
+                            b.build_system_source.get_ref()
+                        ),
+                    )
+                })?;
+            Ok::<_, SidecarError>(BuildSystem {
+                backend: b.build_backend,
+                requires: b
+                    .build_requires
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect(),
+                backend_path: b.backend_path,
+                source,
+            })
+        };
+        let cargo_entry = |lock: Option<Spanned<String>>,
+                           sha: Option<Spanned<String>>,
+                           root: Option<Spanned<String>>,
+                           unsupported: Vec<String>|
+         -> Result<Option<CargoLockEntry>, SidecarError> {
+            match (lock, sha) {
+                (None, None) => Ok(None),
+                (Some(path), Some(sha)) => {
+                    crate::cargo::check_cargo_lock_path(path.get_ref())
+                        .map_err(|m| err_at(path.span().start, m))?;
+                    if !is_hex(sha.get_ref(), 64)
+                        || sha.get_ref().bytes().any(|b| b.is_ascii_uppercase())
+                    {
+                        return Err(err_at(
+                            sha.span().start,
+                            "cargo-lock-sha256 is not 64 lower-case hex digits".to_string(),
+                        ));
+                    }
+                    let root = match root {
+                        None => None,
+                        Some(r) => {
+                            crate::cargo::check_cargo_root(r.get_ref())
+                                .map_err(|m| err_at(r.span().start, m))?;
+                            Some(r.into_inner())
+                        }
+                    };
+                    Ok(Some(CargoLockEntry {
+                        path: path.into_inner(),
+                        sha256: sha.into_inner(),
+                        root,
+                        unsupported,
+                    }))
+                }
+                (Some(p), None) | (None, Some(p)) => Err(err_at(
+                    p.span().start,
+                    "cargo-lock and cargo-lock-sha256 go together".to_string(),
+                )),
+            }
+        };
         let mut out = Sidecar::new();
         for (key, g) in raw.git {
             let ok_key = key
@@ -353,6 +550,38 @@ impl Sidecar {
                     ))
                 }
             };
+            let mut build_systems = BTreeMap::new();
+            let mut cargo_locks = BTreeMap::new();
+            for (dir, b) in g.build_systems {
+                if subdirectory_key(Some(dir.get_ref())) != *dir.get_ref()
+                    || dir.get_ref().split('/').any(|c| c == "..")
+                {
+                    return Err(err_at(
+                        dir.span().start,
+                        format!(
+                            "build-systems key {} is not a subdirectory (`.` or `a/b`, no `..`)",
+                            shorten(dir.get_ref())
+                        ),
+                    ));
+                }
+                let cargo = cargo_entry(
+                    b.cargo_lock,
+                    b.cargo_lock_sha256,
+                    b.cargo_root,
+                    b.cargo_unsupported,
+                )?;
+                let b = build_system(RawBuildSystem {
+                    cargo_lock: None,
+                    cargo_lock_sha256: None,
+                    cargo_root: None,
+                    cargo_unsupported: Vec::new(),
+                    ..b
+                })?;
+                if let Some(c) = cargo {
+                    cargo_locks.insert(dir.get_ref().clone(), c);
+                }
+                build_systems.insert(dir.into_inner(), b);
+            }
             // sidecars written before credentials were stripped from keys
             let key = crate::item::strip_git_key(key.into_inner());
             out.git.insert(
@@ -360,6 +589,8 @@ impl Sidecar {
                 GitEntry {
                     hash: g.hash.into_inner(),
                     fetcher,
+                    build_systems,
+                    cargo_locks,
                 },
             );
         }
@@ -380,45 +611,45 @@ impl Sidecar {
                 ))
             }
         };
-        // the overlay turns these into Nix attribute names: they must be requirements
-        let requirements = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
         for (key, s) in raw.sdist {
             check_file_key(&key)?;
-            for r in &s.build_requires {
-                requirements.parse(r.get_ref()).map_err(|e| {
+            let metadata_source = match &s.metadata_source {
+                None => None,
+                Some(m) => Some(SdistMetadataSource::parse(m.get_ref()).ok_or_else(|| {
                     err_at(
-                        r.span().start,
-                        format!(
-                            "build-requires entry {} is not a PEP 508 requirement: {e}",
-                            shorten(r.get_ref())
-                        ),
+                        m.span().start,
+                        format!("unknown metadata-source {}", shorten(m.get_ref())),
                     )
-                })?;
+                })?),
+            };
+            if let Some(list) = &s.requires_dist {
+                check_requirements("requires-dist", list)?;
             }
-            let source =
-                BuildSystemSource::parse(s.build_system_source.get_ref()).ok_or_else(|| {
-                    err_at(
-                        s.build_system_source.span().start,
-                        format!(
-                            "unknown build-system-source {:?}",
-                            s.build_system_source.get_ref()
-                        ),
-                    )
-                })?;
+            let cargo_lock = cargo_entry(
+                s.cargo_lock,
+                s.cargo_lock_sha256,
+                s.cargo_root,
+                s.cargo_unsupported,
+            )?;
             out.sdist.insert(
                 key.into_inner(),
                 SdistEntry {
                     url: s.url,
-                    build_system: BuildSystem {
-                        backend: s.build_backend,
-                        requires: s
-                            .build_requires
-                            .into_iter()
-                            .map(Spanned::into_inner)
-                            .collect(),
+                    build_system: build_system(RawBuildSystem {
+                        build_backend: s.build_backend,
+                        build_requires: s.build_requires,
                         backend_path: s.backend_path,
-                        source,
-                    },
+                        build_system_source: s.build_system_source,
+                        cargo_lock: None,
+                        cargo_lock_sha256: None,
+                        cargo_root: None,
+                        cargo_unsupported: Vec::new(),
+                    })?,
+                    metadata_source,
+                    requires_dist: s
+                        .requires_dist
+                        .map(|l| l.into_iter().map(Spanned::into_inner).collect()),
+                    cargo_lock,
                 },
             );
         }
@@ -434,11 +665,16 @@ impl Sidecar {
                     ))
                 }
             };
+            check_requirements("requires-dist", &w.requires_dist)?;
             out.wheel.insert(
                 key.into_inner(),
                 WheelEntry {
                     url: w.url,
-                    requires_dist: w.requires_dist,
+                    requires_dist: w
+                        .requires_dist
+                        .into_iter()
+                        .map(Spanned::into_inner)
+                        .collect(),
                     requires_python: w.requires_python,
                     metadata_source,
                 },
@@ -452,14 +688,29 @@ impl Sidecar {
         self.git.contains_key(key) || self.sdist.contains_key(key) || self.wheel.contains_key(key)
     }
 
-    /// Whether the sidecar has the entry an item needs.
+    /// Whether the sidecar has the entry an item needs, with every fact this lock2nix records
+    /// (an entry of an older one lacks a git directory's build system or an sdist's metadata).
     pub fn has_item(&self, item: &crate::PrefetchItem) -> bool {
         let key = item.key();
-        match item.kind() {
-            crate::ItemKind::Git => self.git.contains_key(&key),
-            crate::ItemKind::Sdist => self.sdist.contains_key(&key),
-            crate::ItemKind::Wheel => self.wheel.contains_key(&key),
+        match item {
+            crate::PrefetchItem::Git { subdirectory, .. } => self.git.get(&key).is_some_and(|g| {
+                g.build_systems
+                    .contains_key(&subdirectory_key(subdirectory.as_deref()))
+            }),
+            crate::PrefetchItem::Sdist { .. } => self
+                .sdist
+                .get(&key)
+                .is_some_and(|s| s.metadata_source.is_some()),
+            crate::PrefetchItem::Wheel { .. } => self.wheel.contains_key(&key),
         }
+    }
+
+    /// Every Cargo.lock the sidecar records (sdists' and git package directories').
+    pub fn cargo_lock_entries(&self) -> impl Iterator<Item = &CargoLockEntry> {
+        self.sdist
+            .values()
+            .filter_map(|s| s.cargo_lock.as_ref())
+            .chain(self.git.values().flat_map(|g| g.cargo_locks.values()))
     }
 
     /// Number of entries in all tables.
@@ -491,20 +742,31 @@ impl Sidecar {
             out.push_str(&format!("\n[git.{}]\n", quote(key)));
             kv(&mut out, "hash", &g.hash);
             kv(&mut out, "fetcher", g.fetcher.as_str());
+            for (dir, b) in &g.build_systems {
+                out.push_str(&format!(
+                    "\n[git.{}.build-systems.{}]\n",
+                    quote(key),
+                    quote(dir)
+                ));
+                build_system_fields(&mut out, b);
+                if let Some(c) = g.cargo_locks.get(dir) {
+                    cargo_fields(&mut out, c);
+                }
+            }
         }
         for (key, s) in &self.sdist {
             out.push_str(&format!("\n[sdist.{}]\n", quote(key)));
             kv(&mut out, "url", &s.url);
-            kv(&mut out, "build-backend", &s.build_system.backend);
-            array(&mut out, "build-requires", &s.build_system.requires);
-            if let Some(bp) = &s.build_system.backend_path {
-                array(&mut out, "backend-path", bp);
+            build_system_fields(&mut out, &s.build_system);
+            if let Some(m) = s.metadata_source {
+                kv(&mut out, "metadata-source", m.as_str());
             }
-            kv(
-                &mut out,
-                "build-system-source",
-                s.build_system.source.as_str(),
-            );
+            if let Some(r) = &s.requires_dist {
+                array(&mut out, "requires-dist", r);
+            }
+            if let Some(c) = &s.cargo_lock {
+                cargo_fields(&mut out, c);
+            }
         }
         for (key, w) in &self.wheel {
             out.push_str(&format!("\n[wheel.{}]\n", quote(key)));
@@ -576,6 +838,26 @@ fn quote(s: &str) -> String {
     out
 }
 
+fn cargo_fields(out: &mut String, c: &CargoLockEntry) {
+    kv(out, "cargo-lock", &c.path);
+    kv(out, "cargo-lock-sha256", &c.sha256);
+    if let Some(root) = &c.root {
+        kv(out, "cargo-root", root);
+    }
+    if !c.unsupported.is_empty() {
+        array(out, "cargo-unsupported", &c.unsupported);
+    }
+}
+
+fn build_system_fields(out: &mut String, b: &BuildSystem) {
+    kv(out, "build-backend", &b.backend);
+    array(out, "build-requires", &b.requires);
+    if let Some(bp) = &b.backend_path {
+        array(out, "backend-path", bp);
+    }
+    kv(out, "build-system-source", b.source.as_str());
+}
+
 fn kv(out: &mut String, key: &str, value: &str) {
     out.push_str(key);
     out.push_str(" = ");
@@ -609,6 +891,32 @@ mod tests {
             GitEntry {
                 hash: format!("sha256-{}=", "A".repeat(43)),
                 fetcher: GitFetcher::GitHub,
+                build_systems: [
+                    (
+                        ".".to_string(),
+                        BuildSystem::pep517_default(BuildSystemSource::DefaultNoPyproject),
+                    ),
+                    (
+                        "sub/pkg".to_string(),
+                        BuildSystem {
+                            backend: "hatchling.build".into(),
+                            requires: vec!["hatchling".into()],
+                            backend_path: None,
+                            source: BuildSystemSource::Pyproject,
+                        },
+                    ),
+                ]
+                .into(),
+                cargo_locks: [(
+                    "sub/pkg".to_string(),
+                    CargoLockEntry {
+                        path: "nix/cargo-locks/r-0123456789ab-sub_pkg.lock".into(),
+                        sha256: "f".repeat(64),
+                        root: None,
+                        unsupported: vec![],
+                    },
+                )]
+                .into(),
             },
         );
         s.sdist.insert(
@@ -621,6 +929,14 @@ mod tests {
                     backend_path: Some(vec![".".into()]),
                     source: BuildSystemSource::Pyproject,
                 },
+                metadata_source: Some(SdistMetadataSource::PkgInfo),
+                requires_dist: Some(vec!["bar>=1; extra == \"x\"".into()]),
+                cargo_lock: Some(CargoLockEntry {
+                    path: "nix/cargo-locks/foo-1.0.lock".into(),
+                    sha256: "e".repeat(64),
+                    root: Some("rust".into()),
+                    unsupported: vec!["git dependency g 1 from git+https://x".into()],
+                }),
             },
         );
         s.sdist.insert(
@@ -628,13 +944,19 @@ mod tests {
             SdistEntry {
                 url: "https://files.example/old-1.0.zip".into(),
                 build_system: BuildSystem::pep517_default(BuildSystemSource::DefaultNoPyproject),
+                metadata_source: None,
+                requires_dist: None,
+                cargo_lock: None,
             },
         );
         s.wheel.insert(
             format!("sha256:{}", "c".repeat(64)),
             WheelEntry {
                 url: "https://files.example/w-1-py3-none-any.whl".into(),
-                requires_dist: vec!["bar>=1; extra == \"x\"".into(), "ünïcödé\u{1}ctl".into()],
+                requires_dist: vec![
+                    "bar>=1; extra == \"x\"".into(),
+                    "baz ; os_name == 'ünïcödé'".into(),
+                ],
                 requires_python: Some(">=3.9".into()),
                 metadata_source: MetadataSource::Wheel,
             },
@@ -732,6 +1054,45 @@ mod tests {
                 }
                 Err(e) => panic!("{e}"),
             }
+        }
+    }
+
+    /// Every requirement and path the sidecar gives is checked where it is read: requirements
+    /// with the bounded reader, build-system directories and Cargo.lock paths by shape.
+    #[test]
+    fn hostile_entries_are_located_errors() {
+        let sdist = format!("[sdist.\"sha256:{}\"]\nurl = \"u\"\nbuild-backend = \"b\"\nbuild-requires = []\nbuild-system-source = \"pyproject.toml\"\n", "b".repeat(64));
+        let wheel = format!(
+            "[wheel.\"sha256:{}\"]\nurl = \"u\"\nmetadata-source = \"wheel\"\n",
+            "c".repeat(64)
+        );
+        let git = format!(
+            "[git.\"https://x/y#{}\"]\nhash = \"sha256-{}=\"\nfetcher = \"git\"\n",
+            "a".repeat(40),
+            "A".repeat(43)
+        );
+        let wide: String = (0..20_000)
+            .map(|i| format!("python_version == '3.{i}' or "))
+            .collect();
+        for (text, expected) in [
+            (format!("{sdist}requires-dist = [\"\\\"bar\"]\n"), "requires-dist entry"),
+            (format!("{wheel}requires-dist = [\"ok\", \"a ; {wide}os_name == 'x'\"]\n"), "requires-dist entry"),
+            (format!("{sdist}cargo-lock = \"../cargo-locks/x.lock\"\ncargo-lock-sha256 = \"{}\"\n", "0".repeat(64)), "is not a relative path"),
+            (format!("{sdist}cargo-lock = \"cargo-locks/x.lock\"\n"), "go together"),
+            (format!("{sdist}cargo-lock = \"cargo-locks/x.lock\"\ncargo-lock-sha256 = \"{}\"\ncargo-root = \"../x\"\n", "0".repeat(64)), "cargo-root"),
+            (format!("{sdist}metadata-source = \"guess\"\n"), "unknown metadata-source"),
+            (format!("{git}\n[git.\"https://x/y#{}\".build-systems.\"../up\"]\nbuild-backend = \"b\"\nbuild-requires = []\nbuild-system-source = \"pyproject.toml\"\n", "a".repeat(40)), "not a subdirectory"),
+            (format!("{git}\n[git.\"https://x/y#{}\".build-systems.\".\"]\nbuild-backend = \"b\"\nbuild-requires = [\"\"]\nbuild-system-source = \"pyproject.toml\"\n", "a".repeat(40)), "build-requires entry"),
+        ] {
+            let t = std::time::Instant::now();
+            match Sidecar::parse(&text, Path::new("h.toml")) {
+                Err(SidecarError::Parse { line, message, .. }) => {
+                    assert!(message.contains(expected), "{expected}: {message}");
+                    assert!(line > 1, "{message}");
+                }
+                other => panic!("{expected}: {other:?}"),
+            }
+            assert!(t.elapsed().as_secs() < 5, "{expected}");
         }
     }
 

@@ -146,6 +146,49 @@ fn github_archive_hash_matches_nix_hash_of_unpacked_tree() {
     );
 }
 
+/// Two packages of one repository and commit: one download, each directory's build system; a
+/// later run asking for a third directory fetches again and keeps the first two.
+#[test]
+fn one_archive_serves_every_package_directory() {
+    let server = Server::start();
+    let path = format!("/gh/owner/repo/archive/{COMMIT}.tar.gz");
+    server.route(&path, vec![Reply::ok(github_archive())]);
+    let at = |dir: Option<&str>| {
+        let mut item = github_item("repo");
+        if let PrefetchItem::Git { subdirectory, .. } = &mut item {
+            *subdirectory = dir.map(str::to_string);
+        }
+        item
+    };
+    let mut sidecar = Sidecar::new();
+    let (p, _) = prefetcher(options(&server));
+    let report = p.run(&[at(Some("src/pkg")), at(None)], &mut sidecar);
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert_eq!((report.total, server.count(&path)), (1, 1));
+    let entry = &sidecar.git[&at(None).key()];
+    assert_eq!(entry.build_systems["."].backend, "hatchling.build");
+    assert_eq!(
+        entry.build_systems["src/pkg"].source,
+        lock2nix_fetch::BuildSystemSource::DefaultNoPyproject
+    );
+    // a complete sidecar: no request
+    let report = p.run(&[at(Some("src/pkg/")), at(Some("."))], &mut sidecar);
+    assert_eq!((report.already_present, server.count(&path)), (1, 1));
+    // a new directory: fetched once more, the others kept
+    let report = p.run(&[at(Some("docs"))], &mut sidecar);
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert_eq!(server.count(&path), 2);
+    let dirs: Vec<&String> = sidecar.git[&at(None).key()].build_systems.keys().collect();
+    assert_eq!(dirs, [".", "docs", "src/pkg"]);
+    // the sidecar round-trips them
+    let text = sidecar.to_toml_string();
+    assert!(text.contains("build-systems.\"src/pkg\"]"), "{text}");
+    assert_eq!(
+        Sidecar::parse(&text, std::path::Path::new("h.toml")).unwrap(),
+        sidecar
+    );
+}
+
 #[test]
 fn github_missing_subdirectory_and_lfs_are_errors() {
     let server = Server::start();
@@ -810,6 +853,11 @@ fn generic_git_hash_matches_nix_hash_of_checkout() {
     let entry = &sidecar.git[&items[0].key()];
     assert_eq!(entry.hash, expected);
     assert_eq!(entry.fetcher, GitFetcher::Git);
+    // the package directory's build system (PEP 517's backend default, its requires)
+    let b = &entry.build_systems["python"];
+    assert_eq!(b.requires, vec!["maturin"]);
+    assert_eq!(b.backend, "setuptools.build_meta:__legacy__");
+    assert_eq!(entry.build_systems.len(), 1);
     assert_eq!(report.fetched, vec![items[0].key()]);
     assert_eq!(report.failed.len(), 2);
     let msg = |k: &str| {
@@ -918,4 +966,103 @@ fn credentials_in_file_urls_are_not_recorded_or_shown() {
     assert!(!text.contains("user"), "{text}");
     let shown = format!("{text}{}{}", cap.text(), report.failed[0].error);
     assert!(!shown.contains("hunter2pw"), "{shown}");
+}
+
+const CARGO_LOCK: &str = "version = 3\n\n[[package]]\nname = \"r\"\nversion = \"0.1.0\"\n";
+
+/// A Rust package directory of a git source (checkout or GitHub archive): its Cargo.lock is
+/// stored and recorded per directory; a linked directory is not followed.
+#[test]
+fn rust_directories_of_git_sources_get_their_cargo_lock() {
+    let root = tempfile::tempdir().unwrap();
+    let store_dir = root.path().join("project");
+    std::fs::create_dir(&store_dir).unwrap();
+    let store = lock2nix_fetch::CargoLockStore::new(store_dir.clone(), "nix/cargo-locks").unwrap();
+    let pyproject = "[build-system]\nrequires = [\"maturin>=1\"]\nbuild-backend = \"maturin\"\n";
+
+    // a checkout
+    let bare = root.path().join("remote.git");
+    std::fs::create_dir(&bare).unwrap();
+    git(&bare, &["init", "-q", "--bare"]);
+    let work = root.path().join("work");
+    std::fs::create_dir_all(work.join("py/rust")).unwrap();
+    git(&work, &["init", "-q"]);
+    std::fs::write(work.join("py/pyproject.toml"), pyproject).unwrap();
+    std::fs::write(work.join("py/rust/Cargo.toml"), "[package]\nname = \"r\"\n").unwrap();
+    std::fs::write(work.join("py/rust/Cargo.lock"), CARGO_LOCK).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/", work.join("py/up")).unwrap();
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "one"]);
+    let commit = git(&work, &["rev-parse", "HEAD"]);
+    git(
+        &work,
+        &["push", "-q", bare.to_str().unwrap(), "HEAD:refs/heads/main"],
+    );
+    let url = format!("file://{}", bare.display());
+    let item = PrefetchItem::Git {
+        url: url.clone(),
+        commit: commit.clone(),
+        subdirectory: Some("py".into()),
+        lfs: false,
+    };
+    let mut sidecar = Sidecar::new();
+    let (p, _) = prefetcher(Options {
+        cargo_locks: Some(store.clone()),
+        ..Options::default()
+    });
+    let report = p.run(std::slice::from_ref(&item), &mut sidecar);
+    assert!(report.is_complete(), "{:?}", report.failed);
+    let entry = &sidecar.git[&item.key()];
+    let c = &entry.cargo_locks["py"];
+    assert_eq!(
+        c.path,
+        format!("nix/cargo-locks/remote-py-{}.lock", &commit[..12])
+    );
+    assert_eq!(c.root.as_deref(), Some("rust"));
+    assert_eq!(
+        std::fs::read_to_string(store_dir.join(&c.path)).unwrap(),
+        CARGO_LOCK
+    );
+    assert_eq!(entry.build_systems["py"].backend, "maturin");
+
+    // a GitHub archive
+    let server = Server::start();
+    let path = format!("/gh/owner/repo/archive/{COMMIT}.tar.gz");
+    let top = format!("repo-{COMMIT}");
+    let (pp, ct, cl) = (
+        format!("{top}/py/pyproject.toml"),
+        format!("{top}/py/rust/Cargo.toml"),
+        format!("{top}/py/rust/Cargo.lock"),
+    );
+    server.route(
+        &path,
+        vec![Reply::ok(tar_gz(
+            &[
+                Member::File(&pp, pyproject.as_bytes()),
+                Member::File(&ct, b"[package]\nname = \"r\"\n"),
+                Member::File(&cl, CARGO_LOCK.as_bytes()),
+            ],
+            Some(COMMIT),
+        ))],
+    );
+    let mut item = github_item("repo");
+    if let PrefetchItem::Git { subdirectory, .. } = &mut item {
+        *subdirectory = Some("py".into());
+    }
+    let (p, _) = prefetcher(Options {
+        cargo_locks: Some(store),
+        ..options(&server)
+    });
+    let report = p.run(std::slice::from_ref(&item), &mut sidecar);
+    assert!(report.is_complete(), "{:?}", report.failed);
+    let c = &sidecar.git[&item.key()].cargo_locks["py"];
+    assert_eq!(c.path, "nix/cargo-locks/repo-py-0123456789ab.lock");
+    assert_eq!(c.root.as_deref(), Some("rust"));
+    // and the sidecar round-trips them
+    let text = sidecar.to_toml_string();
+    assert_eq!(
+        Sidecar::parse(&text, std::path::Path::new("h.toml")).unwrap(),
+        sidecar
+    );
 }

@@ -16,7 +16,7 @@ use crate::cursor::{
 use crate::error::{quote, Error, ErrorKind};
 use crate::limits::Limits;
 use crate::model::{ConflictItem, ConflictKind, GroupName, Marker, RequirementSource};
-use crate::tree::Item;
+use crate::tree::{Item, Map};
 
 /// A read `pyproject.toml`.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +31,27 @@ pub struct PyProject {
     pub build_system: Option<BuildSystem>,
     /// `[tool.uv]`.
     pub tool_uv: ToolUv,
+    /// Directories (relative to the project, `/`-separated, `""` for the project itself) that
+    /// hold its importable packages, as its build backend's configuration declares them
+    /// (hatchling's wheel `packages`, setuptools' `package-dir`/`packages.find.where`, uv_build's
+    /// `module-root`, poetry's `packages.from`, pdm's `package-dir`); an editable install puts
+    /// these on `sys.path`. Empty: nothing declared (see [`PyProject::has_src_dir`]).
+    pub import_roots: Vec<String>,
+    /// Does the project's directory have a `src/` directory (the src layout every backend finds
+    /// by itself)? Set by [`read_pyproject`].
+    pub has_src_dir: bool,
+}
+
+impl PyProject {
+    /// The directory an editable install puts on `sys.path`, relative to the project: the first
+    /// declared import root, else `src` for the src layout, else the project itself (`""`).
+    pub fn editable_root(&self) -> &str {
+        match self.import_roots.first() {
+            Some(r) => r,
+            None if self.has_src_dir => "src",
+            None => "",
+        }
+    }
 }
 
 /// PEP 621 `[project]`.
@@ -200,7 +221,106 @@ pub fn read_pyproject(path: &Path) -> Result<PyProject, Error> {
     let limits = Limits::default();
     let bytes = crate::read_limited(path, limits.max_file_size)?;
     let text = crate::utf8(path, &bytes)?;
-    parse_pyproject(text, path)
+    let mut p = parse_pyproject(text, path)?;
+    p.has_src_dir = path.parent().is_some_and(|d| d.join("src").is_dir());
+    Ok(p)
+}
+
+/// A relative directory of a project as backends write it (`./src/`, `src`), or `None` when it
+/// leaves the project or is not a plain relative path.
+fn clean_dir(s: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for c in s.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => return None,
+            c => parts.push(c),
+        }
+    }
+    if s.starts_with('/') || s.contains('\\') {
+        return None;
+    }
+    Some(parts.join("/"))
+}
+
+/// [`PyProject::import_roots`] from the `[tool]` table; values of another shape are ignored
+/// (the backend reports them when it builds).
+fn import_roots(tool: &Map<'_>) -> Vec<String> {
+    fn get<'a, 'i>(m: &'a Map<'i>, path: &[&str]) -> Option<&'a Item<'i>> {
+        let (first, rest) = path.split_first()?;
+        let v = m.get(first)?.get_ref();
+        if rest.is_empty() {
+            return Some(v);
+        }
+        match v {
+            Item::Table(t) => get(t, rest),
+            _ => None,
+        }
+    }
+    fn strings<'a>(v: Option<&'a Item<'_>>) -> Vec<&'a str> {
+        match v {
+            Some(Item::String(s)) => vec![s.as_ref()],
+            Some(Item::Array(a)) => a
+                .iter()
+                .filter_map(|i| match i.get_ref() {
+                    Item::String(s) => Some(s.as_ref()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+    let parent = |p: &str| -> Option<String> {
+        let p = clean_dir(p)?;
+        Some(
+            p.rsplit_once('/')
+                .map_or(String::new(), |(d, _)| d.to_string()),
+        )
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |d: Option<String>| {
+        if let Some(d) = d {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+    };
+    for p in strings(get(
+        tool,
+        &["hatch", "build", "targets", "wheel", "packages"],
+    )) {
+        push(parent(p));
+    }
+    if let Some(Item::Table(dirs)) = get(tool, &["setuptools", "package-dir"]) {
+        push(
+            strings(dirs.get("").map(|v| v.get_ref()))
+                .first()
+                .and_then(|d| clean_dir(d)),
+        );
+    }
+    for d in strings(get(tool, &["setuptools", "packages", "find", "where"])) {
+        push(clean_dir(d));
+    }
+    if let Some(Item::Table(_)) = get(tool, &["uv", "build-backend"]) {
+        let root = strings(get(tool, &["uv", "build-backend", "module-root"]));
+        push(clean_dir(root.first().copied().unwrap_or("src")));
+    }
+    if let Some(Item::Array(a)) = get(tool, &["poetry", "packages"]) {
+        for p in a.iter() {
+            if let Item::Table(t) = p.get_ref() {
+                push(clean_dir(
+                    strings(t.get("from").map(|v| v.get_ref()))
+                        .first()
+                        .copied()
+                        .unwrap_or(""),
+                ));
+            }
+        }
+    }
+    for d in strings(get(tool, &["pdm", "build", "package-dir"])) {
+        push(clean_dir(d));
+    }
+    out
 }
 
 /// Parse `pyproject.toml` text; `file` is used in messages and as [`PyProject::path`].
@@ -245,12 +365,18 @@ pub fn parse_pyproject(text: &str, file: &Path) -> Result<PyProject, Error> {
             )?,
         },
     };
+    let import_roots = match root.get("tool").map(|t| t.get_ref()) {
+        Some(Item::Table(t)) => import_roots(t),
+        _ => Vec::new(),
+    };
     Ok(PyProject {
         path: file.to_path_buf(),
         project,
         dependency_groups,
         build_system,
         tool_uv,
+        import_roots,
+        has_src_dir: false,
     })
 }
 
@@ -841,8 +967,11 @@ pub fn read_workspace(root: &Path) -> Result<Workspace, Error> {
                 if !entry.is_dir() {
                     continue;
                 }
-                let Ok(rel) = entry.strip_prefix(root) else {
-                    continue;
+                // glob drops a leading `./`: with the root `.`, its matches are relative paths
+                let rel = match entry.strip_prefix(root) {
+                    Ok(rel) => rel,
+                    Err(_) if root == Path::new(".") && entry.is_relative() => entry.as_path(),
+                    Err(_) => continue,
                 };
                 let rel = rel
                     .components()

@@ -557,3 +557,60 @@ fn pyproject_errors_are_located() {
         );
     }
 }
+
+/// Where an editable install imports a project from: its backend's declared package
+/// directories, else `src` for the src layout, else the project itself; paths that leave the
+/// project are ignored.
+#[test]
+fn editable_roots_follow_the_build_backend() {
+    let root = |text: &str| {
+        parse_pyproject(text, Path::new("pyproject.toml"))
+            .unwrap()
+            .editable_root()
+            .to_string()
+    };
+    assert_eq!(
+        root("[tool.hatch.build.targets.wheel]\npackages = [\"src/foo\"]\n"),
+        "src"
+    );
+    assert_eq!(
+        root("[tool.hatch.build.targets.wheel]\npackages = [\"foo\"]\n"),
+        ""
+    );
+    assert_eq!(
+        root("[tool.setuptools]\npackage-dir = { \"\" = \"lib\" }\n"),
+        "lib"
+    );
+    assert_eq!(
+        root("[tool.setuptools.packages.find]\nwhere = [\"./src/\"]\n"),
+        "src"
+    );
+    assert_eq!(
+        root("[tool.uv.build-backend]\nmodule-name = \"x\"\n"),
+        "src"
+    );
+    assert_eq!(root("[tool.uv.build-backend]\nmodule-root = \"\"\n"), "");
+    assert_eq!(
+        root("[tool.poetry]\npackages = [{ include = \"x\", from = \"python\" }]\n"),
+        "python"
+    );
+    assert_eq!(root("[tool.pdm.build]\npackage-dir = \"src\"\n"), "src");
+    // leaving the project, or another shape, counts as nothing declared
+    assert_eq!(
+        root("[tool.setuptools.packages.find]\nwhere = [\"../elsewhere\"]\n"),
+        ""
+    );
+    assert_eq!(root("[tool.hatch.build.targets.wheel]\npackages = 3\n"), "");
+    // the src layout, found on disk by read_pyproject
+    let ws = read_workspace(&common::fixture("locks/workspace-mixed")).unwrap();
+    let roots: Vec<(&str, &str)> = ws.projects().map(|(d, p)| (d, p.editable_root())).collect();
+    assert_eq!(
+        roots,
+        [
+            (".", "src"),
+            ("packages/mixed-core", "src"),
+            ("packages/mixed-plugin", ""),
+            ("packages/mixed-utils", "src"),
+        ]
+    );
+}

@@ -7,7 +7,7 @@ use lock2nix_lock::{Lock, LockRequirement, RequirementSource};
 use lock2nix_nixpkgs::{nixpkgs_version_matches, Entry, Index, NameMap, Scope, VersionMatch};
 use lock2nix_resolve::{ArchiveKind, Artifact, Location, Resolution, ResolvedPackage};
 use pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{ExtraName, MarkerEnvironment, PackageName, Requirement};
+use pep508_rs::{ExtraName, MarkerEnvironment, PackageName};
 
 use crate::custom::Customization;
 use crate::src::Src;
@@ -135,6 +135,13 @@ pub fn plan(lock: &Lock, res: &Resolution, inputs: &PlanInputs<'_>) -> Plan {
         (0..res.packages.len()).map(|i| ctx.decide(i)).collect();
     ctx.family_rule(&mut packages);
     ctx.check_bootstrap(&packages);
+    if let Some(lock_dir) = &inputs.lock_dir {
+        for p in &mut packages {
+            if let Some(src) = p.recipe.src_mut() {
+                rebase(src, lock_dir);
+            }
+        }
+    }
     for p in &mut packages {
         match &p.recipe {
             Recipe::Reuse { nixpkgs_attr } if nixpkgs_attr == &p.attr && p.custom.is_empty() => {
@@ -285,6 +292,7 @@ impl<'a> Ctx<'a> {
                 let src = Src::Tree {
                     path: dir.clone(),
                     name: format!("{}-source", rp.name),
+                    base: crate::Base::Workspace,
                 };
                 p.recipe = self.fresh_source(i, &mut p.custom, src, requires, origin, None, None);
             }
@@ -299,17 +307,26 @@ impl<'a> Ctx<'a> {
                     p.nixpkgs = Some(nixpkgs_ref(e));
                     p.reason.push_str(" (replaces nixpkgs' package)");
                 }
-                let (requires, origin) = self.assumed(&p.attr, &p.custom);
-                let src = Src::git(g, &self.inputs.facts, &self.github_hosts);
-                p.recipe = self.fresh_source(
-                    i,
-                    &mut p.custom,
-                    src,
-                    requires,
-                    origin,
-                    g.subdirectory.clone(),
-                    None,
+                let (requires, origin) = self.git_build_system(
+                    &format!("{}#{}", g.repository, g.commit),
+                    g.subdirectory.as_deref(),
+                    &p.attr,
+                    &p.custom,
                 );
+                let src = Src::git(g, &self.inputs.facts, &self.github_hosts);
+                let key = format!("{}#{}", g.repository, g.commit);
+                let cargo = self.git_cargo(&key, g.subdirectory.as_deref(), &requires);
+                p.recipe = self
+                    .fresh_source(
+                        i,
+                        &mut p.custom,
+                        src,
+                        requires,
+                        origin,
+                        g.subdirectory.clone(),
+                        None,
+                    )
+                    .with_cargo(cargo, None);
             }
             Artifact::Url { url, .. } => {
                 p.action = Action::Build;
@@ -387,11 +404,15 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .any(|x| lower.ends_with(x));
                 let src = if archive {
-                    Src::File { path: path.clone() }
+                    Src::File {
+                        path: path.clone(),
+                        base: crate::Base::Workspace,
+                    }
                 } else {
                     Src::Tree {
                         path: path.clone(),
                         name: format!("{}-source", rp.name),
+                        base: crate::Base::Workspace,
                     }
                 };
                 (format!("path {path}"), src, None, lower.ends_with(".whl"))
@@ -418,8 +439,21 @@ impl<'a> Ctx<'a> {
             merge_custom_lists(&mut f, &mut p.custom);
             Recipe::Fresh(f)
         } else {
-            let (requires, origin) = self.assumed(&p.attr, &p.custom);
+            let (requires, origin, cargo) = match &src {
+                Src::GitHub { key, .. } | Src::Git { key, .. } => {
+                    let key = key.clone();
+                    let (requires, origin) =
+                        self.git_build_system(&key, subdirectory.as_deref(), &p.attr, &p.custom);
+                    let cargo = self.git_cargo(&key, subdirectory.as_deref(), &requires);
+                    (requires, origin, cargo)
+                }
+                _ => {
+                    let (requires, origin) = self.assumed(&p.attr, &p.custom);
+                    (requires, origin, None)
+                }
+            };
             self.fresh_source(i, &mut p.custom, src, requires, origin, subdirectory, None)
+                .with_cargo(cargo, None)
         };
     }
 
@@ -609,6 +643,24 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// The build requirements whose marker holds on this target (`tomli; python_version <
+    /// '3.11'` is left out for 3.13); one that does not parse is kept as it is.
+    fn applicable(&self, requires: Vec<String>) -> Vec<String> {
+        let Some(env) = &self.env else {
+            return requires;
+        };
+        // read within the marker limits, as the sidecar's reader did
+        let reader = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
+        requires
+            .into_iter()
+            .filter(|t| {
+                reader
+                    .parse(t)
+                    .map_or(true, |r| r.marker.evaluate(env, &[]))
+            })
+            .collect()
+    }
+
     /// The specifiers package `d` puts on `name` on this target (empty = any version), or `None`
     /// when `d`'s requirements are not known.
     fn requirement_on(&self, d: usize, name: &PackageName) -> Option<Vec<VersionSpecifiers>> {
@@ -645,9 +697,11 @@ impl<'a> Ctx<'a> {
             _ => None,
         }?;
         let mut specs = Vec::new();
+        // the sidecar's reader validated these within the marker limits; they are read the
+        // same bounded way again (one that does not parse makes the requirements unknown)
+        let reader = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
         for t in texts {
-            // the sidecar's reader validated these; one that does not parse is unknown
-            let r = Requirement::<pep508_rs::VerbatimUrl>::from_str(t).ok()?;
+            let r = reader.parse(t).ok()?;
             if &r.name != name {
                 continue;
             }
@@ -698,6 +752,46 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// `cargoDeps` of a git package directory: `None` unless it is Rust (a Rust build backend,
+    /// or a Cargo.lock was extracted for it).
+    fn git_cargo(
+        &self,
+        key: &str,
+        subdirectory: Option<&str>,
+        requires: &[String],
+    ) -> Option<CargoDeps> {
+        let fact = self
+            .inputs
+            .facts
+            .git_cargo_locks
+            .get(&(key.to_string(), dir_key(subdirectory)));
+        let rust = build_requirement_attrs(requires)
+            .iter()
+            .any(|r| RUST_BACKENDS.contains(&r.as_str()))
+            || fact.is_some();
+        rust.then(|| cargo_deps(fact))
+    }
+
+    /// The build system `lock2nix prefetch` read from a git checkout's package directory, else
+    /// as [`Ctx::assumed`].
+    fn git_build_system(
+        &mut self,
+        key: &str,
+        subdirectory: Option<&str>,
+        attr: &str,
+        custom: &Customization,
+    ) -> (Vec<String>, BuildSystemOrigin) {
+        match self
+            .inputs
+            .facts
+            .git_build_requires
+            .get(&(key.to_string(), dir_key(subdirectory)))
+        {
+            Some(requires) => (requires.clone(), BuildSystemOrigin::Prefetched),
+            None => self.assumed(attr, custom),
         }
     }
 
@@ -786,7 +880,10 @@ impl<'a> Ctx<'a> {
                 subdirectory.clone(),
             ),
             Artifact::Path { path, kind, .. } => (
-                Src::File { path: path.clone() },
+                Src::File {
+                    path: path.clone(),
+                    base: crate::Base::Workspace,
+                },
                 *kind == ArchiveKind::Wheel,
                 self.lock_wheel_is_pure(i),
                 None,
@@ -801,7 +898,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         };
-        let carry = nixpkgs.map(|e| e.attr.clone());
+        let carry = nixpkgs.map(carry_path);
         if wheel {
             let linux = self.res.target.system.is_linux();
             let native = !pure && linux;
@@ -837,16 +934,14 @@ impl<'a> Ctx<'a> {
                 self.assumed(&attr, custom)
             }
         };
+        let requires = self.applicable(requires);
         let requires_attrs = build_requirement_attrs(&requires);
         let rust = nixpkgs.is_some_and(|e| e.features.rust_vendor == Some(true))
             || requires_attrs
                 .iter()
                 .any(|r| RUST_BACKENDS.contains(&r.as_str()))
             || fact.is_some_and(|f| f.cargo_lock.is_some());
-        let cargo = rust.then(|| {
-            fact.and_then(|f| f.cargo_lock.clone())
-                .map_or(CargoDeps::Missing, CargoDeps::Lock)
-        });
+        let cargo = rust.then(|| cargo_deps(fact.and_then(|f| f.cargo_lock.as_ref())));
         self.fresh_source(i, custom, src, requires, origin, subdirectory, nixpkgs)
             .with_cargo(cargo, carry)
     }
@@ -863,6 +958,7 @@ impl<'a> Ctx<'a> {
         subdirectory: Option<String>,
         nixpkgs: Option<&Entry>,
     ) -> Recipe {
+        let requires = self.applicable(requires);
         let native_build_inputs = nixpkgs
             .and_then(|e| e.features.native_build_inputs.as_ref())
             .map(|ids| {
@@ -881,7 +977,7 @@ impl<'a> Ctx<'a> {
                 subdirectory,
             },
             deps: self.deps(i, custom),
-            carry_build_inputs_from: nixpkgs.map(|e| e.attr.clone()),
+            carry_build_inputs_from: nixpkgs.map(carry_path),
             native_build_inputs,
             build_inputs: Vec::new(),
             cargo: None,
@@ -996,6 +1092,32 @@ impl Recipe {
     }
 }
 
+/// The `sidecar` key of a package directory: `.` or `a/b`.
+fn dir_key(subdirectory: Option<&str>) -> String {
+    let dir: Vec<&str> = subdirectory
+        .unwrap_or("")
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if dir.is_empty() {
+        ".".to_string()
+    } else {
+        dir.join("/")
+    }
+}
+
+/// `cargoDeps` of a Rust package from its extracted Cargo.lock, if any.
+fn cargo_deps(lock: Option<&crate::CargoLockFact>) -> CargoDeps {
+    match lock {
+        None => CargoDeps::Missing,
+        Some(c) if !c.unsupported.is_empty() => CargoDeps::Unsupported(c.unsupported.clone()),
+        Some(c) => CargoDeps::Lock {
+            path: c.path.clone(),
+            root: c.root.clone(),
+        },
+    }
+}
+
 /// A fresh derivation writes whole lists: the configuration's build systems, native inputs and
 /// dependencies join the recipe's (and are not rendered again).
 fn merge_custom_lists(f: &mut Fresh, custom: &mut Customization) {
@@ -1052,4 +1174,26 @@ fn abbreviate(items: &[String], n: usize) -> String {
         s.push_str(&format!(" and {} more", items.len() - n));
     }
     s
+}
+
+/// A project path that leaves the lock's directory is written from the source root instead (no
+/// `workspaceRoot + "/../x"`, which fails once `workspaceRoot` is a store path).
+fn rebase(src: &mut Src, lock_dir: &str) {
+    if let Src::File { path, base } | Src::Tree { path, base, .. } = src {
+        if let Some(from_root) = crate::src::outside_lock_dir(lock_dir, path) {
+            *path = from_root;
+            *base = crate::Base::SourceRoot;
+        }
+    }
+}
+
+/// Where nixpkgs' recipe of `e` is found in the Python set before the overlay: its attribute,
+/// or for a passthru child (`psycopg-c = psycopg.c;` in python-packages.nix, evaluated in the
+/// final set) the parent's passthru attribute, which stays nixpkgs' own when the overlay
+/// replaces the parent.
+fn carry_path(e: &Entry) -> String {
+    match (&e.features.family, &e.features.family_passthru) {
+        (Some(parent), Some(child)) if parent != &e.attr => format!("{parent}.{child}"),
+        _ => e.attr.clone(),
+    }
 }

@@ -31,9 +31,20 @@ pub struct SdistFact {
     pub build_backend: String,
     /// `Requires-Dist` from `PKG-INFO`, when the metadata is static.
     pub requires_dist: Option<Vec<String>>,
-    /// The sdist's `Cargo.lock`, extracted next to the overlay: its path relative to the
-    /// overlay's directory (`/`-separated).
-    pub cargo_lock: Option<String>,
+    /// The sdist's `Cargo.lock`, extracted next to the overlay.
+    pub cargo_lock: Option<CargoLockFact>,
+}
+
+/// A `Cargo.lock` that `lock2nix prefetch` extracted from a Rust sdist.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CargoLockFact {
+    /// Its path relative to the overlay's directory (`/`-separated; may start with `../`).
+    pub path: String,
+    /// Its directory in the sdist (`cargoRoot`), when not the top.
+    pub root: Option<String>,
+    /// What `importCargoLock` cannot vendor from it without `outputHashes` (git dependencies,
+    /// crates of other registries); non-empty means the overlay cannot vendor it.
+    pub unsupported: Vec<String>,
 }
 
 /// Everything known from the sidecar.
@@ -45,4 +56,9 @@ pub struct Facts {
     pub sdist: BTreeMap<String, SdistFact>,
     /// wheel sha256 (hex, lower case) → `Requires-Dist`.
     pub wheel_requires: BTreeMap<String, Vec<String>>,
+    /// (`<repository url>#<commit>`, package directory: `.` or `a/b`) → the checkout's
+    /// `[build-system] requires` there (PEP 517's default when it declares none).
+    pub git_build_requires: BTreeMap<(String, String), Vec<String>>,
+    /// The same keys → the `Cargo.lock` extracted for a Rust package directory.
+    pub git_cargo_locks: BTreeMap<(String, String), CargoLockFact>,
 }

@@ -33,6 +33,9 @@ pub struct Layout {
     pub mode: Mode,
     /// The roots at the top level, sorted by name.
     pub exports: Vec<Export>,
+    /// With [`Mode::Global`], the top-level attribute holding the environments
+    /// (`<root>Envs`); with a private interpreter they are its `envs`.
+    pub envs_attr: Option<String>,
 }
 
 /// What the shape is decided from.
@@ -181,18 +184,35 @@ fn nixpkgs_has(index: Option<&Index>, name: &str) -> Option<String> {
 
 /// Decide the shape.
 pub fn layout(inputs: &LayoutInputs<'_>) -> Result<Layout, LayoutError> {
+    let base = inputs
+        .roots
+        .first()
+        .map_or_else(|| "project".to_string(), |r| camel(r.as_ref()));
+    let mut envs_attr = None;
     let mode = if inputs.global {
+        let name = format!("{base}Envs");
+        if !lock2nix_nix::is_identifier(&name) {
+            return Err(LayoutError::NotIdentifier {
+                what: "the environments' attribute".to_string(),
+                name,
+            });
+        }
+        if let Some(why) = nixpkgs_has(inputs.index, &name) {
+            return Err(LayoutError::Shadows {
+                what: "the environments' attribute".to_string(),
+                name,
+                why,
+                hint:
+                    "use a private interpreter (drop --global); its environments are `<scope>.envs`"
+                        .to_string(),
+            });
+        }
+        envs_attr = Some(name);
         Mode::Global
     } else {
         let (name, configured) = match &inputs.scope {
             Some(s) => (s.clone(), true),
-            None => {
-                let base = inputs
-                    .roots
-                    .first()
-                    .map_or_else(|| "project".to_string(), |r| camel(r.as_ref()));
-                (format!("{base}Python"), false)
-            }
+            None => (format!("{base}Python"), false),
         };
         if !lock2nix_nix::is_identifier(&name) {
             return Err(LayoutError::NotIdentifier {
@@ -227,7 +247,8 @@ pub fn layout(inputs: &LayoutInputs<'_>) -> Result<Layout, LayoutError> {
             });
         }
         let clash = nixpkgs_has(inputs.index, &name)
-            .or_else(|| (mode == Mode::Scope(name.clone())).then(|| " (the interpreter)".into()));
+            .or_else(|| (mode == Mode::Scope(name.clone())).then(|| " (the interpreter)".into()))
+            .or_else(|| (envs_attr.as_ref() == Some(&name)).then(|| " (the environments)".into()));
         if let Some(why) = clash {
             return Err(LayoutError::Shadows {
                 what: format!("the root {root}"),
@@ -251,7 +272,11 @@ pub fn layout(inputs: &LayoutInputs<'_>) -> Result<Layout, LayoutError> {
         });
     }
     exports.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Layout { mode, exports })
+    Ok(Layout {
+        mode,
+        exports,
+        envs_attr,
+    })
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@
 
 pub mod custom;
 mod decide;
+pub mod env;
 pub mod facts;
 mod layout;
 mod policy;
@@ -48,10 +49,14 @@ use pep508_rs::PackageName;
 
 pub use custom::{Copy, Customization, Substitution, Value};
 pub use decide::{build_requirement_attrs, plan, BOOTSTRAP, NATIVE_TOOLS};
-pub use facts::{Facts, GitFact, GitFetcher, SdistFact};
+pub use env::{
+    check_env_name, plan_envs, resolution_target, resolve_for_envs, EditableMember, Env, EnvError,
+    EnvOnSystem, EnvSpec, EnvSpecError,
+};
+pub use facts::{CargoLockFact, Facts, GitFact, GitFetcher, SdistFact};
 pub use layout::{layout, Export, Layout, LayoutError, LayoutInputs, Mode, RESERVED};
 pub use policy::{Policy, UnknownPolicy};
-pub use src::{store_name_for_url, Src, SrcHash};
+pub use src::{outside_lock_dir, store_name_for_url, Base, Src, SrcHash};
 
 /// What the overlay does with one package (the category; [`Recipe`] has the detail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -155,6 +160,9 @@ pub struct PlanInputs<'a> {
     pub github_hosts: Vec<String>,
     /// Packages taken from another source than the lock's (the configuration's `src`).
     pub sources: BTreeMap<PackageName, PackageSource>,
+    /// The lock's directory relative to the source root (`libs/app`), when known: project paths
+    /// outside it are written from the source root ([`Base::SourceRoot`]).
+    pub lock_dir: Option<String>,
 }
 
 /// nixpkgs' package for a lock package.
@@ -213,9 +221,17 @@ pub enum Format {
 pub enum CargoDeps {
     /// `rustPlatform.importCargoLock { lockFile = ./<path>; }`, the sdist's `Cargo.lock` that
     /// `lock2nix prefetch` extracted next to the overlay.
-    Lock(String),
-    /// Not extracted yet (run `lock2nix prefetch`).
+    Lock {
+        /// Relative to the overlay's directory.
+        path: String,
+        /// `cargoRoot`: the lock's directory in the sdist, when not the top.
+        root: Option<String>,
+    },
+    /// Not extracted yet (run `lock2nix prefetch`), or the sdist has none.
     Missing,
+    /// The lock has crates `importCargoLock` cannot fetch without `outputHashes`, which
+    /// lock2nix does not compute (one line each).
+    Unsupported(Vec<String>),
 }
 
 /// A new derivation.
@@ -229,7 +245,8 @@ pub struct Fresh {
     pub format: Format,
     /// Dependencies.
     pub deps: Deps,
-    /// The nixpkgs attribute whose `buildInputs` (native libraries) are carried over.
+    /// The nixpkgs attribute path (in the Python set before the overlay: `lxml`, `psycopg.c`)
+    /// whose `buildInputs` (native libraries) are carried over.
     pub carry_build_inputs_from: Option<String>,
     /// `nativeBuildInputs`: top-level attribute paths (`autoPatchelfHook`, `pkg-config`, …).
     pub native_build_inputs: Vec<String>,
@@ -276,6 +293,35 @@ impl Recipe {
             Recipe::Fresh(f) => Some(&f.src),
             _ => None,
         }
+    }
+
+    fn src_mut(&mut self) -> Option<&mut Src> {
+        match self {
+            Recipe::Swap { src, .. } => Some(src),
+            Recipe::Fresh(f) => Some(&mut f.src),
+            _ => None,
+        }
+    }
+}
+
+impl Plan {
+    /// Does any source need the overlay's `sourceRoot` (a project path outside the lock's
+    /// directory)?
+    pub fn uses_source_root(&self) -> bool {
+        self.packages.iter().any(|p| {
+            matches!(
+                p.recipe.src(),
+                Some(
+                    Src::File {
+                        base: Base::SourceRoot,
+                        ..
+                    } | Src::Tree {
+                        base: Base::SourceRoot,
+                        ..
+                    }
+                )
+            )
+        })
     }
 }
 
@@ -430,14 +476,21 @@ impl Plan {
                 }
             }
             if let Recipe::Fresh(Fresh {
-                cargo: Some(CargoDeps::Missing),
-                ..
+                cargo: Some(cargo), ..
             }) = &p.recipe
             {
-                out.push(Missing::CargoLock {
-                    package: p.attr.clone(),
-                    version: p.version.clone(),
-                });
+                match cargo {
+                    CargoDeps::Missing => out.push(Missing::CargoLock {
+                        package: p.attr.clone(),
+                        version: p.version.clone(),
+                    }),
+                    CargoDeps::Unsupported(what) => out.push(Missing::CargoOutputHashes {
+                        package: p.attr.clone(),
+                        version: p.version.clone(),
+                        crates: what.clone(),
+                    }),
+                    CargoDeps::Lock { .. } => {}
+                }
             }
         }
         out
@@ -468,6 +521,15 @@ pub enum Missing {
         /// Its version.
         version: String,
     },
+    /// A Rust sdist whose `Cargo.lock` has crates `importCargoLock` needs `outputHashes` for.
+    CargoOutputHashes {
+        /// The package.
+        package: String,
+        /// Its version.
+        version: String,
+        /// The crates (git dependencies, other registries), one line each.
+        crates: Vec<String>,
+    },
 }
 
 impl Missing {
@@ -477,6 +539,9 @@ impl Missing {
             Missing::GitHash { key, .. } => key.clone(),
             Missing::FileHash { url, .. } => url.clone(),
             Missing::CargoLock { package, version } => format!("{package} {version}: Cargo.lock"),
+            Missing::CargoOutputHashes {
+                package, version, ..
+            } => format!("{package} {version}: Cargo.lock outputHashes"),
         }
     }
 }
@@ -494,6 +559,20 @@ impl fmt::Display for Missing {
                 write!(
                     f,
                     "{package} {version}: the Rust sdist's Cargo.lock was not extracted"
+                )
+            }
+            Missing::CargoOutputHashes {
+                package,
+                version,
+                crates,
+            } => {
+                let shown: Vec<&str> = crates.iter().take(3).map(String::as_str).collect();
+                write!(
+                    f,
+                    "{package} {version}: the Rust sdist's Cargo.lock has {} crate(s) importCargoLock cannot fetch without outputHashes, which lock2nix does not compute ({}{}); set the package's src or cargoDeps in lock2nix.toml",
+                    crates.len(),
+                    shown.join("; "),
+                    if crates.len() > 3 { "; …" } else { "" }
                 )
             }
         }

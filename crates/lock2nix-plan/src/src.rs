@@ -61,19 +61,61 @@ pub enum Src {
         /// The `<url>#<commit>` key the hash is recorded under.
         key: String,
     },
-    /// A file in the project: `workspaceRoot + "/<path>"`.
+    /// A file in the project: `workspaceRoot + "/<path>"` (or `sourceRoot + …`).
     File {
-        /// Relative to the workspace root, `/`-separated.
+        /// Relative to `base`, `/`-separated, without `..` when `base` is the source root.
         path: String,
+        base: Base,
     },
     /// A directory of the project, copied to the store with the VCS/cache filter:
     /// `builtins.path { path = workspaceRoot + "/<path>"; name; filter = sourceFilter; }`.
     Tree {
-        /// Relative to the workspace root, `/`-separated (`.` for the root).
+        /// Relative to `base`, `/`-separated (`.` for the base itself).
         path: String,
         /// The store name (`<package>-source`).
         name: String,
+        base: Base,
     },
+}
+
+/// What a project path is relative to in the overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Base {
+    /// `workspaceRoot`: the lock's directory.
+    #[default]
+    Workspace,
+    /// `sourceRoot`: the directory every local source is inside (a monorepo's root), for sources
+    /// outside the lock's directory. A flake passes one input for it, and `workspaceRoot`
+    /// follows.
+    SourceRoot,
+}
+
+/// `rel` (relative to the lock's directory, as the lock writes it) seen from the source root,
+/// when it leaves the lock's directory: `libs/app` + `../checkpoint` → `libs/checkpoint`. `None`
+/// when it stays inside (or climbs above the source root, which loading the project refused).
+pub fn outside_lock_dir(lock_dir: &str, rel: &str) -> Option<String> {
+    let rel = rel.trim_start_matches("./");
+    if !rel.starts_with("..") {
+        return None;
+    }
+    let mut parts: Vec<&str> = lock_dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for c in rel.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
 }
 
 impl Src {
@@ -90,7 +132,7 @@ impl Src {
         match self {
             Src::Url { url, .. } => url.clone(),
             Src::GitHub { key, .. } | Src::Git { key, .. } => key.clone(),
-            Src::File { path } | Src::Tree { path, .. } => path.clone(),
+            Src::File { path, .. } | Src::Tree { path, .. } => path.clone(),
         }
     }
 
@@ -98,7 +140,10 @@ impl Src {
     pub fn registry_file(location: &Location, hash: Option<&Hash>) -> Src {
         match location {
             Location::Url(url) => Src::url(url, hash),
-            Location::Path(path) => Src::File { path: path.clone() },
+            Location::Path(path) => Src::File {
+                path: path.clone(),
+                base: Base::Workspace,
+            },
         }
     }
 

@@ -257,7 +257,11 @@ fn a_fresh_sdist_build_carries_nixpkgs_native_inputs_and_vendors_rust() {
             build_requires: vec!["maturin>=1.5,<2".into()],
             build_backend: "maturin".into(),
             requires_dist: None,
-            cargo_lock: Some("cargo-locks/rusty-2.0.lock".into()),
+            cargo_lock: Some(lock2nix_plan::CargoLockFact {
+                path: "cargo-locks/rusty-2.0.lock".into(),
+                root: None,
+                unsupported: vec![],
+            }),
         },
     );
     let inputs = PlanInputs {
@@ -281,7 +285,10 @@ fn a_fresh_sdist_build_carries_nixpkgs_native_inputs_and_vendors_rust() {
     );
     assert_eq!(
         f.cargo,
-        Some(CargoDeps::Lock("cargo-locks/rusty-2.0.lock".into()))
+        Some(CargoDeps::Lock {
+            path: "cargo-locks/rusty-2.0.lock".into(),
+            root: None
+        })
     );
     assert_eq!(f.carry_build_inputs_from.as_deref(), Some("rusty"));
     // pkg-config is carried; nixpkgs' own cargo hook is replaced by ours
@@ -469,6 +476,95 @@ fn families_are_swapped_together() {
         assert_eq!(x.action, Action::Build, "{n}: {}", x.reason);
         assert!(x.reason.contains("swapped together"), "{n}: {}", x.reason);
         assert!(matches!(x.recipe, Recipe::Fresh(_)), "{n}");
+    }
+}
+
+/// A prefetched build requirement whose marker does not hold on the target is no build input
+/// (psycopg-c's `tomli >= 2.0.1; python_version < '3.11'` on CPython 3.12).
+#[test]
+fn build_requirements_follow_their_markers() {
+    let text = lock_text(&["cext"], &[pkg("cext", "1.0", 'a', 'b', &[])]);
+    let mut target = Target::new(System::X86_64Linux, PythonVersion::new(3, 12));
+    target.no_binary.all = true;
+    let lock = parse_lock(&text, Path::new("uv.lock")).unwrap();
+    let res = resolve(&lock, &target).unwrap();
+    let mut facts = Facts::default();
+    facts.sdist.insert(
+        "b".repeat(64),
+        SdistFact {
+            build_requires: vec![
+                "setuptools >= 49.2.0".into(),
+                "wheel >= 0.37".into(),
+                "tomli >= 2.0.1; python_version < '3.11'".into(),
+                "cython >= 3.0; python_version >= '3.11'".into(),
+            ],
+            build_backend: "setuptools.build_meta".into(),
+            requires_dist: None,
+            cargo_lock: None,
+        },
+    );
+    let inputs = PlanInputs {
+        facts,
+        ..PlanInputs::default()
+    };
+    let p = plan(&lock, &res, &inputs);
+    let r = get(&p, "cext");
+    let Recipe::Fresh(f) = &r.recipe else {
+        panic!("{:?}", r.recipe)
+    };
+    let Format::Pyproject { build_system, .. } = &f.format else {
+        panic!("{:?}", f.format)
+    };
+    assert_eq!(build_system, &["cython", "setuptools"]);
+}
+
+/// A passthru child built fresh takes nixpkgs' native inputs from the parent's passthru in the
+/// set before the overlay (`python-prev.psycopg.c`): nixpkgs' `psycopg-c = psycopg.c` is read
+/// from the final set, where the overlay's fresh `psycopg` has no `c`.
+#[test]
+fn a_fresh_passthru_child_carries_inputs_from_the_parents_passthru() {
+    let text = lock_text(
+        &["psycopg", "psycopg-c", "psycopg-pool"],
+        &[
+            pkg("psycopg", "3.2.9", 'a', 'b', &[]),
+            pkg("psycopg-c", "3.2.9", 'c', 'd', &[]),
+            pkg("psycopg-pool", "3.3.0", 'e', 'f', &[]),
+        ],
+    );
+    let child = |name: &str| RecipeFeatures {
+        family: Some("psycopg".into()),
+        family_passthru: Some(name.into()),
+        ..safe()
+    };
+    let idx = index(vec![
+        entry("psycopg", "3.1.3", safe()),
+        entry("psycopg-c", "3.1.3", child("c")),
+        entry("psycopg-pool", "3.1.3", child("pool")),
+    ]);
+    let mut target = Target::new(System::X86_64Linux, PythonVersion::new(3, 12));
+    target.no_binary.all = true;
+    let lock = parse_lock(&text, Path::new("uv.lock")).unwrap();
+    let res = resolve(&lock, &target).unwrap();
+    let inputs = PlanInputs {
+        index: Some(&idx),
+        policy: Policy::Exact,
+        ..PlanInputs::default()
+    };
+    let p = plan(&lock, &res, &inputs);
+    for (name, carried) in [
+        ("psycopg", "psycopg"),
+        ("psycopg-c", "psycopg.c"),
+        ("psycopg-pool", "psycopg.pool"),
+    ] {
+        let x = get(&p, name);
+        let Recipe::Fresh(f) = &x.recipe else {
+            panic!("{name}: {:?}", x.recipe)
+        };
+        assert_eq!(
+            f.carry_build_inputs_from.as_deref(),
+            Some(carried),
+            "{name}"
+        );
     }
 }
 
@@ -665,4 +761,159 @@ fn a_configured_source_replaces_the_lock_s_and_keeps_its_edges() {
         },
     );
     assert!(run(&text, &inputs).missing().is_empty());
+    // the checkout's build system, as prefetch read it, replaces the assumption
+    inputs.facts.git_build_requires.insert(
+        (format!("{url}#{rev}"), ".".into()),
+        vec!["hatchling>=1.0".into()],
+    );
+    let p = run(&text, &inputs);
+    let Recipe::Fresh(f) = &get(&p, "djangorestframework").recipe else {
+        panic!()
+    };
+    assert!(
+        matches!(
+            &f.format,
+            Format::Pyproject { origin: lock2nix_plan::BuildSystemOrigin::Prefetched, build_system, .. }
+                if build_system == &["hatchling", "setuptools"]
+        ),
+        "{:?}",
+        f.format
+    );
+    assert_eq!(f.cargo, None, "not Rust");
+    // a Rust checkout: its extracted Cargo.lock, or missing
+    inputs
+        .facts
+        .git_build_requires
+        .insert((format!("{url}#{rev}"), ".".into()), vec!["maturin".into()]);
+    let p = run(&text, &inputs);
+    assert_eq!(
+        p.missing(),
+        vec![Missing::CargoLock {
+            package: "djangorestframework".into(),
+            version: "3.16.1".into()
+        }]
+    );
+    inputs.facts.git_cargo_locks.insert(
+        (format!("{url}#{rev}"), ".".into()),
+        lock2nix_plan::CargoLockFact {
+            path: "cargo-locks/drf.lock".into(),
+            root: None,
+            unsupported: vec![],
+        },
+    );
+    let p = run(&text, &inputs);
+    let Recipe::Fresh(f) = &get(&p, "djangorestframework").recipe else {
+        panic!()
+    };
+    assert_eq!(
+        f.cargo,
+        Some(CargoDeps::Lock {
+            path: "cargo-locks/drf.lock".into(),
+            root: None
+        })
+    );
+    assert!(p.missing().is_empty());
+}
+
+/// Issue 13 item 5: an sdist's static `Requires-Dist` (PKG-INFO) counts like a wheel's.
+#[test]
+fn compatible_reads_an_sdist_s_requirements() {
+    let text = lock_text(
+        &["shared", "lib-a"],
+        &[
+            pkg("shared", "2.1", 'a', 'b', &[]),
+            pkg("lib-a", "1.0", 'c', 'd', &["shared"]),
+        ],
+    );
+    let lock = parse_lock(&text, Path::new("uv.lock")).unwrap();
+    let mut target = Target::new(System::X86_64Linux, PythonVersion::new(3, 12));
+    target.no_binary.all = true;
+    let res = resolve(&lock, &target).unwrap();
+    let idx = index(vec![entry("shared", "2.0", safe())]);
+    for (requires, reused) in [
+        (None, false),
+        (Some(vec!["shared>=2".to_string()]), true),
+        (Some(vec!["shared>=2.1".to_string()]), false),
+        (Some(vec![]), true),
+    ] {
+        let mut facts = Facts::default();
+        facts.sdist.insert(
+            "d".repeat(64),
+            SdistFact {
+                build_requires: vec!["setuptools".into()],
+                build_backend: "setuptools.build_meta".into(),
+                requires_dist: requires.clone(),
+                cargo_lock: None,
+            },
+        );
+        let inputs = PlanInputs {
+            index: Some(&idx),
+            facts,
+            ..PlanInputs::default()
+        };
+        let p = plan(&lock, &res, &inputs);
+        let s = get(&p, "shared");
+        assert_eq!(
+            s.action == Action::Reuse,
+            reused,
+            "{requires:?}: {}",
+            s.reason
+        );
+        if requires.is_none() {
+            assert!(s.reason.contains("requirements of lib-a"), "{}", s.reason);
+        }
+    }
+}
+
+/// A Cargo.lock in a sub-directory sets `cargoRoot`; one with git crates is reported missing.
+#[test]
+fn cargo_lock_roots_and_crates_import_cargo_lock_cannot_fetch() {
+    let text = lock_text(&["rusty"], &[pkg("rusty", "2.0", 'a', 'b', &[])]);
+    let lock = parse_lock(&text, Path::new("uv.lock")).unwrap();
+    let mut target = Target::new(System::X86_64Linux, PythonVersion::new(3, 12));
+    target.no_binary.all = true;
+    let res = resolve(&lock, &target).unwrap();
+    let fact = |unsupported: Vec<String>| {
+        let mut facts = Facts::default();
+        facts.sdist.insert(
+            "b".repeat(64),
+            SdistFact {
+                build_requires: vec!["setuptools".into(), "setuptools-rust".into()],
+                build_backend: "setuptools.build_meta".into(),
+                requires_dist: None,
+                cargo_lock: Some(lock2nix_plan::CargoLockFact {
+                    path: "../cargo-locks/rusty-2.0.lock".into(),
+                    root: Some("rust".into()),
+                    unsupported,
+                }),
+            },
+        );
+        PlanInputs {
+            facts,
+            ..PlanInputs::default()
+        }
+    };
+    let p = plan(&lock, &res, &fact(vec![]));
+    let Recipe::Fresh(f) = &get(&p, "rusty").recipe else {
+        panic!()
+    };
+    assert_eq!(
+        f.cargo,
+        Some(CargoDeps::Lock {
+            path: "../cargo-locks/rusty-2.0.lock".into(),
+            root: Some("rust".into())
+        })
+    );
+    assert!(p.missing().is_empty());
+    let git = "git dependency g 0.1.0 from git+https://example.org/g#0123".to_string();
+    let p = plan(&lock, &res, &fact(vec![git.clone()]));
+    assert_eq!(
+        p.missing(),
+        vec![Missing::CargoOutputHashes {
+            package: "rusty".into(),
+            version: "2.0".into(),
+            crates: vec![git.clone()],
+        }]
+    );
+    assert!(p.missing()[0].to_string().contains(&git));
 }

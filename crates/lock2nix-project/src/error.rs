@@ -62,6 +62,8 @@ pub enum Error {
     #[error(transparent)]
     Layout(#[from] lock2nix_plan::LayoutError),
     #[error(transparent)]
+    Env(#[from] lock2nix_plan::EnvError),
+    #[error(transparent)]
     Emit(#[from] lock2nix_emit::EmitError),
     #[error("{} source(s) lack what a fixed-output derivation needs:\n  {}\nrun `lock2nix prefetch` to record git hashes and Cargo.lock files in {} (a file the lock gives no hash for cannot be prefetched: lock it with hashes), or pass --allow-missing-hashes to write lib.fakeHash (the build then fails and prints the right hash)", .missing.len(), .missing.join("\n  "), .sidecar.display())]
     MissingHashes {

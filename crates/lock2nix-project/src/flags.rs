@@ -87,11 +87,24 @@ pub struct NixpkgsArgs {
     pub policy: Option<lock2nix_plan::Policy>,
 }
 
+/// Which environments the overlay offers.
+#[derive(Debug, Args, Clone, Default)]
+pub struct EnvArgs {
+    /// An environment `<scope>.envs.NAME` (repeatable; adds to `[envs.NAME]` of lock2nix.toml
+    /// and to the defaults `default` and `dev`): `NAME` (the group NAME), or
+    /// `NAME=groups=a,b;extras=x;default-groups;all-groups;all-extras;editable=false`.
+    #[arg(long = "env", value_name = "NAME[=SPEC]")]
+    pub envs: Vec<String>,
+}
+
 /// `translate`.
 #[derive(Debug, Args, Clone)]
 pub struct TranslateArgs {
     #[command(flatten)]
     pub target: TargetArgs,
+    /// The environments.
+    #[command(flatten)]
+    pub envs: EnvArgs,
     /// The nixpkgs choices.
     #[command(flatten)]
     pub nixpkgs: NixpkgsArgs,

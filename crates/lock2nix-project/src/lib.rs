@@ -18,5 +18,7 @@ pub mod translate;
 pub use error::Error;
 pub use header::{HeaderError, Inputs, OverlayHeader};
 pub use project::{host_system, parse_system, Project};
-pub use settings::{Output, Settings, TargetSettings};
-pub use translate::{current_inputs, read_facts, relative_path, translate, Translation};
+pub use settings::{env_specs, Output, Settings, TargetSettings};
+pub use translate::{
+    current_inputs, env_summary, environments, read_facts, relative_path, translate, Translation,
+};

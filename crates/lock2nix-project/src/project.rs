@@ -240,6 +240,16 @@ impl Project {
             .transpose()
     }
 
+    /// The directory of the overlay without `--out` (the configuration's `output`, else
+    /// `nix/python-overlay.nix` beside the lock).
+    pub fn default_overlay_dir(&self) -> PathBuf {
+        crate::settings::overlay_path(self, None)
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
     /// The prefetch sidecar's path: `--hashes`, else the config's, else beside the lock.
     pub fn hashes_path(&self, cli: Option<&Path>) -> PathBuf {
         cli.map(Path::to_path_buf)
@@ -259,6 +269,7 @@ impl Project {
             policy,
             workspace: self.workspace.as_ref(),
             facts,
+            lock_dir: Some(self.source_root.lock_dir().as_str().to_string()),
             ..PlanInputs::default()
         };
         if let Some(cfg) = &self.config {

@@ -8,11 +8,11 @@ use std::str::FromStr;
 
 use lock2nix_config::{Config, TargetConfig};
 use lock2nix_lock::pep508_rs::{ExtraName, PackageName};
-use lock2nix_plan::Policy;
+use lock2nix_plan::{EnvSpec, Policy};
 use lock2nix_resolve::Prefer;
 use lock2nix_wheel::System;
 
-use crate::flags::{PreferArg, TargetArgs, TranslateArgs};
+use crate::flags::{EnvArgs, PreferArg, TargetArgs, TranslateArgs};
 use crate::project::Project;
 use crate::Error;
 
@@ -147,6 +147,27 @@ pub struct Settings {
     pub global: bool,
     /// Write `lib.fakeHash` where a hash was not prefetched instead of failing.
     pub allow_missing_hashes: bool,
+    /// The environments (`<scope>.envs.NAME`), sorted by name.
+    pub envs: Vec<EnvSpec>,
+}
+
+/// The environments: `default` and `dev`, the configuration's `[envs.NAME]`, then `--env`
+/// (a later one of a name replaces an earlier one).
+pub fn env_specs(config: Option<&Config>, args: &EnvArgs) -> Result<Vec<EnvSpec>, Error> {
+    let mut configured: Vec<EnvSpec> = config
+        .map(|c| c.envs.values().cloned().collect())
+        .unwrap_or_default();
+    for e in &args.envs {
+        configured.push(
+            e.parse()
+                .map_err(|err: lock2nix_plan::EnvSpecError| Error::Flag {
+                    flag: "--env",
+                    value: e.clone(),
+                    expected: err.to_string(),
+                })?,
+        );
+    }
+    Ok(EnvSpec::with_defaults(configured))
 }
 
 impl Settings {
@@ -173,6 +194,7 @@ impl Settings {
                 .or_else(|| cfg.and_then(|c| c.nixpkgs.scope.clone())),
             global: args.global || cfg.is_some_and(|c| c.nixpkgs.global),
             allow_missing_hashes: args.allow_missing_hashes,
+            envs: env_specs(cfg, &args.envs)?,
         })
     }
 }

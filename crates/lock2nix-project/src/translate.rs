@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use lock2nix_emit::{emit, Overlay};
 use lock2nix_plan::{
-    layout, plan, Action, Facts, GitFact, GitFetcher, LayoutInputs, Mode, Plan, SdistFact,
+    layout, plan, plan_envs, resolve_for_envs, Action, Env, Facts, GitFact, GitFetcher,
+    LayoutInputs, Mode, Plan, SdistFact,
 };
-use lock2nix_resolve::{resolve, Resolution};
+use lock2nix_resolve::{Resolution, Target};
 use rayon::prelude::*;
 use sha2::Digest;
 
@@ -29,11 +30,54 @@ pub struct Translation {
     pub summary: Vec<String>,
     pub resolutions: Vec<Resolution>,
     pub plans: Vec<Plan>,
+    /// The environments, as the overlay offers them.
+    pub envs: Vec<Env>,
+}
+
+/// One line per environment: its spec and its size on each system (for `translate` and
+/// `plan`).
+pub fn env_summary(envs: &[Env]) -> Vec<String> {
+    envs.iter()
+        .map(|e| {
+            let sizes: Vec<String> = e
+                .systems
+                .iter()
+                .map(|s| match &s.unavailable {
+                    Some(_) => format!("{} unavailable", s.system),
+                    None => format!("{} {}", s.system, s.packages.len()),
+                })
+                .collect();
+            let editable = if e.editable.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {}: {} editable",
+                    e.spec.editable_name(),
+                    e.editable
+                        .iter()
+                        .map(|m| m.attr.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            format!(
+                "env {} ({}): packages: {}{editable}",
+                e.name(),
+                e.spec.describe(),
+                sizes.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// The sidecar's facts, as the plan reads them (an absent sidecar has none), and the sha256 of
-/// its bytes (`None` when there is no sidecar).
-pub fn read_facts(path: &Path) -> Result<(Facts, Option<String>), Error> {
+/// its bytes (`None` when there is no sidecar). Paths of stored Cargo.lock files become relative
+/// to `overlay_dir`; one that is gone or changed counts as not extracted, with a warning.
+pub fn read_facts(
+    path: &Path,
+    overlay_dir: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<(Facts, Option<String>), Error> {
     let sidecar = lock2nix_fetch::Sidecar::read(path).map_err(|source| Error::Sidecar {
         path: path.to_path_buf(),
         source,
@@ -48,8 +92,24 @@ pub fn read_facts(path: &Path) -> Result<(Facts, Option<String>), Error> {
             })
         }
     };
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut facts = Facts::default();
     for (key, entry) in &sidecar.git {
+        for (dir, b) in &entry.build_systems {
+            facts
+                .git_build_requires
+                .insert((key.clone(), dir.clone()), b.requires.clone());
+        }
+        for (dir, c) in &entry.cargo_locks {
+            if let Some(fact) = stored_cargo_lock(base, overlay_dir, c, key, warnings)? {
+                facts
+                    .git_cargo_locks
+                    .insert((key.clone(), dir.clone()), fact);
+            }
+        }
         facts.git.insert(
             key.clone(),
             GitFact {
@@ -68,8 +128,11 @@ pub fn read_facts(path: &Path) -> Result<(Facts, Option<String>), Error> {
             SdistFact {
                 build_requires: entry.build_system.requires.clone(),
                 build_backend: entry.build_system.backend.clone(),
-                requires_dist: None,
-                cargo_lock: None,
+                requires_dist: entry.requires_dist.clone(),
+                cargo_lock: match &entry.cargo_lock {
+                    None => None,
+                    Some(c) => stored_cargo_lock(base, overlay_dir, c, &entry.url, warnings)?,
+                },
             },
         );
     }
@@ -80,6 +143,31 @@ pub fn read_facts(path: &Path) -> Result<(Facts, Option<String>), Error> {
             .insert(hex, entry.requires_dist.clone());
     }
     Ok((facts, sha))
+}
+
+/// A stored Cargo.lock as the plan reads it (its path relative to `overlay_dir`), or `None`
+/// with a warning naming `what` when the file is gone or changed.
+fn stored_cargo_lock(
+    base: &Path,
+    overlay_dir: &Path,
+    c: &lock2nix_fetch::CargoLockEntry,
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<lock2nix_plan::CargoLockFact>, Error> {
+    match lock2nix_fetch::read_stored_cargo_lock(base, &c.path, &c.sha256) {
+        Ok(_) => Ok(Some(lock2nix_plan::CargoLockFact {
+            path: relative_path(overlay_dir, &base.join(&c.path)).map_err(|source| Error::Io {
+                path: overlay_dir.to_path_buf(),
+                source,
+            })?,
+            root: c.root.clone(),
+            unsupported: c.unsupported.clone(),
+        })),
+        Err(e) => {
+            warnings.push(format!("{}: {e}", lock2nix_lock::terminal_safe(what)));
+            Ok(None)
+        }
+    }
 }
 
 /// The index file's name and the sha256 of its bytes.
@@ -143,16 +231,29 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         || {
             targets
                 .par_iter()
-                .map(|target| resolve(&project.lock, target))
+                .map(|target| {
+                    resolve_for_envs(
+                        &project.lock,
+                        target,
+                        &settings.envs,
+                        project.workspace.as_ref(),
+                    )
+                })
                 .collect()
         },
     );
     let mut warnings: Vec<String> = stale.iter().map(ToString::to_string).collect();
     let mut resolutions = Vec::with_capacity(targets.len());
     let mut skipped = Vec::new();
+    let base_target = targets[0].clone();
     for (target, result) in targets.into_iter().zip(results) {
         match result {
-            Ok(res) => resolutions.push(res),
+            Ok((res, envs_failed)) => {
+                if let Some(e) = envs_failed {
+                    warnings.push(format!("on {target} only the roots resolve, not every environment's groups and extras ({}); the environments that need more throw there", e.summary()));
+                }
+                resolutions.push(res)
+            }
             // of the default four, a system the lock cannot be installed on (e.g. CUDA-only
             // wheels on Darwin) is left out with a warning
             Err(e) if !settings.systems_explicit => skipped.push((target.to_string(), e)),
@@ -178,7 +279,12 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
             source: Box::new(e),
         });
     }
-    let (facts, sidecar_sha256) = read_facts(&settings.sidecar)?;
+    let mut fact_warnings = Vec::new();
+    let (facts, sidecar_sha256) = read_facts(
+        &settings.sidecar,
+        &settings.output.dir(),
+        &mut fact_warnings,
+    )?;
     let inputs = project.plan_inputs(index.as_ref(), settings.policy, facts);
     let plans: Vec<Plan> = resolutions
         .par_iter()
@@ -188,9 +294,28 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         plans.iter().flat_map(|p| p.missing()).collect();
     if !missing.is_empty() && !settings.allow_missing_hashes {
         return Err(Error::MissingHashes {
-            missing: missing.iter().map(ToString::to_string).collect(),
+            // why a stored Cargo.lock was not used
+            missing: missing
+                .iter()
+                .map(ToString::to_string)
+                .chain(fact_warnings)
+                .collect(),
             sidecar: settings.sidecar.clone(),
         });
+    }
+    warnings.extend(fact_warnings);
+    let (envs, not_editable) = plan_envs(
+        &project.lock,
+        &resolutions,
+        &plans,
+        &settings.envs,
+        project.workspace.as_ref(),
+    )?;
+    if !not_editable.is_empty() {
+        warnings.push(format!(
+            "installed built, not editable, in the editable environments (their directory is not a plain relative path): {}",
+            not_editable.join(", ")
+        ));
     }
     let mut notes: Vec<String> = plans
         .iter()
@@ -223,7 +348,7 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         config_sha256: project.config_sha256.clone(),
         sidecar_sha256,
         index: settings.index.as_deref().map(index_stamp).transpose()?,
-        target: target_line(&resolutions, &the_layout),
+        target: target_line(&base_target, &resolutions, &the_layout),
         policy: settings.policy.to_string(),
         mode: match &the_layout.mode {
             Mode::Global => "pythonPackagesExtensions".to_string(),
@@ -235,13 +360,20 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         path: out_dir.clone(),
         source,
     })?;
+    let source_root =
+        relative_path(&out_dir, project.source_root.dir()).map_err(|source| Error::Io {
+            path: out_dir.clone(),
+            source,
+        })?;
     let text = emit(&Overlay {
         plans: &plans,
         layout: &the_layout,
         workspace_root: &workspace_root,
+        source_root: Some((&source_root, project.source_root.lock_dir().as_str())),
         header: &header.lines(),
+        envs: &envs,
     })?;
-    let summary = resolutions
+    let mut summary: Vec<String> = resolutions
         .iter()
         .zip(&plans)
         .map(|(res, plan)| {
@@ -258,6 +390,7 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
             )
         })
         .collect();
+    summary.extend(env_summary(&envs));
     Ok(Translation {
         text,
         header,
@@ -266,12 +399,52 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         summary,
         resolutions,
         plans,
+        envs,
     })
 }
 
+/// The environments of `project` on each of `systems` (for `inspect`): resolved like
+/// [`translate`] does, planned without a nixpkgs index (the sizes do not depend on it). A system
+/// the roots do not resolve on is left out.
+pub fn environments(
+    project: &Project,
+    target: &crate::TargetSettings,
+    systems: &[lock2nix_wheel::System],
+    specs: &[lock2nix_plan::EnvSpec],
+) -> Result<Vec<Env>, Error> {
+    let mut resolutions = Vec::new();
+    for &system in systems {
+        let t = project.target_for(target, system)?;
+        if let Ok((res, _)) = resolve_for_envs(&project.lock, &t, specs, project.workspace.as_ref())
+        {
+            resolutions.push(res);
+        }
+    }
+    let inputs = lock2nix_plan::PlanInputs {
+        workspace: project.workspace.as_ref(),
+        ..Default::default()
+    };
+    let plans: Vec<Plan> = resolutions
+        .iter()
+        .map(|r| plan(&project.lock, r, &inputs))
+        .collect();
+    let (envs, _) = plan_envs(
+        &project.lock,
+        &resolutions,
+        &plans,
+        specs,
+        project.workspace.as_ref(),
+    )?;
+    Ok(envs)
+}
+
 /// `CPython 3.13 (3.13.9); systems: …; roots: …; extras: …; groups: …` for the header.
-fn target_line(resolutions: &[Resolution], the_layout: &lock2nix_plan::Layout) -> String {
-    let first = &resolutions[0].target;
+/// `first` is the target as asked (the resolutions' add the environments' groups and extras).
+fn target_line(
+    first: &Target,
+    resolutions: &[Resolution],
+    the_layout: &lock2nix_plan::Layout,
+) -> String {
     let list_or_dash = |v: Vec<String>| {
         if v.is_empty() {
             "-".to_string()

@@ -34,6 +34,7 @@
 #![allow(clippy::result_large_err)]
 
 mod artifact;
+mod env;
 mod graph;
 mod target;
 mod walk;
@@ -48,6 +49,7 @@ use pep508_rs::{ExtraName, PackageName};
 use petgraph::graph::DiGraph;
 
 pub use artifact::{ArchiveKind, Artifact, Location, MacosNeed};
+pub use env::{declared_extras, environment, EnvClosure, EnvSelection};
 pub use graph::{shortest_paths, Cycle, PathStep};
 /// The `petgraph` version [`Resolution::graph`] is built with, for callers that walk the graph.
 pub use petgraph;
@@ -104,6 +106,15 @@ pub enum ResolveError {
     DeclaredConflict {
         /// The chosen items of one conflict set, e.g. ``extra `old` of conflicted``.
         items: String,
+    },
+    /// An environment reaches a package that the resolution it is cut from does not hold (the
+    /// resolution was made without the environment's extras and groups).
+    #[error("the environment reaches {package}, which is not in the overlay's closure on {target}; resolve with the environment's extras and groups (lock2nix_plan::resolution_target)")]
+    OutsideResolution {
+        /// The package.
+        package: String,
+        /// The target.
+        target: String,
     },
     /// Two packages of one name survive.
     #[error("two versions of `{name}` are both needed on {target}: {first} (via {first_edges}) and {second} (via {second_edges}); a Nix package set holds one version per name, so the lock is not installable here as is")]
@@ -495,7 +506,7 @@ pub fn reach<'a>(lock: &'a Lock, target: &Target) -> Result<Reach<'a>, ResolveEr
     };
     // Chosen extras and groups, per root.
     let mut root_extras: BTreeMap<PackageId, Vec<ExtraName>> = BTreeMap::new();
-    for extra in &target.extras {
+    for extra in target.extras.iter().chain(&target.environment_extras) {
         let mut found = false;
         for &r in &roots {
             let p = &lock.packages[r];
@@ -731,7 +742,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
             }
         }
         if let Some(extras) = root_extras.get(&id) {
-            for e in extras {
+            for e in extras.iter().filter(|e| target.extras.contains(e)) {
                 deps.extend(expand(&out_edges, &mut memo, id, e, &mut Vec::new()));
             }
         }

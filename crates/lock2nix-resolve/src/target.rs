@@ -191,6 +191,10 @@ pub struct Target {
     pub roots: Vec<PackageName>,
     /// Extras of the roots.
     pub extras: Vec<ExtraName>,
+    /// Extras of the roots that environments choose ([`crate::environment`]): walked like
+    /// `extras`, so that their packages are in the closure, but kept out of the roots'
+    /// [`crate::ResolvedPackage::dependencies`] (they are in its `optional_dependencies`).
+    pub environment_extras: Vec<ExtraName>,
     /// Dependency groups of the roots.
     pub groups: Vec<GroupName>,
     /// Every dependency group of the roots.
@@ -217,6 +221,7 @@ impl Target {
             python,
             roots: Vec::new(),
             extras: Vec::new(),
+            environment_extras: Vec::new(),
             groups: Vec::new(),
             all_groups: false,
             default_groups: Vec::new(),

@@ -133,6 +133,20 @@ fn failure_cases_fail_with_their_messages() {
             "authentik: the overlay redefines the top-level attribute `authentik`, which nixpkgs already has (authentik-2025.10.1)",
         ),
         (
+            "missing-input-in-a-string",
+            "foo needs `no-such-input`: give it in an overlay",
+        ),
+        ("missing-input-in-a-list", "foo needs `other-input`"),
+        (
+            "function-attribute",
+            "python3.13-foo-1.0: cannot coerce a function to a string (the attribute `postPatch`)",
+        ),
+        (
+            "set-in-a-list",
+            "python3.13-foo-1.0: cannot coerce a set to a string (an element of the attribute `pythonRelaxDeps`",
+        ),
+        ("mk-derivation-missing-input", "app needs `webui`"),
+        (
             "index-entry-failed",
             "broken-eval: evaluating it fails in this nixpkgs",
         ),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use lock2nix_project::flags::{LockArgs, NixpkgsArgs, TargetArgs, TranslateArgs};
+pub use lock2nix_project::flags::{EnvArgs, LockArgs, NixpkgsArgs, TargetArgs, TranslateArgs};
 
 /// Translate a uv.lock into a nixpkgs Python overlay that reuses nixpkgs where it agrees with the lock.
 #[derive(Debug, Parser)]
@@ -56,6 +56,9 @@ pub enum Command {
         /// The nixpkgs choices.
         #[command(flatten)]
         nixpkgs: NixpkgsArgs,
+        /// The environments.
+        #[command(flatten)]
+        envs: EnvArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

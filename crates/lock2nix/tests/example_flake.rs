@@ -20,22 +20,14 @@ fn lock2nix(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// The stub's index list (attr, pname, version) from the authentik subset TSV.
+/// The stub's index list from the index the example uses (`fixtures/nixpkgs-index/authentik.tsv`),
+/// recipe features included: nixpkgs' recipes fail in the stub where their builds would.
 fn index_json(dir: &Path) -> PathBuf {
-    let index = lock2nix_nixpkgs::Index::read(
-        repo_root().join("fixtures/nixpkgs-index/authentik-subset.tsv"),
-    )
-    .unwrap();
-    let rows: Vec<Value> = index
-        .iter()
-        .map(|e| {
-            // a version written as an expression in nixpkgs still names a package there
-            let v = e.version.clone().unwrap_or_else(|| "0-unknown".to_string());
-            serde_json::json!({"attr": e.attr, "pname": e.pname, "version": v})
-        })
-        .collect();
+    let index =
+        lock2nix_nixpkgs::Index::read(repo_root().join("fixtures/nixpkgs-index/authentik.tsv"))
+            .unwrap();
     let path = dir.join("index.json");
-    std::fs::write(&path, serde_json::to_vec(&rows).unwrap()).unwrap();
+    lock2nix_testkit::write_index_json(&index, &path).unwrap();
     path
 }
 
@@ -137,11 +129,21 @@ in {{
     );
     let v = nix_eval_json(&expr)
         .unwrap_or_else(|e| panic!("evaluation failed: {}", e.stderr().unwrap_or_default()));
-    // every package of the closure resolves, with the version the plan says
+    // every package of the closure resolves, with the version the plan says; a version nixpkgs
+    // writes as an expression is its family parent's (`inherit (opentelemetry-api) version`), else
+    // the stub's stand-in
+    let nixpkgs =
+        lock2nix_nixpkgs::Index::read(root.join("fixtures/nixpkgs-index/authentik.tsv")).unwrap();
     for p in plan["packages"].as_array().unwrap() {
         let name = p["name"].as_str().unwrap();
         let expected = if p["action"] == "reuse" {
-            p["nixpkgs_version"].as_str().unwrap_or("0-unknown")
+            p["nixpkgs_version"].as_str().unwrap_or_else(|| {
+                let attr = p["nixpkgs_attr"].as_str().unwrap();
+                let family = nixpkgs.get(attr).unwrap().features.family.as_deref();
+                family
+                    .and_then(|f| nixpkgs.get(f)?.version.as_deref())
+                    .unwrap_or("0-unknown")
+            })
         } else {
             p["version"].as_str().unwrap()
         };
@@ -253,11 +255,11 @@ fn built_from_the_lock_alone_the_closure_is_the_locks() {
     system = "x86_64-linux";
     overlays = [ ((import {overlay}).override {{ workspaceRoot = {ws}; }}) ];
   }};
-  # the private interpreter's package: nixpkgs has a top-level `authentik` of its own (the
-  # stub refuses to let the overlay shadow it, like a review of nixpkgs' users would)
-  root = pkgs.authentikPython.pkgs.authentik;
+  app = pkgs.authentikPython.pkgs.authentik;
   closure = builtins.genericClosure {{
-    startSet = [ {{ key = root.outPath; drv = root; }} ];
+    # the private interpreter's package: without an index lock2nix cannot know that nixpkgs has
+    # a top-level `authentik` (the server), which the stub refuses to see redefined
+    startSet = [ {{ key = app.outPath; drv = app; }} ];
     operator = item: map (d: {{ key = d.outPath; drv = d; }}) (item.drv.drvArgs.dependencies or [ ]);
   }};
 in map (i: "${{i.drv.pname}}==${{i.drv.version}}") closure"#,
@@ -346,6 +348,18 @@ fn flakes_evaluate_against_stub_inputs() {
     let root = repo_root();
     let tmp = tempfile::tempdir().unwrap();
     let index = index_json(tmp.path());
+    // a nixpkgs (the stub) whose packages are the index's
+    let indexed = tmp.path().join("nixpkgs");
+    std::fs::create_dir_all(&indexed).unwrap();
+    std::fs::write(
+        indexed.join("default.nix"),
+        format!(
+            "args: import {} (args // {{ index = builtins.fromJSON (builtins.readFile {}); }})\n",
+            nix_path(&stub_dir()),
+            nix_path(&index)
+        ),
+    )
+    .unwrap();
     for f in [
         "flake.nix",
         "nix/package.nix",
@@ -369,9 +383,11 @@ fn flakes_evaluate_against_stub_inputs() {
   self = flake.outputs {{ inherit self nixpkgs; }} // {{ outPath = toString {root}; }};
   withOverlay = import stubDir {{ system = "aarch64-darwin"; overlays = [ self.overlays.default ]; }};
   example = import {example};
+  # the example's nixpkgs knows the index's packages (its environments use nixpkgs' own)
+  exNixpkgs = nixpkgs // {{ outPath = toString {indexed}; }};
   exSelf = example.outputs {{
     self = exSelf;
-    inherit nixpkgs;
+    nixpkgs = exNixpkgs;
     authentik-src = {{ outPath = toString {authentik}; }};
   }};
   pkg = self.packages.x86_64-linux.default;
@@ -391,6 +407,18 @@ in {{
   authentikSrc = toString exSelf.packages.x86_64-linux.authentik-django.drvArgs.src;
   exampleSystems = builtins.attrNames exSelf.packages;
   examplePackages = builtins.attrNames exSelf.packages.x86_64-linux;
+  # the dev shell: authentik's dev group, the workspace members editable from $REPO_ROOT
+  exShell = let
+    env = builtins.head exSelf.devShells.x86_64-linux.default.drvAttrs.packages;
+    closure = map (x: x.drv) (builtins.genericClosure {{
+      startSet = map (d: {{ key = d.outPath; drv = d; }}) env.extraLibs;
+      operator = x: map (d: {{ key = d.outPath; drv = d; }}) (x.drv.dependencies or [ ]);
+    }});
+  in {{
+    libs = map (d: d.pname) closure;
+    editable = builtins.sort (a: b: a < b) (map (d: d.editableRoot) (builtins.filter (d: d ? editableRoot) closure));
+    hook = exSelf.devShells.x86_64-linux.default.drvAttrs.shellHook;
+  }};
   # the fork variant: DRF 3.16.0 from the fork's commit, the rest as the base
   drf = let ps = (import stubDir {{ system = "x86_64-linux"; overlays = [ webuiStandIn exSelf.overlays.drf-fork ]; inherit index; }}).authentikPython.pkgs; in {{
     inherit (ps.djangorestframework) version;
@@ -407,6 +435,7 @@ in {{
         authentik = nix_path(&root.join("fixtures/authentik-aligned")),
         webui = WEBUI,
         index = nix_path(&index),
+        indexed = nix_path(&indexed),
     )
     .replace("pathExists", "builtins.pathExists");
     let v = nix_eval_json(&expr)
@@ -457,9 +486,31 @@ in {{
         v["examplePackages"],
         serde_json::json!(["authentik-django", "authentik-django-drf-fork", "default"])
     );
+    let libs = v["exShell"]["libs"].as_array().unwrap();
+    for p in ["authentik", "pytest", "black", "ak-guardian"] {
+        assert!(
+            libs.iter().any(|l| l == p),
+            "{p} in the dev shell: {libs:?}"
+        );
+    }
+    assert_eq!(
+        v["exShell"]["editable"],
+        serde_json::json!([
+            "$REPO_ROOT",
+            "$REPO_ROOT/packages/ak-guardian",
+            "$REPO_ROOT/packages/django-channels-postgres",
+            "$REPO_ROOT/packages/django-dramatiq-postgres",
+            "$REPO_ROOT/packages/django-postgres-cache"
+        ])
+    );
+    assert!(v["exShell"]["hook"]
+        .as_str()
+        .unwrap()
+        .contains("REPO_ROOT is not set"));
     assert_eq!(v["drf"]["version"], "3.16.0");
-    // the base example reuses nixpkgs' djangorestframework (policy nixpkgs)
-    assert_eq!(v["drf"]["baseVersion"], "fetchPypi");
+    // the base example reuses nixpkgs' djangorestframework (policy nixpkgs), whose recipe fetches
+    // its GitHub tag (the index says so)
+    assert_eq!(v["drf"]["baseVersion"], "fetchFromGitHub");
     assert_eq!(v["drf"]["src"]["owner"], "authentik-community");
     assert_eq!(v["drf"]["src"]["repo"], "django-rest-framework");
     assert_eq!(
@@ -471,4 +522,62 @@ in {{
         "sha256-YrEDEU3qtw/iyQM3CoB8wYx57zuPNXiJx6ZjrIwnCNU="
     );
     assert!(v["drf"]["app"].as_str().unwrap().ends_with(".drv"));
+}
+
+/// The example flake's `authentik-django` with and without an overlay that gives the web UI:
+/// without it, instantiating the package stops with the flake's own message (the stub coerces
+/// every attribute the way Nix does, so the `throw` in the web UI's place is reached).
+#[test]
+fn evaluation_of_the_authentik_example_without_the_web_ui_fails_with_the_flakes_message() {
+    if require_tool("nix-instantiate").is_none() {
+        return;
+    }
+    let root = repo_root();
+    let tmp = tempfile::tempdir().unwrap();
+    let index = index_json(tmp.path());
+    let flake_text = std::fs::read_to_string(root.join("examples/authentik/flake.nix")).unwrap();
+    // the first line of the flake's message, as the flake writes it
+    let message = flake_text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("authentik-django needs `authentik-webui`"))
+        .expect("the flake's message for a missing web UI");
+    let eval = |overlays: &str| {
+        let expr = format!(
+            r#"let
+  stubDir = {stub};
+  lib = import (stubDir + "/lib.nix");
+  nixpkgs = {{ outPath = toString stubDir; inherit lib; }};
+  example = import {example};
+  exSelf = example.outputs {{
+    self = exSelf;
+    inherit nixpkgs;
+    authentik-src = {{ outPath = toString {authentik}; }};
+  }};
+  index = builtins.fromJSON (builtins.readFile {index});
+in {{
+  default = (import stubDir {{ system = "x86_64-linux"; overlays = {overlays} [ exSelf.overlays.default ]; inherit index; }}).authentik-django.drvPath;
+  drf-fork = (import stubDir {{ system = "aarch64-linux"; overlays = {overlays} [ exSelf.overlays.drf-fork ]; inherit index; }}).authentik-django.drvPath;
+}}"#,
+            stub = nix_path(&stub_dir()),
+            example = nix_path(&root.join("examples/authentik/flake.nix")),
+            authentik = nix_path(&root.join("fixtures/authentik-aligned")),
+            index = nix_path(&index),
+        );
+        nix_eval_json(&expr)
+    };
+    let with = eval(&format!("[ {WEBUI} ] ++"))
+        .unwrap_or_else(|e| panic!("with the web UI: {}", e.stderr().unwrap_or(&e.to_string())));
+    for variant in ["default", "drf-fork"] {
+        assert!(
+            with[variant]
+                .as_str()
+                .unwrap()
+                .ends_with("-authentik-2026.2.0rc1.drv"),
+            "{variant}: {with}"
+        );
+    }
+    let err = eval("").expect_err("authentik-django without the web UI must not instantiate");
+    let stderr = err.stderr().unwrap_or_default();
+    assert!(stderr.contains(message), "{stderr}");
 }

@@ -38,6 +38,8 @@ const TARGETS: &[(&str, Body)] = &[
     ("source_path", bodies::source_path),
     ("marker", bodies::marker),
     ("marker_shape", bodies::marker_shape),
+    ("sdist", bodies::sdist),
+    ("env_spec", bodies::env_spec),
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {

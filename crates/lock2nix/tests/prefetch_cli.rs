@@ -330,6 +330,11 @@ fn prefetch_records_git_sdist_and_wheels_then_makes_no_request_and_translate_use
     let g = &sc.git[&git_key()];
     assert_eq!(g.hash, fx.git_hash);
     assert_eq!(g.fetcher, GitFetcher::GitHub);
+    // and the checkout's build system
+    let b = &g.build_systems["."];
+    assert_eq!(b.backend, "hatchling.build");
+    assert_eq!(b.requires, vec!["hatchling"]);
+    assert_eq!(b.source, BuildSystemSource::Pyproject);
     // the sdist's declared build system
     let s = &sc.sdist[&key(&fx.sdist_sha)];
     assert_eq!(s.build_system.backend, "flit_core.buildapi");
@@ -395,6 +400,19 @@ fn prefetch_records_git_sdist_and_wheels_then_makes_no_request_and_translate_use
         sdistpkg.contains("build-system = [python-final.flit-core];"),
         "{sdistpkg}"
     );
+    // the git checkout's build system, not PEP 517's default
+    let gitpkg = package_block(&nix, "gitpkg");
+    assert!(
+        gitpkg.contains("build-system = [python-final.hatchling];"),
+        "{gitpkg}"
+    );
+    // PKG-INFO before metadata 2.2 is not binding: nothing recorded
+    let s = &sc.sdist[&key(&fx.sdist_sha)];
+    assert_eq!(
+        s.metadata_source,
+        Some(lock2nix_fetch::SdistMetadataSource::Old)
+    );
+    assert_eq!(s.requires_dist, None);
 
     // Without the sidecar the same lock gets lib.fakeHash and PEP 517's default backend: the
     // values above came from the sidecar.

@@ -567,3 +567,76 @@ fn staleness_agrees_with_uv_lock_check() {
     // without any index, uv decides only the untouched locks it can check from the lock alone
     assert!(agreed >= 5, "{agreed} {stale}");
 }
+
+/// A monorepo whose lock is in `libs/app` with sources in `libs/*`: the overlay writes those from
+/// `sourceRoot` (never `workspaceRoot + "/../x"`, which breaks once `workspaceRoot` is a store
+/// path), and pointing `sourceRoot` at a copy of the repository (a flake input) moves every
+/// source, the lock's directory included.
+#[test]
+fn monorepo_sources_come_from_the_source_root() {
+    if lock2nix_testkit::require_tool("nix-instantiate").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("overlay.nix");
+    let config = realworld("monorepo/libs/app").join("lock2nix.toml");
+    ok(run(&[
+        "translate",
+        "--config",
+        config.to_str().unwrap(),
+        "--system",
+        "x86_64-linux",
+        "--python",
+        "3.12",
+        "--allow-missing-hashes",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !text.contains("\"/.."),
+        "a path climbs out of a base:\n{text}"
+    );
+    assert!(
+        text.contains("workspaceRoot ? sourceRoot + \"/libs/app\""),
+        "{text}"
+    );
+    assert!(text.contains("sourceRoot + \"/libs/checkpoint\""), "{text}");
+    // the repository elsewhere, as a flake input would be
+    let input = tmp.path().join("input");
+    copy_dir(&realworld("monorepo"), &input);
+    let store = |dir: &Path, name: &str| {
+        format!(
+            "builtins.path {{ path = {}; name = \"{name}\"; }}",
+            lock2nix_testkit::nix_path(dir)
+        )
+    };
+    let expr = format!(
+        r#"let
+  overlay = (import {overlay}).override {{ sourceRoot = {input}; }};
+  pkgs = {stub};
+  ps = pkgs.appPython.pkgs;
+in {{
+  checkpoint = ps.checkpoint.src == {checkpoint};
+  flitpkg = ps.flitpkg.src == {flitpkg};
+  app = ps.app.src == {app};
+}}"#,
+        overlay = lock2nix_testkit::nix_path(&out),
+        input = lock2nix_testkit::nix_path(&input),
+        stub = lock2nix_testkit::stub_expr(
+            "x86_64-linux",
+            lock2nix_testkit::Overlay::Expr("overlay"),
+            None
+        ),
+        checkpoint = store(&input.join("libs/checkpoint"), "checkpoint-source"),
+        flitpkg = store(&input.join("libs/flitpkg"), "flitpkg-source"),
+        app = store(&input.join("libs/app"), "app-source"),
+    );
+    let v = lock2nix_testkit::nix_eval_json(&expr)
+        .unwrap_or_else(|e| panic!("{}", e.stderr().unwrap_or_default()));
+    assert_eq!(
+        v,
+        serde_json::json!({ "checkpoint": true, "flitpkg": true, "app": true }),
+        "{text}"
+    );
+}

@@ -858,3 +858,73 @@ fn item10_sidecar_build_requires_are_validated() {
     assert!(err.contains("not a PEP 508 requirement"), "{err}");
     assert!(!text(&out.stdout).contains("python-final.\"\""));
 }
+
+/// Issue 17: prefetch and the overlay used two GitHub rules; for an ssh GitHub URL prefetch
+/// hashed a checkout while the overlay wrote `fetchFromGitHub` (another hash whenever
+/// `export-ignore`/`export-subst` apply). Now both follow one rule: the ssh URL is a checkout on
+/// both sides, and the overlay uses the hash prefetch recorded, with `fetchgit`.
+#[test]
+fn ssh_github_sources_agree_between_prefetch_and_overlay() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let commit = git_repo(&repo);
+    let url = "ssh://git@github.com/acme/pkg";
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        lock_of(&[git_package("pkg", url, &commit)]),
+    )
+    .unwrap();
+    // the "server": the same repository on disk (git's insteadOf)
+    let rewrite = format!("{url}=file://{}", repo.display());
+    let out = run_in(
+        dir.path(),
+        &[
+            "prefetch",
+            "--lock",
+            "uv.lock",
+            "--all",
+            "--git-rewrite",
+            &rewrite,
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let sidecar = std::fs::read_to_string(dir.path().join("lock2nix-hashes.toml")).unwrap();
+    let entry = sidecar
+        .split(&format!("[git.\"{url}#{commit}\"]"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no entry for the ssh source:\n{sidecar}"));
+    assert!(entry.contains("fetcher = \"git\""), "{sidecar}");
+    let hash = entry
+        .lines()
+        .find_map(|l| l.strip_prefix("hash = \""))
+        .and_then(|h| h.strip_suffix('"'))
+        .unwrap()
+        .to_string();
+    // the checkout's NAR hash, as nix-hash computes it (what fetchgit will check)
+    let out = run_in(
+        dir.path(),
+        &[
+            "translate",
+            "--lock",
+            "uv.lock",
+            "--system",
+            "x86_64-linux",
+            "--python",
+            "3.12",
+            "--root",
+            "pkg",
+            "--out",
+            "-",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let overlay = text(&out.stdout);
+    let pkg = overlay
+        .split("pkg = ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{overlay}"));
+    assert!(pkg.contains("final.fetchgit {"), "{pkg}");
+    assert!(!overlay.contains("fetchFromGitHub"), "{overlay}");
+    assert!(pkg.contains(&format!("url = \"{url}\";")), "{pkg}");
+    assert!(pkg.contains(&format!("hash = \"{hash}\";")), "{pkg}");
+}

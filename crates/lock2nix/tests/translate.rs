@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use lock2nix_lock::{SdistLocator, WheelLocator};
+use lock2nix_nixpkgs::{RecipeFeatures, RecipeFormat, SrcFetcher};
 use lock2nix_testkit::{
-    fixture, nix_eval_json, nix_parse, nix_path, nix_str, require_tool, stub_expr, Overlay,
+    fixture, nix_eval_json, nix_parse, nix_path, nix_str, require_tool, stub_expr,
+    write_index_json, Overlay,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lock2nix");
 
@@ -103,45 +105,107 @@ fn base64_and_normalize_helpers() {
     assert_eq!(normalize("Zope.Interface__x"), "zope-interface-x");
 }
 
-/// A nixpkgs index, both as the file `translate --index` reads and as the stub's JSON list.
+/// A nixpkgs index, both as the file `translate --index` reads and as the stub's JSON list
+/// (`lock2nix_testkit::write_index_json`, recipe features included).
 struct Index {
     file: PathBuf,
     json: PathBuf,
-    /// attr → pname
-    pnames: BTreeMap<String, String>,
+    entries: lock2nix_nixpkgs::Index,
 }
 
-/// The stub's index from the authentik subset TSV (rows with an attribute; unknown versions get a
-/// placeholder the plan never reuses).
-fn authentik_index(dir: &Path) -> Index {
-    let file = fixture("nixpkgs-index/authentik-subset.tsv");
-    let text = std::fs::read_to_string(&file).unwrap();
-    let mut pnames = BTreeMap::new();
-    let mut list = Vec::new();
-    for line in text.lines().skip(1) {
-        let cells: Vec<&str> = line.split('\t').collect();
-        let (attr, pname, version) = (cells[1], cells[2], cells[3]);
-        if attr.is_empty() || pnames.contains_key(attr) {
-            continue;
+impl Index {
+    /// The index in `file`, with its JSON for the stub written to `dir`.
+    fn from_file(dir: &Path, file: PathBuf) -> Index {
+        let entries = lock2nix_nixpkgs::Index::read(&file)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let json = dir.join("index.json");
+        write_index_json(&entries, &json).unwrap();
+        Index {
+            file,
+            json,
+            entries,
         }
-        let pname = if pname.is_empty() { attr } else { pname };
-        let version = if version.is_empty() {
-            "0-unknown"
-        } else {
-            version
-        };
-        pnames.insert(attr.to_string(), pname.to_string());
-        list.push(json!({ "attr": attr, "pname": pname, "version": version }));
     }
-    let json = dir.join("index.json");
-    std::fs::write(&json, serde_json::to_string(&list).unwrap()).unwrap();
-    Index { file, json, pnames }
+
+    /// The pname of nixpkgs' `attr`.
+    fn pname(&self, attr: &str) -> Option<&str> {
+        self.entries.get(attr).map(|e| e.pname.as_str())
+    }
+
+    /// How the stub fetches nixpkgs' own src of `attr`: the recipe's fetcher (a family member's
+    /// is its parent's), `fetchPypi` when the index knows no features.
+    fn src_kind(&self, attr: &str) -> String {
+        let Some(e) = self.entries.get(attr) else {
+            return "fetchPypi".into();
+        };
+        let f = &e.features;
+        if !f.known() {
+            return "fetchPypi".into();
+        }
+        if let Some(parent) = f.family.as_deref().filter(|p| *p != attr) {
+            if self.entries.get(parent).is_some() {
+                return self.src_kind(parent);
+            }
+        }
+        match f.src_fetcher.as_ref().map(|x| x.as_str()) {
+            Some(c @ ("fetchFromGitHub" | "fetchFromGitLab" | "fetchgit")) => c.into(),
+            Some("fetchurl") => "fetchurl".into(),
+            _ => "fetchPypi".into(),
+        }
+    }
 }
 
-/// A derived index for a big lock: of the packages `lock2nix resolve` finds on `system` (sorted by
-/// name), every 4th is in
-/// nixpkgs at the lock's version (reuse), the next at another version (override, with a
-/// capitalised pname as nixpkgs sometimes has), the rest are missing (build).
+/// The committed authentik index: a v2 index with the recipe features of every nixpkgs attribute
+/// of the closure, read from nixpkgs' recipes (`fixtures/nixpkgs-index/PROVENANCE.md`).
+fn authentik_index(dir: &Path) -> Index {
+    Index::from_file(dir, fixture("nixpkgs-index/authentik.tsv"))
+}
+
+/// The recipe features of a derived index's entries, in turn: what decides whether a version
+/// swap of nixpkgs' recipe builds.
+fn derived_features(kind: usize) -> RecipeFeatures {
+    let plain = RecipeFeatures {
+        src_fetcher: Some(SrcFetcher::FetchPypi),
+        rust_vendor: Some(false),
+        patches: Some(false),
+        source_root: Some(false),
+        substitutions: Some(false),
+        custom_check: Some(false),
+        runs_tests: Some(true),
+        eval_assert: Some(false),
+        family: None,
+        family_passthru: None,
+        format: Some(RecipeFormat::Pyproject),
+        native_build_inputs: Some(vec![]),
+        build_inputs: Some(vec![]),
+    };
+    match kind {
+        // unknown: a swap is not trusted
+        0 => RecipeFeatures::default(),
+        // a plain fetchPypi recipe with tests: the swap keeps the recipe, without its tests
+        1 => plain,
+        // Rust crates vendored from a GitHub checkout
+        2 => RecipeFeatures {
+            src_fetcher: Some(SrcFetcher::FetchFromGitHub),
+            rust_vendor: Some(true),
+            native_build_inputs: Some(vec!["rustPlatform.cargoSetupHook".into()]),
+            ..plain
+        },
+        // patches and in-place edits written for nixpkgs' version, and its own check phase
+        _ => RecipeFeatures {
+            patches: Some(true),
+            substitutions: Some(true),
+            custom_check: Some(true),
+            ..plain
+        },
+    }
+}
+
+/// A derived index (lock2nix-index v2) for a big lock: of the packages `lock2nix resolve`
+/// finds on `system` (sorted by name), every 4th is in nixpkgs at the lock's version (reuse),
+/// the next at another version (a version swap, with a capitalised pname as nixpkgs sometimes
+/// has), the rest are missing (build). The entries take the recipe features of
+/// [`derived_features`] in turn.
 fn derived_index(dir: &Path, lock: &Path, system: &str, python: &str) -> Index {
     let resolved: Value = serde_json::from_slice(&run_ok(
         dir,
@@ -171,28 +235,24 @@ fn derived_index(dir: &Path, lock: &Path, system: &str, python: &str) -> Index {
         })
         .collect();
     names.sort();
-    let mut tsv = format!(
-        "# lock2nix-index v1 python={python} source=tsv\nattr\tscope\tpname\tversion\tversion_expr\tbroken\tdisabled\tfailed\tpypi_name\tnixpkgs_commit\tnote\n"
-    );
-    let mut pnames = BTreeMap::new();
-    let mut list = Vec::new();
+    let mut meta = lock2nix_nixpkgs::IndexMeta::new(lock2nix_nixpkgs::IndexSource::Tsv);
+    meta.python = Some(python.parse().unwrap());
+    let mut index = lock2nix_nixpkgs::Index::new(meta);
     for (i, (name, version)) in names.iter().enumerate() {
         let (pname, v) = match i % 4 {
             0 => (name.clone(), version.clone()),
             1 => (name.to_uppercase(), "0.0.1".to_string()),
             _ => continue,
         };
-        tsv.push_str(&format!(
-            "{name}\tpython\t{pname}\t{v}\t\tfalse\tfalse\t\t\t\t\n"
-        ));
-        pnames.insert(name.clone(), pname.clone());
-        list.push(json!({ "attr": name, "pname": pname, "version": v }));
+        let mut e = lock2nix_nixpkgs::Entry::new(name.clone(), pname, Some(v));
+        e.broken = Some(false);
+        e.disabled = Some(false);
+        e.features = derived_features((i / 4) % 4);
+        index.insert(e);
     }
     let file = dir.join("index.tsv");
-    std::fs::write(&file, tsv).unwrap();
-    let json = dir.join("index.json");
-    std::fs::write(&json, serde_json::to_string(&list).unwrap()).unwrap();
-    Index { file, json, pnames }
+    index.write(&file).unwrap();
+    Index::from_file(dir, file)
 }
 
 /// The lock's file artifacts: (name, version) → [(url, sha256:hex)].
@@ -227,9 +287,41 @@ struct Case<'a> {
     /// `--global`: nixpkgs' own package sets get the overrides.
     global: bool,
     sidecar: Option<&'a Path>,
-    /// `[packages.ROOT] top-level = NAME` in a lock2nix.toml (a root whose name nixpkgs already
-    /// has at the top level must be exposed under another).
+    /// `--policy` (else the default, compatible).
+    policy: Option<&'a str>,
+    /// Roots exposed under another top-level name (`[packages.ROOT] top-level`, written to a
+    /// lock2nix.toml given with `--config`): (root, name).
     top_level: &'a [(&'a str, &'a str)],
+}
+
+impl Case<'_> {
+    /// The arguments every command of the case shares: the configuration, the policy.
+    fn common_args(&self, config: &Path) -> Vec<String> {
+        let mut args = Vec::new();
+        if !self.top_level.is_empty() || self.sidecar.is_some() {
+            // the sidecar for `plan` too, which has no --hashes
+            let mut text: String = self
+                .sidecar
+                .map(|s| format!("hashes = {}\n", toml_str(&s.display().to_string())))
+                .unwrap_or_default();
+            text.extend(
+                self.top_level
+                    .iter()
+                    .map(|(root, name)| format!("[packages.{root}]\ntop-level = \"{name}\"\n")),
+            );
+            std::fs::write(config, text).unwrap();
+            args.extend(["--config".into(), config.display().to_string()]);
+        }
+        if let Some(p) = self.policy {
+            args.extend(["--policy".into(), p.into()]);
+        }
+        args
+    }
+}
+
+/// A TOML basic string (the paths here have no control characters).
+fn toml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 struct Translated {
@@ -264,19 +356,10 @@ fn translate(case: &Case<'_>, out_dir: Option<&Path>) -> Translated {
     if case.global {
         args.push("--global".into());
     }
+    args.extend(case.common_args(&dir.path().join("lock2nix.toml")));
     match case.sidecar {
         Some(s) => args.extend(["--hashes".into(), s.display().to_string()]),
         None => args.push("--allow-missing-hashes".into()),
-    }
-    if !case.top_level.is_empty() {
-        let config = dir.path().join("lock2nix.toml");
-        let text: String = case
-            .top_level
-            .iter()
-            .map(|(root, name)| format!("[packages.{root}]\ntop-level = \"{name}\"\n"))
-            .collect();
-        std::fs::write(&config, text).unwrap();
-        args.extend(["--config".into(), config.display().to_string()]);
     }
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     run_ok(dir.path(), &argv);
@@ -302,11 +385,19 @@ fn json_of(cwd: &Path, cmd: &str, case: &Case<'_>, system: &str) -> Value {
         "json",
     ];
     let ix;
+    let common;
+    if cmd == "resolve" {
+        // the overlay (and `plan`) holds every environment's packages: by default the roots and
+        // `dev`'s, uv's default groups
+        args.push("--default-groups");
+    }
     if cmd == "plan" {
         if let Some(i) = case.index {
             ix = i.file.display().to_string();
             args.extend(["--index", &ix]);
         }
+        common = case.common_args(&cwd.join("lock2nix.toml"));
+        args.extend(common.iter().map(String::as_str));
     }
     serde_json::from_slice(&run_ok(cwd, &args)).expect("json")
 }
@@ -319,8 +410,7 @@ fn summary(
     set: &str,
     py_attr: &str,
     attrs: &[String],
-    roots: &[String],
-    top_level: &[(&str, &str)],
+    roots: &[(String, String)],
     paths: &[(String, PathBuf, String)],
     index: Option<&Path>,
 ) -> Value {
@@ -341,10 +431,9 @@ fn summary(
   pkgs = {stub};
   base = {base};
   ps = pkgs.{set}.pkgs;
-  exported = {{ {exported} }};
   srcInfo = s:
     if s == null then {{ kind = "null"; }}
-    else if builtins.isAttrs s && s ? fetcher then {{ kind = s.fetcher; args = s.args; name = s.name; out = s.outPath; }}
+    else if builtins.isAttrs s && s ? fetcher then {{ kind = s.fetcher; args = s.args or {{ }}; name = s.name; out = s.outPath; }}
     else {{ kind = "path"; path = toString s; }};
   info = p: {{
     inherit (p) pname version name format;
@@ -358,11 +447,11 @@ fn summary(
   }};
 in {{
   packages = builtins.listToAttrs (map (a: {{ name = a; value = info ps.${{a}}; }}) [ {attrs} ]);
-  roots = builtins.listToAttrs (map (r: {{ name = r; value = pkgs.${{exported.${{r}} or r}}.outPath == ps.${{r}}.outPath; }}) [ {roots} ]);
+  roots = builtins.listToAttrs (map (r: {{ name = r.attr; value = pkgs.${{r.export}}.outPath == ps.${{r.attr}}.outPath; }}) [ {exports} ]);
   expectedPaths = {{ {expected} }};
   pyNames = builtins.attrNames pkgs.{py}.pkgs;
   pyBase = builtins.attrNames base.{py}.pkgs;
-  otherHasRoots = map (r: pkgs.{other}.pkgs ? ${{r}}) [ {roots} ];
+  otherHasRoots = map (r: pkgs.{other}.pkgs ? ${{r.attr}}) [ {exports} ];
   missing = (ps.lock2nixMissingHashes or [ ]);
 }}"#,
         stub = stub_expr(system, Overlay::File(overlay), index),
@@ -374,11 +463,15 @@ in {{
         } else {
             "python312"
         },
-        roots = list(roots),
-        exported = top_level
+        exports = roots
             .iter()
-            .map(|(r, n)| format!("{} = {};", nix_str(r), nix_str(n)))
-            .collect::<String>(),
+            .map(|(export, attr)| format!(
+                "{{ export = {}; attr = {}; }}",
+                nix_str(export),
+                nix_str(attr)
+            ))
+            .collect::<Vec<_>>()
+            .join(" "),
     );
     nix_eval_json(&expr)
         .unwrap_or_else(|e| panic!("evaluating {} for {system}: {e}", overlay.display()))
@@ -442,9 +535,17 @@ fn check_case(case: &Case<'_>) -> Vec<Value> {
             .values()
             .map(|p| p["attr"].as_str().unwrap().to_string())
             .collect();
-        let roots: Vec<String> = strs(&resolved["roots"])
+        let roots: Vec<(String, String)> = strs(&resolved["roots"])
             .iter()
-            .map(|r| plan_of[r]["attr"].as_str().unwrap().to_string())
+            .map(|r| {
+                let attr = plan_of[r]["attr"].as_str().unwrap().to_string();
+                let export = case
+                    .top_level
+                    .iter()
+                    .find(|(root, _)| root == r)
+                    .map_or(attr.clone(), |(_, name)| name.to_string());
+                (export, attr)
+            })
             .collect();
         let mut paths = Vec::new();
         for (name, p) in &by_name {
@@ -472,7 +573,6 @@ fn check_case(case: &Case<'_>) -> Vec<Value> {
             &py_attr,
             &attrs,
             &roots,
-            case.top_level,
             &paths,
             case.index.map(|i| i.json.as_path()),
         );
@@ -528,15 +628,18 @@ fn check_case(case: &Case<'_>) -> Vec<Value> {
                     // nixpkgs has
                     let pname = case
                         .index
-                        .and_then(|i| i.pnames.get(nixpkgs_attr))
-                        .map_or(nixpkgs_attr, String::as_str);
+                        .and_then(|i| i.pname(nixpkgs_attr))
+                        .unwrap_or(nixpkgs_attr);
                     assert_eq!(
                         n["pname"].as_str(),
                         Some(pname),
                         "{ctx}: nixpkgs' recipe (pname)"
                     );
                     if action == "reuse" {
-                        assert_eq!(src["kind"], "fetchPypi", "{ctx}: nixpkgs' own src");
+                        let kind = case
+                            .index
+                            .map_or("fetchPypi".into(), |i| i.src_kind(nixpkgs_attr));
+                        assert_eq!(src["kind"], kind.as_str(), "{ctx}: nixpkgs' own src");
                     } else {
                         assert_eq!(src["kind"], "fetchurl", "{ctx}: {src}");
                         let url = src["args"]["url"].as_str().unwrap().to_string();
@@ -664,7 +767,23 @@ fn check_case(case: &Case<'_>) -> Vec<Value> {
         // The closure from the roots: through the overlay's own dependency lists for packages it
         // builds, through the lock's for nixpkgs' recipes (whose dependencies nixpkgs declares).
         let mut reached: BTreeSet<String> = BTreeSet::new();
+        // (and from what the roots' chosen groups and the workspace root add: the environments)
         let mut todo: Vec<String> = strs(&resolved["roots"]);
+        todo.extend(strs(&resolved["manifest_requirements"]));
+        for g in resolved["manifest_groups"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
+            todo.extend(strs(g));
+        }
+        for r in strs(&resolved["roots"]) {
+            if let Some(groups) = by_name[&r]["group_dependencies"].as_object() {
+                for g in groups.values() {
+                    todo.extend(strs(g));
+                }
+            }
+        }
         while let Some(n) = todo.pop() {
             if !reached.insert(n.clone()) {
                 continue;
@@ -682,10 +801,10 @@ fn check_case(case: &Case<'_>) -> Vec<Value> {
             "{} {system}: closure",
             case.lock.display()
         );
-        for r in &roots {
+        for (export, attr) in &roots {
             assert_eq!(
-                s["roots"][r], true,
-                "{system}: top-level {r} is the package set's"
+                s["roots"][attr], true,
+                "{system}: top-level {export} is the package set's {attr}"
             );
         }
         if !case.global {
@@ -712,29 +831,135 @@ fn authentik_lock() -> PathBuf {
     fixture("authentik/uv.lock")
 }
 
+/// nixpkgs' top-level `authentik` is the server: the root is exposed as nixpkgs names its Python
+/// part (the committed index knows the top-level name, so translate refuses `authentik`).
+const AUTHENTIK_TOP_LEVEL: &[(&str, &str)] = &[("authentik", "authentik-django")];
+
+const POLICIES: [&str; 3] = ["exact", "compatible", "nixpkgs"];
+
+/// authentik with the committed index (recipe features read from nixpkgs) under `policy`, on one
+/// system: every planned package instantiates under the stricter stub (whose recipes fail where
+/// nixpkgs' builds would), and the closure is the resolved one.
+fn authentik_under(policy: &str, system: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let index = authentik_index(dir.path());
+    let lock = authentik_lock();
+    let case = Case {
+        lock: &lock,
+        python: "3.13",
+        systems: &[system],
+        index: Some(&index),
+        scope: None,
+        global: false,
+        sidecar: None,
+        policy: Some(policy),
+        top_level: AUTHENTIK_TOP_LEVEL,
+    };
+    let summaries = check_case(&case);
+    if policy != "nixpkgs" {
+        // psycopg's family is built fresh; nixpkgs' `psycopg-c = psycopg.c` is read from the
+        // final set, so the child's native inputs come from the parent's passthru before the
+        // overlay (`python-prev.psycopg-c` would be the fresh psycopg's missing `c`)
+        let text = translate(&case, None).text;
+        assert!(
+            text.contains("buildInputs = python-prev.psycopg.c.buildInputs or [];"),
+            "psycopg-c's carried inputs"
+        );
+    }
+    summaries
+}
+
 #[test]
-fn authentik_evaluates_with_the_subset_index() {
+fn authentik_evaluates_under_exact() {
+    if !nix_available() {
+        return;
+    }
+    let s = authentik_under(POLICIES[0], "x86_64-linux");
+    assert_eq!(
+        strs(&s[0]["missing"]).len(),
+        1,
+        "the git source without a hash is listed"
+    );
+}
+
+#[test]
+fn authentik_evaluates_under_compatible() {
+    if nix_available() {
+        authentik_under(POLICIES[1], "aarch64-linux");
+    }
+}
+
+#[test]
+fn authentik_evaluates_under_nixpkgs() {
+    if nix_available() {
+        authentik_under(POLICIES[2], "x86_64-linux");
+    }
+}
+
+/// `compatible` with the metadata `lock2nix prefetch` recorded (the example's sidecar: every
+/// wheel's and sdist's `Requires-Dist`): every dependent's specifier is known, so more of nixpkgs
+/// is reused, families included, and the overlay still evaluates under the stricter stub.
+#[test]
+fn authentik_evaluates_under_compatible_with_prefetched_metadata() {
     if !nix_available() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let index = authentik_index(dir.path());
     let lock = authentik_lock();
-    let s = check_case(&Case {
+    let sidecar = lock2nix_testkit::repo_root().join("examples/authentik/lock2nix-hashes.toml");
+    let case = Case {
         lock: &lock,
         python: "3.13",
-        systems: &["x86_64-linux", "aarch64-darwin"],
+        systems: &["x86_64-linux"],
+        index: Some(&index),
+        scope: None,
+        global: false,
+        sidecar: Some(&sidecar),
+        policy: Some("compatible"),
+        top_level: AUTHENTIK_TOP_LEVEL,
+    };
+    check_case(&case);
+    let with = json_of(dir.path(), "plan", &case, "x86_64-linux");
+    let without = json_of(
+        dir.path(),
+        "plan",
+        &Case {
+            sidecar: None,
+            ..case
+        },
+        "x86_64-linux",
+    );
+    let reused = |v: &Value| v["counts"]["reuse"].as_u64().unwrap();
+    assert!(
+        reused(&with) > reused(&without),
+        "metadata lets compatible reuse more: {} vs {}",
+        reused(&with),
+        reused(&without)
+    );
+}
+
+/// The subset index (no recipe features, no top-level names): nothing of nixpkgs' recipes is
+/// swapped, so the default policy's overlay evaluates on a Darwin system too.
+#[test]
+fn authentik_evaluates_with_the_subset_index() {
+    if !nix_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = Index::from_file(dir.path(), fixture("nixpkgs-index/authentik-subset.tsv"));
+    let lock = authentik_lock();
+    check_case(&Case {
+        lock: &lock,
+        python: "3.13",
+        systems: &["aarch64-darwin"],
         index: Some(&index),
         scope: None,
         global: false,
         sidecar: None,
-        top_level: &[("authentik", "authentik-django")],
+        policy: None,
+        top_level: AUTHENTIK_TOP_LEVEL,
     });
-    assert_eq!(
-        strs(&s[0]["missing"]).len(),
-        1,
-        "the git source without a hash is listed"
-    );
 }
 
 #[test]
@@ -748,12 +973,13 @@ fn authentik_scope_mode() {
     check_case(&Case {
         lock: &lock,
         python: "3.13",
-        systems: &["aarch64-linux", "x86_64-darwin"],
+        systems: &["x86_64-darwin"],
         index: Some(&index),
-        scope: Some("authentikPython"),
+        scope: Some("authentikBackend"),
         global: false,
         sidecar: None,
-        top_level: &[("authentik", "authentik-django")],
+        policy: None,
+        top_level: AUTHENTIK_TOP_LEVEL,
     });
 }
 
@@ -773,7 +999,8 @@ fn authentik_global_mode() {
         scope: None,
         global: true,
         sidecar: None,
-        top_level: &[("authentik", "authentik-django")],
+        policy: None,
+        top_level: AUTHENTIK_TOP_LEVEL,
     });
 }
 
@@ -791,6 +1018,7 @@ fn workspace_mixed_evaluates() {
         scope: None,
         global: false,
         sidecar: None,
+        policy: None,
         top_level: &[],
     });
 }
@@ -816,6 +1044,7 @@ fn top_300_evaluates_on_all_four_systems_with_a_derived_index() {
         scope: None,
         global: false,
         sidecar: None,
+        policy: None,
         top_level: &[],
     });
 }
@@ -830,33 +1059,98 @@ fn top_1000_evaluates_without_an_index() {
     check_case(&Case {
         lock: &lock,
         python: "3.12",
-        systems: &["x86_64-linux", "aarch64-linux"],
+        systems: &["aarch64-linux"],
         index: None,
         scope: None,
         global: false,
         sidecar: None,
+        policy: None,
         top_level: &[],
     });
 }
 
-#[test]
-fn top_1500_evaluates_with_a_derived_index() {
-    if !nix_available() {
-        return;
-    }
+/// A big lock with a derived index (reuse, swaps of recipes with every kind of features, missing)
+/// under `policy`, on one system.
+fn big_lock_under(lock: &str, system: &str, policy: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let lock = fixture("locks/top-1500/uv.lock");
-    let index = derived_index(dir.path(), &lock, "aarch64-linux", "3.12");
-    check_case(&Case {
+    let lock = fixture(lock);
+    let index = derived_index(dir.path(), &lock, system, "3.12");
+    let case = Case {
         lock: &lock,
         python: "3.12",
-        systems: &["aarch64-linux", "x86_64-linux"],
+        systems: &[system],
         index: Some(&index),
         scope: None,
         global: false,
         sidecar: None,
+        policy: Some(policy),
         top_level: &[],
-    });
+    };
+    check_case(&case);
+    // the derived index's recipes take each way of a version swap
+    let planned = json_of(dir.path(), "plan", &case, system);
+    let packages = planned["packages"].as_array().unwrap();
+    let with = |s: &str| {
+        packages
+            .iter()
+            .filter(|p| p["reason"].as_str().unwrap().contains(s))
+            .count()
+    };
+    let overrides = planned["counts"]["override"].as_u64().unwrap();
+    if policy == "nixpkgs" {
+        assert_eq!(overrides, 0, "every nixpkgs package is reused");
+        assert_eq!(with("version swap"), 0);
+    } else {
+        assert!(overrides > 10, "{overrides}: plain recipes are overridden");
+        assert!(with("the index does not describe nixpkgs' recipe") > 10);
+        assert!(with("would not survive a version swap (src from fetchFromGitHub, Rust vendored from its src)") > 10);
+        assert!(
+            with("would not survive a version swap (patches, source edits, custom check phase)")
+                > 10
+        );
+    }
+}
+
+#[test]
+fn top_1000_evaluates_under_exact() {
+    if nix_available() {
+        big_lock_under("locks/top-1000/uv.lock", "x86_64-linux", POLICIES[0]);
+    }
+}
+
+#[test]
+fn top_1000_evaluates_under_compatible() {
+    if nix_available() {
+        big_lock_under("locks/top-1000/uv.lock", "x86_64-linux", POLICIES[1]);
+    }
+}
+
+#[test]
+fn top_1000_evaluates_under_nixpkgs() {
+    if nix_available() {
+        big_lock_under("locks/top-1000/uv.lock", "x86_64-linux", POLICIES[2]);
+    }
+}
+
+#[test]
+fn top_1500_evaluates_under_exact() {
+    if nix_available() {
+        big_lock_under("locks/top-1500/uv.lock", "aarch64-linux", POLICIES[0]);
+    }
+}
+
+#[test]
+fn top_1500_evaluates_under_compatible() {
+    if nix_available() {
+        big_lock_under("locks/top-1500/uv.lock", "aarch64-linux", POLICIES[1]);
+    }
+}
+
+#[test]
+fn top_1500_evaluates_under_nixpkgs() {
+    if nix_available() {
+        big_lock_under("locks/top-1500/uv.lock", "aarch64-linux", POLICIES[2]);
+    }
 }
 
 /// Copies a directory tree (the fixtures are small).

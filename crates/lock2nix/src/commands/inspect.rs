@@ -121,9 +121,37 @@ pub fn run(args: &LockArgs, format: Format, stale_only: bool) -> Result<()> {
             .into_iter()
             .map(|m| json!({ "kind": "build-backend", "message": m })),
     );
+    // what `translate` would offer as environments (`<scope>.envs`), with their sizes
+    let target_args = lock2nix_project::flags::TargetArgs {
+        lock: args.clone(),
+        systems: vec![],
+        python: None,
+        roots: vec![],
+        extras: vec![],
+        groups: vec![],
+        all_groups: false,
+        default_groups: false,
+        macos_deployment_target: None,
+        prefer: None,
+        no_binary_package: vec![],
+        no_build_package: vec![],
+    };
+    let target = lock2nix_project::TargetSettings::merge(
+        &target_args,
+        project.config.as_ref().map(|c| &c.target),
+    )?;
+    let specs = lock2nix_project::env_specs(project.config.as_ref(), &Default::default())?;
+    let envs =
+        lock2nix_project::environments(&project, &target, &project.systems(&target_args)?, &specs)?;
     match format {
         Format::Json => {
             let out = json!({
+                "environments": envs.iter().map(|e| json!({
+                    "name": e.name(),
+                    "spec": e.spec.describe(),
+                    "packages": e.systems.iter().map(|s| (s.system.as_str().to_string(), json!(s.unavailable.as_ref().map_or(Some(s.packages.len()), |_| None)))).collect::<serde_json::Map<String, Value>>(),
+                    "editable": e.editable.iter().map(|m| json!({"name": m.attr, "path": m.path})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
                 "file": project.lock_path.display().to_string(),
                 "version": lock.version,
                 "revision": lock.revision,
@@ -220,6 +248,10 @@ pub fn run(args: &LockArgs, format: Format, stale_only: bool) -> Result<()> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 )?;
+            }
+            writeln!(s, "  environments (lock2nix translate: <scope>.envs.NAME)")?;
+            for line in lock2nix_project::env_summary(&envs) {
+                writeln!(s, "    {}", line.trim_start_matches("env "))?;
             }
             if !local.is_empty() {
                 writeln!(

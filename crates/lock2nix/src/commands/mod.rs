@@ -28,8 +28,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Plan {
             target,
             nixpkgs,
+            envs,
             format,
-        } => plan::run(&target, &nixpkgs, format),
+        } => plan::run(&target, &nixpkgs, &envs, format),
         Command::Translate(args) => translate::run(&args),
         Command::Check { lock, out } => return check::run(&lock, out.as_deref()),
         Command::Override(cmd) => check::override_cmd(&cmd),

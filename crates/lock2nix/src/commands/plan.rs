@@ -3,11 +3,13 @@
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
-use lock2nix_plan::{plan, Action, BuildSystemOrigin, Format, Plan, PlannedPackage, Recipe, Src};
-use lock2nix_resolve::resolve;
+use lock2nix_plan::{
+    plan, plan_envs, resolve_for_envs, Action, BuildSystemOrigin, Format, Plan, PlannedPackage,
+    Recipe, Src,
+};
 use serde_json::json;
 
-use crate::args::{Format as OutFormat, NixpkgsArgs, TargetArgs};
+use crate::args::{EnvArgs, Format as OutFormat, NixpkgsArgs, TargetArgs};
 use crate::commands::emit;
 
 /// What a recipe builds from, for people: `wheel`, `sdist`, `git (fetchFromGitHub)`, …
@@ -142,19 +144,49 @@ pub fn render_text(plan: &Plan, header: &str) -> Result<String> {
     Ok(s)
 }
 
-pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: OutFormat) -> Result<()> {
+pub fn run(
+    args: &TargetArgs,
+    nixpkgs: &NixpkgsArgs,
+    env_args: &EnvArgs,
+    format: OutFormat,
+) -> Result<()> {
     let project = crate::commands::load(&args.lock)?;
+    let specs = lock2nix_project::env_specs(project.config.as_ref(), env_args)?;
     let target = project.target(args, None)?;
     let index = project.read_index(nixpkgs)?;
-    let res = resolve(&project.lock, &target).with_context(|| {
-        format!(
-            "cannot resolve {} for {target}",
-            project.lock_path.display()
-        )
-    })?;
-    let (facts, _) = lock2nix_project::read_facts(&project.hashes_path(None))?;
+    let (res, envs_failed) =
+        resolve_for_envs(&project.lock, &target, &specs, project.workspace.as_ref()).with_context(
+            || {
+                format!(
+                    "cannot resolve {} for {target}",
+                    project.lock_path.display()
+                )
+            },
+        )?;
+    if let Some(e) = envs_failed {
+        eprintln!(
+            "warning: only the roots resolve, not every environment's groups and extras ({})",
+            e.summary()
+        );
+    }
+    let mut warnings = Vec::new();
+    let (facts, _) = lock2nix_project::read_facts(
+        &project.hashes_path(None),
+        &project.default_overlay_dir(),
+        &mut warnings,
+    )?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     let inputs = project.plan_inputs(index.as_ref(), project.policy(nixpkgs), facts);
     let plan = plan(&project.lock, &res, &inputs);
+    let (envs, _) = plan_envs(
+        &project.lock,
+        std::slice::from_ref(&res),
+        std::slice::from_ref(&plan),
+        &specs,
+        project.workspace.as_ref(),
+    )?;
     match format {
         OutFormat::Json => {
             let out = json!({
@@ -174,16 +206,32 @@ pub fn run(args: &TargetArgs, nixpkgs: &NixpkgsArgs, format: OutFormat) -> Resul
                     "reason": p.reason,
                 })).collect::<Vec<_>>(),
                 "notes": plan.notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "envs": envs.iter().map(|e| json!({
+                    "name": e.name(),
+                    "spec": e.spec.describe(),
+                    "unavailable": e.systems[0].unavailable,
+                    "requires": e.systems[0].requires,
+                    "packages": e.systems[0].packages,
+                    "editable": e.editable.iter().map(|m| json!({"attr": m.attr, "path": m.path})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
             });
             emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))
         }
-        OutFormat::Text => emit(&render_text(
-            &plan,
-            &format!(
-                "# plan for {} on {target}, policy {}",
-                project.lock_path.display(),
-                plan.policy
-            ),
-        )?),
+        OutFormat::Text => {
+            let mut text = render_text(
+                &plan,
+                &format!(
+                    "# plan for {} on {target}, policy {}",
+                    project.lock_path.display(),
+                    plan.policy
+                ),
+            )?;
+            text.push('\n');
+            for line in lock2nix_project::env_summary(&envs) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            emit(&text)
+        }
     }
 }

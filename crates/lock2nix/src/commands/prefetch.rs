@@ -139,7 +139,17 @@ impl Collector<'_> {
             PrefetchItem::Sdist { .. } => 1,
             PrefetchItem::Wheel { .. } => 2,
         };
-        self.items.entry((rank, item.key())).or_insert(item);
+        // one item per package directory of a git source (the prefetcher fetches the commit
+        // once and reads each directory's build system)
+        let key = match &item {
+            PrefetchItem::Git { subdirectory, .. } => format!(
+                "{}\n{}",
+                item.key(),
+                subdirectory.as_deref().unwrap_or_default()
+            ),
+            _ => item.key(),
+        };
+        self.items.entry((rank, key)).or_insert(item);
     }
 
     fn sdist(&mut self, package: &str, version: &str, url: &str, hash: Option<&Hash>) {
@@ -329,7 +339,7 @@ pub fn collect_items(project: &Project, args: &PrefetchArgs) -> Result<Collected
                             .and_then(|s| s.hash.as_ref());
                         c.sdist(&name, &version, url, hash)
                     }
-                    (Src::File { path }, _) => {
+                    (Src::File { path, .. }, _) => {
                         c.skipped.insert(format!(
                             "sdist {name} {version}: {path} is in a local registry; lock2nix prefetches remote files only"
                         ));
@@ -394,10 +404,15 @@ pub fn options(args: &PrefetchArgs) -> Result<Options> {
 /// and a mirror can be given with `--git-rewrite` while the lock keeps its URL.
 pub fn insecure_git_warnings(items: &[PrefetchItem], rewrites: &[(String, String)]) -> Vec<String> {
     let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
     for item in items {
         let PrefetchItem::Git { url, .. } = item else {
             continue;
         };
+        // one warning per repository and commit, whatever its package directories
+        if !seen.insert(item.key()) {
+            continue;
+        }
         let fetched = lock2nix_fetch::rewrite_url(url, rewrites);
         let lower = fetched.to_ascii_lowercase();
         let Some(scheme) = ["http://", "git://"]
@@ -466,7 +481,12 @@ pub fn run(args: &PrefetchArgs) -> Result<()> {
     let existed = hashes.exists();
     let mut sidecar = Sidecar::read(&hashes)
         .with_context(|| format!("cannot read the prefetch sidecar {}", hashes.display()))?;
-    let options = options(args)?;
+    let mut options = options(args)?;
+    // Cargo.lock files of Rust sdists go beside the overlay (nix/cargo-locks by default)
+    options.cargo_locks = Some(lock2nix_fetch::CargoLockStore::for_overlay(
+        &hashes,
+        &project.default_overlay_dir(),
+    ));
     let collected = collect_items(&project, args)?;
     if !options.offline {
         for w in insecure_git_warnings(&collected.items, &options.git_rewrites) {
@@ -488,6 +508,7 @@ pub fn run(args: &PrefetchArgs) -> Result<()> {
     let report = Prefetcher::new(options)
         .with_progress(progress)
         .run(&collected.items, &mut sidecar);
+    let before = sidecar.clone();
     let dropped = if args.keep {
         0
     } else {
@@ -502,6 +523,16 @@ pub fn run(args: &PrefetchArgs) -> Result<()> {
             .write_if_changed(&hashes)
             .with_context(|| format!("cannot write the prefetch sidecar {}", hashes.display()))?
     };
+    if written {
+        // the Cargo.lock files of dropped entries, unless edited since
+        let base = hashes
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        for path in lock2nix_fetch::remove_unused_cargo_locks(base, &before, &sidecar) {
+            eprintln!("removed the unused {}", shown(&path));
+        }
+    }
     eprint!("{}", render_report(&report, &collected));
     let mut summary = format!("{}\n", report.summary());
     if dropped > 0 {

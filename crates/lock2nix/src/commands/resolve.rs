@@ -94,6 +94,7 @@ pub fn resolve(args: &TargetArgs, format: Format) -> Result<()> {
                         "artifact": artifact_json(&p.artifact),
                         "extras": p.extras.iter().map(ToString::to_string).collect::<Vec<_>>(),
                         "dependencies": p.dependencies.iter().map(|&d| res.packages[d].name.to_string()).collect::<Vec<_>>(),
+                        "group_dependencies": p.group_dependencies.iter().map(|(g, ds)| (g.to_string(), json!(ds.iter().map(|&d| res.packages[d].name.to_string()).collect::<Vec<_>>()))).collect::<serde_json::Map<String, Value>>(),
                         "root": p.is_root,
                     })
                 })
@@ -102,6 +103,8 @@ pub fn resolve(args: &TargetArgs, format: Format) -> Result<()> {
                 "system": res.target.system.as_str(),
                 "python": res.target.python.full(),
                 "roots": res.roots.iter().map(|&r| res.packages[r].name.to_string()).collect::<Vec<_>>(),
+                "manifest_requirements": res.manifest_requirements.iter().map(|&d| res.packages[d].name.to_string()).collect::<Vec<_>>(),
+                "manifest_groups": res.manifest_groups.iter().map(|(g, ds)| (g.to_string(), json!(ds.iter().map(|&d| res.packages[d].name.to_string()).collect::<Vec<_>>()))).collect::<serde_json::Map<String, Value>>(),
                 "packages": packages,
                 "cycles": res.cycles.iter().map(|c| json!({
                     "members": c.members.iter().map(|&m| res.packages[m].name.to_string()).collect::<Vec<_>>(),

@@ -1,1 +1,5 @@
 """my-project."""
+
+
+def main() -> None:
+    print("Hello from my-project!")

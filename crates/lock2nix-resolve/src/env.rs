@@ -1,0 +1,125 @@
+//! Environments: what `uv sync` installs for a choice of extras and dependency groups, cut from
+//! a resolution made for the union of every environment's choices.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lock2nix_lock::{GroupName, Lock, PackageId};
+use pep508_rs::ExtraName;
+
+use crate::{reach, root_ids, Resolution, ResolveError, Target};
+
+/// What an environment installs besides the roots (and the extras of the resolution's target,
+/// which are part of the roots' dependencies).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvSelection {
+    /// Extras of the roots (each must be declared by one of them).
+    pub extras: Vec<ExtraName>,
+    /// Every extra the roots declare (`uv sync --all-extras`).
+    pub all_extras: bool,
+    /// Dependency groups (each must be defined by a root or the workspace root).
+    pub groups: Vec<GroupName>,
+    /// Every dependency group (`uv sync --all-groups`).
+    pub all_groups: bool,
+    /// Groups taken where they exist and skipped elsewhere (`uv sync`'s default groups).
+    pub default_groups: Vec<GroupName>,
+}
+
+/// One environment on one target.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvClosure {
+    /// What the environment lists (indices into [`Resolution::packages`], sorted): the roots,
+    /// what the chosen extras and groups of the roots add directly (the extras they ask of their
+    /// targets expanded), and the workspace root's own requirements and chosen groups. Their
+    /// dependencies follow from the packages' own dependency lists.
+    pub requires: Vec<usize>,
+    /// Everything installed: `requires` and all their dependencies (indices, sorted).
+    pub packages: Vec<usize>,
+}
+
+/// Every extra the roots of `target` declare, sorted.
+pub fn declared_extras(lock: &Lock, target: &Target) -> Result<Vec<ExtraName>, ResolveError> {
+    let mut out: BTreeSet<ExtraName> = BTreeSet::new();
+    for r in root_ids(lock, target)? {
+        let p = &lock.packages[r];
+        out.extend(p.optional_dependencies.keys().cloned());
+        if let Some(m) = &p.metadata {
+            out.extend(m.provides_extras.iter().cloned());
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// The environment `sel` on the target of `res`: its packages are found by walking the lock from
+/// the same roots with the environment's extras and groups (markers evaluated for the target,
+/// as [`crate::resolve`] does), and must all be in `res` ([`ResolveError::OutsideResolution`]
+/// otherwise: resolve with [`Target::environment_extras`] and the union of the groups).
+pub fn environment(
+    lock: &Lock,
+    res: &Resolution,
+    sel: &EnvSelection,
+) -> Result<EnvClosure, ResolveError> {
+    let mut target = res.target.clone();
+    let mut extras = target.extras.clone();
+    let chosen: Vec<ExtraName> = if sel.all_extras {
+        declared_extras(lock, &target)?
+    } else {
+        sel.extras.clone()
+    };
+    for e in &chosen {
+        if !extras.contains(e) {
+            extras.push(e.clone());
+        }
+    }
+    target.extras = extras;
+    target.environment_extras = Vec::new();
+    target.groups = sel.groups.clone();
+    target.all_groups = sel.all_groups;
+    target.default_groups = sel.default_groups.clone();
+    let reach = reach(lock, &target)?;
+    let index: BTreeMap<PackageId, usize> = res
+        .packages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id, i))
+        .collect();
+    let mut packages: BTreeSet<usize> = BTreeSet::new();
+    for (id, _) in reach.packages() {
+        match index.get(&id) {
+            Some(&i) => {
+                packages.insert(i);
+            }
+            None => {
+                return Err(ResolveError::OutsideResolution {
+                    package: lock.packages[id].display_id(),
+                    target: res.target.to_string(),
+                })
+            }
+        }
+    }
+    let mut requires: BTreeSet<usize> = res.roots.iter().copied().collect();
+    for (id, root_extras) in &reach.root_extras {
+        let Some(&i) = index.get(id) else { continue };
+        let p = &res.packages[i];
+        for e in root_extras
+            .iter()
+            .filter(|e| !res.target.extras.contains(e))
+        {
+            requires.extend(p.optional_dependencies.get(e).into_iter().flatten());
+        }
+    }
+    for (id, groups) in &reach.root_groups {
+        let Some(&i) = index.get(id) else { continue };
+        let p = &res.packages[i];
+        for g in groups {
+            requires.extend(p.group_dependencies.get(g).into_iter().flatten());
+        }
+    }
+    requires.extend(&res.manifest_requirements);
+    for g in &reach.manifest_groups {
+        requires.extend(res.manifest_groups.get(g).into_iter().flatten());
+    }
+    Ok(EnvClosure {
+        requires: requires.into_iter().collect(),
+        packages: packages.into_iter().collect(),
+    })
+}

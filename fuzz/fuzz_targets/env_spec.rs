@@ -1,0 +1,9 @@
+//! Fuzz target `env_spec`: the body is shared with the replay test (`crates/lock2nix/tests/hardening.rs`).
+#![no_main]
+
+#[path = "../bodies.rs"]
+mod bodies;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    bodies::env_spec(data);
+});
