@@ -23,7 +23,7 @@
 #     same four fields forced on every package of `resolveVirtualEnv workspace.deps.default`
 #     (the closure a virtual environment of the project's default dependencies holds).
 # The stub lacks a few things pyproject.nix asks of nixpkgs (an elaborated platform, newScope,
-# makeSetupHook, a libc version, the interpreter's passthru); a small adapter overlay, written
+# makeSetupHook, a libc version, the interpreter's passthru with its version parts); a small adapter overlay, written
 # below and applied to uv2nix's evaluation only, provides stand-ins. The whole evaluation —
 # reading the lock (uv2nix parses it with builtins.fromTOML in Nix), resolving markers, choosing
 # wheels — is part of uv2nix's time; lock2nix did that in Rust, so its translate time is shown too.
@@ -49,7 +49,12 @@ RUNS=${5:-11}
 NIXI=$(find_tool nix-instantiate NIX_INSTANTIATE)
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# KEEP=1 keeps the generated expressions (for debugging the adapter) and prints where they are
+if [[ -n ${KEEP:-} ]]; then
+    echo "compare-uv2nix.sh: keeping $work" >&2
+else
+    trap 'rm -rf "$work"' EXIT
+fi
 target=${CARGO_TARGET_DIR:-$repo/target}
 echo "building lock2nix (release) ..." >&2
 (cd "$repo" && CARGO_TARGET_DIR=$target cargo build --release -q -p lock2nix --bin lock2nix)
@@ -109,7 +114,11 @@ let
     uv2nixPython = prev.python312 // {
       stdenv = final.stdenv;
       pname = "python3";
-      passthru = { implementation = "cpython"; pythonVersion = "3.12"; };
+      passthru = {
+        implementation = "cpython";
+        pythonVersion = "3.12";
+        sourceVersion = { major = "3"; minor = "12"; patch = "11"; suffix = ""; };
+      };
       pythonOnBuildForHost = final.uv2nixPython;
     };
   };
@@ -150,7 +159,11 @@ echo
 echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average before: $load_before; after: $(load_average)"
 echo "- lock: \`${lockdir#"$repo"/}\` ($(grep -c '^\[\[package\]\]' "$lockdir/uv.lock") entries), CPython 3.12, x86_64-linux"
 echo "- lock2nix: $("$L2N" --version), commit $(git -C "$repo" rev-parse --short HEAD)"
-echo "- uv2nix: commit $(rev "$uv2nix"); pyproject.nix: commit $(rev "$pyproject"); nixpkgs lib: $(rev "$nixlib")$( [[ -f $nixlib/SOURCE.md ]] && echo " ($(head -c 200 "$nixlib/SOURCE.md" | tr '\n' ' ' | sed 's/  */ /g'))")"
+# a snapshot that is not a checkout may name its commit in a SOURCE.md (as ../shared/nixpkgs-lib does)
+librev=$(git -C "$nixlib" rev-parse HEAD 2>/dev/null ||
+    grep -o -m1 'commit [0-9a-f]\{40\}' "$nixlib/SOURCE.md" 2>/dev/null | cut -d' ' -f2 ||
+    echo "unknown")
+echo "- uv2nix: commit $(rev "$uv2nix"); pyproject.nix: commit $(rev "$pyproject"); nixpkgs lib: commit $librev"
 echo "- nix-instantiate: $(describe "$NIXI" "$("$NIXI" --version)")"
 echo
 echo "| overlay | packages forced | eval ms | eval peak RSS MiB | vs lock2nix |"

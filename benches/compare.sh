@@ -11,7 +11,12 @@
 #      of `builtins.fromTOML` of the same uv.lock, alternating too;
 #   3. translate on synthetic locks of 1k, 10k and 50k entries (lock2nix-synth): time per entry.
 #
-# Usage: benches/compare.sh [RUNS]        (RUNS per case, default 11)
+# Usage: benches/compare.sh [--write] [RUNS]        (RUNS per case, default 11)
+#
+# --write also puts the results where they are published: the whole report into
+# docs/performance.md (between `<!-- compare.sh report -->` and `<!-- end of compare.sh report -->`)
+# and a summary table into README.md (between `<!-- compare.sh summary -->` and
+# `<!-- end of compare.sh summary -->`); nothing else in those files changes.
 #
 # The tools timed are the programs themselves, never wrapper scripts (benches/tools.sh): uv is
 # $UV, else the binary of the `uv` Python package (`python3 -c 'import uv; print(uv.find_uv_bin())'`),
@@ -27,6 +32,11 @@
 # hyperfine is not needed (it cannot alternate two commands); the loop below uses date +%s%N.
 set -euo pipefail
 
+WRITE=
+if [[ ${1:-} == --write ]]; then
+    WRITE=1
+    shift
+fi
 RUNS=${1:-11}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=benches/tools.sh
@@ -99,8 +109,9 @@ if [[ -n $(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null) ]
 fi
 load_before=$(load_average)
 
-declare -A RATIO RSS_PER_SIZE
-echo "## compare.sh run ($(date -u +%Y-%m-%dT%H:%MZ), $RUNS alternating runs per case, medians)"
+report() {
+declare -gA RATIO RSS_PER_SIZE NIX_RATIO
+echo "### compare.sh run ($(date -u +%Y-%m-%dT%H:%MZ), $RUNS alternating runs per case, medians)"
 echo
 echo "- machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average (1, 5, 15 min) before the run: $load_before"
 echo "- lock2nix: $(describe "$L2N" "$("$L2N" --version 2>/dev/null || echo lock2nix)"), commit $commit"
@@ -108,7 +119,7 @@ echo "- uv: $(describe "$UV" "$("$UV" --version)")"
 echo "- nix-instantiate: $(describe "$NIXI" "$("$NIXI" --version)")"
 echo "- outputs: \`$out\` ($(stat -f -c %T "$out")), each removed before every run"
 echo
-echo "### translate vs uv export"
+echo "#### translate vs uv export"
 echo
 echo "| lock | lock2nix args | entries | lock size | lock2nix ms | uv export ms | ratio | lock2nix RSS MiB | RSS / lock size | uv RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -138,7 +149,7 @@ translate_case top-1500 "$T1500" --python 3.12
 translate_case workspace-mixed "$repo/fixtures/locks/workspace-mixed"
 
 echo
-echo "### Nix: evaluating the overlay vs fromTOML of the lock"
+echo "#### Nix: evaluating the overlay vs fromTOML of the lock"
 echo
 echo "Overlay: every attribute of the interpreter's package set that is a derivation, with its name, pname, version and src forced (\`nix-instantiate --eval --strict\`, x86_64-linux, the stub \`fixtures/nixpkgs-stub\`). fromTOML: \`builtins.length (builtins.fromTOML (builtins.readFile ./uv.lock)).package\`."
 echo
@@ -170,7 +181,8 @@ EOF
     count=$("$NIXI" --eval --strict "$work/$label-eval.nix")
     r=$(alternate run_eval run_toml)
     read -r a b _ _ <<<"$r"
-    echo "| $label | $count | $(ms "$a") | $(ms "$b") | **$(ratio "$a" "$b")** |"
+    NIX_RATIO[$label]=$(ratio "$a" "$b")
+    echo "| $label | $count | $(ms "$a") | $(ms "$b") | **${NIX_RATIO[$label]}** |"
 }
 tsv_to_json() {
     # the authentik-subset TSV (pypi_name, attr, pname, version, ...) as the stub's index list
@@ -181,11 +193,11 @@ nix_case top-1000 "$T1000" python312 "[ ]" --python 3.12 --system x86_64-linux -
 nix_case authentik "$A" python313 "$(tsv_to_json "$repo/fixtures/nixpkgs-index/authentik-subset.tsv")" --allow-missing-hashes --system x86_64-linux --index "$repo/fixtures/nixpkgs-index/authentik-subset.tsv" --policy nixpkgs --global
 
 echo
-echo "### Scaling: translate on synthetic locks (4 systems, CPython 3.12)"
+echo "#### Scaling: translate on synthetic locks (4 systems, CPython 3.12)"
 echo
 echo "| entries | lock size | translate ms | µs per entry | peak RSS MiB | RSS / lock size |"
 echo "|---|---|---|---|---|---|"
-declare -a PER_ENTRY=()
+declare -ga PER_ENTRY=()
 for n in 1000 10000 50000; do
     "$SYNTH" "$n" "$work/synth-$n" 2>/dev/null
     size=$(stat -c %s "$work/synth-$n/uv.lock")
@@ -219,9 +231,58 @@ r1500=${RATIO["top-1500 --python 3.12"]}
 m1000=${RSS_PER_SIZE["top-1000 --python 3.12"]}
 m1500=${RSS_PER_SIZE["top-1500 --python 3.12"]}
 echo
-echo "### Goals (issue 16)"
+echo "#### Goals (issue 16)"
 echo
 echo "- translate / uv export ≤ 0.33 on top-1000 and top-1500 (default systems): $r1000 and $r1500 — $(met 0.33 "$r1000" "$r1500")"
 echo "- peak RSS ≤ 8× the lock's size there: $m1000× and $m1500× — $(met 8 "$m1000" "$m1500")"
 echo "- per-entry cost at 1k / 10k / 50k synthetic entries: ${PER_ENTRY[0]} / ${PER_ENTRY[1]} / ${PER_ENTRY[2]} µs"
-echo "- load average (1, 5, 15 min) before the run: $load_before; after: $(load_average)"
+echo "- load average (1, 5, 15 min) before the run: $load_before; after: $(load_average)$(busy && echo " — busy: above the $(nproc) CPUs, so wall times are inflated, translate's (two threads) more than uv's")"
+
+}
+
+# The README's summary of the report (written by --write).
+summary() {
+    local a1=${RATIO["authentik --allow-missing-hashes"]} a1m=${RSS_PER_SIZE["authentik --allow-missing-hashes"]}
+    local t1=${RATIO["top-1000 --python 3.12 --system x86_64-linux"]} t1m=${RSS_PER_SIZE["top-1000 --python 3.12 --system x86_64-linux"]}
+    echo "From \`benches/compare.sh\` on $(date -u +%Y-%m-%d), commit $commit, uv $("$UV" --version | cut -d' ' -f2) (\`$UV\`, the binary, not a shim), $(nproc) CPUs, load average before / after: $load_before / $(load_average) (full tables and method in \`docs/performance.md\`):"
+    echo
+    echo "| lock | translate / uv export (time) | translate peak RSS / lock size | overlay eval / fromTOML (nix-instantiate) |"
+    echo "|---|---|---|---|"
+    echo "| authentik (254 entries, default systems) | $a1 | $a1m× | ${NIX_RATIO[authentik]} |"
+    echo "| top-1000 (1,168 entries, default systems: the two Linux ones resolve) | $r1000 | $m1000× | ${NIX_RATIO[top-1000]} |"
+    echo "| top-1000, one system | $t1 | $t1m× | |"
+    echo "| top-1500 (1,660 entries, default systems) | $r1500 | $m1500× | |"
+    echo
+    echo "Synthetic locks of 1k, 10k and 50k entries take ${PER_ENTRY[0]}, ${PER_ENTRY[1]} and ${PER_ENTRY[2]} µs per entry (four systems)."
+    if busy; then
+        echo
+        echo "The machine was busy during this run (load average above its $(nproc) CPUs): wall times are inflated, and more so for translate, which spreads its work over two threads, than for uv."
+    fi
+}
+
+# busy: true when the 1-minute load average before the run exceeded the CPU count.
+busy() {
+    awk -v l="${load_before%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'
+}
+
+# splice FILE BEGIN END TEXT_FILE: replace the lines strictly between the marker lines BEGIN and
+# END of FILE with TEXT_FILE's contents.
+splice() {
+    local file=$1 begin=$2 end=$3 text=$4
+    grep -qxF -- "$begin" "$file" && grep -qxF -- "$end" "$file" || die "$file lacks the markers $begin / $end"
+    awk -v b="$begin" -v e="$end" -v t="$text" '
+        $0 == b { print; while ((getline line < t) > 0) print line; skip = 1; next }
+        $0 == e { skip = 0 }
+        !skip { print }' "$file" >"$file.tmp" && mv "$file.tmp" "$file"
+}
+
+echo "running (a few minutes; the report follows at the end) ..." >&2
+# not in a pipeline: the report's figures (RATIO, ...) are needed by the summary afterwards
+report >"$work/report.md"
+cat "$work/report.md"
+if [[ -n $WRITE ]]; then
+    summary >"$work/summary.md"
+    splice "$repo/docs/performance.md" "<!-- compare.sh report -->" "<!-- end of compare.sh report -->" "$work/report.md"
+    splice "$repo/README.md" "<!-- compare.sh summary -->" "<!-- end of compare.sh summary -->" "$work/summary.md"
+    echo "compare.sh: wrote the report into docs/performance.md and the summary into README.md" >&2
+fi

@@ -57,7 +57,6 @@ pub(crate) struct Ctx<'s> {
     /// Where the TOML fragment being walked starts in `text` (spans are relative to it).
     pub(crate) base: usize,
     /// Byte offsets of line starts, computed on first use and shared between fragments.
-    pub(crate) lines: &'s std::sync::OnceLock<Vec<usize>>,
     /// The marker work left for the file, shared between fragments.
     pub(crate) markers: &'s crate::bounded_marker::MarkerBudget,
 }
@@ -179,33 +178,18 @@ impl<'s> Ctx<'s> {
         text: &'s str,
         file: &'s Path,
         base: usize,
-        lines: &'s std::sync::OnceLock<Vec<usize>>,
         markers: &'s crate::bounded_marker::MarkerBudget,
     ) -> Self {
         Self {
             text,
             file,
             base,
-            lines,
             markers,
         }
     }
 
     pub(crate) fn position(&self, relative_offset: usize) -> Position {
         Position::of_offset(self.text, self.base + relative_offset)
-    }
-
-    /// 1-based line of a byte offset, in O(log n) after one pass over the text.
-    pub(crate) fn line_of(&self, offset: usize) -> usize {
-        let lines = self.lines.get_or_init(|| {
-            std::iter::once(0)
-                .chain(memchr_newlines(self.text.as_bytes()))
-                .collect()
-        });
-        match lines.binary_search(&(self.base + offset)) {
-            Ok(i) => i + 1,
-            Err(i) => i,
-        }
     }
 }
 
@@ -405,9 +389,4 @@ pub(crate) fn one_line(message: &str) -> String {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line.to_string(),
     }
-}
-
-/// The offsets just after each `\n` (the starts of lines 2, 3, …).
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    memchr::memchr_iter(b'\n', bytes).map(|i| i + 1)
 }

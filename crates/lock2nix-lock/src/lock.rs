@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
@@ -69,18 +68,17 @@ pub fn parse_lock_with(text: &str, file: &Path, limits: &Limits) -> Result<Lock,
             },
         });
     }
-    let lines = OnceLock::new();
     let mut result = None;
     if !limits.force_single_parse {
         if let Some(split) = split_packages(text) {
             let markers = MarkerBudget::of(limits);
-            result = parse_split(text, file, limits, &split, &lines, &markers);
+            result = parse_split(text, file, limits, &split, &markers);
         }
     }
     let result = match result {
         Some(r) => r,
         // the single parse charges markers in file order, so where the budget runs out is exact
-        None => parse_whole(text, file, limits, &lines, &MarkerBudget::of(limits)),
+        None => parse_whole(text, file, limits, &MarkerBudget::of(limits)),
     };
     result.map_err(|mut e| {
         if matches!(
@@ -100,10 +98,9 @@ fn parse_whole(
     text: &str,
     file: &Path,
     limits: &Limits,
-    lines: &OnceLock<Vec<usize>>,
     markers: &MarkerBudget,
 ) -> Result<Lock, Error> {
-    let ctx = Ctx::new(text, file, 0, lines, markers);
+    let ctx = Ctx::new(text, file, 0, markers);
     let doc = crate::parse_tree(&ctx, text)?;
     crate::check_depth(&ctx, max_depth(doc.get_ref()), limits)?;
     let root = Table {
@@ -115,6 +112,7 @@ fn parse_whole(
         ctx: &ctx,
         markers: &cache,
         warnings: Vec::new(),
+        lines: (0, 0),
     };
     let mut lock = reader.header(&root)?;
     let (pkg_key, raw_packages) = reader.packages_of(&root, 0, limits)?;
@@ -135,10 +133,9 @@ fn parse_split(
     file: &Path,
     limits: &Limits,
     split: &Split,
-    lines: &OnceLock<Vec<usize>>,
     markers: &MarkerBudget,
 ) -> Option<Result<Lock, Error>> {
-    let ctx = Ctx::new(text, file, 0, lines, markers);
+    let ctx = Ctx::new(text, file, 0, markers);
     let header = crate::parse_tree(&ctx, &text[..split.header_end]).ok()?;
     if header.get_ref().contains_key("package") {
         // `package = …` or `[package]` before the first `[[package]]`: a single parse decides
@@ -150,7 +147,7 @@ fn parse_split(
         .chunks
         .par_iter()
         .map(|chunk| {
-            let cctx = Ctx::new(text, file, chunk.range.start, lines, markers);
+            let cctx = Ctx::new(text, file, chunk.range.start, markers);
             // Any syntax error → the single parse reports it, exactly.
             let doc = crate::parse_tree(&cctx, &text[chunk.range.clone()]).ok()?;
             let (depth, at) = max_depth(doc.get_ref());
@@ -162,13 +159,15 @@ fn parse_split(
                 ctx: &cctx,
                 markers: &cache,
                 warnings: Vec::new(),
+                lines: (0, 0),
             };
-            let packages = reader
-                .packages_of(&root, chunk.first_index, limits)
-                .map(|(_, raws)| (raws, reader.warnings));
+            let packages = reader.packages_of(&root, chunk.first_index, limits);
+            let newlines = reader.newlines_before(chunk.range.len());
+            let packages = packages.map(|(_, raws)| (raws, reader.warnings));
             Some(ChunkOutcome {
                 depth: (depth, cctx.base + at),
                 packages,
+                newlines,
             })
         })
         .collect();
@@ -189,6 +188,8 @@ fn parse_split(
 struct ChunkOutcome {
     depth: (usize, usize),
     packages: ChunkResult,
+    /// The chunk's newlines (its packages' lines are counted from its start).
+    newlines: usize,
 }
 
 /// The rest of [`parse_split`]: depth, header, count, packages, edges.
@@ -216,6 +217,7 @@ fn validate_split(
         ctx,
         markers,
         warnings: Vec::new(),
+        lines: (0, 0),
     };
     let mut lock = reader.header(&root)?;
     if split.count > limits.max_packages {
@@ -227,9 +229,15 @@ fn validate_split(
         ));
     }
     let mut raws = Vec::with_capacity(split.count);
+    let mut line_base =
+        memchr::memchr_iter(b'\n', &ctx.text.as_bytes()[..split.header_end]).count();
     for part in parts {
         let (r, w) = part.packages?;
-        raws.extend(r);
+        raws.extend(r.into_iter().map(|mut raw| {
+            raw.package.line += line_base;
+            raw
+        }));
+        line_base += part.newlines;
         reader.warnings.extend(w);
     }
     lock.packages = reader.link(raws, "package")?;
@@ -323,6 +331,9 @@ struct Reader<'c, 's> {
     ctx: &'c Ctx<'s>,
     markers: &'c MarkerCache,
     warnings: Vec<crate::Warning>,
+    /// Newlines counted so far in the text from `ctx.base`: (relative offset, count). Packages
+    /// come in file order, so each package's line costs one count over the bytes since the last.
+    lines: (usize, usize),
 }
 
 /// Markers already parsed, by their text (shared by the readers of a split lock's chunks).
@@ -357,6 +368,20 @@ struct RawPackage {
 }
 
 impl Reader<'_, '_> {
+    /// How many newlines the text has between `ctx.base` and `ctx.base + offset` (the 0-based
+    /// line of `offset` within the chunk; a split parse adds the chunk's first line later).
+    fn newlines_before(&mut self, offset: usize) -> usize {
+        let (from, count) = if offset >= self.lines.0 {
+            self.lines
+        } else {
+            (0, 0)
+        };
+        let bytes = &self.ctx.text.as_bytes()[self.ctx.base..];
+        let count = count + memchr::memchr_iter(b'\n', &bytes[from..offset]).count();
+        self.lines = (offset, count);
+        count
+    }
+
     fn err(&self, span: Range<usize>, path: &KeyPath<'_>, kind: ErrorKind) -> Error {
         self.ctx.error(span, path, kind)
     }
@@ -1167,7 +1192,7 @@ impl Reader<'_, '_> {
                 })
             }
         };
-        let line = self.ctx.line_of(t.span.start);
+        let line = self.newlines_before(t.span.start) + 1;
         Ok(RawPackage {
             package: Package {
                 name,

@@ -325,9 +325,8 @@ fn import_roots(tool: &Map<'_>) -> Vec<String> {
 
 /// Parse `pyproject.toml` text; `file` is used in messages and as [`PyProject::path`].
 pub fn parse_pyproject(text: &str, file: &Path) -> Result<PyProject, Error> {
-    let lines = std::sync::OnceLock::new();
     let markers = crate::bounded_marker::MarkerBudget::of(&Limits::default());
-    let ctx = Ctx::new(text, file, 0, &lines, &markers);
+    let ctx = Ctx::new(text, file, 0, &markers);
     let doc = crate::parse_tree(&ctx, text)?;
     crate::check_depth(
         &ctx,

@@ -12,7 +12,7 @@
 //! package's own extras (`pkg[extra]` inside `pkg`) is a plain requirement. Requirements that a
 //! build computes (`dynamic = ["dependencies"]`) cannot be compared without building and are not.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::ops::Bound;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -182,7 +182,8 @@ pub fn stale_findings_with(
             }
         }
         let requirements_static = !dynamic("dependencies") && !dynamic("optional-dependencies");
-        let meta = pkg.metadata.clone().unwrap_or_default();
+        let no_metadata = crate::model::PackageMetadata::default();
+        let meta = pkg.metadata.as_ref().unwrap_or(&no_metadata);
         if requirements_static {
             let declared: BTreeSet<&ExtraName> = project.optional_dependencies.keys().collect();
             let locked: BTreeSet<&ExtraName> = meta.provides_extras.iter().collect();
@@ -197,8 +198,8 @@ pub fn stale_findings_with(
                 }
             }
         }
-        let mut locked: BTreeSet<Key> = BTreeSet::new();
-        let mut declared: BTreeSet<Key> = BTreeSet::new();
+        let mut locked = KeySet::default();
+        let mut declared = KeySet::default();
         if requirements_static {
             for r in &meta.requires_dist {
                 locked.insert(ctx.lock_key("", r));
@@ -241,14 +242,8 @@ pub fn stale_findings_with(
             // uv wrote no metadata (e.g. an old lock): nothing to compare requirements with
             locked = declared.clone();
         }
-        let added: Vec<String> = declared
-            .difference(&locked)
-            .map(ToString::to_string)
-            .collect();
-        let removed: Vec<String> = locked
-            .difference(&declared)
-            .map(ToString::to_string)
-            .collect();
+        let added = declared.missing_from(&locked);
+        let removed = locked.missing_from(&declared);
         if !added.is_empty() || !removed.is_empty() || !changed.is_empty() {
             out.push(StaleFinding {
                 file: py.path.clone(),
@@ -263,13 +258,13 @@ pub fn stale_findings_with(
     // The dependency groups of a workspace root that is not a project.
     if workspace.root_project.project.is_none() {
         let root = &workspace.root_project;
-        let mut locked = BTreeSet::new();
+        let mut locked = KeySet::default();
         for (group, reqs) in &lock.manifest.dependency_groups {
             for r in reqs {
                 locked.insert(ctx.lock_key(group.as_ref(), r));
             }
         }
-        let mut declared = BTreeSet::new();
+        let mut declared = KeySet::default();
         for (group, reqs) in &root.dependency_groups {
             for r in reqs {
                 declared.extend(ctx.pyproject_keys(root, None, group.as_ref(), r, None));
@@ -279,14 +274,8 @@ pub fn stale_findings_with(
             out.push(StaleFinding {
                 file: root_file,
                 subject: "the dependency groups of the workspace root".into(),
-                added: declared
-                    .difference(&locked)
-                    .map(ToString::to_string)
-                    .collect(),
-                removed: locked
-                    .difference(&declared)
-                    .map(ToString::to_string)
-                    .collect(),
+                added: declared.missing_from(&locked),
+                removed: locked.missing_from(&declared),
                 changed: Vec::new(),
             });
         }
@@ -302,8 +291,32 @@ fn join<T: std::fmt::Display>(items: &[T]) -> String {
         .join(", ")
 }
 
+/// A set of [`Key`]s: hashed (a workspace declares thousands of requirements and compares them
+/// once), its differences listed in [`Key`] order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct KeySet(HashSet<Key>);
+
+impl KeySet {
+    fn insert(&mut self, key: Key) {
+        self.0.insert(key);
+    }
+
+    /// The keys of `self` that `other` lacks, sorted, as text.
+    fn missing_from(&self, other: &KeySet) -> Vec<String> {
+        let mut keys: Vec<&Key> = self.0.iter().filter(|k| !other.0.contains(*k)).collect();
+        keys.sort_unstable();
+        keys.into_iter().map(ToString::to_string).collect()
+    }
+}
+
+impl Extend<Key> for KeySet {
+    fn extend<I: IntoIterator<Item = Key>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
 /// A requirement reduced to what is compared.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Key {
     /// Dependency group ("" for the project's own requirements).
     group: String,

@@ -643,6 +643,24 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// The build requirements whose marker holds on this target (`tomli; python_version <
+    /// '3.11'` is left out for 3.13); one that does not parse is kept as it is.
+    fn applicable(&self, requires: Vec<String>) -> Vec<String> {
+        let Some(env) = &self.env else {
+            return requires;
+        };
+        // read within the marker limits, as the sidecar's reader did
+        let reader = lock2nix_lock::RequirementReader::new(&lock2nix_lock::Limits::default());
+        requires
+            .into_iter()
+            .filter(|t| {
+                reader
+                    .parse(t)
+                    .map_or(true, |r| r.marker.evaluate(env, &[]))
+            })
+            .collect()
+    }
+
     /// The specifiers package `d` puts on `name` on this target (empty = any version), or `None`
     /// when `d`'s requirements are not known.
     fn requirement_on(&self, d: usize, name: &PackageName) -> Option<Vec<VersionSpecifiers>> {
@@ -916,6 +934,7 @@ impl<'a> Ctx<'a> {
                 self.assumed(&attr, custom)
             }
         };
+        let requires = self.applicable(requires);
         let requires_attrs = build_requirement_attrs(&requires);
         let rust = nixpkgs.is_some_and(|e| e.features.rust_vendor == Some(true))
             || requires_attrs
@@ -939,6 +958,7 @@ impl<'a> Ctx<'a> {
         subdirectory: Option<String>,
         nixpkgs: Option<&Entry>,
     ) -> Recipe {
+        let requires = self.applicable(requires);
         let native_build_inputs = nixpkgs
             .and_then(|e| e.features.native_build_inputs.as_ref())
             .map(|ids| {

@@ -210,6 +210,19 @@ fn store_char(c: char) -> bool {
 /// check wheel file names), with characters Nix store names reject replaced by `_`. `None` when
 /// the default is already right.
 pub fn store_name_for_url(url: &str) -> Option<String> {
+    // The common case, decided without decoding or allocating: no query or fragment, and a last
+    // component that is already a store name (no `%` either), so it is the default.
+    if !url.bytes().any(|b| b == b'?' || b == b'#') {
+        let base = url.trim_end_matches('/').rsplit('/').next().unwrap_or(url);
+        if !matches!(base, "" | "." | "..") && base.bytes().all(|b| store_char(char::from(b))) {
+            return None;
+        }
+    }
+    store_name_decoded(url)
+}
+
+/// [`store_name_for_url`] without its fast path.
+fn store_name_decoded(url: &str) -> Option<String> {
     let end = url.find(['?', '#']).unwrap_or(url.len());
     let path = url.get(..end)?;
     let base = path.trim_end_matches('/').rsplit('/').next()?;
@@ -246,6 +259,25 @@ mod tests {
 
     fn git(url: &str) -> GitSource {
         lock2nix_lock::parse_git_source(&format!("{url}#{SHA}")).unwrap()
+    }
+
+    #[test]
+    fn store_name_fast_path_agrees_with_decoding() {
+        for url in [
+            "https://h/a-1.0.tar.gz",
+            "https://h/dir/",
+            "https://h/",
+            "https://h/./",
+            "https://h/..",
+            "https://h/a%20b.whl",
+            "https://h/a+b=c.whl",
+            "https://h/a?b.whl",
+            "https://h/é.whl",
+            "file:///x/y.tar.gz",
+            "a-1.0.whl",
+        ] {
+            assert_eq!(store_name_for_url(url), store_name_decoded(url), "{url}");
+        }
     }
 
     #[test]

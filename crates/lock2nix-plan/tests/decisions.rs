@@ -479,6 +479,95 @@ fn families_are_swapped_together() {
     }
 }
 
+/// A prefetched build requirement whose marker does not hold on the target is no build input
+/// (psycopg-c's `tomli >= 2.0.1; python_version < '3.11'` on CPython 3.12).
+#[test]
+fn build_requirements_follow_their_markers() {
+    let text = lock_text(&["cext"], &[pkg("cext", "1.0", 'a', 'b', &[])]);
+    let mut target = Target::new(System::X86_64Linux, PythonVersion::new(3, 12));
+    target.no_binary.all = true;
+    let lock = parse_lock(&text, Path::new("uv.lock")).unwrap();
+    let res = resolve(&lock, &target).unwrap();
+    let mut facts = Facts::default();
+    facts.sdist.insert(
+        "b".repeat(64),
+        SdistFact {
+            build_requires: vec![
+                "setuptools >= 49.2.0".into(),
+                "wheel >= 0.37".into(),
+                "tomli >= 2.0.1; python_version < '3.11'".into(),
+                "cython >= 3.0; python_version >= '3.11'".into(),
+            ],
+            build_backend: "setuptools.build_meta".into(),
+            requires_dist: None,
+            cargo_lock: None,
+        },
+    );
+    let inputs = PlanInputs {
+        facts,
+        ..PlanInputs::default()
+    };
+    let p = plan(&lock, &res, &inputs);
+    let r = get(&p, "cext");
+    let Recipe::Fresh(f) = &r.recipe else {
+        panic!("{:?}", r.recipe)
+    };
+    let Format::Pyproject { build_system, .. } = &f.format else {
+        panic!("{:?}", f.format)
+    };
+    assert_eq!(build_system, &["cython", "setuptools"]);
+}
+
+/// A passthru child built fresh takes nixpkgs' native inputs from the parent's passthru in the
+/// set before the overlay (`python-prev.psycopg.c`): nixpkgs' `psycopg-c = psycopg.c` is read
+/// from the final set, where the overlay's fresh `psycopg` has no `c`.
+#[test]
+fn a_fresh_passthru_child_carries_inputs_from_the_parents_passthru() {
+    let text = lock_text(
+        &["psycopg", "psycopg-c", "psycopg-pool"],
+        &[
+            pkg("psycopg", "3.2.9", 'a', 'b', &[]),
+            pkg("psycopg-c", "3.2.9", 'c', 'd', &[]),
+            pkg("psycopg-pool", "3.3.0", 'e', 'f', &[]),
+        ],
+    );
+    let child = |name: &str| RecipeFeatures {
+        family: Some("psycopg".into()),
+        family_passthru: Some(name.into()),
+        ..safe()
+    };
+    let idx = index(vec![
+        entry("psycopg", "3.1.3", safe()),
+        entry("psycopg-c", "3.1.3", child("c")),
+        entry("psycopg-pool", "3.1.3", child("pool")),
+    ]);
+    let mut target = Target::new(System::X86_64Linux, PythonVersion::new(3, 12));
+    target.no_binary.all = true;
+    let lock = parse_lock(&text, Path::new("uv.lock")).unwrap();
+    let res = resolve(&lock, &target).unwrap();
+    let inputs = PlanInputs {
+        index: Some(&idx),
+        policy: Policy::Exact,
+        ..PlanInputs::default()
+    };
+    let p = plan(&lock, &res, &inputs);
+    for (name, carried) in [
+        ("psycopg", "psycopg"),
+        ("psycopg-c", "psycopg.c"),
+        ("psycopg-pool", "psycopg.pool"),
+    ] {
+        let x = get(&p, name);
+        let Recipe::Fresh(f) = &x.recipe else {
+            panic!("{name}: {:?}", x.recipe)
+        };
+        assert_eq!(
+            f.carry_build_inputs_from.as_deref(),
+            Some(carried),
+            "{name}"
+        );
+    }
+}
+
 #[test]
 fn reuse_is_untouched_an_alias_or_customised() {
     let text = lock_text(

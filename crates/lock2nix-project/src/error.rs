@@ -72,6 +72,8 @@ pub enum Error {
     },
     #[error("this command takes one --system")]
     OneSystem,
+    #[error("no target could be resolved:\n  {}\npass --system and --python for a target the lock supports", .0.join("\n  "))]
+    NothingResolves(Vec<String>),
 }
 
 impl From<lock2nix_lock::Error> for Error {

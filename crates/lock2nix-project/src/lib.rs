@@ -11,6 +11,7 @@
 mod error;
 pub mod flags;
 pub mod header;
+pub mod prefetch;
 pub mod project;
 pub mod settings;
 pub mod translate;

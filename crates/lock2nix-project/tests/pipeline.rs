@@ -143,3 +143,40 @@ fn flags_override_the_configuration_once() {
     assert_eq!(t.header.mode, "scope cliPython");
     assert_eq!(t.header.policy, "exact");
 }
+
+#[test]
+fn prefetch_collects_the_closures_wheels_and_skips_defaulted_systems_that_do_not_resolve() {
+    use lock2nix_project::prefetch::{collect_items, Selection, DEFAULT_METADATA_HOST};
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), None);
+    let a = args(dir.path(), &[]);
+    let hosts = [DEFAULT_METADATA_HOST.to_string()];
+    let selection = Selection {
+        target: &a.target,
+        nixpkgs: &a.nixpkgs,
+        all: false,
+        metadata_hosts: &hosts,
+    };
+    let c = collect_items(&p, &selection).unwrap();
+    let keys: Vec<String> = c.items.iter().map(|i| i.key()).collect();
+    assert_eq!(
+        keys,
+        [
+            "sha256:0000000000000000000000000000000000000000000000000000000000000001",
+            "sha256:0000000000000000000000000000000000000000000000000000000000000002",
+        ]
+    );
+    assert_eq!(c.unresolved.len(), 2, "{:?}", c.unresolved);
+    // named, an unresolvable system is an error
+    let a = args(dir.path(), &["aarch64-darwin"]);
+    let selection = Selection {
+        target: &a.target,
+        nixpkgs: &a.nixpkgs,
+        all: false,
+        metadata_hosts: &hosts,
+    };
+    assert!(matches!(
+        collect_items(&p, &selection),
+        Err(Error::Resolve { .. })
+    ));
+}

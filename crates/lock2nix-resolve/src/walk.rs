@@ -13,10 +13,11 @@
 //! then each root's chosen groups (evaluated once, right away), the lock's `[manifest]`
 //! requirements and chosen `[manifest.dependency-groups]`, then breadth first.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use lock2nix_lock::{ConflictKind, Dependency, GroupName, Lock, LockRequirement, PackageId};
 use pep508_rs::{ExtraName, MarkerEnvironment, PackageName};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::{conflict_extra, conflict_group, conflict_project, Edge, EdgeKind, ResolveError};
 
@@ -35,10 +36,13 @@ pub enum EdgeFrom {
 pub(crate) struct Walk<'a> {
     /// Reached package → its active extras.
     pub reached: BTreeMap<PackageId, BTreeSet<ExtraName>>,
-    /// (from, to, kind) → edge, for every edge whose marker held.
-    pub edges: BTreeMap<(EdgeFrom, PackageId, EdgeKind), Edge>,
+    /// (from, to, kind) → edge, for every edge whose marker held, sorted by key (filled through
+    /// `edge_index` while walking, sorted once at the end).
+    pub edges: Vec<(EdgeKey, Edge)>,
+    /// Where each key is in `edges` while walking.
+    edge_index: FxHashMap<EdgeKey, usize>,
     /// For conflict errors: package → the first (at most 3) edges that reached it.
-    pub via: HashMap<PackageId, Vec<(EdgeFrom, Option<&'a lock2nix_lock::Marker>)>>,
+    pub via: FxHashMap<PackageId, Vec<(EdgeFrom, Option<&'a lock2nix_lock::Marker>)>>,
 }
 
 /// The chosen selection, per root.
@@ -91,6 +95,32 @@ impl Active {
 
 type Item = (PackageId, Option<ExtraName>);
 
+/// An edge's identity: from, to and kind.
+pub(crate) type EdgeKey = (EdgeFrom, PackageId, EdgeKind);
+
+impl Walk<'_> {
+    /// The edge of `key`, created by `new` if it is not there yet.
+    fn edge(&mut self, key: EdgeKey, new: impl FnOnce() -> Edge) -> &mut Edge {
+        let i = match self.edge_index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = self.edges.len();
+                self.edge_index.insert(key.clone(), i);
+                self.edges.push((key, new()));
+                i
+            }
+        };
+        &mut self.edges[i].1
+    }
+
+    /// Sort the edges by key (their order as a map), dropping the index.
+    fn finish(mut self) -> Self {
+        self.edge_index = FxHashMap::default();
+        self.edges.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self
+    }
+}
+
 /// The package a `[manifest]` requirement names on this target: the entry of that name whose
 /// `resolution-markers` hold (or that has none); `None` when there is none or several.
 fn find_by_markers(lock: &Lock, name: &PackageName, env: &MarkerEnvironment) -> Option<PackageId> {
@@ -135,7 +165,7 @@ pub(crate) fn walk<'a>(
     }
 
     let mut queue: VecDeque<Item> = VecDeque::new();
-    let mut seen: HashSet<Item> = HashSet::new();
+    let mut seen: FxHashSet<Item> = FxHashSet::default();
     let visit = |walk: &mut Walk<'a>, id: PackageId| {
         walk.reached.entry(id).or_default();
     };
@@ -186,7 +216,7 @@ pub(crate) fn walk<'a>(
                     activate: bool,
                     walk: &mut Walk<'a>,
                     queue: &mut VecDeque<Item>,
-                    seen: &mut HashSet<Item>,
+                    seen: &mut FxHashSet<Item>,
                     active: &mut Active| {
         for req in reqs {
             if !req
@@ -200,7 +230,7 @@ pub(crate) fn walk<'a>(
                 continue;
             };
             let key = (EdgeFrom::Manifest, id, kind.clone());
-            let edge = walk.edges.entry(key).or_insert_with(|| Edge {
+            let edge = walk.edge(key, || Edge {
                 kind: kind.clone(),
                 marker: req.marker.as_ref().map(|m| m.raw.clone()),
                 extras: Vec::new(),
@@ -286,7 +316,7 @@ pub(crate) fn walk<'a>(
             push(&mut queue, &mut seen, dep);
         }
     }
-    Ok(walk)
+    Ok(walk.finish())
 }
 
 impl Active {
@@ -309,7 +339,7 @@ fn deps_of<'a>(lock: &'a Lock, id: PackageId, extra: Option<&ExtraName>) -> &'a 
     }
 }
 
-fn push(queue: &mut VecDeque<Item>, seen: &mut HashSet<Item>, dep: &Dependency) {
+fn push(queue: &mut VecDeque<Item>, seen: &mut FxHashSet<Item>, dep: &Dependency) {
     if seen.insert((dep.target, None)) {
         queue.push_back((dep.target, None));
     }
@@ -322,7 +352,7 @@ fn push(queue: &mut VecDeque<Item>, seen: &mut HashSet<Item>, dep: &Dependency) 
 
 fn record<'a>(walk: &mut Walk<'a>, from: EdgeFrom, dep: &'a Dependency, kind: EdgeKind) {
     let key = (from, dep.target, kind.clone());
-    let edge = walk.edges.entry(key).or_insert_with(|| Edge {
+    let edge = walk.edge(key, || Edge {
         kind,
         marker: dep.marker.as_ref().map(|m| m.raw.clone()),
         extras: Vec::new(),

@@ -298,12 +298,17 @@ impl Case<'_> {
     /// The arguments every command of the case shares: the configuration, the policy.
     fn common_args(&self, config: &Path) -> Vec<String> {
         let mut args = Vec::new();
-        if !self.top_level.is_empty() {
-            let text: String = self
-                .top_level
-                .iter()
-                .map(|(root, name)| format!("[packages.{root}]\ntop-level = \"{name}\"\n"))
-                .collect();
+        if !self.top_level.is_empty() || self.sidecar.is_some() {
+            // the sidecar for `plan` too, which has no --hashes
+            let mut text: String = self
+                .sidecar
+                .map(|s| format!("hashes = {}\n", toml_str(&s.display().to_string())))
+                .unwrap_or_default();
+            text.extend(
+                self.top_level
+                    .iter()
+                    .map(|(root, name)| format!("[packages.{root}]\ntop-level = \"{name}\"\n")),
+            );
             std::fs::write(config, text).unwrap();
             args.extend(["--config".into(), config.display().to_string()]);
         }
@@ -312,6 +317,11 @@ impl Case<'_> {
         }
         args
     }
+}
+
+/// A TOML basic string (the paths here have no control characters).
+fn toml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 struct Translated {
@@ -834,7 +844,7 @@ fn authentik_under(policy: &str, system: &str) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let index = authentik_index(dir.path());
     let lock = authentik_lock();
-    check_case(&Case {
+    let case = Case {
         lock: &lock,
         python: "3.13",
         systems: &[system],
@@ -844,7 +854,19 @@ fn authentik_under(policy: &str, system: &str) -> Vec<Value> {
         sidecar: None,
         policy: Some(policy),
         top_level: AUTHENTIK_TOP_LEVEL,
-    })
+    };
+    let summaries = check_case(&case);
+    if policy != "nixpkgs" {
+        // psycopg's family is built fresh; nixpkgs' `psycopg-c = psycopg.c` is read from the
+        // final set, so the child's native inputs come from the parent's passthru before the
+        // overlay (`python-prev.psycopg-c` would be the fresh psycopg's missing `c`)
+        let text = translate(&case, None).text;
+        assert!(
+            text.contains("buildInputs = python-prev.psycopg.c.buildInputs or [];"),
+            "psycopg-c's carried inputs"
+        );
+    }
+    summaries
 }
 
 #[test]
@@ -872,6 +894,49 @@ fn authentik_evaluates_under_nixpkgs() {
     if nix_available() {
         authentik_under(POLICIES[2], "x86_64-linux");
     }
+}
+
+/// `compatible` with the metadata `lock2nix prefetch` recorded (the example's sidecar: every
+/// wheel's and sdist's `Requires-Dist`): every dependent's specifier is known, so more of nixpkgs
+/// is reused, families included, and the overlay still evaluates under the stricter stub.
+#[test]
+fn authentik_evaluates_under_compatible_with_prefetched_metadata() {
+    if !nix_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = authentik_index(dir.path());
+    let lock = authentik_lock();
+    let sidecar = lock2nix_testkit::repo_root().join("examples/authentik/lock2nix-hashes.toml");
+    let case = Case {
+        lock: &lock,
+        python: "3.13",
+        systems: &["x86_64-linux"],
+        index: Some(&index),
+        scope: None,
+        global: false,
+        sidecar: Some(&sidecar),
+        policy: Some("compatible"),
+        top_level: AUTHENTIK_TOP_LEVEL,
+    };
+    check_case(&case);
+    let with = json_of(dir.path(), "plan", &case, "x86_64-linux");
+    let without = json_of(
+        dir.path(),
+        "plan",
+        &Case {
+            sidecar: None,
+            ..case
+        },
+        "x86_64-linux",
+    );
+    let reused = |v: &Value| v["counts"]["reuse"].as_u64().unwrap();
+    assert!(
+        reused(&with) > reused(&without),
+        "metadata lets compatible reuse more: {} vs {}",
+        reused(&with),
+        reused(&without)
+    );
 }
 
 /// The subset index (no recipe features, no top-level names): nothing of nixpkgs' recipes is
@@ -1010,7 +1075,7 @@ fn big_lock_under(lock: &str, system: &str, policy: &str) {
     let dir = tempfile::tempdir().unwrap();
     let lock = fixture(lock);
     let index = derived_index(dir.path(), &lock, system, "3.12");
-    check_case(&Case {
+    let case = Case {
         lock: &lock,
         python: "3.12",
         systems: &[system],
@@ -1020,7 +1085,30 @@ fn big_lock_under(lock: &str, system: &str, policy: &str) {
         sidecar: None,
         policy: Some(policy),
         top_level: &[],
-    });
+    };
+    check_case(&case);
+    // the derived index's recipes take each way of a version swap
+    let planned = json_of(dir.path(), "plan", &case, system);
+    let packages = planned["packages"].as_array().unwrap();
+    let with = |s: &str| {
+        packages
+            .iter()
+            .filter(|p| p["reason"].as_str().unwrap().contains(s))
+            .count()
+    };
+    let overrides = planned["counts"]["override"].as_u64().unwrap();
+    if policy == "nixpkgs" {
+        assert_eq!(overrides, 0, "every nixpkgs package is reused");
+        assert_eq!(with("version swap"), 0);
+    } else {
+        assert!(overrides > 10, "{overrides}: plain recipes are overridden");
+        assert!(with("the index does not describe nixpkgs' recipe") > 10);
+        assert!(with("would not survive a version swap (src from fetchFromGitHub, Rust vendored from its src)") > 10);
+        assert!(
+            with("would not survive a version swap (patches, source edits, custom check phase)")
+                > 10
+        );
+    }
 }
 
 #[test]
