@@ -55,7 +55,7 @@ if [[ -n ${KEEP:-} ]]; then
 else
     trap 'rm -rf "$work"' EXIT
 fi
-target=${CARGO_TARGET_DIR:-$repo/target}
+target=$(realpath -m "${CARGO_TARGET_DIR:-$repo/target}")
 echo "building lock2nix (release) ..." >&2
 (cd "$repo" && CARGO_TARGET_DIR=$target cargo build --release -q -p lock2nix --bin lock2nix)
 L2N=$target/release/lock2nix

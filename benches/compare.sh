@@ -41,7 +41,7 @@ RUNS=${1:-11}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=benches/tools.sh
 . "$repo/benches/tools.sh"
-target=${CARGO_TARGET_DIR:-$repo/target}
+target=$(realpath -m "${CARGO_TARGET_DIR:-$repo/target}")
 work=$(mktemp -d)
 out=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 trap 'rm -rf "$work" "$out"' EXIT
