@@ -193,24 +193,7 @@ impl CargoLockStore {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        let absolute = |p: &Path| -> Option<PathBuf> {
-            let p = if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                std::env::current_dir().ok()?.join(p)
-            };
-            let mut out = PathBuf::new();
-            for c in p.components() {
-                match c {
-                    std::path::Component::ParentDir => {
-                        out.pop();
-                    }
-                    std::path::Component::CurDir => {}
-                    other => out.push(other.as_os_str()),
-                }
-            }
-            Some(out)
-        };
+        let absolute = |p: &Path| lock2nix_lock::absolute_lexical(p).ok();
         let below = absolute(&base)
             .zip(absolute(overlay_dir))
             .and_then(|(b, o)| {

@@ -92,6 +92,28 @@ pub fn fast_parser_agrees(text: &str) -> Result<bool, String> {
 }
 pub use pep508_rs;
 
+/// `path` made absolute (against the working directory) and normalised lexically: `.` dropped,
+/// `..` removing the part before it, without touching the file system (the path need not
+/// exist; links are not followed).
+pub fn absolute_lexical(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let full = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(path)
+    };
+    let mut out = std::path::PathBuf::new();
+    for c in full.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    Ok(out)
+}
+
 fn io_error(path: &Path, e: std::io::Error) -> Error {
     Error {
         uv_layout: false,

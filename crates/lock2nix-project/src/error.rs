@@ -89,6 +89,20 @@ impl From<lock2nix_config::ConfigError> for Error {
 }
 
 impl Error {
+    /// `project`'s lock does not resolve for `target` (a system that was asked for).
+    pub fn resolve(
+        project: &crate::Project,
+        target: &lock2nix_resolve::Target,
+        e: lock2nix_resolve::ResolveError,
+    ) -> Self {
+        Error::Resolve {
+            lock: project.lock_path.clone(),
+            target: target.to_string(),
+            advice: String::new(),
+            source: Box::new(e),
+        }
+    }
+
     /// A "what to do" line, when the error has one that would work.
     pub fn hint(&self) -> Option<&'static str> {
         match self {

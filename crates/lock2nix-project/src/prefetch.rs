@@ -229,14 +229,7 @@ pub fn collect_items(project: &Project, args: &Selection<'_>) -> Result<Collecte
                     unresolved.push(format!("{target}: {e}"));
                     continue;
                 }
-                Err(e) => {
-                    return Err(Error::Resolve {
-                        lock: project.lock_path.clone(),
-                        target: target.to_string(),
-                        advice: String::new(),
-                        source: Box::new(e),
-                    })
-                }
+                Err(e) => return Err(Error::resolve(project, &target, e)),
             };
             resolved += 1;
             let the_plan = plan(&project.lock, &res, &inputs);

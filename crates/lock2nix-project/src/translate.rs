@@ -2,7 +2,7 @@
 //! the attribute names, and render — decide, then render (nothing is written here).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use lock2nix_emit::{emit, Overlay};
 use lock2nix_plan::{
@@ -257,14 +257,7 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
             // of the default four, a system the lock cannot be installed on (e.g. CUDA-only
             // wheels on Darwin) is left out with a warning
             Err(e) if !settings.systems_explicit => skipped.push((target.to_string(), e)),
-            Err(e) => {
-                return Err(Error::Resolve {
-                    lock: project.lock_path.clone(),
-                    target: target.to_string(),
-                    advice: String::new(),
-                    source: Box::new(e),
-                })
-            }
+            Err(e) => return Err(Error::resolve(project, &target, e)),
         }
     }
     for (target, e) in &skipped {
@@ -478,25 +471,7 @@ fn target_line(
 
 /// `to` relative to the directory `from` (both made absolute), with `/` separators.
 pub fn relative_path(from_dir: &Path, to: &Path) -> std::io::Result<String> {
-    let abs = |p: &Path| -> std::io::Result<PathBuf> {
-        let p = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            std::env::current_dir()?.join(p)
-        };
-        // normalise without requiring existence
-        let mut out = PathBuf::new();
-        for c in p.components() {
-            match c {
-                std::path::Component::ParentDir => {
-                    out.pop();
-                }
-                std::path::Component::CurDir => {}
-                other => out.push(other.as_os_str()),
-            }
-        }
-        Ok(out)
-    };
+    let abs = lock2nix_lock::absolute_lexical;
     let from = abs(from_dir)?;
     let to = abs(to)?;
     let fc: Vec<_> = from.components().collect();
