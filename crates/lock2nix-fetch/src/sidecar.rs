@@ -379,13 +379,20 @@ impl Sidecar {
     /// [`MAX_SIDECAR_BYTES`] are errors. Git keys lose URL credentials ([`crate::git_key`]), and
     /// every `build-requires` entry must be a PEP 508 requirement.
     pub fn read(path: &Path) -> Result<Self, SidecarError> {
+        Ok(Self::read_with_sha256(path)?.0)
+    }
+
+    /// [`Sidecar::read`], with the sha256 (hex) of the bytes read: one read for the facts and
+    /// for the overlay header's stamp (`None` when there is no file).
+    pub fn read_with_sha256(path: &Path) -> Result<(Self, Option<String>), SidecarError> {
+        use sha2::Digest;
         let read_err = |source| SidecarError::Read {
             path: path.to_path_buf(),
             source,
         };
         // a link to a file is read (it is not written: see `write_if_changed`)
         match std::fs::metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Self::new(), None)),
             Err(e) => return Err(read_err(e)),
             Ok(m) if !m.is_file() => {
                 return Err(read_err(std::io::Error::other(
@@ -404,13 +411,14 @@ impl Sidecar {
                 "the file is larger than {MAX_SIDECAR_BYTES} bytes (a sidecar of the largest real lock has a few hundred KiB)"
             ))));
         }
+        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
         let text = String::from_utf8(bytes).map_err(|e| {
             read_err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
                 format!("not UTF-8 ({e})"),
             ))
         })?;
-        Self::parse(&text, path)
+        Ok((Self::parse(&text, path)?, Some(sha256)))
     }
 
     /// Parses sidecar text; `path` is only used in error messages.

@@ -275,6 +275,12 @@ pub fn write(index: &Index, path: &Path) -> Result<()> {
 /// Reads an index file of any supported format (see [`parse_with`]) within `limits`; a file
 /// larger than `limits.max_bytes` is refused without reading it whole.
 pub fn read_with(path: &Path, limits: &ReadLimits) -> Result<Index> {
+    let text = read_text(path, limits)?;
+    parse_with(&text, &path.display().to_string(), limits)
+}
+
+/// The text of an index file, read within `limits.max_bytes` (for callers that also hash it).
+pub fn read_text(path: &Path, limits: &ReadLimits) -> Result<String> {
     let rerr = |source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -301,7 +307,7 @@ pub fn read_with(path: &Path, limits: &ReadLimits) -> Result<Index> {
             format!("not UTF-8 (at byte {})", e.utf8_error().valid_up_to()),
         ))
     })?;
-    parse_with(&text, &name, limits)
+    Ok(text)
 }
 
 /// Reads an index file with the default [`ReadLimits`].

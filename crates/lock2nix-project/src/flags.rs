@@ -64,6 +64,26 @@ pub struct TargetArgs {
     pub no_build_package: Vec<String>,
 }
 
+impl TargetArgs {
+    /// No target flag given: everything from the configuration or the defaults.
+    pub fn for_lock(lock: LockArgs) -> Self {
+        Self {
+            lock,
+            systems: vec![],
+            python: None,
+            roots: vec![],
+            extras: vec![],
+            groups: vec![],
+            all_groups: false,
+            default_groups: false,
+            macos_deployment_target: None,
+            prefer: None,
+            no_binary_package: vec![],
+            no_build_package: vec![],
+        }
+    }
+}
+
 /// Wheel or sdist first.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum PreferArg {

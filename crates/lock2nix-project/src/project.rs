@@ -58,13 +58,6 @@ fn dir_of(path: &Path) -> PathBuf {
 }
 
 impl Project {
-    /// Find the configuration and the lock, read them and the workspace; the lock's warnings,
-    /// the unknown build backends and the stale parts of the lock are in
-    /// [`Project::load_warnings`] and [`Project::stale_warnings`].
-    pub fn load(args: &LockArgs) -> Result<Self> {
-        Self::load_quiet_about_staleness(args)
-    }
-
     /// What loading found worth a warning (the lock's own, and build backends lock2nix cannot
     /// know): one line each.
     pub fn load_warnings(&self) -> Vec<String> {
@@ -109,11 +102,11 @@ impl Project {
             .collect()
     }
 
-    /// Like [`Project::load`], without the stale-lock check (for callers that run it alongside
-    /// other work: it costs a few ms on big workspaces).
-    // lock2nix_lock::Error is large (file, position, key path, kind); it is only moved, never hot.
-    #[allow(clippy::result_large_err)]
-    pub fn load_quiet_about_staleness(args: &LockArgs) -> Result<Self> {
+    /// Find the configuration and the lock, read them and the workspace. Nothing is printed:
+    /// the lock's warnings and the unknown build backends are in [`Project::load_warnings`];
+    /// the stale-lock check ([`Project::stale_warnings`], a few ms on big workspaces) is left to
+    /// callers, which may run it alongside other work.
+    pub fn load(args: &LockArgs) -> Result<Self> {
         let config_path = match (&args.config, &args.lock) {
             (Some(c), _) => Some(c.clone()),
             (None, Some(lock)) => Some(dir_of(lock).join("lock2nix.toml")).filter(|p| p.is_file()),

@@ -219,23 +219,10 @@ mod tests {
     use crate::flags::LockArgs;
 
     fn args() -> TargetArgs {
-        TargetArgs {
-            lock: LockArgs {
-                lock: None,
-                config: None,
-            },
-            systems: vec![],
-            python: None,
-            roots: vec![],
-            extras: vec![],
-            groups: vec![],
-            all_groups: false,
-            default_groups: false,
-            macos_deployment_target: None,
-            prefer: None,
-            no_binary_package: vec![],
-            no_build_package: vec![],
-        }
+        TargetArgs::for_lock(LockArgs {
+            lock: None,
+            config: None,
+        })
     }
 
     #[test]

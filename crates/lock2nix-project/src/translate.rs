@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use lock2nix_emit::{emit, Overlay};
+use lock2nix_nixpkgs::Index;
 use lock2nix_plan::{
     layout, plan, plan_envs, resolve_for_envs, Action, Env, Facts, GitFact, GitFetcher,
     LayoutInputs, Mode, Plan, SdistFact,
@@ -78,20 +79,7 @@ pub fn read_facts(
     overlay_dir: &Path,
     warnings: &mut Vec<String>,
 ) -> Result<(Facts, Option<String>), Error> {
-    let sidecar = lock2nix_fetch::Sidecar::read(path).map_err(|source| Error::Sidecar {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let sha = match std::fs::read(path) {
-        Ok(bytes) => Some(hex::encode(sha2::Sha256::digest(bytes))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => {
-            return Err(Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
-    };
+    let (sidecar, sha) = read_sidecar(path)?;
     let base = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -170,54 +158,52 @@ fn stored_cargo_lock(
     }
 }
 
-/// The index file's name and the sha256 of its bytes.
-fn index_stamp(path: &Path) -> Result<(String, String), Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+/// The sidecar and the sha256 of its bytes, from one bounded read.
+fn read_sidecar(path: &Path) -> Result<(lock2nix_fetch::Sidecar, Option<String>), Error> {
+    lock2nix_fetch::Sidecar::read_with_sha256(path).map_err(|source| Error::Sidecar {
         path: path.to_path_buf(),
         source,
-    })?;
+    })
+}
+
+/// The index, and its file name with the sha256 of its bytes, from one bounded read.
+fn read_index(path: &Path) -> Result<(Index, (String, String)), Error> {
+    let index_error = |source| Error::Index {
+        path: path.to_path_buf(),
+        source,
+    };
+    let limits = lock2nix_nixpkgs::ReadLimits::default();
+    let text = lock2nix_nixpkgs::format::read_text(path, &limits).map_err(index_error)?;
+    let sha = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+    let index = Index::parse_with_limits(&text, &path.display().to_string(), &limits)
+        .map_err(index_error)?;
     let name = path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok((name, hex::encode(sha2::Sha256::digest(bytes))))
+    Ok((index, (name, sha)))
 }
 
-/// The hashed inputs of `project` with `settings` as they are now (what `check` compares with
-/// an overlay's header).
+/// The hashed inputs of `project` as they are now (what `check` compares with an overlay's
+/// header); the sidecar and the index are read (and so checked) as translate reads them.
 pub fn current_inputs(
     project: &Project,
     sidecar: &Path,
     index: Option<&Path>,
 ) -> Result<Inputs, Error> {
-    let sidecar_sha256 = match std::fs::read(sidecar) {
-        Ok(bytes) => Some(hex::encode(sha2::Sha256::digest(bytes))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => {
-            return Err(Error::Io {
-                path: sidecar.to_path_buf(),
-                source,
-            })
-        }
-    };
     Ok(Inputs {
         lock_sha256: project.lock_sha256.clone(),
         config_sha256: project.config_sha256.clone(),
-        sidecar_sha256,
-        index: index.map(index_stamp).transpose()?,
+        sidecar_sha256: read_sidecar(sidecar)?.1,
+        index: index.map(read_index).transpose()?.map(|(_, stamp)| stamp),
     })
 }
 
 /// Resolve, plan and render the overlay of `project` for `settings`.
 pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, Error> {
-    let index = match &settings.index {
-        Some(path) => Some(
-            lock2nix_nixpkgs::Index::read(path).map_err(|source| Error::Index {
-                path: path.clone(),
-                source,
-            })?,
-        ),
-        None => None,
+    let (index, index_stamp) = match settings.index.as_deref().map(read_index).transpose()? {
+        Some((index, stamp)) => (Some(index), Some(stamp)),
+        None => (None, None),
     };
     let targets = settings
         .systems
@@ -340,7 +326,7 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         lock_sha256: project.lock_sha256.clone(),
         config_sha256: project.config_sha256.clone(),
         sidecar_sha256,
-        index: settings.index.as_deref().map(index_stamp).transpose()?,
+        index: index_stamp,
         target: target_line(&base_target, &resolutions, &the_layout),
         policy: settings.policy.to_string(),
         mode: match &the_layout.mode {

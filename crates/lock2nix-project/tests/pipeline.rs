@@ -45,18 +45,9 @@ fn lock_args(dir: &Path) -> LockArgs {
 fn args(dir: &Path, systems: &[&str]) -> TranslateArgs {
     TranslateArgs {
         target: TargetArgs {
-            lock: lock_args(dir),
             systems: systems.iter().map(ToString::to_string).collect(),
             python: Some("3.12".into()),
-            roots: vec![],
-            extras: vec![],
-            groups: vec![],
-            all_groups: false,
-            default_groups: false,
-            macos_deployment_target: None,
-            prefer: None,
-            no_binary_package: vec![],
-            no_build_package: vec![],
+            ..TargetArgs::for_lock(lock_args(dir))
         },
         envs: Default::default(),
         nixpkgs: NixpkgsArgs {

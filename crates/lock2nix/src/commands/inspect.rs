@@ -122,20 +122,7 @@ pub fn run(args: &LockArgs, format: Format, stale_only: bool) -> Result<()> {
             .map(|m| json!({ "kind": "build-backend", "message": m })),
     );
     // what `translate` would offer as environments (`<scope>.envs`), with their sizes
-    let target_args = lock2nix_project::flags::TargetArgs {
-        lock: args.clone(),
-        systems: vec![],
-        python: None,
-        roots: vec![],
-        extras: vec![],
-        groups: vec![],
-        all_groups: false,
-        default_groups: false,
-        macos_deployment_target: None,
-        prefer: None,
-        no_binary_package: vec![],
-        no_build_package: vec![],
-    };
+    let target_args = lock2nix_project::flags::TargetArgs::for_lock(args.clone());
     let target = lock2nix_project::TargetSettings::merge(
         &target_args,
         project.config.as_ref().map(|c| &c.target),
