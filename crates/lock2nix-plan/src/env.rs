@@ -295,9 +295,17 @@ pub fn resolve_for_envs(
     workspace: Option<&Workspace>,
 ) -> Result<(Resolution, Option<ResolveError>), ResolveError> {
     let target = resolution_target(base, specs, lock, workspace)?;
+    // the environments add nothing to `base`: its resolution would fail the same way
+    let adds_nothing = target.extras == base.extras
+        && target.environment_extras == base.environment_extras
+        && target.groups == base.groups
+        && target.all_groups == base.all_groups
+        && target.default_groups == base.default_groups;
     match lock2nix_resolve::resolve(lock, &target) {
         Ok(res) => Ok((res, None)),
-        Err(e @ (ResolveError::NoArtifact { .. } | ResolveError::Conflict { .. })) => {
+        Err(e @ (ResolveError::NoArtifact { .. } | ResolveError::Conflict { .. }))
+            if !adds_nothing =>
+        {
             match lock2nix_resolve::resolve(lock, base) {
                 Ok(res) => Ok((res, Some(e))),
                 Err(_) => Err(e),
@@ -397,15 +405,36 @@ pub fn plan_envs(
     specs: &[EnvSpec],
     workspace: Option<&Workspace>,
 ) -> Result<(Vec<Env>, Vec<String>), EnvError> {
+    use rayon::prelude::*;
     let mut envs = Vec::with_capacity(specs.len());
     let mut skipped: BTreeSet<String> = BTreeSet::new();
-    for spec in specs {
-        let sel = selection(spec, workspace);
+    // Each distinct selection is walked once per system (`dev-editable` is `dev`'s), in parallel.
+    let mut distinct: Vec<EnvSelection> = Vec::new();
+    let which: Vec<usize> = specs
+        .iter()
+        .map(|spec| {
+            let sel = selection(spec, workspace);
+            distinct.iter().position(|d| *d == sel).unwrap_or_else(|| {
+                distinct.push(sel);
+                distinct.len() - 1
+            })
+        })
+        .collect();
+    let closures: Vec<Vec<Result<_, ResolveError>>> = distinct
+        .par_iter()
+        .map(|sel| {
+            resolutions
+                .par_iter()
+                .map(|res| lock2nix_resolve::environment(lock, res, sel))
+                .collect()
+        })
+        .collect();
+    for (spec, &d) in specs.iter().zip(&which) {
         let mut systems = Vec::with_capacity(resolutions.len());
         let mut members: BTreeMap<String, EditableMember> = BTreeMap::new();
         let mut scripts: BTreeSet<String> = BTreeSet::new();
-        for (res, plan) in resolutions.iter().zip(plans) {
-            let closure = match lock2nix_resolve::environment(lock, res, &sel) {
+        for ((res, plan), closure) in resolutions.iter().zip(plans).zip(&closures[d]) {
+            let closure = match closure.clone() {
                 Ok(c) => c,
                 Err(ResolveError::OutsideResolution { .. }) => {
                     systems.push(EnvOnSystem {

@@ -205,7 +205,7 @@ impl Tags {
             .as_str()
             .as_bytes()
             .split(|&b| b == b'.')
-            .any(|p| self.tails.contains(&tail_of(p)))
+            .any(|p| self.tails.binary_search(&tail_of(p)).is_ok())
     }
 
     /// The index (into `wheels`) of the best wheel, as [`TargetTags::best`] would choose it.
@@ -309,27 +309,48 @@ fn archive_of(pkg: &Package, name: &str) -> (ArchiveKind, Option<Hash>) {
     }
 }
 
-fn choose_registry(pkg: &Package, target: &Target, tags: &Tags) -> Result<Artifact, ResolveError> {
-    let no_binary = target.no_binary.contains(&pkg.name);
-    let no_build = target.no_build.contains(&pkg.name);
-    let best_wheel = if no_binary {
+/// Whether [`choose`] finds an artifact of `pkg` for `target`.
+pub(crate) fn has_artifact(pkg: &Package, target: &Target, tags: &Tags) -> bool {
+    match &pkg.source {
+        Source::Registry(_) => {
+            let (best_wheel, sdist) = candidates(pkg, target, tags);
+            best_wheel.is_some() || sdist.is_some()
+        }
+        _ => true,
+    }
+}
+
+/// The best wheel (its index) and the usable sdist of a registry package, as the target's
+/// no-binary and no-build settings allow.
+fn candidates<'p>(
+    pkg: &'p Package,
+    target: &Target,
+    tags: &Tags,
+) -> (Option<usize>, Option<&'p lock2nix_lock::Sdist>) {
+    let best_wheel = if target.no_binary.contains(&pkg.name) {
         None
     } else {
         tags.best(&pkg.wheels)
     };
     // A registry sdist always says where it is (the reader refuses one that does not).
-    let sdist_location = |s: &lock2nix_lock::Sdist| match &s.locator {
-        SdistLocator::Url(u) => Some(Location::Url(u.clone())),
-        SdistLocator::Path(p) => Some(Location::Path(p.clone())),
-        SdistLocator::Metadata => None,
-    };
-    // its location is cloned only when it is chosen
-    let sdist = if no_build {
+    let sdist = if target.no_build.contains(&pkg.name) {
         None
     } else {
         pkg.sdist
             .as_ref()
             .filter(|s| !matches!(s.locator, SdistLocator::Metadata))
+    };
+    (best_wheel, sdist)
+}
+
+fn choose_registry(pkg: &Package, target: &Target, tags: &Tags) -> Result<Artifact, ResolveError> {
+    let no_binary = target.no_binary.contains(&pkg.name);
+    let no_build = target.no_build.contains(&pkg.name);
+    let (best_wheel, sdist) = candidates(pkg, target, tags);
+    let sdist_location = |s: &lock2nix_lock::Sdist| match &s.locator {
+        SdistLocator::Url(u) => Some(Location::Url(u.clone())),
+        SdistLocator::Path(p) => Some(Location::Path(p.clone())),
+        SdistLocator::Metadata => None,
     };
     let wheel_artifact = |i: usize| {
         let w = &pkg.wheels[i];

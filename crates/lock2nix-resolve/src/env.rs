@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use lock2nix_lock::{GroupName, Lock, PackageId};
 use pep508_rs::ExtraName;
 
-use crate::{reach, root_ids, Resolution, ResolveError, Target};
+use crate::{reach, reach_until, root_ids, Follow, Resolution, ResolveError, Target};
 
 /// What an environment installs besides the roots (and the extras of the resolution's target,
 /// which are part of the roots' dependencies).
@@ -75,7 +75,19 @@ pub fn environment(
     target.groups = sel.groups.clone();
     target.all_groups = sel.all_groups;
     target.default_groups = sel.default_groups.clone();
-    let reach = reach(lock, &target)?;
+    // The walk is decided by the roots and their chosen extras and groups: when they are the
+    // resolution's, it would reach exactly the resolution's packages.
+    let chosen = reach_until(lock, &target, Follow::Nothing)?;
+    let resolved = reach_until(lock, &res.target, Follow::Nothing)?;
+    let same_walk = chosen.roots == resolved.roots
+        && chosen.root_extras == resolved.root_extras
+        && chosen.root_groups == resolved.root_groups
+        && chosen.manifest_groups == resolved.manifest_groups;
+    let reach = if same_walk {
+        chosen
+    } else {
+        reach(lock, &target)?
+    };
     let index: BTreeMap<PackageId, usize> = res
         .packages
         .iter()
@@ -83,6 +95,9 @@ pub fn environment(
         .map(|(i, p)| (p.id, i))
         .collect();
     let mut packages: BTreeSet<usize> = BTreeSet::new();
+    if same_walk {
+        packages.extend(0..res.packages.len());
+    }
     for (id, _) in reach.packages() {
         match index.get(&id) {
             Some(&i) => {

@@ -495,6 +495,28 @@ impl Reach<'_> {
 /// Follow `lock` from the roots of `target` (see [`resolve`], steps 1-2): validates the roots,
 /// extras, groups and declared conflicts, but neither `requires-python` nor artifacts.
 pub fn reach<'a>(lock: &'a Lock, target: &Target) -> Result<Reach<'a>, ResolveError> {
+    reach_until(lock, target, Follow::All)
+}
+
+/// How far [`reach_until`] walks.
+#[derive(Clone, Copy)]
+pub(crate) enum Follow<'u> {
+    /// Not at all: only the roots and the chosen extras and groups (which decide the walk).
+    Nothing,
+    /// Every edge that holds.
+    All,
+    /// Until the first package reached whose entry (by lock index) is set: a target that cannot
+    /// be installed is given up on without following the rest of the lock
+    /// ([`Walk::stopped_at`](walk::Walk) says where).
+    UntilUnfit(&'u [bool]),
+}
+
+/// [`reach`], walking as far as `follow` says.
+pub(crate) fn reach_until<'a>(
+    lock: &'a Lock,
+    target: &Target,
+    follow: Follow<'_>,
+) -> Result<Reach<'a>, ResolveError> {
     let env = target.marker_environment()?;
     let roots = root_ids(lock, target)?;
     let root_names = || {
@@ -585,16 +607,17 @@ pub fn reach<'a>(lock: &'a Lock, target: &Target) -> Result<Reach<'a>, ResolveEr
 
     check_declared_conflicts(lock, &roots, &root_extras, &root_groups)?;
 
-    let walk = walk::walk(
-        lock,
-        &env,
-        &walk::Selection {
-            roots: &roots,
-            root_extras: &root_extras,
-            root_groups: &root_groups,
-            manifest_groups: &manifest_groups,
-        },
-    )?;
+    let sel = walk::Selection {
+        roots: &roots,
+        root_extras: &root_extras,
+        root_groups: &root_groups,
+        manifest_groups: &manifest_groups,
+    };
+    let walk = match follow {
+        Follow::Nothing => walk::Walk::default(),
+        Follow::All => walk::walk(lock, &env, &sel, None)?,
+        Follow::UntilUnfit(unfit) => walk::walk(lock, &env, &sel, Some(unfit))?,
+    };
     Ok(Reach {
         roots,
         root_extras,
@@ -631,13 +654,36 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
                 .join(" | "),
         });
     }
+    let tags = artifact::Tags::new(TargetTags::new(
+        target.system,
+        (target.python.major, target.python.minor),
+        target.tag_policy,
+    ));
+    // Packages no artifact of which fits (CUDA-only wheels on Darwin): the walk stops at the
+    // first one it reaches, instead of following the whole lock only to fail below.
+    let unfit: Vec<bool> = lock
+        .packages
+        .iter()
+        .map(|p| !artifact::has_artifact(p, target, &tags))
+        .collect();
+    let follow = if unfit.contains(&true) {
+        Follow::UntilUnfit(&unfit)
+    } else {
+        Follow::All
+    };
+    let mut reached = reach_until(lock, target, follow)?;
+    if let Some(id) = reached.walk.stopped_at {
+        artifact::choose(&lock.packages[id], target, &tags)?;
+        // (`has_artifact` and `choose` disagree: follow everything after all)
+        reached = reach(lock, target)?;
+    }
     let Reach {
         roots,
         root_extras,
         manifest_groups,
         walk,
         ..
-    } = reach(lock, target)?;
+    } = reached;
 
     // One package per name.
     let mut by_name: BTreeMap<&PackageName, PackageId> = BTreeMap::new();
@@ -681,11 +727,6 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     }
 
     // Artifacts.
-    let tags = artifact::Tags::new(TargetTags::new(
-        target.system,
-        (target.python.major, target.python.minor),
-        target.tag_policy,
-    ));
     let order: Vec<PackageId> = by_name.values().copied().collect();
     // lock index → index in `packages` (a Vec: lock indices are dense)
     let mut index_of: Vec<Option<usize>> = vec![None; lock.packages.len()];

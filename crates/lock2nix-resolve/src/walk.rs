@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use lock2nix_lock::{ConflictKind, Dependency, GroupName, Lock, LockRequirement, PackageId};
-use pep508_rs::{ExtraName, MarkerEnvironment, PackageName};
+use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree, PackageName};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::{conflict_extra, conflict_group, conflict_project, Edge, EdgeKind, ResolveError};
@@ -43,6 +43,8 @@ pub(crate) struct Walk<'a> {
     edge_index: FxHashMap<EdgeKey, usize>,
     /// For conflict errors: package → the first (at most 3) edges that reached it.
     pub via: FxHashMap<PackageId, Vec<(EdgeFrom, Option<&'a lock2nix_lock::Marker>)>>,
+    /// The package the walk stopped at (an `unfit` one), leaving the rest of the lock unvisited.
+    pub stopped_at: Option<PackageId>,
 }
 
 /// The chosen selection, per root.
@@ -55,15 +57,20 @@ pub(crate) struct Selection<'s> {
 }
 
 /// The active synthetic extras, as a set and as the slice marker evaluation takes.
+#[derive(Default)]
 struct Active {
     set: BTreeSet<ExtraName>,
     list: Vec<ExtraName>,
+    /// Marker → whether it holds with `list`: a lock repeats a few dozen markers on thousands of
+    /// edges, and pep508_rs walks the whole tree on every evaluation.
+    memo: FxHashMap<MarkerTree, bool>,
 }
 
 impl Active {
     fn insert(&mut self, e: ExtraName) -> bool {
         if self.set.insert(e.clone()) {
             self.list.push(e);
+            self.memo.clear();
             true
         } else {
             false
@@ -81,10 +88,15 @@ impl Active {
     }
 
     /// Does `dep`'s marker hold, counting `newly` as active?
-    fn holds(&self, env: &MarkerEnvironment, dep: &Dependency, newly: &[ExtraName]) -> bool {
+    fn holds(&mut self, env: &MarkerEnvironment, dep: &Dependency, newly: &[ExtraName]) -> bool {
         let Some(m) = &dep.marker else { return true };
         if newly.is_empty() {
-            m.tree.evaluate(env, &self.list)
+            if let Some(&holds) = self.memo.get(&m.tree) {
+                return holds;
+            }
+            let holds = m.tree.evaluate(env, &self.list);
+            self.memo.insert(m.tree.clone(), holds);
+            holds
         } else {
             let mut all = self.list.clone();
             all.extend(newly.iter().cloned());
@@ -140,16 +152,16 @@ fn find_by_markers(lock: &Lock, name: &PackageName, env: &MarkerEnvironment) -> 
     found
 }
 
+/// Follow the edges; with `unfit`, stop (in the final pass) at the first package reached whose
+/// entry is set.
 pub(crate) fn walk<'a>(
     lock: &'a Lock,
     env: &MarkerEnvironment,
     sel: &Selection<'_>,
+    unfit: Option<&[bool]>,
 ) -> Result<Walk<'a>, ResolveError> {
     let mut walk = Walk::default();
-    let mut active = Active {
-        set: BTreeSet::new(),
-        list: Vec::new(),
-    };
+    let mut active = Active::default();
     for &r in sel.roots {
         let name = &lock.packages[r].name;
         active.extend(conflict_project(name));
@@ -313,6 +325,10 @@ pub(crate) fn walk<'a>(
                 continue;
             }
             record(&mut walk, EdgeFrom::Package(id), dep, kind.clone());
+            if unfit.is_some_and(|u| u[dep.target]) {
+                walk.stopped_at = Some(dep.target);
+                return Ok(walk);
+            }
             push(&mut queue, &mut seen, dep);
         }
     }
