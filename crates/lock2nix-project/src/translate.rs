@@ -242,15 +242,22 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
             }
             // of the default four, a system the lock cannot be installed on (e.g. CUDA-only
             // wheels on Darwin) is left out with a warning
-            Err(e) if !settings.systems_explicit => skipped.push((target.to_string(), e)),
+            Err(e) if !settings.systems_explicit => {
+                skipped.push((target.to_string(), target.system, e))
+            }
             Err(e) => return Err(Error::resolve(project, &target, e)),
         }
     }
-    for (target, e) in &skipped {
-        warnings.push(format!("leaving out {target}: {e}"));
+    for (target, system, e) in &skipped {
+        // one short line: the full explanation (every rejected wheel) is `resolve`'s
+        let advice = e.advice().map(|a| format!("; {a}")).unwrap_or_default();
+        warnings.push(format!(
+            "leaving out {target}: {}{advice} (`lock2nix resolve --system {system}` with the same options shows why)",
+            e.summary()
+        ));
     }
     if resolutions.is_empty() {
-        let (target, e) = skipped.swap_remove(0);
+        let (target, _, e) = skipped.swap_remove(0);
         return Err(Error::Resolve {
             lock: project.lock_path.clone(),
             target,
