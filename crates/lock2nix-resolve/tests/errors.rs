@@ -262,3 +262,39 @@ fn python_version_parsing() {
         assert!(err.contains("is not a Python version"), "{bad}: {err}");
     }
 }
+
+/// A system no artifact of a reached package fits is given up on at the first such package the
+/// walk reaches: the package named is one `reach` (which follows the whole lock) reaches, its
+/// error is the full one (every rejected wheel), and the systems where everything fits resolve.
+#[test]
+fn an_uninstallable_system_names_a_reached_package_without_artifacts() {
+    for dir in ["locks/top-1000", "locks/top-1500"] {
+        let lock = fixture_lock(dir);
+        for system in [X86_64Darwin, Aarch64Darwin] {
+            let t = target(system, "3.12");
+            let err = resolve(&lock, &t).unwrap_err();
+            let ResolveError::NoArtifact {
+                package, rejected, ..
+            } = &err
+            else {
+                panic!("{dir} on {system}: {err}");
+            };
+            let reach = lock2nix_resolve::reach(&lock, &t).unwrap();
+            let reached = lock
+                .packages
+                .iter()
+                .enumerate()
+                .any(|(id, p)| p.display_id() == *package && reach.contains(id));
+            assert!(reached, "{dir} on {system}: {package} is not reached");
+            let p = lock
+                .packages
+                .iter()
+                .find(|p| p.display_id() == *package)
+                .unwrap();
+            assert_eq!(rejected.len(), p.wheels.len(), "{err}");
+        }
+        for system in [X86_64Linux, Aarch64Linux] {
+            assert!(resolve(&lock, &target(system, "3.12")).is_ok(), "{dir}");
+        }
+    }
+}
