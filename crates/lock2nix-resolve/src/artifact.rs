@@ -262,11 +262,12 @@ impl std::fmt::Display for MacosNeed {
     }
 }
 
-/// Choose the artifact of `pkg` for `target`.
+/// Choose the artifact of `pkg` for `target`; `best_wheel` is [`best_wheel`]'s answer for it.
 pub(crate) fn choose(
     pkg: &Package,
     target: &Target,
     tags: &Tags,
+    best_wheel: Option<usize>,
 ) -> Result<Artifact, ResolveError> {
     match &pkg.source {
         Source::Git(g) => Ok(Artifact::Git(g.clone())),
@@ -290,7 +291,7 @@ pub(crate) fn choose(
                 kind,
             })
         }
-        Source::Registry(_) => choose_registry(pkg, target, tags),
+        Source::Registry(_) => choose_registry(pkg, target, tags, best_wheel),
     }
 }
 
@@ -309,44 +310,43 @@ fn archive_of(pkg: &Package, name: &str) -> (ArchiveKind, Option<Hash>) {
     }
 }
 
-/// Whether [`choose`] finds an artifact of `pkg` for `target`.
-pub(crate) fn has_artifact(pkg: &Package, target: &Target, tags: &Tags) -> bool {
+/// The best wheel (its index) of a registry package for the target, unless the target's
+/// no-binary settings exclude its wheels (for other sources: `None`, they are not wheels).
+pub(crate) fn best_wheel(pkg: &Package, target: &Target, tags: &Tags) -> Option<usize> {
     match &pkg.source {
-        Source::Registry(_) => {
-            let (best_wheel, sdist) = candidates(pkg, target, tags);
-            best_wheel.is_some() || sdist.is_some()
-        }
+        Source::Registry(_) if !target.no_binary.contains(&pkg.name) => tags.best(&pkg.wheels),
+        _ => None,
+    }
+}
+
+/// Whether [`choose`] finds an artifact of `pkg` for `target`.
+pub(crate) fn has_artifact(pkg: &Package, target: &Target, best_wheel: Option<usize>) -> bool {
+    match &pkg.source {
+        Source::Registry(_) => best_wheel.is_some() || usable_sdist(pkg, target).is_some(),
         _ => true,
     }
 }
 
-/// The best wheel (its index) and the usable sdist of a registry package, as the target's
-/// no-binary and no-build settings allow.
-fn candidates<'p>(
-    pkg: &'p Package,
-    target: &Target,
-    tags: &Tags,
-) -> (Option<usize>, Option<&'p lock2nix_lock::Sdist>) {
-    let best_wheel = if target.no_binary.contains(&pkg.name) {
-        None
-    } else {
-        tags.best(&pkg.wheels)
-    };
-    // A registry sdist always says where it is (the reader refuses one that does not).
-    let sdist = if target.no_build.contains(&pkg.name) {
-        None
-    } else {
-        pkg.sdist
-            .as_ref()
-            .filter(|s| !matches!(s.locator, SdistLocator::Metadata))
-    };
-    (best_wheel, sdist)
+/// A registry package's sdist, when the target's no-build settings allow building it (a
+/// registry sdist always says where it is: the reader refuses one that does not).
+fn usable_sdist<'p>(pkg: &'p Package, target: &Target) -> Option<&'p lock2nix_lock::Sdist> {
+    if target.no_build.contains(&pkg.name) {
+        return None;
+    }
+    pkg.sdist
+        .as_ref()
+        .filter(|s| !matches!(s.locator, SdistLocator::Metadata))
 }
 
-fn choose_registry(pkg: &Package, target: &Target, tags: &Tags) -> Result<Artifact, ResolveError> {
+fn choose_registry(
+    pkg: &Package,
+    target: &Target,
+    tags: &Tags,
+    best_wheel: Option<usize>,
+) -> Result<Artifact, ResolveError> {
     let no_binary = target.no_binary.contains(&pkg.name);
     let no_build = target.no_build.contains(&pkg.name);
-    let (best_wheel, sdist) = candidates(pkg, target, tags);
+    let sdist = usable_sdist(pkg, target);
     let sdist_location = |s: &lock2nix_lock::Sdist| match &s.locator {
         SdistLocator::Url(u) => Some(Location::Url(u.clone())),
         SdistLocator::Path(p) => Some(Location::Path(p.clone())),

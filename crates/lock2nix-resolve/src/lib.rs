@@ -661,10 +661,16 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     ));
     // Packages no artifact of which fits (CUDA-only wheels on Darwin): the walk stops at the
     // first one it reaches, instead of following the whole lock only to fail below.
+    let best_wheels: Vec<Option<usize>> = lock
+        .packages
+        .iter()
+        .map(|p| artifact::best_wheel(p, target, &tags))
+        .collect();
     let unfit: Vec<bool> = lock
         .packages
         .iter()
-        .map(|p| !artifact::has_artifact(p, target, &tags))
+        .zip(&best_wheels)
+        .map(|(p, &best)| !artifact::has_artifact(p, target, best))
         .collect();
     let follow = if unfit.contains(&true) {
         Follow::UntilUnfit(&unfit)
@@ -673,7 +679,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     };
     let mut reached = reach_until(lock, target, follow)?;
     if let Some(id) = reached.walk.stopped_at {
-        artifact::choose(&lock.packages[id], target, &tags)?;
+        artifact::choose(&lock.packages[id], target, &tags, best_wheels[id])?;
         // (`has_artifact` and `choose` disagree: follow everything after all)
         reached = reach(lock, target)?;
     }
@@ -737,7 +743,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     let mut macos_fallbacks = Vec::new();
     for &id in &order {
         let p = &lock.packages[id];
-        let artifact = artifact::choose(p, target, &tags)?;
+        let artifact = artifact::choose(p, target, &tags, best_wheels[id])?;
         if target.system.is_darwin() && matches!(artifact, Artifact::Sdist { .. }) {
             if let Some(need) = artifact::macos_need(p, &tags) {
                 macos_fallbacks.push((packages.len(), need));
