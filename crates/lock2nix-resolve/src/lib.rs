@@ -505,10 +505,10 @@ pub(crate) enum Follow<'u> {
     Nothing,
     /// Every edge that holds.
     All,
-    /// Until the first package reached whose entry (by lock index) is set: a target that cannot
-    /// be installed is given up on without following the rest of the lock
+    /// Until the first package reached (by lock index) that the function calls unfit: a target
+    /// that cannot be installed is given up on without following the rest of the lock
     /// ([`Walk::stopped_at`](walk::Walk) says where).
-    UntilUnfit(&'u [bool]),
+    UntilUnfit(&'u dyn Fn(PackageId) -> bool),
 }
 
 /// [`reach`], walking as far as `follow` says.
@@ -659,27 +659,19 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         (target.python.major, target.python.minor),
         target.tag_policy,
     ));
-    // Packages no artifact of which fits (CUDA-only wheels on Darwin): the walk stops at the
-    // first one it reaches, instead of following the whole lock only to fail below.
-    let best_wheels: Vec<Option<usize>> = lock
-        .packages
-        .iter()
-        .map(|p| artifact::best_wheel(p, target, &tags))
-        .collect();
-    let unfit: Vec<bool> = lock
-        .packages
-        .iter()
-        .zip(&best_wheels)
-        .map(|(p, &best)| !artifact::has_artifact(p, target, best))
-        .collect();
-    let follow = if unfit.contains(&true) {
-        Follow::UntilUnfit(&unfit)
-    } else {
-        Follow::All
+    // The walk stops at the first package it reaches that no artifact fits (CUDA-only wheels on
+    // Darwin) instead of following the whole lock only to fail below. Each package's best wheel
+    // is found once, when first asked for.
+    let best_wheels: Vec<std::cell::OnceCell<Option<usize>>> =
+        (0..lock.packages.len()).map(|_| Default::default()).collect();
+    let best = |id: PackageId| {
+        *best_wheels[id].get_or_init(|| artifact::best_wheel(&lock.packages[id], target, &tags))
     };
+    let unfit = |id: PackageId| !artifact::has_artifact(&lock.packages[id], target, best(id));
+    let follow = Follow::UntilUnfit(&unfit);
     let mut reached = reach_until(lock, target, follow)?;
     if let Some(id) = reached.walk.stopped_at {
-        artifact::choose(&lock.packages[id], target, &tags, best_wheels[id])?;
+        artifact::choose(&lock.packages[id], target, &tags, best(id))?;
         // (`has_artifact` and `choose` disagree: follow everything after all)
         reached = reach(lock, target)?;
     }
@@ -743,7 +735,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     let mut macos_fallbacks = Vec::new();
     for &id in &order {
         let p = &lock.packages[id];
-        let artifact = artifact::choose(p, target, &tags, best_wheels[id])?;
+        let artifact = artifact::choose(p, target, &tags, best(id))?;
         if target.system.is_darwin() && matches!(artifact, Artifact::Sdist { .. }) {
             if let Some(need) = artifact::macos_need(p, &tags) {
                 macos_fallbacks.push((packages.len(), need));

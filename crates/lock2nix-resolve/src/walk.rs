@@ -152,13 +152,13 @@ fn find_by_markers(lock: &Lock, name: &PackageName, env: &MarkerEnvironment) -> 
     found
 }
 
-/// Follow the edges; with `unfit`, stop (in the final pass) at the first package reached whose
-/// entry is set.
+/// Follow the edges; with `unfit`, stop (in the final pass) at the first package reached that
+/// it calls unfit.
 pub(crate) fn walk<'a>(
     lock: &'a Lock,
     env: &MarkerEnvironment,
     sel: &Selection<'_>,
-    unfit: Option<&[bool]>,
+    unfit: Option<&dyn Fn(PackageId) -> bool>,
 ) -> Result<Walk<'a>, ResolveError> {
     let mut walk = Walk::default();
     let mut active = Active::default();
@@ -325,7 +325,7 @@ pub(crate) fn walk<'a>(
                 continue;
             }
             record(&mut walk, EdgeFrom::Package(id), dep, kind.clone());
-            if unfit.is_some_and(|u| u[dep.target]) {
+            if unfit.is_some_and(|unfit| unfit(dep.target)) {
                 walk.stopped_at = Some(dep.target);
                 return Ok(walk);
             }
