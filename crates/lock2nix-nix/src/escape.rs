@@ -54,6 +54,19 @@ pub(crate) fn escape_string_in(s: &str, context: &'static str) -> Result<String,
     Ok(out)
 }
 
+/// The bytes [`escape_string_into`] may write otherwise than as themselves.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\\' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'$' as usize] = true;
+    t[0] = true;
+    t
+};
+
 /// Append the escaped contents of a `"…"` literal for `s` to `out` (see [`escape_string`]).
 ///
 /// Only a few ASCII bytes need an escape, so the text between them is copied in runs. On error
@@ -64,6 +77,11 @@ pub(crate) fn escape_string_into(
     context: &'static str,
 ) -> Result<(), PrintError> {
     let bytes = s.as_bytes();
+    // most strings (URLs, hashes, names) need no escape: one pass to find out
+    if !bytes.iter().any(|&b| SPECIAL[usize::from(b)]) {
+        out.push_str(s);
+        return Ok(());
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escaped = match b {

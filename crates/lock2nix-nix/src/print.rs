@@ -12,7 +12,7 @@
 //!
 //! A node "fits" when it can be written without a line break, exactly as alejandra computes it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::ast::{AttrName, Binding, BindingKind, Expr, File, Param, StrPart};
 use crate::escape::{self, is_identifier};
@@ -317,7 +317,8 @@ struct Printer {
     indent: usize,
     /// Probing whether something fits on one line: stop at the first line break.
     probe: bool,
-    fits_cache: HashMap<usize, bool>,
+    /// Node address → whether it fits (addresses of the tree being printed: not input-chosen).
+    fits_cache: FxHashMap<usize, bool>,
 }
 
 impl Printer {
@@ -326,7 +327,7 @@ impl Printer {
             out: String::new(),
             indent: 0,
             probe,
-            fits_cache: HashMap::new(),
+            fits_cache: FxHashMap::default(),
         }
     }
 
@@ -419,7 +420,7 @@ impl Printer {
         self.probe = probe;
         res?;
         let mut lines = text.split('\n');
-        let count = text.bytes().filter(|&b| b == b'\n').count() + 1;
+        let count = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
         if count <= 2 {
             return Ok((if_leq_two, text));
         }
