@@ -211,23 +211,32 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         .map(|&system| project.target_for(&settings.target, system))
         .collect::<Result<Vec<_>, _>>()?;
     // The systems are independent: resolve them in parallel (results stay in system order),
-    // next to the stale-lock check.
-    let (stale, results): (_, Vec<_>) = rayon::join(
-        || project.stale_warnings(),
-        || {
-            targets
-                .par_iter()
-                .map(|target| {
-                    resolve_for_envs(
-                        &project.lock,
-                        target,
-                        &settings.envs,
-                        project.workspace.as_ref(),
-                    )
-                })
-                .collect()
-        },
-    );
+    // next to the stale-lock check. Taken first come, first served (`scope_fifo`), so that
+    // the systems start before the short check and a system that fails early: two resolvable
+    // systems run side by side instead of one after the other behind the short jobs.
+    let resolved: Vec<std::sync::OnceLock<_>> =
+        targets.iter().map(|_| std::sync::OnceLock::new()).collect();
+    let stale_found = std::sync::OnceLock::new();
+    rayon::scope_fifo(|s| {
+        for (target, slot) in targets.iter().zip(&resolved) {
+            s.spawn_fifo(move |_| {
+                let _ = slot.set(resolve_for_envs(
+                    &project.lock,
+                    target,
+                    &settings.envs,
+                    project.workspace.as_ref(),
+                ));
+            });
+        }
+        s.spawn_fifo(|_| {
+            let _ = stale_found.set(project.stale_warnings());
+        });
+    });
+    let stale = stale_found.into_inner().unwrap_or_default();
+    let results = resolved.into_iter().map(|r| {
+        r.into_inner()
+            .expect("every system's job ran before the scope ended")
+    });
     let mut warnings: Vec<String> = stale.iter().map(ToString::to_string).collect();
     let mut resolutions = Vec::with_capacity(targets.len());
     let mut skipped = Vec::new();

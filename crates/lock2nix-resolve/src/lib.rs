@@ -662,8 +662,9 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     // The walk stops at the first package it reaches that no artifact fits (CUDA-only wheels on
     // Darwin) instead of following the whole lock only to fail below. Each package's best wheel
     // is found once, when first asked for.
-    let best_wheels: Vec<std::cell::OnceCell<Option<usize>>> =
-        (0..lock.packages.len()).map(|_| Default::default()).collect();
+    let best_wheels: Vec<std::cell::OnceCell<Option<usize>>> = (0..lock.packages.len())
+        .map(|_| Default::default())
+        .collect();
     let best = |id: PackageId| {
         *best_wheels[id].get_or_init(|| artifact::best_wheel(&lock.packages[id], target, &tags))
     };
