@@ -152,6 +152,11 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
             Ok(printed)
         })
         .collect();
+    // the overlay is the printed definitions and a few KiB around them
+    let printed_len: usize = parts
+        .iter()
+        .map(|p| p.as_ref().map_or(0, Printed::len))
+        .sum();
     let mut bindings: Vec<Binding> = Vec::new();
     if !missing.is_empty() {
         bindings.push(
@@ -193,7 +198,10 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
         },
         bindings,
     );
-    Ok(lock2nix_nix::print_file(&file)?)
+    Ok(lock2nix_nix::print_file_sized(
+        &file,
+        printed_len + (64 << 10),
+    )?)
 }
 
 /// The binding for one attribute: its definition on every system, merged.

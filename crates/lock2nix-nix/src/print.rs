@@ -115,7 +115,14 @@ impl Printed {
 
 /// Print a file: the header comment lines, then the expression, then a final newline.
 pub fn print_file(f: &File) -> Result<String, PrintError> {
+    print_file_sized(f, 0)
+}
+
+/// [`print_file`] into a buffer of `capacity` bytes to begin with: a file with large
+/// [`Printed`] parts grows its text once instead of doubling (and copying) it along the way.
+pub fn print_file_sized(f: &File, capacity: usize) -> Result<String, PrintError> {
     let mut p = Printer::new(false);
+    p.out.reserve(capacity);
     for line in &f.header {
         for l in comment_lines(line)? {
             p.out.push_str(&l);
