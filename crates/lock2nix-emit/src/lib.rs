@@ -208,10 +208,23 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
 fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> Binding {
     let mut exprs: Vec<(System, Expr)> = Vec::with_capacity(systems.len());
     let mut comments: Vec<String> = Vec::new();
+    // each distinct decision is rendered once; a system whose decision is one already rendered
+    // (a pure wheel, the same sdist) is that rendering's twin
+    let mut rendered: Vec<(&lock2nix_plan::PlannedPackage, usize)> = Vec::new();
+    let mut twins: Vec<(System, usize)> = Vec::new();
+    let mut defined: Vec<System> = Vec::with_capacity(systems.len());
     for &(si, pos) in &slot.defs {
         let plan = &plans[si];
-        if let Some((expr, cs)) = package::package_expr(&plan.packages[pos]) {
+        let planned = &plan.packages[pos];
+        if let Some(&(_, at)) = rendered.iter().find(|(p, _)| p.same_decision(planned)) {
+            twins.push((plan.system, at));
+            defined.push(plan.system);
+            continue;
+        }
+        if let Some((expr, cs)) = package::package_expr(planned) {
+            rendered.push((planned, exprs.len()));
             exprs.push((plan.system, expr));
+            defined.push(plan.system);
             for c in cs {
                 if !comments.contains(&c) {
                     comments.push(c);
@@ -219,11 +232,19 @@ fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> B
             }
         }
     }
+    // One rendering and nixpkgs' package nowhere: that rendering is the definition on every
+    // system (merging would find every system's copy equal and keep it).
+    let single = exprs.len() == 1 && slot.untouched.is_empty();
+    if !single {
+        for &(s, at) in &twins {
+            let twin = exprs[at].1.clone();
+            exprs.push((s, twin));
+        }
+    }
     // Where nixpkgs' package is the lock's, the overlay must keep it (not another system's
     // build); where the package is not in the closure at all, the definition is unused and the
     // first system's stands in (so that no system hits bySystem's throw).
-    let defined: Vec<System> = exprs.iter().map(|(s, _)| *s).collect();
-    for s in systems {
+    for s in systems.iter().filter(|_| !single) {
         if defined.contains(s) {
             continue;
         }
@@ -250,7 +271,12 @@ fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> B
             present.join(", ")
         ));
     }
-    let mut b = Binding::assign(attr, merge::merge(exprs));
+    let value = if single {
+        exprs.swap_remove(0).1
+    } else {
+        merge::merge(exprs)
+    };
+    let mut b = Binding::assign(attr, value);
     for c in comments {
         b = b.comment(c);
     }

@@ -362,6 +362,32 @@ impl PlannedPackage {
         self.nixpkgs.as_ref().and_then(|n| n.version.as_deref())
     }
 
+    /// Whether `other` is the same decision: everything but `index` (which points into each
+    /// system's own resolution) is equal, so both render to the same definition.
+    pub fn same_decision(&self, other: &Self) -> bool {
+        let Self {
+            index: _,
+            name,
+            attr,
+            version,
+            derivation_version,
+            nixpkgs,
+            action,
+            recipe,
+            reason,
+            custom,
+        } = self;
+        *name == other.name
+            && *attr == other.attr
+            && *version == other.version
+            && *derivation_version == other.derivation_version
+            && *nixpkgs == other.nixpkgs
+            && *action == other.action
+            && *recipe == other.recipe
+            && *reason == other.reason
+            && *custom == other.custom
+    }
+
     /// For a version swap (nixpkgs has the package at another version and it is not reused):
     /// how the lock's version is built.
     pub fn swap_strategy(&self) -> Option<&'static str> {
