@@ -76,13 +76,7 @@ pub enum HashError {
 impl Hash {
     /// Parse `sha256:<hex>` (also sha384/sha512). Hex digits may be upper or lower case.
     pub fn parse(s: &str) -> Result<Self, HashError> {
-        let (algo, hex_digits) = s.split_once(':').ok_or(HashError::NoAlgorithm)?;
-        let algorithm = match algo {
-            "sha256" => HashAlgorithm::Sha256,
-            "sha384" => HashAlgorithm::Sha384,
-            "sha512" => HashAlgorithm::Sha512,
-            other => return Err(HashError::UnsupportedAlgorithm(other.to_string())),
-        };
+        let (algorithm, hex_digits) = split_algorithm(s)?;
         let expected = algorithm.digest_len() * 2;
         if hex_digits.len() != expected {
             return Err(HashError::WrongLength {
@@ -92,14 +86,14 @@ impl Hash {
             });
         }
         let mut bytes = [0u8; 64];
-        // any non-hex byte sets a high bit in `seen` (no branch per digit)
-        let mut seen = 0u8;
+        // no branch per digit: a non-hex digit only clears `all_hex`
+        let mut all_hex = true;
         for (out, pair) in bytes.iter_mut().zip(hex_digits.as_bytes().chunks_exact(2)) {
-            let (hi, lo) = (hex_value(pair[0]), hex_value(pair[1]));
-            seen |= hi | lo;
+            let ((hi, hi_ok), (lo, lo_ok)) = (hex_value(pair[0]), hex_value(pair[1]));
+            all_hex &= hi_ok & lo_ok;
             *out = (hi << 4) | (lo & 0xf);
         }
-        if seen > 0xf {
+        if !all_hex {
             return Err(HashError::NotHex);
         }
         Ok(Self { algorithm, bytes })
@@ -125,26 +119,33 @@ impl Hash {
     }
 }
 
-/// The value of each hex digit (either case); 0xff for any other byte.
-static HEX_VALUE: [u8; 256] = {
-    let mut t = [0xffu8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
+/// `algo:<digits>` cut at the first `:`, with the algorithm named.
+fn split_algorithm(s: &str) -> Result<(HashAlgorithm, &str), HashError> {
+    // what every registry file's hash starts with, without searching for the `:`
+    if let Some(digits) = s.strip_prefix("sha256:") {
+        return Ok((HashAlgorithm::Sha256, digits));
     }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        t[b'A' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
+    let (algo, hex_digits) = s.split_once(':').ok_or(HashError::NoAlgorithm)?;
+    let algorithm = match algo {
+        "sha256" => HashAlgorithm::Sha256,
+        "sha384" => HashAlgorithm::Sha384,
+        "sha512" => HashAlgorithm::Sha512,
+        other => return Err(HashError::UnsupportedAlgorithm(other.to_string())),
+    };
+    Ok((algorithm, hex_digits))
+}
 
-/// The value of a hex digit (either case), or 0xff.
-fn hex_value(b: u8) -> u8 {
-    HEX_VALUE[usize::from(b)]
+/// The value of a hex digit (either case) and `true`, or an unspecified value and `false` for
+/// any other byte (arithmetic rather than a table lookup: the digit loop then has no loads).
+fn hex_value(b: u8) -> (u8, bool) {
+    let digit = b.wrapping_sub(b'0');
+    // `A`–`F` and `a`–`f` (only those) map to 0–5
+    let letter = (b | 0x20).wrapping_sub(b'a');
+    if digit < 10 {
+        (digit, true)
+    } else {
+        (letter.wrapping_add(10), letter < 6)
+    }
 }
 
 impl fmt::Display for Hash {
@@ -171,6 +172,8 @@ mod tests {
             h.to_string(),
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+        let upper = "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+        assert_eq!(Hash::parse(upper), Ok(h));
     }
 
     #[test]
@@ -185,6 +188,19 @@ mod tests {
         ));
         let not_hex = format!("sha256:{}", "g".repeat(64));
         assert_eq!(Hash::parse(&not_hex), Err(HashError::NotHex));
+        // every other ASCII byte is rejected, in either position of a pair
+        for b in (0u8..0x80).filter(|b| !b.is_ascii_hexdigit()) {
+            let c = char::from(b);
+            for digits in [
+                format!("{c}{}", "0".repeat(63)),
+                format!("0{c}{}", "0".repeat(62)),
+            ] {
+                assert_eq!(
+                    Hash::parse(&format!("sha256:{digits}")),
+                    Err(HashError::NotHex)
+                );
+            }
+        }
         // multi-byte characters must not panic
         let weird = format!("sha256:{}", "é".repeat(32));
         assert!(Hash::parse(&weird).is_err());
