@@ -278,16 +278,21 @@ fn check_tag_set(
 /// non-empty tags of ASCII letters, digits and `_` (what [`check_tag_set`] checks per set).
 fn tag_sets_valid(text: &str) -> bool {
     let b = text.as_bytes();
-    let is_sep = |c: u8| c == b'.' || c == b'-';
+    let is_sep = |c: u8| (c == b'.') | (c == b'-');
     // every byte a tag byte or a separator (no early exit: the fold compiles to vector compares)
     let bytes_ok = b.iter().fold(true, |ok, &c| {
         ok & (c.is_ascii_alphanumeric() | (c == b'_') | (c == b'.') | (c == b'-'))
     });
-    // no empty tag: no separator first, last, or right after another (separators are few)
+    // no empty tag: no separator first, last, or right after another (a fold over each byte
+    // and its successor, which also compiles to vector compares)
+    let no_double_sep = b
+        .iter()
+        .zip(b.get(1..).unwrap_or_default())
+        .fold(true, |ok, (&x, &y)| ok & !(is_sep(x) & is_sep(y)));
     bytes_ok
+        && no_double_sep
         && b.first().is_some_and(|&c| !is_sep(c))
         && b.last().is_some_and(|&c| !is_sep(c))
-        && memchr::memchr2_iter(b'.', b'-', b).all(|i| b.get(i + 1).is_some_and(|&c| !is_sep(c)))
 }
 
 /// Append `name` (already checked to be ASCII letters, digits, `_` and `.`) with every run of
@@ -356,7 +361,7 @@ impl WheelFilename {
         known: Option<(&str, &Version)>,
     ) -> Result<WheelFilename, WheelFilenameError> {
         let decoded;
-        let input = if filename.as_bytes().contains(&b'%') {
+        let input = if memchr::memchr(b'%', filename.as_bytes()).is_some() {
             decoded = percent_encoding::percent_decode_str(filename)
                 .decode_utf8()
                 .map_err(|_| WheelFilenameError::InvalidPercentEncoding {
