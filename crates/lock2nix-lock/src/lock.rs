@@ -266,6 +266,10 @@ type ChunkResult = Result<(Vec<RawPackage>, Vec<crate::Warning>), Error>;
 /// The targets of a package's edges: dependencies, per extra, per group.
 type EdgeTargets = (Vec<usize>, Vec<Vec<usize>>, Vec<Vec<usize>>);
 
+/// Packages whose edges one task of [`Reader::link`] resolves (about a tenth of a millisecond of
+/// work, well above what handing a task to another thread costs).
+const LINK_PACKAGES_PER_TASK: usize = 64;
+
 struct Split {
     header_end: usize,
     chunks: Vec<Chunk>,
@@ -1399,9 +1403,9 @@ impl Reader<'_, '_> {
 
     /// Resolve every edge to a package index, and check identities are unique.
     fn link(&mut self, raw: Vec<RawPackage>, pkg_key: &'static str) -> Result<Vec<Package>, Error> {
-        let mut by_name: HashMap<PackageName, Vec<usize>> = HashMap::with_capacity(raw.len());
+        let mut by_name: HashMap<&PackageName, Vec<usize>> = HashMap::with_capacity(raw.len());
         for (i, r) in raw.iter().enumerate() {
-            by_name.entry(r.package.name.clone()).or_default().push(i);
+            by_name.entry(&r.package.name).or_default().push(i);
         }
         let top = KeyPath::Root;
         let pp = top.key(pkg_key);
@@ -1434,6 +1438,7 @@ impl Reader<'_, '_> {
                 by_version.entry((&r.package.name, v)).or_default().push(i);
             }
         }
+        let ctx = self.ctx;
         let resolve =
             |from: &Package, d: &RawDependency, path: &KeyPath<'_>| -> Result<usize, Error> {
                 let dep = &d.dep;
@@ -1469,7 +1474,7 @@ impl Reader<'_, '_> {
                 };
                 match matching.as_slice() {
                     [one] => Ok(*one),
-                    [] => Err(self.ctx.error(
+                    [] => Err(ctx.error(
                         d.span.clone(),
                         path,
                         ErrorKind::MissingPackage {
@@ -1477,7 +1482,7 @@ impl Reader<'_, '_> {
                             to: written(),
                         },
                     )),
-                    many => Err(self.ctx.error(
+                    many => Err(ctx.error(
                         d.span.clone(),
                         path,
                         ErrorKind::AmbiguousDependency {
@@ -1499,9 +1504,7 @@ impl Reader<'_, '_> {
                     )),
                 }
             };
-        // Phase 1: every edge's target, borrowing the packages; phase 2: move them out.
-        let mut targets: Vec<EdgeTargets> = Vec::with_capacity(raw.len());
-        for r in &raw {
+        let targets_of = |r: &RawPackage| -> Result<EdgeTargets, Error> {
             let ip = pp.index(r.index);
             let dp = ip.key("dependencies");
             let deps = r
@@ -1532,8 +1535,19 @@ impl Reader<'_, '_> {
                         .collect::<Result<Vec<_>, _>>()?,
                 );
             }
-            targets.push((deps, optional, dev));
-        }
+            Ok((deps, optional, dev))
+        };
+        // Phase 1, on rayon's pool: every edge's target, borrowing the packages. Each package
+        // stops at its own first error, and the first package (in file order) with one decides,
+        // so the error is the one a serial pass meets first. Phase 2: move the packages out.
+        let targets = raw
+            .par_iter()
+            .with_min_len(LINK_PACKAGES_PER_TASK)
+            .map(|r| targets_of(r).map_err(Box::new))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| *e)?;
         fn attach(list: Vec<RawDependency>, targets: Vec<usize>) -> Vec<Dependency> {
             list.into_iter()
                 .zip(targets)
