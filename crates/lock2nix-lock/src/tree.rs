@@ -181,12 +181,13 @@ impl<'i> Map<'i> {
     }
 
     pub(crate) fn position(&self, key: &str) -> Option<usize> {
-        // small tables (a wheel's, a dependency's): a scan, comparing lengths first
+        // small tables (a wheel's, a dependency's): a scan, comparing the length and the first
+        // byte before the rest (`hash`, `size`, `path`, `zstd` share a length)
         if self.entries.len() <= 8 || !self.sorted {
             let k = key.as_bytes();
             self.entries.iter().position(|(e, _)| {
                 let e = e.get_ref().as_bytes();
-                e.len() == k.len() && e == k
+                e.len() == k.len() && e.first() == k.first() && e == k
             })
         } else {
             self.entries
