@@ -56,7 +56,6 @@ pub(crate) struct Ctx<'s> {
     pub(crate) file: &'s Path,
     /// Where the TOML fragment being walked starts in `text` (spans are relative to it).
     pub(crate) base: usize,
-    /// Byte offsets of line starts, computed on first use and shared between fragments.
     /// The marker work left for the file, shared between fragments.
     pub(crate) markers: &'s crate::bounded_marker::MarkerBudget,
 }
