@@ -217,6 +217,11 @@ impl<'a, 'i> Table<'a, 'i> {
         self.table.get(key)
     }
 
+    /// The values of `keys`, in their order, from one pass over the table (see [`Map::get_all`]).
+    pub(crate) fn get_all<const N: usize>(&self, keys: [&str; N]) -> [Option<&'a Value<'i>>; N] {
+        self.table.get_all(keys)
+    }
+
     pub(crate) fn get_first(&self, keys: &[&'static str]) -> Option<(&'static str, &'a Value<'i>)> {
         keys.iter().find_map(|k| self.table.get(k).map(|v| (*k, v)))
     }

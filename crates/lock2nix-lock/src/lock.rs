@@ -1005,8 +1005,9 @@ impl Reader<'_, '_> {
         })
     }
 
-    fn size(&self, t: &Table<'_, '_>, p: &KeyPath<'_>) -> Result<Option<u64>, Error> {
-        match t.get("size") {
+    /// The optional `size` of the table at `p`, given its value.
+    fn size(&self, v: Option<&Value<'_>>, p: &KeyPath<'_>) -> Result<Option<u64>, Error> {
+        match v {
             None => Ok(None),
             Some(v) => {
                 let n = as_int(
@@ -1029,8 +1030,9 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn upload_time(&self, t: &Table<'_, '_>, p: &KeyPath<'_>) -> Result<Option<String>, Error> {
-        match t.get("upload-time") {
+    /// The optional `upload-time` of the table at `p`, given its value.
+    fn upload_time(&self, v: Option<&Value<'_>>, p: &KeyPath<'_>) -> Result<Option<String>, Error> {
+        match v {
             None => Ok(None),
             Some(v) => match v.get_ref() {
                 Item::String(s) => Ok(Some(s.to_string())),
@@ -1136,8 +1138,8 @@ impl Reader<'_, '_> {
                 Some(Sdist {
                     locator,
                     hash,
-                    size: self.size(&st, &sp)?,
-                    upload_time: self.upload_time(&st, &sp)?,
+                    size: self.size(st.get("size"), &sp)?,
+                    upload_time: self.upload_time(st.get("upload-time"), &sp)?,
                 })
             }
         };
@@ -1232,13 +1234,22 @@ impl Reader<'_, '_> {
             p,
             "a wheel table `{ url | path | filename, hash, size }`",
         )?;
-        let (locator, loc_span, loc_key) = if let Some(u) = t.get("url") {
+        let [url, path, filename, hash, zstd, size, upload_time] = t.get_all([
+            "url",
+            "path",
+            "filename",
+            "hash",
+            "zstd",
+            "size",
+            "upload-time",
+        ]);
+        let (locator, loc_span, loc_key) = if let Some(u) = url {
             (
                 WheelLocator::Url(as_str(self.ctx, u, &p.key("url"), "a URL string")?.to_string()),
                 u.span(),
                 "url",
             )
-        } else if let Some(x) = t.get("path") {
+        } else if let Some(x) = path {
             (
                 WheelLocator::Path(
                     as_str(self.ctx, x, &p.key("path"), "a path string")?.to_string(),
@@ -1246,7 +1257,7 @@ impl Reader<'_, '_> {
                 x.span(),
                 "path",
             )
-        } else if let Some(x) = t.get("filename") {
+        } else if let Some(x) = filename {
             (
                 WheelLocator::Filename(
                     as_str(self.ctx, x, &p.key("filename"), "a file name string")?.to_string(),
@@ -1304,11 +1315,11 @@ impl Reader<'_, '_> {
                 ));
             }
         }
-        let hash = match t.get("hash") {
+        let hash = match hash {
             None => None,
             Some(h) => Some(self.hash(h, &p.key("hash"))?),
         };
-        let zstd = match t.get("zstd") {
+        let zstd = match zstd {
             None => None,
             Some(z) => {
                 let zp = p.key("zstd");
@@ -1317,15 +1328,15 @@ impl Reader<'_, '_> {
                     None => None,
                     Some(h) => Some(self.hash(h, &zp.key("hash"))?),
                 };
-                Some(Box::new((hash, self.size(&zt, &zp)?)))
+                Some(Box::new((hash, self.size(zt.get("size"), &zp)?)))
             }
         };
         Ok(Wheel {
             locator,
             filename,
             hash,
-            size: self.size(&t, p)?,
-            upload_time: self.upload_time(&t, p)?,
+            size: self.size(size, p)?,
+            upload_time: self.upload_time(upload_time, p)?,
             zstd,
         })
     }

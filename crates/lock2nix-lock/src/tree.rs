@@ -181,19 +181,33 @@ impl<'i> Map<'i> {
     }
 
     pub(crate) fn position(&self, key: &str) -> Option<usize> {
-        // small tables (a wheel's, a dependency's): a scan, comparing the length and the first
-        // byte before the rest (`hash`, `size`, `path`, `zstd` share a length)
+        // small tables (a wheel's, a dependency's): a scan
         if self.entries.len() <= 8 || !self.sorted {
             let k = key.as_bytes();
-            self.entries.iter().position(|(e, _)| {
-                let e = e.get_ref().as_bytes();
-                e.len() == k.len() && e.first() == k.first() && e == k
-            })
+            self.entries
+                .iter()
+                .position(|(e, _)| same_key(e.get_ref().as_bytes(), k))
         } else {
             self.entries
                 .binary_search_by(|(k, _)| k.get_ref().as_ref().cmp(key))
                 .ok()
         }
+    }
+
+    /// The entries for `keys`, in their order: what a [`get`](Self::get) per key returns, from
+    /// one pass over the entries (for small tables whose keys are all wanted, as a wheel's).
+    pub(crate) fn get_all<const N: usize>(
+        &self,
+        keys: [&str; N],
+    ) -> [Option<&Spanned<Item<'i>>>; N] {
+        let mut found = [None; N];
+        for (k, v) in &self.entries {
+            let k = k.get_ref().as_bytes();
+            if let Some(i) = keys.iter().position(|key| same_key(key.as_bytes(), k)) {
+                found[i] = Some(v);
+            }
+        }
+        found
     }
 
     pub(crate) fn contains_key(&self, key: &str) -> bool {
@@ -209,6 +223,12 @@ impl<'i> Map<'i> {
     pub(crate) fn values(&self) -> impl Iterator<Item = &Spanned<Item<'i>>> {
         self.entries.iter().map(|(_, v)| v)
     }
+}
+
+/// Whether two keys are equal, comparing the length and the first byte before the rest (`hash`,
+/// `size`, `path` and `zstd` share a length).
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
 }
 
 /// The order of a table's keys: byte order (as the `toml` crate's maps iterate), comparing the
