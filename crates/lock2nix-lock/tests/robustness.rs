@@ -63,6 +63,26 @@ fn a_multiline_string_in_the_header_disables_the_split_and_changes_nothing() {
     assert_eq!(a.packages.len(), 1168);
 }
 
+/// Edges are resolved on rayon's pool, a task per run of packages: of two broken edges far
+/// apart, the first in file order is reported, whichever task finishes first.
+#[test]
+fn the_first_broken_edge_in_file_order_is_reported() {
+    let text = real_text("locks/top-1000");
+    let break_edge_after = |text: &str, at: usize, name: &str| {
+        let i = at + text[at..].find("dependencies = [\n").unwrap() + "dependencies = [\n".len();
+        format!("{}    {{ name = \"{name}\" }},\n{}", &text[..i], &text[i..])
+    };
+    let late = break_edge_after(&text, text.len() * 9 / 10, "no-such-package-late");
+    let both_broken = break_edge_after(&late, text.len() / 10, "no-such-package-early");
+    let (split, one) = both(&both_broken);
+    assert!(split == one, "the split and the single parse differ");
+    let e = parse_lock(&both_broken, Path::new("uv.lock")).unwrap_err();
+    assert!(
+        matches!(&e.kind, ErrorKind::MissingPackage { to, .. } if to == "no-such-package-early"),
+        "{e}"
+    );
+}
+
 /// Hostile layouts that the split must not get wrong (each one differs from a single parse if
 /// the split trusted the text blindly).
 #[test]
