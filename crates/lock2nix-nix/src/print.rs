@@ -12,8 +12,6 @@
 //!
 //! A node "fits" when it can be written without a line break, exactly as alejandra computes it.
 
-use rustc_hash::FxHashMap;
-
 use crate::ast::{AttrName, Binding, BindingKind, Expr, File, Param, StrPart};
 use crate::escape::{self, is_identifier};
 use crate::PrintError;
@@ -324,8 +322,6 @@ struct Printer {
     indent: usize,
     /// Probing whether something fits on one line: stop at the first line break.
     probe: bool,
-    /// Node address → whether it fits (addresses of the tree being printed: not input-chosen).
-    fits_cache: FxHashMap<usize, bool>,
 }
 
 impl Printer {
@@ -334,7 +330,6 @@ impl Printer {
             out: String::new(),
             indent: 0,
             probe,
-            fits_cache: FxHashMap::default(),
         }
     }
 
@@ -378,29 +373,16 @@ impl Printer {
         Ok(())
     }
 
-    /// alejandra's `fits_in_single_line`.
+    /// alejandra's `fits_in_single_line`: whether `e` is written without a line break where
+    /// precedence `req` is required. Decided from the tree's shape ([`one_line`]) rather than by
+    /// writing `e` out; debug builds check the answer against a probe, which writes it.
     fn fits(&mut self, e: &Expr, req: u8) -> R<bool> {
-        // Leaves are cheap and may be temporaries (path and integer forms), so they are never cached by address.
-        if matches!(
-            e,
-            Expr::Null
-                | Expr::Bool(_)
-                | Expr::Int(_)
-                | Expr::Str(_)
-                | Expr::IndentedStr(_)
-                | Expr::Path(_)
-                | Expr::Var(_)
-                | Expr::Trusted(_)
-        ) {
-            return self.probe(|p| p.fmt(e, req, false));
+        let fits = one_line(e);
+        #[cfg(debug_assertions)]
+        if let Ok(probed) = self.probe(|p| p.fmt(e, req, false)) {
+            debug_assert_eq!(fits, probed, "one_line disagrees with the printer on {e:?}");
         }
-        let key = e as *const Expr as usize;
-        if let Some(&f) = self.fits_cache.get(&key) {
-            return Ok(f);
-        }
-        let f = self.probe(|p| p.fmt(e, req, false))?;
-        self.fits_cache.insert(key, f);
-        Ok(f)
+        Ok(fits)
     }
 
     fn binding_fits(&mut self, b: &Binding) -> R<bool> {
@@ -1301,6 +1283,84 @@ impl Printer {
             }
             Ok(())
         }
+    }
+}
+
+/// Whether `fmt` writes `e` without a line break when it is not vertical (at any precedence: only
+/// `if`, which is never on one line, changes by being parenthesised). A text the printer would
+/// refuse (a NUL, an invalid identifier) counts as what it would look like: the refusal comes
+/// when `e` is printed.
+fn one_line(e: &Expr) -> bool {
+    let dynamic_names_one_line = |path: &[AttrName]| {
+        path.iter().all(|n| match n {
+            AttrName::Static(_) => true,
+            AttrName::Dynamic(e) => one_line(e),
+        })
+    };
+    match e {
+        Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Str(_) | Expr::Path(_) | Expr::Var(_) => {
+            true
+        }
+        Expr::IndentedStr(s) => !matches!(escape::indented_string_lines(s), Ok(Some(_))),
+        Expr::Interpolated(parts) => parts.iter().all(|p| match p {
+            StrPart::Lit(_) => true,
+            StrPart::Interp(e) => one_line(e),
+        }),
+        Expr::Select {
+            expr,
+            path,
+            default,
+        } => {
+            one_line(expr)
+                && dynamic_names_one_line(path)
+                && default.as_deref().is_none_or(one_line)
+        }
+        Expr::HasAttr { expr, path } => one_line(expr) && dynamic_names_one_line(path),
+        Expr::Apply { func, arg } => one_line(func) && one_line(arg),
+        // more than one element, or one that does not fit, is one per line
+        Expr::List(items) => match items.as_slice() {
+            [] => true,
+            [only] => one_line(only),
+            _ => false,
+        },
+        Expr::AttrSet { bindings, .. } => match bindings.as_slice() {
+            [] => true,
+            [only] => {
+                only.comments.is_empty()
+                    && match &only.kind {
+                        BindingKind::Assign { path, value } => {
+                            dynamic_names_one_line(path) && one_line(value)
+                        }
+                        BindingKind::Inherit(_) => true,
+                        BindingKind::InheritFrom { from, .. } => one_line(from),
+                        BindingKind::Printed(p) => p.text.is_empty(),
+                    }
+            }
+            _ => false,
+        },
+        Expr::Lambda { param, body } => {
+            let param_one_line = match param {
+                Param::Ident(_) => true,
+                Param::Pattern {
+                    entries, ellipsis, ..
+                } => {
+                    // the pattern rule: more entries than `{a}` or `{a, ...}` is one per line
+                    let tall = if *ellipsis { 2 } else { 1 };
+                    entries.len() + usize::from(*ellipsis) <= tall
+                        && entries
+                            .iter()
+                            .all(|entry| entry.default.as_ref().is_none_or(one_line))
+                }
+            };
+            param_one_line && one_line(body)
+        }
+        Expr::With { scope: a, body: b } | Expr::Assert { cond: a, body: b } => {
+            one_line(a) && one_line(b)
+        }
+        Expr::BinOp { lhs, rhs, .. } => one_line(lhs) && one_line(rhs),
+        Expr::Not(inner) => one_line(inner),
+        Expr::Trusted(text) => !text.trim().contains('\n'),
+        Expr::Let { .. } | Expr::If { .. } => false,
     }
 }
 
