@@ -397,25 +397,24 @@ impl Printer {
         }
     }
 
-    /// alejandra's `second_through_penultimate_line_are_indented`, and the text it looked at: `e`
-    /// formatted with `req` and `vertical` at the current indentation (what `fmt` would write now,
-    /// so a caller that goes on to do exactly that can write this text instead, see [`Printer::put`]).
-    fn stpi(&mut self, e: &Expr, req: u8, vertical: bool, if_leq_two: bool) -> R<(bool, String)> {
-        let (len, indent, probe) = (self.out.len(), self.indent, self.probe);
+    /// alejandra's `second_through_penultimate_line_are_indented` of `e` formatted with `req` and
+    /// `vertical` at the current indentation. The text it looked at is left at the end of the
+    /// output: it is what `fmt` writes there, so a caller that goes on to do exactly that keeps it
+    /// ([`Printer::kept`]), and any other truncates it.
+    fn stpi(&mut self, e: &Expr, req: u8, vertical: bool, if_leq_two: bool) -> R<bool> {
+        let (start, indent, probe) = (self.out.len(), self.indent, self.probe);
         self.probe = false;
         let res = self.fmt(e, req, vertical);
-        let text = self.out.split_off(len);
         self.indent = indent;
         self.probe = probe;
         res?;
-        let mut lines = text.split('\n');
+        let text = &self.out[start..];
         let count = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
         if count <= 2 {
-            return Ok((if_leq_two, text));
+            return Ok(if_leq_two);
         }
-        lines.next();
         let inner = self.indent * 2;
-        let ok = lines.take(count - 2).all(|l| {
+        Ok(text.split('\n').skip(1).take(count - 2).all(|l| {
             // the line starts with the indentation and then two more spaces, `}:` or `in`
             l.is_empty()
                 || (l.len() >= inner
@@ -423,8 +422,16 @@ impl Printer {
                     && (l[inner..].starts_with("  ")
                         || l[inner..].starts_with("}:")
                         || l[inner..].starts_with("in")))
-        });
-        Ok((ok, text))
+        }))
+    }
+
+    /// Keep the text [`Printer::stpi`] wrote from `start` as `fmt` would have written it: in a
+    /// probe, `fmt` stops at its first line break.
+    fn kept(&self, start: usize) -> R {
+        if self.probe && self.out[start..].contains('\n') {
+            return Err(Stop::Newline);
+        }
+        Ok(())
     }
 
     /// Write `text`, formatted earlier at the current indentation, as `fmt` would: in a probe, up
@@ -592,44 +599,36 @@ impl Printer {
 
     /// The paren rule, also used for `${…}` interpolations.
     fn paren_like(&mut self, open: &str, e: &Expr, close: &str, vertical: bool) -> R {
-        let loose = matches!(e, Expr::If { .. });
-        let k = kind(e, P_TOP);
-        // the text of `e` at this indentation, when stpi formatted it and it stays there
-        let mut same_indent: Option<String> = None;
-        let should_indent = loose
-            || (matches!(
-                k,
-                Kind::Apply
-                    | Kind::Assert
-                    | Kind::BinOp
-                    | Kind::OrDefault
-                    | Kind::Lambda
-                    | Kind::Select
-                    | Kind::With
-            ) && {
-                let (indented, text) = self.stpi(e, P_TOP, vertical, k == Kind::Lambda)?;
-                if indented {
-                    same_indent = Some(text);
-                }
-                !indented
-            });
         self.push(open);
-        if should_indent {
+        let k = kind(e, P_TOP);
+        if matches!(e, Expr::If { .. }) {
             self.indent += 1;
-        }
-        if loose {
             self.nl_pad()?;
             self.fmt_wider(e, P_TOP)?;
-        } else if let Some(text) = same_indent {
-            self.put(&text)?;
+            self.indent -= 1;
+            self.nl_pad()?;
+        } else if matches!(
+            k,
+            Kind::Apply
+                | Kind::Assert
+                | Kind::BinOp
+                | Kind::OrDefault
+                | Kind::Lambda
+                | Kind::Select
+                | Kind::With
+        ) {
+            // `e` stays at this indentation when stpi holds, and is indented otherwise
+            let start = self.out.len();
+            if self.stpi(e, P_TOP, vertical, k == Kind::Lambda)? {
+                self.kept(start)?;
+            } else {
+                self.out.truncate(start);
+                self.indent += 1;
+                self.fmt(e, P_TOP, vertical)?;
+                self.indent -= 1;
+            }
         } else {
             self.fmt(e, P_TOP, vertical)?;
-        }
-        if should_indent {
-            self.indent -= 1;
-        }
-        if loose {
-            self.nl_pad()?;
         }
         self.push(close);
         Ok(())
@@ -870,37 +869,35 @@ impl Printer {
                 let mut dedent = false;
                 if vertical {
                     let k = kind(value, P_TOP);
+                    self.push(" ");
+                    let at = self.out.len();
                     // an application stays on the line when stpi holds; stpi formatted it
                     // vertically at this indentation, which is what FormatWider writes here when
                     // the value does not fit on one line
-                    let mut formatted: Option<String> = None;
-                    let same_line = matches!(
-                        k,
-                        Kind::Assert
-                            | Kind::AttrSet
-                            | Kind::Paren
-                            | Kind::Lambda
-                            | Kind::Let
-                            | Kind::List
-                            | Kind::Str
-                            | Kind::With
-                    ) || (k == Kind::Apply && {
-                        let (indented, text) = self.stpi(value, P_TOP, vertical, false)?;
-                        if indented {
-                            formatted = Some(text);
-                        }
-                        indented
-                    });
-                    if same_line {
-                        self.push(" ");
+                    let formatted = k == Kind::Apply && self.stpi(value, P_TOP, vertical, false)?;
+                    let same_line = formatted
+                        || matches!(
+                            k,
+                            Kind::Assert
+                                | Kind::AttrSet
+                                | Kind::Paren
+                                | Kind::Lambda
+                                | Kind::Let
+                                | Kind::List
+                                | Kind::Str
+                                | Kind::With
+                        );
+                    if formatted && !self.fits(value, P_TOP)? {
+                        self.kept(at)?;
                     } else {
-                        dedent = true;
-                        self.indent += 1;
-                        self.nl_pad()?;
-                    }
-                    match formatted {
-                        Some(text) if !self.fits(value, P_TOP)? => self.put(&text)?,
-                        _ => self.fmt_wider(value, P_TOP)?,
+                        // the value goes after the space, or on a line of its own
+                        self.out.truncate(if same_line { at } else { at - 1 });
+                        if !same_line {
+                            dedent = true;
+                            self.indent += 1;
+                            self.nl_pad()?;
+                        }
+                        self.fmt_wider(value, P_TOP)?;
                     }
                 } else {
                     self.push(" ");
