@@ -101,18 +101,21 @@ pub(crate) fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Bindi
     if !post_patch.is_empty() {
         b.push(Binding::assign("postPatch", script(post_patch)));
     }
-    let site = Expr::Interpolated(vec![
-        StrPart::Lit("$out/".to_string()),
-        StrPart::Interp(Expr::var(PF).attr("python").attr("sitePackages")),
-    ]);
+    // built only for the packages that copy or substitute after installation
+    let site = || {
+        Expr::Interpolated(vec![
+            StrPart::Lit("$out/".to_string()),
+            StrPart::Interp(Expr::var(PF).attr("python").attr("sitePackages")),
+        ])
+    };
     let mut post_install: Vec<Expr> = Vec::new();
     for cp in &c.copy {
         // destination directory (a shell word) and the name inside it
         let to = cp.to.trim_matches('/');
         let (dir, rest) = if to == "site-packages" {
-            (site.clone(), String::new())
+            (site(), String::new())
         } else if let Some(rest) = to.strip_prefix("site-packages/") {
-            (site.clone(), rest.to_string())
+            (site(), rest.to_string())
         } else {
             (Expr::string("$out"), to.to_string())
         };
@@ -154,10 +157,12 @@ pub(crate) fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Bindi
         line.extend(quoted_dir(&dest));
         post_install.push(Expr::Interpolated(line));
     }
-    post_install.extend(substitution_lines(
-        &c.post_install_substitutions,
-        Some(site),
-    ));
+    if !c.post_install_substitutions.is_empty() {
+        post_install.extend(substitution_lines(
+            &c.post_install_substitutions,
+            Some(site()),
+        ));
+    }
     post_install.extend(c.post_install.iter().map(shell_text));
     if !post_install.is_empty() {
         b.push(Binding::assign("postInstall", script(post_install)));

@@ -123,7 +123,7 @@ pub fn print_file_sized(f: &File, capacity: usize) -> Result<String, PrintError>
     p.out.reserve(capacity);
     for line in &f.header {
         for l in comment_lines(line)? {
-            p.out.push_str(&l);
+            push_comment_line(&mut p.out, &l);
             p.out.push('\n');
         }
     }
@@ -152,7 +152,8 @@ fn escaped_in_comments(c: char) -> bool {
 
 /// Comment text with [`escaped_in_comments`] characters written as `\u{…}`.
 fn escape_comment(line: &str) -> std::borrow::Cow<'_, str> {
-    if !line.chars().any(escaped_in_comments) {
+    // printable ASCII, the common case, has none of them
+    if line.bytes().all(|b| matches!(b, b' '..=b'~')) || !line.chars().any(escaped_in_comments) {
         return std::borrow::Cow::Borrowed(line);
     }
     let mut out = String::with_capacity(line.len() + 16);
@@ -166,11 +167,14 @@ fn escape_comment(line: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Split a comment into `# …` lines (alejandra trims trailing whitespace; so do we). Any `\r` or `\n` starts a
-/// new comment line, so comment text can never escape into code; other control characters and the
-/// bidirectional controls are escaped ([`escape_comment`]), so text from a lock cannot act on a
-/// terminal or reorder what a reviewer reads.
-fn comment_lines(text: &str) -> Result<Vec<String>, PrintError> {
+/// Split a comment into the text of its lines, each written with [`push_comment_line`]
+/// (alejandra trims trailing whitespace; so do we). Any `\r` or `\n` starts a new comment line,
+/// so comment text can never escape into code; other control characters and the bidirectional
+/// controls are escaped ([`escape_comment`]), so text from a lock cannot act on a terminal or
+/// reorder what a reviewer reads.
+fn comment_lines(
+    text: &str,
+) -> Result<impl Iterator<Item = std::borrow::Cow<'_, str>>, PrintError> {
     if let Some(offset) = text.find('\0') {
         return Err(PrintError::Nul {
             context: "comment",
@@ -179,15 +183,17 @@ fn comment_lines(text: &str) -> Result<Vec<String>, PrintError> {
     }
     Ok(text
         .split(['\r', '\n'])
-        .map(|l| {
-            let l = escape_comment(l.trim_end());
-            if l.is_empty() {
-                "#".to_owned()
-            } else {
-                format!("# {l}")
-            }
-        })
-        .collect())
+        .map(|l| escape_comment(l.trim_end())))
+}
+
+/// Write one line of [`comment_lines`] as `# …` (a bare `#` when it is empty).
+fn push_comment_line(out: &mut String, line: &str) {
+    if line.is_empty() {
+        out.push('#');
+    } else {
+        out.push_str("# ");
+        out.push_str(line);
+    }
 }
 
 enum Stop {
@@ -378,9 +384,10 @@ impl Printer {
     /// writing `e` out; debug builds check the answer against a probe, which writes it.
     fn fits(&mut self, e: &Expr, req: u8) -> R<bool> {
         let fits = one_line(e);
-        #[cfg(debug_assertions)]
-        if let Ok(probed) = self.probe(|p| p.fmt(e, req, false)) {
-            debug_assert_eq!(fits, probed, "one_line disagrees with the printer on {e:?}");
+        if cfg!(debug_assertions) {
+            if let Ok(probed) = self.probe(|p| p.fmt(e, req, false)) {
+                assert_eq!(fits, probed, "one_line disagrees with the printer on {e:?}");
+            }
         }
         Ok(fits)
     }
@@ -843,7 +850,7 @@ impl Printer {
         for c in &b.comments {
             for line in comment_lines(c)? {
                 self.nl_pad()?;
-                self.push(&line);
+                push_comment_line(&mut self.out, &line);
             }
         }
         self.nl_pad()?;
