@@ -21,6 +21,19 @@ pub const KEYWORDS: &[&str] = &[
     "assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with", "__curPos",
 ];
 
+/// The length of the longest keyword: longer names need no look-up in [`KEYWORDS`].
+const KEYWORD_MAX_LEN: usize = {
+    let mut max = 0;
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        if KEYWORDS[i].len() > max {
+            max = KEYWORDS[i].len();
+        }
+        i += 1;
+    }
+    max
+};
+
 /// Whether `s` is a valid Nix identifier (`[a-zA-Z_][a-zA-Z0-9_'-]*`) that is not a keyword.
 pub fn is_identifier(s: &str) -> bool {
     // Every allowed character is ASCII, so bytes will do: any byte of a non-ASCII character is
@@ -30,9 +43,21 @@ pub fn is_identifier(s: &str) -> bool {
         Some(b) if b.is_ascii_alphabetic() || b == b'_' => {}
         _ => return false,
     }
-    bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'\'' | b'-'))
-        && !KEYWORDS.contains(&s)
+    bytes.all(|b| IDENTIFIER_REST[usize::from(b)])
+        && (s.len() > KEYWORD_MAX_LEN || !KEYWORDS.contains(&s))
 }
+
+/// The bytes an identifier may have after its first: `[a-zA-Z0-9_'-]`.
+const IDENTIFIER_REST: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'\'' | b'-');
+        b += 1;
+    }
+    t
+};
 
 fn check_nul(s: &str, context: &'static str) -> Result<(), PrintError> {
     match s.find('\0') {

@@ -415,20 +415,28 @@ impl Printer {
         self.indent = indent;
         self.probe = probe;
         res?;
-        let text = &self.out[start..];
-        let count = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-        if count <= 2 {
+        let text = &self.out.as_bytes()[start..];
+        // the lines after the first one's line break and before the last one's
+        let Some(last) = memchr::memrchr(b'\n', text) else {
+            return Ok(if_leq_two);
+        };
+        let mut inner_lines = memchr::memchr_iter(b'\n', &text[..last]).peekable();
+        if inner_lines.peek().is_none() {
             return Ok(if_leq_two);
         }
         let inner = self.indent * 2;
-        Ok(text.split('\n').skip(1).take(count - 2).all(|l| {
-            // the line starts with the indentation and then two more spaces, `}:` or `in`
-            l.is_empty()
-                || (l.len() >= inner
-                    && l.as_bytes()[..inner].iter().all(|&b| b == b' ')
-                    && (l[inner..].starts_with("  ")
-                        || l[inner..].starts_with("}:")
-                        || l[inner..].starts_with("in")))
+        Ok(inner_lines.all(|newline| {
+            // the text from the line's start: the patterns looked for hold no line break, so
+            // they match in the line exactly when they match here
+            let line = &text[newline + 1..];
+            // the line is empty, or starts with the indentation and then two more spaces, `}:`
+            // or `in`
+            line.first() == Some(&b'\n')
+                || (line.len() >= inner
+                    && line[..inner].iter().all(|&b| b == b' ')
+                    && (line[inner..].starts_with(b"  ")
+                        || line[inner..].starts_with(b"}:")
+                        || line[inner..].starts_with(b"in")))
         }))
     }
 
