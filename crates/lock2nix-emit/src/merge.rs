@@ -23,13 +23,16 @@ fn assigns(b: &Binding, name: &str) -> bool {
 /// Takes the expressions by value and moves their parts into the result (no tree is cloned).
 pub(crate) fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
     let first = &per_system[0].1;
+    // the first is compared with the others only: a deep comparison of it with itself is
+    // the costliest part of merging values that are equal
+    let others = &per_system[1..];
     // the same everywhere it is present (where it is absent the definition is unused)
-    if per_system.iter().all(|(_, e)| e == first) {
+    if others.iter().all(|(_, e)| e == first) {
         return per_system.swap_remove(0).1;
     }
     match first {
         Expr::Apply { func, .. }
-            if per_system
+            if others
                 .iter()
                 .all(|(_, e)| matches!(e, Expr::Apply { func: f, .. } if f == func)) =>
         {
@@ -46,7 +49,7 @@ pub(crate) fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
             );
         }
         Expr::Lambda { param, .. }
-            if per_system
+            if others
                 .iter()
                 .all(|(_, e)| matches!(e, Expr::Lambda { param: p, .. } if p == param)) =>
         {
@@ -82,7 +85,7 @@ pub(crate) fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
             let common: Vec<Expr> = lists[0]
                 .1
                 .iter()
-                .filter(|x| lists.iter().all(|(_, l)| l.contains(x)))
+                .filter(|x| lists[1..].iter().all(|(_, l)| l.contains(x)))
                 .cloned()
                 .collect();
             let extras: Vec<(System, Expr)> = lists
