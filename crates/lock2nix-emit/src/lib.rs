@@ -240,22 +240,22 @@ fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> B
             let twin = exprs[at].1.clone();
             exprs.push((s, twin));
         }
-    }
-    // Where nixpkgs' package is the lock's, the overlay must keep it (not another system's
-    // build); where the package is not in the closure at all, the definition is unused and the
-    // first system's stands in (so that no system hits bySystem's throw).
-    for s in systems.iter().filter(|_| !single) {
-        if defined.contains(s) {
-            continue;
+        // Where nixpkgs' package is the lock's, the overlay must keep it (not another system's
+        // build); where the package is not in the closure at all, the definition is unused and
+        // the first system's stands in (so that no system hits bySystem's throw).
+        for s in systems {
+            if defined.contains(s) {
+                continue;
+            }
+            if slot.untouched.contains(s) {
+                exprs.push((*s, Expr::var(PP).attr(attr)));
+            } else if let Some((_, first)) = exprs.first() {
+                let first = first.clone();
+                exprs.push((*s, first));
+            }
         }
-        if slot.untouched.contains(s) {
-            exprs.push((*s, Expr::var(PP).attr(attr)));
-        } else if let Some((_, first)) = exprs.first() {
-            let first = first.clone();
-            exprs.push((*s, first));
-        }
+        exprs.sort_by_key(|(s, _)| systems.iter().position(|x| x == s));
     }
-    exprs.sort_by_key(|(s, _)| systems.iter().position(|x| x == s));
     if !slot.untouched.is_empty() {
         let names: Vec<&str> = slot.untouched.iter().map(|s| s.as_str()).collect();
         comments.push(format!("nixpkgs' own package on {}", names.join(", ")));

@@ -79,16 +79,28 @@ pub(crate) fn escape_string_in(s: &str, context: &'static str) -> Result<String,
     Ok(out)
 }
 
-/// The bytes [`escape_string_into`] may write otherwise than as themselves.
+/// What `b` is written as inside a `"…"` literal when not as itself (`$` only before `{`; a NUL
+/// is refused, see [`escape_string_into`]).
+const fn escaped(b: u8) -> Option<&'static str> {
+    match b {
+        b'\\' => Some("\\\\"),
+        b'"' => Some("\\\""),
+        b'\n' => Some("\\n"),
+        b'\r' => Some("\\r"),
+        b'\t' => Some("\\t"),
+        b'$' => Some("\\$"),
+        _ => None,
+    }
+}
+
+/// The bytes [`escape_string_into`] stops at: those [`escaped`] names, and NUL.
 const SPECIAL: [bool; 256] = {
     let mut t = [false; 256];
-    t[b'\\' as usize] = true;
-    t[b'"' as usize] = true;
-    t[b'\n' as usize] = true;
-    t[b'\r' as usize] = true;
-    t[b'\t' as usize] = true;
-    t[b'$' as usize] = true;
-    t[0] = true;
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b == 0 || escaped(b as u8).is_some();
+        b += 1;
+    }
     t
 };
 
@@ -102,27 +114,22 @@ pub(crate) fn escape_string_into(
     context: &'static str,
 ) -> Result<(), PrintError> {
     let bytes = s.as_bytes();
-    // most strings (URLs, hashes, names) need no escape: one pass to find out
-    if !bytes.iter().any(|&b| SPECIAL[usize::from(b)]) {
-        out.push_str(s);
-        return Ok(());
-    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let escaped = match b {
-            b'\\' => "\\\\",
-            b'"' => "\\\"",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            b'$' if bytes.get(i + 1) == Some(&b'{') => "\\$",
-            0 => return Err(PrintError::Nul { context, offset: i }),
-            _ => continue,
-        };
+        if !SPECIAL[usize::from(b)] {
+            continue;
+        }
+        if b == 0 {
+            return Err(PrintError::Nul { context, offset: i });
+        }
+        let Some(with) = escaped(b) else { continue };
+        if b == b'$' && bytes.get(i + 1) != Some(&b'{') {
+            continue;
+        }
         // `i` is the index of an ASCII byte, hence a char boundary (UTF-8 continuation and lead
         // bytes are never ASCII): these slices cannot split a character.
         out.push_str(&s[start..i]);
-        out.push_str(escaped);
+        out.push_str(with);
         start = i + 1;
     }
     out.push_str(&s[start..]);

@@ -434,7 +434,7 @@ pub fn plan_envs(
         let mut members: BTreeMap<String, EditableMember> = BTreeMap::new();
         let mut scripts: BTreeSet<String> = BTreeSet::new();
         for ((res, plan), closure) in resolutions.iter().zip(plans).zip(&closures[d]) {
-            let closure = match closure.clone() {
+            let closure = match closure {
                 Ok(c) => c,
                 Err(ResolveError::OutsideResolution { .. }) => {
                     systems.push(EnvOnSystem {
@@ -452,7 +452,7 @@ pub fn plan_envs(
                     return Err(EnvError {
                         env: spec.name.clone(),
                         system: res.target.system.to_string(),
-                        source,
+                        source: source.clone(),
                     })
                 }
             };
