@@ -92,6 +92,10 @@ pub(crate) fn top_path(path: &str) -> Expr {
 /// How many attributes one parallel task builds and prints.
 const CHUNK: usize = 32;
 
+/// Room reserved per printed definition: a fetched wheel's is ~700 bytes, a build from source
+/// with dependencies a few hundred more; longer ones grow their chunk's text.
+const DEFINITION_BYTES: usize = 1024;
+
 /// Where an attribute's definitions come from: `(system index, position in that plan)` of each
 /// planned entry that has one (in system order), and the systems whose plan leaves nixpkgs'
 /// package untouched.
@@ -145,7 +149,8 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
     let parts: Vec<Result<Printed, lock2nix_nix::PrintError>> = attrs
         .par_chunks(CHUNK)
         .map(|chunk| {
-            let mut printed = Printed::new(shell::DEFINITIONS_LEVEL);
+            let mut printed =
+                Printed::with_capacity(shell::DEFINITIONS_LEVEL, chunk.len() * DEFINITION_BYTES);
             for (attr, slot) in chunk {
                 printed.push(&definition(o.plans, &systems, attr, slot))?;
             }

@@ -64,8 +64,14 @@ pub struct Printed {
 impl Printed {
     /// No bindings yet, for a set at indentation `level`.
     pub fn new(level: usize) -> Self {
+        Self::with_capacity(level, 0)
+    }
+
+    /// [`Printed::new`] with room for `bytes` of text: bindings of a known typical size are
+    /// printed without growing (and copying) the text along the way.
+    pub fn with_capacity(level: usize, bytes: usize) -> Self {
         Printed {
-            text: String::new(),
+            text: String::with_capacity(bytes),
             level,
         }
     }

@@ -1,5 +1,6 @@
 //! `LOCK2NIX_TIMINGS=1`: print how long each phase took, and the process's memory after it
-//! (resident now and at its peak, from `/proc/self/status` where there is one), to stderr.
+//! (resident now and at its peak, from `/proc/self/status`, and the page faults so far, from
+//! `/proc/self/stat`, where there are such files), to stderr.
 
 use std::cell::Cell;
 use std::time::Instant;
@@ -46,8 +47,17 @@ fn memory() -> String {
             .ok()?;
         Some(kib / 1024.0)
     };
+    let faults = minor_faults().map_or(String::new(), |n| format!(", {n} page faults"));
     match (field("VmRSS:"), field("VmHWM:")) {
-        (Some(now), Some(peak)) => format!(", RSS {now:.1} MiB (peak {peak:.1} MiB)"),
+        (Some(now), Some(peak)) => format!(", RSS {now:.1} MiB (peak {peak:.1} MiB){faults}"),
         _ => String::new(),
     }
+}
+
+/// The process's minor page faults so far: field 10 of `/proc/self/stat` (counted after the
+/// command name, which is in parentheses and may hold spaces).
+fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(7)?.parse().ok()
 }
