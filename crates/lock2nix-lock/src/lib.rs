@@ -25,6 +25,7 @@ mod bounded_marker;
 mod cursor;
 mod error;
 mod fast_toml;
+mod file;
 mod git;
 mod hash;
 mod limits;
@@ -44,6 +45,7 @@ use std::path::Path;
 
 pub use bounded_marker::{marker_agrees, requirement_agrees};
 pub use error::{looks_uv_written, Error, ErrorKind, IoSource, Position, Warning};
+pub use file::FileBytes;
 pub use git::{
     check_repository_url, git_source_key, github_repo, parse_git_source, GitHubRepo, GIT_SCHEMES,
 };
@@ -114,6 +116,8 @@ pub fn absolute_lexical(path: &Path) -> std::io::Result<std::path::PathBuf> {
     Ok(out)
 }
 
+pub(crate) use file::read_limited;
+
 fn io_error(path: &Path, e: std::io::Error) -> Error {
     Error {
         uv_layout: false,
@@ -122,41 +126,6 @@ fn io_error(path: &Path, e: std::io::Error) -> Error {
         key_path: String::new(),
         kind: ErrorKind::Io(e.into()),
     }
-}
-
-/// Read a file, refusing files over `limit` bytes: by their size before reading, and by what
-/// was read (a file that grows, a pipe, a device) after at most `limit + 1` bytes.
-pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if size > limit {
-        return Err(Error {
-            uv_layout: false,
-            file: path.to_path_buf(),
-            position: None,
-            key_path: String::new(),
-            kind: ErrorKind::TooLarge { size, limit },
-        });
-    }
-    // at most 64 MiB up front: a pipe or a device says 0, a growing file more
-    let mut bytes = Vec::with_capacity(usize::try_from(size.min(64 << 20)).unwrap_or(0));
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_error(path, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(Error {
-            uv_layout: false,
-            file: path.to_path_buf(),
-            position: None,
-            key_path: String::new(),
-            kind: ErrorKind::TooLarge {
-                size: bytes.len() as u64,
-                limit,
-            },
-        });
-    }
-    Ok(bytes)
 }
 
 /// Check UTF-8, reporting the position of the first bad byte.

@@ -38,7 +38,7 @@ pub fn read_lock_with(path: &Path, limits: &Limits) -> Result<Lock, Error> {
 /// The bytes of a `uv.lock` (for callers that also hash them), refused before they are read
 /// when the file says it is over [`Limits::max_file_size`], and while they are read when it
 /// grows past it (or is a pipe or a device that says nothing).
-pub fn read_lock_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>, Error> {
+pub fn read_lock_bytes(path: &Path, limits: &Limits) -> Result<crate::FileBytes, Error> {
     crate::read_limited(path, limits.max_file_size)
 }
 

@@ -150,7 +150,7 @@ impl Project {
         let ((lock_sha256, lock), workspace) = rayon::join(
             || {
                 rayon::join(
-                    || hex::encode(sha2::Sha256::digest(&bytes)),
+                    || hex::encode(sha2::Sha256::digest(&*bytes)),
                     || match std::str::from_utf8(&bytes) {
                         Ok(text) => parse_lock(text, &lock_path),
                         // the reader reports where the bad byte is
