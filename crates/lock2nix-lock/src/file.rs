@@ -17,8 +17,8 @@ use crate::error::{Error, ErrorKind};
 /// The size of a transparent huge page on x86-64 and (with 4 KiB pages) aarch64.
 const HUGE_PAGE: usize = 2 << 20;
 
-/// Files at least this big are read into a huge-page mapping (it pays from two 2 MiB pages on).
-const MAPPED_MIN: u64 = 4 << 20;
+/// Files at least this big (one huge page) are read into a huge-page mapping.
+const MAPPED_MIN: u64 = HUGE_PAGE as u64;
 
 /// The bytes of a file read whole.
 pub struct FileBytes(Buffer);
