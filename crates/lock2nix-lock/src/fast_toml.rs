@@ -126,7 +126,7 @@ static BARE: [bool; 256] = {
     t
 };
 
-fn is_bare(b: u8) -> bool {
+pub(crate) fn is_bare(b: u8) -> bool {
     BARE[usize::from(b)]
 }
 

@@ -1,9 +1,10 @@
 //! Reading `uv.lock`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 
 use crate::tree::{max_depth, Item, Map, Spanned};

@@ -18,7 +18,7 @@ use pep508_rs::{ExtraName, PackageName};
 
 use super::{RawDependency, RawPackage, Reader, SOURCE_KINDS};
 use crate::cursor::KeyPath;
-use crate::fast_toml::Parser;
+use crate::fast_toml::{is_bare, Parser};
 use crate::hash::Hash;
 use crate::limits::Limits;
 use crate::model::*;
@@ -211,7 +211,7 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
         let start = self.s.pos;
         let len = text.as_bytes()[start..]
             .iter()
-            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .position(|&b| !is_bare(b))
             .unwrap_or(text.len() - start);
         if len == 0 {
             return None;
