@@ -99,6 +99,9 @@ fn generated_locks_are_read_directly() {
     assert_eq!(split, single);
 }
 
+/// A rewrite of one package's text.
+type Edit = Box<dyn Fn(String) -> String>;
+
 /// Hostile or wrong packages in the middle of a split lock: the direct reader declines them
 /// and the lock reads (or fails) exactly as the single parse has it.
 #[test]
@@ -108,7 +111,7 @@ fn hostile_packages_read_as_the_single_parse_has_them() {
         max_dependencies_per_package: 0,
         ..Limits::default()
     };
-    let edits: Vec<(&str, Box<dyn Fn(String) -> String>)> = vec![
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "duplicate key",
             Box::new(|p| p.replace("version = ", "name = \"x\"\nversion = ")),
@@ -203,7 +206,7 @@ fn hostile_packages_read_as_the_single_parse_has_them() {
         (
             "extras",
             Box::new(|p| {
-                p.replace("[[package]]\n", "[[package]]\n") + "[package.optional-dependencies]\nfoo = [{ name = \"p1\" }]\nFoo = [{ name = \"p2\" }]\n"
+                p + "[package.optional-dependencies]\nfoo = [{ name = \"p1\" }]\nFoo = [{ name = \"p2\" }]\n"
             }),
         ),
         (

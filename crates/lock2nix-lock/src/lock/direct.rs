@@ -81,7 +81,10 @@ pub(super) struct Scratch {
 fn exact<T>(buf: &mut Vec<T>, read: impl FnOnce(&mut Vec<T>) -> Option<()>) -> Option<Vec<T>> {
     buf.clear();
     read(buf)?;
-    Some(buf.drain(..).collect())
+    // not `mem::take`: the copy is the point (exact size; `buf` keeps its capacity)
+    #[allow(clippy::drain_collect)]
+    let out = buf.drain(..).collect();
+    Some(out)
 }
 
 /// What the identity keys said, and whether a later key closed them.
