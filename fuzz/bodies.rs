@@ -5,7 +5,8 @@
 //!
 //! - `lock` and `pyproject`: the one-pass TOML parser reads the text exactly as the `toml` crate
 //!   does (same tree, same spans) or leaves it to the `toml` crate.
-//! - `lock`: `parse_lock` never panics; its errors display; the parallel (split) parse and the
+//! - `lock`: `parse_lock` never panics; its errors display; a package the direct reader reads
+//!   is the one the tree path reads (warnings included); the parallel (split) parse and the
 //!   single parse agree; a lock that parses goes through `resolve` (all four systems), `plan` and
 //!   `emit`, and the emitted Nix parses with rnix.
 //! - `pyproject`: `parse_pyproject` never panics; its errors display.
@@ -53,6 +54,10 @@ pub fn lock(data: &[u8]) {
         return;
     };
     fast_toml_agrees(text);
+    // every package the direct reader reads, it reads as the tree path does
+    if let Err(e) = lock2nix_lock::direct_reader_agrees(text) {
+        panic!("{e}");
+    }
     let file = Path::new("fuzz/uv.lock");
     let result = parse_lock(text, file);
     // The split (parallel) parse is only attempted for 64 or more `[[package]]` headers; when it

@@ -27,14 +27,7 @@ pub(crate) const MAX_NESTING: usize = 64;
 
 /// Parse `text`, or `None` when it is not in the subset (then the `toml` crate decides).
 pub(crate) fn parse(text: &str) -> Option<Spanned<Map<'_>>> {
-    let mut p = Parser {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        plain: !has_stray_control(text.as_bytes()),
-        items: Vec::new(),
-        entries: Vec::new(),
-    };
+    let mut p = Parser::new(text);
     let mut root = Map::new(Origin::Root);
     // entry indices from the root to the table that `key = value` lines go to
     let mut current: Vec<usize> = Vec::new();
@@ -63,10 +56,10 @@ pub(crate) fn parse(text: &str) -> Option<Spanned<Map<'_>>> {
     Some(Spanned::new(0..0, root))
 }
 
-struct Parser<'i> {
+pub(crate) struct Parser<'i> {
     text: &'i str,
     bytes: &'i [u8],
-    pos: usize,
+    pub(crate) pos: usize,
     /// The text has no control character but tab and newline, so a basic string's plain run
     /// ends at the first `"`, `\\` or newline (found with `memchr3`).
     plain: bool,
@@ -133,7 +126,7 @@ static BARE: [bool; 256] = {
     t
 };
 
-fn is_bare(b: u8) -> bool {
+pub(crate) fn is_bare(b: u8) -> bool {
     BARE[usize::from(b)]
 }
 
@@ -189,18 +182,35 @@ fn special_byte(bytes: &[u8], from: usize) -> usize {
 }
 
 impl<'i> Parser<'i> {
-    fn peek(&self) -> Option<u8> {
+    /// A parser at the start of `text` (its primitives also serve [`crate::lock`]'s direct reader).
+    pub(crate) fn new(text: &'i str) -> Self {
+        Self {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            plain: !has_stray_control(text.as_bytes()),
+            items: Vec::new(),
+            entries: Vec::new(),
+        }
+    }
+
+    /// The text being read.
+    pub(crate) fn text(&self) -> &'i str {
+        self.text
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
 
-    fn skip_ws(&mut self) {
+    pub(crate) fn skip_ws(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t')) {
             self.pos += 1;
         }
     }
 
     /// Whitespace, newlines and comments (inside arrays).
-    fn skip_ws_comments_newlines(&mut self) -> Option<()> {
+    pub(crate) fn skip_ws_comments_newlines(&mut self) -> Option<()> {
         loop {
             match self.peek() {
                 Some(b' ' | b'\t' | b'\n') => self.pos += 1,
@@ -211,7 +221,7 @@ impl<'i> Parser<'i> {
     }
 
     /// `# …` up to (not including) the newline.
-    fn comment(&mut self) -> Option<()> {
+    pub(crate) fn comment(&mut self) -> Option<()> {
         self.pos += 1;
         while let Some(b) = self.peek() {
             if b == b'\n' {
@@ -226,7 +236,7 @@ impl<'i> Parser<'i> {
     }
 
     /// Optional whitespace and comment, then a newline or the end.
-    fn end_of_line(&mut self) -> Option<()> {
+    pub(crate) fn end_of_line(&mut self) -> Option<()> {
         self.skip_ws();
         if self.peek() == Some(b'#') {
             self.comment()?;
@@ -328,7 +338,7 @@ impl<'i> Parser<'i> {
     }
 
     /// `"…"`, not `"""…"""`; escapes `\b \t \n \f \r \" \\ \uXXXX \UXXXXXXXX`.
-    fn basic_string(&mut self) -> Option<Cow<'i, str>> {
+    pub(crate) fn basic_string(&mut self) -> Option<Cow<'i, str>> {
         if self.bytes[self.pos..].starts_with(b"\"\"\"") {
             return None;
         }
@@ -406,7 +416,7 @@ impl<'i> Parser<'i> {
     }
 
     /// `'…'`, not `'''…'''`.
-    fn literal_string(&mut self) -> Option<Cow<'i, str>> {
+    pub(crate) fn literal_string(&mut self) -> Option<Cow<'i, str>> {
         if self.bytes[self.pos..].starts_with(b"'''") {
             return None;
         }

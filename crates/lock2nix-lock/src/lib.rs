@@ -53,7 +53,8 @@ pub use hash::{Hash, HashAlgorithm, HashError};
 pub use limits::Limits;
 pub use local_build::{read_local_builds, LocalBuild, LocalBuilds};
 pub use lock::{
-    parse_lock, parse_lock_with, read_lock, read_lock_bytes, read_lock_with, SUPPORTED_VERSIONS,
+    direct_reader_agrees, parse_lock, parse_lock_with, read_lock, read_lock_bytes, read_lock_with,
+    SUPPORTED_VERSIONS,
 };
 pub use model::*;
 pub use pyproject::*;

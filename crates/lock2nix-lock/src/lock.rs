@@ -1,9 +1,10 @@
 //! Reading `uv.lock`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 
 use crate::tree::{max_depth, Item, Map, Spanned};
@@ -19,6 +20,8 @@ use crate::error::{quote, Error, ErrorKind};
 use crate::hash::Hash;
 use crate::limits::Limits;
 use crate::model::*;
+
+mod direct;
 
 /// The lock versions this reader accepts.
 pub const SUPPORTED_VERSIONS: &str = "1";
@@ -147,6 +150,11 @@ fn parse_split(
         .chunks
         .par_iter()
         .map(|chunk| {
+            if let Some(outcome) =
+                read_chunk_direct(text, file, limits, split, chunk, &cache, markers)
+            {
+                return Some(outcome);
+            }
             let cctx = Ctx::new(text, file, chunk.range.start, markers);
             // Any syntax error → the single parse reports it, exactly.
             let doc = crate::parse_tree(&cctx, &text[chunk.range.clone()]).ok()?;
@@ -182,6 +190,71 @@ fn parse_split(
         Err(e) if matches!(e.kind, ErrorKind::MarkerBudget { .. }) => None,
         result => Some(result),
     }
+}
+
+/// A chunk read package by package: straight from the text where [`direct`] reads the package,
+/// else through its tree. `None` when a package has an error of any kind: the chunk is then read
+/// whole through its tree, so that the error is the one that reading reports.
+///
+/// A package's text, from its `[[package]]` header to the next, is a document on its own whose
+/// tree is the chunk tree's element for it (a later header can only add to the last element).
+fn read_chunk_direct(
+    text: &str,
+    file: &Path,
+    limits: &Limits,
+    split: &Split,
+    chunk: &Chunk,
+    cache: &MarkerCache,
+    markers: &MarkerBudget,
+) -> Option<ChunkOutcome> {
+    let starts = &split.starts[chunk.first_index..];
+    let mut raws = Vec::with_capacity(chunk.count);
+    let mut warnings = Vec::new();
+    // packages read directly hold nothing deeper than `direct::DEPTH`, within the limit
+    let mut depth = (0, 0);
+    let mut newlines = 0;
+    let mut scratch = direct::Scratch::default();
+    for k in 0..chunk.count {
+        let start = starts[k];
+        let end = match starts.get(k + 1) {
+            Some(&next) if k + 1 < chunk.count => next,
+            _ => chunk.range.end,
+        };
+        let fragment = &text[start..end];
+        let ctx = Ctx::new(text, file, start, markers);
+        let mut reader = Reader {
+            ctx: &ctx,
+            markers: cache,
+            warnings,
+            lines: (0, 0),
+        };
+        let index = chunk.first_index + k;
+        let mut raw = match direct::package(&mut reader, fragment, index, limits, &mut scratch) {
+            Some(raw) => raw,
+            None => {
+                let doc = crate::parse_tree(&ctx, fragment).ok()?;
+                let (d, at) = max_depth(doc.get_ref());
+                if d > depth.0 {
+                    depth = (d, start + at);
+                }
+                let root = Table {
+                    table: doc.get_ref(),
+                    span: doc.span(),
+                };
+                let (_, mut one) = reader.packages_of(&root, index, limits).ok()?;
+                one.pop().filter(|_| one.is_empty())?
+            }
+        };
+        raw.package.line += newlines;
+        newlines += memchr::memchr_iter(b'\n', fragment.as_bytes()).count();
+        raws.push(raw);
+        warnings = reader.warnings;
+    }
+    Some(ChunkOutcome {
+        depth,
+        packages: Ok((raws, warnings)),
+        newlines,
+    })
 }
 
 /// One chunk, parsed and converted: its deepest value and its packages (or its first error).
@@ -274,17 +347,50 @@ struct Split {
     header_end: usize,
     chunks: Vec<Chunk>,
     count: usize,
+    /// Where each `[[package]]` header starts.
+    starts: Vec<usize>,
 }
 
 struct Chunk {
     range: Range<usize>,
     first_index: usize,
+    /// How many packages it holds.
+    count: usize,
 }
 
 /// Cut a lock at its `[[package]]` headers when that is equivalent to one parse (see
 /// [`parse_lock_with`]); `None` means "parse it whole".
 fn split_packages(text: &str) -> Option<Split> {
     const MIN_FOR_SPLIT: usize = 64;
+    let starts = package_starts(text)?;
+    if starts.len() < MIN_FOR_SPLIT {
+        return None;
+    }
+    let count = starts.len();
+    let per_chunk = (count / (rayon::current_num_threads().max(1) * 64)).clamp(12, 24);
+    let mut chunks = Vec::with_capacity(count / per_chunk + 1);
+    let mut i = 0;
+    while i < count {
+        let j = (i + per_chunk).min(count);
+        let end = if j == count { text.len() } else { starts[j] };
+        chunks.push(Chunk {
+            range: starts[i]..end,
+            first_index: i,
+            count: j - i,
+        });
+        i = j;
+    }
+    Some(Split {
+        header_end: starts[0],
+        chunks,
+        count,
+        starts,
+    })
+}
+
+/// Where the `[[package]]` headers start, when every table after the first is a package's and
+/// there are no multi-line strings (the text can then be cut at them).
+fn package_starts(text: &str) -> Option<Vec<usize>> {
     let bytes = text.as_bytes();
     if memchr::memmem::find(bytes, b"\"\"\"").is_some()
         || memchr::memmem::find(bytes, b"'''").is_some()
@@ -308,27 +414,7 @@ fn split_packages(text: &str) -> Option<Split> {
             return None;
         }
     }
-    if starts.len() < MIN_FOR_SPLIT {
-        return None;
-    }
-    let count = starts.len();
-    let per_chunk = (count / (rayon::current_num_threads().max(1) * 64)).clamp(12, 24);
-    let mut chunks = Vec::with_capacity(count / per_chunk + 1);
-    let mut i = 0;
-    while i < count {
-        let j = (i + per_chunk).min(count);
-        let end = if j == count { text.len() } else { starts[j] };
-        chunks.push(Chunk {
-            range: starts[i]..end,
-            first_index: i,
-        });
-        i = j;
-    }
-    Some(Split {
-        header_end: starts[0],
-        chunks,
-        count,
-    })
+    Some(starts)
 }
 
 struct Reader<'c, 's> {
@@ -356,12 +442,25 @@ impl MarkerCache {
     }
 }
 
+/// The keys of a source table that name its kind, in the order they are looked for.
+const SOURCE_KINDS: [&str; 7] = [
+    "registry",
+    "git",
+    "url",
+    "path",
+    "directory",
+    "editable",
+    "virtual",
+];
+
 /// A dependency before its target is known.
+#[derive(Debug)]
 struct RawDependency {
     dep: Dependency,
     span: Range<usize>,
 }
 
+#[derive(Debug)]
 struct RawPackage {
     package: Package,
     deps: Vec<RawDependency>,
@@ -898,28 +997,10 @@ impl Reader<'_, '_> {
         const EXPECTED: &str = "a source table with one of `registry`, `git`, `url`, `path`, `directory`, `editable`, `virtual`";
         // Pre-stable locks wrote the source as a string `kind+location`.
         if let Item::String(s) = v.get_ref() {
-            let (kind, location) = s.split_once('+').ok_or_else(|| {
-                self.err(
-                    v.span(),
-                    p,
-                    ErrorKind::InvalidValue {
-                        expected: "a source table, or a legacy `kind+location` string".into(),
-                        found: quote(s),
-                    },
-                )
-            })?;
-            return self.source_of(kind, location, None, v.span(), p);
+            return self.legacy_source(s, v.span(), p);
         }
         let t = as_table(self.ctx, v, p, EXPECTED)?;
-        for kind in [
-            "registry",
-            "git",
-            "url",
-            "path",
-            "directory",
-            "editable",
-            "virtual",
-        ] {
+        for kind in SOURCE_KINDS {
             if let Some(loc) = t.get(kind) {
                 let location = as_str(self.ctx, loc, &p.key(kind), "a string")?;
                 let subdirectory = opt_str(self.ctx, &t, "subdirectory", p, "a string")?;
@@ -942,6 +1023,21 @@ impl Reader<'_, '_> {
                 },
             },
         ))
+    }
+
+    /// A pre-stable `kind+location` source string.
+    fn legacy_source(&self, s: &str, span: Range<usize>, p: &KeyPath<'_>) -> Result<Source, Error> {
+        let (kind, location) = s.split_once('+').ok_or_else(|| {
+            self.err(
+                span.clone(),
+                p,
+                ErrorKind::InvalidValue {
+                    expected: "a source table, or a legacy `kind+location` string".into(),
+                    found: quote(s),
+                },
+            )
+        })?;
+        self.source_of(kind, location, None, span, p)
     }
 
     fn source_of(
@@ -993,9 +1089,13 @@ impl Reader<'_, '_> {
 
     fn hash(&self, v: &Value<'_>, p: &KeyPath<'_>) -> Result<Hash, Error> {
         let s = as_str(self.ctx, v, p, "a `sha256:<hex>` string")?;
+        self.hash_text(s, v.span(), p)
+    }
+
+    fn hash_text(&self, s: &str, span: Range<usize>, p: &KeyPath<'_>) -> Result<Hash, Error> {
         Hash::parse(s).map_err(|e| {
             self.err(
-                v.span(),
+                span,
                 p,
                 ErrorKind::InvalidHash {
                     hash: quote(s),
@@ -1016,18 +1116,23 @@ impl Reader<'_, '_> {
                     &p.key("size"),
                     "a size in bytes (a non-negative integer)",
                 )?;
-                u64::try_from(n).map(Some).map_err(|_| {
-                    self.err(
-                        v.span(),
-                        &p.key("size"),
-                        ErrorKind::InvalidValue {
-                            expected: "a non-negative size in bytes".into(),
-                            found: n.to_string(),
-                        },
-                    )
-                })
+                self.size_of(n, v.span(), p).map(Some)
             }
         }
+    }
+
+    /// The `size` `n` of the table at `p`, read at `span`.
+    fn size_of(&self, n: i64, span: Range<usize>, p: &KeyPath<'_>) -> Result<u64, Error> {
+        u64::try_from(n).map_err(|_| {
+            self.err(
+                span,
+                &p.key("size"),
+                ErrorKind::InvalidValue {
+                    expected: "a non-negative size in bytes".into(),
+                    found: n.to_string(),
+                },
+            )
+        })
     }
 
     /// The optional `upload-time` of the table at `p`, given its value.
@@ -1113,24 +1218,12 @@ impl Reader<'_, '_> {
                     &sp,
                     "an sdist table `{ url | path, hash, size }`",
                 )?;
-                let locator = if let Some(u) = opt_str(self.ctx, &st, "url", &sp, "a URL string")? {
-                    SdistLocator::Url(u.to_string())
-                } else if let Some(x) = opt_str(self.ctx, &st, "path", &sp, "a path string")? {
-                    SdistLocator::Path(x.to_string())
-                } else if matches!(source, Source::Registry(_)) {
-                    // `{ hash }` alone means "the source itself is the archive": a URL or path
-                    // source's; a registry's sdist must say where it is
-                    return Err(self.err(
-                        sv.span(),
-                        &sp,
-                        ErrorKind::MissingKey {
-                            key: "url".into(),
-                            expected: "where a registry package's sdist is: `url` (or `path` for a local index)",
-                        },
-                    ));
-                } else {
-                    SdistLocator::Metadata
+                let url = opt_str(self.ctx, &st, "url", &sp, "a URL string")?;
+                let path = match url {
+                    None => opt_str(self.ctx, &st, "path", &sp, "a path string")?,
+                    Some(_) => None,
                 };
+                let locator = self.sdist_locator(url, path, &source, sv.span(), &sp)?;
                 let hash = match st.get("hash") {
                     None => None,
                     Some(h) => Some(self.hash(h, &sp.key("hash"))?),
@@ -1221,6 +1314,36 @@ impl Reader<'_, '_> {
         })
     }
 
+    /// Where an sdist is, from its `url` or (without one) `path`.
+    fn sdist_locator(
+        &self,
+        url: Option<&str>,
+        path: Option<&str>,
+        source: &Source,
+        span: Range<usize>,
+        sp: &KeyPath<'_>,
+    ) -> Result<SdistLocator, Error> {
+        Ok(if let Some(u) = url {
+            SdistLocator::Url(u.to_string())
+        } else if let Some(x) = path {
+            SdistLocator::Path(x.to_string())
+        } else if matches!(source, Source::Registry(_)) {
+            // `{ hash }` alone means "the source itself is the archive": a URL or path
+            // source's; a registry's sdist must say where it is
+            return Err(self.err(
+                span,
+                sp,
+                ErrorKind::MissingKey {
+                    key: "url".into(),
+                    expected:
+                        "where a registry package's sdist is: `url` (or `path` for a local index)",
+                },
+            ));
+        } else {
+            SdistLocator::Metadata
+        })
+    }
+
     fn wheel(
         &mut self,
         v: &Value<'_>,
@@ -1275,6 +1398,44 @@ impl Reader<'_, '_> {
                 },
             ));
         };
+        let filename = self.wheel_filename(&locator, loc_span, loc_key, p, name, version)?;
+        let hash = match hash {
+            None => None,
+            Some(h) => Some(self.hash(h, &p.key("hash"))?),
+        };
+        let zstd = match zstd {
+            None => None,
+            Some(z) => {
+                let zp = p.key("zstd");
+                let zt = as_table(self.ctx, z, &zp, "a `{ hash, size }` table")?;
+                let hash = match zt.get("hash") {
+                    None => None,
+                    Some(h) => Some(self.hash(h, &zp.key("hash"))?),
+                };
+                Some(Box::new((hash, self.size(zt.get("size"), &zp)?)))
+            }
+        };
+        Ok(Wheel {
+            locator,
+            filename,
+            hash,
+            size: self.size(size, p)?,
+            upload_time: self.upload_time(upload_time, p)?,
+            zstd,
+        })
+    }
+
+    /// The parsed file name of the wheel at `locator` (read at `loc_span`, under key `loc_key`
+    /// of `p`), with a warning when it names another package or version.
+    fn wheel_filename(
+        &mut self,
+        locator: &WheelLocator,
+        loc_span: Range<usize>,
+        loc_key: &str,
+        p: &KeyPath<'_>,
+        name: &PackageName,
+        version: Option<(&str, &Version)>,
+    ) -> Result<lock2nix_wheel::WheelFilename, Error> {
         let filename =
             lock2nix_wheel::WheelFilename::parse_url_basename_with(locator.as_str(), version)
                 .map_err(|e| {
@@ -1315,30 +1476,7 @@ impl Reader<'_, '_> {
                 ));
             }
         }
-        let hash = match hash {
-            None => None,
-            Some(h) => Some(self.hash(h, &p.key("hash"))?),
-        };
-        let zstd = match zstd {
-            None => None,
-            Some(z) => {
-                let zp = p.key("zstd");
-                let zt = as_table(self.ctx, z, &zp, "a `{ hash, size }` table")?;
-                let hash = match zt.get("hash") {
-                    None => None,
-                    Some(h) => Some(self.hash(h, &zp.key("hash"))?),
-                };
-                Some(Box::new((hash, self.size(zt.get("size"), &zp)?)))
-            }
-        };
-        Ok(Wheel {
-            locator,
-            filename,
-            hash,
-            size: self.size(size, p)?,
-            upload_time: self.upload_time(upload_time, p)?,
-            zstd,
-        })
+        Ok(filename)
     }
 
     fn dependency_list(
@@ -1585,6 +1723,78 @@ impl Reader<'_, '_> {
         }
         Ok(out)
     }
+}
+
+/// Testing and fuzzing aid: every `[[package]]` of `text` (cut where a split parse cuts),
+/// read by the direct reader and through its tree; `Ok` with how many the direct reader read
+/// (each exactly as through the tree, warnings included), `Err` with what differs.
+#[doc(hidden)]
+pub fn direct_reader_agrees(text: &str) -> Result<usize, String> {
+    let Some(starts) = package_starts(text) else {
+        return Ok(0);
+    };
+    let limits = Limits::default();
+    let mut read = 0;
+    for (index, &start) in starts.iter().enumerate() {
+        let end = starts.get(index + 1).copied().unwrap_or(text.len());
+        let fragment = &text[start..end];
+        let direct = read_one(start, text, &limits, |reader| {
+            let mut scratch = direct::Scratch::default();
+            Ok(direct::package(
+                reader,
+                fragment,
+                index,
+                &limits,
+                &mut scratch,
+            ))
+        });
+        let Ok(Some((raw, warnings))) = direct else {
+            continue;
+        };
+        let tree = read_one(start, text, &limits, |reader| {
+            let ctx = reader.ctx;
+            let doc = crate::parse_tree(ctx, fragment)?;
+            let root = Table {
+                table: doc.get_ref(),
+                span: doc.span(),
+            };
+            let (_, mut one) = reader.packages_of(&root, index, &limits)?;
+            Ok(one.pop().filter(|_| one.is_empty()))
+        });
+        let direct = format!("{raw:#?}\n{warnings:#?}");
+        let tree = match tree {
+            Ok(Some((raw, warnings))) => format!("{raw:#?}\n{warnings:#?}"),
+            Ok(None) => "no package".into(),
+            Err(e) => format!("error: {e}"),
+        };
+        if direct != tree {
+            return Err(format!(
+                "package {index} read differently:\ndirect: {direct}\ntree: {tree}"
+            ));
+        }
+        read += 1;
+    }
+    Ok(read)
+}
+
+/// `read` with a reader of its own (own marker cache and budget) for the package at `start`.
+fn read_one(
+    start: usize,
+    text: &str,
+    limits: &Limits,
+    read: impl FnOnce(&mut Reader<'_, '_>) -> Result<Option<RawPackage>, Error>,
+) -> Result<Option<(RawPackage, Vec<crate::Warning>)>, Error> {
+    let budget = MarkerBudget::of(limits);
+    let ctx = Ctx::new(text, Path::new("uv.lock"), start, &budget);
+    let cache = MarkerCache::default();
+    let mut reader = Reader {
+        ctx: &ctx,
+        markers: &cache,
+        warnings: Vec::new(),
+        lines: (0, 0),
+    };
+    let raw = read(&mut reader)?;
+    Ok(raw.map(|raw| (raw, reader.warnings)))
 }
 
 /// uv compares wheel and package versions ignoring a local `+tag` on either side.

@@ -1,0 +1,641 @@
+//! One `[[package]]` of the layout uv writes, read straight from its text into a [`RawPackage`],
+//! without building the TOML tree.
+//!
+//! Like [`crate::fast_toml`], it may only be faster, never different: it reads the subset uv
+//! writes (bare keys, the keys a package, a dependency, an sdist and a wheel have, strings,
+//! sizes, `[package.optional-dependencies]` and `[package.dev-dependencies]` sections) and
+//! returns `None` on anything else and on any error, TOML or semantic. The caller then reads
+//! the package through the tree, which accepts it or reports the error as it always did. The
+//! values are checked by the [`Reader`]'s own functions, so an accepted package is the one the
+//! tree path reads, warnings included (the tests and the `lock` fuzz target compare them).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use pep440_rs::Version;
+use pep508_rs::{ExtraName, PackageName};
+
+use super::{RawDependency, RawPackage, Reader, SOURCE_KINDS};
+use crate::cursor::KeyPath;
+use crate::fast_toml::{is_bare, Parser};
+use crate::hash::Hash;
+use crate::limits::Limits;
+use crate::model::*;
+
+/// The deepest value a package read here holds (root 1, `package` 2, the package 3,
+/// `optional-dependencies` 4, an extra's list 5, a dependency 6, its `source` 7, its string 8):
+/// with a smaller [`Limits::max_depth`] the tree decides.
+pub(super) const DEPTH: usize = 8;
+
+/// The package whose text (from its `[[package]]` header on) is `text`, spans relative to its
+/// start (`reader.ctx.base`); `None` (and the reader as it was) when the tree must decide.
+pub(super) fn package(
+    reader: &mut Reader<'_, '_>,
+    text: &str,
+    index: usize,
+    limits: &Limits,
+    scratch: &mut Scratch,
+) -> Option<RawPackage> {
+    if limits.max_depth < DEPTH {
+        return None;
+    }
+    let warnings = reader.warnings.len();
+    let top = KeyPath::Root;
+    let pp = top.key("package");
+    let mut direct = Direct {
+        reader,
+        s: Parser::new(text),
+        limits,
+        path: pp.index(index),
+        scratch,
+    };
+    let raw = direct.package(index);
+    if raw.is_none() {
+        reader.warnings.truncate(warnings);
+    }
+    raw
+}
+
+struct Direct<'r, 'c, 's, 'i, 'p> {
+    reader: &'r mut Reader<'c, 's>,
+    s: Parser<'i>,
+    limits: &'r Limits,
+    /// `package[index]`.
+    path: KeyPath<'p>,
+    scratch: &'r mut Scratch,
+}
+
+/// Buffers that lists are read into, then copied out of at their exact size (a growing vector
+/// leaves up to half its capacity unused, and the allocator's pages of every size it went
+/// through), kept from one package to the next.
+#[derive(Default)]
+pub(super) struct Scratch {
+    markers: Vec<Marker>,
+    deps: Vec<RawDependency>,
+    wheels: Vec<Wheel>,
+}
+
+/// Fill `buf` (emptied first) with `read`, then move its elements out into a vector of their
+/// number; `buf` keeps its capacity.
+fn exact<T>(buf: &mut Vec<T>, read: impl FnOnce(&mut Vec<T>) -> Option<()>) -> Option<Vec<T>> {
+    buf.clear();
+    read(buf)?;
+    // not `mem::take`: the copy is the point (exact size; `buf` keeps its capacity)
+    #[allow(clippy::drain_collect)]
+    let out = buf.drain(..).collect();
+    Some(out)
+}
+
+/// What the identity keys said, and whether a later key closed them.
+#[derive(Default)]
+struct Identity<'i> {
+    name: Option<PackageName>,
+    version: Option<(Cow<'i, str>, Version)>,
+    source: Option<Source>,
+    done: bool,
+}
+
+/// The parts of a package other than its identity, as they are read.
+#[derive(Default)]
+struct Body {
+    resolution_markers: Option<Vec<Marker>>,
+    deps: Option<Vec<RawDependency>>,
+    optional: Option<BTreeMap<ExtraName, Vec<RawDependency>>>,
+    dev: Option<BTreeMap<ExtraName, Vec<RawDependency>>>,
+    sdist: Option<Sdist>,
+    wheels: Option<Vec<Wheel>>,
+}
+
+/// The `[package.…]` section that `key = value` lines go to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Package,
+    Optional,
+    Dev,
+}
+
+impl<'i> Direct<'_, '_, '_, 'i, '_> {
+    fn package(&mut self, index: usize) -> Option<RawPackage> {
+        const HEADER: &[u8] = b"[[package]]";
+        if !self.s.text().as_bytes().starts_with(HEADER) {
+            return None;
+        }
+        self.s.pos = HEADER.len();
+        self.s.end_of_line()?;
+        let mut id = Identity::default();
+        let mut body = Body::default();
+        let mut section = Section::Package;
+        loop {
+            self.s.skip_ws();
+            match self.s.peek() {
+                None => break,
+                Some(b'\n') => {
+                    self.s.pos += 1;
+                    continue;
+                }
+                Some(b'#') => self.s.comment()?,
+                Some(b'[') => {
+                    self.close_identity(&mut id)?;
+                    section = self.section(&mut body)?;
+                }
+                Some(_) => match section {
+                    Section::Package => self.package_entry(&mut id, &mut body)?,
+                    Section::Optional => self.group_entry(body.optional.as_mut()?, section)?,
+                    Section::Dev => self.group_entry(body.dev.as_mut()?, section)?,
+                },
+            }
+            self.s.end_of_line()?;
+        }
+        self.close_identity(&mut id)?;
+        let span = self.reader.abs(0..HEADER.len());
+        Some(RawPackage {
+            package: Package {
+                name: id.name?,
+                version: id.version.map(|(_, v)| v),
+                source: id.source?,
+                resolution_markers: body.resolution_markers.unwrap_or_default(),
+                dependencies: Vec::new(),
+                optional_dependencies: BTreeMap::new(),
+                dev_dependencies: BTreeMap::new(),
+                sdist: body.sdist,
+                wheels: body.wheels.unwrap_or_default(),
+                metadata: None,
+                // the header is the text's first line
+                line: 1,
+            },
+            deps: body.deps.unwrap_or_default(),
+            optional: body.optional.unwrap_or_default(),
+            dev: body.dev.unwrap_or_default(),
+            span,
+            index,
+        })
+    }
+
+    /// The identity is complete once another key comes: a name and a source, and a version
+    /// unless the source is a tree.
+    fn close_identity(&mut self, id: &mut Identity<'i>) -> Option<()> {
+        if !id.done {
+            let source = id.source.as_ref()?;
+            id.name.as_ref()?;
+            if id.version.is_none() && !source.is_source_tree() {
+                return None;
+            }
+            id.done = true;
+        }
+        Some(())
+    }
+
+    /// `[package.optional-dependencies]` or `[package.dev-dependencies]`, each at most once.
+    fn section(&mut self, body: &mut Body) -> Option<Section> {
+        let rest = &self.s.text().as_bytes()[self.s.pos..];
+        let (section, header): (_, &[u8]) = if rest.starts_with(b"[package.optional-dependencies]")
+        {
+            (Section::Optional, b"[package.optional-dependencies]")
+        } else if rest.starts_with(b"[package.dev-dependencies]") {
+            (Section::Dev, b"[package.dev-dependencies]")
+        } else {
+            return None;
+        };
+        let slot = match section {
+            Section::Optional => &mut body.optional,
+            _ => &mut body.dev,
+        };
+        if slot.replace(BTreeMap::new()).is_some() {
+            return None;
+        }
+        self.s.pos += header.len();
+        Some(section)
+    }
+
+    /// A bare key, then `=`: the key and its span.
+    fn key(&mut self) -> Option<(&'i str, Range<usize>)> {
+        let text = self.s.text();
+        let start = self.s.pos;
+        let len = text.as_bytes()[start..]
+            .iter()
+            .position(|&b| !is_bare(b))
+            .unwrap_or(text.len() - start);
+        if len == 0 {
+            return None;
+        }
+        self.s.pos += len;
+        self.s.skip_ws();
+        if self.s.peek()? != b'=' {
+            return None;
+        }
+        self.s.pos += 1;
+        self.s.skip_ws();
+        Some((&text[start..start + len], start..start + len))
+    }
+
+    /// A `key = value` line of the package table.
+    fn package_entry(&mut self, id: &mut Identity<'i>, body: &mut Body) -> Option<()> {
+        let (key, _) = self.key()?;
+        let p = self.path;
+        match key {
+            "name" | "version" | "source" if id.done => None,
+            "name" => {
+                let (s, span) = self.string()?;
+                let name = self.reader.name(&s, span, &p.key("name")).ok()?;
+                none_before(&mut id.name, name)
+            }
+            "version" => {
+                let (s, span) = self.string()?;
+                let v = self.reader.ctx.parse_version(&s, span, &p.key("version"));
+                none_before(&mut id.version, (s, v.ok()?))
+            }
+            "source" => {
+                let source = self.source(&p.key("source"))?;
+                none_before(&mut id.source, source)
+            }
+            _ => {
+                self.close_identity(id)?;
+                self.body_entry(key, id, body)
+            }
+        }
+    }
+
+    /// A key of the package table after its identity.
+    fn body_entry(&mut self, key: &str, id: &Identity<'i>, body: &mut Body) -> Option<()> {
+        let p = self.path;
+        match key {
+            "resolution-markers" => {
+                let markers = self.markers(&p.key("resolution-markers"))?;
+                none_before(&mut body.resolution_markers, markers)
+            }
+            "dependencies" => {
+                let deps = self.dependencies(&p.key("dependencies"))?;
+                none_before(&mut body.deps, deps)
+            }
+            "sdist" => {
+                let sdist = self.sdist(id.source.as_ref()?)?;
+                none_before(&mut body.sdist, sdist)
+            }
+            "wheels" => {
+                let wheels = self.wheels(id)?;
+                none_before(&mut body.wheels, wheels)
+            }
+            _ => None,
+        }
+    }
+
+    /// `extra = [ dependencies ]` in an optional-dependencies or dev-dependencies section.
+    fn group_entry(
+        &mut self,
+        groups: &mut BTreeMap<ExtraName, Vec<RawDependency>>,
+        section: Section,
+    ) -> Option<()> {
+        let (key, key_span) = self.key()?;
+        let table = if section == Section::Optional {
+            "optional-dependencies"
+        } else {
+            "dev-dependencies"
+        };
+        let path = self.path;
+        let tp = path.key(table);
+        let name: ExtraName = self.reader.extra(key, key_span, &tp).ok()?;
+        // a key written unnormalised could share its name with another: the tree decides
+        if name.as_ref() != key || groups.contains_key(&name) {
+            return None;
+        }
+        let deps = self.dependencies(&tp.key(key))?;
+        groups.insert(name, deps);
+        Some(())
+    }
+
+    /// A string value and its span (quotes included).
+    fn string(&mut self) -> Option<(Cow<'i, str>, Range<usize>)> {
+        let start = self.s.pos;
+        let s = match self.s.peek()? {
+            b'"' => self.s.basic_string()?,
+            b'\'' => self.s.literal_string()?,
+            _ => return None,
+        };
+        self.end_of_value()?;
+        Some((s, start..self.s.pos))
+    }
+
+    /// A size: decimal digits (no sign, no leading zero) in the 64-bit range, and its span.
+    fn size(&mut self) -> Option<(u64, Range<usize>)> {
+        let text = self.s.text();
+        let start = self.s.pos;
+        let len = text.as_bytes()[start..]
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(text.len() - start);
+        let digits = &text[start..start + len];
+        if len == 0 || (len > 1 && digits.starts_with('0')) {
+            return None;
+        }
+        let n: i64 = digits.parse().ok()?;
+        self.s.pos += len;
+        self.end_of_value()?;
+        Some((u64::try_from(n).ok()?, start..self.s.pos))
+    }
+
+    /// A value runs up to a delimiter (as in [`crate::fast_toml`]).
+    fn end_of_value(&self) -> Option<()> {
+        match self.s.peek() {
+            None | Some(b' ' | b'\t' | b'\n' | b',' | b']' | b'}' | b'#') => Some(()),
+            _ => None,
+        }
+    }
+
+    /// `{ key = value, … }` on one line: `entry` reads each value after its key; the table's span.
+    fn inline_table(
+        &mut self,
+        mut entry: impl FnMut(&mut Self, &'i str) -> Option<()>,
+    ) -> Option<Range<usize>> {
+        let start = self.s.pos;
+        if self.s.peek()? != b'{' {
+            return None;
+        }
+        self.s.pos += 1;
+        self.s.skip_ws();
+        if self.s.peek()? == b'}' {
+            self.s.pos += 1;
+            return Some(start..self.s.pos);
+        }
+        loop {
+            self.s.skip_ws();
+            let (key, _) = self.key()?;
+            entry(self, key)?;
+            self.s.skip_ws();
+            match self.s.peek()? {
+                b',' => self.s.pos += 1,
+                b'}' => {
+                    self.s.pos += 1;
+                    self.end_of_value()?;
+                    return Some(start..self.s.pos);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// `[ value, … ]`, over lines, comments allowed: `element` reads each value (given its
+    /// index and start offset); the array's span.
+    fn array(
+        &mut self,
+        mut element: impl FnMut(&mut Self, usize) -> Option<()>,
+    ) -> Option<Range<usize>> {
+        let start = self.s.pos;
+        if self.s.peek()? != b'[' {
+            return None;
+        }
+        self.s.pos += 1;
+        let mut i = 0;
+        loop {
+            self.s.skip_ws_comments_newlines()?;
+            if self.s.peek()? == b']' {
+                break;
+            }
+            element(self, i)?;
+            i += 1;
+            self.s.skip_ws_comments_newlines()?;
+            match self.s.peek()? {
+                b',' => self.s.pos += 1,
+                b']' => break,
+                _ => return None,
+            }
+        }
+        self.s.pos += 1;
+        self.end_of_value()?;
+        Some(start..self.s.pos)
+    }
+
+    /// An array of marker strings.
+    fn markers(&mut self, p: &KeyPath<'_>) -> Option<Vec<Marker>> {
+        let mut buf = std::mem::take(&mut self.scratch.markers);
+        let out = exact(&mut buf, |out| {
+            self.array(|d, i| {
+                let (s, span) = d.string()?;
+                out.push(d.reader.marker(&s, span, &p.index(i)).ok()?);
+                Some(())
+            })
+            .map(drop)
+        });
+        self.scratch.markers = buf;
+        out
+    }
+
+    /// A source: a table naming its kind, or a legacy `kind+location` string.
+    fn source(&mut self, p: &KeyPath<'_>) -> Option<Source> {
+        if self.s.peek()? != b'{' {
+            let (s, span) = self.string()?;
+            return self.reader.legacy_source(&s, span, p).ok();
+        }
+        let mut kinds: [Option<(Cow<'i, str>, Range<usize>)>; SOURCE_KINDS.len()] =
+            Default::default();
+        let mut subdirectory = None;
+        self.inline_table(|d, key| {
+            let slot = match SOURCE_KINDS.iter().position(|k| *k == key) {
+                Some(i) => &mut kinds[i],
+                None if key == "subdirectory" => &mut subdirectory,
+                None => return None,
+            };
+            let value = d.string()?;
+            none_before(slot, value)
+        })?;
+        let (i, (location, span)) = kinds
+            .iter()
+            .enumerate()
+            .find_map(|(i, k)| Some((i, k.as_ref()?)))?;
+        let kind = SOURCE_KINDS[i];
+        let subdirectory = subdirectory.as_ref().map(|(s, _)| s.as_ref());
+        self.reader
+            .source_of(kind, location, subdirectory, span.clone(), &p.key(kind))
+            .ok()
+    }
+
+    /// `[ { name, version, source, extra, marker }, … ]`, within the count limit.
+    fn dependencies(&mut self, p: &KeyPath<'_>) -> Option<Vec<RawDependency>> {
+        let limit = self.limits.max_dependencies_per_package;
+        let mut buf = std::mem::take(&mut self.scratch.deps);
+        let out = exact(&mut buf, |out| {
+            self.array(|d, i| {
+                if i >= limit {
+                    return None;
+                }
+                out.push(d.dependency(&p.index(i))?);
+                Some(())
+            })
+            .map(drop)
+        });
+        self.scratch.deps = buf;
+        out
+    }
+
+    fn dependency(&mut self, p: &KeyPath<'_>) -> Option<RawDependency> {
+        let mut name = None;
+        let mut version = None;
+        let mut source = None;
+        let mut extras = None;
+        let mut marker = None;
+        let span = self.inline_table(|d, key| match key {
+            "name" => {
+                let (s, span) = d.string()?;
+                none_before(&mut name, d.reader.name(&s, span, &p.key("name")).ok()?)
+            }
+            "version" => {
+                let (s, span) = d.string()?;
+                let v = d.reader.ctx.parse_version(&s, span, &p.key("version"));
+                none_before(&mut version, v.ok()?)
+            }
+            "source" => {
+                let s = d.source(&p.key("source"))?;
+                none_before(&mut source, s)
+            }
+            "extra" => {
+                let e = d.extras(&p.key("extra"))?;
+                none_before(&mut extras, e)
+            }
+            "marker" => {
+                let (s, span) = d.string()?;
+                let m = d.reader.marker(&s, span, &p.key("marker")).ok()?;
+                none_before(&mut marker, m)
+            }
+            _ => None,
+        })?;
+        Some(RawDependency {
+            dep: Dependency {
+                name: name?,
+                version,
+                source,
+                extras: extras.unwrap_or_default(),
+                marker,
+                target: usize::MAX,
+            },
+            span: self.reader.abs(span),
+        })
+    }
+
+    /// An array of extra names.
+    fn extras(&mut self, p: &KeyPath<'_>) -> Option<Vec<ExtraName>> {
+        let mut out = Vec::new();
+        self.array(|d, _| {
+            let (s, span) = d.string()?;
+            out.push(d.reader.extra(&s, span, p).ok()?);
+            Some(())
+        })?;
+        Some(out)
+    }
+
+    /// `{ url | path, hash, size, upload-time }`.
+    fn sdist(&mut self, source: &Source) -> Option<Sdist> {
+        let path = self.path;
+        let sp = path.key("sdist");
+        let mut file = File::default();
+        let span = self.inline_table(|d, key| d.file_entry(key, &mut file, &sp))?;
+        let url = file.url.as_ref().map(|(s, _)| s.as_ref());
+        let path = file.path.as_ref().map(|(s, _)| s.as_ref());
+        let locator = self
+            .reader
+            .sdist_locator(url, path, source, span, &sp)
+            .ok()?;
+        if file.filename.is_some() {
+            return None;
+        }
+        Some(Sdist {
+            locator,
+            hash: file.hash,
+            size: file.size,
+            upload_time: file.upload_time,
+        })
+    }
+
+    /// `[ { url | path | filename, hash, size, upload-time }, … ]`, within the count limit.
+    fn wheels(&mut self, id: &Identity<'i>) -> Option<Vec<Wheel>> {
+        let path = self.path;
+        let wp = path.key("wheels");
+        let limit = self.limits.max_wheels_per_package;
+        let name = id.name.as_ref()?;
+        let version = id.version.as_ref().map(|(text, v)| (text.as_ref(), v));
+        let mut buf = std::mem::take(&mut self.scratch.wheels);
+        let out = exact(&mut buf, |out| {
+            self.array(|d, i| {
+                if i >= limit {
+                    return None;
+                }
+                let p = wp.index(i);
+                let mut file = File::default();
+                d.inline_table(|d, key| d.file_entry(key, &mut file, &p))?;
+                out.push(d.wheel(file, &p, name, version)?);
+                Some(())
+            })
+            .map(drop)
+        });
+        self.scratch.wheels = buf;
+        out
+    }
+
+    fn wheel(
+        &mut self,
+        file: File<'i>,
+        p: &KeyPath<'_>,
+        name: &PackageName,
+        version: Option<(&str, &Version)>,
+    ) -> Option<Wheel> {
+        let (locator, (_, span), key) = if let Some(u) = file.url {
+            (WheelLocator::Url(u.0.to_string()), u, "url")
+        } else if let Some(x) = file.path {
+            (WheelLocator::Path(x.0.to_string()), x, "path")
+        } else if let Some(x) = file.filename {
+            (WheelLocator::Filename(x.0.to_string()), x, "filename")
+        } else {
+            return None;
+        };
+        let filename = self
+            .reader
+            .wheel_filename(&locator, span, key, p, name, version)
+            .ok()?;
+        Some(Wheel {
+            locator,
+            filename,
+            hash: file.hash,
+            size: file.size,
+            upload_time: file.upload_time,
+            zstd: None,
+        })
+    }
+
+    /// One key of an sdist or wheel table.
+    fn file_entry(&mut self, key: &str, file: &mut File<'i>, p: &KeyPath<'_>) -> Option<()> {
+        match key {
+            "url" => none_before(&mut file.url, self.string()?),
+            "path" => none_before(&mut file.path, self.string()?),
+            "filename" => none_before(&mut file.filename, self.string()?),
+            "hash" => {
+                let (s, span) = self.string()?;
+                let hash = self.reader.hash_text(&s, span, &p.key("hash")).ok()?;
+                none_before(&mut file.hash, hash)
+            }
+            "size" => {
+                let (n, _) = self.size()?;
+                none_before(&mut file.size, n)
+            }
+            "upload-time" => {
+                let (s, _) = self.string()?;
+                none_before(&mut file.upload_time, s.into_owned())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The keys of an sdist or wheel table.
+#[derive(Default)]
+struct File<'i> {
+    url: Option<(Cow<'i, str>, Range<usize>)>,
+    path: Option<(Cow<'i, str>, Range<usize>)>,
+    filename: Option<(Cow<'i, str>, Range<usize>)>,
+    hash: Option<Hash>,
+    size: Option<u64>,
+    upload_time: Option<String>,
+}
+
+/// Fill `slot` with `value`; `None` when it was filled already (a duplicate key).
+fn none_before<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+    slot.is_none().then(|| *slot = Some(value))
+}

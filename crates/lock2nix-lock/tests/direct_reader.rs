@@ -1,0 +1,310 @@
+//! The direct reader of `[[package]]` text against the tree path: on every real lock it reads
+//! (nearly) every package, and whenever it reads one — real, mutated or hostile — the package and
+//! its warnings are the tree path's; a whole lock reads the same with it (split parse) and
+//! without it (single parse), errors included.
+
+use std::path::{Path, PathBuf};
+
+use lock2nix_lock::{direct_reader_agrees, parse_lock_with, Limits};
+use proptest::prelude::*;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn real_locks() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = ["top-300", "top-1000", "top-1500", "workspace-mixed"]
+        .iter()
+        .map(|d| repo().join("fixtures/locks").join(d).join("uv.lock"))
+        .collect();
+    out.push(repo().join("fixtures/authentik/uv.lock"));
+    out.retain(|p| p.exists());
+    out
+}
+
+/// The split parse (direct reader) and the single parse (tree only), described.
+fn both_ways(text: &str, limits: &Limits) -> (String, String) {
+    let describe = |r: Result<lock2nix_lock::Lock, lock2nix_lock::Error>| match r {
+        Ok(lock) => format!("{lock:#?}"),
+        Err(e) => format!("error: {e}"),
+    };
+    let file = Path::new("uv.lock");
+    let split = describe(parse_lock_with(text, file, limits));
+    let single = describe(parse_lock_with(
+        text,
+        file,
+        &Limits {
+            force_single_parse: true,
+            ..limits.clone()
+        },
+    ));
+    (split, single)
+}
+
+#[test]
+fn every_real_lock_is_read_directly_as_through_the_tree() {
+    let locks = real_locks();
+    assert!(locks.len() >= 4, "expected the real locks, found {locks:?}");
+    for f in &locks {
+        let text = std::fs::read_to_string(f).unwrap();
+        let packages = text.matches("\n[[package]]\n").count();
+        let read = direct_reader_agrees(&text)
+            .unwrap_or_else(|e| panic!("{}: {}", f.display(), &e[..e.len().min(4000)]));
+        // `[package.metadata]` (workspace members) is left to the tree
+        let metadata = text.matches("\n[package.metadata]\n").count();
+        assert!(
+            read + metadata >= packages,
+            "{}: {read} of {packages} packages read directly",
+            f.display()
+        );
+        let (split, single) = both_ways(&text, &Limits::default());
+        assert!(
+            split == single,
+            "{}: split and single parse differ",
+            f.display()
+        );
+    }
+}
+
+/// A lock of `n` registry packages, `p0` … `p{n-1}`, each with two wheels, an sdist and a
+/// dependency on the next; `edit` rewrites package `k`'s text.
+fn generated(n: usize, edit: impl Fn(usize, String) -> String) -> String {
+    let mut text = String::from("version = 1\nrevision = 3\nrequires-python = \">=3.9\"\n\n");
+    for k in 0..n {
+        let deps = if k + 1 < n {
+            format!(
+                "dependencies = [\n    {{ name = \"p{}\", marker = \"python_full_version >= '3.10'\" }},\n]\n",
+                k + 1
+            )
+        } else {
+            String::new()
+        };
+        let h = format!("sha256:{:064x}", k);
+        let package = format!(
+            "[[package]]\nname = \"p{k}\"\nversion = \"1.{k}\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\n{deps}\
+             sdist = {{ url = \"https://x/p{k}-1.{k}.tar.gz\", hash = \"{h}\", size = {k}, upload-time = \"2024-01-01T00:00:00Z\" }}\n\
+             wheels = [\n    {{ url = \"https://x/p{k}-1.{k}-py3-none-any.whl\", hash = \"{h}\", size = 1{k}, upload-time = \"2024-01-01T00:00:00Z\" }},\n    \
+             {{ url = \"https://x/p{k}-1.{k}-cp312-cp312-manylinux_2_17_x86_64.whl\", hash = \"{h}\", size = 2 }},\n]\n\n"
+        );
+        text.push_str(&edit(k, package));
+    }
+    text
+}
+
+#[test]
+fn generated_locks_are_read_directly() {
+    let text = generated(70, |_, p| p);
+    assert_eq!(direct_reader_agrees(&text), Ok(70));
+    let (split, single) = both_ways(&text, &Limits::default());
+    assert_eq!(split, single);
+}
+
+/// A rewrite of one package's text.
+type Edit = Box<dyn Fn(String) -> String>;
+
+/// Hostile or wrong packages in the middle of a split lock: the direct reader declines them
+/// and the lock reads (or fails) exactly as the single parse has it.
+#[test]
+fn hostile_packages_read_as_the_single_parse_has_them() {
+    let tight = Limits {
+        max_wheels_per_package: 1,
+        max_dependencies_per_package: 0,
+        ..Limits::default()
+    };
+    let edits: Vec<(&str, Edit)> = vec![
+        (
+            "duplicate key",
+            Box::new(|p| p.replace("version = ", "name = \"x\"\nversion = ")),
+        ),
+        (
+            "unterminated string",
+            Box::new(|p| p.replace("1.40\"\n", "1.40\n")),
+        ),
+        (
+            "escaped url",
+            Box::new(|p| p.replace("https://x/p40-1.40-py3", "https://x/p40-1.40\\u002dpy3")),
+        ),
+        (
+            "wrong wheel name",
+            Box::new(|p| p.replace("p40-1.40-py3", "q40-2.0-py3")),
+        ),
+        (
+            "bad hash",
+            Box::new(|p| p.replacen("sha256:", "sha256:zz", 1)),
+        ),
+        (
+            "negative size",
+            Box::new(|p| p.replace("size = 40,", "size = -40,")),
+        ),
+        (
+            "huge size",
+            Box::new(|p| p.replace("size = 40,", "size = 99999999999999999999,")),
+        ),
+        (
+            "leading zero",
+            Box::new(|p| p.replace("size = 40,", "size = 040,")),
+        ),
+        (
+            "quoted key",
+            Box::new(|p| p.replace("name = ", "\"name\" = ")),
+        ),
+        (
+            "no source",
+            Box::new(|p| p.replace("source = { registry = \"https://pypi.org/simple\" }\n", "")),
+        ),
+        (
+            "no version",
+            Box::new(|p| p.replace("version = \"1.40\"\n", "")),
+        ),
+        (
+            "editable, no version",
+            Box::new(|p| {
+                p.replace("version = \"1.40\"\n", "")
+                    .replace("registry = \"https://pypi.org/simple\"", "editable = \".\"")
+            }),
+        ),
+        (
+            "unknown key",
+            Box::new(|p| p.replace("sdist = {", "x = 1\nsdist = {")),
+        ),
+        (
+            "zstd",
+            Box::new(|p| {
+                p.replace(
+                    "size = 2 }",
+                    "size = 2, zstd = { hash = \"sha256:00\", size = 1 } }",
+                )
+            }),
+        ),
+        (
+            "bad marker",
+            Box::new(|p| {
+                p.replace(
+                    "python_full_version >= '3.10'",
+                    "python_full_version >>= '3.10'",
+                )
+            }),
+        ),
+        (
+            "deep marker",
+            Box::new(|p| {
+                p.replace(
+                    "python_full_version >= '3.10'",
+                    &format!("{}python_version > '3'{}", "(".repeat(200), ")".repeat(200)),
+                )
+            }),
+        ),
+        (
+            "deep value",
+            Box::new(|p| {
+                p.replace(
+                    "sdist = {",
+                    &format!("x = {}1{}\nsdist = {{", "[".repeat(40), "]".repeat(40)),
+                )
+            }),
+        ),
+        (
+            "extras",
+            Box::new(|p| {
+                p + "[package.optional-dependencies]\nfoo = [{ name = \"p1\" }]\nFoo = [{ name = \"p2\" }]\n"
+            }),
+        ),
+        (
+            "extra twice",
+            Box::new(|p| {
+                p + "[package.optional-dependencies]\nfoo = []\n[package.optional-dependencies]\nbar = []\n"
+            }),
+        ),
+        (
+            "missing dependency",
+            Box::new(|p| p.replace("name = \"p41\"", "name = \"nope\"")),
+        ),
+        (
+            "control character",
+            Box::new(|p| {
+                p.replace(
+                    "https://x/p40-1.40.tar.gz",
+                    "https://x/p40\u{1}-1.40.tar.gz",
+                )
+            }),
+        ),
+        (
+            "carriage return",
+            Box::new(|p| p.replace("size = 2 }", "size = 2 }\r")),
+        ),
+        (
+            "tab and comment",
+            Box::new(|p| p.replace("size = 2 }", "size\t=\t2 } # c")),
+        ),
+        (
+            "inline table over lines",
+            Box::new(|p| {
+                p.replace(
+                    "{ url = \"https://x/p40-1.40-cp312",
+                    "{\nurl = \"https://x/p40-1.40-cp312",
+                )
+            }),
+        ),
+        (
+            "trailing comma in table",
+            Box::new(|p| p.replace("size = 2 }", "size = 2, }")),
+        ),
+    ];
+    for (what, edit) in &edits {
+        let text = generated(70, |k, p| if k == 40 { edit(p) } else { p });
+        assert_ne!(
+            text,
+            generated(70, |_, p| p),
+            "{what}: the edit changed nothing"
+        );
+        if let Err(e) = direct_reader_agrees(&text) {
+            panic!("{what}: {}", &e[..e.len().min(3000)]);
+        }
+        for limits in [Limits::default(), tight.clone()] {
+            let (split, single) = both_ways(&text, &limits);
+            assert!(
+                split == single,
+                "{what}: split and single parse differ\nsplit: {}\nsingle: {}",
+                &split[..split.len().min(2000)],
+                &single[..single.len().min(2000)]
+            );
+        }
+    }
+}
+
+/// The top-1000 lock's first ~40 KB, cut before a `[[package]]` header.
+fn sample() -> String {
+    let text = std::fs::read_to_string(repo().join("fixtures/locks/top-1000/uv.lock")).unwrap();
+    let end = text[..40_000].rfind("\n[[package]]").unwrap();
+    text[..end + 1].to_string()
+}
+
+/// Bytes that matter to TOML's grammar and to the values.
+const INTERESTING: &[u8] = b"[]{}\"'=,.#\n\r\t \\-_0123456789aeEtf+:uxAZ;<>!~*@/";
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, .. ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_real_packages_are_read_alike_or_left_to_the_tree(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<prop::sample::Index>()), 1..6)
+    ) {
+        let mut bytes = sample().into_bytes();
+        for (at, op, what) in edits {
+            if bytes.is_empty() { break; }
+            let i = at.index(bytes.len());
+            let b = INTERESTING[what.index(INTERESTING.len())];
+            match op {
+                0 => bytes[i] = b,
+                1 => bytes.insert(i, b),
+                2 => { bytes.remove(i); }
+                _ => { let j = (i + 1 + what.index(40)).min(bytes.len()); bytes.drain(i..j); }
+            }
+        }
+        if let Ok(text) = String::from_utf8(bytes) {
+            if let Err(e) = direct_reader_agrees(&text) {
+                prop_assert!(false, "{}\n--- document ---\n{}", &e[..e.len().min(3000)], text);
+            }
+        }
+    }
+}
