@@ -39,10 +39,15 @@ pub(crate) struct Walk<'a> {
     /// (from, to, kind) → edge, for every edge whose marker held, sorted by key (filled through
     /// `edge_index` while walking, sorted once at the end).
     pub edges: Vec<(EdgeKey, Edge)>,
-    /// Where each key is in `edges` while walking.
-    edge_index: FxHashMap<EdgeKey, usize>,
-    /// For conflict errors: package → the first (at most 3) edges that reached it.
+    /// While walking: (from, to) → the first of its edges in `edges` (one per kind) …
+    edge_index: FxHashMap<(EdgeFrom, PackageId), usize>,
+    /// … and for each edge, the next one of the same (from, to).
+    same_pair: Vec<Option<usize>>,
+    /// For conflict errors, when asked for: package → the first (at most 3) edges that reached
+    /// it.
     pub via: FxHashMap<PackageId, Vec<(EdgeFrom, Option<&'a lock2nix_lock::Marker>)>>,
+    /// Is `via` kept?
+    explain: bool,
     /// The package the walk stopped at (an `unfit` one), leaving the rest of the lock unvisited.
     pub stopped_at: Option<PackageId>,
 }
@@ -111,23 +116,55 @@ type Item = (PackageId, Option<ExtraName>);
 pub(crate) type EdgeKey = (EdgeFrom, PackageId, EdgeKind);
 
 impl Walk<'_> {
-    /// The edge of `key`, created by `new` if it is not there yet.
-    fn edge(&mut self, key: EdgeKey, new: impl FnOnce() -> Edge) -> &mut Edge {
-        let i = match self.edge_index.get(&key) {
-            Some(&i) => i,
-            None => {
+    /// The edge from `from` to `to` of `kind`, created by `new` if it is not there yet.
+    fn edge(
+        &mut self,
+        from: EdgeFrom,
+        to: PackageId,
+        kind: &EdgeKind,
+        new: impl FnOnce() -> Edge,
+    ) -> &mut Edge {
+        let i = match self.find_edge(from, to, kind) {
+            Ok(i) => i,
+            Err(last) => {
                 let i = self.edges.len();
-                self.edge_index.insert(key.clone(), i);
-                self.edges.push((key, new()));
+                match last {
+                    Some(last) => self.same_pair[last] = Some(i),
+                    None => {
+                        self.edge_index.insert((from, to), i);
+                    }
+                }
+                self.edges.push(((from, to, kind.clone()), new()));
+                self.same_pair.push(None);
                 i
             }
         };
         &mut self.edges[i].1
     }
 
+    /// Where the edge is in `edges`, else the last edge of the same (from, to), if any.
+    fn find_edge(
+        &self,
+        from: EdgeFrom,
+        to: PackageId,
+        kind: &EdgeKind,
+    ) -> Result<usize, Option<usize>> {
+        let mut last = None;
+        let mut next = self.edge_index.get(&(from, to)).copied();
+        while let Some(i) = next {
+            if self.edges[i].0 .2 == *kind {
+                return Ok(i);
+            }
+            last = Some(i);
+            next = self.same_pair[i];
+        }
+        Err(last)
+    }
+
     /// Sort the edges by key (their order as a map), dropping the index.
     fn finish(mut self) -> Self {
         self.edge_index = FxHashMap::default();
+        self.same_pair = Vec::new();
         self.edges.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         self
     }
@@ -153,14 +190,18 @@ fn find_by_markers(lock: &Lock, name: &PackageName, env: &MarkerEnvironment) -> 
 }
 
 /// Follow the edges; with `unfit`, stop (in the final pass) at the first package reached that
-/// it calls unfit.
+/// it calls unfit; with `explain`, keep [`Walk::via`].
 pub(crate) fn walk<'a>(
     lock: &'a Lock,
     env: &MarkerEnvironment,
     sel: &Selection<'_>,
     unfit: Option<&dyn Fn(PackageId) -> bool>,
+    explain: bool,
 ) -> Result<Walk<'a>, ResolveError> {
-    let mut walk = Walk::default();
+    let mut walk = Walk {
+        explain,
+        ..Walk::default()
+    };
     let mut active = Active::default();
     for &r in sel.roots {
         let name = &lock.packages[r].name;
@@ -215,7 +256,7 @@ pub(crate) fn walk<'a>(
                     &mut walk,
                     EdgeFrom::Package(r),
                     dep,
-                    EdgeKind::Group(g.clone()),
+                    &EdgeKind::Group(g.clone()),
                 );
                 push(&mut queue, &mut seen, dep);
             }
@@ -241,8 +282,7 @@ pub(crate) fn walk<'a>(
             let Some(id) = find_by_markers(lock, &req.name, env) else {
                 continue;
             };
-            let key = (EdgeFrom::Manifest, id, kind.clone());
-            let edge = walk.edge(key, || Edge {
+            let edge = walk.edge(EdgeFrom::Manifest, id, &kind, || Edge {
                 kind: kind.clone(),
                 marker: req.marker.as_ref().map(|m| m.raw.clone()),
                 extras: Vec::new(),
@@ -253,10 +293,12 @@ pub(crate) fn walk<'a>(
                 }
             }
             edge.extras.sort();
-            walk.via
-                .entry(id)
-                .or_default()
-                .push((EdgeFrom::Manifest, req.marker.as_ref()));
+            if walk.explain {
+                walk.via
+                    .entry(id)
+                    .or_default()
+                    .push((EdgeFrom::Manifest, req.marker.as_ref()));
+            }
             walk.reached.entry(id).or_default();
             if seen.insert((id, None)) {
                 queue.push_back((id, None));
@@ -324,7 +366,7 @@ pub(crate) fn walk<'a>(
             if !active.holds(env, dep, &[]) {
                 continue;
             }
-            record(&mut walk, EdgeFrom::Package(id), dep, kind.clone());
+            record(&mut walk, EdgeFrom::Package(id), dep, &kind);
             if unfit.is_some_and(|unfit| unfit(dep.target)) {
                 walk.stopped_at = Some(dep.target);
                 return Ok(walk);
@@ -366,22 +408,25 @@ fn push(queue: &mut VecDeque<Item>, seen: &mut FxHashSet<Item>, dep: &Dependency
     }
 }
 
-fn record<'a>(walk: &mut Walk<'a>, from: EdgeFrom, dep: &'a Dependency, kind: EdgeKind) {
-    let key = (from, dep.target, kind.clone());
-    let edge = walk.edge(key, || Edge {
-        kind,
+fn record<'a>(walk: &mut Walk<'a>, from: EdgeFrom, dep: &'a Dependency, kind: &EdgeKind) {
+    let edge = walk.edge(from, dep.target, kind, || Edge {
+        kind: kind.clone(),
         marker: dep.marker.as_ref().map(|m| m.raw.clone()),
         extras: Vec::new(),
     });
-    for e in &dep.extras {
-        if !edge.extras.contains(e) {
-            edge.extras.push(e.clone());
+    if !dep.extras.is_empty() {
+        for e in &dep.extras {
+            if !edge.extras.contains(e) {
+                edge.extras.push(e.clone());
+            }
         }
+        edge.extras.sort();
     }
-    edge.extras.sort();
-    let via = walk.via.entry(dep.target).or_default();
-    if via.len() < 3 {
-        via.push((from, dep.marker.as_ref()));
+    if walk.explain {
+        let via = walk.via.entry(dep.target).or_default();
+        if via.len() < 3 {
+            via.push((from, dep.marker.as_ref()));
+        }
     }
     let set = walk.reached.entry(dep.target).or_default();
     for e in &dep.extras {
