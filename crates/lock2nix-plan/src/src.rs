@@ -21,15 +21,23 @@ impl SrcHash {
     }
 }
 
-/// [`Hash::to_sri`], written into one buffer of the right size.
+/// [`Hash::to_sri`], the digest encoded on the stack and copied once.
 fn sri(h: &Hash) -> String {
     use base64::Engine;
     let algorithm = h.algorithm.as_str();
-    let digest = h.digest();
-    let mut s = String::with_capacity(algorithm.len() + 1 + digest.len().div_ceil(3) * 4);
+    // base64 of the longest digest (SHA-512's 64 bytes) is 88 characters
+    let mut encoded = [0u8; 88];
+    let Ok(n) = base64::engine::general_purpose::STANDARD.encode_slice(h.digest(), &mut encoded)
+    else {
+        return h.to_sri();
+    };
+    let Ok(encoded) = std::str::from_utf8(&encoded[..n]) else {
+        return h.to_sri();
+    };
+    let mut s = String::with_capacity(algorithm.len() + 1 + n);
     s.push_str(algorithm);
     s.push('-');
-    base64::engine::general_purpose::STANDARD.encode_string(digest, &mut s);
+    s.push_str(encoded);
     s
 }
 
@@ -248,7 +256,8 @@ pub fn store_name_for_url(url: &str) -> Option<String> {
     if memchr::memchr2(b'?', b'#', url.as_bytes()).is_none() {
         let trimmed = url.trim_end_matches('/').as_bytes();
         let base = memchr::memrchr(b'/', trimmed).map_or(trimmed, |i| &trimmed[i + 1..]);
-        if !matches!(base, b"" | b"." | b"..") && base.iter().all(|&b| STORE_BYTES[usize::from(b)]) {
+        if !matches!(base, b"" | b"." | b"..") && base.iter().all(|&b| STORE_BYTES[usize::from(b)])
+        {
             return None;
         }
     }
@@ -337,14 +346,21 @@ mod tests {
             "https://h/x?y=@z",
             "no-scheme@h",
         ] {
-            assert_eq!(without_credentials(url), lock2nix_lock::strip_url_credentials(url));
+            assert_eq!(
+                without_credentials(url),
+                lock2nix_lock::strip_url_credentials(url)
+            );
         }
     }
 
     #[test]
     fn store_bytes_are_store_chars() {
         for b in 0..=255u8 {
-            assert_eq!(STORE_BYTES[usize::from(b)], store_char(char::from(b)), "{b}");
+            assert_eq!(
+                STORE_BYTES[usize::from(b)],
+                store_char(char::from(b)),
+                "{b}"
+            );
         }
     }
 

@@ -458,7 +458,13 @@ mod tests {
 
     #[test]
     fn percent_decoded_without_percent_is_itself() {
-        for s in ["a-1.0-py3-none-any.whl", "a%2Bb-1.0.whl", "%FF.whl", "é.whl", ""] {
+        for s in [
+            "a-1.0-py3-none-any.whl",
+            "a%2Bb-1.0.whl",
+            "%FF.whl",
+            "é.whl",
+            "",
+        ] {
             let want = percent_encoding::percent_decode_str(s).decode_utf8().ok();
             assert_eq!(percent_decoded(s), want, "{s}");
         }

@@ -290,7 +290,6 @@ impl ResolvedPackage {
 
 /// `v.to_string()`, without the formatting machinery for a plain release (`1.2.3`).
 fn version_text(v: &Version) -> String {
-    use std::fmt::Write;
     let plain = v.epoch() == 0
         && v.pre().is_none()
         && v.post().is_none()
@@ -304,9 +303,24 @@ fn version_text(v: &Version) -> String {
         if i > 0 {
             s.push('.');
         }
-        let _ = write!(s, "{n}");
+        push_decimal(&mut s, *n);
     }
     s
+}
+
+/// Append `n` in decimal.
+fn push_decimal(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// The closure of a lock for one target.
@@ -709,18 +723,19 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         ..
     } = reached;
 
-    // One package per name.
-    let mut by_name: BTreeMap<&PackageName, PackageId> = BTreeMap::new();
-    for &id in walk.reached.keys() {
-        let name = &lock.packages[id].name;
-        if let Some(&other) = by_name.get(name) {
-            return Err(conflict(lock, target, other, id));
-        }
-        by_name.insert(name, id);
+    // One package per name; `order` by name.
+    let mut order: Vec<PackageId> = walk.reached.keys().copied().collect();
+    order.sort_unstable_by(|&a, &b| {
+        lock.packages[a]
+            .name
+            .cmp(&lock.packages[b].name)
+            .then(a.cmp(&b))
+    });
+    if let Some((first, second)) = first_repeated(&order, |id| &lock.packages[id].name) {
+        return Err(conflict(lock, target, first, second));
     }
 
     // Artifacts.
-    let order: Vec<PackageId> = by_name.values().copied().collect();
     // lock index → index in `packages` (a Vec: lock indices are dense)
     let mut index_of: Vec<Option<usize>> = vec![None; lock.packages.len()];
     for (i, &id) in order.iter().enumerate() {
@@ -874,6 +889,19 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     })
 }
 
+/// In `order` (sorted by `key`, then by itself): the first two of one key whose second is
+/// lowest (the pair a pass in ascending order meets first).
+fn first_repeated<K: PartialEq>(
+    order: &[PackageId],
+    key: impl Fn(PackageId) -> K,
+) -> Option<(PackageId, PackageId)> {
+    order
+        .windows(2)
+        .filter(|w| key(w[0]) == key(w[1]))
+        .map(|w| (w[0], w[1]))
+        .min_by_key(|&(_, second)| second)
+}
+
 /// The error for two reached packages of one name, `first` and `second`, with the edges that
 /// reached each (found by walking again: the walk keeps them only when asked to).
 fn conflict(lock: &Lock, target: &Target, first: PackageId, second: PackageId) -> ResolveError {
@@ -950,11 +978,47 @@ fn expand(
 mod tests {
     use super::*;
 
+    /// What a pass in ascending order with a map finds: the first repeat, and the one before it.
+    fn first_repeated_by_map(keys: &[u8]) -> Option<(usize, usize)> {
+        let mut seen = BTreeMap::new();
+        for (id, k) in keys.iter().enumerate() {
+            if let Some(&other) = seen.get(k) {
+                return Some((other, id));
+            }
+            seen.insert(k, id);
+        }
+        None
+    }
+
+    #[test]
+    fn first_repeated_is_a_passes_first() {
+        // every sequence of 6 keys from 4 values
+        for n in 0..4u32.pow(6) {
+            let keys: Vec<u8> = (0..6).map(|i| (n / 4u32.pow(i) % 4) as u8).collect();
+            let mut order: Vec<usize> = (0..keys.len()).collect();
+            order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+            assert_eq!(
+                first_repeated(&order, |i| keys[i]),
+                first_repeated_by_map(&keys),
+                "{keys:?}"
+            );
+        }
+    }
+
     #[test]
     fn version_text_is_display() {
         let mut versions: Vec<Version> = [
-            "0", "1.2.3", "1!2.0", "1.0rc1", "1.0a2", "1.0.post1", "1.0.dev3", "1.0+local.7",
-            "2024.10.1", "1.0.0.0.0", "18446744073709551615",
+            "0",
+            "1.2.3",
+            "1!2.0",
+            "1.0rc1",
+            "1.0a2",
+            "1.0.post1",
+            "1.0.dev3",
+            "1.0+local.7",
+            "2024.10.1",
+            "1.0.0.0.0",
+            "18446744073709551615",
         ]
         .iter()
         .map(|v| v.parse().unwrap())

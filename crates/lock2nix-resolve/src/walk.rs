@@ -112,6 +112,30 @@ impl Active {
 
 type Item = (PackageId, Option<ExtraName>);
 
+/// The items queued so far: a flag per package for the package itself, a set for its extras.
+#[derive(Clone)]
+struct Seen {
+    plain: Vec<bool>,
+    extras: FxHashSet<(PackageId, ExtraName)>,
+}
+
+impl Seen {
+    fn new(packages: usize) -> Self {
+        Self {
+            plain: vec![false; packages],
+            extras: FxHashSet::default(),
+        }
+    }
+
+    /// Mark the item; `true` when it was not marked yet.
+    fn insert(&mut self, id: PackageId, extra: Option<&ExtraName>) -> bool {
+        match extra {
+            None => !std::mem::replace(&mut self.plain[id], true),
+            Some(e) => self.extras.insert((id, e.clone())),
+        }
+    }
+}
+
 /// An edge's identity: from, to and kind.
 pub(crate) type EdgeKey = (EdgeFrom, PackageId, EdgeKind);
 
@@ -198,8 +222,13 @@ pub(crate) fn walk<'a>(
     unfit: Option<&dyn Fn(PackageId) -> bool>,
     explain: bool,
 ) -> Result<Walk<'a>, ResolveError> {
+    // (room for the lock's normal dependencies: most of what a walk records)
+    let deps = lock.packages.iter().map(|p| p.dependencies.len()).sum();
     let mut walk = Walk {
         explain,
+        edges: Vec::with_capacity(deps),
+        edge_index: FxHashMap::with_capacity_and_hasher(deps, Default::default()),
+        same_pair: Vec::with_capacity(deps),
         ..Walk::default()
     };
     let mut active = Active::default();
@@ -218,7 +247,7 @@ pub(crate) fn walk<'a>(
     }
 
     let mut queue: VecDeque<Item> = VecDeque::new();
-    let mut seen: FxHashSet<Item> = FxHashSet::default();
+    let mut seen = Seen::new(lock.packages.len());
     let visit = |walk: &mut Walk<'a>, id: PackageId| {
         walk.reached.entry(id).or_default();
     };
@@ -269,7 +298,7 @@ pub(crate) fn walk<'a>(
                     activate: bool,
                     walk: &mut Walk<'a>,
                     queue: &mut VecDeque<Item>,
-                    seen: &mut FxHashSet<Item>,
+                    seen: &mut Seen,
                     active: &mut Active| {
         for req in reqs {
             if !req
@@ -300,14 +329,14 @@ pub(crate) fn walk<'a>(
                     .push((EdgeFrom::Manifest, req.marker.as_ref()));
             }
             walk.reached.entry(id).or_default();
-            if seen.insert((id, None)) {
+            if seen.insert(id, None) {
                 queue.push_back((id, None));
             }
             for e in &req.extras {
                 if activate {
                     active.extend(conflict_extra(&req.name, e));
                 }
-                if seen.insert((id, Some(e.clone()))) {
+                if seen.insert(id, Some(e)) {
                     queue.push_back((id, Some(e.clone())));
                     walk.reached.entry(id).or_default().insert(e.clone());
                 }
@@ -397,12 +426,12 @@ fn deps_of<'a>(lock: &'a Lock, id: PackageId, extra: Option<&ExtraName>) -> &'a 
     }
 }
 
-fn push(queue: &mut VecDeque<Item>, seen: &mut FxHashSet<Item>, dep: &Dependency) {
-    if seen.insert((dep.target, None)) {
+fn push(queue: &mut VecDeque<Item>, seen: &mut Seen, dep: &Dependency) {
+    if seen.insert(dep.target, None) {
         queue.push_back((dep.target, None));
     }
     for e in &dep.extras {
-        if seen.insert((dep.target, Some(e.clone()))) {
+        if seen.insert(dep.target, Some(e)) {
             queue.push_back((dep.target, Some(e.clone())));
         }
     }
