@@ -810,6 +810,8 @@ impl<'a> Ctx<'a> {
         let rp = self.rp(i);
         let removed = |d: usize| custom.python_remove_deps.iter().any(|r| *r == self.attr(d));
         let mut deps = Deps::default();
+        deps.dependencies
+            .reserve(rp.dependencies.len() + custom.dependencies.len());
         for &d in &rp.dependencies {
             if removed(d) {
                 continue;
