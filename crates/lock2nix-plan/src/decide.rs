@@ -189,7 +189,8 @@ impl<'a> Ctx<'a> {
     }
 
     fn attr(&self, i: usize) -> String {
-        self.res.packages[i].name.to_string()
+        // (the name's text, copied without the formatting machinery of `to_string`)
+        self.res.packages[i].name.as_ref().to_owned()
     }
 
     fn lookup(&self, name: &PackageName) -> Nixpkgs<'a> {
@@ -244,7 +245,7 @@ impl<'a> Ctx<'a> {
         let mut p = PlannedPackage {
             index: i,
             name: rp.name.clone(),
-            attr: rp.name.to_string(),
+            attr: self.attr(i),
             derivation_version: custom.version.clone().unwrap_or_else(|| version.clone()),
             version,
             nixpkgs: None,
@@ -809,6 +810,8 @@ impl<'a> Ctx<'a> {
         let rp = self.rp(i);
         let removed = |d: usize| custom.python_remove_deps.iter().any(|r| *r == self.attr(d));
         let mut deps = Deps::default();
+        deps.dependencies
+            .reserve(rp.dependencies.len() + custom.dependencies.len());
         for &d in &rp.dependencies {
             if removed(d) {
                 continue;

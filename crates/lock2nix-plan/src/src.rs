@@ -17,8 +17,37 @@ pub enum SrcHash {
 
 impl SrcHash {
     fn of_file(hash: Option<&Hash>) -> SrcHash {
-        hash.map_or(SrcHash::Missing, |h| SrcHash::Sri(h.to_sri()))
+        hash.map_or(SrcHash::Missing, |h| SrcHash::Sri(sri(h)))
     }
+}
+
+/// [`Hash::to_sri`], the digest encoded on the stack and copied once.
+fn sri(h: &Hash) -> String {
+    use base64::Engine;
+    let algorithm = h.algorithm.as_str();
+    // base64 of the longest digest (SHA-512's 64 bytes) is 88 characters
+    let mut encoded = [0u8; 88];
+    let Ok(n) = base64::engine::general_purpose::STANDARD.encode_slice(h.digest(), &mut encoded)
+    else {
+        return h.to_sri();
+    };
+    let Ok(encoded) = std::str::from_utf8(&encoded[..n]) else {
+        return h.to_sri();
+    };
+    let mut s = String::with_capacity(algorithm.len() + 1 + n);
+    s.push_str(algorithm);
+    s.push('-');
+    s.push_str(encoded);
+    s
+}
+
+/// [`lock2nix_lock::strip_url_credentials`], without looking further when the URL has no `@`
+/// (nothing to strip).
+fn without_credentials(url: &str) -> std::borrow::Cow<'_, str> {
+    if memchr::memchr(b'@', url.as_bytes()).is_none() {
+        return std::borrow::Cow::Borrowed(url);
+    }
+    lock2nix_lock::strip_url_credentials(url)
 }
 
 /// A derivation's source.
@@ -151,7 +180,7 @@ impl Src {
     /// Credentials in the URL (`https://user:token@…`) are left out: the overlay is committed
     /// and its URLs reach world-readable `.drv` files (Nix's fetchers read `netrc` instead).
     pub fn url(url: &str, hash: Option<&Hash>) -> Src {
-        let url = lock2nix_lock::strip_url_credentials(url);
+        let url = without_credentials(url);
         Src::Url {
             name: store_name_for_url(&url),
             url: url.into_owned(),
@@ -205,6 +234,18 @@ fn store_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_' | '?' | '=')
 }
 
+/// [`store_char`] of every byte, as a table.
+const STORE_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.' | b'_' | b'?' | b'=');
+        b += 1;
+    }
+    t
+};
+
 /// The `name` to give `fetchurl` for `url`, when the default (Nix's `baseNameOf url`) is not the
 /// file's name: the last path component without query and fragment, percent-decoded (installers
 /// check wheel file names), with characters Nix store names reject replaced by `_`. `None` when
@@ -212,9 +253,11 @@ fn store_char(c: char) -> bool {
 pub fn store_name_for_url(url: &str) -> Option<String> {
     // The common case, decided without decoding or allocating: no query or fragment, and a last
     // component that is already a store name (no `%` either), so it is the default.
-    if !url.bytes().any(|b| b == b'?' || b == b'#') {
-        let base = url.trim_end_matches('/').rsplit('/').next().unwrap_or(url);
-        if !matches!(base, "" | "." | "..") && base.bytes().all(|b| store_char(char::from(b))) {
+    if memchr::memchr2(b'?', b'#', url.as_bytes()).is_none() {
+        let trimmed = url.trim_end_matches('/').as_bytes();
+        let base = memchr::memrchr(b'/', trimmed).map_or(trimmed, |i| &trimmed[i + 1..]);
+        if !matches!(base, b"" | b"." | b"..") && base.iter().all(|&b| STORE_BYTES[usize::from(b)])
+        {
             return None;
         }
     }
@@ -275,8 +318,49 @@ mod tests {
             "https://h/é.whl",
             "file:///x/y.tar.gz",
             "a-1.0.whl",
+            "a-1.0.whl/",
+            "https://h/a:b.whl",
+            "https://h/a\u{7f}.whl",
         ] {
             assert_eq!(store_name_for_url(url), store_name_decoded(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn sri_is_the_locks() {
+        for text in [
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "sha512:cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+        ] {
+            let h = Hash::parse(text).unwrap();
+            assert_eq!(sri(&h), h.to_sri(), "{text}");
+        }
+    }
+
+    #[test]
+    fn credentials_fast_path_agrees() {
+        for url in [
+            "https://h/a-1.0.tar.gz",
+            "https://u:p@h/a-1.0.tar.gz",
+            "ssh://git@h/r",
+            "https://h/x?y=@z",
+            "no-scheme@h",
+        ] {
+            assert_eq!(
+                without_credentials(url),
+                lock2nix_lock::strip_url_credentials(url)
+            );
+        }
+    }
+
+    #[test]
+    fn store_bytes_are_store_chars() {
+        for b in 0..=255u8 {
+            assert_eq!(
+                STORE_BYTES[usize::from(b)],
+                store_char(char::from(b)),
+                "{b}"
+            );
         }
     }
 

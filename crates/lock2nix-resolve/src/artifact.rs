@@ -150,6 +150,15 @@ fn decoded_basename(url: &str) -> String {
         .map_or_else(|_| b.to_string(), |d| d.into_owned())
 }
 
+/// `s` percent-decoded, `None` when that is not UTF-8 (borrowed, without decoding, when `s` has
+/// no `%`).
+fn percent_decoded(s: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if memchr::memchr(b'%', s.as_bytes()).is_none() {
+        return Some(std::borrow::Cow::Borrowed(s));
+    }
+    percent_encoding::percent_decode_str(s).decode_utf8().ok()
+}
+
 fn basename(url: &str) -> &str {
     let end = memchr::memchr2(b'?', b'#', url.as_bytes()).unwrap_or(url.len());
     // `?`, `#` and `/` are ASCII: both cuts are on character boundaries
@@ -201,23 +210,30 @@ impl Tags {
     }
 
     fn may_fit(&self, w: &lock2nix_wheel::WheelFilename) -> bool {
-        w.platform_tags()
-            .as_str()
-            .as_bytes()
-            .split(|&b| b == b'.')
-            .any(|p| self.tails.binary_search(&tail_of(p)).is_ok())
+        // the `.`-separated tags from the last one back (order does not matter for `any`)
+        let b = w.platform_tags().as_str().as_bytes();
+        let mut end = b.len();
+        loop {
+            let start = memchr::memrchr(b'.', &b[..end]).map_or(0, |i| i + 1);
+            if self.tails.binary_search(&tail_of(&b[start..end])).is_ok() {
+                return true;
+            }
+            let Some(next) = start.checked_sub(1) else {
+                return false;
+            };
+            end = next;
+        }
     }
 
     /// The index (into `wheels`) of the best wheel, as [`TargetTags::best`] would choose it.
     fn best(&self, wheels: &[lock2nix_lock::Wheel]) -> Option<usize> {
-        let candidates = || {
-            wheels
-                .iter()
-                .enumerate()
-                .filter(|(_, w)| self.may_fit(&w.filename))
-        };
-        let k = self.tags.best(candidates().map(|(_, w)| &w.filename))?;
-        candidates().nth(k).map(|(i, _)| i)
+        let candidates: Vec<usize> = (0..wheels.len())
+            .filter(|&i| self.may_fit(&wheels[i].filename))
+            .collect();
+        let k = self
+            .tags
+            .best(candidates.iter().map(|&i| &wheels[i].filename))?;
+        candidates.get(k).copied()
     }
 }
 
@@ -362,8 +378,8 @@ fn choose_registry(
         // the parser prints (`pyjwt-…`): fetchers and installers see the real name.
         let filename = Some(basename(location.as_str()))
             .filter(|b| b.len() >= 4 && b.as_bytes()[b.len() - 4..].eq_ignore_ascii_case(b".whl"))
-            .and_then(|b| percent_encoding::percent_decode_str(b).decode_utf8().ok())
-            .map_or_else(|| w.filename.to_string(), |b| b.into_owned());
+            .and_then(percent_decoded)
+            .map_or_else(|| w.filename.to_string(), std::borrow::Cow::into_owned);
         Artifact::Wheel {
             index: i,
             location,
@@ -439,6 +455,20 @@ fn unreachable_sdist_note() -> String {
 mod tests {
     use super::*;
     use lock2nix_wheel::{System, TagPolicy};
+
+    #[test]
+    fn percent_decoded_without_percent_is_itself() {
+        for s in [
+            "a-1.0-py3-none-any.whl",
+            "a%2Bb-1.0.whl",
+            "%FF.whl",
+            "é.whl",
+            "",
+        ] {
+            let want = percent_encoding::percent_decode_str(s).decode_utf8().ok();
+            assert_eq!(percent_decoded(s), want, "{s}");
+        }
+    }
 
     /// The pre-filter never changes the choice: every package of every real lock, every
     /// system, CPython 3.10-3.14.

@@ -1,6 +1,6 @@
 //! Cycles, cut edges, topological order and shortest paths.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -33,7 +33,7 @@ fn nix_edges(p: &ResolvedPackage) -> impl Iterator<Item = usize> + '_ {
 
 /// Every cut edge of `cycles`, for constant-time lookups (a dense graph cuts O(n²) edges; a list
 /// search per edge made the whole pass O(n⁴)).
-pub(crate) type CutEdges = HashSet<(usize, usize)>;
+pub(crate) type CutEdges = rustc_hash::FxHashSet<(usize, usize)>;
 
 /// The cycles (with their cut edges, also returned as a set) and a topological order.
 pub(crate) fn cycles_and_order(packages: &[ResolvedPackage]) -> (Vec<Cycle>, CutEdges, Vec<usize>) {

@@ -284,8 +284,43 @@ impl ResolvedPackage {
     pub fn version_string(&self) -> String {
         self.version
             .as_ref()
-            .map_or_else(|| "0.0.0".to_string(), ToString::to_string)
+            .map_or_else(|| "0.0.0".to_string(), version_text)
     }
+}
+
+/// `v.to_string()`, without the formatting machinery for a plain release (`1.2.3`).
+fn version_text(v: &Version) -> String {
+    let plain = v.epoch() == 0
+        && v.pre().is_none()
+        && v.post().is_none()
+        && v.dev().is_none()
+        && !v.is_local();
+    if !plain {
+        return v.to_string();
+    }
+    let mut s = String::with_capacity(4 * v.release().len());
+    for (i, n) in v.release().iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        push_decimal(&mut s, *n);
+    }
+    s
+}
+
+/// Append `n` in decimal.
+fn push_decimal(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// The closure of a lock for one target.
@@ -505,6 +540,9 @@ pub(crate) enum Follow<'u> {
     Nothing,
     /// Every edge that holds.
     All,
+    /// Every edge that holds, keeping the first edges that reached each package (for the
+    /// message of a [`ResolveError::Conflict`]).
+    AllExplained,
     /// Until the first package reached (by lock index) that the function calls unfit: a target
     /// that cannot be installed is given up on without following the rest of the lock
     /// ([`Walk::stopped_at`](walk::Walk) says where).
@@ -615,8 +653,9 @@ pub(crate) fn reach_until<'a>(
     };
     let walk = match follow {
         Follow::Nothing => walk::Walk::default(),
-        Follow::All => walk::walk(lock, &env, &sel, None)?,
-        Follow::UntilUnfit(unfit) => walk::walk(lock, &env, &sel, Some(unfit))?,
+        Follow::All => walk::walk(lock, &env, &sel, None, false)?,
+        Follow::AllExplained => walk::walk(lock, &env, &sel, None, true)?,
+        Follow::UntilUnfit(unfit) => walk::walk(lock, &env, &sel, Some(unfit), false)?,
     };
     Ok(Reach {
         roots,
@@ -684,49 +723,19 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         ..
     } = reached;
 
-    // One package per name.
-    let mut by_name: BTreeMap<&PackageName, PackageId> = BTreeMap::new();
-    for &id in walk.reached.keys() {
-        let name = &lock.packages[id].name;
-        if let Some(&other) = by_name.get(name) {
-            let describe = |i: PackageId| {
-                let p = &lock.packages[i];
-                format!("{} from {}", p.display_id(), p.source)
-            };
-            let edges = |i: PackageId| {
-                walk.via
-                    .get(&i)
-                    .map(|v| {
-                        v.iter()
-                            .map(|(from, marker)| {
-                                let mut d = match from {
-                                    EdgeFrom::Package(f) => lock.packages[*f].display_id(),
-                                    EdgeFrom::Manifest => "the workspace root".to_string(),
-                                };
-                                if let Some(m) = marker {
-                                    d.push_str(&format!(" [{}]", m.raw));
-                                }
-                                d
-                            })
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_else(|| "a root".to_string())
-            };
-            return Err(ResolveError::Conflict {
-                name: name.to_string(),
-                target: target.to_string(),
-                first: describe(other),
-                first_edges: edges(other),
-                second: describe(id),
-                second_edges: edges(id),
-            });
-        }
-        by_name.insert(name, id);
+    // One package per name; `order` by name.
+    let mut order: Vec<PackageId> = walk.reached.keys().copied().collect();
+    order.sort_unstable_by(|&a, &b| {
+        lock.packages[a]
+            .name
+            .cmp(&lock.packages[b].name)
+            .then(a.cmp(&b))
+    });
+    if let Some((first, second)) = first_repeated(&order, |id| &lock.packages[id].name) {
+        return Err(conflict(lock, target, first, second));
     }
 
     // Artifacts.
-    let order: Vec<PackageId> = by_name.values().copied().collect();
     // lock index → index in `packages` (a Vec: lock indices are dense)
     let mut index_of: Vec<Option<usize>> = vec![None; lock.packages.len()];
     for (i, &id) in order.iter().enumerate() {
@@ -766,46 +775,49 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         }
     }
     let mut memo: HashMap<(PackageId, ExtraName), BTreeSet<PackageId>> = HashMap::new();
+    // lock indices (with repeats, and maybe `skip`) → sorted indices into `packages`
+    let sorted_indices = |ids: Vec<PackageId>, skip: PackageId| -> Vec<usize> {
+        let mut v: Vec<usize> = ids
+            .into_iter()
+            .filter(|&d| d != skip)
+            .filter_map(|d| index_of[d])
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
     for (i, &id) in order.iter().enumerate() {
-        let mut deps: BTreeSet<PackageId> = BTreeSet::new();
-        let mut groups: BTreeMap<GroupName, BTreeSet<PackageId>> = BTreeMap::new();
+        let mut deps: Vec<PackageId> = Vec::new();
+        let mut groups: BTreeMap<GroupName, Vec<PackageId>> = BTreeMap::new();
         for ((_, to, kind), edge) in &out_edges[id] {
-            let mut with_extras = BTreeSet::new();
-            with_extras.insert(*to);
+            // (expanded for every kind, in this order: `expand` memoises what it finds)
+            let mut with_extras = Vec::new();
             for e in &edge.extras {
                 with_extras.extend(expand(&out_edges, &mut memo, *to, e, &mut Vec::new()));
             }
-            match kind {
-                EdgeKind::Normal => deps.extend(with_extras),
-                EdgeKind::Extra(_) => {}
-                EdgeKind::Group(g) => groups.entry(g.clone()).or_default().extend(with_extras),
-            }
+            let into = match kind {
+                EdgeKind::Normal => &mut deps,
+                EdgeKind::Extra(_) => continue,
+                EdgeKind::Group(g) => groups.entry(g.clone()).or_default(),
+            };
+            into.push(*to);
+            into.append(&mut with_extras);
         }
         if let Some(extras) = root_extras.get(&id) {
             for e in extras.iter().filter(|e| target.extras.contains(e)) {
                 deps.extend(expand(&out_edges, &mut memo, id, e, &mut Vec::new()));
             }
         }
-        deps.remove(&id);
-        let to_indices = |set: BTreeSet<PackageId>| -> Vec<usize> {
-            let mut v: Vec<usize> = set.iter().filter_map(|&d| index_of[d]).collect();
-            v.sort_unstable();
-            v
-        };
         let mut optional = BTreeMap::new();
         for e in &walk.reached[&id] {
-            let mut set = expand(&out_edges, &mut memo, id, e, &mut Vec::new());
-            set.remove(&id);
-            optional.insert(e.clone(), to_indices(set));
+            let set = expand(&out_edges, &mut memo, id, e, &mut Vec::new());
+            optional.insert(e.clone(), sorted_indices(set.into_iter().collect(), id));
         }
-        packages[i].dependencies = to_indices(deps);
+        packages[i].dependencies = sorted_indices(deps, id);
         packages[i].optional_dependencies = optional;
         packages[i].group_dependencies = groups
             .into_iter()
-            .map(|(g, mut s)| {
-                s.remove(&id);
-                (g, to_indices(s))
-            })
+            .map(|(g, s)| (g, sorted_indices(s, id)))
             .collect();
     }
 
@@ -877,6 +889,58 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     })
 }
 
+/// In `order` (sorted by `key`, then by itself): the first two of one key whose second is
+/// lowest (the pair a pass in ascending order meets first).
+fn first_repeated<K: PartialEq>(
+    order: &[PackageId],
+    key: impl Fn(PackageId) -> K,
+) -> Option<(PackageId, PackageId)> {
+    order
+        .windows(2)
+        .filter(|w| key(w[0]) == key(w[1]))
+        .map(|w| (w[0], w[1]))
+        .min_by_key(|&(_, second)| second)
+}
+
+/// The error for two reached packages of one name, `first` and `second`, with the edges that
+/// reached each (found by walking again: the walk keeps them only when asked to).
+fn conflict(lock: &Lock, target: &Target, first: PackageId, second: PackageId) -> ResolveError {
+    let explained = reach_until(lock, target, Follow::AllExplained);
+    let via = explained.as_ref().map(|r| &r.walk.via);
+    let describe = |i: PackageId| {
+        let p = &lock.packages[i];
+        format!("{} from {}", p.display_id(), p.source)
+    };
+    let edges = |i: PackageId| {
+        via.ok()
+            .and_then(|via| via.get(&i))
+            .map(|v| {
+                v.iter()
+                    .map(|(from, marker)| {
+                        let mut d = match from {
+                            EdgeFrom::Package(f) => lock.packages[*f].display_id(),
+                            EdgeFrom::Manifest => "the workspace root".to_string(),
+                        };
+                        if let Some(m) = marker {
+                            d.push_str(&format!(" [{}]", m.raw));
+                        }
+                        d
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_else(|| "a root".to_string())
+    };
+    ResolveError::Conflict {
+        name: lock.packages[second].name.to_string(),
+        target: target.to_string(),
+        first: describe(first),
+        first_edges: edges(first),
+        second: describe(second),
+        second_edges: edges(second),
+    }
+}
+
 /// Per lock index, the walk's edges leaving that package.
 type OutEdges<'a> = Vec<Vec<(&'a (EdgeFrom, PackageId, EdgeKind), &'a Edge)>>;
 
@@ -908,4 +972,65 @@ fn expand(
     stack.pop();
     memo.insert(key, out.clone());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a pass in ascending order with a map finds: the first repeat, and the one before it.
+    fn first_repeated_by_map(keys: &[u8]) -> Option<(usize, usize)> {
+        let mut seen = BTreeMap::new();
+        for (id, k) in keys.iter().enumerate() {
+            if let Some(&other) = seen.get(k) {
+                return Some((other, id));
+            }
+            seen.insert(k, id);
+        }
+        None
+    }
+
+    #[test]
+    fn first_repeated_is_a_passes_first() {
+        // every sequence of 6 keys from 4 values
+        for n in 0..4u32.pow(6) {
+            let keys: Vec<u8> = (0..6).map(|i| (n / 4u32.pow(i) % 4) as u8).collect();
+            let mut order: Vec<usize> = (0..keys.len()).collect();
+            order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+            assert_eq!(
+                first_repeated(&order, |i| keys[i]),
+                first_repeated_by_map(&keys),
+                "{keys:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn version_text_is_display() {
+        let mut versions: Vec<Version> = [
+            "0",
+            "1.2.3",
+            "1!2.0",
+            "1.0rc1",
+            "1.0a2",
+            "1.0.post1",
+            "1.0.dev3",
+            "1.0+local.7",
+            "2024.10.1",
+            "1.0.0.0.0",
+            "18446744073709551615",
+        ]
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        for dir in ["locks/top-1500", "locks/workspace-mixed"] {
+            let lock = lock2nix_lock::read_lock(&root.join(dir).join("uv.lock")).unwrap();
+            versions.extend(lock.packages.iter().filter_map(|p| p.version.clone()));
+        }
+        assert!(versions.len() > 1500);
+        for v in &versions {
+            assert_eq!(version_text(v), v.to_string());
+        }
+    }
 }

@@ -39,10 +39,15 @@ pub(crate) struct Walk<'a> {
     /// (from, to, kind) → edge, for every edge whose marker held, sorted by key (filled through
     /// `edge_index` while walking, sorted once at the end).
     pub edges: Vec<(EdgeKey, Edge)>,
-    /// Where each key is in `edges` while walking.
-    edge_index: FxHashMap<EdgeKey, usize>,
-    /// For conflict errors: package → the first (at most 3) edges that reached it.
+    /// While walking: (from, to) → the first of its edges in `edges` (one per kind) …
+    edge_index: FxHashMap<(EdgeFrom, PackageId), usize>,
+    /// … and for each edge, the next one of the same (from, to).
+    same_pair: Vec<Option<usize>>,
+    /// For conflict errors, when asked for: package → the first (at most 3) edges that reached
+    /// it.
     pub via: FxHashMap<PackageId, Vec<(EdgeFrom, Option<&'a lock2nix_lock::Marker>)>>,
+    /// Is `via` kept?
+    explain: bool,
     /// The package the walk stopped at (an `unfit` one), leaving the rest of the lock unvisited.
     pub stopped_at: Option<PackageId>,
 }
@@ -107,27 +112,83 @@ impl Active {
 
 type Item = (PackageId, Option<ExtraName>);
 
+/// The items queued so far: a flag per package for the package itself, a set for its extras.
+#[derive(Clone)]
+struct Seen {
+    plain: Vec<bool>,
+    extras: FxHashSet<(PackageId, ExtraName)>,
+}
+
+impl Seen {
+    fn new(packages: usize) -> Self {
+        Self {
+            plain: vec![false; packages],
+            extras: FxHashSet::default(),
+        }
+    }
+
+    /// Mark the item; `true` when it was not marked yet.
+    fn insert(&mut self, id: PackageId, extra: Option<&ExtraName>) -> bool {
+        match extra {
+            None => !std::mem::replace(&mut self.plain[id], true),
+            Some(e) => self.extras.insert((id, e.clone())),
+        }
+    }
+}
+
 /// An edge's identity: from, to and kind.
 pub(crate) type EdgeKey = (EdgeFrom, PackageId, EdgeKind);
 
 impl Walk<'_> {
-    /// The edge of `key`, created by `new` if it is not there yet.
-    fn edge(&mut self, key: EdgeKey, new: impl FnOnce() -> Edge) -> &mut Edge {
-        let i = match self.edge_index.get(&key) {
-            Some(&i) => i,
-            None => {
+    /// The edge from `from` to `to` of `kind`, created by `new` if it is not there yet.
+    fn edge(
+        &mut self,
+        from: EdgeFrom,
+        to: PackageId,
+        kind: &EdgeKind,
+        new: impl FnOnce() -> Edge,
+    ) -> &mut Edge {
+        let i = match self.find_edge(from, to, kind) {
+            Ok(i) => i,
+            Err(last) => {
                 let i = self.edges.len();
-                self.edge_index.insert(key.clone(), i);
-                self.edges.push((key, new()));
+                match last {
+                    Some(last) => self.same_pair[last] = Some(i),
+                    None => {
+                        self.edge_index.insert((from, to), i);
+                    }
+                }
+                self.edges.push(((from, to, kind.clone()), new()));
+                self.same_pair.push(None);
                 i
             }
         };
         &mut self.edges[i].1
     }
 
+    /// Where the edge is in `edges`, else the last edge of the same (from, to), if any.
+    fn find_edge(
+        &self,
+        from: EdgeFrom,
+        to: PackageId,
+        kind: &EdgeKind,
+    ) -> Result<usize, Option<usize>> {
+        let mut last = None;
+        let mut next = self.edge_index.get(&(from, to)).copied();
+        while let Some(i) = next {
+            if self.edges[i].0 .2 == *kind {
+                return Ok(i);
+            }
+            last = Some(i);
+            next = self.same_pair[i];
+        }
+        Err(last)
+    }
+
     /// Sort the edges by key (their order as a map), dropping the index.
     fn finish(mut self) -> Self {
         self.edge_index = FxHashMap::default();
+        self.same_pair = Vec::new();
         self.edges.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         self
     }
@@ -153,14 +214,23 @@ fn find_by_markers(lock: &Lock, name: &PackageName, env: &MarkerEnvironment) -> 
 }
 
 /// Follow the edges; with `unfit`, stop (in the final pass) at the first package reached that
-/// it calls unfit.
+/// it calls unfit; with `explain`, keep [`Walk::via`].
 pub(crate) fn walk<'a>(
     lock: &'a Lock,
     env: &MarkerEnvironment,
     sel: &Selection<'_>,
     unfit: Option<&dyn Fn(PackageId) -> bool>,
+    explain: bool,
 ) -> Result<Walk<'a>, ResolveError> {
-    let mut walk = Walk::default();
+    // (room for the lock's normal dependencies: most of what a walk records)
+    let deps = lock.packages.iter().map(|p| p.dependencies.len()).sum();
+    let mut walk = Walk {
+        explain,
+        edges: Vec::with_capacity(deps),
+        edge_index: FxHashMap::with_capacity_and_hasher(deps, Default::default()),
+        same_pair: Vec::with_capacity(deps),
+        ..Walk::default()
+    };
     let mut active = Active::default();
     for &r in sel.roots {
         let name = &lock.packages[r].name;
@@ -177,7 +247,7 @@ pub(crate) fn walk<'a>(
     }
 
     let mut queue: VecDeque<Item> = VecDeque::new();
-    let mut seen: FxHashSet<Item> = FxHashSet::default();
+    let mut seen = Seen::new(lock.packages.len());
     let visit = |walk: &mut Walk<'a>, id: PackageId| {
         walk.reached.entry(id).or_default();
     };
@@ -215,7 +285,7 @@ pub(crate) fn walk<'a>(
                     &mut walk,
                     EdgeFrom::Package(r),
                     dep,
-                    EdgeKind::Group(g.clone()),
+                    &EdgeKind::Group(g.clone()),
                 );
                 push(&mut queue, &mut seen, dep);
             }
@@ -228,7 +298,7 @@ pub(crate) fn walk<'a>(
                     activate: bool,
                     walk: &mut Walk<'a>,
                     queue: &mut VecDeque<Item>,
-                    seen: &mut FxHashSet<Item>,
+                    seen: &mut Seen,
                     active: &mut Active| {
         for req in reqs {
             if !req
@@ -241,8 +311,7 @@ pub(crate) fn walk<'a>(
             let Some(id) = find_by_markers(lock, &req.name, env) else {
                 continue;
             };
-            let key = (EdgeFrom::Manifest, id, kind.clone());
-            let edge = walk.edge(key, || Edge {
+            let edge = walk.edge(EdgeFrom::Manifest, id, &kind, || Edge {
                 kind: kind.clone(),
                 marker: req.marker.as_ref().map(|m| m.raw.clone()),
                 extras: Vec::new(),
@@ -253,19 +322,21 @@ pub(crate) fn walk<'a>(
                 }
             }
             edge.extras.sort();
-            walk.via
-                .entry(id)
-                .or_default()
-                .push((EdgeFrom::Manifest, req.marker.as_ref()));
+            if walk.explain {
+                walk.via
+                    .entry(id)
+                    .or_default()
+                    .push((EdgeFrom::Manifest, req.marker.as_ref()));
+            }
             walk.reached.entry(id).or_default();
-            if seen.insert((id, None)) {
+            if seen.insert(id, None) {
                 queue.push_back((id, None));
             }
             for e in &req.extras {
                 if activate {
                     active.extend(conflict_extra(&req.name, e));
                 }
-                if seen.insert((id, Some(e.clone()))) {
+                if seen.insert(id, Some(e)) {
                     queue.push_back((id, Some(e.clone())));
                     walk.reached.entry(id).or_default().insert(e.clone());
                 }
@@ -324,7 +395,7 @@ pub(crate) fn walk<'a>(
             if !active.holds(env, dep, &[]) {
                 continue;
             }
-            record(&mut walk, EdgeFrom::Package(id), dep, kind.clone());
+            record(&mut walk, EdgeFrom::Package(id), dep, &kind);
             if unfit.is_some_and(|unfit| unfit(dep.target)) {
                 walk.stopped_at = Some(dep.target);
                 return Ok(walk);
@@ -355,33 +426,36 @@ fn deps_of<'a>(lock: &'a Lock, id: PackageId, extra: Option<&ExtraName>) -> &'a 
     }
 }
 
-fn push(queue: &mut VecDeque<Item>, seen: &mut FxHashSet<Item>, dep: &Dependency) {
-    if seen.insert((dep.target, None)) {
+fn push(queue: &mut VecDeque<Item>, seen: &mut Seen, dep: &Dependency) {
+    if seen.insert(dep.target, None) {
         queue.push_back((dep.target, None));
     }
     for e in &dep.extras {
-        if seen.insert((dep.target, Some(e.clone()))) {
+        if seen.insert(dep.target, Some(e)) {
             queue.push_back((dep.target, Some(e.clone())));
         }
     }
 }
 
-fn record<'a>(walk: &mut Walk<'a>, from: EdgeFrom, dep: &'a Dependency, kind: EdgeKind) {
-    let key = (from, dep.target, kind.clone());
-    let edge = walk.edge(key, || Edge {
-        kind,
+fn record<'a>(walk: &mut Walk<'a>, from: EdgeFrom, dep: &'a Dependency, kind: &EdgeKind) {
+    let edge = walk.edge(from, dep.target, kind, || Edge {
+        kind: kind.clone(),
         marker: dep.marker.as_ref().map(|m| m.raw.clone()),
         extras: Vec::new(),
     });
-    for e in &dep.extras {
-        if !edge.extras.contains(e) {
-            edge.extras.push(e.clone());
+    if !dep.extras.is_empty() {
+        for e in &dep.extras {
+            if !edge.extras.contains(e) {
+                edge.extras.push(e.clone());
+            }
         }
+        edge.extras.sort();
     }
-    edge.extras.sort();
-    let via = walk.via.entry(dep.target).or_default();
-    if via.len() < 3 {
-        via.push((from, dep.marker.as_ref()));
+    if walk.explain {
+        let via = walk.via.entry(dep.target).or_default();
+        if via.len() < 3 {
+            via.push((from, dep.marker.as_ref()));
+        }
     }
     let set = walk.reached.entry(dep.target).or_default();
     for e in &dep.extras {
