@@ -12,6 +12,8 @@
 //!   never an error: the lock is the truth).
 //! - TOML is read by a one-pass parser for the layout uv writes, with the `toml` crate for anything
 //!   else (the two give the same tree; [`fast_parser_agrees`] checks that for any text).
+//!   A `[[package]]` of that layout is read without a tree, straight into the model, and
+//!   anything else through the tree ([`direct_reader_agrees`] checks they agree).
 //! - Every error is an [`Error`] with the file, 1-based line and column, the key path (e.g.
 //!   `package[17].wheels[3].hash`), and what was found and expected. No input panics; sizes are
 //!   bounded by [`Limits`].

@@ -126,8 +126,10 @@ fn parse_whole(
 
 /// The parallel parse of a split lock; `None` means "fall back to [`parse_whole`]".
 ///
-/// Each chunk is parsed and converted in one pass on rayon's pool and its TOML tree dropped right
-/// away, so at most one tree per thread is alive (a whole-file tree costs ~15× the file's size).
+/// Each chunk is read on rayon's pool, package by package straight from the text where the
+/// direct reader can ([`read_chunk_direct`]); otherwise it is parsed and converted in one pass and
+/// its TOML tree dropped right away, so at most one tree per thread is alive (a whole-file tree
+/// costs ~15× the file's size).
 /// Errors are then reported in the order a single parse finds them: a TOML error anywhere (by
 /// falling back to the single parse), the nesting depth, the header, the package count, the first
 /// package error in file order, the edges.
