@@ -1541,7 +1541,7 @@ impl Reader<'_, '_> {
                 dep: Dependency {
                     name,
                     version,
-                    source,
+                    source: source.map(Box::new),
                     extras,
                     marker,
                     target: usize::MAX,
@@ -1604,7 +1604,7 @@ impl Reader<'_, '_> {
                     dep.version
                         .as_ref()
                         .is_none_or(|v| p.version.as_ref() == Some(v))
-                        && dep.source.as_ref().is_none_or(|s| &p.source == s)
+                        && dep.source.as_deref().is_none_or(|s| &p.source == s)
                 };
                 // the usual case, one candidate that fits, without collecting
                 let mut fitting = cands.iter().filter(|c| fits(c));

@@ -260,8 +260,9 @@ pub struct Dependency {
     pub name: PackageName,
     /// `version`, written only for ambiguous names.
     pub version: Option<Version>,
-    /// `source`, written only for ambiguous names.
-    pub source: Option<Source>,
+    /// `source`, written only for ambiguous names (boxed: most edges have none, and a lock has
+    /// ten times more edges than packages).
+    pub source: Option<Box<Source>>,
     /// Extras of the dependency that this edge activates.
     pub extras: Vec<ExtraName>,
     /// The edge marker.

@@ -502,7 +502,7 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
             dep: Dependency {
                 name: name?,
                 version,
-                source,
+                source: source.map(Box::new),
                 extras: extras.unwrap_or_default(),
                 marker,
                 target: usize::MAX,
