@@ -1554,40 +1554,32 @@ impl Reader<'_, '_> {
 
     /// Resolve every edge to a package index, and check identities are unique.
     fn link(&mut self, raw: Vec<RawPackage>, pkg_key: &'static str) -> Result<Vec<Package>, Error> {
-        let mut by_name: HashMap<&PackageName, Vec<usize>> = HashMap::with_capacity(raw.len());
-        for (i, r) in raw.iter().enumerate() {
-            by_name.entry(&r.package.name).or_default().push(i);
-        }
         let top = KeyPath::Root;
         let pp = top.key(pkg_key);
-        // Duplicate identities: one hash lookup per package (a pairwise check per name is
-        // quadratic in the versions of one name); the first repeat in file order is reported.
-        let mut first_of: HashMap<(&PackageName, Option<&Version>, &Source), usize> =
-            HashMap::with_capacity(raw.len());
-        for (b, r) in raw.iter().enumerate() {
-            let pb = &r.package;
-            if let Some(&a) = first_of.get(&(&pb.name, pb.version.as_ref(), &pb.source)) {
-                return Err(self.err(
-                    raw[b].span.clone(),
-                    &pp.index(raw[b].index),
-                    ErrorKind::DuplicatePackage(format!(
-                        "{} from {} appears more than once (first at line {})",
-                        pb.display_id(),
-                        pb.source,
-                        raw[a].package.line
-                    )),
-                ));
-            }
-            first_of.insert((&pb.name, pb.version.as_ref(), &pb.source), b);
-        }
-        // Packages by (name, version), in file order, so that a pinned edge finds its target
-        // without scanning every version of the name.
-        let mut by_version: HashMap<(&PackageName, &Version), Vec<usize>> =
-            HashMap::with_capacity(raw.len());
-        for (i, r) in raw.iter().enumerate() {
-            if let Some(v) = &r.package.version {
-                by_version.entry((&r.package.name, v)).or_default().push(i);
-            }
+        // The three indexes are independent: built side by side on rayon's pool.
+        let (by_name, (first_repeat, by_version)) = rayon::join(
+            || {
+                let mut by_name: HashMap<&PackageName, Vec<usize>> =
+                    HashMap::with_capacity(raw.len());
+                for (i, r) in raw.iter().enumerate() {
+                    by_name.entry(&r.package.name).or_default().push(i);
+                }
+                by_name
+            },
+            || rayon::join(|| first_repeat(&raw), || by_version(&raw)),
+        );
+        if let Some((a, b)) = first_repeat {
+            let pb = &raw[b].package;
+            return Err(self.err(
+                raw[b].span.clone(),
+                &pp.index(raw[b].index),
+                ErrorKind::DuplicatePackage(format!(
+                    "{} from {} appears more than once (first at line {})",
+                    pb.display_id(),
+                    pb.source,
+                    raw[a].package.line
+                )),
+            ));
         }
         let ctx = self.ctx;
         let resolve =
@@ -1705,26 +1697,59 @@ impl Reader<'_, '_> {
                 .map(|(d, t)| Dependency { target: t, ..d.dep })
                 .collect()
         }
-        let mut out = Vec::with_capacity(raw.len());
-        for (r, (deps, optional, dev)) in raw.into_iter().zip(targets) {
-            let mut pkg = r.package;
-            pkg.dependencies = attach(r.deps, deps);
-            pkg.optional_dependencies = r
-                .optional
-                .into_iter()
-                .zip(optional)
-                .map(|((extra, list), t)| (extra, attach(list, t)))
-                .collect();
-            pkg.dev_dependencies = r
-                .dev
-                .into_iter()
-                .zip(dev)
-                .map(|((group, list), t)| (group, attach(list, t)))
-                .collect();
-            out.push(pkg);
-        }
+        // Phase 2, on the pool too: each package takes its edges' targets (order kept).
+        let out = raw
+            .into_par_iter()
+            .zip(targets)
+            .with_min_len(LINK_PACKAGES_PER_TASK)
+            .map(|(r, (deps, optional, dev))| {
+                let mut pkg = r.package;
+                pkg.dependencies = attach(r.deps, deps);
+                pkg.optional_dependencies = r
+                    .optional
+                    .into_iter()
+                    .zip(optional)
+                    .map(|((extra, list), t)| (extra, attach(list, t)))
+                    .collect();
+                pkg.dev_dependencies = r
+                    .dev
+                    .into_iter()
+                    .zip(dev)
+                    .map(|((group, list), t)| (group, attach(list, t)))
+                    .collect();
+                pkg
+            })
+            .collect();
         Ok(out)
     }
+}
+
+/// The first repeated identity (name, version, source), as (first, repeat) in file order: one
+/// hash lookup per package (a pairwise check per name is quadratic in the versions of one name).
+fn first_repeat(raw: &[RawPackage]) -> Option<(usize, usize)> {
+    let mut first_of: HashMap<(&PackageName, Option<&Version>, &Source), usize> =
+        HashMap::with_capacity(raw.len());
+    for (b, r) in raw.iter().enumerate() {
+        let pb = &r.package;
+        if let Some(&a) = first_of.get(&(&pb.name, pb.version.as_ref(), &pb.source)) {
+            return Some((a, b));
+        }
+        first_of.insert((&pb.name, pb.version.as_ref(), &pb.source), b);
+    }
+    None
+}
+
+/// Packages by (name, version), in file order, so that a pinned edge finds its target without
+/// scanning every version of the name.
+fn by_version(raw: &[RawPackage]) -> HashMap<(&PackageName, &Version), Vec<usize>> {
+    let mut by_version: HashMap<(&PackageName, &Version), Vec<usize>> =
+        HashMap::with_capacity(raw.len());
+    for (i, r) in raw.iter().enumerate() {
+        if let Some(v) = &r.package.version {
+            by_version.entry((&r.package.name, v)).or_default().push(i);
+        }
+    }
+    by_version
 }
 
 /// Testing and fuzzing aid: every `[[package]]` of `text` (cut where a split parse cuts),
