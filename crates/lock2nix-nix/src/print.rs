@@ -327,6 +327,13 @@ fn kind(e: &Expr, req: u8) -> Kind {
     }
 }
 
+/// A line break and the indentation of up to 32 levels.
+const NL_SPACES: &str = concat!(
+    "\n",
+    "                                                                ",
+    "                                                                ",
+);
+
 /// The printer state. `fmt` is alejandra's `Format` step, `fmt_wider` its `FormatWider`.
 struct Printer {
     out: String,
@@ -374,14 +381,29 @@ impl Printer {
     }
 
     fn pad(&mut self) {
-        for _ in 0..self.indent {
-            self.out.push_str("  ");
+        let width = self.indent * 2;
+        match NL_SPACES.get(1..=width) {
+            Some(spaces) => self.out.push_str(spaces),
+            None => {
+                for _ in 0..self.indent {
+                    self.out.push_str("  ");
+                }
+            }
         }
     }
 
     fn nl_pad(&mut self) -> R {
-        self.newline()?;
-        self.pad();
+        if self.probe {
+            return Err(Stop::Newline);
+        }
+        // the line break and the indentation in one copy
+        match NL_SPACES.get(..=self.indent * 2) {
+            Some(text) => self.out.push_str(text),
+            None => {
+                self.out.push('\n');
+                self.pad();
+            }
+        }
         Ok(())
     }
 
@@ -868,14 +890,13 @@ impl Printer {
             }
         }
         self.nl_pad()?;
-        let v = !self.binding_fits(b)?;
-        // Comments are not part of the key_value node: its own vertical flag depends on the value only.
-        let v = v
-            && match &b.kind {
-                BindingKind::Assign { value, .. } => !self.fits(value, P_TOP)?,
-                BindingKind::Inherit(_) | BindingKind::Printed(_) => false,
-                BindingKind::InheritFrom { from, .. } => !self.fits(from, P_TOP)?,
-            };
+        // Comments are not part of the key_value node: its own vertical flag depends on the value
+        // only (a binding whose value fits is written on one line, with or without comments).
+        let v = match &b.kind {
+            BindingKind::Assign { value, .. } => !self.fits(value, P_TOP)?,
+            BindingKind::Inherit(_) | BindingKind::Printed(_) => false,
+            BindingKind::InheritFrom { from, .. } => !self.fits(from, P_TOP)?,
+        };
         self.binding(b, v)
     }
 
@@ -908,7 +929,9 @@ impl Printer {
                                 | Kind::Str
                                 | Kind::With
                         );
-                    if formatted && !self.fits(value, P_TOP)? {
+                    // binding_vertical made this binding vertical because its value does not fit
+                    debug_assert!(!one_line(value));
+                    if formatted {
                         self.kept(at)?;
                     } else {
                         // the value goes after the space, or on a line of its own
