@@ -14,7 +14,7 @@ pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
         Recipe::Untouched => return None,
         Recipe::Reuse { nixpkgs_attr } => {
             let base = if nixpkgs_attr == &p.attr {
-                Expr::var(PP).attr(nixpkgs_attr.as_str())
+                Expr::var(PP).attr(nixpkgs_attr.clone())
             } else {
                 py(nixpkgs_attr)
             };
@@ -46,7 +46,7 @@ pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
             }
             b.extend(custom_bindings(&p.custom, true));
             Expr::var(PP)
-                .attr(nixpkgs_attr.as_str())
+                .attr(nixpkgs_attr.clone())
                 .attr("overridePythonAttrs")
                 .apply(Expr::lambda_ident("old", Expr::attrs(b)))
         }
@@ -85,9 +85,11 @@ fn cycle_comment(deps: &Deps, comments: &mut Vec<String>) {
 fn optional(deps: &Deps) -> Binding {
     Binding::assign(
         "optional-dependencies",
-        Expr::attrs(deps.optional.iter().map(|(extra, v)| {
-            Binding::assign(extra.as_str(), Expr::list(v.iter().map(|d| py(d))))
-        })),
+        Expr::attrs(
+            deps.optional.iter().map(|(extra, v)| {
+                Binding::assign(extra.clone(), Expr::list(v.iter().map(|d| py(d))))
+            }),
+        ),
     )
 }
 
@@ -221,7 +223,9 @@ fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
 fn extend_from(attr: &str, listed: Expr, listed_empty: bool) -> Expr {
     let carried = Expr::select_or(
         Expr::var(PP),
-        attr.split('.').chain(["buildInputs"]),
+        attr.split('.')
+            .map(str::to_owned)
+            .chain(["buildInputs".to_owned()]),
         Expr::list([]),
     );
     if listed_empty {

@@ -549,7 +549,10 @@ impl Printer {
             Expr::Int(i) => self.push(&i.to_string()),
             Expr::Var(name) => {
                 if !is_identifier(name) {
-                    return Err(PrintError::InvalidIdentifier { name: name.clone() }.into());
+                    return Err(PrintError::InvalidIdentifier {
+                        name: name.to_string(),
+                    }
+                    .into());
                 }
                 self.push(name);
             }
@@ -969,9 +972,12 @@ impl Printer {
         let mut bare = Vec::with_capacity(names.len());
         for n in names {
             match n {
-                AttrName::Static(s) if n.is_bare() => bare.push(s.as_str()),
+                AttrName::Static(s) if n.is_bare() => bare.push(s.as_ref()),
                 AttrName::Static(s) => {
-                    return Err(PrintError::InheritNonIdentifier { name: s.clone() }.into())
+                    return Err(PrintError::InheritNonIdentifier {
+                        name: s.to_string(),
+                    }
+                    .into())
                 }
                 AttrName::Dynamic(_) => {
                     return Err(PrintError::InheritNonIdentifier {
