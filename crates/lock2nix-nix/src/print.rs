@@ -547,15 +547,7 @@ impl Printer {
                 )?;
             }
             Expr::Int(i) => self.push(&i.to_string()),
-            Expr::Var(name) => {
-                if !is_identifier(name) {
-                    return Err(PrintError::InvalidIdentifier {
-                        name: name.to_string(),
-                    }
-                    .into());
-                }
-                self.push(name);
-            }
+            Expr::Var(name) => self.var(name)?,
             Expr::Str(s) => {
                 escape::quote_string_into(&mut self.out, s, "string literal")?;
             }
@@ -610,6 +602,17 @@ impl Printer {
             }
             Expr::Trusted(text) => self.trusted(text)?,
         }
+        Ok(())
+    }
+
+    fn var(&mut self, name: &str) -> R {
+        if !is_identifier(name) {
+            return Err(PrintError::InvalidIdentifier {
+                name: name.to_owned(),
+            }
+            .into());
+        }
+        self.push(name);
         Ok(())
     }
 
@@ -772,6 +775,11 @@ impl Printer {
         // A chain of NODE_SELECTs: ((base.a).b).c; the innermost base is FormatWider'd when vertical.
         // An integer or path literal directly before `.` would lex as a float or as part of the path.
         let base_req = match base {
+            // the most frequent base, `python-final`: no parentheses, one line
+            Expr::Var(name) => {
+                self.var(name)?;
+                return self.select_path(path, vertical);
+            }
             Expr::Select { default: None, .. } => P_SELECT,
             Expr::Int(_) | Expr::Path(_) => P_ATOM + 1,
             _ => P_ATOM,
@@ -782,6 +790,11 @@ impl Printer {
             false
         };
         self.fmt(base, base_req, base_vertical)?;
+        self.select_path(path, vertical)
+    }
+
+    /// The `.a.b` of a select, after its base.
+    fn select_path(&mut self, path: &[AttrName], vertical: bool) -> R {
         for name in path {
             if vertical {
                 self.nl_pad()?;
@@ -827,7 +840,20 @@ impl Printer {
             self.indent += 1;
             for item in items {
                 self.nl_pad()?;
-                self.fmt_wider(item, P_SELECT)?;
+                match item {
+                    // `python-final.name`, the most frequent item: it fits on its line and
+                    // needs no parentheses, so it is written as `fmt_wider` would
+                    Expr::Select {
+                        expr,
+                        path,
+                        default: None,
+                    } if matches!(**expr, Expr::Var(_))
+                        && path.iter().all(|n| matches!(n, AttrName::Static(_))) =>
+                    {
+                        self.select(expr, path, None, false)?;
+                    }
+                    _ => self.fmt_wider(item, P_SELECT)?,
+                }
             }
             self.indent -= 1;
             self.nl_pad()?;
