@@ -111,10 +111,13 @@ fn dep_bindings(deps: &Deps, b: &mut Vec<Binding>) {
 }
 
 fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
-    let mut b = vec![
-        Binding::assign("pname", Expr::string(p.name.to_string())),
-        Binding::assign("version", Expr::string(p.derivation_version.clone())),
-    ];
+    // room for the usual bindings: the vector is not grown along the way
+    let mut b = Vec::with_capacity(12);
+    b.push(Binding::assign("pname", Expr::string(p.name.to_string())));
+    b.push(Binding::assign(
+        "version",
+        Expr::string(p.derivation_version.clone()),
+    ));
     let mut let_src = None;
     match &f.format {
         Format::Wheel => {
