@@ -82,11 +82,8 @@ pub(crate) fn py(attr: &str) -> Expr {
 
 /// A top-level attribute path (`pkg-config`, `stdenv.cc.cc.lib`) of the final package set.
 pub(crate) fn top_path(path: &str) -> Expr {
-    let mut e = Expr::var("final");
-    for seg in path.split('.') {
-        e = e.attr(seg.to_owned());
-    }
-    e
+    // one select of the whole path: printed as the chain of one-segment selects would be
+    Expr::var("final").select(path.split('.').map(str::to_owned))
 }
 
 /// How many attributes one parallel task builds and prints.

@@ -259,6 +259,7 @@ enum Kind {
     Other,
 }
 
+#[inline]
 fn prec(e: &Expr) -> u8 {
     match e {
         Expr::Null
@@ -291,6 +292,7 @@ fn prec(e: &Expr) -> u8 {
     }
 }
 
+#[inline]
 fn needs_parens(e: &Expr, req: u8) -> bool {
     prec(e) < req
 }
