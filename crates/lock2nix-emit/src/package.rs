@@ -9,7 +9,7 @@ use crate::{py, top_path, PP};
 
 /// The definition and its comment lines; `None` for [`Recipe::Untouched`].
 pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
-    let mut comments = vec![format!("{}: {}", p.action, p.reason)];
+    let mut comments = vec![action_comment(p)];
     let expr = match &p.recipe {
         Recipe::Untouched => return None,
         Recipe::Reuse { nixpkgs_attr } => {
@@ -53,7 +53,7 @@ pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
         Recipe::Meta { deps } => {
             cycle_comment(deps, &mut comments);
             let mut b = vec![
-                Binding::assign("pname", Expr::string(p.name.to_string())),
+                Binding::assign("pname", Expr::string(p.name.as_ref().to_owned())),
                 Binding::assign("version", Expr::string(p.derivation_version.clone())),
                 Binding::assign(
                     "dependencies",
@@ -71,6 +71,16 @@ pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
         }
     };
     Some((expr, comments))
+}
+
+/// `<action>: <reason>` (without the formatting machinery: one per package).
+fn action_comment(p: &PlannedPackage) -> String {
+    let action = p.action.as_str();
+    let mut c = String::with_capacity(action.len() + 2 + p.reason.len());
+    c.push_str(action);
+    c.push_str(": ");
+    c.push_str(&p.reason);
+    c
 }
 
 fn cycle_comment(deps: &Deps, comments: &mut Vec<String>) {
@@ -113,7 +123,10 @@ fn dep_bindings(deps: &Deps, b: &mut Vec<Binding>) {
 fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
     // room for the usual bindings: the vector is not grown along the way
     let mut b = Vec::with_capacity(12);
-    b.push(Binding::assign("pname", Expr::string(p.name.to_string())));
+    b.push(Binding::assign(
+        "pname",
+        Expr::string(p.name.as_ref().to_owned()),
+    ));
     b.push(Binding::assign(
         "version",
         Expr::string(p.derivation_version.clone()),
