@@ -58,19 +58,20 @@ fn script(lines: Vec<Expr>) -> Expr {
 pub(crate) fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
     let mut b = Vec::new();
     // A list attribute from the configuration: in an override it extends the recipe's list.
-    let mut list_attr = |name: &str, items: &[String], item: fn(&str) -> Expr, when: bool| {
-        if when && !items.is_empty() {
-            let list = Expr::list(items.iter().map(|p| item(p)));
-            b.push(Binding::assign(
-                name,
-                if is_override {
-                    extend_old(name, list)
-                } else {
-                    list
-                },
-            ));
-        }
-    };
+    let mut list_attr =
+        |name: &'static str, items: &[String], item: fn(&str) -> Expr, when: bool| {
+            if when && !items.is_empty() {
+                let list = Expr::list(items.iter().map(|p| item(p)));
+                b.push(Binding::assign(
+                    name,
+                    if is_override {
+                        extend_old(name, list)
+                    } else {
+                        list
+                    },
+                ));
+            }
+        };
     list_attr("buildInputs", &c.build_inputs, top_path, true);
     list_attr(
         "propagatedBuildInputs",
@@ -199,11 +200,11 @@ pub(crate) fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Bindi
         ));
     }
     for (k, v) in &c.extra_attrs {
-        b.push(Binding::assign(k.as_str(), Expr::trusted(v.clone())));
+        b.push(Binding::assign(k.clone(), Expr::trusted(v.clone())));
     }
     b
 }
 
-fn extend_old(attr: &str, list: Expr) -> Expr {
+fn extend_old(attr: &'static str, list: Expr) -> Expr {
     Expr::select_or(Expr::var("old"), [attr], Expr::list([])).concat(list)
 }

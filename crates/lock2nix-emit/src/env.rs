@@ -11,9 +11,9 @@ use crate::merge;
 /// `ps.NAME`, or `editable.NAME` for an editable member.
 fn pkg(attr: &str, editable: &[EditableMember]) -> Expr {
     if editable.iter().any(|m| m.attr == attr) {
-        Expr::var("editable").attr(attr)
+        Expr::var("editable").attr(attr.to_owned())
     } else {
-        Expr::var("ps").attr(attr)
+        Expr::var("ps").attr(attr.to_owned())
     }
 }
 
@@ -32,7 +32,7 @@ fn per_system_list<'a>(
 fn string_set(map: &std::collections::BTreeMap<String, String>) -> Expr {
     Expr::attrs(
         map.iter()
-            .map(|(k, v)| Binding::assign(k.as_str(), Expr::string(v.as_str()))),
+            .map(|(k, v)| Binding::assign(k.clone(), Expr::string(v.as_str()))),
     )
 }
 
@@ -80,7 +80,7 @@ fn editable_member(m: &EditableMember, all: &[EditableMember]) -> Binding {
         args.push(Binding::assign("gui-scripts", string_set(&m.gui_scripts)));
     }
     Binding::assign(
-        m.attr.as_str(),
+        m.attr.clone(),
         Expr::var("ps")
             .attr("mkPythonEditablePackage")
             .apply(Expr::attrs(args)),
@@ -144,7 +144,7 @@ pub(crate) fn mk_envs(envs: &[Env]) -> Expr {
             })
             .collect();
         bindings.push(
-            Binding::assign(e.name(), env_expr(e, &[], None)).comment(format!(
+            Binding::assign(e.name().to_owned(), env_expr(e, &[], None)).comment(format!(
                 "{}; packages: {}",
                 e.spec.describe(),
                 sizes.join(", ")

@@ -77,16 +77,13 @@ pub(crate) const PF: &str = "python-final";
 pub(crate) const PP: &str = "python-prev";
 
 pub(crate) fn py(attr: &str) -> Expr {
-    Expr::var(PF).attr(attr)
+    Expr::var(PF).attr(attr.to_owned())
 }
 
 /// A top-level attribute path (`pkg-config`, `stdenv.cc.cc.lib`) of the final package set.
 pub(crate) fn top_path(path: &str) -> Expr {
-    let mut e = Expr::var("final");
-    for seg in path.split('.') {
-        e = e.attr(seg);
-    }
-    e
+    // one select of the whole path: printed as the chain of one-segment selects would be
+    Expr::var("final").select(path.split('.').map(str::to_owned))
 }
 
 /// How many attributes one parallel task builds and prints.
@@ -253,7 +250,7 @@ fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> B
                 continue;
             }
             if slot.untouched.contains(s) {
-                exprs.push((*s, Expr::var(PP).attr(attr)));
+                exprs.push((*s, Expr::var(PP).attr(attr.to_owned())));
             } else if let Some((_, first)) = exprs.first() {
                 let first = first.clone();
                 exprs.push((*s, first));
@@ -281,7 +278,7 @@ fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> B
     } else {
         merge::merge(exprs)
     };
-    let mut b = Binding::assign(attr, value);
+    let mut b = Binding::assign(attr.to_owned(), value);
     for c in comments {
         b = b.comment(c);
     }

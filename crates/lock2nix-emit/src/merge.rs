@@ -26,8 +26,20 @@ pub(crate) fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
     // the first is compared with the others only: a deep comparison of it with itself is
     // the costliest part of merging values that are equal
     let others = &per_system[1..];
+    // Applications and lambdas with one head are merged below it without comparing the whole
+    // trees first: with equal children that gives the first tree back, and the children are
+    // compared there anyway.
+    let shared_head = match first {
+        Expr::Apply { func, .. } => others
+            .iter()
+            .all(|(_, e)| matches!(e, Expr::Apply { func: f, .. } if f == func)),
+        Expr::Lambda { param, .. } => others
+            .iter()
+            .all(|(_, e)| matches!(e, Expr::Lambda { param: p, .. } if p == param)),
+        _ => false,
+    };
     // the same everywhere it is present (where it is absent the definition is unused)
-    if others.iter().all(|(_, e)| e == first) {
+    if !shared_head && others.iter().all(|(_, e)| e == first) {
         return per_system.swap_remove(0).1;
     }
     match first {

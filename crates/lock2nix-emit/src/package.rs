@@ -9,12 +9,12 @@ use crate::{py, top_path, PP};
 
 /// The definition and its comment lines; `None` for [`Recipe::Untouched`].
 pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
-    let mut comments = vec![format!("{}: {}", p.action, p.reason)];
+    let mut comments = vec![action_comment(p)];
     let expr = match &p.recipe {
         Recipe::Untouched => return None,
         Recipe::Reuse { nixpkgs_attr } => {
             let base = if nixpkgs_attr == &p.attr {
-                Expr::var(PP).attr(nixpkgs_attr.as_str())
+                Expr::var(PP).attr(nixpkgs_attr.clone())
             } else {
                 py(nixpkgs_attr)
             };
@@ -46,14 +46,14 @@ pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
             }
             b.extend(custom_bindings(&p.custom, true));
             Expr::var(PP)
-                .attr(nixpkgs_attr.as_str())
+                .attr(nixpkgs_attr.clone())
                 .attr("overridePythonAttrs")
                 .apply(Expr::lambda_ident("old", Expr::attrs(b)))
         }
         Recipe::Meta { deps } => {
             cycle_comment(deps, &mut comments);
             let mut b = vec![
-                Binding::assign("pname", Expr::string(p.name.to_string())),
+                Binding::assign("pname", Expr::string(p.name.as_ref().to_owned())),
                 Binding::assign("version", Expr::string(p.derivation_version.clone())),
                 Binding::assign(
                     "dependencies",
@@ -73,6 +73,16 @@ pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
     Some((expr, comments))
 }
 
+/// `<action>: <reason>` (without the formatting machinery: one per package).
+fn action_comment(p: &PlannedPackage) -> String {
+    let action = p.action.as_str();
+    let mut c = String::with_capacity(action.len() + 2 + p.reason.len());
+    c.push_str(action);
+    c.push_str(": ");
+    c.push_str(&p.reason);
+    c
+}
+
 fn cycle_comment(deps: &Deps, comments: &mut Vec<String>) {
     if !deps.cut.is_empty() {
         comments.push(format!(
@@ -85,9 +95,11 @@ fn cycle_comment(deps: &Deps, comments: &mut Vec<String>) {
 fn optional(deps: &Deps) -> Binding {
     Binding::assign(
         "optional-dependencies",
-        Expr::attrs(deps.optional.iter().map(|(extra, v)| {
-            Binding::assign(extra.as_str(), Expr::list(v.iter().map(|d| py(d))))
-        })),
+        Expr::attrs(
+            deps.optional.iter().map(|(extra, v)| {
+                Binding::assign(extra.clone(), Expr::list(v.iter().map(|d| py(d))))
+            }),
+        ),
     )
 }
 
@@ -109,10 +121,16 @@ fn dep_bindings(deps: &Deps, b: &mut Vec<Binding>) {
 }
 
 fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
-    let mut b = vec![
-        Binding::assign("pname", Expr::string(p.name.to_string())),
-        Binding::assign("version", Expr::string(p.derivation_version.clone())),
-    ];
+    // room for the usual bindings: the vector is not grown along the way
+    let mut b = Vec::with_capacity(12);
+    b.push(Binding::assign(
+        "pname",
+        Expr::string(p.name.as_ref().to_owned()),
+    ));
+    b.push(Binding::assign(
+        "version",
+        Expr::string(p.derivation_version.clone()),
+    ));
     let mut let_src = None;
     match &f.format {
         Format::Wheel => {
@@ -221,7 +239,9 @@ fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
 fn extend_from(attr: &str, listed: Expr, listed_empty: bool) -> Expr {
     let carried = Expr::select_or(
         Expr::var(PP),
-        attr.split('.').chain(["buildInputs"]),
+        attr.split('.')
+            .map(str::to_owned)
+            .chain(["buildInputs".to_owned()]),
         Expr::list([]),
     );
     if listed_empty {

@@ -136,8 +136,8 @@ pub(crate) fn overlay_file(s: &Shell<'_>, set_bindings: Vec<Binding>) -> File {
             if let (Some(envs), false) = (&s.layout.envs_attr, s.envs.is_empty()) {
                 top.push(
                     Binding::assign(
-                        envs.as_str(),
-                        Expr::var("mkEnvs").apply(Expr::var("final").attr(py_attr.as_str())),
+                        envs.clone(),
+                        Expr::var("mkEnvs").apply(Expr::var("final").attr(py_attr.clone())),
                     )
                     .comment("The environments (with a private interpreter they are its `envs`)."),
                 );
@@ -146,20 +146,20 @@ pub(crate) fn overlay_file(s: &Shell<'_>, set_bindings: Vec<Binding>) -> File {
         }
         Mode::Scope(name) => {
             let mut interp = Expr::var("prev")
-                .attr(py_attr.as_str())
+                .attr(py_attr.clone())
                 .attr("override")
                 .apply(Expr::attrs([
-                    Binding::assign("self", Expr::var("final").attr(name.as_str())),
+                    Binding::assign("self", Expr::var("final").attr(name.clone())),
                     Binding::assign("packageOverrides", Expr::var("pythonOverrides")),
                 ]));
             if !s.envs.is_empty() {
                 interp = interp.update(Expr::attrs([Binding::assign(
                     "envs",
-                    Expr::var("mkEnvs").apply(Expr::var("final").attr(name.as_str())),
+                    Expr::var("mkEnvs").apply(Expr::var("final").attr(name.clone())),
                 )]));
             }
             top.push(
-                Binding::assign(name.as_str(), interp)
+                Binding::assign(name.clone(), interp)
                 .comment(format!(
                     "A private interpreter: {py_attr} with the overrides; nixpkgs' own Python package sets are unchanged."
                 )),
@@ -169,11 +169,11 @@ pub(crate) fn overlay_file(s: &Shell<'_>, set_bindings: Vec<Binding>) -> File {
     };
     for e in &s.layout.exports {
         top.push(Binding::assign(
-            e.name.as_str(),
+            e.name.clone(),
             Expr::var("final")
-                .attr(interpreter.as_str())
+                .attr(interpreter.clone())
                 .attr("pkgs")
-                .attr(e.attr.as_str()),
+                .attr(e.attr.clone()),
         ));
     }
     let overlay_body = Expr::let_in(

@@ -1,8 +1,10 @@
 //! The syntax tree: [`Expr`], [`Binding`], [`AttrName`], [`Param`], [`File`] and their builders.
 //!
 //! Every piece of text that may come from untrusted input (a uv.lock, a package name, a URL) is held as a plain
-//! Rust `String` and escaped by the printer. The only way to put verbatim Nix text into a tree is
-//! [`Expr::Trusted`], which is reserved for Nix written by the user in their own config file.
+//! Rust string (a `String`, or a `Cow` for names a program often writes as literals) and escaped by
+//! the printer. The only way to put verbatim Nix text into a tree is [`Expr::Trusted`], which is reserved for Nix written by the user in their own config file.
+
+use std::borrow::Cow;
 
 /// A Nix expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +29,7 @@ pub enum Expr {
     /// canonicalises to the same path. A path that starts with neither is a print error.
     Path(String),
     /// A variable reference (must be a valid identifier, checked when printing).
-    Var(String),
+    Var(Cow<'static, str>),
     /// `expr.a.b` or `expr.a.b or default`.
     Select {
         /// The set being selected from.
@@ -231,7 +233,7 @@ impl BinOp {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttrName {
     /// A name given as text (any string, escaped as needed).
-    Static(String),
+    Static(Cow<'static, str>),
     /// `${expr}`: a name computed at evaluation time. Not allowed in `inherit`.
     Dynamic(Box<Expr>),
 }
@@ -239,7 +241,7 @@ pub enum AttrName {
 impl AttrName {
     /// A static attribute name from any string.
     pub fn new(name: impl Into<String>) -> Self {
-        AttrName::Static(name.into())
+        AttrName::Static(Cow::Owned(name.into()))
     }
 
     /// A dynamic attribute name `${expr}`.
@@ -250,7 +252,7 @@ impl AttrName {
     /// The static name, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            AttrName::Static(s) => Some(s),
+            AttrName::Static(s) => Some(s.as_ref()),
             AttrName::Dynamic(_) => None,
         }
     }
@@ -261,21 +263,22 @@ impl AttrName {
     }
 }
 
-impl From<&str> for AttrName {
-    fn from(s: &str) -> Self {
-        AttrName::Static(s.to_owned())
+/// A name written in the program: borrowed, not copied.
+impl From<&'static str> for AttrName {
+    fn from(s: &'static str) -> Self {
+        AttrName::Static(Cow::Borrowed(s))
     }
 }
 
 impl From<String> for AttrName {
     fn from(s: String) -> Self {
-        AttrName::Static(s)
+        AttrName::Static(Cow::Owned(s))
     }
 }
 
 impl From<&String> for AttrName {
     fn from(s: &String) -> Self {
-        AttrName::Static(s.clone())
+        AttrName::Static(Cow::Owned(s.clone()))
     }
 }
 
@@ -493,7 +496,7 @@ impl Expr {
     }
 
     /// A variable reference.
-    pub fn var(name: impl Into<String>) -> Self {
+    pub fn var(name: impl Into<Cow<'static, str>>) -> Self {
         Expr::Var(name.into())
     }
 
@@ -522,8 +525,8 @@ impl Expr {
     /// Meant for names the emitter writes in its own code; for untrusted names use [`Expr::select`].
     pub fn dotted(path: &str) -> Self {
         let mut parts = path.split('.');
-        let head = Expr::Var(parts.next().unwrap_or_default().to_owned());
-        let rest: Vec<AttrName> = parts.map(AttrName::from).collect();
+        let head = Expr::Var(Cow::Owned(parts.next().unwrap_or_default().to_owned()));
+        let rest: Vec<AttrName> = parts.map(|p| AttrName::from(p.to_owned())).collect();
         if rest.is_empty() {
             head
         } else {

@@ -43,8 +43,25 @@ pub fn is_identifier(s: &str) -> bool {
         Some(b) if b.is_ascii_alphabetic() || b == b'_' => {}
         _ => return false,
     }
-    bytes.all(|b| IDENTIFIER_REST[usize::from(b)])
-        && (s.len() > KEYWORD_MAX_LEN || !KEYWORDS.contains(&s))
+    bytes.all(|b| IDENTIFIER_REST[usize::from(b)]) && (s.len() > KEYWORD_MAX_LEN || !is_keyword(s))
+}
+
+/// Whether `s` is one of [`KEYWORDS`] (a `match`: no comparison with each in turn).
+fn is_keyword(s: &str) -> bool {
+    matches!(
+        s,
+        "assert"
+            | "else"
+            | "if"
+            | "in"
+            | "inherit"
+            | "let"
+            | "or"
+            | "rec"
+            | "then"
+            | "with"
+            | "__curPos"
+    )
 }
 
 /// The bytes an identifier may have after its first: `[a-zA-Z0-9_'-]`.
@@ -115,25 +132,61 @@ pub(crate) fn escape_string_into(
 ) -> Result<(), PrintError> {
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !SPECIAL[usize::from(b)] {
-            continue;
+    let mut i = 0;
+    while i < bytes.len() {
+        // eight bytes at a time past text without a special byte (most strings have none)
+        let end = match bytes.get(i..i + 8) {
+            Some(chunk) => {
+                let mut word = [0; 8];
+                word.copy_from_slice(chunk);
+                if !may_be_special(u64::from_le_bytes(word)) {
+                    i += 8;
+                    continue;
+                }
+                i + 8
+            }
+            None => bytes.len(),
+        };
+        while i < end {
+            let b = bytes[i];
+            i += 1;
+            if !SPECIAL[usize::from(b)] {
+                continue;
+            }
+            if b == 0 {
+                return Err(PrintError::Nul {
+                    context,
+                    offset: i - 1,
+                });
+            }
+            let Some(with) = escaped(b) else { continue };
+            if b == b'$' && bytes.get(i) != Some(&b'{') {
+                continue;
+            }
+            // `i - 1` is the index of an ASCII byte, hence a char boundary (UTF-8 continuation
+            // and lead bytes are never ASCII): these slices cannot split a character.
+            out.push_str(&s[start..i - 1]);
+            out.push_str(with);
+            start = i;
         }
-        if b == 0 {
-            return Err(PrintError::Nul { context, offset: i });
-        }
-        let Some(with) = escaped(b) else { continue };
-        if b == b'$' && bytes.get(i + 1) != Some(&b'{') {
-            continue;
-        }
-        // `i` is the index of an ASCII byte, hence a char boundary (UTF-8 continuation and lead
-        // bytes are never ASCII): these slices cannot split a character.
-        out.push_str(&s[start..i]);
-        out.push_str(with);
-        start = i + 1;
     }
     out.push_str(&s[start..]);
     Ok(())
+}
+
+/// Whether one of the eight bytes of `w` may be [`SPECIAL`]: one below 0x20 (NUL, `\t`, `\n`,
+/// `\r` and other controls), `"`, `$` or `\\`. Never false for a word that has one.
+fn may_be_special(w: u64) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // the high bit of each byte of `x` below `n` (n <= 0x80), and maybe of bytes after one
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let zero = |x: u64| below(x, 1);
+    (below(w, 0x20)
+        | zero(w ^ (ONES * u64::from(b'"')))
+        | zero(w ^ (ONES * u64::from(b'$')))
+        | zero(w ^ (ONES * u64::from(b'\\'))))
+        != 0
 }
 
 /// Quote `s` as a complete `"…"` literal.
@@ -363,4 +416,30 @@ pub fn path_form(p: &str) -> Result<PathForm, PrintError> {
         });
     }
     Err(PrintError::InvalidPath { path: p.to_owned() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn may_be_special_finds_every_special_byte_anywhere() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = [b'a'; 8];
+                word[at] = b;
+                let flagged = may_be_special(u64::from_le_bytes(word));
+                let special = b < 0x20 || matches!(b, b'"' | b'$' | b'\\');
+                assert_eq!(flagged, special, "byte {b:#x} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn is_keyword_is_keywords() {
+        for k in KEYWORDS {
+            assert!(is_keyword(k));
+        }
+        assert!(!is_keyword("src") && !is_keyword("iff"));
+    }
 }

@@ -259,6 +259,7 @@ enum Kind {
     Other,
 }
 
+#[inline]
 fn prec(e: &Expr) -> u8 {
     match e {
         Expr::Null
@@ -291,6 +292,7 @@ fn prec(e: &Expr) -> u8 {
     }
 }
 
+#[inline]
 fn needs_parens(e: &Expr, req: u8) -> bool {
     prec(e) < req
 }
@@ -326,6 +328,13 @@ fn kind(e: &Expr, req: u8) -> Kind {
         Expr::Trusted(_) => Kind::Other,
     }
 }
+
+/// A line break and the indentation of up to 32 levels.
+const NL_SPACES: &str = concat!(
+    "\n",
+    "                                                                ",
+    "                                                                ",
+);
 
 /// The printer state. `fmt` is alejandra's `Format` step, `fmt_wider` its `FormatWider`.
 struct Printer {
@@ -374,14 +383,29 @@ impl Printer {
     }
 
     fn pad(&mut self) {
-        for _ in 0..self.indent {
-            self.out.push_str("  ");
+        let width = self.indent * 2;
+        match NL_SPACES.get(1..=width) {
+            Some(spaces) => self.out.push_str(spaces),
+            None => {
+                for _ in 0..self.indent {
+                    self.out.push_str("  ");
+                }
+            }
         }
     }
 
     fn nl_pad(&mut self) -> R {
-        self.newline()?;
-        self.pad();
+        if self.probe {
+            return Err(Stop::Newline);
+        }
+        // the line break and the indentation in one copy
+        match NL_SPACES.get(..=self.indent * 2) {
+            Some(text) => self.out.push_str(text),
+            None => {
+                self.out.push('\n');
+                self.pad();
+            }
+        }
         Ok(())
     }
 
@@ -525,12 +549,7 @@ impl Printer {
                 )?;
             }
             Expr::Int(i) => self.push(&i.to_string()),
-            Expr::Var(name) => {
-                if !is_identifier(name) {
-                    return Err(PrintError::InvalidIdentifier { name: name.clone() }.into());
-                }
-                self.push(name);
-            }
+            Expr::Var(name) => self.var(name)?,
             Expr::Str(s) => {
                 escape::quote_string_into(&mut self.out, s, "string literal")?;
             }
@@ -585,6 +604,17 @@ impl Printer {
             }
             Expr::Trusted(text) => self.trusted(text)?,
         }
+        Ok(())
+    }
+
+    fn var(&mut self, name: &str) -> R {
+        if !is_identifier(name) {
+            return Err(PrintError::InvalidIdentifier {
+                name: name.to_owned(),
+            }
+            .into());
+        }
+        self.push(name);
         Ok(())
     }
 
@@ -747,6 +777,11 @@ impl Printer {
         // A chain of NODE_SELECTs: ((base.a).b).c; the innermost base is FormatWider'd when vertical.
         // An integer or path literal directly before `.` would lex as a float or as part of the path.
         let base_req = match base {
+            // the most frequent base, `python-final`: no parentheses, one line
+            Expr::Var(name) => {
+                self.var(name)?;
+                return self.select_path(path, vertical);
+            }
             Expr::Select { default: None, .. } => P_SELECT,
             Expr::Int(_) | Expr::Path(_) => P_ATOM + 1,
             _ => P_ATOM,
@@ -757,6 +792,11 @@ impl Printer {
             false
         };
         self.fmt(base, base_req, base_vertical)?;
+        self.select_path(path, vertical)
+    }
+
+    /// The `.a.b` of a select, after its base.
+    fn select_path(&mut self, path: &[AttrName], vertical: bool) -> R {
         for name in path {
             if vertical {
                 self.nl_pad()?;
@@ -802,7 +842,20 @@ impl Printer {
             self.indent += 1;
             for item in items {
                 self.nl_pad()?;
-                self.fmt_wider(item, P_SELECT)?;
+                match item {
+                    // `python-final.name`, the most frequent item: it fits on its line and
+                    // needs no parentheses, so it is written as `fmt_wider` would
+                    Expr::Select {
+                        expr,
+                        path,
+                        default: None,
+                    } if matches!(**expr, Expr::Var(_))
+                        && path.iter().all(|n| matches!(n, AttrName::Static(_))) =>
+                    {
+                        self.select(expr, path, None, false)?;
+                    }
+                    _ => self.fmt_wider(item, P_SELECT)?,
+                }
             }
             self.indent -= 1;
             self.nl_pad()?;
@@ -868,14 +921,13 @@ impl Printer {
             }
         }
         self.nl_pad()?;
-        let v = !self.binding_fits(b)?;
-        // Comments are not part of the key_value node: its own vertical flag depends on the value only.
-        let v = v
-            && match &b.kind {
-                BindingKind::Assign { value, .. } => !self.fits(value, P_TOP)?,
-                BindingKind::Inherit(_) | BindingKind::Printed(_) => false,
-                BindingKind::InheritFrom { from, .. } => !self.fits(from, P_TOP)?,
-            };
+        // Comments are not part of the key_value node: its own vertical flag depends on the value
+        // only (a binding whose value fits is written on one line, with or without comments).
+        let v = match &b.kind {
+            BindingKind::Assign { value, .. } => !self.fits(value, P_TOP)?,
+            BindingKind::Inherit(_) | BindingKind::Printed(_) => false,
+            BindingKind::InheritFrom { from, .. } => !self.fits(from, P_TOP)?,
+        };
         self.binding(b, v)
     }
 
@@ -908,7 +960,9 @@ impl Printer {
                                 | Kind::Str
                                 | Kind::With
                         );
-                    if formatted && !self.fits(value, P_TOP)? {
+                    // binding_vertical made this binding vertical because its value does not fit
+                    debug_assert!(!one_line(value));
+                    if formatted {
                         self.kept(at)?;
                     } else {
                         // the value goes after the space, or on a line of its own
@@ -946,9 +1000,12 @@ impl Printer {
         let mut bare = Vec::with_capacity(names.len());
         for n in names {
             match n {
-                AttrName::Static(s) if n.is_bare() => bare.push(s.as_str()),
+                AttrName::Static(s) if n.is_bare() => bare.push(s.as_ref()),
                 AttrName::Static(s) => {
-                    return Err(PrintError::InheritNonIdentifier { name: s.clone() }.into())
+                    return Err(PrintError::InheritNonIdentifier {
+                        name: s.to_string(),
+                    }
+                    .into())
                 }
                 AttrName::Dynamic(_) => {
                     return Err(PrintError::InheritNonIdentifier {

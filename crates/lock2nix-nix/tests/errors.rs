@@ -8,7 +8,7 @@ fn nul_is_an_error_everywhere() {
         (Expr::string(nul.clone()), "string literal"),
         (Expr::indented(format!("x\n{nul}")), "indented string"),
         (
-            Expr::attrs([Binding::assign(nul.as_str(), Expr::Null)]),
+            Expr::attrs([Binding::assign(nul.clone(), Expr::Null)]),
             "attribute name",
         ),
         (Expr::path(format!("./{nul}")), "path"),

@@ -84,7 +84,7 @@ fn hostile_strings_and_attr_names_evaluate_to_the_original() {
         names
             .iter()
             // The hostile text is also a comment on its binding: comment injection would change the result.
-            .map(|n| Binding::assign(n.as_str(), Expr::string(n.clone())).comment(n.clone())),
+            .map(|n| Binding::assign(n.clone(), Expr::string(n.clone())).comment(n.clone())),
     );
     let tree = attrs! {
         "strings" => Expr::List(items.clone()),

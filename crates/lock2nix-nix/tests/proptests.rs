@@ -50,7 +50,7 @@ fn leaf() -> impl Strategy<Value = Expr> {
         hostile_string().prop_map(Expr::Str),
         hostile_string().prop_map(|s| Expr::IndentedStr(format!("line one\n{s}\nline three"))),
         hostile_string().prop_map(|s| Expr::IndentedStr(format!("{s}\n  two\n"))),
-        ident_strategy().prop_map(Expr::Var),
+        ident_strategy().prop_map(|n| Expr::Var(n.into())),
         prop_oneof![
             Just("./.".to_owned()),
             Just("./..".to_owned()),
@@ -99,7 +99,7 @@ fn tree() -> impl Strategy<Value = Expr> {
                     None => selectable(e).select(p),
                 }),
             (inner.clone(), ident_strategy())
-                .prop_map(|(e, n)| selectable(e).select([AttrName::dynamic(Expr::Var(n))])),
+                .prop_map(|(e, n)| selectable(e).select([AttrName::dynamic(Expr::Var(n.into()))])),
             (inner.clone(), inner.clone()).prop_map(|(f, a)| f.apply(a)),
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Expr::List),
             (
@@ -202,7 +202,7 @@ proptest! {
 
     #[test]
     fn attr_names_round_trip_through_rnix(name in hostile_string()) {
-        let tree = Expr::attrs([Binding::assign(name.as_str(), Expr::Null)]);
+        let tree = Expr::attrs([Binding::assign(name.clone(), Expr::Null)]);
         let text = print_expr(&tree).unwrap();
         let root = assert_parses(&text);
         let set = root.syntax().descendants().find_map(ast::AttrSet::cast).unwrap();
