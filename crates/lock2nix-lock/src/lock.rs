@@ -111,12 +111,7 @@ fn parse_whole(
         span: doc.span(),
     };
     let cache = MarkerCache::default();
-    let mut reader = Reader {
-        ctx: &ctx,
-        markers: &cache,
-        warnings: Vec::new(),
-        lines: (0, 0),
-    };
+    let mut reader = Reader::new(&ctx, &cache);
     let mut lock = reader.header(&root)?;
     let (pkg_key, raw_packages) = reader.packages_of(&root, 0, limits)?;
     lock.packages = reader.link(raw_packages, pkg_key)?;
@@ -165,12 +160,7 @@ fn parse_split(
                 table: doc.get_ref(),
                 span: doc.span(),
             };
-            let mut reader = Reader {
-                ctx: &cctx,
-                markers: &cache,
-                warnings: Vec::new(),
-                lines: (0, 0),
-            };
+            let mut reader = Reader::new(&cctx, &cache);
             let packages = reader.packages_of(&root, chunk.first_index, limits);
             let newlines = reader.newlines_before(chunk.range.len());
             let packages = packages.map(|(_, raws)| (raws, reader.warnings));
@@ -288,12 +278,7 @@ fn validate_split(
         table: header.get_ref(),
         span: header.span(),
     };
-    let mut reader = Reader {
-        ctx,
-        markers,
-        warnings: Vec::new(),
-        lines: (0, 0),
-    };
+    let mut reader = Reader::new(ctx, markers);
     let mut lock = reader.header(&root)?;
     if split.count > limits.max_packages {
         return Err(too_many_packages(
@@ -472,7 +457,16 @@ struct RawPackage {
     index: usize,
 }
 
-impl Reader<'_, '_> {
+impl<'c, 's> Reader<'c, 's> {
+    fn new(ctx: &'c Ctx<'s>, markers: &'c MarkerCache) -> Self {
+        Reader {
+            ctx,
+            markers,
+            warnings: Vec::new(),
+            lines: (0, 0),
+        }
+    }
+
     /// How many newlines the text has between `ctx.base` and `ctx.base + offset` (the 0-based
     /// line of `offset` within the chunk; a split parse adds the chunk's first line later).
     fn newlines_before(&mut self, offset: usize) -> usize {
@@ -1697,6 +1691,17 @@ impl Reader<'_, '_> {
                 .map(|(d, t)| Dependency { target: t, ..d.dep })
                 .collect()
         }
+        /// [`attach`] for each extra's (or group's) list.
+        fn attach_each<K: Ord>(
+            lists: BTreeMap<K, Vec<RawDependency>>,
+            targets: Vec<Vec<usize>>,
+        ) -> BTreeMap<K, Vec<Dependency>> {
+            lists
+                .into_iter()
+                .zip(targets)
+                .map(|((key, list), t)| (key, attach(list, t)))
+                .collect()
+        }
         // Phase 2, on the pool too: each package takes its edges' targets (order kept).
         let out = raw
             .into_par_iter()
@@ -1705,18 +1710,8 @@ impl Reader<'_, '_> {
             .map(|(r, (deps, optional, dev))| {
                 let mut pkg = r.package;
                 pkg.dependencies = attach(r.deps, deps);
-                pkg.optional_dependencies = r
-                    .optional
-                    .into_iter()
-                    .zip(optional)
-                    .map(|((extra, list), t)| (extra, attach(list, t)))
-                    .collect();
-                pkg.dev_dependencies = r
-                    .dev
-                    .into_iter()
-                    .zip(dev)
-                    .map(|((group, list), t)| (group, attach(list, t)))
-                    .collect();
+                pkg.optional_dependencies = attach_each(r.optional, optional);
+                pkg.dev_dependencies = attach_each(r.dev, dev);
                 pkg
             })
             .collect();
@@ -1814,12 +1809,7 @@ fn read_one(
     let budget = MarkerBudget::of(limits);
     let ctx = Ctx::new(text, Path::new("uv.lock"), start, &budget);
     let cache = MarkerCache::default();
-    let mut reader = Reader {
-        ctx: &ctx,
-        markers: &cache,
-        warnings: Vec::new(),
-        lines: (0, 0),
-    };
+    let mut reader = Reader::new(&ctx, &cache);
     let raw = read(&mut reader)?;
     Ok(raw.map(|raw| (raw, reader.warnings)))
 }

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use lock2nix_lock::{direct_reader_agrees, parse_lock_with, Limits};
 use proptest::prelude::*;
 
+mod common;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -289,19 +291,7 @@ proptest! {
     fn mutated_real_packages_are_read_alike_or_left_to_the_tree(
         edits in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<prop::sample::Index>()), 1..6)
     ) {
-        let mut bytes = sample().into_bytes();
-        for (at, op, what) in edits {
-            if bytes.is_empty() { break; }
-            let i = at.index(bytes.len());
-            let b = INTERESTING[what.index(INTERESTING.len())];
-            match op {
-                0 => bytes[i] = b,
-                1 => bytes.insert(i, b),
-                2 => { bytes.remove(i); }
-                _ => { let j = (i + 1 + what.index(40)).min(bytes.len()); bytes.drain(i..j); }
-            }
-        }
-        if let Ok(text) = String::from_utf8(bytes) {
+        if let Some(text) = common::mutate(sample(), edits, INTERESTING) {
             if let Err(e) = direct_reader_agrees(&text) {
                 prop_assert!(false, "{}\n--- document ---\n{}", &e[..e.len().min(3000)], text);
             }

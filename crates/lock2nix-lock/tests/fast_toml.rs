@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use lock2nix_lock::fast_parser_agrees;
 use proptest::prelude::*;
 
+mod common;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -194,19 +196,7 @@ proptest! {
     fn mutated_real_text_is_read_alike_or_left_to_the_toml_crate(
         edits in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<prop::sample::Index>()), 1..6)
     ) {
-        let mut bytes = sample().into_bytes();
-        for (at, op, what) in edits {
-            if bytes.is_empty() { break; }
-            let i = at.index(bytes.len());
-            let b = INTERESTING[what.index(INTERESTING.len())];
-            match op {
-                0 => bytes[i] = b,
-                1 => bytes.insert(i, b),
-                2 => { bytes.remove(i); }
-                _ => { let j = (i + 1 + what.index(40)).min(bytes.len()); bytes.drain(i..j); }
-            }
-        }
-        if let Ok(text) = String::from_utf8(bytes) {
+        if let Some(text) = common::mutate(sample(), edits, INTERESTING) {
             if let Err(e) = fast_parser_agrees(&text) {
                 prop_assert!(false, "{}\n--- document ---\n{}", &e[..e.len().min(3000)], text);
             }

@@ -59,3 +59,32 @@ pub fn run_py(script: &str, args: &[&std::ffi::OsStr]) -> String {
     );
     String::from_utf8(out.stdout).expect("python output is UTF-8")
 }
+
+/// One edit of [`mutate`]: where (an index into the text), what (0 overwrite, 1 insert, 2
+/// remove, else remove a run of up to 40 bytes) and which byte of the interesting ones.
+pub type Edit = (proptest::sample::Index, u8, proptest::sample::Index);
+
+/// `text` with `edits` applied, the bytes put in drawn from `interesting`; `None` when the
+/// result is not UTF-8.
+pub fn mutate(text: String, edits: Vec<Edit>, interesting: &[u8]) -> Option<String> {
+    let mut bytes = text.into_bytes();
+    for (at, op, what) in edits {
+        if bytes.is_empty() {
+            break;
+        }
+        let i = at.index(bytes.len());
+        let b = interesting[what.index(interesting.len())];
+        match op {
+            0 => bytes[i] = b,
+            1 => bytes.insert(i, b),
+            2 => {
+                bytes.remove(i);
+            }
+            _ => {
+                let j = (i + 1 + what.index(40)).min(bytes.len());
+                bytes.drain(i..j);
+            }
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
