@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use lock2nix_lock::{ConflictKind, Dependency, GroupName, Lock, LockRequirement, PackageId};
 use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree, PackageName};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::{conflict_extra, conflict_group, conflict_project, Edge, EdgeKind, ResolveError};
 
@@ -112,18 +112,20 @@ impl Active {
 
 type Item = (PackageId, Option<ExtraName>);
 
-/// The items queued so far: a flag per package for the package itself, a set for its extras.
+/// The items queued so far: a flag per package for the package itself, a set for its extras
+/// (extra names are the lock's text: a randomly seeded hasher, so that a hostile lock cannot
+/// make them collide).
 #[derive(Clone)]
 struct Seen {
     plain: Vec<bool>,
-    extras: FxHashSet<(PackageId, ExtraName)>,
+    extras: foldhash::HashSet<(PackageId, ExtraName)>,
 }
 
 impl Seen {
     fn new(packages: usize) -> Self {
         Self {
             plain: vec![false; packages],
-            extras: FxHashSet::default(),
+            extras: foldhash::HashSet::default(),
         }
     }
 
