@@ -71,7 +71,7 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<FileBytes, Error> 
         if let Some(bytes) = read_mapped(&file, size).map_err(|e| io_error(path, e))? {
             return Ok(bytes);
         }
-        // it grew while being read: read it again, the bounded way
+        // it grew while being read (or no mapping could be made): read it again, the bounded way
         return read_heap(
             std::fs::File::open(path).map_err(|e| io_error(path, e))?,
             0,
