@@ -13,6 +13,7 @@ use std::ops::Deref;
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind};
+use crate::io_error;
 
 /// The size of a transparent huge page on x86-64 and (with 4 KiB pages) aarch64.
 const HUGE_PAGE: usize = 2 << 20;
@@ -143,10 +144,6 @@ fn too_large(path: &Path, size: u64, limit: u64) -> Error {
         key_path: String::new(),
         kind: ErrorKind::TooLarge { size, limit },
     }
-}
-
-fn io_error(path: &Path, e: std::io::Error) -> Error {
-    crate::io_error(path, e)
 }
 
 #[cfg(test)]

@@ -104,13 +104,16 @@ impl Hash {
         &self.bytes[..self.algorithm.digest_len()]
     }
 
-    /// The Nix SRI form, `sha256-<base64>`.
+    /// The Nix SRI form, `sha256-<base64>` (written into one buffer of its final size: the
+    /// overlay holds one per file).
     pub fn to_sri(&self) -> String {
-        format!(
-            "{}-{}",
-            self.algorithm.as_str(),
-            base64::engine::general_purpose::STANDARD.encode(self.digest())
-        )
+        let algorithm = self.algorithm.as_str();
+        let encoded_len = self.digest().len().div_ceil(3) * 4;
+        let mut s = String::with_capacity(algorithm.len() + 1 + encoded_len);
+        s.push_str(algorithm);
+        s.push('-');
+        base64::engine::general_purpose::STANDARD.encode_string(self.digest(), &mut s);
+        s
     }
 
     /// Lower-case hex digest.
@@ -157,6 +160,23 @@ impl fmt::Display for Hash {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sri_is_the_algorithm_and_the_base64_of_the_digest() {
+        use base64::Engine;
+        for text in [
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "sha512:cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+        ] {
+            let h = Hash::parse(text).unwrap();
+            let expected = format!(
+                "{}-{}",
+                h.algorithm.as_str(),
+                base64::engine::general_purpose::STANDARD.encode(h.digest())
+            );
+            assert_eq!(h.to_sri(), expected, "{text}");
+        }
+    }
 
     #[test]
     fn sri_of_known_digest() {

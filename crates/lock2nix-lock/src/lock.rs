@@ -214,27 +214,17 @@ fn read_chunk_direct(
         };
         let fragment = &text[start..end];
         let ctx = Ctx::new(text, file, start, markers);
-        let mut reader = Reader {
-            ctx: &ctx,
-            markers: cache,
-            warnings,
-            lines: (0, 0),
-        };
+        let mut reader = Reader::new(&ctx, cache);
+        reader.warnings = warnings;
         let index = chunk.first_index + k;
         let mut raw = match direct::package(&mut reader, fragment, index, limits, &mut scratch) {
             Some(raw) => raw,
             None => {
-                let doc = crate::parse_tree(&ctx, fragment).ok()?;
-                let (d, at) = max_depth(doc.get_ref());
+                let (raw, (d, at)) = reader.package_via_tree(fragment, index, limits).ok()??;
                 if d > depth.0 {
                     depth = (d, start + at);
                 }
-                let root = Table {
-                    table: doc.get_ref(),
-                    span: doc.span(),
-                };
-                let (_, mut one) = reader.packages_of(&root, index, limits).ok()?;
-                one.pop().filter(|_| one.is_empty())?
+                raw
             }
         };
         raw.package.line += newlines;
@@ -249,9 +239,12 @@ fn read_chunk_direct(
     })
 }
 
+/// A tree's deepest value: its depth and its offset.
+type Deepest = (usize, usize);
+
 /// One chunk, parsed and converted: its deepest value and its packages (or its first error).
 struct ChunkOutcome {
-    depth: (usize, usize),
+    depth: Deepest,
     packages: ChunkResult,
     /// The chunk's newlines (its packages' lines are counted from its start).
     newlines: usize,
@@ -465,6 +458,28 @@ impl<'c, 's> Reader<'c, 's> {
             warnings: Vec::new(),
             lines: (0, 0),
         }
+    }
+
+    /// The one package of `fragment` (a `[[package]]` header and what follows it), read through
+    /// its TOML tree, and the tree's deepest value (depth, offset in `fragment`); `None` when the
+    /// fragment holds no package or more than one.
+    fn package_via_tree(
+        &mut self,
+        fragment: &str,
+        index: usize,
+        limits: &Limits,
+    ) -> Result<Option<(RawPackage, Deepest)>, Error> {
+        let doc = crate::parse_tree(self.ctx, fragment)?;
+        let deepest = max_depth(doc.get_ref());
+        let root = Table {
+            table: doc.get_ref(),
+            span: doc.span(),
+        };
+        let (_, mut one) = self.packages_of(&root, index, limits)?;
+        Ok(one
+            .pop()
+            .filter(|_| one.is_empty())
+            .map(|raw| (raw, deepest)))
     }
 
     /// How many newlines the text has between `ctx.base` and `ctx.base + offset` (the 0-based
@@ -1774,14 +1789,9 @@ pub fn direct_reader_agrees(text: &str) -> Result<usize, String> {
             continue;
         };
         let tree = read_one(start, text, &limits, |reader| {
-            let ctx = reader.ctx;
-            let doc = crate::parse_tree(ctx, fragment)?;
-            let root = Table {
-                table: doc.get_ref(),
-                span: doc.span(),
-            };
-            let (_, mut one) = reader.packages_of(&root, index, &limits)?;
-            Ok(one.pop().filter(|_| one.is_empty()))
+            Ok(reader
+                .package_via_tree(fragment, index, &limits)?
+                .map(|(raw, _)| raw))
         });
         let direct = format!("{raw:#?}\n{warnings:#?}");
         let tree = match tree {

@@ -14,6 +14,10 @@ use std::borrow::Cow;
 /// Text without `://` is returned as is. Messages show URLs with `***` instead
 /// (`lock2nix_fetch::redact_url`), which keeps the hint that credentials were there.
 pub fn strip_url_credentials(url: &str) -> Cow<'_, str> {
+    // the common case, no `@` anywhere: nothing to strip
+    if memchr::memchr(b'@', url.as_bytes()).is_none() {
+        return Cow::Borrowed(url);
+    }
     let Some(scheme_end) = url.find("://") else {
         return Cow::Borrowed(url);
     };
@@ -42,6 +46,22 @@ pub fn strip_url_credentials(url: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::strip_url_credentials as strip;
+    use std::borrow::Cow;
+
+    #[test]
+    fn a_url_without_an_at_sign_is_borrowed_as_it_is() {
+        for url in ["https://h/a-1.0.tar.gz", "no-scheme", "https://h/x?y=z"] {
+            assert!(matches!(strip(url), Cow::Borrowed(u) if u == url), "{url}");
+        }
+        // with one, the full parse decides (and keeps what is not a credential)
+        assert_eq!(
+            strip("https://u:p@h/a-1.0.tar.gz"),
+            "https://h/a-1.0.tar.gz"
+        );
+        assert_eq!(strip("ssh://git@h/r"), "ssh://git@h/r");
+        assert_eq!(strip("https://h/x?y=@z"), "https://h/x?y=@z");
+        assert_eq!(strip("no-scheme@h"), "no-scheme@h");
+    }
 
     #[test]
     fn strips_what_is_secret() {

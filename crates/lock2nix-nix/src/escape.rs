@@ -21,19 +21,6 @@ pub const KEYWORDS: &[&str] = &[
     "assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with", "__curPos",
 ];
 
-/// The length of the longest keyword: longer names need no look-up in [`KEYWORDS`].
-const KEYWORD_MAX_LEN: usize = {
-    let mut max = 0;
-    let mut i = 0;
-    while i < KEYWORDS.len() {
-        if KEYWORDS[i].len() > max {
-            max = KEYWORDS[i].len();
-        }
-        i += 1;
-    }
-    max
-};
-
 /// Whether `s` is a valid Nix identifier (`[a-zA-Z_][a-zA-Z0-9_'-]*`) that is not a keyword.
 pub fn is_identifier(s: &str) -> bool {
     // Every allowed character is ASCII, so bytes will do: any byte of a non-ASCII character is
@@ -43,10 +30,11 @@ pub fn is_identifier(s: &str) -> bool {
         Some(b) if b.is_ascii_alphabetic() || b == b'_' => {}
         _ => return false,
     }
-    bytes.all(|b| IDENTIFIER_REST[usize::from(b)]) && (s.len() > KEYWORD_MAX_LEN || !is_keyword(s))
+    bytes.all(|b| IDENTIFIER_REST[usize::from(b)]) && !is_keyword(s)
 }
 
-/// Whether `s` is one of [`KEYWORDS`] (a `match`: no comparison with each in turn).
+/// Whether `s` is one of [`KEYWORDS`] (a `match`, which tells most names apart by their length
+/// alone; `is_keyword_is_keywords` checks it lists the same words).
 fn is_keyword(s: &str) -> bool {
     matches!(
         s,

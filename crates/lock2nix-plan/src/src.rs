@@ -17,37 +17,8 @@ pub enum SrcHash {
 
 impl SrcHash {
     fn of_file(hash: Option<&Hash>) -> SrcHash {
-        hash.map_or(SrcHash::Missing, |h| SrcHash::Sri(sri(h)))
+        hash.map_or(SrcHash::Missing, |h| SrcHash::Sri(h.to_sri()))
     }
-}
-
-/// [`Hash::to_sri`], the digest encoded on the stack and copied once.
-fn sri(h: &Hash) -> String {
-    use base64::Engine;
-    let algorithm = h.algorithm.as_str();
-    // base64 of the longest digest (SHA-512's 64 bytes) is 88 characters
-    let mut encoded = [0u8; 88];
-    let Ok(n) = base64::engine::general_purpose::STANDARD.encode_slice(h.digest(), &mut encoded)
-    else {
-        return h.to_sri();
-    };
-    let Ok(encoded) = std::str::from_utf8(&encoded[..n]) else {
-        return h.to_sri();
-    };
-    let mut s = String::with_capacity(algorithm.len() + 1 + n);
-    s.push_str(algorithm);
-    s.push('-');
-    s.push_str(encoded);
-    s
-}
-
-/// [`lock2nix_lock::strip_url_credentials`], without looking further when the URL has no `@`
-/// (nothing to strip).
-fn without_credentials(url: &str) -> std::borrow::Cow<'_, str> {
-    if memchr::memchr(b'@', url.as_bytes()).is_none() {
-        return std::borrow::Cow::Borrowed(url);
-    }
-    lock2nix_lock::strip_url_credentials(url)
 }
 
 /// A derivation's source.
@@ -180,7 +151,7 @@ impl Src {
     /// Credentials in the URL (`https://user:token@…`) are left out: the overlay is committed
     /// and its URLs reach world-readable `.drv` files (Nix's fetchers read `netrc` instead).
     pub fn url(url: &str, hash: Option<&Hash>) -> Src {
-        let url = without_credentials(url);
+        let url = lock2nix_lock::strip_url_credentials(url);
         Src::Url {
             name: store_name_for_url(&url),
             url: url.into_owned(),
@@ -323,33 +294,6 @@ mod tests {
             "https://h/a\u{7f}.whl",
         ] {
             assert_eq!(store_name_for_url(url), store_name_decoded(url), "{url}");
-        }
-    }
-
-    #[test]
-    fn sri_is_the_locks() {
-        for text in [
-            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-            "sha512:cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
-        ] {
-            let h = Hash::parse(text).unwrap();
-            assert_eq!(sri(&h), h.to_sri(), "{text}");
-        }
-    }
-
-    #[test]
-    fn credentials_fast_path_agrees() {
-        for url in [
-            "https://h/a-1.0.tar.gz",
-            "https://u:p@h/a-1.0.tar.gz",
-            "ssh://git@h/r",
-            "https://h/x?y=@z",
-            "no-scheme@h",
-        ] {
-            assert_eq!(
-                without_credentials(url),
-                lock2nix_lock::strip_url_credentials(url)
-            );
         }
     }
 
