@@ -11,7 +11,6 @@ use lock2nix_plan::{
     LayoutInputs, Mode, Plan, SdistFact,
 };
 use lock2nix_resolve::{Resolution, Target};
-use rayon::prelude::*;
 use sha2::Digest;
 
 use crate::header::{Inputs, OverlayHeader, VERSION};
@@ -210,22 +209,37 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         .iter()
         .map(|&system| project.target_for(&settings.target, system))
         .collect::<Result<Vec<_>, _>>()?;
-    // The systems are independent: resolve them in parallel (results stay in system order),
-    // next to the stale-lock check. Taken first come, first served (`scope_fifo`), so that
-    // the systems start before the short check and a system that fails early: two resolvable
-    // systems run side by side instead of one after the other behind the short jobs.
+    let mut fact_warnings = Vec::new();
+    let (facts, sidecar_sha256) = read_facts(
+        &settings.sidecar,
+        &settings.output.dir(),
+        &mut fact_warnings,
+    )?;
+    let inputs = project.plan_inputs(index.as_ref(), settings.policy, facts);
+    // The systems are independent: each is resolved and planned on its own (results stay in
+    // system order), next to the stale-lock check, so that a system's plan starts as soon as its
+    // resolution is done instead of after every system's. Taken first come, first served
+    // (`scope_fifo`), so that the systems start before the short check and a system that fails
+    // early: two resolvable systems run side by side instead of one after the other behind the
+    // short jobs.
     let resolved: Vec<std::sync::OnceLock<_>> =
         targets.iter().map(|_| std::sync::OnceLock::new()).collect();
     let stale_found = std::sync::OnceLock::new();
+    let inputs = &inputs;
     rayon::scope_fifo(|s| {
         for (target, slot) in targets.iter().zip(&resolved) {
             s.spawn_fifo(move |_| {
-                let _ = slot.set(resolve_for_envs(
+                let result = resolve_for_envs(
                     &project.lock,
                     target,
                     &settings.envs,
                     project.workspace.as_ref(),
-                ));
+                )
+                .map(|(res, envs_failed)| {
+                    let plan = plan(&project.lock, &res, inputs);
+                    (res, plan, envs_failed)
+                });
+                let _ = slot.set(result);
             });
         }
         s.spawn_fifo(|_| {
@@ -239,15 +253,17 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
     });
     let mut warnings: Vec<String> = stale.iter().map(ToString::to_string).collect();
     let mut resolutions = Vec::with_capacity(targets.len());
+    let mut plans: Vec<Plan> = Vec::with_capacity(targets.len());
     let mut skipped = Vec::new();
     let base_target = targets[0].clone();
     for (target, result) in targets.into_iter().zip(results) {
         match result {
-            Ok((res, envs_failed)) => {
+            Ok((res, plan, envs_failed)) => {
                 if let Some(e) = envs_failed {
                     warnings.push(format!("on {target} only the roots resolve, not every environment's groups and extras ({}); the environments that need more throw there", e.summary()));
                 }
-                resolutions.push(res)
+                resolutions.push(res);
+                plans.push(plan);
             }
             // of the default four, a system the lock cannot be installed on (e.g. CUDA-only
             // wheels on Darwin) is left out with a warning
@@ -274,17 +290,6 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
             source: Box::new(e),
         });
     }
-    let mut fact_warnings = Vec::new();
-    let (facts, sidecar_sha256) = read_facts(
-        &settings.sidecar,
-        &settings.output.dir(),
-        &mut fact_warnings,
-    )?;
-    let inputs = project.plan_inputs(index.as_ref(), settings.policy, facts);
-    let plans: Vec<Plan> = resolutions
-        .par_iter()
-        .map(|r| plan(&project.lock, r, &inputs))
-        .collect();
     let missing: BTreeSet<lock2nix_plan::Missing> =
         plans.iter().flat_map(|p| p.missing()).collect();
     if !missing.is_empty() && !settings.allow_missing_hashes {
