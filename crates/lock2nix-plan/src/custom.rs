@@ -1,6 +1,7 @@
 //! Per-package customisation that the user's configuration adds to the generated derivations.
 
 use std::collections::BTreeMap;
+use std::ops::Deref;
 
 /// A value that reaches a shell command or a Nix attribute: a literal string (escaped) or Nix code
 /// the user wrote in their own configuration (trusted, printed verbatim).
@@ -79,6 +80,63 @@ pub struct Customization {
 impl Customization {
     /// True when nothing is customised.
     pub fn is_empty(&self) -> bool {
-        self == &Customization::default()
+        self == &NONE
     }
 }
+
+/// No customisation: what an empty [`PackageCustom`] reads as.
+static NONE: Customization = Customization {
+    build_system: Vec::new(),
+    native_build_inputs: Vec::new(),
+    build_inputs: Vec::new(),
+    propagated_build_inputs: Vec::new(),
+    dependencies: Vec::new(),
+    patches: Vec::new(),
+    post_patch: Vec::new(),
+    substitutions: Vec::new(),
+    post_install_substitutions: Vec::new(),
+    post_install: Vec::new(),
+    copy: Vec::new(),
+    python_relax_deps: None,
+    python_remove_deps: Vec::new(),
+    do_check: None,
+    python_imports_check: Vec::new(),
+    outputs: Vec::new(),
+    application: false,
+    version: None,
+    extra_attrs: BTreeMap::new(),
+};
+
+/// One planned package's [`Customization`], boxed only when the configuration has one: nearly
+/// every package has none, and a plan holds a thousand packages per system. It reads (through
+/// `Deref`) as the customisation, or as an empty one.
+#[derive(Debug, Clone, Default)]
+pub struct PackageCustom(Option<Box<Customization>>);
+
+impl PackageCustom {
+    /// The configuration's customisation of the package, if any.
+    pub fn new(custom: Option<Customization>) -> Self {
+        PackageCustom(custom.map(Box::new))
+    }
+
+    /// The customisation to change, when there is one (an empty one has nothing to take out).
+    pub fn get_mut(&mut self) -> Option<&mut Customization> {
+        self.0.as_deref_mut()
+    }
+}
+
+impl Deref for PackageCustom {
+    type Target = Customization;
+
+    fn deref(&self) -> &Customization {
+        self.0.as_deref().unwrap_or(&NONE)
+    }
+}
+
+impl PartialEq for PackageCustom {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for PackageCustom {}

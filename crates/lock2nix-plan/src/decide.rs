@@ -9,7 +9,7 @@ use lock2nix_resolve::{ArchiveKind, Artifact, Location, Resolution, ResolvedPack
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerEnvironment, PackageName};
 
-use crate::custom::Customization;
+use crate::custom::{Customization, PackageCustom};
 use crate::src::Src;
 use crate::{
     Action, BuildSystemOrigin, CargoDeps, Deps, Format, Fresh, NixpkgsRef, Note, Plan, PlanInputs,
@@ -149,8 +149,10 @@ pub fn plan(lock: &Lock, res: &Resolution, inputs: &PlanInputs<'_>) -> Plan {
             }
             // the swap's dependency lists already hold the configuration's
             Recipe::Swap { .. } => {
-                p.custom.dependencies.clear();
-                p.custom.python_remove_deps.clear();
+                if let Some(custom) = p.custom.get_mut() {
+                    custom.dependencies.clear();
+                    custom.python_remove_deps.clear();
+                }
             }
             _ => {}
         }
@@ -235,12 +237,7 @@ impl<'a> Ctx<'a> {
 
     fn decide(&mut self, i: usize) -> PlannedPackage {
         let rp = self.rp(i);
-        let custom = self
-            .inputs
-            .custom
-            .get(&rp.name)
-            .cloned()
-            .unwrap_or_default();
+        let custom = PackageCustom::new(self.inputs.custom.get(&rp.name).cloned());
         let version = rp.version_string();
         let mut p = PlannedPackage {
             index: i,
@@ -849,7 +846,7 @@ impl<'a> Ctx<'a> {
     fn fresh_artifact(
         &mut self,
         i: usize,
-        custom: &mut Customization,
+        custom: &mut PackageCustom,
         nixpkgs: Option<&Entry>,
     ) -> Recipe {
         let rp = self.rp(i);
@@ -954,7 +951,7 @@ impl<'a> Ctx<'a> {
     fn fresh_source(
         &self,
         i: usize,
-        custom: &mut Customization,
+        custom: &mut PackageCustom,
         src: Src,
         requires: Vec<String>,
         origin: BuildSystemOrigin,
@@ -1122,8 +1119,12 @@ fn cargo_deps(lock: Option<&crate::CargoLockFact>) -> CargoDeps {
 }
 
 /// A fresh derivation writes whole lists: the configuration's build systems, native inputs and
-/// dependencies join the recipe's (and are not rendered again).
-fn merge_custom_lists(f: &mut Fresh, custom: &mut Customization) {
+/// dependencies join the recipe's (and are not rendered again). Without a customisation the
+/// recipe's lists stay as built (its build systems are already sorted and unique).
+fn merge_custom_lists(f: &mut Fresh, custom: &mut PackageCustom) {
+    let Some(custom) = custom.get_mut() else {
+        return;
+    };
     if let Format::Pyproject { build_system, .. } = &mut f.format {
         build_system.append(&mut custom.build_system);
         build_system.sort();

@@ -47,7 +47,7 @@ use lock2nix_lock::Workspace;
 use lock2nix_nixpkgs::Index;
 use pep508_rs::PackageName;
 
-pub use custom::{Copy, Customization, Substitution, Value};
+pub use custom::{Copy, Customization, PackageCustom, Substitution, Value};
 pub use decide::{build_requirement_attrs, plan, BOOTSTRAP, NATIVE_TOOLS};
 pub use env::{
     check_env_name, plan_envs, resolution_target, resolve_for_envs, EditableMember, Env, EnvError,
@@ -348,7 +348,7 @@ pub struct PlannedPackage {
     pub reason: String,
     /// The configuration's customisation still to render (list attributes a fresh derivation
     /// merged into its recipe are taken out).
-    pub custom: Customization,
+    pub custom: PackageCustom,
 }
 
 impl PlannedPackage {
