@@ -821,23 +821,6 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
             .collect();
     }
 
-    // The graph.
-    let mut graph: DiGraph<usize, Edge> = DiGraph::with_capacity(packages.len(), walk.edges.len());
-    for i in 0..packages.len() {
-        graph.add_node(i);
-    }
-    for ((from, to, _), edge) in &walk.edges {
-        let EdgeFrom::Package(from) = from else {
-            continue;
-        };
-        if let (Some(a), Some(b)) = (index_of[*from], index_of[*to]) {
-            graph.add_edge(
-                petgraph::graph::NodeIndex::new(a),
-                petgraph::graph::NodeIndex::new(b),
-                edge.clone(),
-            );
-        }
-    }
     let root_indices: Vec<usize> = roots.iter().filter_map(|&r| index_of[r]).collect();
     // The workspace root's own requirements and chosen groups (`[manifest]`), flattened like a
     // root's groups.
@@ -874,6 +857,24 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
             )
         })
         .collect();
+    // The graph, last: it takes the walk's edges, which the lists above borrowed (freed first).
+    drop((out_edges, manifest_edges));
+    let mut graph: DiGraph<usize, Edge> = DiGraph::with_capacity(packages.len(), walk.edges.len());
+    for i in 0..packages.len() {
+        graph.add_node(i);
+    }
+    for ((from, to, _), edge) in walk.edges {
+        let EdgeFrom::Package(from) = from else {
+            continue;
+        };
+        if let (Some(a), Some(b)) = (index_of[from], index_of[to]) {
+            graph.add_edge(
+                petgraph::graph::NodeIndex::new(a),
+                petgraph::graph::NodeIndex::new(b),
+                edge,
+            );
+        }
+    }
     let (cycles, cut_edges, topo_order) = graph::cycles_and_order(&packages);
     Ok(Resolution {
         target: target.clone(),
