@@ -517,7 +517,7 @@ impl Reach<'_> {
     /// Every edge that holds: from (a package, or the workspace root for `[manifest]` entries),
     /// to, and the edge.
     pub fn edges(&self) -> impl Iterator<Item = (EdgeFrom, PackageId, &Edge)> {
-        self.walk.edges.iter().map(|((f, t, _), e)| (*f, *t, e))
+        self.walk.edges.iter().map(|(f, t, e)| (*f, *t, e))
     }
 
     /// Every shortest path (at most `limit`) from a root or a `[manifest]` entry to `target`, in
@@ -768,10 +768,10 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     // Flattened dependency lists.
     let mut out_edges: OutEdges<'_> = vec![Vec::new(); lock.packages.len()];
     let mut manifest_edges = Vec::new();
-    for (key, edge) in &walk.edges {
-        match key.0 {
-            EdgeFrom::Package(from) => out_edges[from].push((key, edge)),
-            EdgeFrom::Manifest => manifest_edges.push((key, edge)),
+    for (from, to, edge) in &walk.edges {
+        match from {
+            EdgeFrom::Package(from) => out_edges[*from].push((*to, edge)),
+            EdgeFrom::Manifest => manifest_edges.push((*to, edge)),
         }
     }
     let mut memo: HashMap<(PackageId, ExtraName), BTreeSet<PackageId>> = HashMap::new();
@@ -789,13 +789,13 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     for (i, &id) in order.iter().enumerate() {
         let mut deps: Vec<PackageId> = Vec::new();
         let mut groups: BTreeMap<GroupName, Vec<PackageId>> = BTreeMap::new();
-        for ((_, to, kind), edge) in &out_edges[id] {
+        for (to, edge) in &out_edges[id] {
             // (expanded for every kind, in this order: `expand` memoises what it finds)
             let mut with_extras = Vec::new();
             for e in &edge.extras {
                 with_extras.extend(expand(&out_edges, &mut memo, *to, e, &mut Vec::new()));
             }
-            let into = match kind {
+            let into = match &edge.kind {
                 EdgeKind::Normal => &mut deps,
                 EdgeKind::Extra(_) => continue,
                 EdgeKind::Group(g) => groups.entry(g.clone()).or_default(),
@@ -825,8 +825,8 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     // The workspace root's own requirements and chosen groups (`[manifest]`), flattened like a
     // root's groups.
     let mut manifest_sets: BTreeMap<Option<GroupName>, BTreeSet<PackageId>> = BTreeMap::new();
-    for ((_, to, kind), edge) in &manifest_edges {
-        let group = match kind {
+    for (to, edge) in &manifest_edges {
+        let group = match &edge.kind {
             EdgeKind::Group(g) => Some(g.clone()),
             _ => None,
         };
@@ -863,7 +863,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     for i in 0..packages.len() {
         graph.add_node(i);
     }
-    for ((from, to, _), edge) in walk.edges {
+    for (from, to, edge) in walk.edges {
         let EdgeFrom::Package(from) = from else {
             continue;
         };
@@ -943,7 +943,7 @@ fn conflict(lock: &Lock, target: &Target, first: PackageId, second: PackageId) -
 }
 
 /// Per lock index, the walk's edges leaving that package.
-type OutEdges<'a> = Vec<Vec<(&'a (EdgeFrom, PackageId, EdgeKind), &'a Edge)>>;
+type OutEdges<'a> = Vec<Vec<(PackageId, &'a Edge)>>;
 
 /// Everything `pkg[extra]` adds: the targets of its extra edges, and recursively the extras they ask for.
 fn expand(
@@ -962,8 +962,8 @@ fn expand(
     }
     stack.push(key.clone());
     let mut out = BTreeSet::new();
-    for ((_, to, kind), edge) in &out_edges[pkg] {
-        if matches!(kind, EdgeKind::Extra(e) if e == extra) {
+    for (to, edge) in &out_edges[pkg] {
+        if matches!(&edge.kind, EdgeKind::Extra(e) if e == extra) {
             out.insert(*to);
             for e in &edge.extras {
                 out.extend(expand(out_edges, memo, *to, e, stack));

@@ -36,9 +36,9 @@ pub enum EdgeFrom {
 pub(crate) struct Walk<'a> {
     /// Reached package → its active extras.
     pub reached: BTreeMap<PackageId, BTreeSet<ExtraName>>,
-    /// (from, to, kind) → edge, for every edge whose marker held, sorted by key (filled through
-    /// `edge_index` while walking, sorted once at the end).
-    pub edges: Vec<(EdgeKey, Edge)>,
+    /// (from, to, edge) for every edge whose marker held, one per (from, to, kind), sorted by
+    /// that (filled through `edge_index` while walking, sorted once at the end).
+    pub edges: Vec<(EdgeFrom, PackageId, Edge)>,
     /// While walking: (from, to) → the first of its edges in `edges` (one per kind) …
     edge_index: FxHashMap<(EdgeFrom, PackageId), usize>,
     /// … and for each edge, the next one of the same (from, to).
@@ -138,9 +138,6 @@ impl Seen {
     }
 }
 
-/// An edge's identity: from, to and kind.
-pub(crate) type EdgeKey = (EdgeFrom, PackageId, EdgeKind);
-
 impl Walk<'_> {
     /// The edge from `from` to `to` of `kind`, created by `new` if it is not there yet.
     fn edge(
@@ -160,12 +157,12 @@ impl Walk<'_> {
                         self.edge_index.insert((from, to), i);
                     }
                 }
-                self.edges.push(((from, to, kind.clone()), new()));
+                self.edges.push((from, to, new()));
                 self.same_pair.push(None);
                 i
             }
         };
-        &mut self.edges[i].1
+        &mut self.edges[i].2
     }
 
     /// Where the edge is in `edges`, else the last edge of the same (from, to), if any.
@@ -178,7 +175,7 @@ impl Walk<'_> {
         let mut last = None;
         let mut next = self.edge_index.get(&(from, to)).copied();
         while let Some(i) = next {
-            if self.edges[i].0 .2 == *kind {
+            if self.edges[i].2.kind == *kind {
                 return Ok(i);
             }
             last = Some(i);
@@ -187,11 +184,12 @@ impl Walk<'_> {
         Err(last)
     }
 
-    /// Sort the edges by key (their order as a map), dropping the index.
+    /// Sort the edges by (from, to, kind) (their order as a map), dropping the index.
     fn finish(mut self) -> Self {
         self.edge_index = FxHashMap::default();
         self.same_pair = Vec::new();
-        self.edges.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.edges
+            .sort_unstable_by(|a, b| (a.0, a.1, &a.2.kind).cmp(&(b.0, b.1, &b.2.kind)));
         self
     }
 }
