@@ -28,7 +28,7 @@ mod package;
 mod shell;
 mod source;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use lock2nix_nix::{Binding, Expr, Printed};
 use lock2nix_plan::{Layout, Plan, Recipe};
@@ -93,13 +93,15 @@ const CHUNK: usize = 32;
 /// with dependencies a few hundred more; longer ones grow their chunk's text.
 const DEFINITION_BYTES: usize = 1024;
 
-/// Where an attribute's definitions come from: `(system index, position in that plan)` of each
-/// planned entry that has one (in system order), and the systems whose plan leaves nixpkgs'
-/// package untouched.
-#[derive(Default)]
-struct Slots {
-    defs: Vec<(usize, usize)>,
-    untouched: Vec<System>,
+/// One entry of a plan: the attribute it defines, where it is (`(system index, position in
+/// that plan)`) and whether that plan leaves nixpkgs' package untouched. An attribute's entries,
+/// adjacent once sorted, are its definitions (in system order) and its untouched systems.
+#[derive(Clone, Copy)]
+struct Entry<'a> {
+    attr: &'a str,
+    si: usize,
+    pos: usize,
+    untouched: bool,
 }
 
 /// Write the overlay.
@@ -125,22 +127,29 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
         ));
     }
     let systems: Vec<System> = o.plans.iter().map(|p| p.system).collect();
-    let mut slots: BTreeMap<&str, Slots> = BTreeMap::new();
+    let mut entries: Vec<Entry<'_>> =
+        Vec::with_capacity(o.plans.iter().map(|p| p.packages.len()).sum());
     let mut missing: BTreeSet<String> = BTreeSet::new();
     for (si, plan) in o.plans.iter().enumerate() {
-        for (pos, planned) in plan.packages.iter().enumerate() {
-            let slot = slots.entry(planned.attr.as_str()).or_default();
-            if planned.recipe == Recipe::Untouched {
-                slot.untouched.push(plan.system);
-            } else {
-                slot.defs.push((si, pos));
-            }
-        }
+        entries.extend(
+            plan.packages
+                .iter()
+                .enumerate()
+                .map(|(pos, planned)| Entry {
+                    attr: planned.attr.as_str(),
+                    si,
+                    pos,
+                    untouched: planned.recipe == Recipe::Untouched,
+                }),
+        );
         missing.extend(plan.missing().iter().map(lock2nix_plan::Missing::what));
     }
-    let attrs: Vec<(&str, Slots)> = slots
-        .into_iter()
-        .filter(|(_, slot)| !slot.defs.is_empty())
+    // stable: an attribute's entries stay in system order (and the plans' runs of sorted
+    // attributes are merged, not sorted again)
+    entries.sort_by(|a, b| a.attr.cmp(b.attr));
+    let attrs: Vec<&[Entry<'_>]> = entries
+        .chunk_by(|a, b| a.attr == b.attr)
+        .filter(|group| group.iter().any(|e| !e.untouched))
         .collect();
     // Consecutive attributes go to one task (and one text): few allocations.
     let parts: Vec<Result<Printed, lock2nix_nix::PrintError>> = attrs
@@ -148,8 +157,8 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
         .map(|chunk| {
             let mut printed =
                 Printed::with_capacity(shell::DEFINITIONS_LEVEL, chunk.len() * DEFINITION_BYTES);
-            for (attr, slot) in chunk {
-                printed.push(&definition(o.plans, &systems, attr, slot))?;
+            for group in chunk {
+                printed.push(&definition(o.plans, &systems, group))?;
             }
             Ok(printed)
         })
@@ -176,7 +185,7 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
         bindings.extend(
             attrs
                 .iter()
-                .map(|(attr, slot)| definition(o.plans, &systems, attr, slot)),
+                .map(|group| definition(o.plans, &systems, group)),
         );
     } else {
         for part in parts {
@@ -206,8 +215,14 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
     )?)
 }
 
-/// The binding for one attribute: its definition on every system, merged.
-fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> Binding {
+/// The binding for one attribute from its [`Entry`]s: its definition on every system, merged.
+fn definition(plans: &[Plan], systems: &[System], entries: &[Entry<'_>]) -> Binding {
+    let attr = entries[0].attr;
+    let untouched: Vec<System> = entries
+        .iter()
+        .filter(|e| e.untouched)
+        .map(|e| plans[e.si].system)
+        .collect();
     let mut exprs: Vec<(System, Expr)> = Vec::with_capacity(systems.len());
     let mut comments: Vec<String> = Vec::new();
     // each distinct decision is rendered once; a system whose decision is one already rendered
@@ -215,9 +230,9 @@ fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> B
     let mut rendered: Vec<(&lock2nix_plan::PlannedPackage, usize)> = Vec::new();
     let mut twins: Vec<(System, usize)> = Vec::new();
     let mut defined: Vec<System> = Vec::with_capacity(systems.len());
-    for &(si, pos) in &slot.defs {
-        let plan = &plans[si];
-        let planned = &plan.packages[pos];
+    for e in entries.iter().filter(|e| !e.untouched) {
+        let plan = &plans[e.si];
+        let planned = &plan.packages[e.pos];
         if let Some(&(_, at)) = rendered.iter().find(|(p, _)| p.same_decision(planned)) {
             twins.push((plan.system, at));
             defined.push(plan.system);
@@ -236,7 +251,7 @@ fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> B
     }
     // One rendering and nixpkgs' package nowhere: that rendering is the definition on every
     // system (merging would find every system's copy equal and keep it).
-    let single = exprs.len() == 1 && slot.untouched.is_empty();
+    let single = exprs.len() == 1 && untouched.is_empty();
     if !single {
         for &(s, at) in &twins {
             let twin = exprs[at].1.clone();
@@ -249,7 +264,7 @@ fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> B
             if defined.contains(s) {
                 continue;
             }
-            if slot.untouched.contains(s) {
+            if untouched.contains(s) {
                 exprs.push((*s, Expr::var(PP).attr(attr.to_owned())));
             } else if let Some((_, first)) = exprs.first() {
                 let first = first.clone();
@@ -258,14 +273,14 @@ fn definition(plans: &[Plan], systems: &[System], attr: &str, slot: &Slots) -> B
         }
         exprs.sort_by_key(|(s, _)| systems.iter().position(|x| x == s));
     }
-    if !slot.untouched.is_empty() {
-        let names: Vec<&str> = slot.untouched.iter().map(|s| s.as_str()).collect();
+    if !untouched.is_empty() {
+        let names: Vec<&str> = untouched.iter().map(|s| s.as_str()).collect();
         comments.push(format!("nixpkgs' own package on {}", names.join(", ")));
     }
-    if slot.defs.len() + slot.untouched.len() < systems.len() {
+    if entries.len() < systems.len() {
         let present: Vec<&str> = systems
             .iter()
-            .filter(|s| slot.untouched.contains(s) || defined.contains(s))
+            .filter(|s| untouched.contains(s) || defined.contains(s))
             .map(|s| s.as_str())
             .collect();
         comments.push(format!(
