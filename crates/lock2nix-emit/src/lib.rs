@@ -238,15 +238,10 @@ fn definition(plans: &[Plan], systems: &[System], entries: &[Entry<'_>]) -> Bind
             defined.push(plan.system);
             continue;
         }
-        if let Some((expr, cs)) = package::package_expr(planned) {
+        if let Some(expr) = package::package_expr(planned, &mut comments) {
             rendered.push((planned, exprs.len()));
             exprs.push((plan.system, expr));
             defined.push(plan.system);
-            for c in cs {
-                if !comments.contains(&c) {
-                    comments.push(c);
-                }
-            }
         }
     }
     // One rendering and nixpkgs' package nowhere: that rendering is the definition on every
@@ -294,8 +289,6 @@ fn definition(plans: &[Plan], systems: &[System], entries: &[Entry<'_>]) -> Bind
         merge::merge(exprs)
     };
     let mut b = Binding::assign(attr.to_owned(), value);
-    for c in comments {
-        b = b.comment(c);
-    }
+    b.comments = comments;
     b
 }

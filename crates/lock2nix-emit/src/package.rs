@@ -7,9 +7,11 @@ use crate::custom::custom_bindings;
 use crate::source::src;
 use crate::{py, top_path, PP};
 
-/// The definition and its comment lines; `None` for [`Recipe::Untouched`].
-pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
-    let mut comments = vec![action_comment(p)];
+/// The definition; `None` for [`Recipe::Untouched`]. Its comment lines are added to `comments`,
+/// each unless it is there already (the same action on another system).
+pub(crate) fn package_expr(p: &PlannedPackage, comments: &mut Vec<String>) -> Option<Expr> {
+    // the action's line goes before the cycle's, which the recipes add
+    let first = comments.len();
     let expr = match &p.recipe {
         Recipe::Untouched => return None,
         Recipe::Reuse { nixpkgs_attr } => {
@@ -32,7 +34,7 @@ pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
             src: s,
             deps,
         } => {
-            cycle_comment(deps, &mut comments);
+            cycle_comment(deps, comments);
             let mut b = vec![
                 Binding::assign("version", Expr::string(p.derivation_version.clone())),
                 Binding::assign("src", src(s)),
@@ -51,7 +53,7 @@ pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
                 .apply(Expr::lambda_ident("old", Expr::attrs(b)))
         }
         Recipe::Meta { deps } => {
-            cycle_comment(deps, &mut comments);
+            cycle_comment(deps, comments);
             let mut b = vec![
                 Binding::assign("pname", Expr::string(p.name.as_ref().to_owned())),
                 Binding::assign("version", Expr::string(p.derivation_version.clone())),
@@ -66,29 +68,41 @@ pub(crate) fn package_expr(p: &PlannedPackage) -> Option<(Expr, Vec<String>)> {
             py("mkPythonMetaPackage").apply(Expr::attrs(b))
         }
         Recipe::Fresh(f) => {
-            cycle_comment(&f.deps, &mut comments);
+            cycle_comment(&f.deps, comments);
             fresh(p, f)
         }
     };
-    Some((expr, comments))
+    action_comment(p, comments, first);
+    Some(expr)
 }
 
-/// `<action>: <reason>` (without the formatting machinery: one per package).
-fn action_comment(p: &PlannedPackage) -> String {
+/// Insert `<action>: <reason>` into `comments` at `at` unless it is there (compared and written
+/// without the formatting machinery: one per package).
+fn action_comment(p: &PlannedPackage, comments: &mut Vec<String>, at: usize) {
     let action = p.action.as_str();
-    let mut c = String::with_capacity(action.len() + 2 + p.reason.len());
+    let reason = p.reason.as_str();
+    if comments
+        .iter()
+        .any(|c| c.strip_prefix(action).and_then(|r| r.strip_prefix(": ")) == Some(reason))
+    {
+        return;
+    }
+    let mut c = String::with_capacity(action.len() + 2 + reason.len());
     c.push_str(action);
     c.push_str(": ");
-    c.push_str(&p.reason);
-    c
+    c.push_str(reason);
+    comments.insert(at, c);
 }
 
 fn cycle_comment(deps: &Deps, comments: &mut Vec<String>) {
     if !deps.cut.is_empty() {
-        comments.push(format!(
+        let c = format!(
             "dependency cycle: {} left out of dependencies (it still reaches the environment through the cycle)",
             deps.cut.join(", ")
-        ));
+        );
+        if !comments.contains(&c) {
+            comments.push(c);
+        }
     }
 }
 
