@@ -1,20 +1,24 @@
 //! Merging one attribute's per-system definitions into one expression: equal parts once,
 //! differing parts chosen with `bySystem { <system> = …; }`.
 
-use lock2nix_nix::{Binding, Expr};
+use lock2nix_nix::{AttrName, Binding, Expr};
 use lock2nix_wheel::System;
 
 /// The name of a `name = value;` binding with a one-element static path.
-fn single_name(b: &Binding) -> Option<&str> {
+fn single_name(b: &Binding) -> Option<&AttrName> {
     match &b.kind {
-        lock2nix_nix::BindingKind::Assign { path, .. } if path.len() == 1 => path[0].as_str(),
+        lock2nix_nix::BindingKind::Assign { path, .. }
+            if path.len() == 1 && matches!(path[0], AttrName::Static(_)) =>
+        {
+            Some(&path[0])
+        }
         _ => None,
     }
 }
 
 /// Whether `b` assigns `name` (its first path element).
-fn assigns(b: &Binding, name: &str) -> bool {
-    matches!(&b.kind, lock2nix_nix::BindingKind::Assign { path, .. } if path[0].as_str() == Some(name))
+fn assigns(b: &Binding, name: &AttrName) -> bool {
+    matches!(&b.kind, lock2nix_nix::BindingKind::Assign { path, .. } if path[0] == *name)
 }
 
 /// Merge per-system expressions: equal → one; attrsets/applications of the same shape → merged
@@ -146,10 +150,10 @@ fn merge_below<H>(
 /// order, then new names as they appear). `None` when some expression is not a plain set of
 /// `name = value;` bindings, or a name is absent on a system and its value (the first system's
 /// that has it) is neither a list nor a set (which would stand in empty).
-fn attrset_union(first: &[Binding], per_system: &[(System, Expr)]) -> Option<Vec<String>> {
-    let mut union: Vec<String> = first
+fn attrset_union(first: &[Binding], per_system: &[(System, Expr)]) -> Option<Vec<AttrName>> {
+    let mut union: Vec<AttrName> = first
         .iter()
-        .map(|b| single_name(b).map(str::to_string))
+        .map(|b| single_name(b).cloned())
         .collect::<Option<_>>()?;
     for (_, e) in per_system {
         let Expr::AttrSet {
@@ -161,8 +165,8 @@ fn attrset_union(first: &[Binding], per_system: &[(System, Expr)]) -> Option<Vec
         };
         for b in bindings {
             let n = single_name(b)?;
-            if !union.iter().any(|u| u == n) {
-                union.push(n.to_string());
+            if !union.contains(n) {
+                union.push(n.clone());
             }
         }
     }
@@ -195,7 +199,7 @@ fn attrset_union(first: &[Binding], per_system: &[(System, Expr)]) -> Option<Vec
 /// Merge attribute sets name by name (after [`attrset_union`] accepted them): a name absent on a
 /// system is an empty list or set there; each merged binding keeps the comments of the first
 /// system's binding that has any.
-fn merge_attrsets(union: Vec<String>, per_system: Vec<(System, Expr)>) -> Expr {
+fn merge_attrsets(union: Vec<AttrName>, per_system: Vec<(System, Expr)>) -> Expr {
     // per system, its bindings in their order, taken out as they are used
     let mut sets: Vec<(System, Vec<Option<Binding>>)> = per_system
         .into_iter()
