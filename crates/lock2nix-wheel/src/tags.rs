@@ -226,10 +226,25 @@ pub struct TargetTags {
     platforms: Vec<String>,
     interpreters: Interner,
     abis: Interner,
+    /// The platforms, then `any`.
     plats: Interner,
-    tags: Vec<(u32, u32, u32)>,
-    priority: HashMap<(u32, u32, u32), usize>,
+    /// The `(interpreter, abi)` pairs that go with every platform, best first: the tags begin
+    /// with `rows[0]` over all platforms, then `rows[1]` over all platforms, …
+    rows: Vec<(u32, u32)>,
+    /// The pairs that go with `any`, best first: the tags after the rows' (platform `any`).
+    any: Vec<(u32, u32)>,
+    /// Per pair (`interpreter * abis + abi`): its first row, or [`NONE`].
+    row_of: Vec<u32>,
+    /// Per pair: its first position in `any`, or [`NONE`].
+    any_of: Vec<u32>,
+    /// Per interned platform: its first position in `platforms`, or [`NONE`] (`any`).
+    plat_pos: Vec<u32>,
+    /// The interned `any`.
+    any_id: u32,
 }
+
+/// "None" in the index tables of [`TargetTags`].
+const NONE: u32 = u32::MAX;
 
 impl TargetTags {
     /// Computes the tags of CPython `python.0`.`python.1` on `system`.
@@ -243,60 +258,93 @@ impl TargetTags {
             interpreters: Interner::default(),
             abis: Interner::default(),
             plats: Interner::default(),
-            tags: Vec::new(),
-            priority: HashMap::default(),
+            rows: Vec::new(),
+            any: Vec::new(),
+            row_of: Vec::new(),
+            any_of: Vec::new(),
+            plat_pos: Vec::new(),
+            any_id: NONE,
         };
         // every platform is interned once, here
-        let plat_ids: Vec<u32> = platforms.iter().map(|p| t.plats.intern(p)).collect();
+        for (pos, p) in platforms.iter().enumerate() {
+            let id = t.plats.intern(p) as usize;
+            if id == t.plat_pos.len() {
+                t.plat_pos.push(u32::try_from(pos).unwrap_or(NONE));
+            }
+        }
+        t.any_id = t.plats.intern("any");
+        if t.any_id as usize == t.plat_pos.len() {
+            t.plat_pos.push(NONE);
+        }
         let (major, minor) = python;
         let cp = format!("cp{major}{minor}");
         let abi3 = python >= (3, 2);
         // cpython_tags
-        t.push_all(&cp, &cp, &plat_ids);
+        t.push_row(&cp, &cp);
         if abi3 {
-            t.push_all(&cp, "abi3", &plat_ids);
+            t.push_row(&cp, "abi3");
         }
-        t.push_all(&cp, "none", &plat_ids);
+        t.push_row(&cp, "none");
         if abi3 {
             for older in (2..minor).rev() {
                 let interp = format!("cp{major}{older}");
-                t.push_all(&interp, "abi3", &plat_ids);
+                t.push_row(&interp, "abi3");
             }
         }
         // compatible_tags
         let mut py_range = vec![format!("py{major}{minor}"), format!("py{major}")];
         py_range.extend((0..minor).rev().map(|m| format!("py{major}{m}")));
         for py in &py_range {
-            t.push_all(py, "none", &plat_ids);
+            t.push_row(py, "none");
         }
-        t.push(&cp, "none", "any");
+        t.push_any(&cp, "none");
         for py in &py_range {
-            t.push(py, "none", "any");
+            t.push_any(py, "none");
         }
+        // the pairs' first positions, now that every name is interned
+        let abis = t.abis.names.len();
+        let pairs = t.interpreters.names.len() * abis;
+        let first = |list: &[(u32, u32)]| {
+            let mut of = vec![NONE; pairs];
+            for (k, &(i, a)) in list.iter().enumerate() {
+                let at = &mut of[i as usize * abis + a as usize];
+                if *at == NONE {
+                    *at = u32::try_from(k).unwrap_or(NONE);
+                }
+            }
+            of
+        };
+        t.row_of = first(&t.rows);
+        t.any_of = first(&t.any);
         t.platforms = platforms;
         t
     }
 
-    /// [`push`](Self::push) `interp-abi-{plat}` for each of `plats` (interned platforms).
-    fn push_all(&mut self, interp: &str, abi: &str, plats: &[u32]) {
-        let i = self.interpreters.intern(interp);
-        let a = self.abis.intern(abi);
-        for &p in plats {
-            let next = self.tags.len();
-            self.tags.push((i, a, p));
-            self.priority.entry((i, a, p)).or_insert(next);
-        }
+    /// `interp-abi-{plat}` for every platform, after the tags so far.
+    fn push_row(&mut self, interp: &str, abi: &str) {
+        let pair = (self.interpreters.intern(interp), self.abis.intern(abi));
+        self.rows.push(pair);
     }
 
-    fn push(&mut self, interp: &str, abi: &str, plat: &str) {
-        let key = (
-            self.interpreters.intern(interp),
-            self.abis.intern(abi),
-            self.plats.intern(plat),
-        );
-        let next = self.tags.len();
-        self.tags.push(key);
-        self.priority.entry(key).or_insert(next);
+    /// `interp-abi-any`, after the tags so far (all rows come before).
+    fn push_any(&mut self, interp: &str, abi: &str) {
+        let pair = (self.interpreters.intern(interp), self.abis.intern(abi));
+        self.any.push(pair);
+    }
+
+    /// The priority of an interned triple (the first position of the tag), if it is a tag.
+    fn interned_priority(&self, i: u32, a: u32, p: u32) -> Option<usize> {
+        let pair = i as usize * self.abis.names.len() + a as usize;
+        let mut best = None;
+        let (row, pos) = (self.row_of[pair], self.plat_pos[p as usize]);
+        if row != NONE && pos != NONE {
+            best = Some(row as usize * self.platforms.len() + pos as usize);
+        }
+        let any = self.any_of[pair];
+        if p == self.any_id && any != NONE && best.is_none() {
+            best = Some(self.rows.len() * self.platforms.len() + any as usize);
+        }
+        best
     }
 
     /// The target system.
@@ -321,34 +369,36 @@ impl TargetTags {
 
     /// Number of tags.
     pub fn len(&self) -> usize {
-        self.tags.len()
+        self.rows.len() * self.platforms.len() + self.any.len()
     }
 
     /// `true` if there are no tags (never the case for the supported systems).
     pub fn is_empty(&self) -> bool {
-        self.tags.is_empty()
+        self.len() == 0
     }
 
     /// The tags as `(interpreter, abi, platform)`, best first; a tag's position is its priority.
     pub fn tags(&self) -> impl Iterator<Item = (&str, &str, &str)> + '_ {
-        self.tags.iter().map(|&(i, a, p)| {
-            (
-                self.interpreters.name(i),
-                self.abis.name(a),
-                self.plats.name(p),
-            )
-        })
+        let names = |&(i, a): &(u32, u32)| (self.interpreters.name(i), self.abis.name(a));
+        let rows = self.rows.iter().flat_map(move |pair| {
+            let (i, a) = names(pair);
+            self.platforms.iter().map(move |p| (i, a, p.as_str()))
+        });
+        let any = self.any.iter().map(move |pair| {
+            let (i, a) = names(pair);
+            (i, a, "any")
+        });
+        rows.chain(any)
     }
 
     /// The priority (position in [`TargetTags::tags`]) of one tag triple, if supported.
     /// Tags are compared case-sensitively; [`WheelFilename`] lower-cases its tags.
     pub fn tag_priority(&self, interpreter: &str, abi: &str, platform: &str) -> Option<usize> {
-        let key = (
+        self.interned_priority(
             self.interpreters.get(interpreter)?,
             self.abis.get(abi)?,
             self.plats.get(platform)?,
-        );
-        self.priority.get(&key).copied()
+        )
     }
 
     /// The wheel's best (lowest) priority over all its tag triples, or `None` if no triple
@@ -367,7 +417,7 @@ impl TargetTags {
                     let Some(p) = self.plats.get(plat) else {
                         continue;
                     };
-                    if let Some(&prio) = self.priority.get(&(i, a, p)) {
+                    if let Some(prio) = self.interned_priority(i, a, p) {
                         best = Some(best.map_or(prio, |b| b.min(prio)));
                     }
                 }
@@ -684,5 +734,109 @@ mod tests {
                 && !is_free_threaded_abi("abi3")
                 && !is_free_threaded_abi("cpt")
         );
+    }
+    /// The tag list built the way `packaging` writes it out, one string triple per tag.
+    fn listed(system: System, python: (u32, u32), policy: TagPolicy) -> Vec<[String; 3]> {
+        let plats = platforms(system, &policy);
+        let (major, minor) = python;
+        let cp = format!("cp{major}{minor}");
+        let mut rows = vec![(cp.clone(), cp.clone())];
+        if python >= (3, 2) {
+            rows.push((cp.clone(), "abi3".to_string()));
+        }
+        rows.push((cp.clone(), "none".to_string()));
+        if python >= (3, 2) {
+            rows.extend(
+                (2..minor)
+                    .rev()
+                    .map(|o| (format!("cp{major}{o}"), "abi3".to_string())),
+            );
+        }
+        let mut py_range = vec![format!("py{major}{minor}"), format!("py{major}")];
+        py_range.extend((0..minor).rev().map(|m| format!("py{major}{m}")));
+        rows.extend(py_range.iter().map(|p| (p.clone(), "none".to_string())));
+        let mut out: Vec<[String; 3]> = rows
+            .iter()
+            .flat_map(|(i, a)| plats.iter().map(move |p| [i.clone(), a.clone(), p.clone()]))
+            .collect();
+        out.push([cp, "none".to_string(), "any".to_string()]);
+        out.extend(
+            py_range
+                .into_iter()
+                .map(|p| [p, "none".to_string(), "any".to_string()]),
+        );
+        out
+    }
+
+    /// Every triple's priority is its first position in the list, for every name the target
+    /// knows and some it does not; `tags()` is the list.
+    #[test]
+    fn priority_is_the_first_position() {
+        let policies = [
+            TagPolicy::default(),
+            TagPolicy {
+                packaging: PackagingCompat::Before26_3,
+                ..TagPolicy::default()
+            },
+            TagPolicy {
+                glibc: (2, 17),
+                macos: (10, 9),
+                ..TagPolicy::default()
+            },
+            TagPolicy {
+                glibc: (3, 1),
+                macos: (11, 0),
+                ..TagPolicy::default()
+            },
+            TagPolicy {
+                macos: (15, 2),
+                ..TagPolicy::default()
+            },
+        ];
+        let systems = [
+            System::X86_64Linux,
+            System::Aarch64Linux,
+            System::X86_64Darwin,
+            System::Aarch64Darwin,
+        ];
+        for system in systems {
+            for policy in policies {
+                for python in [(3, 0), (3, 1), (3, 2), (3, 10), (3, 12), (3, 14)] {
+                    let t = TargetTags::new(system, python, policy);
+                    let list = listed(system, python, policy);
+                    let tags: Vec<[String; 3]> = t
+                        .tags()
+                        .map(|(i, a, p)| [i.to_string(), a.to_string(), p.to_string()])
+                        .collect();
+                    assert_eq!(tags, list, "{system} {python:?} {policy:?}");
+                    assert_eq!(t.len(), list.len());
+                    let mut first: std::collections::HashMap<&[String; 3], usize> =
+                        std::collections::HashMap::new();
+                    for (k, tag) in list.iter().enumerate() {
+                        first.entry(tag).or_insert(k);
+                    }
+                    let names = |n: &Interner, more: &[&str]| {
+                        let mut v: Vec<String> = n.names.clone();
+                        v.extend(more.iter().map(|s| s.to_string()));
+                        v
+                    };
+                    let interps = names(&t.interpreters, &["cp399", "py2", "pp310"]);
+                    let abis = names(&t.abis, &["cp313t", "abi3t", "cp27mu"]);
+                    let plats = names(&t.plats, &["win_amd64", "musllinux_1_2_x86_64"]);
+                    for i in &interps {
+                        for a in &abis {
+                            for p in &plats {
+                                let key = [i.clone(), a.clone(), p.clone()];
+                                assert_eq!(
+                                    t.tag_priority(i, a, p),
+                                    first.get(&key).copied(),
+                                    "{i}-{a}-{p} on {system} {python:?} {policy:?}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
