@@ -172,61 +172,43 @@ fn is_wheel_name(s: &str) -> bool {
     b.len() >= 4 && b[b.len() - 4..].eq_ignore_ascii_case(b".whl")
 }
 
-/// The target's tags, with a cheap pre-filter on platform tags.
+/// The target's tags, with a pre-filter on platform tags.
 ///
-/// Most wheels of a package are for other platforms. A wheel can only fit when one of its
-/// platform tags is `any` or one of the target's platforms, so when none of its platform tags
-/// even *ends* like one of those (same last 5 bytes and length class), it is rejected without the hash lookups
-/// of [`TargetTags::priority`]. Equal strings have equal tails, so this never rejects a wheel
-/// that fits, and the choice is the same as [`TargetTags::best`] over all wheels.
-pub(crate) struct Tags {
+/// Most wheels of a package are for other platforms, and many wheels of a lock share one
+/// platform tag set (`win_amd64`, `manylinux_2_17_x86_64.manylinux2014_x86_64`): whether any of
+/// a set's tags is one the target knows ([`TargetTags::knows_platform`]) is found once per set
+/// text, and a wheel whose set has none is rejected without [`TargetTags::priority`]. A wheel
+/// with a priority has such a tag, so the choice is the same as [`TargetTags::best`] over all
+/// wheels.
+pub(crate) struct Tags<'l> {
     tags: TargetTags,
-    tails: Vec<u64>,
+    /// Platform tag set text → whether one of its tags is known (the lock's text: a randomly
+    /// seeded hasher).
+    known: std::cell::RefCell<foldhash::HashMap<&'l str, bool>>,
 }
 
-/// The last (up to) 5 bytes of `s`, packed with its length into an integer.
-fn tail(s: &str) -> u64 {
-    tail_of(s.as_bytes())
-}
-
-/// [`tail`] of bytes.
-fn tail_of(b: &[u8]) -> u64 {
-    let t = &b[b.len().saturating_sub(5)..];
-    t.iter()
-        .fold(t.len() as u64, |acc, &byte| (acc << 8) | u64::from(byte))
-}
-
-impl Tags {
+impl<'l> Tags<'l> {
     pub(crate) fn new(tags: TargetTags) -> Self {
-        let mut tails: Vec<u64> = tags
-            .platforms()
-            .iter()
-            .map(|p| tail(p))
-            .chain(std::iter::once(tail("any")))
-            .collect();
-        tails.sort_unstable();
-        tails.dedup();
-        Self { tags, tails }
-    }
-
-    fn may_fit(&self, w: &lock2nix_wheel::WheelFilename) -> bool {
-        // the `.`-separated tags from the last one back (order does not matter for `any`)
-        let b = w.platform_tags().as_str().as_bytes();
-        let mut end = b.len();
-        loop {
-            let start = memchr::memrchr(b'.', &b[..end]).map_or(0, |i| i + 1);
-            if self.tails.binary_search(&tail_of(&b[start..end])).is_ok() {
-                return true;
-            }
-            let Some(next) = start.checked_sub(1) else {
-                return false;
-            };
-            end = next;
+        Self {
+            tags,
+            known: Default::default(),
         }
     }
 
+    /// Whether one of `w`'s platform tags is known (found once per platform tag set text;
+    /// looked up before inserting: nearly every set is there already).
+    fn may_fit(&self, w: &'l lock2nix_wheel::WheelFilename) -> bool {
+        let set = w.platform_tags();
+        if let Some(&known) = self.known.borrow().get(set.as_str()) {
+            return known;
+        }
+        let known = set.iter().any(|p| self.tags.knows_platform(p));
+        self.known.borrow_mut().insert(set.as_str(), known);
+        known
+    }
+
     /// The index (into `wheels`) of the best wheel, as [`TargetTags::best`] would choose it.
-    fn best(&self, wheels: &[lock2nix_lock::Wheel]) -> Option<usize> {
+    fn best(&self, wheels: &'l [lock2nix_lock::Wheel]) -> Option<usize> {
         let candidates: Vec<usize> = (0..wheels.len())
             .filter(|&i| self.may_fit(&wheels[i].filename))
             .collect();
@@ -328,7 +310,7 @@ fn archive_of(pkg: &Package, name: &str) -> (ArchiveKind, Option<Hash>) {
 
 /// The best wheel (its index) of a registry package for the target, unless the target's
 /// no-binary settings exclude its wheels (for other sources: `None`, they are not wheels).
-pub(crate) fn best_wheel(pkg: &Package, target: &Target, tags: &Tags) -> Option<usize> {
+pub(crate) fn best_wheel<'l>(pkg: &'l Package, target: &Target, tags: &Tags<'l>) -> Option<usize> {
     match &pkg.source {
         Source::Registry(_) if !target.no_binary.contains(&pkg.name) => tags.best(&pkg.wheels),
         _ => None,

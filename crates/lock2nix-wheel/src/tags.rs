@@ -401,6 +401,12 @@ impl TargetTags {
         )
     }
 
+    /// `true` if `platform` is `any` or one of [`TargetTags::platforms`]; a wheel without such a
+    /// platform tag has no [`priority`](TargetTags::priority).
+    pub fn knows_platform(&self, platform: &str) -> bool {
+        self.plats.get(platform).is_some()
+    }
+
     /// The wheel's best (lowest) priority over all its tag triples, or `None` if no triple
     /// is supported. Does not allocate.
     pub fn priority(&self, wheel: &WheelFilename) -> Option<usize> {
