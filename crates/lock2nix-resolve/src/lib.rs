@@ -506,12 +506,12 @@ pub struct ReachStep {
 impl Reach<'_> {
     /// Every reached package (lock index) with its active extras, in lock order.
     pub fn packages(&self) -> impl Iterator<Item = (PackageId, &BTreeSet<ExtraName>)> {
-        self.walk.reached.iter().map(|(id, e)| (*id, e))
+        self.walk.reached.iter()
     }
 
     /// Is the package (lock index) reached?
     pub fn contains(&self, id: PackageId) -> bool {
-        self.walk.reached.contains_key(&id)
+        self.walk.reached.contains(id)
     }
 
     /// Every edge that holds: from (a package, or the workspace root for `[manifest]` entries),
@@ -724,7 +724,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     } = reached;
 
     // One package per name; `order` by name.
-    let mut order: Vec<PackageId> = walk.reached.keys().copied().collect();
+    let mut order: Vec<PackageId> = walk.reached.iter().map(|(id, _)| id).collect();
     order.sort_unstable_by(|&a, &b| {
         lock.packages[a]
             .name
@@ -757,7 +757,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
             version: p.version.clone(),
             source: p.source.kind(),
             artifact,
-            extras: walk.reached[&id].clone(),
+            extras: reached_extras(&walk, id).clone(),
             dependencies: Vec::new(),
             optional_dependencies: BTreeMap::new(),
             group_dependencies: BTreeMap::new(),
@@ -809,7 +809,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
             }
         }
         let mut optional = BTreeMap::new();
-        for e in &walk.reached[&id] {
+        for e in reached_extras(&walk, id) {
             let set = expand(&out_edges, &mut memo, id, e, &mut Vec::new());
             optional.insert(e.clone(), sorted_indices(set.into_iter().collect(), id));
         }
@@ -888,6 +888,13 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         macos_fallbacks,
         cut_edges,
     })
+}
+
+/// The active extras of `id`, which the walk reached.
+fn reached_extras<'w>(walk: &'w walk::Walk<'_>, id: PackageId) -> &'w BTreeSet<ExtraName> {
+    walk.reached
+        .get(id)
+        .expect("a package of the order is reached")
 }
 
 /// In `order` (sorted by `key`, then by itself): the first two of one key whose second is

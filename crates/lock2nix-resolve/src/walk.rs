@@ -35,7 +35,7 @@ pub enum EdgeFrom {
 #[derive(Debug, Default)]
 pub(crate) struct Walk<'a> {
     /// Reached package → its active extras.
-    pub reached: BTreeMap<PackageId, BTreeSet<ExtraName>>,
+    pub reached: Reached,
     /// (from, to, edge) for every edge whose marker held, one per (from, to, kind), sorted by
     /// that (filled through `edge_index` while walking, sorted once at the end).
     pub edges: Vec<(EdgeFrom, PackageId, Edge)>,
@@ -50,6 +50,44 @@ pub(crate) struct Walk<'a> {
     explain: bool,
     /// The package the walk stopped at (an `unfit` one), leaving the rest of the lock unvisited.
     pub stopped_at: Option<PackageId>,
+}
+
+/// The reached packages with their active extras, by lock index: a walk reaches much of the
+/// lock, so a slot per package (found without a search) is not much larger than a map.
+#[derive(Debug, Default)]
+pub(crate) struct Reached {
+    /// Per lock index: its active extras once it is reached.
+    extras: Vec<Option<BTreeSet<ExtraName>>>,
+}
+
+impl Reached {
+    fn new(packages: usize) -> Self {
+        let mut extras = Vec::new();
+        extras.resize_with(packages, || None);
+        Self { extras }
+    }
+
+    /// Mark `id` reached; its active extras.
+    fn entry(&mut self, id: PackageId) -> &mut BTreeSet<ExtraName> {
+        self.extras[id].get_or_insert_with(BTreeSet::new)
+    }
+
+    /// The reached packages with their active extras, in lock order.
+    pub fn iter(&self) -> impl Iterator<Item = (PackageId, &BTreeSet<ExtraName>)> + '_ {
+        self.extras
+            .iter()
+            .enumerate()
+            .filter_map(|(id, e)| e.as_ref().map(|e| (id, e)))
+    }
+
+    pub fn contains(&self, id: PackageId) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// The active extras of `id`, `None` when it is not reached.
+    pub fn get(&self, id: PackageId) -> Option<&BTreeSet<ExtraName>> {
+        self.extras.get(id).and_then(Option::as_ref)
+    }
 }
 
 /// The chosen selection, per root.
@@ -226,6 +264,7 @@ pub(crate) fn walk<'a>(
     let deps = lock.packages.iter().map(|p| p.dependencies.len()).sum();
     let mut walk = Walk {
         explain,
+        reached: Reached::new(lock.packages.len()),
         edges: Vec::with_capacity(deps),
         edge_index: FxHashMap::with_capacity_and_hasher(deps, Default::default()),
         same_pair: Vec::with_capacity(deps),
@@ -249,7 +288,7 @@ pub(crate) fn walk<'a>(
     let mut queue: VecDeque<Item> = VecDeque::new();
     let mut seen = Seen::new(lock.packages.len());
     let visit = |walk: &mut Walk<'a>, id: PackageId| {
-        walk.reached.entry(id).or_default();
+        walk.reached.entry(id);
     };
     for &r in sel.roots {
         visit(&mut walk, r);
@@ -258,12 +297,12 @@ pub(crate) fn walk<'a>(
         for e in p.optional_dependencies.keys() {
             if sel.root_extras.get(&r).is_some_and(|v| v.contains(e)) {
                 queue.push_back((r, Some(e.clone())));
-                walk.reached.entry(r).or_default().insert(e.clone());
+                walk.reached.entry(r).insert(e.clone());
             }
         }
         // extras chosen but without dependencies are still the root's active extras
         for e in sel.root_extras.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
-            walk.reached.entry(r).or_default().insert(e.clone());
+            walk.reached.entry(r).insert(e.clone());
         }
     }
     // The roots' groups, evaluated once with what is active now (as uv does).
@@ -328,7 +367,7 @@ pub(crate) fn walk<'a>(
                     .or_default()
                     .push((EdgeFrom::Manifest, req.marker.as_ref()));
             }
-            walk.reached.entry(id).or_default();
+            walk.reached.entry(id);
             if seen.insert(id, None) {
                 queue.push_back((id, None));
             }
@@ -338,7 +377,7 @@ pub(crate) fn walk<'a>(
                 }
                 if seen.insert(id, Some(e)) {
                     queue.push_back((id, Some(e.clone())));
-                    walk.reached.entry(id).or_default().insert(e.clone());
+                    walk.reached.entry(id).insert(e.clone());
                 }
             }
         }
@@ -457,7 +496,7 @@ fn record<'a>(walk: &mut Walk<'a>, from: EdgeFrom, dep: &'a Dependency, kind: &E
             via.push((from, dep.marker.as_ref()));
         }
     }
-    let set = walk.reached.entry(dep.target).or_default();
+    let set = walk.reached.entry(dep.target);
     for e in &dep.extras {
         set.insert(e.clone());
     }
