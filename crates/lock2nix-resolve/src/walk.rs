@@ -222,13 +222,55 @@ impl Walk<'_> {
         Err(last)
     }
 
-    /// Sort the edges by (from, to, kind) (their order as a map), dropping the index.
-    fn finish(mut self) -> Self {
+    /// Sort the edges by (from, to, kind) (their order as a map), dropping the index;
+    /// `packages` is the lock's number of packages.
+    fn finish(mut self, packages: usize) -> Self {
         self.edge_index = FxHashMap::default();
         self.same_pair = Vec::new();
-        self.edges
-            .sort_unstable_by(|a, b| (a.0, a.1, &a.2.kind).cmp(&(b.0, b.1, &b.2.kind)));
+        sort_edges(&mut self.edges, packages);
         self
+    }
+}
+
+/// Sort `edges` (distinct by (from, to, kind), every `from` package below `packages`) by
+/// (from, to, kind): first into one bucket per `from` in place, each edge swapped at most once
+/// into its bucket (an edge is large, and a comparison sort moves it about log n times), then
+/// each bucket (a package's few edges) by (to, kind).
+fn sort_edges(edges: &mut [(EdgeFrom, PackageId, Edge)], packages: usize) {
+    // bucket of a `from`: a package's index, the workspace root after all packages
+    let bucket = |from: EdgeFrom| match from {
+        EdgeFrom::Package(id) => id,
+        EdgeFrom::Manifest => packages,
+    };
+    // `next[b]`: where bucket `b`'s next edge goes; `ends[b]`: where the bucket ends
+    let mut next = vec![0usize; packages + 1];
+    for e in edges.iter() {
+        next[bucket(e.0)] += 1;
+    }
+    let mut at = 0;
+    for n in &mut next {
+        let count = *n;
+        *n = at;
+        at += count;
+    }
+    let mut ends = next[1..].to_vec();
+    ends.push(edges.len());
+    for b in 0..next.len() {
+        while next[b] < ends[b] {
+            let t = bucket(edges[next[b]].0);
+            if t == b {
+                next[b] += 1;
+            } else {
+                // (`t > b`: the buckets before `b` are complete)
+                edges.swap(next[b], next[t]);
+                next[t] += 1;
+            }
+        }
+    }
+    let mut start = 0;
+    for end in ends {
+        edges[start..end].sort_unstable_by(|a, b| (a.1, &a.2.kind).cmp(&(b.1, &b.2.kind)));
+        start = end;
     }
 }
 
@@ -442,7 +484,7 @@ pub(crate) fn walk<'a>(
             push(&mut queue, &mut seen, dep);
         }
     }
-    Ok(walk.finish())
+    Ok(walk.finish(lock.packages.len()))
 }
 
 impl Active {
@@ -522,4 +564,61 @@ fn check_activated(lock: &Lock, active: &BTreeSet<ExtraName>) -> Result<(), Reso
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bucket sort orders like a comparison sort, for edges in every order of a few shapes.
+    #[test]
+    fn sort_edges_is_sort_by_from_to_kind() {
+        let extra = |s: &str| EdgeKind::Extra(s.parse().unwrap());
+        let kinds = [EdgeKind::Normal, extra("a"), extra("b")];
+        let mut all = Vec::new();
+        for from in [
+            EdgeFrom::Package(0),
+            EdgeFrom::Package(3),
+            EdgeFrom::Manifest,
+        ] {
+            for to in [0, 2, 3] {
+                for kind in &kinds {
+                    all.push((from, to, kind.clone()));
+                }
+            }
+        }
+        let edge = |(from, to, kind): &(EdgeFrom, PackageId, EdgeKind)| {
+            let e = Edge {
+                kind: kind.clone(),
+                marker: None,
+                extras: Vec::new(),
+            };
+            (*from, *to, e)
+        };
+        let key = |e: &(EdgeFrom, PackageId, Edge)| (e.0, e.1, e.2.kind.clone());
+        // a deterministic shuffle (a linear congruential generator), subsets and all
+        let mut state = 7u64;
+        for round in 0..500 {
+            let mut v: Vec<(EdgeFrom, PackageId, Edge)> = all
+                .iter()
+                .filter(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    round % 2 == 0 || state >> 62 != 0
+                })
+                .map(edge)
+                .collect();
+            for i in (1..v.len()).rev() {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.swap(i, (state >> 33) as usize % (i + 1));
+            }
+            let mut want: Vec<_> = v.iter().map(key).collect();
+            want.sort();
+            sort_edges(&mut v, 4);
+            assert_eq!(v.iter().map(key).collect::<Vec<_>>(), want, "round {round}");
+        }
+    }
 }
