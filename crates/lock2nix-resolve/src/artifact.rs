@@ -392,12 +392,11 @@ fn choose_registry(
                 let why = if no_binary {
                     "wheels are disabled for this package (no-binary)".to_string()
                 } else {
-                    // `explain_incompatible` repeats the file name and the target, which the
-                    // error already states; keep only the reasons.
-                    let full = tags.tags.explain_incompatible(&w.filename);
-                    full.strip_prefix(&format!("{} is not compatible with ", w.filename))
-                        .and_then(|rest| rest.split_once(": "))
-                        .map_or_else(|| full.clone(), |(_, why)| why.to_string())
+                    // only the reasons: the error states the file name and the target
+                    // (a wheel that fits is never rejected here; it would get the whole note)
+                    tags.tags
+                        .incompatibility(&w.filename)
+                        .unwrap_or_else(|| tags.tags.explain_incompatible(&w.filename))
                 };
                 format!("{}: {}", w.filename, why)
             })

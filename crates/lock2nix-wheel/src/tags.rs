@@ -482,11 +482,24 @@ impl TargetTags {
     /// A human-readable reason why `wheel` is not compatible with this target (or a note
     /// that it is, with its priority). Reasons are deduplicated and listed in file-name order.
     pub fn explain_incompatible(&self, wheel: &WheelFilename) -> String {
-        if let Some(prio) = self.priority(wheel) {
-            return format!(
-                "{wheel} is compatible with {} (tag priority {prio})",
+        match self.incompatibility(wheel) {
+            None => format!(
+                "{wheel} is compatible with {} (tag priority {})",
+                self.target(),
+                self.priority(wheel).unwrap_or_default()
+            ),
+            Some(reasons) => format!(
+                "{wheel} is not compatible with {}: {reasons}",
                 self.target()
-            );
+            ),
+        }
+    }
+
+    /// The reasons [`TargetTags::explain_incompatible`] gives (after the wheel and the target),
+    /// `None` when the wheel is compatible.
+    pub fn incompatibility(&self, wheel: &WheelFilename) -> Option<String> {
+        if self.priority(wheel).is_some() {
+            return None;
         }
         let mut reasons: Vec<String> = Vec::new();
         let mut add = |r: String| {
@@ -506,11 +519,7 @@ impl TargetTags {
                 }
             }
         }
-        format!(
-            "{wheel} is not compatible with {}: {}",
-            self.target(),
-            reasons.join("; ")
-        )
+        Some(reasons.join("; "))
     }
 
     /// The lowest macOS version, newer than the policy's, with which `wheel` would fit this Darwin
