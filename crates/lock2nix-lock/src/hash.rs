@@ -35,12 +35,21 @@ impl HashAlgorithm {
     }
 }
 
-/// A validated file hash (stored inline: a lock has one per file, thousands of them).
+/// A validated file hash (a lock has one per file, thousands of them: a sha256, nearly every one,
+/// is stored inline in 48 bytes, a longer digest on the heap).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hash {
     pub algorithm: HashAlgorithm,
-    /// The digest, in the first [`HashAlgorithm::digest_len`] bytes.
-    bytes: [u8; 64],
+    bytes: Digest,
+}
+
+/// The digest bytes of a [`Hash`], sized by its algorithm.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Digest {
+    /// A sha256 digest.
+    Short([u8; 32]),
+    /// A longer digest, in the first [`HashAlgorithm::digest_len`] bytes (the rest zero).
+    Long(Box<[u8; 64]>),
 }
 
 impl fmt::Debug for Hash {
@@ -85,23 +94,24 @@ impl Hash {
                 found: hex_digits.chars().count(),
             });
         }
-        let mut bytes = [0u8; 64];
-        // no branch per digit: a non-hex digit only clears `all_hex`
-        let mut all_hex = true;
-        for (out, pair) in bytes.iter_mut().zip(hex_digits.as_bytes().chunks_exact(2)) {
-            let ((hi, hi_ok), (lo, lo_ok)) = (hex_value(pair[0]), hex_value(pair[1]));
-            all_hex &= hi_ok & lo_ok;
-            *out = (hi << 4) | (lo & 0xf);
-        }
-        if !all_hex {
-            return Err(HashError::NotHex);
-        }
+        let bytes = if algorithm == HashAlgorithm::Sha256 {
+            let mut short = [0u8; 32];
+            decode_hex(hex_digits.as_bytes(), &mut short)?;
+            Digest::Short(short)
+        } else {
+            let mut long = Box::new([0u8; 64]);
+            decode_hex(hex_digits.as_bytes(), &mut long[..expected / 2])?;
+            Digest::Long(long)
+        };
         Ok(Self { algorithm, bytes })
     }
 
     /// The raw digest bytes.
     pub fn digest(&self) -> &[u8] {
-        &self.bytes[..self.algorithm.digest_len()]
+        match &self.bytes {
+            Digest::Short(d) => d,
+            Digest::Long(d) => &d[..self.algorithm.digest_len()],
+        }
     }
 
     /// The Nix SRI form, `sha256-<base64>` (written into one buffer of its final size: the
@@ -138,16 +148,41 @@ fn split_algorithm(s: &str) -> Result<(HashAlgorithm, &str), HashError> {
     Ok((algorithm, hex_digits))
 }
 
-/// The value of a hex digit (either case) and `true`, or an unspecified value and `false` for
-/// any other byte (arithmetic rather than a table lookup: the digit loop then has no loads).
-fn hex_value(b: u8) -> (u8, bool) {
-    let digit = b.wrapping_sub(b'0');
-    // `A`–`F` and `a`–`f` (only those) map to 0–5
-    let letter = (b | 0x20).wrapping_sub(b'a');
-    if digit < 10 {
-        (digit, true)
+/// Decode `hex` (two digits, either case, per byte of `out`, which it fills exactly) into `out`.
+///
+/// Eight digits at a time, in a 64-bit word: a digit's byte is in `0`–`9`, or in `a`–`f` once
+/// `0x20` is set (`A`–`F` too); each range test adds to every byte what carries it past `0x80`
+/// from the range's start on (no byte carries into the next: every byte is below `0x80`).
+fn decode_hex(hex: &[u8], out: &mut [u8]) -> Result<(), HashError> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // the high bit of each byte of `x` (all below 0x80) that is at least `c`
+    let at_least = |x: u64, c: u8| x.wrapping_add(LO * u64::from(0x80 - c)) & HI;
+    let mut all_hex = true;
+    for (group, out) in hex.chunks_exact(8).zip(out.chunks_exact_mut(4)) {
+        let Ok(word) = <[u8; 8]>::try_from(group) else {
+            return Err(HashError::NotHex);
+        };
+        let x = u64::from_le_bytes(word);
+        let ascii = x & HI == 0;
+        let x = x & !HI;
+        let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
+        let lower = x | (LO * 0x20);
+        let letter = at_least(lower, b'a') & !at_least(lower, b'f' + 1);
+        // no branch per word: a non-hex digit only clears `all_hex`
+        all_hex &= ascii & ((digit | letter) == HI);
+        // a digit's value is its low nibble, a letter's its low nibble plus 9
+        let value = (x & (LO * 0x0f)) + (letter >> 7) * 9;
+        // each even byte: its digit's value above the next one's
+        let pairs = ((value << 4) | (value >> 8)) & 0x00ff_00ff_00ff_00ff;
+        let packed = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;
+        let packed = (packed | (packed >> 16)) & 0xffff_ffff;
+        out.copy_from_slice(&packed.to_le_bytes()[..4]);
+    }
+    if all_hex {
+        Ok(())
     } else {
-        (letter.wrapping_add(10), letter < 6)
+        Err(HashError::NotHex)
     }
 }
 
@@ -197,6 +232,27 @@ mod tests {
     }
 
     #[test]
+    fn every_algorithm_decodes_to_its_digest() {
+        // sha384("") and sha512("") as `hex` writes them, and mixed case
+        for (text, len) in [
+            ("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 32),
+            ("sha384:38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b", 48),
+            ("sha512:cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e", 64),
+            ("sha256:0123456789abcdefABCDEF0123456789aBcDeF0123456789abcdef0123456789", 32),
+        ] {
+            let h = Hash::parse(text).unwrap();
+            let digits = &text[7..];
+            assert_eq!(h.digest(), hex::decode(digits).unwrap(), "{text}");
+            assert_eq!(h.digest().len(), len);
+            assert_eq!(h.to_string(), format!("{}:{}", &text[..6], digits.to_lowercase()));
+        }
+        let a = Hash::parse(&format!("sha256:{}", "0".repeat(64))).unwrap();
+        let b = Hash::parse(&format!("sha256:{}1", "0".repeat(63))).unwrap();
+        let c = Hash::parse(&format!("sha384:{}", "0".repeat(96))).unwrap();
+        assert!(a < b && b < c);
+    }
+
+    #[test]
     fn rejects_bad_hashes() {
         assert_eq!(Hash::parse("e3b0"), Err(HashError::NoAlgorithm));
         assert!(
@@ -208,13 +264,11 @@ mod tests {
         ));
         let not_hex = format!("sha256:{}", "g".repeat(64));
         assert_eq!(Hash::parse(&not_hex), Err(HashError::NotHex));
-        // every other ASCII byte is rejected, in either position of a pair
+        // every other ASCII byte is rejected, at every position
         for b in (0u8..0x80).filter(|b| !b.is_ascii_hexdigit()) {
             let c = char::from(b);
-            for digits in [
-                format!("{c}{}", "0".repeat(63)),
-                format!("0{c}{}", "0".repeat(62)),
-            ] {
+            for at in 0..64 {
+                let digits = format!("{}{c}{}", "f".repeat(at), "0".repeat(63 - at));
                 assert_eq!(
                     Hash::parse(&format!("sha256:{digits}")),
                     Err(HashError::NotHex)
