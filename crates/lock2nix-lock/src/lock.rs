@@ -1717,20 +1717,19 @@ impl<'c, 's> Reader<'c, 's> {
                 .map(|((key, list), t)| (key, attach(list, t)))
                 .collect()
         }
-        // Phase 2, on the pool too: each package takes its edges' targets (order kept).
-        let out = raw
-            .into_par_iter()
+        // Phase 2, on the pool too: each package takes its edges' targets, in place.
+        let mut raw = raw;
+        raw.par_iter_mut()
             .zip(targets)
             .with_min_len(LINK_PACKAGES_PER_TASK)
-            .map(|(r, (deps, optional, dev))| {
-                let mut pkg = r.package;
-                pkg.dependencies = attach(r.deps, deps);
-                pkg.optional_dependencies = attach_each(r.optional, optional);
-                pkg.dev_dependencies = attach_each(r.dev, dev);
-                pkg
-            })
-            .collect();
-        Ok(out)
+            .for_each(|(r, (deps, optional, dev))| {
+                let pkg = &mut r.package;
+                pkg.dependencies = attach(std::mem::take(&mut r.deps), deps);
+                pkg.optional_dependencies = attach_each(std::mem::take(&mut r.optional), optional);
+                pkg.dev_dependencies = attach_each(std::mem::take(&mut r.dev), dev);
+            });
+        // the packages stay where they are (a collect in place: no second array of them)
+        Ok(raw.into_iter().map(|r| r.package).collect())
     }
 }
 
