@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use foldhash::{HashMap, HashMapExt};
+use rayon::iter::Either;
 use rayon::prelude::*;
 
 use crate::tree::{max_depth, Item, Map, Spanned};
@@ -143,12 +144,42 @@ fn parse_split(
     }
     // one marker cache for every chunk: a lock repeats a few dozen markers hundreds of times
     let cache = MarkerCache::default();
+    // Every package is read into its place in one array (a chunk's part filled by the chunk's
+    // task), which `link` then turns into the lock's packages in place: no array per chunk, and
+    // no copy of them all into one. Unless that array would be much bigger than the text (many
+    // empty `[[package]]` headers: hostile, or at least no lock uv writes) or the packages are
+    // too many (an error anyway): each chunk then reads into an array of its own, dropped after.
+    let keep = split.count <= limits.max_packages
+        && split
+            .count
+            .saturating_mul(std::mem::size_of::<Option<RawPackage>>())
+            <= text.len().saturating_mul(MAX_PACKAGES_PER_TEXT);
+    let mut slots: Vec<Option<RawPackage>> = Vec::new();
+    let shared = if keep {
+        slots.reserve_exact(split.count);
+        slots.par_extend((0..split.count).into_par_iter().map(|_| None));
+        Either::Left(slots.par_chunks_mut(split.per_chunk).map(Some))
+    } else {
+        Either::Right((0..split.chunks.len()).into_par_iter().map(|_| None))
+    };
     let parts: Vec<Option<ChunkOutcome>> = split
         .chunks
         .par_iter()
-        .map(|chunk| {
+        .zip(shared)
+        .map(|(chunk, shared)| {
+            let mut own = Vec::new();
+            let slots = match shared {
+                Some(slots) => slots,
+                None => {
+                    own.resize_with(chunk.count, || None);
+                    &mut own[..]
+                }
+            };
+            if slots.len() != chunk.count {
+                return None;
+            }
             if let Some(outcome) =
-                read_chunk_direct(text, file, limits, split, chunk, &cache, markers)
+                read_chunk_direct(text, file, limits, split, chunk, slots, &cache, markers)
             {
                 return Some(outcome);
             }
@@ -163,7 +194,19 @@ fn parse_split(
             let mut reader = Reader::new(&cctx, &cache);
             let packages = reader.packages_of(&root, chunk.first_index, limits);
             let newlines = reader.newlines_before(chunk.range.len());
-            let packages = packages.map(|(_, raws)| (raws, reader.warnings));
+            let packages = match packages {
+                Ok((_, raws)) => {
+                    // a header the split did not see (indented): a single parse decides
+                    if raws.len() != slots.len() {
+                        return None;
+                    }
+                    for (slot, raw) in slots.iter_mut().zip(raws) {
+                        *slot = Some(raw);
+                    }
+                    Ok(reader.warnings)
+                }
+                Err(e) => Err(e),
+            };
             Some(ChunkOutcome {
                 depth: (depth, cctx.base + at),
                 packages,
@@ -178,35 +221,46 @@ fn parse_split(
     if parts.iter().any(out_of_budget) {
         return None;
     }
-    match validate_split(&ctx, &header, parts, split, limits, &cache) {
+    match validate_split(
+        &ctx,
+        &header,
+        parts,
+        keep.then_some(slots),
+        split,
+        limits,
+        &cache,
+    ) {
         Err(e) if matches!(e.kind, ErrorKind::MarkerBudget { .. }) => None,
-        result => Some(result),
+        Err(e) => Some(Err(e)),
+        Ok(lock) => lock.map(Ok),
     }
 }
 
-/// A chunk read package by package: straight from the text where [`direct`] reads the package,
-/// else through its tree. `None` when a package has an error of any kind: the chunk is then read
-/// whole through its tree, so that the error is the one that reading reports.
+/// A chunk read package by package into `slots` (one per package): straight from the text where
+/// [`direct`] reads the package, else through its tree. `None` when a package has an error of
+/// any kind: the chunk is then read whole through its tree, so that the error is the one that
+/// reading reports.
 ///
 /// A package's text, from its `[[package]]` header to the next, is a document on its own whose
 /// tree is the chunk tree's element for it (a later header can only add to the last element).
+#[allow(clippy::too_many_arguments)]
 fn read_chunk_direct(
     text: &str,
     file: &Path,
     limits: &Limits,
     split: &Split,
     chunk: &Chunk,
+    slots: &mut [Option<RawPackage>],
     cache: &MarkerCache,
     markers: &MarkerBudget,
 ) -> Option<ChunkOutcome> {
     let starts = &split.starts[chunk.first_index..];
-    let mut raws = Vec::with_capacity(chunk.count);
     let mut warnings = Vec::new();
     // packages read directly hold nothing deeper than `direct::DEPTH`, within the limit
     let mut depth = (0, 0);
     let mut newlines = 0;
     let mut scratch = direct::Scratch::default();
-    for k in 0..chunk.count {
+    for (k, slot) in slots.iter_mut().enumerate() {
         let start = starts[k];
         let end = match starts.get(k + 1) {
             Some(&next) if k + 1 < chunk.count => next,
@@ -229,12 +283,12 @@ fn read_chunk_direct(
         };
         raw.package.line += newlines;
         newlines += memchr::memchr_iter(b'\n', fragment.as_bytes()).count();
-        raws.push(raw);
+        *slot = Some(raw);
         warnings = reader.warnings;
     }
     Some(ChunkOutcome {
         depth,
-        packages: Ok((raws, warnings)),
+        packages: Ok(warnings),
         newlines,
     })
 }
@@ -250,15 +304,17 @@ struct ChunkOutcome {
     newlines: usize,
 }
 
-/// The rest of [`parse_split`]: depth, header, count, packages, edges.
+/// The rest of [`parse_split`]: depth, header, count, packages, edges; `Ok(None)` when the
+/// packages were not kept (`slots` is `None`) and no error decides, for a single parse to read.
 fn validate_split(
     ctx: &Ctx<'_>,
     header: &Spanned<Map<'_>>,
     parts: Vec<ChunkOutcome>,
+    mut slots: Option<Vec<Option<RawPackage>>>,
     split: &Split,
     limits: &Limits,
     markers: &MarkerCache,
-) -> Result<Lock, Error> {
+) -> Result<Option<Lock>, Error> {
     // Depth over the whole text: the deepest value, the first in file order on ties.
     let mut deepest = max_depth(header.get_ref());
     for part in &parts {
@@ -281,21 +337,29 @@ fn validate_split(
             limits,
         ));
     }
-    let mut raws = Vec::with_capacity(split.count);
     let mut line_base =
         memchr::memchr_iter(b'\n', &ctx.text.as_bytes()[..split.header_end]).count();
+    let mut chunk_slots = slots.as_mut().map(|s| s.chunks_mut(split.per_chunk));
     for part in parts {
-        let (r, w) = part.packages?;
-        raws.extend(r.into_iter().map(|mut raw| {
-            raw.package.line += line_base;
-            raw
-        }));
+        let w = part.packages?;
+        if let Some(slots) = chunk_slots.as_mut().and_then(Iterator::next) {
+            for raw in slots.iter_mut().flatten() {
+                raw.package.line += line_base;
+            }
+        }
         line_base += part.newlines;
         reader.warnings.extend(w);
     }
+    let Some(slots) = slots else {
+        return Ok(None);
+    };
+    // every slot is filled (a chunk without error filled its own); collected in place (which
+    // `flatten` does not do)
+    #[allow(clippy::filter_map_identity)]
+    let raws = slots.into_iter().filter_map(|slot| slot).collect();
     lock.packages = reader.link(raws, "package")?;
     lock.warnings = std::mem::take(&mut reader.warnings);
-    Ok(lock)
+    Ok(Some(lock))
 }
 
 /// Over [`Limits::max_packages`]: reported at the first `[[package]]` (byte offset `at`).
@@ -314,10 +378,15 @@ fn too_many_packages(ctx: &Ctx<'_>, at: usize, count: usize, limits: &Limits) ->
 }
 
 /// The packages (and warnings) of one chunk of a split lock.
-type ChunkResult = Result<(Vec<RawPackage>, Vec<crate::Warning>), Error>;
+type ChunkResult = Result<Vec<crate::Warning>, Error>;
 
 /// The targets of a package's edges: dependencies, per extra, per group.
 type EdgeTargets = (Vec<usize>, Vec<Vec<usize>>, Vec<Vec<usize>>);
+
+/// How many times the text's size the packages' array of a split parse may take (a real lock's
+/// takes a fifth of it: a package's text is a few KiB, its [`RawPackage`] 632 bytes); above, the
+/// chunks read into arrays of their own (see [`parse_split`]).
+const MAX_PACKAGES_PER_TEXT: usize = 10;
 
 /// Packages whose edges one task of [`Reader::link`] resolves (about a tenth of a millisecond of
 /// work, well above what handing a task to another thread costs).
@@ -325,6 +394,8 @@ const LINK_PACKAGES_PER_TASK: usize = 64;
 
 struct Split {
     header_end: usize,
+    /// Packages per chunk (the last may have fewer).
+    per_chunk: usize,
     chunks: Vec<Chunk>,
     count: usize,
     /// Where each `[[package]]` header starts.
@@ -362,6 +433,7 @@ fn split_packages(text: &str) -> Option<Split> {
     }
     Some(Split {
         header_end: starts[0],
+        per_chunk,
         chunks,
         count,
         starts,

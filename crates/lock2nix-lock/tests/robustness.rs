@@ -255,6 +255,25 @@ fn huge_strings_are_rejected_with_short_messages() {
 }
 
 #[test]
+fn split_and_single_parse_agree_on_packages_of_a_few_bytes() {
+    // each package's text is smaller than what it takes read: the split parse reads every chunk
+    // into an array of its own, then leaves the lock to the single parse
+    let mut text = String::from("version = 1\nrevision = 3\nrequires-python = \">=3.12\"\n");
+    for i in 0..200 {
+        text.push_str(&format!(
+            "\n[[package]]\nname = \"p{i}\"\nsource = {{ virtual = \"p{i}\" }}\n"
+        ));
+    }
+    let (split, one) = both(&text);
+    assert!(split.starts_with("Ok"), "{split}");
+    assert_eq!(split, one);
+    let bad = text.replacen("name = \"p150\"", "name = \"p 150\"", 1);
+    let (split, one) = both(&bad);
+    assert!(split.starts_with("Err"), "{split}");
+    assert_eq!(split, one);
+}
+
+#[test]
 fn limits_are_enforced_with_positions() {
     let dir = common::fixture("locks/top-300");
     let path = dir.join("uv.lock");
