@@ -166,7 +166,8 @@ fn parse_split(
         .chunks
         .par_iter()
         .zip(shared)
-        .map(|(chunk, shared)| {
+        // the direct reader's buffers, kept from one chunk to the next a thread reads
+        .map_init(direct::Scratch::default, |scratch, (chunk, shared)| {
             let mut own = Vec::new();
             let slots = match shared {
                 Some(slots) => slots,
@@ -178,9 +179,9 @@ fn parse_split(
             if slots.len() != chunk.count {
                 return None;
             }
-            if let Some(outcome) =
-                read_chunk_direct(text, file, limits, split, chunk, slots, &cache, markers)
-            {
+            if let Some(outcome) = read_chunk_direct(
+                text, file, limits, split, chunk, slots, scratch, &cache, markers,
+            ) {
                 return Some(outcome);
             }
             let cctx = Ctx::new(text, file, chunk.range.start, markers);
@@ -251,6 +252,7 @@ fn read_chunk_direct(
     split: &Split,
     chunk: &Chunk,
     slots: &mut [Option<RawPackage>],
+    scratch: &mut direct::Scratch,
     cache: &MarkerCache,
     markers: &MarkerBudget,
 ) -> Option<ChunkOutcome> {
@@ -259,7 +261,6 @@ fn read_chunk_direct(
     // packages read directly hold nothing deeper than `direct::DEPTH`, within the limit
     let mut depth = (0, 0);
     let mut newlines = 0;
-    let mut scratch = direct::Scratch::default();
     for (k, slot) in slots.iter_mut().enumerate() {
         let start = starts[k];
         let end = match starts.get(k + 1) {
@@ -271,7 +272,7 @@ fn read_chunk_direct(
         let mut reader = Reader::new(&ctx, cache);
         reader.warnings = warnings;
         let index = chunk.first_index + k;
-        let mut raw = match direct::package(&mut reader, fragment, index, limits, &mut scratch) {
+        let mut raw = match direct::package(&mut reader, fragment, index, limits, scratch) {
             Some(raw) => raw,
             None => {
                 let (raw, (d, at)) = reader.package_via_tree(fragment, index, limits).ok()??;
