@@ -135,6 +135,22 @@ fn hostile_packages_read_as_the_single_parse_has_them() {
             Box::new(|p| p.replacen("sha256:", "sha256:zz", 1)),
         ),
         (
+            "upper-case hash",
+            Box::new(|p| p.replacen("sha256:00", "sha256:AB", 1)),
+        ),
+        (
+            "escaped hash digit",
+            Box::new(|p| p.replacen("sha256:00", "sha256:\\u00300", 1)),
+        ),
+        (
+            "hash then no delimiter",
+            Box::new(|p| p.replacen("\", size = 40,", "\"x, size = 40,", 1)),
+        ),
+        (
+            "hash of 65 digits",
+            Box::new(|p| p.replacen("sha256:00", "sha256:000", 1)),
+        ),
+        (
             "negative size",
             Box::new(|p| p.replace("size = 40,", "size = -40,")),
         ),

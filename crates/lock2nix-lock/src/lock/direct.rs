@@ -316,6 +316,27 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
         Some((s, start..self.s.pos))
     }
 
+    /// A `"sha256:<64 hex digits>"` value (what uv writes for nearly every file), read without
+    /// scanning it for escapes and control characters first: hex digits are none of them, so the
+    /// string is the 71 bytes between the quotes. `None`, and the parser where it was, for any
+    /// other value.
+    fn sha256(&mut self) -> Option<Hash> {
+        const QUOTED: usize = 1 + "sha256:".len() + 64 + 1;
+        let start = self.s.pos;
+        let text = self.s.text();
+        let quoted = text.as_bytes().get(start..start + QUOTED)?;
+        if !quoted.starts_with(b"\"sha256:") || quoted.last() != Some(&b'"') {
+            return None;
+        }
+        let hash = Hash::parse(text.get(start + 1..start + QUOTED - 1)?).ok()?;
+        self.s.pos = start + QUOTED;
+        if self.end_of_value().is_none() {
+            self.s.pos = start;
+            return None;
+        }
+        Some(hash)
+    }
+
     /// A size: decimal digits (no sign, no leading zero) in the 64-bit range, and its span.
     fn size(&mut self) -> Option<(u64, Range<usize>)> {
         let text = self.s.text();
@@ -607,8 +628,13 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
             "path" => none_before(&mut file.path, self.string()?),
             "filename" => none_before(&mut file.filename, self.string()?),
             "hash" => {
-                let (s, span) = self.string()?;
-                let hash = self.reader.hash_text(&s, span, &p.key("hash")).ok()?;
+                let hash = match self.sha256() {
+                    Some(hash) => hash,
+                    None => {
+                        let (s, span) = self.string()?;
+                        self.reader.hash_text(&s, span, &p.key("hash")).ok()?
+                    }
+                };
                 none_before(&mut file.hash, hash)
             }
             "size" => {
