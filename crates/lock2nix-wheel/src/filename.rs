@@ -321,6 +321,50 @@ fn push_normalized_ascii_name(out: &mut String, name: &str) {
     }
 }
 
+/// The offsets of the first five `-` of `bytes`, how many there are, and whether a `%` is one of
+/// them: one pass, eight bytes at a time (in a 64-bit word, a byte equal to the one sought is
+/// flagged exactly: the sum that flags it cannot carry from one byte into the next).
+fn dashes_and_percent(bytes: &[u8]) -> ([usize; 5], usize, bool) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // the high bit of each byte of `x` that is `b`
+    let equal = |x: u64, b: u8| {
+        let y = x ^ (LO * u64::from(b));
+        !(((y & SEVEN) + SEVEN) | y | SEVEN)
+    };
+    let mut dashes = [0usize; 5];
+    let mut count = 0;
+    let mut percent = false;
+    let mut record = |i: usize| {
+        if let Some(slot) = dashes.get_mut(count) {
+            *slot = i;
+        }
+        count += 1;
+    };
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let x = u64::from_le_bytes(word);
+        percent |= equal(x, b'%') != 0;
+        let mut flags = equal(x, b'-');
+        while flags != 0 {
+            record(at + (flags.trailing_zeros() / 8) as usize);
+            flags &= flags - 1;
+        }
+        at += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        percent |= b == b'%';
+        if b == b'-' {
+            record(at + i);
+        }
+    }
+    (dashes, count, percent)
+}
+
 fn parse_build_tag(filename: &str, raw: &str) -> Result<BuildTag, WheelFilenameError> {
     let digits_end = raw
         .bytes()
@@ -361,7 +405,8 @@ impl WheelFilename {
         known: Option<(&str, &Version)>,
     ) -> Result<WheelFilename, WheelFilenameError> {
         let decoded;
-        let input = if memchr::memchr(b'%', filename.as_bytes()).is_some() {
+        let (mut dashes, mut count, percent) = dashes_and_percent(filename.as_bytes());
+        let input = if percent {
             decoded = percent_encoding::percent_decode_str(filename)
                 .decode_utf8()
                 .map_err(|_| WheelFilenameError::InvalidPercentEncoding {
@@ -376,14 +421,10 @@ impl WheelFilename {
                 filename: filename.to_string(),
             });
         };
-        // The `-` positions (at most 5 are kept; more is an error that needs only the count).
-        let mut dashes = [0usize; 5];
-        let mut count = 0;
-        for i in memchr::memchr_iter(b'-', stem.as_bytes()) {
-            if let Some(slot) = dashes.get_mut(count) {
-                *slot = i;
-            }
-            count += 1;
+        // The `-` positions (at most 5 are kept; more is an error that needs only the count):
+        // those of `filename` (`.whl` has none) unless it was decoded.
+        if percent {
+            (dashes, count, _) = dashes_and_percent(stem.as_bytes());
         }
         // name, version, [build,] then the three tag sets; `py_at` is where the python tags start
         let (version_end, build, py_at) = match count {
@@ -559,5 +600,33 @@ impl fmt::Display for WheelFilename {
         }
         let tags = self.text.get(self.python_at as usize..).unwrap_or_default();
         write!(f, "-{tags}.whl")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dashes_and_percent_finds_what_a_byte_loop_finds() {
+        // every length up to 40, a `-`, `%` or other byte (ASCII or not) at each position
+        for len in 0..40 {
+            for at in 0..len {
+                for b in [
+                    b'-', b'%', b'.', b'a', 0x2c, 0x2e, 0x7f, 0x80, 0xad, 0xff, 0,
+                ] {
+                    for fill in [b'-', b'x', 0xac] {
+                        let mut bytes = vec![fill; len];
+                        bytes[at] = b;
+                        let dashes: Vec<usize> = (0..len).filter(|&i| bytes[i] == b'-').collect();
+                        let (first, count, percent) = dashes_and_percent(&bytes);
+                        assert_eq!(count, dashes.len(), "{bytes:?}");
+                        let kept = dashes.len().min(5);
+                        assert_eq!(&first[..kept], &dashes[..kept], "{bytes:?}");
+                        assert_eq!(percent, bytes.contains(&b'%'), "{bytes:?}");
+                    }
+                }
+            }
+        }
     }
 }
