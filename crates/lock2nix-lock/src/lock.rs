@@ -385,8 +385,8 @@ type ChunkResult = Result<Vec<crate::Warning>, Error>;
 type EdgeTargets = (Vec<usize>, Vec<Vec<usize>>, Vec<Vec<usize>>);
 
 /// How many times the text's size the packages' array of a split parse may take (a real lock's
-/// takes a fifth of it: a package's text is a few KiB, its [`RawPackage`] 632 bytes); above, the
-/// chunks read into arrays of their own (see [`parse_split`]).
+/// takes a fifth of it: a package's text is a few KiB, its [`RawPackage`] about 600 bytes);
+/// above, the chunks read into arrays of their own (see [`parse_split`]).
 const MAX_PACKAGES_PER_TEXT: usize = 10;
 
 /// Packages whose edges one task of [`Reader::link`] resolves (about a tenth of a millisecond of
@@ -1635,7 +1635,11 @@ impl<'c, 's> Reader<'c, 's> {
     }
 
     /// Resolve every edge to a package index, and check identities are unique.
-    fn link(&mut self, raw: Vec<RawPackage>, pkg_key: &'static str) -> Result<Vec<Package>, Error> {
+    fn link(
+        &mut self,
+        mut raw: Vec<RawPackage>,
+        pkg_key: &'static str,
+    ) -> Result<Vec<Package>, Error> {
         let top = KeyPath::Root;
         let pp = top.key(pkg_key);
         // The three indexes are independent: built side by side on rayon's pool.
@@ -1791,7 +1795,6 @@ impl<'c, 's> Reader<'c, 's> {
                 .collect()
         }
         // Phase 2, on the pool too: each package takes its edges' targets, in place.
-        let mut raw = raw;
         raw.par_iter_mut()
             .zip(targets)
             .with_min_len(LINK_PACKAGES_PER_TASK)
