@@ -356,6 +356,10 @@ fn validate_split(
     };
     // every slot is filled (a chunk without error filled its own); collected in place (which
     // `flatten` does not do)
+    debug_assert!(
+        slots.iter().all(Option::is_some),
+        "a package slot left empty"
+    );
     #[allow(clippy::filter_map_identity)]
     let raws = slots.into_iter().filter_map(|slot| slot).collect();
     lock.packages = reader.link(raws, "package")?;
