@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Deref;
+use std::sync::LazyLock;
 
 /// A value that reaches a shell command or a Nix attribute: a literal string (escaped) or Nix code
 /// the user wrote in their own configuration (trusted, printed verbatim).
@@ -80,32 +81,12 @@ pub struct Customization {
 impl Customization {
     /// True when nothing is customised.
     pub fn is_empty(&self) -> bool {
-        self == &NONE
+        self == &*NONE
     }
 }
 
-/// No customisation: what an empty [`PackageCustom`] reads as.
-static NONE: Customization = Customization {
-    build_system: Vec::new(),
-    native_build_inputs: Vec::new(),
-    build_inputs: Vec::new(),
-    propagated_build_inputs: Vec::new(),
-    dependencies: Vec::new(),
-    patches: Vec::new(),
-    post_patch: Vec::new(),
-    substitutions: Vec::new(),
-    post_install_substitutions: Vec::new(),
-    post_install: Vec::new(),
-    copy: Vec::new(),
-    python_relax_deps: None,
-    python_remove_deps: Vec::new(),
-    do_check: None,
-    python_imports_check: Vec::new(),
-    outputs: Vec::new(),
-    application: false,
-    version: None,
-    extra_attrs: BTreeMap::new(),
-};
+/// No customisation (the default one): what an empty [`PackageCustom`] reads as.
+static NONE: LazyLock<Customization> = LazyLock::new(Customization::default);
 
 /// One planned package's [`Customization`], boxed only when the configuration has one: nearly
 /// every package has none, and a plan holds a thousand packages per system. It reads (through
@@ -129,7 +110,7 @@ impl Deref for PackageCustom {
     type Target = Customization;
 
     fn deref(&self) -> &Customization {
-        self.0.as_deref().unwrap_or(&NONE)
+        self.0.as_deref().unwrap_or(&*NONE)
     }
 }
 

@@ -321,8 +321,8 @@ fn push_normalized_ascii_name(out: &mut String, name: &str) {
     }
 }
 
-/// The offsets of the first five `-` of `bytes`, how many there are, and whether a `%` is one of
-/// them: one pass, eight bytes at a time (in a 64-bit word, a byte equal to the one sought is
+/// The offsets of the first five `-` of `bytes`, how many there are, and whether `bytes` holds a
+/// `%`: one pass, eight bytes at a time (in a 64-bit word, a byte equal to the one sought is
 /// flagged exactly: the sum that flags it cannot carry from one byte into the next).
 fn dashes_and_percent(bytes: &[u8]) -> ([usize; 5], usize, bool) {
     const LO: u64 = 0x0101_0101_0101_0101;

@@ -750,6 +750,7 @@ mod tests {
                 && !is_free_threaded_abi("cpt")
         );
     }
+
     /// The tag list built the way `packaging` writes it out, one string triple per tag.
     fn listed(system: System, python: (u32, u32), policy: TagPolicy) -> Vec<[String; 3]> {
         let plats = platforms(system, &policy);

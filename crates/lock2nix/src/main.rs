@@ -70,6 +70,10 @@ unsafe impl std::alloc::GlobalAlloc for Mimalloc {
     }
 }
 
+// mimalloc v3's option numbers (include/mimalloc.h).
+const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 /// Commit arena memory on demand, and give freed memory back after 10 ms instead of mimalloc v3's
 /// 1 s. With mimalloc's defaults (commit a whole arena chunk up front, purge after a second) a
 /// translate of top-1000's 4.1 MiB lock peaks at ~66 MiB; committing on demand brings it to
@@ -84,9 +88,6 @@ unsafe impl std::alloc::GlobalAlloc for Mimalloc {
 /// `MIMALLOC_*` variables) does not override it, whichever of the two runs first.
 #[allow(unsafe_code)]
 extern "C" fn tune_allocator() {
-    // mimalloc v3's option numbers (include/mimalloc.h): arena_eager_commit = 4, purge_delay = 15.
-    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     // SAFETY: mi_option_set only stores a value in mimalloc's option table (a static array); it
     // is called before any thread exists.
     unsafe {
@@ -100,7 +101,6 @@ extern "C" fn tune_allocator() {
 /// top-1000) just before the OS takes the whole address space back anyway.
 #[allow(unsafe_code)]
 fn skip_exit_purge() {
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     // SAFETY: mi_option_set only stores a value in mimalloc's option table; concurrent
     // allocations on rayon's threads read it with an atomic load.
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) }
