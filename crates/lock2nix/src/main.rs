@@ -6,6 +6,7 @@
 
 #![deny(unsafe_code)]
 
+mod arena;
 mod args;
 mod commands;
 mod output;
@@ -16,8 +17,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc: fewer page faults and no glibc arena growth (mprotect) on rayon's threads; see
-/// docs/performance.md.
+/// mimalloc (fewer page faults and no glibc arena growth (mprotect) on rayon's threads), and
+/// while a project is read the huge-page [`arena`]; see docs/performance.md.
 #[global_allocator]
 static GLOBAL: Mimalloc = Mimalloc;
 
@@ -33,12 +34,17 @@ struct Mimalloc;
 const MI_MIN_ALIGN: usize = std::mem::size_of::<usize>();
 
 #[allow(unsafe_code)]
-// SAFETY: every path returns memory from mimalloc with the layout's size and an alignment that
-// meets the layout's: the plain calls only where `align <= MI_MIN_ALIGN`, which every block
-// meets, the aligned calls otherwise; `mi_free` accepts both.
+// SAFETY: every path returns memory with the layout's size and an alignment that meets the
+// layout's, either from the arena (a range of its region handed out once, aligned as asked,
+// zeroed, never freed) or from mimalloc: the plain calls only where `align <= MI_MIN_ALIGN`,
+// which every block meets, the aligned calls otherwise; `mi_free` accepts both. Freeing and
+// resizing tell the two apart by address (the arena's region is one fixed range).
 unsafe impl std::alloc::GlobalAlloc for Mimalloc {
     #[inline]
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if let Some(p) = arena::alloc(layout.size(), layout.align()) {
+            return p;
+        }
         if layout.align() <= MI_MIN_ALIGN {
             libmimalloc_sys::mi_malloc(layout.size()).cast()
         } else {
@@ -48,6 +54,10 @@ unsafe impl std::alloc::GlobalAlloc for Mimalloc {
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // the arena's memory is always zeroed
+        if let Some(p) = arena::alloc(layout.size(), layout.align()) {
+            return p;
+        }
         if layout.align() <= MI_MIN_ALIGN {
             libmimalloc_sys::mi_zalloc(layout.size()).cast()
         } else {
@@ -57,11 +67,29 @@ unsafe impl std::alloc::GlobalAlloc for Mimalloc {
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: std::alloc::Layout) {
+        if arena::contains(ptr) {
+            return;
+        }
         libmimalloc_sys::mi_free(ptr.cast());
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        if arena::contains(ptr) {
+            if arena::resize_in_place(ptr, layout.size(), new_size) {
+                return ptr;
+            }
+            // SAFETY (of the layout): `realloc`'s caller guarantees that `new_size`, rounded up
+            // to `layout.align()`, does not overflow `isize`.
+            let new = self.alloc(std::alloc::Layout::from_size_align_unchecked(
+                new_size,
+                layout.align(),
+            ));
+            if !new.is_null() {
+                std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+            }
+            return new;
+        }
         if layout.align() <= MI_MIN_ALIGN {
             libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast()
         } else {

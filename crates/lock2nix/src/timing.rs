@@ -1,6 +1,6 @@
 //! `LOCK2NIX_TIMINGS=1`: print how long each phase took, and the process's memory after it
-//! (resident now and at its peak, from `/proc/self/status`, and the page faults so far, from
-//! `/proc/self/stat`, where there are such files), to stderr.
+//! (resident now and at its peak, from `/proc/self/status`; the read arena's blocks handed out;
+//! the page faults so far, from `/proc/self/stat`; where there are such files), to stderr.
 
 use std::cell::Cell;
 use std::time::Instant;
@@ -32,7 +32,8 @@ impl Timer {
     }
 }
 
-/// `, RSS N MiB (peak M MiB)` from `/proc/self/status`, or nothing where it cannot be read.
+/// `, RSS N MiB (peak M MiB, arena A MiB), F page faults`, or nothing where `/proc/self/status`
+/// cannot be read.
 fn memory() -> String {
     let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
         return String::new();
@@ -48,8 +49,11 @@ fn memory() -> String {
         Some(kib / 1024.0)
     };
     let faults = minor_faults().map_or(String::new(), |n| format!(", {n} page faults"));
+    let arena = crate::arena::used() as f64 / f64::from(1 << 20);
     match (field("VmRSS:"), field("VmHWM:")) {
-        (Some(now), Some(peak)) => format!(", RSS {now:.1} MiB (peak {peak:.1} MiB){faults}"),
+        (Some(now), Some(peak)) => {
+            format!(", RSS {now:.1} MiB (peak {peak:.1} MiB, arena {arena:.1} MiB){faults}")
+        }
         _ => String::new(),
     }
 }

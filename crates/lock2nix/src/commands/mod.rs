@@ -84,7 +84,10 @@ pub fn load_quiet(args: &crate::args::LockArgs) -> Result<lock2nix_project::Proj
     // Start rayon's threads while this one reads the files, so that the parse that follows
     // begins on running threads (starting them costs ~0.4 ms, otherwise on the critical path).
     rayon::spawn(|| {});
-    let project = lock2nix_project::Project::load(args)?;
+    // the model lives until the process exits: built in huge pages, densely
+    let project = crate::arena::during(|| {
+        lock2nix_project::Project::load(args).map_err(anyhow::Error::from)
+    })?;
     print_warnings(&project.load_warnings());
     Ok(project)
 }
