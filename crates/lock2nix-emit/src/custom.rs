@@ -6,33 +6,41 @@ use lock2nix_plan::{Customization, Substitution, Value};
 
 use crate::{top_path, PF};
 
-fn shell_arg(v: &Value) -> Expr {
-    let inner = match v {
-        Value::Str(s) => Expr::string(s.clone()),
-        Value::Nix(n) => Expr::var("toString").apply(Expr::trusted(n.clone())),
-    };
-    Expr::var("lib").attr("escapeShellArg").apply(inner)
+fn shell_arg(v: &Value) -> Expr<'_> {
+    match v {
+        Value::Str(s) => str_shell_arg(s),
+        Value::Nix(n) => Expr::var("lib")
+            .attr("escapeShellArg")
+            .apply(Expr::var("toString").apply(Expr::trusted(n))),
+    }
+}
+
+/// `lib.escapeShellArg "<s>"`.
+fn str_shell_arg(s: &str) -> Expr<'_> {
+    Expr::var("lib")
+        .attr("escapeShellArg")
+        .apply(Expr::string(s))
 }
 
 /// `substituteInPlace FILE --replace-fail FROM TO`, one command per substitution; `dir` prefixes
 /// the file (a shell word, e.g. the site-packages directory after installation).
-fn substitution_lines(subs: &[Substitution], dir: Option<Expr>) -> Vec<Expr> {
+fn substitution_lines<'a>(subs: &'a [Substitution], dir: Option<Expr<'a>>) -> Vec<Expr<'a>> {
     subs.iter()
         .map(|s| {
-            let mut parts = vec![StrPart::Lit("substituteInPlace ".to_string())];
+            let mut parts = vec![StrPart::Lit("substituteInPlace ".into())];
             if let Some(d) = &dir {
-                parts.push(StrPart::Lit("\"".to_string()));
+                parts.push(StrPart::Lit("\"".into()));
                 parts.push(StrPart::Interp(d.clone()));
-                parts.push(StrPart::Lit("\"/".to_string()));
+                parts.push(StrPart::Lit("\"/".into()));
             }
             parts.push(StrPart::Interp(
                 Expr::var("lib")
                     .attr("escapeShellArg")
                     .apply(Expr::string(s.file.clone())),
             ));
-            parts.push(StrPart::Lit(" --replace-fail ".to_string()));
-            parts.push(StrPart::Interp(shell_arg(&Value::Str(s.from.clone()))));
-            parts.push(StrPart::Lit(" ".to_string()));
+            parts.push(StrPart::Lit(" --replace-fail ".into()));
+            parts.push(StrPart::Interp(str_shell_arg(&s.from)));
+            parts.push(StrPart::Lit(" ".into()));
             parts.push(StrPart::Interp(shell_arg(&s.to)));
             Expr::Interpolated(parts)
         })
@@ -40,26 +48,26 @@ fn substitution_lines(subs: &[Substitution], dir: Option<Expr>) -> Vec<Expr> {
 }
 
 /// Shell text from the configuration: a literal (escaped) or a trusted Nix string expression.
-fn shell_text(v: &Value) -> Expr {
+fn shell_text(v: &Value) -> Expr<'_> {
     match v {
-        Value::Str(s) => Expr::IndentedStr(s.clone()),
+        Value::Str(s) => Expr::indented(s),
         Value::Nix(n) => Expr::trusted(n.clone()),
     }
 }
 
 /// `lib.concatLines [ … ]`: one shell command per element, readable in diffs.
-fn script(lines: Vec<Expr>) -> Expr {
+fn script(lines: Vec<Expr<'_>>) -> Expr<'_> {
     Expr::var("lib")
         .attr("concatLines")
         .apply(Expr::list(lines))
 }
 
 /// Bindings from the configuration (shared by build and override).
-pub(crate) fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Binding> {
+pub(crate) fn custom_bindings<'a>(c: &'a Customization, is_override: bool) -> Vec<Binding<'a>> {
     let mut b = Vec::new();
     // A list attribute from the configuration: in an override it extends the recipe's list.
     let mut list_attr =
-        |name: &'static str, items: &[String], item: fn(&str) -> Expr, when: bool| {
+        |name: &'static str, items: &'a [String], item: fn(&'a str) -> Expr<'a>, when: bool| {
             if when && !items.is_empty() {
                 let list = Expr::list(items.iter().map(|p| item(p)));
                 b.push(Binding::assign(
@@ -105,7 +113,7 @@ pub(crate) fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Bindi
     // built only for the packages that copy or substitute after installation
     let site = || {
         Expr::Interpolated(vec![
-            StrPart::Lit("$out/".to_string()),
+            StrPart::Lit("$out/".into()),
             StrPart::Interp(Expr::var(PF).attr("python").attr("sitePackages")),
         ])
     };
@@ -125,13 +133,13 @@ pub(crate) fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Bindi
             None => (String::new(), rest.clone()),
         };
         let quoted_dir = |extra: &str| -> Vec<StrPart> {
-            let mut v = vec![StrPart::Lit("\"".to_string())];
+            let mut v = vec![StrPart::Lit("\"".into())];
             match &dir {
                 Expr::Interpolated(parts) => v.extend(parts.iter().cloned()),
                 Expr::Str(s) => v.push(StrPart::Lit(s.clone())),
                 other => v.push(StrPart::Interp(other.clone())),
             }
-            v.push(StrPart::Lit("\"".to_string()));
+            v.push(StrPart::Lit("\"".into()));
             if !extra.is_empty() {
                 v.push(StrPart::Interp(
                     Expr::var("lib")
@@ -141,15 +149,15 @@ pub(crate) fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Bindi
             }
             v
         };
-        let mut line = vec![StrPart::Lit("mkdir -p ".to_string())];
+        let mut line = vec![StrPart::Lit("mkdir -p ".into())];
         line.extend(quoted_dir(&parent));
-        line.push(StrPart::Lit(" && cp -r ".to_string()));
+        line.push(StrPart::Lit(" && cp -r ".into()));
         line.push(StrPart::Interp(
             Expr::var("lib")
                 .attr("escapeShellArg")
                 .apply(Expr::string(cp.from.clone())),
         ));
-        line.push(StrPart::Lit(" ".to_string()));
+        line.push(StrPart::Lit(" ".into()));
         let dest = if name.is_empty() {
             parent.clone()
         } else {
@@ -205,6 +213,6 @@ pub(crate) fn custom_bindings(c: &Customization, is_override: bool) -> Vec<Bindi
     b
 }
 
-fn extend_old(attr: &'static str, list: Expr) -> Expr {
+fn extend_old<'a>(attr: &'static str, list: Expr<'a>) -> Expr<'a> {
     Expr::select_or(Expr::var("old"), [attr], Expr::list([])).concat(list)
 }

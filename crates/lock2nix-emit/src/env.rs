@@ -9,7 +9,7 @@ use lock2nix_wheel::System;
 use crate::merge;
 
 /// `ps.NAME`, or `editable.NAME` for an editable member.
-fn pkg(attr: &str, editable: &[EditableMember]) -> Expr {
+fn pkg(attr: &str, editable: &[EditableMember]) -> Expr<'static> {
     if editable.iter().any(|m| m.attr == attr) {
         Expr::var("editable").attr(attr.to_owned())
     } else {
@@ -21,7 +21,7 @@ fn pkg(attr: &str, editable: &[EditableMember]) -> Expr {
 fn per_system_list<'a>(
     lists: impl Iterator<Item = (System, &'a [String])>,
     editable: &[EditableMember],
-) -> Expr {
+) -> Expr<'static> {
     merge::merge(
         lists
             .map(|(s, l)| (s, Expr::list(l.iter().map(|a| pkg(a, editable)))))
@@ -29,10 +29,10 @@ fn per_system_list<'a>(
     )
 }
 
-fn string_set(map: &std::collections::BTreeMap<String, String>) -> Expr {
+fn string_set(map: &std::collections::BTreeMap<String, String>) -> Expr<'static> {
     Expr::attrs(
         map.iter()
-            .map(|(k, v)| Binding::assign(k.clone(), Expr::string(v.as_str()))),
+            .map(|(k, v)| Binding::assign(k.clone(), Expr::string(v.clone()))),
     )
 }
 
@@ -58,15 +58,15 @@ done
 }
 
 /// `editable.NAME = ps.mkPythonEditablePackage { … }`.
-fn editable_member(m: &EditableMember, all: &[EditableMember]) -> Binding {
+fn editable_member(m: &EditableMember, all: &[EditableMember]) -> Binding<'static> {
     let root = if m.path.is_empty() {
         "$REPO_ROOT".to_string()
     } else {
         format!("$REPO_ROOT/{}", m.path)
     };
     let mut args = vec![
-        Binding::assign("pname", Expr::string(m.attr.as_str())),
-        Binding::assign("version", Expr::string(m.version.as_str())),
+        Binding::assign("pname", Expr::string(m.attr.clone())),
+        Binding::assign("version", Expr::string(m.version.clone())),
         Binding::assign("root", Expr::string(root)),
         Binding::assign(
             "dependencies",
@@ -89,7 +89,7 @@ fn editable_member(m: &EditableMember, all: &[EditableMember]) -> Binding {
 }
 
 /// `python.withPackages (ps: …) // { scripts = …; }`.
-fn env_expr(env: &Env, editable: &[EditableMember], hook: Option<String>) -> Expr {
+fn env_expr<'a>(env: &'a Env, editable: &'a [EditableMember], hook: Option<String>) -> Expr<'a> {
     let list = merge::merge(
         env.systems
             .iter()
@@ -116,7 +116,7 @@ fn env_expr(env: &Env, editable: &[EditableMember], hook: Option<String>) -> Exp
 }
 
 /// `python: let ps = python.pkgs; editable = { … }; in { NAME = …; NAME-editable = …; }`.
-pub(crate) fn mk_envs(envs: &[Env]) -> Expr {
+pub(crate) fn mk_envs(envs: &[Env]) -> Expr<'_> {
     let mut members: Vec<EditableMember> = Vec::new();
     for e in envs {
         for m in &e.editable {

@@ -76,14 +76,14 @@ pub struct Overlay<'a> {
 pub(crate) const PF: &str = "python-final";
 pub(crate) const PP: &str = "python-prev";
 
-pub(crate) fn py(attr: &str) -> Expr {
-    Expr::var(PF).attr(attr.to_owned())
+pub(crate) fn py(attr: &str) -> Expr<'_> {
+    Expr::var(PF).attr(attr)
 }
 
 /// A top-level attribute path (`pkg-config`, `stdenv.cc.cc.lib`) of the final package set.
-pub(crate) fn top_path(path: &str) -> Expr {
+pub(crate) fn top_path(path: &str) -> Expr<'_> {
     // one select of the whole path: printed as the chain of one-segment selects would be
-    Expr::var("final").select(path.split('.').map(str::to_owned))
+    Expr::var("final").select(path.split('.'))
 }
 
 /// How many attributes one parallel task builds and prints.
@@ -216,7 +216,7 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
 }
 
 /// The binding for one attribute from its [`Entry`]s: its definition on every system, merged.
-fn definition(plans: &[Plan], systems: &[System], entries: &[Entry<'_>]) -> Binding {
+fn definition<'a>(plans: &'a [Plan], systems: &[System], entries: &[Entry<'a>]) -> Binding<'a> {
     let attr = entries[0].attr;
     let untouched: Vec<System> = entries
         .iter()
@@ -260,7 +260,7 @@ fn definition(plans: &[Plan], systems: &[System], entries: &[Entry<'_>]) -> Bind
                 continue;
             }
             if untouched.contains(s) {
-                exprs.push((*s, Expr::var(PP).attr(attr.to_owned())));
+                exprs.push((*s, Expr::var(PP).attr(attr)));
             } else if let Some((_, first)) = exprs.first() {
                 let first = first.clone();
                 exprs.push((*s, first));
@@ -288,7 +288,7 @@ fn definition(plans: &[Plan], systems: &[System], entries: &[Entry<'_>]) -> Bind
     } else {
         merge::merge(exprs)
     };
-    let mut b = Binding::assign(attr.to_owned(), value);
+    let mut b = Binding::assign(attr, value);
     b.comments = comments;
     b
 }

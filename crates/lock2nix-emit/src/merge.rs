@@ -5,7 +5,7 @@ use lock2nix_nix::{AttrName, Binding, Expr};
 use lock2nix_wheel::System;
 
 /// The name of a `name = value;` binding with a one-element static path.
-fn single_name(b: &Binding) -> Option<&AttrName> {
+fn single_name<'b, 'a>(b: &'b Binding<'a>) -> Option<&'b AttrName<'a>> {
     match &b.kind {
         lock2nix_nix::BindingKind::Assign { path, .. }
             if path.len() == 1 && matches!(path[0], AttrName::Static(_)) =>
@@ -25,7 +25,7 @@ fn assigns(b: &Binding, name: &AttrName) -> bool {
 /// field by field; lists → common elements plus `bySystem` extras; otherwise `bySystem { … }`.
 ///
 /// Takes the expressions by value and moves their parts into the result (no tree is cloned).
-pub(crate) fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
+pub(crate) fn merge(mut per_system: Vec<(System, Expr<'_>)>) -> Expr<'_> {
     let first = &per_system[0].1;
     // the first is compared with the others only: a deep comparison of it with itself is
     // the costliest part of merging values that are equal
@@ -90,7 +90,7 @@ pub(crate) fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
             }
         }
         Expr::List(_) if per_system.iter().all(|(_, e)| matches!(e, Expr::List(_))) => {
-            let lists: Vec<(System, Vec<Expr>)> = per_system
+            let lists: Vec<(System, Vec<Expr<'_>>)> = per_system
                 .into_iter()
                 .map(|(s, e)| match e {
                     Expr::List(l) => (s, l),
@@ -98,13 +98,13 @@ pub(crate) fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
                     _ => (s, Vec::new()),
                 })
                 .collect();
-            let common: Vec<Expr> = lists[0]
+            let common: Vec<Expr<'_>> = lists[0]
                 .1
                 .iter()
                 .filter(|x| lists[1..].iter().all(|(_, l)| l.contains(x)))
                 .cloned()
                 .collect();
-            let extras: Vec<(System, Expr)> = lists
+            let extras: Vec<(System, Expr<'_>)> = lists
                 .into_iter()
                 .map(|(s, l)| (s, Expr::list(l.into_iter().filter(|x| !common.contains(x)))))
                 .collect();
@@ -123,13 +123,13 @@ pub(crate) fn merge(mut per_system: Vec<(System, Expr)>) -> Expr {
 /// Merge expressions that share their head (the same function applied, the same parameter):
 /// `split` takes each apart into head and child, the head is kept once and the children merged,
 /// and `join` puts them back together.
-fn merge_below<H>(
-    per_system: Vec<(System, Expr)>,
-    split: impl Fn(Expr) -> Result<(H, Expr), Expr>,
-    join: impl FnOnce(H, Expr) -> Expr,
-) -> Expr {
+fn merge_below<'a, H>(
+    per_system: Vec<(System, Expr<'a>)>,
+    split: impl Fn(Expr<'a>) -> Result<(H, Expr<'a>), Expr<'a>>,
+    join: impl FnOnce(H, Expr<'a>) -> Expr<'a>,
+) -> Expr<'a> {
     let mut head = None;
-    let children: Vec<(System, Expr)> = per_system
+    let children: Vec<(System, Expr<'a>)> = per_system
         .into_iter()
         .map(|(s, e)| match split(e) {
             Ok((h, child)) => {
@@ -150,8 +150,11 @@ fn merge_below<H>(
 /// order, then new names as they appear). `None` when some expression is not a plain set of
 /// `name = value;` bindings, or a name is absent on a system and its value (the first system's
 /// that has it) is neither a list nor a set (which would stand in empty).
-fn attrset_union(first: &[Binding], per_system: &[(System, Expr)]) -> Option<Vec<AttrName>> {
-    let mut union: Vec<AttrName> = first
+fn attrset_union<'a>(
+    first: &[Binding<'a>],
+    per_system: &[(System, Expr<'a>)],
+) -> Option<Vec<AttrName<'a>>> {
+    let mut union: Vec<AttrName<'a>> = first
         .iter()
         .map(|b| single_name(b).cloned())
         .collect::<Option<_>>()?;
@@ -199,9 +202,9 @@ fn attrset_union(first: &[Binding], per_system: &[(System, Expr)]) -> Option<Vec
 /// Merge attribute sets name by name (after [`attrset_union`] accepted them): a name absent on a
 /// system is an empty list or set there; each merged binding keeps the comments of the first
 /// system's binding that has any.
-fn merge_attrsets(union: Vec<AttrName>, per_system: Vec<(System, Expr)>) -> Expr {
+fn merge_attrsets<'a>(union: Vec<AttrName<'a>>, per_system: Vec<(System, Expr<'a>)>) -> Expr<'a> {
     // per system, its bindings in their order, taken out as they are used
-    let mut sets: Vec<(System, Vec<Option<Binding>>)> = per_system
+    let mut sets: Vec<(System, Vec<Option<Binding<'a>>>)> = per_system
         .into_iter()
         .map(|(s, e)| match e {
             Expr::AttrSet { bindings, .. } => (s, bindings.into_iter().map(Some).collect()),
@@ -224,7 +227,7 @@ fn merge_attrsets(union: Vec<AttrName>, per_system: Vec<(System, Expr)>) -> Expr
                     _ => Expr::List(Vec::new()),
                 })
         });
-        let mut vals: Vec<(System, Expr)> = Vec::with_capacity(sets.len());
+        let mut vals: Vec<(System, Expr<'a>)> = Vec::with_capacity(sets.len());
         let mut comments = Vec::new();
         for (s, bs) in sets.iter_mut() {
             let found = bs
@@ -250,7 +253,7 @@ fn merge_attrsets(union: Vec<AttrName>, per_system: Vec<(System, Expr)>) -> Expr
     Expr::attrs(merged)
 }
 
-fn by_system(per_system: Vec<(System, Expr)>) -> Expr {
+fn by_system(per_system: Vec<(System, Expr<'_>)>) -> Expr<'_> {
     Expr::var("bySystem").apply(Expr::attrs(
         per_system
             .into_iter()

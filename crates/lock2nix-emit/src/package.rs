@@ -9,14 +9,17 @@ use crate::{py, top_path, PP};
 
 /// The definition; `None` for [`Recipe::Untouched`]. Its comment lines are added to `comments`,
 /// each unless it is there already (the same action on another system).
-pub(crate) fn package_expr(p: &PlannedPackage, comments: &mut Vec<String>) -> Option<Expr> {
+pub(crate) fn package_expr<'a>(
+    p: &'a PlannedPackage,
+    comments: &mut Vec<String>,
+) -> Option<Expr<'a>> {
     // the action's line goes before the cycle's, which the recipes add
     let first = comments.len();
     let expr = match &p.recipe {
         Recipe::Untouched => return None,
         Recipe::Reuse { nixpkgs_attr } => {
             let base = if nixpkgs_attr == &p.attr {
-                Expr::var(PP).attr(nixpkgs_attr.clone())
+                Expr::var(PP).attr(nixpkgs_attr)
             } else {
                 py(nixpkgs_attr)
             };
@@ -36,7 +39,7 @@ pub(crate) fn package_expr(p: &PlannedPackage, comments: &mut Vec<String>) -> Op
         } => {
             cycle_comment(deps, comments);
             let mut b = vec![
-                Binding::assign("version", Expr::string(p.derivation_version.clone())),
+                Binding::assign("version", Expr::string(&p.derivation_version)),
                 Binding::assign("src", src(s)),
             ];
             dep_bindings(deps, &mut b);
@@ -48,15 +51,15 @@ pub(crate) fn package_expr(p: &PlannedPackage, comments: &mut Vec<String>) -> Op
             }
             b.extend(custom_bindings(&p.custom, true));
             Expr::var(PP)
-                .attr(nixpkgs_attr.clone())
+                .attr(nixpkgs_attr)
                 .attr("overridePythonAttrs")
                 .apply(Expr::lambda_ident("old", Expr::attrs(b)))
         }
         Recipe::Meta { deps } => {
             cycle_comment(deps, comments);
             let mut b = vec![
-                Binding::assign("pname", Expr::string(p.name.as_ref().to_owned())),
-                Binding::assign("version", Expr::string(p.derivation_version.clone())),
+                Binding::assign("pname", Expr::string(p.name.as_ref())),
+                Binding::assign("version", Expr::string(&p.derivation_version)),
                 Binding::assign(
                     "dependencies",
                     Expr::list(deps.dependencies.iter().map(|d| py(d))),
@@ -106,19 +109,19 @@ fn cycle_comment(deps: &Deps, comments: &mut Vec<String>) {
     }
 }
 
-fn optional(deps: &Deps) -> Binding {
+fn optional(deps: &Deps) -> Binding<'_> {
     Binding::assign(
         "optional-dependencies",
         Expr::attrs(
-            deps.optional.iter().map(|(extra, v)| {
-                Binding::assign(extra.clone(), Expr::list(v.iter().map(|d| py(d))))
-            }),
+            deps.optional
+                .iter()
+                .map(|(extra, v)| Binding::assign(extra, Expr::list(v.iter().map(|d| py(d))))),
         ),
     )
 }
 
 /// `dependencies`, `optional-dependencies` and `pythonRemoveDeps`.
-fn dep_bindings(deps: &Deps, b: &mut Vec<Binding>) {
+fn dep_bindings<'a>(deps: &'a Deps, b: &mut Vec<Binding<'a>>) {
     b.push(Binding::assign(
         "dependencies",
         Expr::list(deps.dependencies.iter().map(|d| py(d))),
@@ -129,21 +132,18 @@ fn dep_bindings(deps: &Deps, b: &mut Vec<Binding>) {
     if !deps.remove.is_empty() {
         b.push(Binding::assign(
             "pythonRemoveDeps",
-            Expr::list(deps.remove.iter().cloned().map(Expr::string)),
+            Expr::list(deps.remove.iter().map(Expr::string)),
         ));
     }
 }
 
-fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
+fn fresh<'a>(p: &'a PlannedPackage, f: &'a Fresh) -> Expr<'a> {
     // room for the usual bindings: the vector is not grown along the way
     let mut b = Vec::with_capacity(12);
-    b.push(Binding::assign(
-        "pname",
-        Expr::string(p.name.as_ref().to_owned()),
-    ));
+    b.push(Binding::assign("pname", Expr::string(p.name.as_ref())));
     b.push(Binding::assign(
         "version",
-        Expr::string(p.derivation_version.clone()),
+        Expr::string(&p.derivation_version),
     ));
     let mut let_src = None;
     match &f.format {
@@ -166,7 +166,7 @@ fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
                         "sourceRoot",
                         Expr::Interpolated(vec![
                             StrPart::Interp(Expr::var("src").attr("name")),
-                            StrPart::Lit(format!("/{sub}")),
+                            StrPart::Lit(format!("/{sub}").into()),
                         ]),
                     ));
                 }
@@ -211,7 +211,7 @@ fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
             ));
             if let Some(root) = root {
                 b.push(
-                    Binding::assign("cargoRoot", Expr::string(root.clone()))
+                    Binding::assign("cargoRoot", Expr::string(root))
                         .comment("where the sdist's Cargo.lock is"),
                 );
             }
@@ -250,12 +250,10 @@ fn fresh(p: &PlannedPackage, f: &Fresh) -> Expr {
 }
 
 /// `python-prev.<attr path>.buildInputs or [ ]`, followed by `listed` unless it is empty.
-fn extend_from(attr: &str, listed: Expr, listed_empty: bool) -> Expr {
+fn extend_from<'a>(attr: &'a str, listed: Expr<'a>, listed_empty: bool) -> Expr<'a> {
     let carried = Expr::select_or(
         Expr::var(PP),
-        attr.split('.')
-            .map(str::to_owned)
-            .chain(["buildInputs".to_owned()]),
+        attr.split('.').chain(["buildInputs"]),
         Expr::list([]),
     );
     if listed_empty {

@@ -43,7 +43,7 @@ pub(crate) struct Shell<'a> {
 }
 
 /// The overlay file with `set_bindings` as the Python overrides.
-pub(crate) fn overlay_file(s: &Shell<'_>, set_bindings: Vec<Binding>) -> File {
+pub(crate) fn overlay_file<'a>(s: &Shell<'a>, set_bindings: Vec<Binding<'a>>) -> File<'a> {
     let py_attr = s.python.nix_attr();
     let system_list = s
         .systems
@@ -86,13 +86,11 @@ pub(crate) fn overlay_file(s: &Shell<'_>, set_bindings: Vec<Binding>) -> File {
             path: vec![AttrName::dynamic(Expr::var("system"))],
             default: Some(Box::new(Expr::var("throw").apply(Expr::Interpolated(
                 vec![
-                    StrPart::Lit("lock2nix: this overlay was generated for ".to_string()),
-                    StrPart::Lit(system_list.clone()),
-                    StrPart::Lit(", not for ".to_string()),
+                    StrPart::Lit("lock2nix: this overlay was generated for ".into()),
+                    StrPart::Lit(system_list.clone().into()),
+                    StrPart::Lit(", not for ".into()),
                     StrPart::Interp(Expr::var("system")),
-                    StrPart::Lit(
-                        "; add the system to the translate command and regenerate".to_string(),
-                    ),
+                    StrPart::Lit("; add the system to the translate command and regenerate".into()),
                 ],
             )))),
         },

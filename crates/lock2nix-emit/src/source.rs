@@ -3,15 +3,15 @@
 use lock2nix_nix::{Binding, Expr};
 use lock2nix_plan::{Base, Src, SrcHash};
 
-fn hash(h: &SrcHash) -> Expr {
+fn hash(h: &SrcHash) -> Expr<'_> {
     match h {
-        SrcHash::Sri(s) => Expr::string(s.clone()),
+        SrcHash::Sri(s) => Expr::string(s),
         SrcHash::Missing => Expr::var("lib").attr("fakeHash"),
     }
 }
 
 /// `<base> + "/<rel>"` (a path, since the bases are paths), or the base itself.
-fn from_base(base: Base, rel: &str) -> Expr {
+fn from_base(base: Base, rel: &str) -> Expr<'_> {
     let var = match base {
         Base::Workspace => "workspaceRoot",
         Base::SourceRoot => "sourceRoot",
@@ -25,14 +25,14 @@ fn from_base(base: Base, rel: &str) -> Expr {
 }
 
 /// The expression for `src`.
-pub(crate) fn src(s: &Src) -> Expr {
+pub(crate) fn src(s: &Src) -> Expr<'_> {
     match s {
         Src::Url { name, url, hash: h } => {
             let mut b = Vec::with_capacity(3);
             if let Some(n) = name {
-                b.push(Binding::assign("name", Expr::string(n.clone())));
+                b.push(Binding::assign("name", Expr::string(n)));
             }
-            b.push(Binding::assign("url", Expr::string(url.clone())));
+            b.push(Binding::assign("url", Expr::string(url)));
             b.push(Binding::assign("hash", hash(h)));
             Expr::var("final").attr("fetchurl").apply(Expr::attrs(b))
         }
@@ -45,13 +45,13 @@ pub(crate) fn src(s: &Src) -> Expr {
             ..
         } => {
             let mut b = vec![
-                Binding::assign("owner", Expr::string(owner.clone())),
-                Binding::assign("repo", Expr::string(repo.clone())),
-                Binding::assign("rev", Expr::string(rev.clone())),
+                Binding::assign("owner", Expr::string(owner)),
+                Binding::assign("repo", Expr::string(repo)),
+                Binding::assign("rev", Expr::string(rev)),
                 Binding::assign("hash", hash(h)),
             ];
             if let Some(host) = host {
-                b.push(Binding::assign("githubBase", Expr::string(host.clone())));
+                b.push(Binding::assign("githubBase", Expr::string(host)));
             }
             Expr::var("final")
                 .attr("fetchFromGitHub")
@@ -66,17 +66,17 @@ pub(crate) fn src(s: &Src) -> Expr {
         } => {
             let mut b = Vec::with_capacity(4);
             if let Some(n) = name {
-                b.push(Binding::assign("name", Expr::string(n.clone())));
+                b.push(Binding::assign("name", Expr::string(n)));
             }
-            b.push(Binding::assign("url", Expr::string(url.clone())));
-            b.push(Binding::assign("rev", Expr::string(rev.clone())));
+            b.push(Binding::assign("url", Expr::string(url)));
+            b.push(Binding::assign("rev", Expr::string(rev)));
             b.push(Binding::assign("hash", hash(h)));
             Expr::var("final").attr("fetchgit").apply(Expr::attrs(b))
         }
         Src::File { path, base } => from_base(*base, path),
         Src::Tree { path, name, base } => Expr::var("builtins").attr("path").apply(Expr::attrs([
             Binding::assign("path", from_base(*base, path)),
-            Binding::assign("name", Expr::string(name.clone())),
+            Binding::assign("name", Expr::string(name)),
             Binding::assign("filter", Expr::var("sourceFilter")),
         ])),
     }

@@ -1,14 +1,14 @@
 //! The syntax tree: [`Expr`], [`Binding`], [`AttrName`], [`Param`], [`File`] and their builders.
 //!
 //! Every piece of text that may come from untrusted input (a uv.lock, a package name, a URL) is held as a plain
-//! Rust string (a `String`, or a `Cow` for names a program often writes as literals) and escaped by
-//! the printer. The only way to put verbatim Nix text into a tree is [`Expr::Trusted`], which is reserved for Nix written by the user in their own config file.
+//! Rust string (a `Cow`: borrowed from the data the tree is built from, e.g. a plan, or owned when it is
+//! made for the tree) and escaped by the printer. The only way to put verbatim Nix text into a tree is [`Expr::Trusted`], which is reserved for Nix written by the user in their own config file.
 
 use std::borrow::Cow;
 
 /// A Nix expression.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Expr {
+pub enum Expr<'a> {
     Null,
     /// `true` / `false`
     Bool(bool),
@@ -16,115 +16,115 @@ pub enum Expr {
     Int(i64),
     /// A string literal. Printed as `"…"` (or as an indented `''…''` string when it is multi-line and
     /// [`Expr::IndentedStr`] is used). The text is escaped: the printed literal evaluates to exactly this string.
-    Str(String),
+    Str(Cow<'a, str>),
     /// A multi-line string, printed as an indented string `''…''` when it contains a newline and can be
     /// represented faithfully that way, otherwise as a `"…"` literal. Meant for shell snippets.
-    IndentedStr(String),
+    IndentedStr(Cow<'a, str>),
     /// A string with interpolations, `"literal${expr}literal"`. The literal parts are escaped; the
     /// interpolated parts are typed expressions. Use only with expressions the emitter builds itself.
-    Interpolated(Vec<StrPart>),
+    Interpolated(Vec<StrPart<'a>>),
     /// A path. Relative paths start with `./` or `../`, absolute ones with `/`. Printed as a path literal
     /// when every component matches Nix's path charset `[a-zA-Z0-9._+-]` and there is no trailing slash,
     /// otherwise as `(./. + "/escaped")` (relative) or `(/. + "/escaped")` (absolute), which Nix
     /// canonicalises to the same path. A path that starts with neither is a print error.
-    Path(String),
+    Path(Cow<'a, str>),
     /// A variable reference (must be a valid identifier, checked when printing).
-    Var(Cow<'static, str>),
+    Var(Cow<'a, str>),
     /// `expr.a.b` or `expr.a.b or default`.
     Select {
         /// The set being selected from.
-        expr: Box<Expr>,
+        expr: Box<Expr<'a>>,
         /// The attribute path (at least one element).
-        path: Vec<AttrName>,
+        path: Vec<AttrName<'a>>,
         /// The `or` default.
-        default: Option<Box<Expr>>,
+        default: Option<Box<Expr<'a>>>,
     },
     /// `expr ? a.b`
     HasAttr {
         /// The set being tested.
-        expr: Box<Expr>,
+        expr: Box<Expr<'a>>,
         /// The attribute path (at least one element).
-        path: Vec<AttrName>,
+        path: Vec<AttrName<'a>>,
     },
     /// Function application `func arg`.
     Apply {
         /// The function.
-        func: Box<Expr>,
+        func: Box<Expr<'a>>,
         /// The argument.
-        arg: Box<Expr>,
+        arg: Box<Expr<'a>>,
     },
     /// `[ a b c ]`
-    List(Vec<Expr>),
+    List(Vec<Expr<'a>>),
     /// `{ … }` or `rec { … }`.
     AttrSet {
         /// `rec { … }`
         rec: bool,
         /// The bindings, printed in this order.
-        bindings: Vec<Binding>,
+        bindings: Vec<Binding<'a>>,
     },
     /// `let … in body`
     Let {
         /// The bindings.
-        bindings: Vec<Binding>,
+        bindings: Vec<Binding<'a>>,
         /// The body.
-        body: Box<Expr>,
+        body: Box<Expr<'a>>,
     },
     /// `param: body`
     Lambda {
         /// The parameter.
-        param: Param,
+        param: Param<'a>,
         /// The body.
-        body: Box<Expr>,
+        body: Box<Expr<'a>>,
     },
     /// `with scope; body`
     With {
         /// The scope expression.
-        scope: Box<Expr>,
+        scope: Box<Expr<'a>>,
         /// The body.
-        body: Box<Expr>,
+        body: Box<Expr<'a>>,
     },
     /// `if cond then then_ else else_`
     If {
         /// Condition.
-        cond: Box<Expr>,
+        cond: Box<Expr<'a>>,
         /// Then branch.
-        then: Box<Expr>,
+        then: Box<Expr<'a>>,
         /// Else branch.
-        else_: Box<Expr>,
+        else_: Box<Expr<'a>>,
     },
     /// `assert cond; body`
     Assert {
         /// The assertion.
-        cond: Box<Expr>,
+        cond: Box<Expr<'a>>,
         /// The body.
-        body: Box<Expr>,
+        body: Box<Expr<'a>>,
     },
     /// A binary operation, parenthesised according to Nix precedence.
     BinOp {
         /// The operator.
         op: BinOp,
         /// Left operand.
-        lhs: Box<Expr>,
+        lhs: Box<Expr<'a>>,
         /// Right operand.
-        rhs: Box<Expr>,
+        rhs: Box<Expr<'a>>,
     },
     /// `!expr`
-    Not(Box<Expr>),
+    Not(Box<Expr<'a>>),
     /// Verbatim Nix from the user's own config file, never from a lock.
     ///
     /// The text is printed as is (parenthesised when it is not in a top-level position). It must be a single,
     /// complete expression; the printer rejects text that is empty, contains NUL, or ends inside a `#` comment
     /// (which would swallow the following `;`). No other check is made: whoever builds this variant vouches for it.
-    Trusted(String),
+    Trusted(Cow<'a, str>),
 }
 
 /// One part of an interpolated string.
 #[derive(Debug, Clone, PartialEq)]
-pub enum StrPart {
+pub enum StrPart<'a> {
     /// Literal text (escaped when printed).
-    Lit(String),
+    Lit(Cow<'a, str>),
     /// `${expr}`
-    Interp(Expr),
+    Interp(Expr<'a>),
 }
 
 /// Binary operators, in the Nix precedence order documented on [`BinOp::precedence`].
@@ -231,21 +231,21 @@ impl BinOp {
 /// escaped string (`"foo.bar"`, `"1x"`, `"if"`). A dynamic name (`${expr}`) is a typed expression chosen by the
 /// emitter, e.g. `attrs.${system}`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AttrName {
+pub enum AttrName<'a> {
     /// A name given as text (any string, escaped as needed).
-    Static(Cow<'static, str>),
+    Static(Cow<'a, str>),
     /// `${expr}`: a name computed at evaluation time. Not allowed in `inherit`.
-    Dynamic(Box<Expr>),
+    Dynamic(Box<Expr<'a>>),
 }
 
-impl AttrName {
+impl<'a> AttrName<'a> {
     /// A static attribute name from any string.
     pub fn new(name: impl Into<String>) -> Self {
         AttrName::Static(Cow::Owned(name.into()))
     }
 
     /// A dynamic attribute name `${expr}`.
-    pub fn dynamic(expr: Expr) -> Self {
+    pub fn dynamic(expr: Expr<'a>) -> Self {
         AttrName::Dynamic(Box::new(expr))
     }
 
@@ -263,53 +263,53 @@ impl AttrName {
     }
 }
 
-/// A name written in the program: borrowed, not copied.
-impl From<&'static str> for AttrName {
-    fn from(s: &'static str) -> Self {
+/// A borrowed name: not copied.
+impl<'a> From<&'a str> for AttrName<'a> {
+    fn from(s: &'a str) -> Self {
         AttrName::Static(Cow::Borrowed(s))
     }
 }
 
-impl From<String> for AttrName {
+impl From<String> for AttrName<'_> {
     fn from(s: String) -> Self {
         AttrName::Static(Cow::Owned(s))
     }
 }
 
-impl From<&String> for AttrName {
-    fn from(s: &String) -> Self {
-        AttrName::Static(Cow::Owned(s.clone()))
+impl<'a> From<&'a String> for AttrName<'a> {
+    fn from(s: &'a String) -> Self {
+        AttrName::Static(Cow::Borrowed(s))
     }
 }
 
 /// A binding inside an attribute set or `let`, with optional leading comment lines.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Binding {
+pub struct Binding<'a> {
     /// Comment lines printed above the binding (`# ` is added; an empty line prints as a bare `#`).
     /// A line containing a newline is split into several comment lines.
     pub comments: Vec<String>,
     /// The binding itself.
-    pub kind: BindingKind,
+    pub kind: BindingKind<'a>,
 }
 
 /// The three forms of binding.
 #[derive(Debug, Clone, PartialEq)]
-pub enum BindingKind {
+pub enum BindingKind<'a> {
     /// `a.b.c = value;`
     Assign {
         /// The attribute path (at least one element).
-        path: Vec<AttrName>,
+        path: Vec<AttrName<'a>>,
         /// The value.
-        value: Expr,
+        value: Expr<'a>,
     },
     /// `inherit a b;`
-    Inherit(Vec<AttrName>),
+    Inherit(Vec<AttrName<'a>>),
     /// `inherit (from) a b;`
     InheritFrom {
         /// Where the names come from.
-        from: Expr,
+        from: Expr<'a>,
         /// The names.
-        names: Vec<AttrName>,
+        names: Vec<AttrName<'a>>,
     },
     /// Bindings the printer already printed for a vertical set at a known indentation
     /// ([`crate::Printed`]), written as they are: a large set's bindings can be printed in
@@ -317,7 +317,7 @@ pub enum BindingKind {
     Printed(crate::Printed),
 }
 
-impl Binding {
+impl<'a> Binding<'a> {
     /// Bindings printed ahead of time (see [`BindingKind::Printed`]).
     pub fn printed(p: crate::Printed) -> Self {
         Binding {
@@ -327,7 +327,7 @@ impl Binding {
     }
 
     /// `name = value;`
-    pub fn assign(name: impl Into<AttrName>, value: Expr) -> Self {
+    pub fn assign(name: impl Into<AttrName<'a>>, value: Expr<'a>) -> Self {
         Binding {
             comments: Vec::new(),
             kind: BindingKind::Assign {
@@ -338,10 +338,10 @@ impl Binding {
     }
 
     /// `a.b.c = value;`
-    pub fn assign_path<I, N>(path: I, value: Expr) -> Self
+    pub fn assign_path<I, N>(path: I, value: Expr<'a>) -> Self
     where
         I: IntoIterator<Item = N>,
-        N: Into<AttrName>,
+        N: Into<AttrName<'a>>,
     {
         Binding {
             comments: Vec::new(),
@@ -356,7 +356,7 @@ impl Binding {
     pub fn inherit<I, N>(names: I) -> Self
     where
         I: IntoIterator<Item = N>,
-        N: Into<AttrName>,
+        N: Into<AttrName<'a>>,
     {
         Binding {
             comments: Vec::new(),
@@ -365,10 +365,10 @@ impl Binding {
     }
 
     /// `inherit (from) a b;`
-    pub fn inherit_from<I, N>(from: Expr, names: I) -> Self
+    pub fn inherit_from<I, N>(from: Expr<'a>, names: I) -> Self
     where
         I: IntoIterator<Item = N>,
-        N: Into<AttrName>,
+        N: Into<AttrName<'a>>,
     {
         Binding {
             comments: Vec::new(),
@@ -388,13 +388,13 @@ impl Binding {
 
 /// A lambda parameter.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Param {
+pub enum Param<'a> {
     /// `x: …`
     Ident(String),
     /// `{ a, b ? default, ... }@bind: …`
     Pattern {
         /// The entries, printed in this order.
-        entries: Vec<PatEntry>,
+        entries: Vec<PatEntry<'a>>,
         /// Whether `...` is present.
         ellipsis: bool,
         /// `@name`, printed after the pattern.
@@ -404,14 +404,14 @@ pub enum Param {
 
 /// One entry of a set pattern.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PatEntry {
+pub struct PatEntry<'a> {
     /// The formal's name (an identifier).
     pub name: String,
     /// `? default`
-    pub default: Option<Expr>,
+    pub default: Option<Expr<'a>>,
 }
 
-impl PatEntry {
+impl<'a> PatEntry<'a> {
     /// A formal without default.
     pub fn new(name: impl Into<String>) -> Self {
         PatEntry {
@@ -421,7 +421,7 @@ impl PatEntry {
     }
 
     /// A formal with a default: `name ? default`.
-    pub fn with_default(name: impl Into<String>, default: Expr) -> Self {
+    pub fn with_default(name: impl Into<String>, default: Expr<'a>) -> Self {
         PatEntry {
             name: name.into(),
             default: Some(default),
@@ -429,14 +429,14 @@ impl PatEntry {
     }
 }
 
-impl Param {
+impl<'a> Param<'a> {
     /// A plain identifier parameter.
     pub fn ident(name: impl Into<String>) -> Self {
         Param::Ident(name.into())
     }
 
     /// A set pattern without `...` or `@`.
-    pub fn pattern(entries: Vec<PatEntry>) -> Self {
+    pub fn pattern(entries: Vec<PatEntry<'a>>) -> Self {
         Param::Pattern {
             entries,
             ellipsis: false,
@@ -463,16 +463,16 @@ impl Param {
 
 /// A whole `.nix` file: header comment lines, then one expression.
 #[derive(Debug, Clone, PartialEq)]
-pub struct File {
+pub struct File<'a> {
     /// Comment lines printed at the top (`# ` is added).
     pub header: Vec<String>,
     /// The file's expression.
-    pub body: Expr,
+    pub body: Expr<'a>,
 }
 
-impl File {
+impl<'a> File<'a> {
     /// A file with the given header lines and body.
-    pub fn new<I, S>(header: I, body: Expr) -> Self
+    pub fn new<I, S>(header: I, body: Expr<'a>) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -484,24 +484,24 @@ impl File {
     }
 }
 
-impl Expr {
+impl<'a> Expr<'a> {
     /// A string literal.
-    pub fn string(s: impl Into<String>) -> Self {
+    pub fn string(s: impl Into<Cow<'a, str>>) -> Self {
         Expr::Str(s.into())
     }
 
     /// A multi-line (indented) string, see [`Expr::IndentedStr`].
-    pub fn indented(s: impl Into<String>) -> Self {
+    pub fn indented(s: impl Into<Cow<'a, str>>) -> Self {
         Expr::IndentedStr(s.into())
     }
 
     /// A variable reference.
-    pub fn var(name: impl Into<Cow<'static, str>>) -> Self {
+    pub fn var(name: impl Into<Cow<'a, str>>) -> Self {
         Expr::Var(name.into())
     }
 
     /// A path, see [`Expr::Path`].
-    pub fn path(p: impl Into<String>) -> Self {
+    pub fn path(p: impl Into<Cow<'a, str>>) -> Self {
         Expr::Path(p.into())
     }
 
@@ -516,17 +516,17 @@ impl Expr {
     }
 
     /// Verbatim Nix from the user's own config file, never from a lock. See [`Expr::Trusted`].
-    pub fn trusted(text: impl Into<String>) -> Self {
+    pub fn trusted(text: impl Into<Cow<'a, str>>) -> Self {
         Expr::Trusted(text.into())
     }
 
     /// A dotted variable path: `Expr::dotted("python-final.django")` = `Var("python-final")` selected with
     /// `django`. Each segment is an attribute name (quoted if needed); the first must be an identifier.
     /// Meant for names the emitter writes in its own code; for untrusted names use [`Expr::select`].
-    pub fn dotted(path: &str) -> Self {
+    pub fn dotted(path: &'a str) -> Self {
         let mut parts = path.split('.');
-        let head = Expr::Var(Cow::Owned(parts.next().unwrap_or_default().to_owned()));
-        let rest: Vec<AttrName> = parts.map(|p| AttrName::from(p.to_owned())).collect();
+        let head = Expr::Var(Cow::Borrowed(parts.next().unwrap_or_default()));
+        let rest: Vec<AttrName<'a>> = parts.map(AttrName::from).collect();
         if rest.is_empty() {
             head
         } else {
@@ -538,7 +538,7 @@ impl Expr {
     pub fn select<I, N>(self, path: I) -> Self
     where
         I: IntoIterator<Item = N>,
-        N: Into<AttrName>,
+        N: Into<AttrName<'a>>,
     {
         Expr::Select {
             expr: Box::new(self),
@@ -548,15 +548,15 @@ impl Expr {
     }
 
     /// `self.name` — select one attribute.
-    pub fn attr(self, name: impl Into<AttrName>) -> Self {
+    pub fn attr(self, name: impl Into<AttrName<'a>>) -> Self {
         self.select([name.into()])
     }
 
     /// `self.a.b or default`
-    pub fn select_or<I, N>(self, path: I, default: Expr) -> Self
+    pub fn select_or<I, N>(self, path: I, default: Expr<'a>) -> Self
     where
         I: IntoIterator<Item = N>,
-        N: Into<AttrName>,
+        N: Into<AttrName<'a>>,
     {
         Expr::Select {
             expr: Box::new(self),
@@ -569,7 +569,7 @@ impl Expr {
     pub fn has_attr<I, N>(self, path: I) -> Self
     where
         I: IntoIterator<Item = N>,
-        N: Into<AttrName>,
+        N: Into<AttrName<'a>>,
     {
         Expr::HasAttr {
             expr: Box::new(self),
@@ -578,7 +578,7 @@ impl Expr {
     }
 
     /// `self arg` — function application.
-    pub fn apply(self, arg: Expr) -> Self {
+    pub fn apply(self, arg: Expr<'a>) -> Self {
         Expr::Apply {
             func: Box::new(self),
             arg: Box::new(arg),
@@ -586,17 +586,17 @@ impl Expr {
     }
 
     /// `self a b c` — apply to several arguments in turn.
-    pub fn apply_all<I: IntoIterator<Item = Expr>>(self, args: I) -> Self {
+    pub fn apply_all<I: IntoIterator<Item = Expr<'a>>>(self, args: I) -> Self {
         args.into_iter().fold(self, Expr::apply)
     }
 
     /// A list.
-    pub fn list<I: IntoIterator<Item = Expr>>(items: I) -> Self {
+    pub fn list<I: IntoIterator<Item = Expr<'a>>>(items: I) -> Self {
         Expr::List(items.into_iter().collect())
     }
 
     /// A (non-recursive) attribute set.
-    pub fn attrs<I: IntoIterator<Item = Binding>>(bindings: I) -> Self {
+    pub fn attrs<I: IntoIterator<Item = Binding<'a>>>(bindings: I) -> Self {
         Expr::AttrSet {
             rec: false,
             bindings: bindings.into_iter().collect(),
@@ -604,7 +604,7 @@ impl Expr {
     }
 
     /// A `rec` attribute set.
-    pub fn rec_attrs<I: IntoIterator<Item = Binding>>(bindings: I) -> Self {
+    pub fn rec_attrs<I: IntoIterator<Item = Binding<'a>>>(bindings: I) -> Self {
         Expr::AttrSet {
             rec: true,
             bindings: bindings.into_iter().collect(),
@@ -612,7 +612,7 @@ impl Expr {
     }
 
     /// `let bindings in body`
-    pub fn let_in<I: IntoIterator<Item = Binding>>(bindings: I, body: Expr) -> Self {
+    pub fn let_in<I: IntoIterator<Item = Binding<'a>>>(bindings: I, body: Expr<'a>) -> Self {
         Expr::Let {
             bindings: bindings.into_iter().collect(),
             body: Box::new(body),
@@ -620,7 +620,7 @@ impl Expr {
     }
 
     /// `param: body`
-    pub fn lambda(param: Param, body: Expr) -> Self {
+    pub fn lambda(param: Param<'a>, body: Expr<'a>) -> Self {
         Expr::Lambda {
             param,
             body: Box::new(body),
@@ -628,7 +628,7 @@ impl Expr {
     }
 
     /// `name: body`
-    pub fn lambda_ident(name: impl Into<String>, body: Expr) -> Self {
+    pub fn lambda_ident(name: impl Into<String>, body: Expr<'a>) -> Self {
         Expr::Lambda {
             param: Param::Ident(name.into()),
             body: Box::new(body),
@@ -636,7 +636,7 @@ impl Expr {
     }
 
     /// `with scope; body`
-    pub fn with(scope: Expr, body: Expr) -> Self {
+    pub fn with(scope: Expr<'a>, body: Expr<'a>) -> Self {
         Expr::With {
             scope: Box::new(scope),
             body: Box::new(body),
@@ -644,7 +644,7 @@ impl Expr {
     }
 
     /// `if cond then a else b`
-    pub fn if_then_else(cond: Expr, then: Expr, else_: Expr) -> Self {
+    pub fn if_then_else(cond: Expr<'a>, then: Expr<'a>, else_: Expr<'a>) -> Self {
         Expr::If {
             cond: Box::new(cond),
             then: Box::new(then),
@@ -653,7 +653,7 @@ impl Expr {
     }
 
     /// `assert cond; body`
-    pub fn assert(cond: Expr, body: Expr) -> Self {
+    pub fn assert(cond: Expr<'a>, body: Expr<'a>) -> Self {
         Expr::Assert {
             cond: Box::new(cond),
             body: Box::new(body),
@@ -661,7 +661,7 @@ impl Expr {
     }
 
     /// `self op rhs`
-    pub fn binop(self, op: BinOp, rhs: Expr) -> Self {
+    pub fn binop(self, op: BinOp, rhs: Expr<'a>) -> Self {
         Expr::BinOp {
             op,
             lhs: Box::new(self),
@@ -670,43 +670,43 @@ impl Expr {
     }
 
     /// `self // rhs`
-    pub fn update(self, rhs: Expr) -> Self {
+    pub fn update(self, rhs: Expr<'a>) -> Self {
         self.binop(BinOp::Update, rhs)
     }
 
     /// `self ++ rhs`
-    pub fn concat(self, rhs: Expr) -> Self {
+    pub fn concat(self, rhs: Expr<'a>) -> Self {
         self.binop(BinOp::Concat, rhs)
     }
 
     /// `self + rhs`
     #[allow(clippy::should_implement_trait)]
-    pub fn add(self, rhs: Expr) -> Self {
+    pub fn add(self, rhs: Expr<'a>) -> Self {
         self.binop(BinOp::Add, rhs)
     }
 
     /// `self == rhs`
-    pub fn eq(self, rhs: Expr) -> Self {
+    pub fn eq(self, rhs: Expr<'a>) -> Self {
         self.binop(BinOp::Eq, rhs)
     }
 
     /// `self != rhs`
-    pub fn ne(self, rhs: Expr) -> Self {
+    pub fn ne(self, rhs: Expr<'a>) -> Self {
         self.binop(BinOp::Ne, rhs)
     }
 
     /// `self && rhs`
-    pub fn and(self, rhs: Expr) -> Self {
+    pub fn and(self, rhs: Expr<'a>) -> Self {
         self.binop(BinOp::And, rhs)
     }
 
     /// `self || rhs`
-    pub fn or(self, rhs: Expr) -> Self {
+    pub fn or(self, rhs: Expr<'a>) -> Self {
         self.binop(BinOp::Or, rhs)
     }
 
     /// `self -> rhs`
-    pub fn implies(self, rhs: Expr) -> Self {
+    pub fn implies(self, rhs: Expr<'a>) -> Self {
         self.binop(BinOp::Implies, rhs)
     }
 

@@ -558,8 +558,8 @@ impl Printer {
             Expr::Path(p) => match escape::path_form(p)? {
                 escape::PathForm::Literal(text) => self.push(&text),
                 escape::PathForm::Concat { base, rest } => {
-                    let base = Expr::Path(base.to_owned());
-                    let rest = Expr::Str(rest);
+                    let base = Expr::Path(base.into());
+                    let rest = Expr::Str(rest.into());
                     self.bin_op(crate::BinOp::Add, &base, &rest, vertical)?;
                 }
             },

@@ -17,7 +17,7 @@ fn nul_is_an_error_everywhere() {
             "comment",
         ),
         (
-            Expr::Interpolated(vec![StrPart::Lit(nul.clone())]),
+            Expr::Interpolated(vec![StrPart::Lit(nul.clone().into())]),
             "string literal",
         ),
     ];

@@ -84,8 +84,8 @@ fn escaping_examples() {
 
 /// Definitions shaped like the emitter's: applications whose argument is a set, a function of
 /// `old`, lists, `let … in`, interpolations, comments.
-fn sample_bindings() -> Vec<Binding> {
-    let fetch = |url: &str| {
+fn sample_bindings() -> Vec<Binding<'static>> {
+    let fetch = |url: &'static str| {
         Expr::var("final").attr("fetchurl").apply(Expr::attrs([
             Binding::assign("url", Expr::string(url)),
             Binding::assign("hash", Expr::string("sha256-AAAA")),
@@ -135,7 +135,7 @@ fn sample_bindings() -> Vec<Binding> {
                             "sourceRoot",
                             Expr::Interpolated(vec![
                                 StrPart::Interp(Expr::var("src").attr("name")),
-                                StrPart::Lit("/sub$".to_string()),
+                                StrPart::Lit("/sub$".into()),
                             ]),
                         ),
                     ])),

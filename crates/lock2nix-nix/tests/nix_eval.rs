@@ -68,9 +68,9 @@ fn hostile_strings_and_attr_names_evaluate_to_the_original() {
         let multi = format!("first line\n{s}\nlast ${{x}} '' line\n");
         items.push(Expr::indented(multi));
         items.push(Expr::Interpolated(vec![
-            StrPart::Lit(s.clone()),
+            StrPart::Lit(s.clone().into()),
             StrPart::Interp(Expr::string("<i>")),
-            StrPart::Lit(s.clone()),
+            StrPart::Lit(s.clone().into()),
         ]));
     }
     let mut names: Vec<String> = strings.clone();
@@ -101,11 +101,11 @@ fn hostile_strings_and_attr_names_evaluate_to_the_original() {
     assert_eq!(got_strings.len(), items.len());
     for (item, got) in items.iter().zip(got_strings) {
         let want = match item {
-            Expr::Str(s) | Expr::IndentedStr(s) => s.clone(),
+            Expr::Str(s) | Expr::IndentedStr(s) => s.to_string(),
             Expr::Interpolated(parts) => parts
                 .iter()
                 .map(|p| match p {
-                    StrPart::Lit(s) => s.clone(),
+                    StrPart::Lit(s) => s.to_string(),
                     StrPart::Interp(_) => "<i>".to_owned(),
                 })
                 .collect(),
@@ -211,7 +211,7 @@ enum Val {
     List(Vec<i64>),
 }
 
-fn arith_tree() -> impl Strategy<Value = (Expr, Val)> {
+fn arith_tree() -> impl Strategy<Value = (Expr<'static>, Val)> {
     use proptest::prelude::*;
     let leaf = prop_oneof![
         (-4i64..6).prop_map(|i| (Expr::Int(i), Val::Int(i))),
@@ -227,7 +227,7 @@ fn arith_tree() -> impl Strategy<Value = (Expr, Val)> {
 }
 
 /// Combine two typed trees with an operator that fits their types (falls back to the left tree).
-fn combine(a: Expr, va: Val, b: Expr, vb: Val, k: u8) -> (Expr, Val) {
+fn combine<'a>(a: Expr<'a>, va: Val, b: Expr<'a>, vb: Val, k: u8) -> (Expr<'a>, Val) {
     use Val::*;
     match (&va, &vb) {
         (Int(x), Int(y)) => match k % 6 {

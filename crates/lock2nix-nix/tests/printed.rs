@@ -3,7 +3,7 @@
 
 use lock2nix_nix::{print_file, Binding, Expr, File, PrintError, Printed};
 
-fn bindings() -> Vec<Binding> {
+fn bindings() -> Vec<Binding<'static>> {
     vec![
         Binding::assign("a", Expr::string("x\n${y}")).comment("a comment"),
         Binding::assign(

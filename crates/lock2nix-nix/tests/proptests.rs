@@ -42,14 +42,15 @@ fn ident_strategy() -> impl Strategy<Value = String> {
     .prop_map(str::to_owned)
 }
 
-fn leaf() -> impl Strategy<Value = Expr> {
+fn leaf() -> impl Strategy<Value = Expr<'static>> {
     prop_oneof![
         Just(Expr::Null),
         any::<bool>().prop_map(Expr::Bool),
         prop_oneof![Just(i64::MIN), Just(i64::MAX), -5i64..100].prop_map(Expr::Int),
-        hostile_string().prop_map(Expr::Str),
-        hostile_string().prop_map(|s| Expr::IndentedStr(format!("line one\n{s}\nline three"))),
-        hostile_string().prop_map(|s| Expr::IndentedStr(format!("{s}\n  two\n"))),
+        hostile_string().prop_map(|s| Expr::Str(s.into())),
+        hostile_string()
+            .prop_map(|s| Expr::IndentedStr(format!("line one\n{s}\nline three").into())),
+        hostile_string().prop_map(|s| Expr::IndentedStr(format!("{s}\n  two\n").into())),
         ident_strategy().prop_map(|n| Expr::Var(n.into())),
         prop_oneof![
             Just("./.".to_owned()),
@@ -58,11 +59,11 @@ fn leaf() -> impl Strategy<Value = Expr> {
             hostile_string().prop_map(|s| format!("./{s}")),
             hostile_string().prop_map(|s| format!("/{s}")),
         ]
-        .prop_map(Expr::Path),
+        .prop_map(|p| Expr::Path(p.into())),
     ]
 }
 
-fn binding(e: BoxedStrategy<Expr>) -> impl Strategy<Value = Binding> {
+fn binding(e: BoxedStrategy<Expr<'static>>) -> impl Strategy<Value = Binding<'static>> {
     let comments = proptest::collection::vec(hostile_string().boxed(), 0..2);
     prop_oneof![
         4 => (proptest::collection::vec(name_strategy(), 1..3), e.clone(), comments.clone()).prop_map(|(p, v, c)| {
@@ -85,7 +86,7 @@ fn selectable(e: Expr) -> Expr {
     }
 }
 
-fn tree() -> impl Strategy<Value = Expr> {
+fn tree() -> impl Strategy<Value = Expr<'static>> {
     leaf().prop_recursive(6, 64, 4, |inner| {
         let b = inner.clone().boxed();
         prop_oneof![
@@ -172,7 +173,11 @@ fn tree() -> impl Strategy<Value = Expr> {
             )
                 .prop_map(|(e, p)| e.has_attr(p)),
             (hostile_string(), inner.clone(), hostile_string()).prop_map(|(a, e, b)| {
-                Expr::Interpolated(vec![StrPart::Lit(a), StrPart::Interp(e), StrPart::Lit(b)])
+                Expr::Interpolated(vec![
+                    StrPart::Lit(a.into()),
+                    StrPart::Interp(e),
+                    StrPart::Lit(b.into()),
+                ])
             }),
         ]
     })

@@ -51,10 +51,10 @@ pub fn assert_parses(text: &str) -> rnix::Root {
 }
 
 /// The representative overlay from docs/overlay-shape.md, built with the public API.
-pub fn overlay_shape() -> File {
+pub fn overlay_shape() -> File<'static> {
     let pf = || Expr::var("python-final");
     let pp = || Expr::var("python-prev");
-    let fetchurl = |url: &str, hash: &str| {
+    let fetchurl = |url: &'static str, hash: &'static str| {
         Expr::dotted("final.fetchurl").apply(attrs! {
             "url" => Expr::string(url),
             "hash" => Expr::string(hash),
