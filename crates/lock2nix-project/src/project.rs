@@ -142,31 +142,36 @@ impl Project {
         if !lock_path.exists() {
             return Err(Error::NoLock(lock_path));
         }
-        // One read: the bytes are hashed (for the overlay's header) and parsed.
-        // bounded: a huge (or sparse) file is refused before it is read
-        let bytes = lock2nix_lock::read_lock_bytes(&lock_path, &lock2nix_lock::Limits::default())?;
-        // hashing, parsing and reading the workspace overlap (the parse itself runs on rayon's pool)
+        // One read: the bytes are hashed (for the overlay's header) and parsed. The workspace is
+        // read on rayon's pool meanwhile (this thread is not one of its threads: they would
+        // otherwise wait for the lock's bytes); its errors come after the lock's, as before.
         let root = dir_of(&lock_path);
-        let ((lock_sha256, lock), workspace) = rayon::join(
-            || {
-                rayon::join(
-                    || hex::encode(sha2::Sha256::digest(&*bytes)),
-                    || match std::str::from_utf8(&bytes) {
-                        Ok(text) => parse_lock(text, &lock_path),
-                        // the reader reports where the bad byte is
-                        Err(_) => read_lock(&lock_path),
-                    },
-                )
-            },
-            || {
-                root.join("pyproject.toml")
-                    .is_file()
-                    .then(|| read_workspace(&root))
-                    .transpose()
-            },
-        );
+        let mut workspace = None;
+        let read = rayon::in_place_scope(|s| {
+            s.spawn(|_| {
+                workspace = Some(
+                    root.join("pyproject.toml")
+                        .is_file()
+                        .then(|| read_workspace(&root))
+                        .transpose(),
+                );
+            });
+            // bounded: a huge (or sparse) file is refused before it is read
+            let bytes =
+                lock2nix_lock::read_lock_bytes(&lock_path, &lock2nix_lock::Limits::default())?;
+            // hashing and parsing overlap (the parse itself runs on rayon's pool)
+            Ok::<_, lock2nix_lock::Error>(rayon::join(
+                || hex::encode(sha2::Sha256::digest(&*bytes)),
+                || match std::str::from_utf8(&bytes) {
+                    Ok(text) => parse_lock(text, &lock_path),
+                    // the reader reports where the bad byte is
+                    Err(_) => read_lock(&lock_path),
+                },
+            ))
+        });
+        let (lock_sha256, lock) = read?;
         let lock = lock?;
-        let workspace = workspace?;
+        let workspace = workspace.transpose()?.flatten();
         let source_error = |source| Error::SourceRoot {
             lock: lock_path.clone(),
             source,
