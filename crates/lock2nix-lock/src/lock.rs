@@ -448,31 +448,70 @@ fn split_packages(text: &str) -> Option<Split> {
 /// Where the `[[package]]` headers start, when every table after the first is a package's and
 /// there are no multi-line strings (the text can then be cut at them).
 fn package_starts(text: &str) -> Option<Vec<usize>> {
+    package_starts_with(text, SCAN.as_ref())
+}
+
+/// [`package_starts`] with `scan` ([`SCAN`]), or without it: three passes with `memchr`.
+fn package_starts_with(
+    text: &str,
+    scan: Option<&aho_corasick::packed::Searcher>,
+) -> Option<Vec<usize>> {
     let bytes = text.as_bytes();
-    if memchr::memmem::find(bytes, b"\"\"\"").is_some()
-        || memchr::memmem::find(bytes, b"'''").is_some()
-    {
-        return None;
-    }
     let mut starts = Vec::new();
-    // the lines that start with `[`: the first, and those after a newline
-    let line_starts = (bytes.first() == Some(&b'['))
-        .then_some(0)
-        .into_iter()
-        .chain(memchr::memmem::find_iter(bytes, b"\n[").map(|i| i + 1));
-    for offset in line_starts {
+    // a line that starts with `[`, at `offset`; `None`: another top-level table after the
+    // packages (parse whole)
+    let mut table_line = |offset: usize| -> Option<()> {
         let rest = &text[offset..];
         let line = rest.find('\n').map_or(rest, |end| &rest[..end]);
         let header = line.trim_end();
         if header == "[[package]]" {
             starts.push(offset);
         } else if !starts.is_empty() && !header.starts_with("[package.") {
-            // another top-level table after the packages: parse whole
             return None;
+        }
+        Some(())
+    };
+    if bytes.first() == Some(&b'[') {
+        table_line(0)?;
+    }
+    match scan {
+        // one pass for the three (the file is several MiB: each pass reads it all)
+        Some(scan) => {
+            for m in scan.find_iter(bytes) {
+                if m.pattern().as_usize() != SCAN_TABLE {
+                    return None;
+                }
+                table_line(m.start() + 1)?;
+            }
+        }
+        None => {
+            if memchr::memmem::find(bytes, b"\"\"\"").is_some()
+                || memchr::memmem::find(bytes, b"'''").is_some()
+            {
+                return None;
+            }
+            for at in memchr::memmem::find_iter(bytes, b"\n[") {
+                table_line(at + 1)?;
+            }
         }
     }
     Some(starts)
 }
+
+/// What [`package_starts`] looks for: multi-line string quotes, and lines that start with `[`
+/// (pattern [`SCAN_TABLE`]), in one pass; `None` where the CPU has no SIMD searcher for them.
+static SCAN: std::sync::LazyLock<Option<aho_corasick::packed::Searcher>> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::packed::Config::new()
+            .builder()
+            .add("\"\"\"")
+            .add("'''")
+            .add("\n[")
+            .build()
+    });
+
+/// The pattern number of `\n[` in [`SCAN`].
+const SCAN_TABLE: usize = 2;
 
 struct Reader<'c, 's> {
     ctx: &'c Ctx<'s>,
@@ -1224,12 +1263,16 @@ impl<'c, 's> Reader<'c, 's> {
     }
 
     /// The optional `upload-time` of the table at `p`, given its value.
-    fn upload_time(&self, v: Option<&Value<'_>>, p: &KeyPath<'_>) -> Result<Option<String>, Error> {
+    fn upload_time(
+        &self,
+        v: Option<&Value<'_>>,
+        p: &KeyPath<'_>,
+    ) -> Result<Option<UploadTime>, Error> {
         match v {
             None => Ok(None),
             Some(v) => match v.get_ref() {
-                Item::String(s) => Ok(Some(s.to_string())),
-                Item::Datetime(d) => Ok(Some(d.to_string())),
+                Item::String(s) => Ok(Some(UploadTime::from(&**s))),
+                Item::Datetime(d) => Ok(Some(UploadTime::from(d.to_string()))),
                 other => Err(crate::cursor::wrong_type(
                     self.ctx,
                     v.span(),
@@ -1936,4 +1979,51 @@ fn render_value(v: &Item<'_>) -> String {
 #[allow(dead_code)]
 fn _assert_types(_: &Map<'_>, _: bool) {
     let _ = as_bool;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass scan and the three `memchr` passes cut the same texts at the same places.
+    #[test]
+    fn the_split_scan_agrees_with_memchr() {
+        let pkg = "[[package]]\nname = \"a\"\nversion = \"1\"\n[package.metadata]\nx = 1\n";
+        let mut texts = vec![
+            String::new(),
+            pkg.to_string(),
+            format!("version = 1\n{pkg}{pkg}"),
+            format!("version = 1\n{pkg}[other]\n{pkg}"),
+            format!("[[package]]  \n{pkg}"),
+            format!("{pkg}x = \"\"\"\n[[package]]\n\"\"\"\n"),
+            format!("{pkg}x = '''\n[[package]]\n'''\n"),
+            format!("{pkg}x = \"\"\n{pkg}"),
+            format!("{pkg}x = ''\n{pkg}\n[manifest]"),
+            format!("[a]\n{pkg}\n\n[\n[[package]]"),
+            format!("{pkg}x = \"\\\"\"\n{pkg}"),
+        ];
+        if let Ok(real) = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/locks/top-300/uv.lock"
+        )) {
+            texts.push(real);
+        }
+        // each prefix of the small texts: cuts anywhere, quotes split
+        let small: Vec<String> = texts.iter().filter(|t| t.len() < 400).cloned().collect();
+        for t in small {
+            for end in (0..t.len()).filter(|&e| t.is_char_boundary(e)) {
+                texts.push(t[..end].to_string());
+            }
+        }
+        let scan = SCAN.as_ref();
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("ssse3") {
+            assert!(scan.is_some(), "no SIMD searcher where the CPU has one");
+        }
+        for text in &texts {
+            let fast = package_starts_with(text, scan);
+            assert_eq!(fast, package_starts_with(text, None), "{text:?}");
+        }
+        assert!(package_starts(&format!("{pkg}{pkg}")).is_some_and(|s| s.len() == 2));
+    }
 }

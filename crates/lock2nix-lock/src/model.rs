@@ -454,7 +454,7 @@ pub struct Sdist {
     /// Size in bytes.
     pub size: Option<u64>,
     /// `upload-time` (RFC 3339 text).
-    pub upload_time: Option<String>,
+    pub upload_time: Option<UploadTime>,
 }
 
 /// The three forms of `sdist`.
@@ -480,9 +480,193 @@ pub struct Wheel {
     /// Size in bytes.
     pub size: Option<u64>,
     /// `upload-time`.
-    pub upload_time: Option<String>,
+    pub upload_time: Option<UploadTime>,
     /// The zstd-compressed variant's hash and size (rare: boxed).
     pub zstd: Option<Box<(Option<Hash>, Option<u64>)>>,
+}
+
+/// An `upload-time` exactly as the lock writes it (its text is what [`fmt::Display`] writes).
+///
+/// A lock has one per file (11,128 wheels on top-1000): a UTC time in the form uv writes,
+/// `YYYY-MM-DDTHH:MM:SS[.F]Z` with one to nine fraction digits, is kept as its digits, in
+/// place; any other text (a TOML date-time, another offset, anything a hand-edited lock holds) is
+/// kept boxed.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct UploadTime(UploadRepr);
+
+/// The two forms of an [`UploadTime`]; a text has exactly one (the digits when it fits them), so
+/// equal texts are equal values.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum UploadRepr {
+    /// `YYYY-MM-DDTHH:MM:SS[.F]Z`: the digits of `YYYY-MM-DDTHH:MM` one per nibble in `head`
+    /// (the first lowest; the separators' nibbles are always the same), the seconds' two in
+    /// `seconds`, and the fraction's value with how many digits it has (leading zeros included;
+    /// none: no `.F` part).
+    Utc {
+        head: u64,
+        fraction: u32,
+        seconds: u8,
+        fraction_digits: u8,
+    },
+    /// Any other text (a box of a box: the common form above stays two words).
+    Text(Box<Box<str>>),
+}
+
+/// The first sixteen bytes of the UTC form (`0` where a digit goes).
+const UTC_HEAD: &[u8; 16] = b"0000-00-00T00:00";
+
+/// Each byte of `x` (sixteen of them) where `pick` has `0xff`, every other `0`.
+const fn bytes_where(pick: [bool; 16], x: u8) -> u128 {
+    let mut out = [0u8; 16];
+    let mut i = 0;
+    while i < 16 {
+        if pick[i] {
+            out[i] = x;
+        }
+        i += 1;
+    }
+    u128::from_le_bytes(out)
+}
+
+/// Which of [`UTC_HEAD`]'s bytes are digits.
+const UTC_DIGITS: [bool; 16] = {
+    let mut d = [false; 16];
+    let mut i = 0;
+    while i < 16 {
+        d[i] = UTC_HEAD[i] == b'0';
+        i += 1;
+    }
+    d
+};
+
+impl UploadTime {
+    /// `text` in the compact form when it is in uv's UTC form: sixteen bytes checked and packed
+    /// at once, as one 128-bit word (the reader meets one per file).
+    fn utc(text: &str) -> Option<UploadRepr> {
+        // masks of the sixteen bytes (computed when compiling)
+        const ALL: [bool; 16] = [true; 16];
+        const SEPARATORS: [bool; 16] = {
+            let mut s = [false; 16];
+            let mut i = 0;
+            while i < 16 {
+                s[i] = !UTC_DIGITS[i];
+                i += 1;
+            }
+            s
+        };
+        const SEPARATOR_BYTES: u128 = bytes_where(SEPARATORS, 0xff);
+        const SEPARATOR_VALUES: u128 = u128::from_le_bytes(*UTC_HEAD) & SEPARATOR_BYTES;
+        const DIGIT_BYTES: u128 = bytes_where(UTC_DIGITS, 0xff);
+        const LOW: u128 = bytes_where(ALL, 0x0f);
+        const HIGH: u128 = bytes_where(ALL, 0xf0);
+        const THREES: u128 = bytes_where(ALL, 0x30);
+        const SIXES: u128 = bytes_where(ALL, 0x06);
+        const CARRIES: u128 = bytes_where(ALL, 0x10);
+        let b = text.as_bytes();
+        let (&b'Z', body) = b.split_last()? else {
+            return None;
+        };
+        let (head, rest) = body.split_first_chunk::<16>()?;
+        let [b':', s1, s0, fraction @ ..] = rest else {
+            return None;
+        };
+        let word = u128::from_le_bytes(*head);
+        if word & SEPARATOR_BYTES != SEPARATOR_VALUES {
+            return None;
+        }
+        // a digit byte is `0x3_` with a low nibble under ten: its high nibble is 3 and adding
+        // six to its low nibble does not carry into the next (no byte carries into another)
+        let low = word & LOW;
+        if (word ^ THREES) & HIGH & DIGIT_BYTES != 0 || (low + SIXES) & CARRIES & DIGIT_BYTES != 0 {
+            return None;
+        }
+        // the sixteen low nibbles, in order, into 64 bits
+        let mut t = (low | (low >> 4)) & 0x00ff_00ff_00ff_00ff_00ff_00ff_00ff_00ff;
+        t = (t | (t >> 8)) & 0x0000_ffff_0000_ffff_0000_ffff_0000_ffff;
+        t = (t | (t >> 16)) & 0x0000_0000_ffff_ffff_0000_0000_ffff_ffff;
+        let head = (t | (t >> 32)) as u64;
+        if !s1.is_ascii_digit() || !s0.is_ascii_digit() {
+            return None;
+        }
+        let seconds = (s1 & 0x0f) << 4 | (s0 & 0x0f);
+        let (fraction, fraction_digits) = match fraction {
+            [] => (0, 0),
+            [b'.', f @ ..] if (1..=9).contains(&f.len()) => {
+                let mut value = 0u32;
+                for &c in f {
+                    if !c.is_ascii_digit() {
+                        return None;
+                    }
+                    value = value * 10 + u32::from(c - b'0');
+                }
+                (value, f.len() as u8)
+            }
+            _ => return None,
+        };
+        Some(UploadRepr::Utc {
+            head,
+            fraction,
+            seconds,
+            fraction_digits,
+        })
+    }
+}
+
+impl From<&str> for UploadTime {
+    fn from(text: &str) -> Self {
+        Self(Self::utc(text).unwrap_or_else(|| UploadRepr::Text(Box::new(text.into()))))
+    }
+}
+
+impl From<String> for UploadTime {
+    fn from(text: String) -> Self {
+        Self(Self::utc(&text).unwrap_or_else(|| UploadRepr::Text(Box::new(text.into()))))
+    }
+}
+
+impl fmt::Display for UploadTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            UploadRepr::Text(text) => f.write_str(text),
+            &UploadRepr::Utc {
+                head,
+                mut fraction,
+                seconds,
+                fraction_digits,
+            } => {
+                // `YYYY-MM-DDTHH:MM:SS.FFFFFFFFFZ` at the longest
+                let mut buf = [0u8; 30];
+                for (i, (out, &t)) in buf.iter_mut().zip(UTC_HEAD).enumerate() {
+                    *out = if UTC_DIGITS[i] {
+                        b'0' + ((head >> (4 * i)) & 0x0f) as u8
+                    } else {
+                        t
+                    };
+                }
+                buf[16] = b':';
+                buf[17] = b'0' + (seconds >> 4);
+                buf[18] = b'0' + (seconds & 0x0f);
+                let n = usize::from(fraction_digits);
+                let len = if n == 0 { 20 } else { 21 + n };
+                if n > 0 {
+                    buf[19] = b'.';
+                    for c in buf[20..20 + n].iter_mut().rev() {
+                        *c = b'0' + (fraction % 10) as u8;
+                        fraction /= 10;
+                    }
+                }
+                buf[len - 1] = b'Z';
+                f.write_str(std::str::from_utf8(&buf[..len]).map_err(|_| fmt::Error)?)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for UploadTime {
+    /// As its text is (a string's `Debug`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
 }
 
 /// The locator of a wheel.
@@ -555,5 +739,96 @@ impl Lock {
             )
             .map(|(i, _)| i)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_time_prints_back_as_written() {
+        let compact = [
+            "2025-06-18T09:00:10.843Z",
+            "2025-06-18T09:00:10Z",
+            "2025-06-18T09:00:10.8Z",
+            "2025-06-18T09:00:10.05Z",
+            "2025-06-18T09:00:10.000000001Z",
+            "2025-06-18T09:00:10.123456789Z",
+            "0000-00-00T00:00:00.0Z",
+            "9999-99-99T99:99:99.999999999Z",
+        ];
+        for text in compact {
+            let t = UploadTime::from(text);
+            assert!(matches!(t.0, UploadRepr::Utc { .. }), "{text}");
+            assert_eq!(t.to_string(), text);
+            assert_eq!(format!("{t:?}"), format!("{text:?}"));
+            assert_eq!(t, UploadTime::from(text.to_string()));
+        }
+        let other = [
+            "",
+            "Z",
+            "2025-06-18T09:00:10",
+            "2025-06-18 09:00:10Z",
+            "2025-06-18t09:00:10Z",
+            "2025-06-18T09:00:10z",
+            "2025-06-18T09:00:10.Z",
+            "2025-06-18T09:00:10.1234567890Z",
+            "2025-06-18T09:00:10+00:00",
+            "2025-06-18T09:00:10.5+01:00",
+            "2025-6-18T09:00:10Z",
+            "02025-06-18T09:00:10Z",
+            "2025-06-18T09:00:1aZ",
+            "2025-06-18T09:00:10.1a3Z",
+            "2025-06-18T09:00:10.843ZZ",
+            "2025-06-18T09-00:10Z",
+            "２025-06-18T09:00:10Z",
+            "2025-06-18T09:00:10.843Z\0",
+            "1979-05-27",
+        ];
+        for text in other {
+            let t = UploadTime::from(text);
+            assert!(matches!(t.0, UploadRepr::Text(_)), "{text:?}");
+            assert_eq!(t.to_string(), text);
+            assert_eq!(t, UploadTime::from(text.to_string()));
+        }
+        // every single-byte change of a compact text: compact exactly when the reference says
+        let reference = |t: &str| {
+            let b = t.as_bytes();
+            let n = b.len();
+            (20..=30).contains(&n)
+                && n != 21
+                && b.iter().enumerate().all(|(i, &c)| match i {
+                    4 | 7 => c == b'-',
+                    10 => c == b'T',
+                    13 | 16 => c == b':',
+                    19 if n > 20 => c == b'.',
+                    _ if i == n - 1 => c == b'Z',
+                    _ => c.is_ascii_digit(),
+                })
+        };
+        for base in compact {
+            for i in 0..base.len() {
+                for c in 0..=127u8 {
+                    let mut b = base.as_bytes().to_vec();
+                    b[i] = c;
+                    let text = String::from_utf8(b).unwrap();
+                    let t = UploadTime::from(text.as_str());
+                    assert_eq!(
+                        matches!(t.0, UploadRepr::Utc { .. }),
+                        reference(&text),
+                        "{text:?}"
+                    );
+                    assert_eq!(t.to_string(), text);
+                }
+            }
+        }
+        // equal texts are equal values, different texts different ones
+        assert_ne!(
+            UploadTime::from("2025-06-18T09:00:10.8Z"),
+            UploadTime::from("2025-06-18T09:00:10.80Z")
+        );
+        // no bigger than the `Option<String>` it replaces, and smaller
+        assert_eq!(std::mem::size_of::<Option<UploadTime>>(), 16);
     }
 }

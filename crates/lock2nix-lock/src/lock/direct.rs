@@ -645,7 +645,7 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
             }
             "upload-time" => {
                 let (s, _) = self.string()?;
-                none_before(&mut file.upload_time, s.into_owned())
+                none_before(&mut file.upload_time, UploadTime::from(&*s))
             }
             _ => None,
         }
@@ -660,7 +660,7 @@ struct File<'i> {
     filename: Option<(Cow<'i, str>, Range<usize>)>,
     hash: Option<Hash>,
     size: Option<u64>,
-    upload_time: Option<String>,
+    upload_time: Option<UploadTime>,
 }
 
 /// Fill `slot` with `value`; `None` when it was filled already (a duplicate key).
