@@ -303,8 +303,9 @@ pub fn resolve_for_envs(
         && target.default_groups == base.default_groups;
     match lock2nix_resolve::resolve(lock, &target) {
         Ok(res) => Ok((res, None)),
+        // (nor when they add nothing that changes the walk, e.g. a default group no root has)
         Err(e @ (ResolveError::NoArtifact { .. } | ResolveError::Conflict { .. }))
-            if !adds_nothing =>
+            if !adds_nothing && !lock2nix_resolve::same_walk(lock, base, &target) =>
         {
             match lock2nix_resolve::resolve(lock, base) {
                 Ok(res) => Ok((res, Some(e))),

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use lock2nix_lock::{GroupName, Lock, PackageId};
 use pep508_rs::ExtraName;
 
-use crate::{reach, reach_until, root_ids, Follow, Resolution, ResolveError, Target};
+use crate::{reach, reach_until, root_ids, Follow, Reach, Resolution, ResolveError, Target};
 
 /// What an environment installs besides the roots (and the extras of the resolution's target,
 /// which are part of the roots' dependencies).
@@ -49,6 +49,36 @@ pub fn declared_extras(lock: &Lock, target: &Target) -> Result<Vec<ExtraName>, R
     Ok(out.into_iter().collect())
 }
 
+/// Do two walks start from the same roots with the same extras and groups chosen?
+fn same_choice(a: &Reach<'_>, b: &Reach<'_>) -> bool {
+    a.roots == b.roots
+        && a.root_extras == b.root_extras
+        && a.root_groups == b.root_groups
+        && a.manifest_groups == b.manifest_groups
+}
+
+/// Would walks of `a` and `b` follow the same edges: the same system and Python, and the same
+/// roots, extras and groups chosen, however they were asked for (a default group that no root
+/// defines chooses nothing)? With the same artifact settings too (`prefer`, `no-binary`,
+/// `no-build`, the tag policy), [`crate::resolve`] then fails on both alike or on neither.
+/// `false` when either choice is invalid.
+pub fn same_walk(lock: &Lock, a: &Target, b: &Target) -> bool {
+    let same_artifacts = a.prefer == b.prefer
+        && a.no_binary == b.no_binary
+        && a.no_build == b.no_build
+        && a.tag_policy == b.tag_policy;
+    if a.system != b.system || a.python != b.python || !same_artifacts {
+        return false;
+    }
+    match (
+        reach_until(lock, a, Follow::Nothing),
+        reach_until(lock, b, Follow::Nothing),
+    ) {
+        (Ok(a), Ok(b)) => same_choice(&a, &b),
+        _ => false,
+    }
+}
+
 /// The environment `sel` on the target of `res`: its packages are found by walking the lock from
 /// the same roots with the environment's extras and groups (markers evaluated for the target,
 /// as [`crate::resolve`] does), and must all be in `res` ([`ResolveError::OutsideResolution`]
@@ -79,10 +109,7 @@ pub fn environment(
     // resolution's, it would reach exactly the resolution's packages.
     let chosen = reach_until(lock, &target, Follow::Nothing)?;
     let resolved = reach_until(lock, &res.target, Follow::Nothing)?;
-    let same_walk = chosen.roots == resolved.roots
-        && chosen.root_extras == resolved.root_extras
-        && chosen.root_groups == resolved.root_groups
-        && chosen.manifest_groups == resolved.manifest_groups;
+    let same_walk = same_choice(&chosen, &resolved);
     let reach = if same_walk {
         chosen
     } else {

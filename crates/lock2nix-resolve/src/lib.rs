@@ -22,7 +22,7 @@
 //!    will cut (chosen deterministically), and a topological order (dependencies first).
 //!
 //! The public API: [`resolve`] (`&Lock, &Target -> Result<Resolution, ResolveError>`),
-//! [`root_ids`], [`shortest_paths`] (for `lock2nix why`), the synthetic-extra names
+//! [`root_ids`], [`shortest_paths`] (for `lock2nix why`), [`same_walk`], the synthetic-extra names
 //! [`conflict_extra`], [`conflict_group`], [`conflict_project`], and the data types [`Target`],
 //! [`PythonVersion`], [`Prefer`], [`PackageSet`], [`Resolution`], [`ResolvedPackage`], [`Edge`],
 //! [`EdgeKind`], [`Artifact`], [`Cycle`], [`PathStep`]. Results never depend on the order of
@@ -49,7 +49,7 @@ use pep508_rs::{ExtraName, PackageName};
 use petgraph::graph::DiGraph;
 
 pub use artifact::{ArchiveKind, Artifact, Location, MacosNeed};
-pub use env::{declared_extras, environment, EnvClosure, EnvSelection};
+pub use env::{declared_extras, environment, same_walk, EnvClosure, EnvSelection};
 pub use graph::{shortest_paths, Cycle, PathStep};
 /// The `petgraph` version [`Resolution::graph`] is built with, for callers that walk the graph.
 pub use petgraph;

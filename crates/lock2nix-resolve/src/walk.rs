@@ -37,12 +37,15 @@ pub(crate) struct Walk<'a> {
     /// Reached package → its active extras.
     pub reached: Reached,
     /// (from, to, edge) for every edge whose marker held, one per (from, to, kind), sorted by
-    /// that (filled through `edge_index` while walking, sorted once at the end).
+    /// that (recorded in batches while walking, sorted once at the end).
     pub edges: Vec<(EdgeFrom, PackageId, Edge)>,
-    /// While walking: (from, to) → the first of its edges in `edges` (one per kind) …
-    edge_index: FxHashMap<(EdgeFrom, PackageId), usize>,
-    /// … and for each edge, the next one of the same (from, to).
-    same_pair: Vec<Option<usize>>,
+    /// While walking: where the current batch of `edges` starts. Every edge of one (from, kind)
+    /// is recorded in one batch (while one queued item, one root's group or one `[manifest]`
+    /// list is followed), so an edge is found again among its batch's only …
+    batch_start: usize,
+    /// … through the last edge recorded to each package (by lock index; an index into `edges`,
+    /// this batch's when at or after `batch_start`).
+    last_to: Vec<usize>,
     /// For conflict errors, when asked for: package → the first (at most 3) edges that reached
     /// it.
     pub via: FxHashMap<PackageId, Vec<(EdgeFrom, Option<&'a lock2nix_lock::Marker>)>>,
@@ -177,7 +180,13 @@ impl Seen {
 }
 
 impl Walk<'_> {
-    /// The edge from `from` to `to` of `kind`, created by `new` if it is not there yet.
+    /// Start a batch: the edges of one (from, kind) follow, and no other edges of it come later.
+    fn batch(&mut self) {
+        self.batch_start = self.edges.len();
+    }
+
+    /// The edge from `from` to `to` of `kind` (the current batch's source and kind), created by
+    /// `new` if it is not there yet.
     fn edge(
         &mut self,
         from: EdgeFrom,
@@ -185,49 +194,31 @@ impl Walk<'_> {
         kind: &EdgeKind,
         new: impl FnOnce() -> Edge,
     ) -> &mut Edge {
-        let i = match self.find_edge(from, to, kind) {
-            Ok(i) => i,
-            Err(last) => {
-                let i = self.edges.len();
-                match last {
-                    Some(last) => self.same_pair[last] = Some(i),
-                    None => {
-                        self.edge_index.insert((from, to), i);
-                    }
-                }
-                self.edges.push((from, to, new()));
-                self.same_pair.push(None);
-                i
-            }
+        let last = self.last_to[to];
+        let i = if (self.batch_start..self.edges.len()).contains(&last) && self.edges[last].1 == to
+        {
+            debug_assert!(self.edges[last].0 == from && self.edges[last].2.kind == *kind);
+            last
+        } else {
+            let i = self.edges.len();
+            self.last_to[to] = i;
+            self.edges.push((from, to, new()));
+            i
         };
         &mut self.edges[i].2
-    }
-
-    /// Where the edge is in `edges`, else the last edge of the same (from, to), if any.
-    fn find_edge(
-        &self,
-        from: EdgeFrom,
-        to: PackageId,
-        kind: &EdgeKind,
-    ) -> Result<usize, Option<usize>> {
-        let mut last = None;
-        let mut next = self.edge_index.get(&(from, to)).copied();
-        while let Some(i) = next {
-            if self.edges[i].2.kind == *kind {
-                return Ok(i);
-            }
-            last = Some(i);
-            next = self.same_pair[i];
-        }
-        Err(last)
     }
 
     /// Sort the edges by (from, to, kind) (their order as a map), dropping the index;
     /// `packages` is the lock's number of packages.
     fn finish(mut self, packages: usize) -> Self {
-        self.edge_index = FxHashMap::default();
-        self.same_pair = Vec::new();
+        self.last_to = Vec::new();
         sort_edges(&mut self.edges, packages);
+        debug_assert!(
+            self.edges
+                .windows(2)
+                .all(|w| (w[0].0, w[0].1, &w[0].2.kind) != (w[1].0, w[1].1, &w[1].2.kind)),
+            "an edge recorded in two batches"
+        );
         self
     }
 }
@@ -308,8 +299,7 @@ pub(crate) fn walk<'a>(
         explain,
         reached: Reached::new(lock.packages.len()),
         edges: Vec::with_capacity(deps),
-        edge_index: FxHashMap::with_capacity_and_hasher(deps, Default::default()),
-        same_pair: Vec::with_capacity(deps),
+        last_to: vec![0; lock.packages.len()],
         ..Walk::default()
     };
     let mut active = Active::default();
@@ -354,6 +344,7 @@ pub(crate) fn walk<'a>(
             if !sel.root_groups.get(&r).is_some_and(|v| v.contains(g)) {
                 continue;
             }
+            walk.batch();
             for dep in deps {
                 let newly = active.newly(lock, dep);
                 if !active.holds(env, dep, &newly) {
@@ -381,6 +372,7 @@ pub(crate) fn walk<'a>(
                     queue: &mut VecDeque<Item>,
                     seen: &mut Seen,
                     active: &mut Active| {
+        walk.batch();
         for req in reqs {
             if !req
                 .marker
@@ -472,6 +464,7 @@ pub(crate) fn walk<'a>(
             None => EdgeKind::Normal,
             Some(e) => EdgeKind::Extra(e.clone()),
         };
+        walk.batch();
         for dep in deps_of(lock, id, extra.as_ref()) {
             if !active.holds(env, dep, &[]) {
                 continue;
