@@ -88,8 +88,9 @@ struct Ctx<'a> {
     names: NameMap<'a>,
     env: Option<MarkerEnvironment>,
     github_hosts: Vec<&'a str>,
-    /// package index → the packages that depend on it (indices), sorted.
-    dependents: Vec<Vec<usize>>,
+    /// package index → the packages that depend on it (found when first asked for: only
+    /// comparisons with nixpkgs' versions need them).
+    dependents: std::cell::OnceCell<Dependents>,
     assumed_build_system: Vec<String>,
     notes: Vec<Note>,
 }
@@ -100,20 +101,6 @@ pub fn plan(lock: &Lock, res: &Resolution, inputs: &PlanInputs<'_>) -> Plan {
         lock2nix_nixpkgs::IndexSource::Tsv,
     ));
     let index = inputs.index.unwrap_or(&empty);
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); res.packages.len()];
-    for (i, rp) in res.packages.iter().enumerate() {
-        let groups = rp.group_dependencies.values().flatten();
-        let extras = rp.optional_dependencies.values().flatten();
-        for &d in rp.dependencies.iter().chain(groups).chain(extras) {
-            if d != i {
-                dependents[d].push(i);
-            }
-        }
-    }
-    for d in &mut dependents {
-        d.sort_unstable();
-        d.dedup();
-    }
     let github_hosts: Vec<&str> = if inputs.github_hosts.is_empty() {
         vec!["github.com"]
     } else {
@@ -127,7 +114,7 @@ pub fn plan(lock: &Lock, res: &Resolution, inputs: &PlanInputs<'_>) -> Plan {
         names: NameMap::new(index).with_overrides(inputs.attr_overrides.clone()),
         env: res.target.marker_environment().ok(),
         github_hosts,
-        dependents,
+        dependents: std::cell::OnceCell::new(),
         assumed_build_system: Vec::new(),
         notes: Vec::new(),
     };
@@ -185,7 +172,60 @@ enum Nixpkgs<'a> {
     Usable(&'a Entry),
 }
 
+/// Per package, the packages that depend on it (through their dependencies, extras or
+/// groups), in one list: `list[starts[i]..ends[i]]` are package `i`'s, sorted and distinct.
+struct Dependents {
+    list: Vec<usize>,
+    starts: Vec<usize>,
+    ends: Vec<usize>,
+}
+
+impl Dependents {
+    fn new(res: &Resolution) -> Self {
+        let n = res.packages.len();
+        let each = |i: usize| {
+            let rp = &res.packages[i];
+            let groups = rp.group_dependencies.values().flatten();
+            let extras = rp.optional_dependencies.values().flatten();
+            rp.dependencies
+                .iter()
+                .chain(groups)
+                .chain(extras)
+                .copied()
+                .filter(move |&d| d != i)
+        };
+        // room for every edge (repeats included), then each dependent in ascending order, a
+        // repeat of the last one skipped
+        let mut starts = vec![0usize; n + 1];
+        for i in 0..n {
+            for d in each(i) {
+                starts[d + 1] += 1;
+            }
+        }
+        for d in 0..n {
+            starts[d + 1] += starts[d];
+        }
+        let mut list = vec![0usize; starts[n]];
+        let mut ends = starts[..n].to_vec();
+        for i in 0..n {
+            for d in each(i) {
+                if ends[d] == starts[d] || list[ends[d] - 1] != i {
+                    list[ends[d]] = i;
+                    ends[d] += 1;
+                }
+            }
+        }
+        Self { list, starts, ends }
+    }
+}
+
 impl<'a> Ctx<'a> {
+    /// The packages that depend on package `i` (indices), sorted.
+    fn dependents(&self, i: usize) -> &[usize] {
+        let d = self.dependents.get_or_init(|| Dependents::new(self.res));
+        &d.list[d.starts[i]..d.ends[i]]
+    }
+
     fn rp(&self, i: usize) -> &'a ResolvedPackage {
         &self.res.packages[i]
     }
@@ -601,7 +641,7 @@ impl<'a> Ctx<'a> {
         let mut failing = Vec::new();
         let mut unknown = Vec::new();
         let mut checked = 0usize;
-        for &d in &self.dependents[i] {
+        for &d in self.dependents(i) {
             match self.requirement_on(d, name) {
                 Some(specs) => {
                     checked += 1;
@@ -721,6 +761,7 @@ impl<'a> Ctx<'a> {
     /// keeps. Only dependents the overlay builds count (a reused one is nixpkgs' concern), and
     /// not when the dependent relaxes that requirement (`pythonRelaxDeps`).
     fn check_bootstrap(&mut self, packages: &[PlannedPackage]) {
+        let mut notes = std::mem::take(&mut self.notes);
         for p in packages {
             let (Some(n), true) = (&p.nixpkgs, BOOTSTRAP.contains(&p.attr.as_str())) else {
                 continue;
@@ -731,7 +772,7 @@ impl<'a> Ctx<'a> {
             let Some(Ok(nv)) = n.version.as_deref().map(Version::from_str) else {
                 continue;
             };
-            for &d in &self.dependents[p.index] {
+            for &d in self.dependents(p.index) {
                 let dependent = &packages[d];
                 let relaxed = match &dependent.custom.python_relax_deps {
                     Some(names) => names.is_empty() || names.iter().any(|x| x == &p.attr),
@@ -742,7 +783,7 @@ impl<'a> Ctx<'a> {
                 }
                 for s in self.requirement_on(d, &p.name).unwrap_or_default() {
                     if !s.contains(&nv) {
-                        self.notes.push(Note::BootstrapMismatch {
+                        notes.push(Note::BootstrapMismatch {
                             package: p.attr.clone(),
                             nixpkgs_version: nv.to_string(),
                             requirement: format!("{} requires {s}", dependent.attr),
@@ -751,6 +792,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+        self.notes = notes;
     }
 
     /// `cargoDeps` of a git package directory: `None` unless it is Rust (a Rust build backend,

@@ -185,6 +185,8 @@ pub(crate) struct Tags<'l> {
     /// Platform tag set text → whether one of its tags is known (the lock's text: a randomly
     /// seeded hasher).
     known: std::cell::RefCell<foldhash::HashMap<&'l str, bool>>,
+    /// [`Tags::best`]'s list of the wheels that may fit, kept from one package to the next.
+    candidates: std::cell::RefCell<Vec<usize>>,
 }
 
 impl<'l> Tags<'l> {
@@ -192,6 +194,7 @@ impl<'l> Tags<'l> {
         Self {
             tags,
             known: Default::default(),
+            candidates: Default::default(),
         }
     }
 
@@ -209,9 +212,9 @@ impl<'l> Tags<'l> {
 
     /// The index (into `wheels`) of the best wheel, as [`TargetTags::best`] would choose it.
     fn best(&self, wheels: &'l [lock2nix_lock::Wheel]) -> Option<usize> {
-        let candidates: Vec<usize> = (0..wheels.len())
-            .filter(|&i| self.may_fit(&wheels[i].filename))
-            .collect();
+        let mut candidates = self.candidates.borrow_mut();
+        candidates.clear();
+        candidates.extend((0..wheels.len()).filter(|&i| self.may_fit(&wheels[i].filename)));
         let k = self
             .tags
             .best(candidates.iter().map(|&i| &wheels[i].filename))?;

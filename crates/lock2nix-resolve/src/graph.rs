@@ -41,11 +41,20 @@ pub(crate) fn cycles_and_order(packages: &[ResolvedPackage]) -> (Vec<Cycle>, Cut
     for i in 0..packages.len() {
         g.add_node(i);
     }
+    let mut merged: Vec<usize> = Vec::new();
     for (i, p) in packages.iter().enumerate() {
-        let mut targets: Vec<usize> = nix_edges(p).collect();
-        targets.sort_unstable();
-        targets.dedup();
-        for t in targets {
+        // (`dependencies` are sorted and distinct; only a root's groups add to them)
+        let targets = if p.group_dependencies.is_empty() {
+            debug_assert!(p.dependencies.windows(2).all(|w| w[0] < w[1]));
+            &p.dependencies
+        } else {
+            merged.clear();
+            merged.extend(nix_edges(p));
+            merged.sort_unstable();
+            merged.dedup();
+            &merged
+        };
+        for &t in targets {
             g.add_edge(NodeIndex::new(i), NodeIndex::new(t), ());
         }
     }

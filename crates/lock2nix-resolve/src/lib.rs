@@ -766,41 +766,38 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     }
 
     // Flattened dependency lists.
-    let mut out_edges: OutEdges<'_> = vec![Vec::new(); lock.packages.len()];
-    let mut manifest_edges = Vec::new();
-    for (from, to, edge) in &walk.edges {
-        match from {
-            EdgeFrom::Package(from) => out_edges[*from].push((*to, edge)),
-            EdgeFrom::Manifest => manifest_edges.push((*to, edge)),
-        }
-    }
+    let out_edges = OutEdges::new(&walk.edges, lock.packages.len());
     let mut memo: HashMap<(PackageId, ExtraName), BTreeSet<PackageId>> = HashMap::new();
-    // lock indices (with repeats, and maybe `skip`) → sorted indices into `packages`
-    let sorted_indices = |ids: Vec<PackageId>, skip: PackageId| -> Vec<usize> {
-        let mut v: Vec<usize> = ids
-            .into_iter()
-            .filter(|&d| d != skip)
-            .filter_map(|d| index_of[d])
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+    // lock indices (with repeats, and maybe `skip`) → sorted indices into `packages` (sorted in
+    // `scratch`, then copied into a list of their number)
+    let mut scratch: Vec<usize> = Vec::new();
+    let mut sorted_indices = |ids: &[PackageId], skip: PackageId| -> Vec<usize> {
+        scratch.clear();
+        scratch.extend(
+            ids.iter()
+                .filter(|&&d| d != skip)
+                .filter_map(|&d| index_of[d]),
+        );
+        scratch.sort_unstable();
+        scratch.dedup();
+        scratch.as_slice().to_vec()
     };
+    let mut deps: Vec<PackageId> = Vec::new();
     for (i, &id) in order.iter().enumerate() {
-        let mut deps: Vec<PackageId> = Vec::new();
+        deps.clear();
         let mut groups: BTreeMap<GroupName, Vec<PackageId>> = BTreeMap::new();
-        for (to, edge) in &out_edges[id] {
+        for (to, edge) in out_edges.of(id) {
             // (expanded for every kind, in this order: `expand` memoises what it finds)
             let mut with_extras = Vec::new();
             for e in &edge.extras {
-                with_extras.extend(expand(&out_edges, &mut memo, *to, e, &mut Vec::new()));
+                with_extras.extend(expand(&out_edges, &mut memo, to, e, &mut Vec::new()));
             }
             let into = match &edge.kind {
                 EdgeKind::Normal => &mut deps,
                 EdgeKind::Extra(_) => continue,
                 EdgeKind::Group(g) => groups.entry(g.clone()).or_default(),
             };
-            into.push(*to);
+            into.push(to);
             into.append(&mut with_extras);
         }
         if let Some(extras) = root_extras.get(&id) {
@@ -810,14 +807,16 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         }
         let mut optional = BTreeMap::new();
         for e in reached_extras(&walk, id) {
-            let set = expand(&out_edges, &mut memo, id, e, &mut Vec::new());
-            optional.insert(e.clone(), sorted_indices(set.into_iter().collect(), id));
+            let set: Vec<PackageId> = expand(&out_edges, &mut memo, id, e, &mut Vec::new())
+                .into_iter()
+                .collect();
+            optional.insert(e.clone(), sorted_indices(&set, id));
         }
-        packages[i].dependencies = sorted_indices(deps, id);
+        packages[i].dependencies = sorted_indices(&deps, id);
         packages[i].optional_dependencies = optional;
         packages[i].group_dependencies = groups
             .into_iter()
-            .map(|(g, s)| (g, sorted_indices(s, id)))
+            .map(|(g, s)| (g, sorted_indices(&s, id)))
             .collect();
     }
 
@@ -825,15 +824,15 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     // The workspace root's own requirements and chosen groups (`[manifest]`), flattened like a
     // root's groups.
     let mut manifest_sets: BTreeMap<Option<GroupName>, BTreeSet<PackageId>> = BTreeMap::new();
-    for (to, edge) in &manifest_edges {
+    for (to, edge) in out_edges.manifest() {
         let group = match &edge.kind {
             EdgeKind::Group(g) => Some(g.clone()),
             _ => None,
         };
         let set = manifest_sets.entry(group).or_default();
-        set.insert(*to);
+        set.insert(to);
         for e in &edge.extras {
-            set.extend(expand(&out_edges, &mut memo, *to, e, &mut Vec::new()));
+            set.extend(expand(&out_edges, &mut memo, to, e, &mut Vec::new()));
         }
     }
     let to_indices = |set: &BTreeSet<PackageId>| -> Vec<usize> {
@@ -858,7 +857,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         })
         .collect();
     // The graph, last: it takes the walk's edges, which the lists above borrowed (freed first).
-    drop((out_edges, manifest_edges));
+    drop(out_edges);
     let mut graph: DiGraph<usize, Edge> = DiGraph::with_capacity(packages.len(), walk.edges.len());
     for i in 0..packages.len() {
         graph.add_node(i);
@@ -949,8 +948,43 @@ fn conflict(lock: &Lock, target: &Target, first: PackageId, second: PackageId) -
     }
 }
 
-/// Per lock index, the walk's edges leaving that package.
-type OutEdges<'a> = Vec<Vec<(PackageId, &'a Edge)>>;
+/// A finished walk's edges (sorted by their source: packages by lock index, then the
+/// `[manifest]` entries) per source.
+struct OutEdges<'a> {
+    edges: &'a [(EdgeFrom, PackageId, Edge)],
+    /// `edges[starts[id]..starts[id + 1]]` leave the package of lock index `id`; the rest, from
+    /// `starts[packages]` on, are the `[manifest]` entries'.
+    starts: Vec<usize>,
+}
+
+impl<'a> OutEdges<'a> {
+    fn new(edges: &'a [(EdgeFrom, PackageId, Edge)], packages: usize) -> Self {
+        debug_assert!(edges.windows(2).all(|w| w[0].0 <= w[1].0));
+        let mut starts = vec![0usize; packages + 1];
+        for (from, ..) in edges {
+            if let EdgeFrom::Package(id) = from {
+                starts[id + 1] += 1;
+            }
+        }
+        for id in 0..packages {
+            starts[id + 1] += starts[id];
+        }
+        Self { edges, starts }
+    }
+
+    /// The edges leaving the package of lock index `id`: (to, edge).
+    fn of(&self, id: PackageId) -> impl Iterator<Item = (PackageId, &'a Edge)> + 'a {
+        self.edges[self.starts[id]..self.starts[id + 1]]
+            .iter()
+            .map(|(_, to, e)| (*to, e))
+    }
+
+    /// The edges of the `[manifest]` entries: (to, edge).
+    fn manifest(&self) -> impl Iterator<Item = (PackageId, &'a Edge)> + 'a {
+        let start = self.starts[self.starts.len() - 1];
+        self.edges[start..].iter().map(|(_, to, e)| (*to, e))
+    }
+}
 
 /// Everything `pkg[extra]` adds: the targets of its extra edges, and recursively the extras they ask for.
 fn expand(
@@ -969,11 +1003,11 @@ fn expand(
     }
     stack.push(key.clone());
     let mut out = BTreeSet::new();
-    for (to, edge) in &out_edges[pkg] {
+    for (to, edge) in out_edges.of(pkg) {
         if matches!(&edge.kind, EdgeKind::Extra(e) if e == extra) {
-            out.insert(*to);
+            out.insert(to);
             for e in &edge.extras {
-                out.extend(expand(out_edges, memo, *to, e, stack));
+                out.extend(expand(out_edges, memo, to, e, stack));
             }
         }
     }

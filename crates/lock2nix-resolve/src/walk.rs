@@ -317,7 +317,8 @@ pub(crate) fn walk<'a>(
         }
     }
 
-    let mut queue: VecDeque<Item> = VecDeque::new();
+    // (an item per package and per queued extra: room for the packages at least)
+    let mut queue: VecDeque<Item> = VecDeque::with_capacity(lock.packages.len());
     let mut seen = Seen::new(lock.packages.len());
     let visit = |walk: &mut Walk<'a>, id: PackageId| {
         walk.reached.entry(id);
