@@ -2,9 +2,9 @@
 
 use std::collections::VecDeque;
 
-use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::algo::{toposort, TarjanScc};
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeRef;
+use petgraph::visit::{EdgeRef, Reversed};
 
 use crate::{Edge, EdgeFrom, Reach, ReachStep, Resolution, ResolvedPackage};
 
@@ -35,8 +35,9 @@ fn nix_edges(p: &ResolvedPackage) -> impl Iterator<Item = usize> + '_ {
 /// search per edge made the whole pass O(n⁴)).
 pub(crate) type CutEdges = rustc_hash::FxHashSet<(usize, usize)>;
 
-/// The cycles (with their cut edges, also returned as a set) and a topological order.
-pub(crate) fn cycles_and_order(packages: &[ResolvedPackage]) -> (Vec<Cycle>, CutEdges, Vec<usize>) {
+/// The [`nix_edges`] as a graph: node `i` is `packages[i]`, each package's edges in ascending
+/// order of their targets.
+fn run_time_graph(packages: &[ResolvedPackage]) -> DiGraph<usize, ()> {
     let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(packages.len(), packages.len() * 4);
     for i in 0..packages.len() {
         g.add_node(i);
@@ -58,11 +59,18 @@ pub(crate) fn cycles_and_order(packages: &[ResolvedPackage]) -> (Vec<Cycle>, Cut
             g.add_edge(NodeIndex::new(i), NodeIndex::new(t), ());
         }
     }
+    g
+}
+
+/// The cycles (with their cut edges, also returned as a set) and a topological order.
+pub(crate) fn cycles_and_order(packages: &[ResolvedPackage]) -> (Vec<Cycle>, CutEdges, Vec<usize>) {
+    let g = run_time_graph(packages);
     let mut cycles = Vec::new();
-    for scc in tarjan_scc(&g) {
+    // (each component handed over as it is found: most are single packages, not worth a list)
+    TarjanScc::new().run(&g, |scc| {
         let self_loop = scc.len() == 1 && g.contains_edge(scc[0], scc[0]);
         if scc.len() < 2 && !self_loop {
-            continue;
+            return;
         }
         let mut members: Vec<usize> = scc.iter().map(|n| n.index()).collect();
         members.sort_unstable();
@@ -100,24 +108,36 @@ pub(crate) fn cycles_and_order(packages: &[ResolvedPackage]) -> (Vec<Cycle>, Cut
         }
         cut.sort_unstable();
         cycles.push(Cycle { members, cut });
-    }
+    });
     cycles.sort_by(|a, b| a.members.cmp(&b.members));
     let cut_edges: CutEdges = cycles.iter().flat_map(|c| c.cut.iter().copied()).collect();
-    // order with cut edges removed; dependencies first
-    let mut dag: DiGraph<usize, ()> = DiGraph::with_capacity(packages.len(), g.edge_count());
-    for i in 0..packages.len() {
-        dag.add_node(i);
-    }
-    for e in g.edge_references() {
-        let (a, b) = (e.source().index(), e.target().index());
-        if !cut_edges.contains(&(a, b)) {
-            dag.add_edge(NodeIndex::new(b), NodeIndex::new(a), ());
-        }
-    }
-    let order = toposort(&dag, None)
-        .map(|v| v.into_iter().map(NodeIndex::index).collect())
-        .unwrap_or_else(|_| (0..packages.len()).collect());
+    let order = dependencies_first(&g, &cut_edges);
     (cycles, cut_edges, order)
+}
+
+/// A topological order of `g` with the `cut` edges removed, dependencies first (all packages in
+/// their order when that still has a cycle).
+fn dependencies_first(g: &DiGraph<usize, ()>, cut: &CutEdges) -> Vec<usize> {
+    let order = if cut.is_empty() {
+        // `g` reversed as it is: its nodes and each node's incoming edges in the order a
+        // reversed copy would list them
+        toposort(Reversed(g), None)
+    } else {
+        let mut dag: DiGraph<usize, ()> = DiGraph::with_capacity(g.node_count(), g.edge_count());
+        for i in 0..g.node_count() {
+            dag.add_node(i);
+        }
+        for e in g.edge_references() {
+            let (a, b) = (e.source().index(), e.target().index());
+            if !cut.contains(&(a, b)) {
+                dag.add_edge(NodeIndex::new(b), NodeIndex::new(a), ());
+            }
+        }
+        toposort(&dag, None)
+    };
+    order
+        .map(|v| v.into_iter().map(NodeIndex::index).collect())
+        .unwrap_or_else(|_| (0..g.node_count()).collect())
 }
 
 /// One step of a path: the package and the edge that led to it (none for the root).
@@ -290,4 +310,75 @@ pub(crate) fn reach_paths(reach: &Reach<'_>, target: usize, limit: usize) -> Vec
         ka.cmp(&kb)
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The order of a reversed copy of `g` (what [`dependencies_first`] computed before it
+    /// read `g` reversed in place).
+    fn copy_order(g: &DiGraph<usize, ()>) -> Vec<usize> {
+        let mut dag: DiGraph<usize, ()> = DiGraph::new();
+        for i in 0..g.node_count() {
+            dag.add_node(i);
+        }
+        for e in g.edge_references() {
+            dag.add_edge(e.target(), e.source(), ());
+        }
+        toposort(&dag, None)
+            .map(|v| v.into_iter().map(NodeIndex::index).collect())
+            .unwrap_or_else(|_| (0..g.node_count()).collect())
+    }
+
+    /// Reading `g` reversed orders like a reversed copy: random graphs (edges added in random
+    /// order, some with cycles) and the real locks' run-time graphs.
+    #[test]
+    fn reversed_view_orders_like_a_reversed_copy() {
+        let mut state = 11u64;
+        let mut next = |m: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % m
+        };
+        for round in 0..2000 {
+            let n = 1 + next(12);
+            let mut g: DiGraph<usize, ()> = DiGraph::new();
+            for i in 0..n {
+                g.add_node(i);
+            }
+            for _ in 0..next(3 * n + 1) {
+                let (a, b) = (next(n), next(n));
+                // mostly acyclic (a → b only with a < b), a cycle now and then
+                if a < b || round % 7 == 0 {
+                    g.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
+                }
+            }
+            let want = copy_order(&g);
+            assert_eq!(dependencies_first(&g, &CutEdges::default()), want, "round {round}");
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut checked = 0;
+        for dir in ["locks/top-300", "locks/top-1500", "locks/workspace-mixed"] {
+            let lock = lock2nix_lock::read_lock(&root.join(dir).join("uv.lock")).unwrap();
+            for system in [
+                lock2nix_wheel::System::X86_64Linux,
+                lock2nix_wheel::System::Aarch64Darwin,
+            ] {
+                let target = crate::Target::new(system, crate::PythonVersion::new(3, 12));
+                let Ok(res) = crate::resolve(&lock, &target) else {
+                    continue;
+                };
+                let g = run_time_graph(&res.packages);
+                assert_eq!(
+                    dependencies_first(&g, &CutEdges::default()),
+                    copy_order(&g),
+                    "{dir} on {system}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 3, "{checked}");
+    }
 }

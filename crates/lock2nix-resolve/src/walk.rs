@@ -179,7 +179,15 @@ impl Seen {
     }
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
+    /// Count `dep` from `from` among the (at most 3) edges that reached its target.
+    fn explain_edge(&mut self, from: EdgeFrom, dep: &'a Dependency) {
+        let via = self.via.entry(dep.target).or_default();
+        if via.len() < 3 {
+            via.push((from, dep.marker.as_ref()));
+        }
+    }
+
     /// Start a batch: the edges of one (from, kind) follow, and no other edges of it come later.
     fn batch(&mut self) {
         self.batch_start = self.edges.len();
@@ -460,7 +468,21 @@ pub(crate) fn walk<'a>(
     }
 
     // Second pass: the edges that hold with the final set.
+    // (A root's items are queued first without being marked seen, so a dependency on a root
+    // queues them again: an item followed a second time finds the same edges, targets already
+    // checked and queued; only the explanation counts its edges again.)
+    let mut followed = Seen::new(lock.packages.len());
     while let Some((id, extra)) = queue.pop_front() {
+        if !followed.insert(id, extra.as_ref()) {
+            if walk.explain {
+                for dep in deps_of(lock, id, extra.as_ref()) {
+                    if active.holds(env, dep, &[]) {
+                        walk.explain_edge(EdgeFrom::Package(id), dep);
+                    }
+                }
+            }
+            continue;
+        }
         let kind = match &extra {
             None => EdgeKind::Normal,
             Some(e) => EdgeKind::Extra(e.clone()),
@@ -527,10 +549,7 @@ fn record<'a>(walk: &mut Walk<'a>, from: EdgeFrom, dep: &'a Dependency, kind: &E
         edge.extras.sort();
     }
     if walk.explain {
-        let via = walk.via.entry(dep.target).or_default();
-        if via.len() < 3 {
-            via.push((from, dep.marker.as_ref()));
-        }
+        walk.explain_edge(from, dep);
     }
     let set = walk.reached.entry(dep.target);
     for e in &dep.extras {
