@@ -173,10 +173,14 @@ pub fn alloc(size: usize, align: usize) -> Option<*mut u8> {
     .flatten()
 }
 
-/// Resize `ptr`'s `old` bytes to `new` in place: possible when it is the last allocation of this
-/// thread's block and the block has room (always when shrinking it).
+/// Resize the arena block `ptr` of `old` bytes to `new` in place: always when shrinking (the
+/// tail is left unused, never handed out again: memory the arena hands out must be zeroed), and
+/// when growing if it is the last allocation of this thread's block and the block has room.
 #[inline]
 pub fn resize_in_place(ptr: *mut u8, old: usize, new: usize) -> bool {
+    if new <= old {
+        return true;
+    }
     BUMP.try_with(|bump| {
         let (next, end) = bump.get();
         let at = ptr as usize;
@@ -291,6 +295,20 @@ mod tests {
         assert!(!moved);
         assert!(from_arena(v.as_ptr()));
         assert!(v.iter().enumerate().all(|(i, &x)| x == i as u32 + 1));
+    }
+
+    #[test]
+    fn memory_given_back_by_shrinking_is_not_handed_out_again() {
+        let _serial = serial();
+        let (shrunk, zeros) = during(|| {
+            let mut v: Vec<u8> = vec![0xff; 4000];
+            v.truncate(10);
+            v.shrink_to_fit();
+            (v, vec![0u8; 3990])
+        });
+        assert!(from_arena(shrunk.as_ptr()) && from_arena(zeros.as_ptr()));
+        assert_eq!(shrunk, [0xff; 10]);
+        assert!(zeros.iter().all(|&b| b == 0));
     }
 
     #[test]
