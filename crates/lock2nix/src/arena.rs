@@ -53,13 +53,19 @@ thread_local! {
 /// until it returns. The region is reserved on the first call; a later call goes on where the
 /// last one stopped. Not nested: the inner call's end would close the arena for the outer.
 pub fn during<T>(f: impl FnOnce() -> T) -> T {
+    /// Closes the arena when `f` returns or unwinds.
+    struct Close;
+    impl Drop for Close {
+        fn drop(&mut self) {
+            OPEN.store(false, Ordering::Release);
+            trim();
+        }
+    }
     if reserve() {
         OPEN.store(true, Ordering::Release);
     }
-    let out = f();
-    OPEN.store(false, Ordering::Release);
-    trim();
-    out
+    let _close = Close;
+    f()
 }
 
 /// Give back the part of the last huge page that no block reached (up to 2 MiB of resident
@@ -309,6 +315,15 @@ mod tests {
         assert!(from_arena(shrunk.as_ptr()) && from_arena(zeros.as_ptr()));
         assert_eq!(shrunk, [0xff; 10]);
         assert!(zeros.iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn a_panic_inside_closes_the_arena() {
+        let _serial = serial();
+        let caught = std::panic::catch_unwind(|| during(|| panic!("inside")));
+        assert!(caught.is_err());
+        let after = Box::new(1u32);
+        assert!(!from_arena(&*after));
     }
 
     #[test]
