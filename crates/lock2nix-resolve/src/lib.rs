@@ -766,7 +766,10 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     }
 
     // Flattened dependency lists.
-    let out_edges = OutEdges::new(&walk.edges, lock.packages.len());
+    let out_edges = OutEdges {
+        edges: &walk.edges,
+        starts: &walk.from_starts,
+    };
     let mut memo: HashMap<(PackageId, ExtraName), BTreeSet<PackageId>> = HashMap::new();
     // lock indices (with repeats, and maybe `skip`) → sorted indices into `packages` (sorted in
     // `scratch`, then copied into a list of their number)
@@ -856,8 +859,7 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
             )
         })
         .collect();
-    // The graph, last: it takes the walk's edges, which the lists above borrowed (freed first).
-    drop(out_edges);
+    // The graph, last: it takes the walk's edges, which the lists above borrowed.
     let mut graph: DiGraph<usize, Edge> = DiGraph::with_capacity(packages.len(), walk.edges.len());
     for i in 0..packages.len() {
         graph.add_node(i);
@@ -948,30 +950,13 @@ fn conflict(lock: &Lock, target: &Target, first: PackageId, second: PackageId) -
     }
 }
 
-/// A finished walk's edges (sorted by their source: packages by lock index, then the
-/// `[manifest]` entries) per source.
+/// A finished walk's edges per source (its `edges` and `from_starts`).
 struct OutEdges<'a> {
     edges: &'a [(EdgeFrom, PackageId, Edge)],
-    /// `edges[starts[id]..starts[id + 1]]` leave the package of lock index `id`; the rest, from
-    /// `starts[packages]` on, are the `[manifest]` entries'.
-    starts: Vec<usize>,
+    starts: &'a [usize],
 }
 
 impl<'a> OutEdges<'a> {
-    fn new(edges: &'a [(EdgeFrom, PackageId, Edge)], packages: usize) -> Self {
-        debug_assert!(edges.windows(2).all(|w| w[0].0 <= w[1].0));
-        let mut starts = vec![0usize; packages + 1];
-        for (from, ..) in edges {
-            if let EdgeFrom::Package(id) = from {
-                starts[id + 1] += 1;
-            }
-        }
-        for id in 0..packages {
-            starts[id + 1] += starts[id];
-        }
-        Self { edges, starts }
-    }
-
     /// The edges leaving the package of lock index `id`: (to, edge).
     fn of(&self, id: PackageId) -> impl Iterator<Item = (PackageId, &'a Edge)> + 'a {
         self.edges[self.starts[id]..self.starts[id + 1]]

@@ -39,6 +39,9 @@ pub(crate) struct Walk<'a> {
     /// (from, to, edge) for every edge whose marker held, one per (from, to, kind), sorted by
     /// that (recorded in batches while walking, sorted once at the end).
     pub edges: Vec<(EdgeFrom, PackageId, Edge)>,
+    /// Once finished, per source: `edges[from_starts[id]..from_starts[id + 1]]` leave the package
+    /// of lock index `id`; from `from_starts[packages]` on they are the `[manifest]` entries'.
+    pub from_starts: Vec<usize>,
     /// While walking: where the current batch of `edges` starts. Every edge of one (from, kind)
     /// is recorded in one batch (while one queued item, one root's group or one `[manifest]`
     /// list is followed), so an edge is found again among its batch's only …
@@ -220,7 +223,7 @@ impl<'a> Walk<'a> {
     /// `packages` is the lock's number of packages.
     fn finish(mut self, packages: usize) -> Self {
         self.last_to = Vec::new();
-        sort_edges(&mut self.edges, packages);
+        self.from_starts = sort_edges(&mut self.edges, packages);
         debug_assert!(
             self.edges
                 .windows(2)
@@ -234,8 +237,9 @@ impl<'a> Walk<'a> {
 /// Sort `edges` (distinct by (from, to, kind), every `from` package below `packages`) by
 /// (from, to, kind): first into one bucket per `from` in place, each edge swapped at most once
 /// into its bucket (an edge is large, and a comparison sort moves it about log n times), then
-/// each bucket (a package's few edges) by (to, kind).
-fn sort_edges(edges: &mut [(EdgeFrom, PackageId, Edge)], packages: usize) {
+/// each bucket (a package's few edges) by (to, kind). Returns where each bucket starts (the
+/// packages', then the workspace root's).
+fn sort_edges(edges: &mut [(EdgeFrom, PackageId, Edge)], packages: usize) -> Vec<usize> {
     // bucket of a `from`: a package's index, the workspace root after all packages
     let bucket = |from: EdgeFrom| match from {
         EdgeFrom::Package(id) => id,
@@ -252,6 +256,7 @@ fn sort_edges(edges: &mut [(EdgeFrom, PackageId, Edge)], packages: usize) {
         *n = at;
         at += count;
     }
+    let starts = next.clone();
     let mut ends = next[1..].to_vec();
     ends.push(edges.len());
     for b in 0..next.len() {
@@ -271,6 +276,7 @@ fn sort_edges(edges: &mut [(EdgeFrom, PackageId, Edge)], packages: usize) {
         edges[start..end].sort_unstable_by(|a, b| (a.1, &a.2.kind).cmp(&(b.1, &b.2.kind)));
         start = end;
     }
+    starts
 }
 
 /// The package a `[manifest]` requirement names on this target: the entry of that name whose
@@ -630,8 +636,17 @@ mod tests {
             }
             let mut want: Vec<_> = v.iter().map(key).collect();
             want.sort();
-            sort_edges(&mut v, 4);
+            let starts = sort_edges(&mut v, 4);
             assert_eq!(v.iter().map(key).collect::<Vec<_>>(), want, "round {round}");
+            // each bucket starts at the first edge of its source (or where it would be)
+            let bucket = |e: &(EdgeFrom, PackageId, Edge)| match e.0 {
+                EdgeFrom::Package(id) => id,
+                EdgeFrom::Manifest => 4,
+            };
+            let want_starts: Vec<usize> = (0..=4)
+                .map(|b| v.iter().take_while(|e| bucket(e) < b).count())
+                .collect();
+            assert_eq!(starts, want_starts, "round {round}");
         }
     }
 }
