@@ -47,11 +47,8 @@ pub(crate) fn merge(mut per_system: Vec<(System, Expr<'_>)>) -> Expr<'_> {
         return per_system.swap_remove(0).1;
     }
     match first {
-        Expr::Apply { func, .. }
-            if others
-                .iter()
-                .all(|(_, e)| matches!(e, Expr::Apply { func: f, .. } if f == func)) =>
-        {
+        // every expression has this head (computed above)
+        Expr::Apply { .. } if shared_head => {
             return merge_below(
                 per_system,
                 |e| match e {
@@ -64,11 +61,7 @@ pub(crate) fn merge(mut per_system: Vec<(System, Expr<'_>)>) -> Expr<'_> {
                 },
             );
         }
-        Expr::Lambda { param, .. }
-            if others
-                .iter()
-                .all(|(_, e)| matches!(e, Expr::Lambda { param: p, .. } if p == param)) =>
-        {
+        Expr::Lambda { .. } if shared_head => {
             return merge_below(
                 per_system,
                 |e| match e {
@@ -85,6 +78,9 @@ pub(crate) fn merge(mut per_system: Vec<(System, Expr<'_>)>) -> Expr<'_> {
             rec: false,
             bindings,
         } => {
+            if names_aligned(bindings, others) {
+                return merge_aligned(per_system);
+            }
             if let Some(union) = attrset_union(bindings, &per_system) {
                 return merge_attrsets(union, per_system);
             }
@@ -143,6 +139,93 @@ fn merge_below<'a, H>(
         Some(head) => join(head, merge(children)),
         // not reached: the callers checked that every expression has the head
         None => by_system(children),
+    }
+}
+
+/// Whether every expression is a plain set of `name = value;` bindings with `first`'s names in
+/// `first`'s order (the usual case: one recipe on every system). [`attrset_union`] accepts such
+/// sets, its union is `first`'s names, and name `i` is binding `i` of every set.
+fn names_aligned(first: &[Binding], others: &[(System, Expr)]) -> bool {
+    if !first.iter().all(|b| single_name(b).is_some()) {
+        return false;
+    }
+    others.iter().all(|(_, e)| match e {
+        Expr::AttrSet {
+            rec: false,
+            bindings,
+        } => {
+            bindings.len() == first.len()
+                && bindings
+                    .iter()
+                    .zip(first)
+                    .all(|(b, f)| single_name(b).is_some_and(|n| assigns(f, n)))
+        }
+        _ => false,
+    })
+}
+
+/// [`merge_attrsets`] of sets [`names_aligned`] accepted, pairing bindings by position: what it
+/// gives, without looking names up. A binding whose value is equal on every system is the first
+/// system's as it is (`merge` of equal values is the first, whatever their shape); otherwise its
+/// path is kept and its values merged. Either way it keeps the comments of the first system's
+/// binding that has any.
+fn merge_aligned<'a>(per_system: Vec<(System, Expr<'a>)>) -> Expr<'a> {
+    let mut sets = per_system.into_iter().map(|(s, e)| match e {
+        Expr::AttrSet { bindings, .. } => (s, bindings),
+        // not reached: names_aligned accepted only sets
+        _ => (s, Vec::new()),
+    });
+    let Some((first_system, mut first)) = sets.next() else {
+        return Expr::attrs([]);
+    };
+    let mut others: Vec<(System, std::vec::IntoIter<Binding<'a>>)> =
+        sets.map(|(s, bs)| (s, bs.into_iter())).collect();
+    // the first set's bindings are the result's, merged in place
+    for b in &mut first {
+        // the others' bindings at this position (names_aligned: as many as the first's) are
+        // the next ones of their sets, looked at in place
+        if b.comments.is_empty() {
+            if let Some(o) = others
+                .iter_mut()
+                .filter_map(|(_, bs)| bs.as_mut_slice().first_mut())
+                .find(|o| !o.comments.is_empty())
+            {
+                b.comments = std::mem::take(&mut o.comments);
+            }
+        }
+        let lock2nix_nix::BindingKind::Assign { value, .. } = &mut b.kind else {
+            // not reached: names_aligned accepted only `name = value;` bindings
+            continue;
+        };
+        let equal = others.iter().all(|(_, bs)| match bs.as_slice().first() {
+            Some(Binding {
+                kind: lock2nix_nix::BindingKind::Assign { value: v, .. },
+                ..
+            }) => *v == *value,
+            _ => false,
+        });
+        if equal {
+            for (_, bs) in &mut others {
+                bs.next();
+            }
+        } else {
+            let mut vals = Vec::with_capacity(others.len() + 1);
+            vals.push((first_system, std::mem::replace(value, Expr::Null)));
+            for (s, bs) in &mut others {
+                if let Some(Binding {
+                    kind: lock2nix_nix::BindingKind::Assign { value: v, .. },
+                    ..
+                }) = bs.next()
+                {
+                    vals.push((*s, v));
+                }
+            }
+            *value = merge(vals);
+        }
+    }
+    Expr::AttrSet {
+        rec: false,
+        bindings: first,
     }
 }
 
