@@ -915,6 +915,13 @@ impl Printer {
             return self.put(&p.text);
         }
         for c in &b.comments {
+            // printable ASCII, nearly every comment: one line, nothing to escape (what
+            // comment_lines gives for it)
+            if c.bytes().all(|b| matches!(b, b' '..=b'~')) {
+                self.nl_pad()?;
+                push_comment_line(&mut self.out, c.trim_end_matches(' '));
+                continue;
+            }
             for line in comment_lines(c)? {
                 self.nl_pad()?;
                 push_comment_line(&mut self.out, &line);
