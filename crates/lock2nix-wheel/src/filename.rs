@@ -274,27 +274,6 @@ fn check_tag_set(
     Ok(())
 }
 
-/// Whether `py-abi-platform` (three `-`-separated, possibly compressed tag sets) has only
-/// non-empty tags of ASCII letters, digits and `_` (what [`check_tag_set`] checks per set).
-fn tag_sets_valid(text: &str) -> bool {
-    let b = text.as_bytes();
-    let is_sep = |c: u8| (c == b'.') | (c == b'-');
-    // every byte a tag byte or a separator (no early exit: the fold compiles to vector compares)
-    let bytes_ok = b.iter().fold(true, |ok, &c| {
-        ok & (c.is_ascii_alphanumeric() | (c == b'_') | (c == b'.') | (c == b'-'))
-    });
-    // no empty tag: no separator first, last, or right after another (a fold over each byte
-    // and its successor, which also compiles to vector compares)
-    let no_double_sep = b
-        .iter()
-        .zip(b.get(1..).unwrap_or_default())
-        .fold(true, |ok, (&x, &y)| ok & !(is_sep(x) & is_sep(y)));
-    bytes_ok
-        && no_double_sep
-        && b.first().is_some_and(|&c| !is_sep(c))
-        && b.last().is_some_and(|&c| !is_sep(c))
-}
-
 /// Append `name` (already checked to be ASCII letters, digits, `_` and `.`) with every run of
 /// `-`, `_` and `.` replaced by one `-`: [`normalize_name`] but for the case, which the caller
 /// lowers.
@@ -321,48 +300,132 @@ fn push_normalized_ascii_name(out: &mut String, name: &str) {
     }
 }
 
-/// The offsets of the first five `-` of `bytes`, how many there are, and whether `bytes` holds a
-/// `%`: one pass, eight bytes at a time (in a 64-bit word, a byte equal to the one sought is
-/// flagged exactly: the sum that flags it cannot carry from one byte into the next).
-fn dashes_and_percent(bytes: &[u8]) -> ([usize; 5], usize, bool) {
+/// What one pass over a file name's bytes finds (see [`scan`]).
+#[derive(Debug, PartialEq, Eq)]
+struct Scan {
+    /// The offsets of the first five `-`.
+    dashes: [usize; 5],
+    /// How many `-` there are.
+    count: usize,
+    /// Whether there is a `%`.
+    percent: bool,
+    /// The first byte that is not an ASCII letter, digit, `-`, `.` or `_` (the length if none).
+    first_other: usize,
+    /// The last such byte.
+    last_other: Option<usize>,
+    /// Whether there is an ASCII upper-case letter.
+    upper: bool,
+    /// The first `.` or `_` (the length if none).
+    first_dot_or_underscore: usize,
+    /// The last offset whose byte and the one before it are both `-` or `.`.
+    last_double_separator: Option<usize>,
+}
+
+/// One pass over `bytes`: where its dashes are, and the few facts about its other bytes that
+/// decide whether a wheel file name needs the slow checks, lower-casing or name normalisation.
+///
+/// Eight bytes at a time, each byte's facts in its high bit: a byte equal to a given one, or in a
+/// range of ASCII bytes, is flagged exactly (the sums that flag them cannot carry from one byte
+/// into the next). The last few bytes are read as a word padded with `a`, which flags nothing.
+fn scan(bytes: &[u8]) -> Scan {
     const LO: u64 = 0x0101_0101_0101_0101;
     const SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut out = Scan {
+        dashes: [0; 5],
+        count: 0,
+        percent: false,
+        first_other: bytes.len(),
+        last_other: None,
+        upper: false,
+        first_dot_or_underscore: bytes.len(),
+        last_double_separator: None,
+    };
     // the high bit of each byte of `x` that is `b`
-    let equal = |x: u64, b: u8| {
+    fn equal(x: u64, b: u8) -> u64 {
         let y = x ^ (LO * u64::from(b));
         !(((y & SEVEN) + SEVEN) | y | SEVEN)
-    };
-    let mut dashes = [0usize; 5];
-    let mut count = 0;
-    let mut percent = false;
-    let mut record = |i: usize| {
-        if let Some(slot) = dashes.get_mut(count) {
-            *slot = i;
+    }
+    fn first(flags: u64) -> usize {
+        (flags.trailing_zeros() / 8) as usize
+    }
+    fn last(flags: u64) -> usize {
+        (7 - flags.leading_zeros() / 8) as usize
+    }
+    /// The word `x` at offset `at` of a text `len` bytes long; `separators_before` holds the
+    /// previous word's separator flags.
+    #[inline(always)]
+    fn word_at(out: &mut Scan, len: usize, separators_before: &mut u64, at: usize, x: u64) {
+        let low = x & SEVEN;
+        let ascii = !x & HI;
+        // the high bit of each ASCII byte of `x` in `lo..=hi`
+        let range = |lo: u8, hi: u8| {
+            (low + LO * u64::from(0x80 - lo)) & !(low + LO * u64::from(0x7f - hi)) & ascii
+        };
+        let upper = range(b'A', b'Z');
+        let dash = equal(x, b'-');
+        let dot = equal(x, b'.');
+        let underscore = equal(x, b'_');
+        let known = range(b'0', b'9') | upper | range(b'a', b'z') | dash | dot | underscore;
+        let other = !known & HI;
+        let separators = dash | dot;
+        // a separator right after another (the previous word's last byte included)
+        let doubles = separators & ((separators << 8) | ((*separators_before >> 56) & 0x80));
+        *separators_before = separators;
+        if other != 0 {
+            if out.first_other == len {
+                out.first_other = at + first(other);
+            }
+            out.last_other = Some(at + last(other));
+            out.percent |= equal(x, b'%') != 0;
         }
-        count += 1;
-    };
+        out.upper |= upper != 0;
+        if doubles != 0 {
+            out.last_double_separator = Some(at + last(doubles));
+        }
+        let dot_or_underscore = dot | underscore;
+        if dot_or_underscore != 0 && out.first_dot_or_underscore == len {
+            out.first_dot_or_underscore = at + first(dot_or_underscore);
+        }
+        let mut dashes = dash;
+        while dashes != 0 {
+            if let Some(slot) = out.dashes.get_mut(out.count) {
+                *slot = at + first(dashes);
+            }
+            out.count += 1;
+            dashes &= dashes - 1;
+        }
+    }
+    let len = bytes.len();
+    let mut separators_before = 0u64;
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
     for word in &mut words {
         let Ok(word) = <[u8; 8]>::try_from(word) else {
             break;
         };
-        let x = u64::from_le_bytes(word);
-        percent |= equal(x, b'%') != 0;
-        let mut flags = equal(x, b'-');
-        while flags != 0 {
-            record(at + (flags.trailing_zeros() / 8) as usize);
-            flags &= flags - 1;
-        }
+        word_at(
+            &mut out,
+            len,
+            &mut separators_before,
+            at,
+            u64::from_le_bytes(word),
+        );
         at += 8;
     }
-    for (i, &b) in words.remainder().iter().enumerate() {
-        percent |= b == b'%';
-        if b == b'-' {
-            record(at + i);
-        }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut word = [b'a'; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        word_at(
+            &mut out,
+            len,
+            &mut separators_before,
+            at,
+            u64::from_le_bytes(word),
+        );
     }
-    (dashes, count, percent)
+    out
 }
 
 fn parse_build_tag(filename: &str, raw: &str) -> Result<BuildTag, WheelFilenameError> {
@@ -405,13 +468,15 @@ impl WheelFilename {
         known: Option<(&str, &Version)>,
     ) -> Result<WheelFilename, WheelFilenameError> {
         let decoded;
-        let (mut dashes, mut count, percent) = dashes_and_percent(filename.as_bytes());
-        let input = if percent {
+        let mut scanned = scan(filename.as_bytes());
+        let input = if scanned.percent {
             decoded = percent_encoding::percent_decode_str(filename)
                 .decode_utf8()
                 .map_err(|_| WheelFilenameError::InvalidPercentEncoding {
                     filename: filename.to_string(),
                 })?;
+            // what the decoded text holds is what counts
+            scanned = scan(decoded.as_bytes());
             decoded.as_ref()
         } else {
             filename
@@ -421,11 +486,9 @@ impl WheelFilename {
                 filename: filename.to_string(),
             });
         };
-        // The `-` positions (at most 5 are kept; more is an error that needs only the count):
-        // those of `filename` (`.whl` has none) unless it was decoded.
-        if percent {
-            (dashes, count, _) = dashes_and_percent(stem.as_bytes());
-        }
+        // The `-` positions (at most 5 are kept; more is an error that needs only the count) are
+        // those of `stem`: `.whl` has none.
+        let Scan { dashes, count, .. } = scanned;
         // name, version, [build,] then the three tag sets; `py_at` is where the python tags start
         let (version_end, build, py_at) = match count {
             4 => (dashes[1], None, dashes[1] + 1),
@@ -448,11 +511,8 @@ impl WheelFilename {
             let d = &dashes[count - 2..count];
             (d[0] - py_at, d[1] - d[0] - 1)
         };
-        // no early exit: the fold compiles to vector compares
-        let name_ok = name.bytes().fold(true, |ok, b| {
-            ok & (b.is_ascii_alphanumeric() | (b == b'_') | (b == b'.'))
-        });
-        if name.is_empty() || !name_ok {
+        // the name has no `-` (the first ends it): it is valid when it has no other byte
+        if name.is_empty() || scanned.first_other < name.len() {
             return Err(WheelFilenameError::InvalidName {
                 filename: filename.to_string(),
                 name: name.to_string(),
@@ -469,8 +529,13 @@ impl WheelFilename {
         let build_tag = build
             .map(|b| parse_build_tag(filename, b).map(Box::new))
             .transpose()?;
-        if !tag_sets_valid(tags_text) {
-            // the slow path names the first offending set and tag
+        // The tag sets are valid when they hold only letters, digits, `_`, `.` and `-` and no
+        // tag is empty: no separator right after the `-` before them, after another, or last
+        // (then it is followed by the `.` of `.whl`). Otherwise the slow path names the first
+        // offending set and tag.
+        let tags_ok = scanned.last_other.is_none_or(|i| i < py_at)
+            && scanned.last_double_separator.is_none_or(|i| i < py_at);
+        if !tags_ok {
             let (py, rest) = tags_text.split_at(py_len);
             let (abi, plat) = rest[1..].split_at(abi_len);
             check_tag_set(filename, "python", py)?;
@@ -482,10 +547,16 @@ impl WheelFilename {
             found: count + 1,
         };
         let mut text = String::with_capacity(name.len() + tags_text.len());
-        push_normalized_ascii_name(&mut text, name);
+        if scanned.first_dot_or_underscore < name.len() {
+            push_normalized_ascii_name(&mut text, name);
+        } else {
+            text.push_str(name);
+        }
         let name_len = text.len();
         text.push_str(tags_text);
-        text.make_ascii_lowercase();
+        if scanned.upper {
+            text.make_ascii_lowercase();
+        }
         let python_at = u32::try_from(name_len).map_err(|_| too_long())?;
         let abi_at = u32::try_from(name_len + py_len + 1).map_err(|_| too_long())?;
         let platform_at = u32::try_from(name_len + py_len + abi_len + 2).map_err(|_| too_long())?;
@@ -607,26 +678,62 @@ impl fmt::Display for WheelFilename {
 mod tests {
     use super::*;
 
+    /// [`scan`] as plain byte loops, one fact at a time.
+    fn scan_by_loops(bytes: &[u8]) -> Scan {
+        let len = bytes.len();
+        let dashes: Vec<usize> = (0..len).filter(|&i| bytes[i] == b'-').collect();
+        let mut first = [0; 5];
+        for (slot, &d) in first.iter_mut().zip(&dashes) {
+            *slot = d;
+        }
+        let other = |b: u8| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+        let sep = |b: u8| matches!(b, b'-' | b'.');
+        Scan {
+            dashes: first,
+            count: dashes.len(),
+            percent: bytes.contains(&b'%'),
+            first_other: (0..len).find(|&i| other(bytes[i])).unwrap_or(len),
+            last_other: (0..len).rev().find(|&i| other(bytes[i])),
+            upper: bytes.iter().any(u8::is_ascii_uppercase),
+            first_dot_or_underscore: (0..len)
+                .find(|&i| matches!(bytes[i], b'.' | b'_'))
+                .unwrap_or(len),
+            last_double_separator: (1..len).rev().find(|&i| sep(bytes[i - 1]) && sep(bytes[i])),
+        }
+    }
+
     #[test]
-    fn dashes_and_percent_finds_what_a_byte_loop_finds() {
-        // every length up to 40, a `-`, `%` or other byte (ASCII or not) at each position
-        for len in 0..40 {
+    fn scan_finds_what_byte_loops_find() {
+        // every length up to 24, two bytes of interest (ASCII or not) at each pair of positions
+        let interesting = [
+            b'-', b'%', b'.', b'_', b'a', b'Z', b'0', b'+', 0x2c, 0x7f, 0x80, 0xad, 0xff, 0,
+        ];
+        for len in 0..24 {
             for at in 0..len {
-                for b in [
-                    b'-', b'%', b'.', b'a', 0x2c, 0x2e, 0x7f, 0x80, 0xad, 0xff, 0,
-                ] {
-                    for fill in [b'-', b'x', 0xac] {
-                        let mut bytes = vec![fill; len];
-                        bytes[at] = b;
-                        let dashes: Vec<usize> = (0..len).filter(|&i| bytes[i] == b'-').collect();
-                        let (first, count, percent) = dashes_and_percent(&bytes);
-                        assert_eq!(count, dashes.len(), "{bytes:?}");
-                        let kept = dashes.len().min(5);
-                        assert_eq!(&first[..kept], &dashes[..kept], "{bytes:?}");
-                        assert_eq!(percent, bytes.contains(&b'%'), "{bytes:?}");
+                for next in at..len {
+                    for &b in &interesting {
+                        for &c in &[b'-', b'.', b'A', b'%', 0xc3] {
+                            for fill in [b'-', b'x', b'.', 0xac] {
+                                let mut bytes = vec![fill; len];
+                                bytes[at] = b;
+                                bytes[next] = c;
+                                assert_eq!(scan(&bytes), scan_by_loops(&bytes), "{bytes:?}");
+                            }
+                        }
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn scan_reads_a_file_name() {
+        let s = scan(b"Pydantic_core-2.0-cp312-abi3-manylinux_2_17.x86_64.whl");
+        assert_eq!(s.dashes, [13, 17, 23, 28, 0]);
+        assert_eq!(s.count, 4);
+        assert!(s.upper && !s.percent);
+        assert_eq!(s.first_other, 54);
+        assert_eq!(s.first_dot_or_underscore, 8);
+        assert_eq!(s.last_double_separator, None);
     }
 }
