@@ -287,7 +287,9 @@ pub fn resolution_target(
 /// of a group's package fits, two versions needed together) but the roots alone resolve, the
 /// roots' resolution is returned with the reason: the environments that need more are then
 /// unavailable on this system ([`EnvOnSystem::unavailable`]). Mistakes of the selection (an
-/// unknown group or extra, declared conflicts) are errors.
+/// unknown group or extra, declared conflicts) are errors. The resolution's
+/// [`Resolution::graph`] is empty ([`lock2nix_resolve::resolve_without_graph`]): planning reads
+/// the dependency lists.
 pub fn resolve_for_envs(
     lock: &Lock,
     base: &Target,
@@ -301,13 +303,13 @@ pub fn resolve_for_envs(
         && target.groups == base.groups
         && target.all_groups == base.all_groups
         && target.default_groups == base.default_groups;
-    match lock2nix_resolve::resolve(lock, &target) {
+    match lock2nix_resolve::resolve_without_graph(lock, &target) {
         Ok(res) => Ok((res, None)),
         // (nor when they add nothing that changes the walk, e.g. a default group no root has)
         Err(e @ (ResolveError::NoArtifact { .. } | ResolveError::Conflict { .. }))
             if !adds_nothing && !lock2nix_resolve::same_walk(lock, base, &target) =>
         {
-            match lock2nix_resolve::resolve(lock, base) {
+            match lock2nix_resolve::resolve_without_graph(lock, base) {
                 Ok(res) => Ok((res, Some(e))),
                 Err(_) => Err(e),
             }

@@ -320,10 +320,15 @@ pub(crate) fn best_wheel<'l>(pkg: &'l Package, target: &Target, tags: &Tags<'l>)
     }
 }
 
-/// Whether [`choose`] finds an artifact of `pkg` for `target`.
-pub(crate) fn has_artifact(pkg: &Package, target: &Target, best_wheel: Option<usize>) -> bool {
+/// Whether [`choose`] finds an artifact of `pkg` for `target`; `best_wheel` gives
+/// [`best_wheel`]'s answer for it, asked for only when the sdist does not settle it.
+pub(crate) fn has_artifact(
+    pkg: &Package,
+    target: &Target,
+    best_wheel: impl FnOnce() -> Option<usize>,
+) -> bool {
     match &pkg.source {
-        Source::Registry(_) => best_wheel.is_some() || usable_sdist(pkg, target).is_some(),
+        Source::Registry(_) => usable_sdist(pkg, target).is_some() || best_wheel().is_some(),
         _ => true,
     }
 }

@@ -18,10 +18,12 @@
 //! 4. each package gets one [`Artifact`]: the best wheel by tag priority, else the sdist (or the
 //!    other way round with [`Prefer::Sdist`]), honouring `no-binary` and `no-build`; when nothing
 //!    fits, [`ResolveError::NoArtifact`] lists every wheel with the reason it was rejected;
-//! 5. the closure becomes a `petgraph` graph whose cycles are reported with the edges the emitter
-//!    will cut (chosen deterministically), and a topological order (dependencies first).
+//! 5. the closure's cycles (of the packages' run-time dependency lists) are reported with the
+//!    edges the emitter will cut (chosen deterministically), with a topological order
+//!    (dependencies first); the closure also becomes a `petgraph` graph, for callers that walk it.
 //!
-//! The public API: [`resolve`] (`&Lock, &Target -> Result<Resolution, ResolveError>`),
+//! The public API: [`resolve`] (`&Lock, &Target -> Result<Resolution, ResolveError>`; without the
+//! graph: [`resolve_without_graph`]),
 //! [`root_ids`], [`shortest_paths`] (for `lock2nix why`), [`same_walk`], the synthetic-extra names
 //! [`conflict_extra`], [`conflict_group`], [`conflict_project`], and the data types [`Target`],
 //! [`PythonVersion`], [`Prefer`], [`PackageSet`], [`Resolution`], [`ResolvedPackage`], [`Edge`],
@@ -331,7 +333,8 @@ pub struct Resolution {
     pub packages: Vec<ResolvedPackage>,
     /// Indices of the roots.
     pub roots: Vec<usize>,
-    /// The graph: node `i` is `packages[i]`; one edge per (from, to, kind).
+    /// The graph: node `i` is `packages[i]`; one edge per (from, to, kind). Empty when made by
+    /// [`resolve_without_graph`].
     pub graph: DiGraph<usize, Edge>,
     /// Dependency cycles and the edges cut to break them.
     pub cycles: Vec<Cycle>,
@@ -361,7 +364,7 @@ impl Resolution {
 
     /// Is the edge `from → to` cut to break a cycle? (Constant time.)
     pub fn is_cut(&self, from: usize, to: usize) -> bool {
-        self.cut_edges.contains(&(from, to))
+        self.cut_edges.contains(from, to)
     }
 }
 
@@ -543,10 +546,14 @@ pub(crate) enum Follow<'u> {
     /// Every edge that holds, keeping the first edges that reached each package (for the
     /// message of a [`ResolveError::Conflict`]).
     AllExplained,
-    /// Until the first package reached (by lock index) that the function calls unfit: a target
+    /// Until the first package reached (by lock index) that `unfit` calls unfit: a target
     /// that cannot be installed is given up on without following the rest of the lock
-    /// ([`Walk::stopped_at`](walk::Walk) says where).
-    UntilUnfit(&'u dyn Fn(PackageId) -> bool),
+    /// ([`Walk::stopped_at`](walk::Walk) says where). `markers`: keep each edge's marker text
+    /// in [`Edge::marker`] (else `None`: only the graph reads it).
+    UntilUnfit {
+        unfit: &'u dyn Fn(PackageId) -> bool,
+        markers: bool,
+    },
 }
 
 /// [`reach`], walking as far as `follow` says.
@@ -653,9 +660,11 @@ pub(crate) fn reach_until<'a>(
     };
     let walk = match follow {
         Follow::Nothing => walk::Walk::default(),
-        Follow::All => walk::walk(lock, &env, &sel, None, false)?,
-        Follow::AllExplained => walk::walk(lock, &env, &sel, None, true)?,
-        Follow::UntilUnfit(unfit) => walk::walk(lock, &env, &sel, Some(unfit), false)?,
+        Follow::All => walk::walk(lock, &env, &sel, None, false, true)?,
+        Follow::AllExplained => walk::walk(lock, &env, &sel, None, true, true)?,
+        Follow::UntilUnfit { unfit, markers } => {
+            walk::walk(lock, &env, &sel, Some(unfit), false, markers)?
+        }
     };
     Ok(Reach {
         roots,
@@ -668,6 +677,22 @@ pub(crate) fn reach_until<'a>(
 
 /// Resolve `lock` for `target`.
 pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError> {
+    resolve_with(lock, target, true)
+}
+
+/// [`resolve`] without [`Resolution::graph`], which is left empty (no nodes, no edges), and
+/// without copying the walk's edge markers for it: what planning and emitting read (the
+/// packages' dependency lists, cycles and order are the same). Saves a copy of every edge.
+pub fn resolve_without_graph(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError> {
+    resolve_with(lock, target, false)
+}
+
+/// [`resolve`]; `with_graph`: build [`Resolution::graph`] (else it is empty).
+fn resolve_with(
+    lock: &Lock,
+    target: &Target,
+    with_graph: bool,
+) -> Result<Resolution, ResolveError> {
     let env = target.marker_environment()?;
     if let Some(rp) = &lock.requires_python {
         if !rp.contains(&target.python.as_version()) {
@@ -707,8 +732,18 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     let best = |id: PackageId| {
         *best_wheels[id].get_or_init(|| artifact::best_wheel(&lock.packages[id], target, &tags))
     };
-    let unfit = |id: PackageId| !artifact::has_artifact(&lock.packages[id], target, best(id));
-    let follow = Follow::UntilUnfit(&unfit);
+    // (a usable sdist settles it without the best wheel, which a target that fails never needs;
+    // found once per package: the walk asks on every edge to it)
+    let fit: Vec<std::cell::OnceCell<bool>> = (0..lock.packages.len())
+        .map(|_| Default::default())
+        .collect();
+    let unfit = |id: PackageId| {
+        !*fit[id].get_or_init(|| artifact::has_artifact(&lock.packages[id], target, || best(id)))
+    };
+    let follow = Follow::UntilUnfit {
+        unfit: &unfit,
+        markers: with_graph,
+    };
     let mut reached = reach_until(lock, target, follow)?;
     if let Some(id) = reached.walk.stopped_at {
         artifact::choose(&lock.packages[id], target, &tags, best(id))?;
@@ -860,20 +895,23 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
         })
         .collect();
     // The graph, last: it takes the walk's edges, which the lists above borrowed.
-    let mut graph: DiGraph<usize, Edge> = DiGraph::with_capacity(packages.len(), walk.edges.len());
-    for i in 0..packages.len() {
-        graph.add_node(i);
-    }
-    for (from, to, edge) in walk.edges {
-        let EdgeFrom::Package(from) = from else {
-            continue;
-        };
-        if let (Some(a), Some(b)) = (index_of[from], index_of[to]) {
-            graph.add_edge(
-                petgraph::graph::NodeIndex::new(a),
-                petgraph::graph::NodeIndex::new(b),
-                edge,
-            );
+    let mut graph: DiGraph<usize, Edge> = DiGraph::default();
+    if with_graph {
+        graph = DiGraph::with_capacity(packages.len(), walk.edges.len());
+        for i in 0..packages.len() {
+            graph.add_node(i);
+        }
+        for (from, to, edge) in walk.edges {
+            let EdgeFrom::Package(from) = from else {
+                continue;
+            };
+            if let (Some(a), Some(b)) = (index_of[from], index_of[to]) {
+                graph.add_edge(
+                    petgraph::graph::NodeIndex::new(a),
+                    petgraph::graph::NodeIndex::new(b),
+                    edge,
+                );
+            }
         }
     }
     let (cycles, cut_edges, topo_order) = graph::cycles_and_order(&packages);

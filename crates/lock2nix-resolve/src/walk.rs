@@ -54,6 +54,8 @@ pub(crate) struct Walk<'a> {
     pub via: FxHashMap<PackageId, Vec<(EdgeFrom, Option<&'a lock2nix_lock::Marker>)>>,
     /// Is `via` kept?
     explain: bool,
+    /// Are the edges' markers kept ([`Edge::marker`]; else `None`)?
+    markers: bool,
     /// The package the walk stopped at (an `unfit` one), leaving the rest of the lock unvisited.
     pub stopped_at: Option<PackageId>,
 }
@@ -299,18 +301,20 @@ fn find_by_markers(lock: &Lock, name: &PackageName, env: &MarkerEnvironment) -> 
 }
 
 /// Follow the edges; with `unfit`, stop (in the final pass) at the first package reached that
-/// it calls unfit; with `explain`, keep [`Walk::via`].
+/// it calls unfit; with `explain`, keep [`Walk::via`]; with `markers`, each edge's marker text.
 pub(crate) fn walk<'a>(
     lock: &'a Lock,
     env: &MarkerEnvironment,
     sel: &Selection<'_>,
     unfit: Option<&dyn Fn(PackageId) -> bool>,
     explain: bool,
+    markers: bool,
 ) -> Result<Walk<'a>, ResolveError> {
     // (room for the lock's normal dependencies: most of what a walk records)
     let deps = lock.packages.iter().map(|p| p.dependencies.len()).sum();
     let mut walk = Walk {
         explain,
+        markers,
         reached: Reached::new(lock.packages.len()),
         edges: Vec::with_capacity(deps),
         last_to: vec![0; lock.packages.len()],
@@ -399,9 +403,10 @@ pub(crate) fn walk<'a>(
             let Some(id) = find_by_markers(lock, &req.name, env) else {
                 continue;
             };
+            let marker = req.marker.as_ref().filter(|_| walk.markers);
             let edge = walk.edge(EdgeFrom::Manifest, id, &kind, || Edge {
                 kind: kind.clone(),
-                marker: req.marker.as_ref().map(|m| m.raw.clone()),
+                marker: marker.map(|m| m.raw.clone()),
                 extras: Vec::new(),
             });
             for e in &req.extras {
@@ -541,9 +546,10 @@ fn push(queue: &mut VecDeque<Item>, seen: &mut Seen, dep: &Dependency) {
 }
 
 fn record<'a>(walk: &mut Walk<'a>, from: EdgeFrom, dep: &'a Dependency, kind: &EdgeKind) {
+    let marker = dep.marker.as_ref().filter(|_| walk.markers);
     let edge = walk.edge(from, dep.target, kind, || Edge {
         kind: kind.clone(),
-        marker: dep.marker.as_ref().map(|m| m.raw.clone()),
+        marker: marker.map(|m| m.raw.clone()),
         extras: Vec::new(),
     });
     if !dep.extras.is_empty() {
