@@ -104,6 +104,12 @@ impl PackageCustom {
     pub fn get_mut(&mut self) -> Option<&mut Customization> {
         self.0.as_deref_mut()
     }
+
+    /// True when nothing is customised; without a customisation (nearly every package) this
+    /// is decided without comparing an empty one field by field.
+    pub fn is_empty(&self) -> bool {
+        self.0.as_deref().is_none_or(Customization::is_empty)
+    }
 }
 
 impl Deref for PackageCustom {
@@ -116,7 +122,11 @@ impl Deref for PackageCustom {
 
 impl PartialEq for PackageCustom {
     fn eq(&self, other: &Self) -> bool {
-        **self == **other
+        match (&self.0, &other.0) {
+            // the common case: neither package is customised
+            (None, None) => true,
+            _ => **self == **other,
+        }
     }
 }
 

@@ -875,11 +875,13 @@ impl<'a> Ctx<'a> {
                     .collect(),
             ));
         }
-        deps.remove = deps.cut.clone();
-        deps.remove
-            .extend(custom.python_remove_deps.iter().cloned());
-        deps.remove.sort();
-        deps.remove.dedup();
+        if !deps.cut.is_empty() || !custom.python_remove_deps.is_empty() {
+            deps.remove = deps.cut.clone();
+            deps.remove
+                .extend(custom.python_remove_deps.iter().cloned());
+            deps.remove.sort();
+            deps.remove.dedup();
+        }
         deps
     }
 

@@ -224,11 +224,19 @@ const STORE_BYTES: [bool; 256] = {
 pub fn store_name_for_url(url: &str) -> Option<String> {
     // The common case, decided without decoding or allocating: no query or fragment, and a last
     // component that is already a store name (no `%` either), so it is the default.
-    if memchr::memchr2(b'?', b'#', url.as_bytes()).is_none() {
-        let trimmed = url.trim_end_matches('/').as_bytes();
+    let bytes = url.as_bytes();
+    if memchr::memchr2(b'?', b'#', bytes).is_none() {
+        let mut end = bytes.len();
+        while end > 0 && bytes[end - 1] == b'/' {
+            end -= 1;
+        }
+        let trimmed = &bytes[..end];
         let base = memchr::memrchr(b'/', trimmed).map_or(trimmed, |i| &trimmed[i + 1..]);
-        if !matches!(base, b"" | b"." | b"..") && base.iter().all(|&b| STORE_BYTES[usize::from(b)])
-        {
+        // every byte looked up without a branch per byte (the loop unrolls)
+        let all_store = base
+            .iter()
+            .fold(true, |ok, &b| ok & STORE_BYTES[usize::from(b)]);
+        if all_store && !matches!(base, b"" | b"." | b"..") {
             return None;
         }
     }
