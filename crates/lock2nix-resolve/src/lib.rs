@@ -312,6 +312,11 @@ fn version_text(v: &Version) -> String {
 
 /// Append `n` in decimal.
 fn push_decimal(s: &mut String, mut n: u64) {
+    // most release components are one digit
+    if n < 10 {
+        s.push(char::from(b'0' + n as u8));
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -322,7 +327,10 @@ fn push_decimal(s: &mut String, mut n: u64) {
             break;
         }
     }
-    s.extend(digits[at..].iter().map(|&d| char::from(d)));
+    // (ASCII digits: always UTF-8; appended at once instead of a char at a time)
+    if let Ok(text) = std::str::from_utf8(&digits[at..]) {
+        s.push_str(text);
+    }
 }
 
 /// The closure of a lock for one target.
