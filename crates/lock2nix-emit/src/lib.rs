@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 mod custom;
+mod direct;
 mod env;
 mod merge;
 mod package;
@@ -110,6 +111,14 @@ struct Entry<'a> {
 /// chunks, and their trees dropped at once: memory grows with the text, not with the trees. The
 /// result does not depend on the thread count; the first print error in file order is reported.
 pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
+    emit_with(o, true)
+}
+
+/// [`emit`] with every definition built as a tree and printed (`direct: false`), or the most
+/// frequent ones written directly (`direct: true`, what [`emit`] does): both give the same text,
+/// which the tests check.
+#[doc(hidden)]
+pub fn emit_with(o: &Overlay<'_>, direct: bool) -> Result<String, EmitError> {
     let Some(first) = o.plans.first() else {
         return Err(EmitError::Empty);
     };
@@ -158,7 +167,14 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
             let mut printed =
                 Printed::with_capacity(shell::DEFINITIONS_LEVEL, chunk.len() * DEFINITION_BYTES);
             for group in chunk {
-                printed.push(&definition(o.plans, &systems, group))?;
+                // the most frequent shape is written without building its tree
+                match direct
+                    .then(|| direct::write(o.plans, &systems, group, &mut printed))
+                    .flatten()
+                {
+                    Some(written) => written?,
+                    None => printed.push(&definition(o.plans, &systems, group))?,
+                }
             }
             Ok(printed)
         })

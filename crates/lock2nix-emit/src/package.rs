@@ -81,7 +81,7 @@ pub(crate) fn package_expr<'a>(
 
 /// Insert `<action>: <reason>` into `comments` at `at` unless it is there (compared and written
 /// without the formatting machinery: one per package).
-fn action_comment(p: &PlannedPackage, comments: &mut Vec<String>, at: usize) {
+pub(crate) fn action_comment(p: &PlannedPackage, comments: &mut Vec<String>, at: usize) {
     let action = p.action.as_str();
     let reason = p.reason.as_str();
     if comments
@@ -97,7 +97,7 @@ fn action_comment(p: &PlannedPackage, comments: &mut Vec<String>, at: usize) {
     comments.insert(at, c);
 }
 
-fn cycle_comment(deps: &Deps, comments: &mut Vec<String>) {
+pub(crate) fn cycle_comment(deps: &Deps, comments: &mut Vec<String>) {
     if !deps.cut.is_empty() {
         let c = format!(
             "dependency cycle: {} left out of dependencies (it still reaches the environment through the cycle)",

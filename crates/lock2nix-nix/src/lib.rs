@@ -38,5 +38,5 @@ pub use error::PrintError;
 pub use escape::{escape_indented_string, escape_string, is_identifier, quote_string};
 pub use print::{
     print_expr, print_file, print_file_sized, print_vertical_binding, print_vertical_binding_into,
-    Printed,
+    Direct, Printed,
 };

@@ -1368,6 +1368,216 @@ impl Printer {
     }
 }
 
+/// Bindings written straight into a [`Printed`] ([`Printed::push_direct`]), in the layout the
+/// printer gives the equivalent tree, without building it: for the emitter's most frequent
+/// definition shapes. Every name, string and comment goes through the printer's own escaping;
+/// what the writer cannot decide from its arguments (that a set it opens gets two bindings or
+/// more, and so is vertical) is its caller's to keep, and a test compares both paths.
+pub struct Direct<'p> {
+    out: &'p mut String,
+    /// the indentation level of the bindings being written
+    indent: usize,
+}
+
+impl Printed {
+    /// Write bindings with `f` after the bindings already here (unchanged on error): text as
+    /// [`Printed::push`] of the equivalent bindings gives it, when `f` follows [`Direct`]'s rules.
+    pub fn push_direct(
+        &mut self,
+        f: impl FnOnce(&mut Direct<'_>) -> Result<(), PrintError>,
+    ) -> Result<(), PrintError> {
+        let start = self.text.len();
+        let mut w = Direct {
+            out: &mut self.text,
+            indent: self.level,
+        };
+        let res = f(&mut w);
+        if res.is_err() {
+            self.text.truncate(start);
+        }
+        res
+    }
+}
+
+impl Direct<'_> {
+    fn nl_pad(&mut self) {
+        match NL_SPACES.get(..=self.indent * 2) {
+            Some(text) => self.out.push_str(text),
+            None => {
+                self.out.push('\n');
+                for _ in 0..self.indent {
+                    self.out.push_str("  ");
+                }
+            }
+        }
+    }
+
+    /// A static attribute name, as `Printer::attr_name` writes it.
+    fn name(&mut self, name: &str) -> Result<(), PrintError> {
+        if is_identifier(name) {
+            self.out.push_str(name);
+            Ok(())
+        } else {
+            escape::quote_string_into(self.out, name, "attribute name")
+        }
+    }
+
+    /// `var.attr`, as the printer writes a one-line select of a static name from a variable.
+    fn select_text(&mut self, var: &str, attr: &str) -> Result<(), PrintError> {
+        if !is_identifier(var) {
+            return Err(PrintError::InvalidIdentifier {
+                name: var.to_owned(),
+            });
+        }
+        self.out.push_str(var);
+        self.out.push('.');
+        self.name(attr)
+    }
+
+    /// A new line and `name = `.
+    fn start(&mut self, name: &str) -> Result<(), PrintError> {
+        self.nl_pad();
+        self.name(name)?;
+        self.out.push_str(" = ");
+        Ok(())
+    }
+
+    /// The comment lines of the next binding, as the printer writes a binding's `comments`.
+    pub fn comments(&mut self, comments: &[String]) -> Result<(), PrintError> {
+        for c in comments {
+            if c.bytes().all(|b| matches!(b, b' '..=b'~')) {
+                self.nl_pad();
+                push_comment_line(self.out, c.trim_end_matches(' '));
+                continue;
+            }
+            for line in comment_lines(c)? {
+                self.nl_pad();
+                push_comment_line(self.out, &line);
+            }
+        }
+        Ok(())
+    }
+
+    /// `name = var.attr {`: a function selected from a variable applied to a set whose bindings
+    /// follow, one level deeper, until [`Direct::close`]. The set must get two bindings or more
+    /// (the printer writes a set of one on one line when it fits).
+    pub fn open_apply(&mut self, name: &str, var: &str, attr: &str) -> Result<(), PrintError> {
+        self.start(name)?;
+        self.select_text(var, attr)?;
+        self.out.push_str(" {");
+        self.indent += 1;
+        Ok(())
+    }
+
+    /// `name = {`: a set whose bindings follow until [`Direct::close`]; two or more, as for
+    /// [`Direct::open_apply`].
+    pub fn open_set(&mut self, name: &str) -> Result<(), PrintError> {
+        self.start(name)?;
+        self.out.push('{');
+        self.indent += 1;
+        Ok(())
+    }
+
+    /// `};`: the end of the set [`Direct::open_apply`] or [`Direct::open_set`] opened.
+    pub fn close(&mut self) {
+        self.indent = self.indent.saturating_sub(1);
+        self.nl_pad();
+        self.out.push_str("};");
+    }
+
+    /// `name = "value";`
+    pub fn string(&mut self, name: &str, value: &str) -> Result<(), PrintError> {
+        self.start(name)?;
+        escape::quote_string_into(self.out, value, "string literal")?;
+        self.out.push(';');
+        Ok(())
+    }
+
+    /// `name = true;` or `name = false;`
+    pub fn bool(&mut self, name: &str, value: bool) -> Result<(), PrintError> {
+        self.start(name)?;
+        self.out.push_str(if value { "true;" } else { "false;" });
+        Ok(())
+    }
+
+    /// `name = var.attr;`
+    pub fn select(&mut self, name: &str, var: &str, attr: &str) -> Result<(), PrintError> {
+        self.start(name)?;
+        self.select_text(var, attr)?;
+        self.out.push(';');
+        Ok(())
+    }
+
+    /// `name = [ var.a var.b … ];`: one line for none or one, one per line for more.
+    pub fn select_list(
+        &mut self,
+        name: &str,
+        var: &str,
+        attrs: &[impl AsRef<str>],
+    ) -> Result<(), PrintError> {
+        self.start(name)?;
+        self.list(attrs, |w, a| w.select_text(var, a.as_ref()))?;
+        self.out.push(';');
+        Ok(())
+    }
+
+    /// `name = [ "a" "b" … ];`: one line for none or one, one per line for more.
+    pub fn string_list(&mut self, name: &str, items: &[impl AsRef<str>]) -> Result<(), PrintError> {
+        self.start(name)?;
+        self.list(items, |w, s| {
+            escape::quote_string_into(w.out, s.as_ref(), "string literal")
+        })?;
+        self.out.push(';');
+        Ok(())
+    }
+
+    /// `name = {key = [ var.a … ];};`: a set of one list of selects (one line when the list has
+    /// none or one, as the printer writes it).
+    pub fn one_select_list_set(
+        &mut self,
+        name: &str,
+        key: &str,
+        var: &str,
+        attrs: &[impl AsRef<str>],
+    ) -> Result<(), PrintError> {
+        if attrs.len() > 1 {
+            self.open_set(name)?;
+            self.select_list(key, var, attrs)?;
+            self.close();
+            return Ok(());
+        }
+        self.start(name)?;
+        self.out.push('{');
+        self.name(key)?;
+        self.out.push_str(" = ");
+        self.list(attrs, |w, a| w.select_text(var, a.as_ref()))?;
+        self.out.push_str(";};");
+        Ok(())
+    }
+
+    /// A list's items: `[]`, `[x]`, or one per line one level deeper.
+    fn list<T>(
+        &mut self,
+        items: &[T],
+        mut item: impl FnMut(&mut Self, &T) -> Result<(), PrintError>,
+    ) -> Result<(), PrintError> {
+        self.out.push('[');
+        if let [only] = items {
+            item(self, only)?;
+        } else if !items.is_empty() {
+            self.indent += 1;
+            for i in items {
+                self.nl_pad();
+                item(self, i)?;
+            }
+            self.indent -= 1;
+            self.nl_pad();
+        }
+        self.out.push(']');
+        Ok(())
+    }
+}
+
 /// Whether `fmt` writes `e` without a line break when it is not vertical (at any precedence: only
 /// `if`, which is never on one line, changes by being parenthesised). A text the printer would
 /// refuse (a NUL, an invalid identifier) counts as what it would look like: the refusal comes
