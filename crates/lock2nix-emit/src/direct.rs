@@ -5,7 +5,7 @@
 //! the tree (`tests/direct.rs` compares both on the fixture locks and on synthetic plans).
 
 use lock2nix_nix::{Direct, PrintError, Printed};
-use lock2nix_plan::{Format, Fresh, Plan, PlannedPackage, Recipe, Src, SrcHash};
+use lock2nix_plan::{Deps, Format, Fresh, Plan, PlannedPackage, Recipe, Src, SrcHash};
 use lock2nix_wheel::System;
 
 use crate::package::{action_comment, cycle_comment};
@@ -27,16 +27,28 @@ fn eligible<'a>(
     let Recipe::Fresh(f) = &p.recipe else {
         return None;
     };
-    let plain_format = match &f.format {
+    // every field named: one added to `Fresh` must be decided on here (and in `fresh` below)
+    // before this compiles again
+    let Fresh {
+        application: _,
+        src,
+        format,
+        deps: _,
+        carry_build_inputs_from,
+        native_build_inputs,
+        build_inputs,
+        cargo,
+    } = f;
+    let plain_format = match format {
         Format::Wheel => true,
         Format::Pyproject { subdirectory, .. } => subdirectory.is_none(),
     };
     if !plain_format
-        || !matches!(f.src, Src::Url { .. })
-        || !f.native_build_inputs.is_empty()
-        || !f.build_inputs.is_empty()
-        || f.carry_build_inputs_from.is_some()
-        || f.cargo.is_some()
+        || !matches!(src, Src::Url { .. })
+        || !native_build_inputs.is_empty()
+        || !build_inputs.is_empty()
+        || carry_build_inputs_from.is_some()
+        || cargo.is_some()
         || !p.custom.is_empty()
     {
         return None;
@@ -116,9 +128,15 @@ fn fresh(
     if let Format::Pyproject { build_system, .. } = &f.format {
         w.select_list("build-system", PF, build_system)?;
     }
-    let deps = &f.deps;
-    w.select_list("dependencies", PF, &deps.dependencies)?;
-    match deps.optional.as_slice() {
+    // every field named, as in `eligible` (`cut` is the cycle comment's)
+    let Deps {
+        dependencies,
+        optional,
+        cut: _,
+        remove,
+    } = &f.deps;
+    w.select_list("dependencies", PF, dependencies)?;
+    match optional.as_slice() {
         [] => {}
         [(extra, list)] => w.one_select_list_set("optional-dependencies", extra, PF, list)?,
         more => {
@@ -129,8 +147,8 @@ fn fresh(
             w.close();
         }
     }
-    if !deps.remove.is_empty() {
-        w.string_list("pythonRemoveDeps", &deps.remove)?;
+    if !remove.is_empty() {
+        w.string_list("pythonRemoveDeps", remove)?;
     }
     w.close();
     Ok(())
