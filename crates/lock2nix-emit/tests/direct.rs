@@ -166,15 +166,57 @@ fn synthetic_lock(n: usize) -> String {
                     String::new()
                 }
             ),
-            1 => format!(
-                "wheels = [\n    {{ url = \"https://files.example/{url_tail}/{file}-1.{i}-py3-none-manylinux_2_17_x86_64.whl\", hash = \"{hash}\" }},\n    {{ url = \"https://files.example/{url_tail}/{file}-1.{i}-py3-none-macosx_11_0_arm64.whl\", hash = \"{hash}\" }},\n    {{ url = \"https://files.example/{url_tail}/{file}-1.{i}-py3-none-manylinux_2_17_aarch64.whl\", hash = \"{hash}\" }},\n    {{ url = \"https://files.example/{url_tail}/{file}-1.{i}-py3-none-macosx_10_9_x86_64.whl\", hash = \"{hash}\" }},\n]\n"
-            ),
+            // a wheel per system: the url differs, the hash on some (one missing on some)
+            1 => {
+                let wheel_hash = |k: usize| match (i % 4, k) {
+                    (1, _) => format!(", hash = \"{hash}\""),
+                    (3, 1) if i % 8 == 7 => String::new(),
+                    _ => format!(", hash = \"sha256:{}\"", format!("{k}{}", i % 10).repeat(32)),
+                };
+                let (h0, h1, h2, h3) = (wheel_hash(0), wheel_hash(1), wheel_hash(2), wheel_hash(3));
+                format!(
+                    "wheels = [\n    {{ url = \"https://files.example/{url_tail}/{file}-1.{i}-py3-none-manylinux_2_17_x86_64.whl\"{h0} }},\n    {{ url = \"https://files.example/{url_tail}/{file}-1.{i}-py3-none-macosx_11_0_arm64.whl\"{h1} }},\n    {{ url = \"https://files.example/{url_tail}/{file}-1.{i}-py3-none-manylinux_2_17_aarch64.whl\"{h2} }},\n    {{ url = \"https://files.example/{url_tail}/{file}-1.{i}-py3-none-macosx_10_9_x86_64.whl\"{h3} }},\n]\n"
+                )
+            }
             _ => format!(
                 "wheels = [{{ url = \"https://files.example/{url_tail}/{file}-1.{i}-py3-none-any.whl\", hash = \"{hash}\" }}]\n"
             ),
         };
         pkgs.push_str(&format!(
             "[[package]]\nname = \"{name}\"\nversion = \"1.{i}\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\n{dependencies}{artifacts}{extras}\n"
+        ));
+    }
+    // a wheel per system on some systems only: the others are not in its closure (the first
+    // system's source stands in there)
+    for (name, os, tags) in [
+        (
+            "on-mac",
+            "darwin",
+            ["macosx_11_0_arm64", "macosx_10_9_x86_64"],
+        ),
+        (
+            "on-linux",
+            "linux",
+            ["manylinux_2_17_aarch64", "manylinux_2_17_x86_64"],
+        ),
+    ] {
+        deps.push_str(&format!(
+            "    {{ name = \"{name}\", marker = \"sys_platform == '{os}'\" }},\n"
+        ));
+        let file = name.replace('-', "_");
+        let wheels: Vec<String> = tags
+            .iter()
+            .enumerate()
+            .map(|(k, tag)| {
+                format!(
+                    "    {{ url = \"https://files.example/{file}-2.0-py3-none-{tag}.whl\", hash = \"sha256:{}\" }},\n",
+                    format!("{k}f").repeat(32)
+                )
+            })
+            .collect();
+        pkgs.push_str(&format!(
+            "[[package]]\nname = \"{name}\"\nversion = \"2.0\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\nwheels = [\n{}]\n\n",
+            wheels.concat()
         ));
     }
     format!(

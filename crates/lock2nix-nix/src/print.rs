@@ -1469,6 +1469,21 @@ impl Direct<'_> {
         Ok(())
     }
 
+    /// `name = var {`: a variable applied to a set whose bindings follow, one level deeper,
+    /// until [`Direct::close`]; two or more, as for [`Direct::open_apply`].
+    pub fn open_apply_var(&mut self, name: &str, var: &str) -> Result<(), PrintError> {
+        self.start(name)?;
+        if !is_identifier(var) {
+            return Err(PrintError::InvalidIdentifier {
+                name: var.to_owned(),
+            });
+        }
+        self.out.push_str(var);
+        self.out.push_str(" {");
+        self.indent += 1;
+        Ok(())
+    }
+
     /// `name = {`: a set whose bindings follow until [`Direct::close`]; two or more, as for
     /// [`Direct::open_apply`].
     pub fn open_set(&mut self, name: &str) -> Result<(), PrintError> {
@@ -1517,6 +1532,29 @@ impl Direct<'_> {
     ) -> Result<(), PrintError> {
         self.start(name)?;
         self.list(attrs, |w, a| w.select_text(var, a.as_ref()))?;
+        self.out.push(';');
+        Ok(())
+    }
+
+    /// `name = [ var.a.b … ];`: attribute paths (names separated by dots) selected from a
+    /// variable, as the printer writes one select of a whole path; one line for none or one,
+    /// one per line for more.
+    pub fn path_list(
+        &mut self,
+        name: &str,
+        var: &str,
+        paths: &[impl AsRef<str>],
+    ) -> Result<(), PrintError> {
+        self.start(name)?;
+        self.list(paths, |w, p| {
+            let mut names = p.as_ref().split('.');
+            w.select_text(var, names.next().unwrap_or(""))?;
+            for n in names {
+                w.out.push('.');
+                w.name(n)?;
+            }
+            Ok(())
+        })?;
         self.out.push(';');
         Ok(())
     }

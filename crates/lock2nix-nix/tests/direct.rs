@@ -1,7 +1,8 @@
 //! Bindings written with `Printed::push_direct` are the text `Printed::push` gives for the
 //! equivalent tree, escaping included: names that must be quoted, strings with quotes,
 //! backslashes, `${`, line breaks and non-ASCII text, comments with line breaks, control and
-//! bidirectional characters, lists of none, one and several items, at several indentations;
+//! bidirectional characters, lists of none, one and several items (attribute paths too), a
+//! variable applied to a set (`bySystem { … }`), at several indentations;
 //! and a NUL is the same error, with nothing written.
 
 use lock2nix_nix::{Binding, Direct, Expr, PrintError, Printed};
@@ -23,18 +24,27 @@ const COMMENTS: [&str; 5] = [
     "",
 ];
 
+/// Attribute paths of `final` (names separated by dots): keywords, an empty name, non-ASCII.
+const PATHS: [&[&str]; 3] = [
+    &[],
+    &["autoPatchelfHook"],
+    &["stdenv.cc.cc.lib", "if.then", "a..b", "é.x", "1up"],
+];
+
 fn sel(attr: &str) -> Expr<'_> {
     Expr::var("python-final").attr(attr)
 }
 
 /// `name = python-final.f { pname = s; version = s; src = final.fetchurl { url = s; hash =
-/// lib.fakeHash; }; flag = true; deps = [...]; extras = {...}; strings = [...]; };` as a tree.
+/// lib.fakeHash; }; by = bySystem { name = s; x86_64-linux = lib.fakeHash; }; flag = true;
+/// paths = [final.a.b ...]; deps = [...]; extras = {...}; strings = [...]; };` as a tree.
 fn tree<'a>(
     name: &'a str,
     s: &'a str,
     comments: &[&str],
     deps: &'a [&'a str],
     extras: &'a [(&'a str, &'a [&'a str])],
+    paths: &'a [&'a str],
 ) -> Binding<'a> {
     let mut b = vec![
         Binding::assign("pname", Expr::string(s)),
@@ -46,7 +56,22 @@ fn tree<'a>(
                 Binding::assign("hash", Expr::var("lib").attr("fakeHash")),
             ])),
         ),
+        Binding::assign(
+            "by",
+            Expr::var("bySystem").apply(Expr::attrs([
+                Binding::assign(name, Expr::string(s)),
+                Binding::assign("x86_64-linux", Expr::var("lib").attr("fakeHash")),
+            ])),
+        ),
         Binding::assign("flag", Expr::bool(true)),
+        Binding::assign(
+            "paths",
+            Expr::list(
+                paths
+                    .iter()
+                    .map(|p| Expr::var("final").select(p.split('.'))),
+            ),
+        ),
         Binding::assign("deps", Expr::list(deps.iter().map(|d| sel(d)))),
     ];
     if !extras.is_empty() {
@@ -75,6 +100,7 @@ fn direct(
     comments: &[String],
     deps: &[&str],
     extras: &[(&str, &[&str])],
+    paths: &[&str],
 ) -> Result<(), PrintError> {
     w.comments(comments)?;
     w.open_apply(name, "python-final", name)?;
@@ -84,7 +110,12 @@ fn direct(
     w.string("url", s)?;
     w.select("hash", "lib", "fakeHash")?;
     w.close();
+    w.open_apply_var("by", "bySystem")?;
+    w.string(name, s)?;
+    w.select("x86_64-linux", "lib", "fakeHash")?;
+    w.close();
     w.bool("flag", true)?;
+    w.path_list("paths", "final", paths)?;
     w.select_list("deps", "python-final", deps)?;
     match extras {
         [] => {}
@@ -120,10 +151,12 @@ fn direct_bindings_are_the_trees_text() {
                 let owned: Vec<String> = comments.iter().map(|c| c.to_string()).collect();
                 let deps = lists[(i + j) % lists.len()];
                 let ex = extras[(i * 3 + j) % extras.len()];
+                let paths = PATHS[(i + 2 * j) % PATHS.len()];
                 let mut want = Printed::new(level);
-                want.push(&tree(name, s, &comments, deps, ex)).unwrap();
+                want.push(&tree(name, s, &comments, deps, ex, paths))
+                    .unwrap();
                 let mut got = Printed::new(level);
-                got.push_direct(|w| direct(w, name, s, &owned, deps, ex))
+                got.push_direct(|w| direct(w, name, s, &owned, deps, ex, paths))
                     .unwrap();
                 assert_eq!(got, want, "{name:?} {s:?} at {level}");
                 cases += 1;
@@ -137,13 +170,13 @@ fn direct_bindings_are_the_trees_text() {
 fn a_nul_is_the_trees_error_and_writes_nothing() {
     for (s, comment) in [("a\0b", "ok"), ("ok", "bad\0comment")] {
         let mut want = Printed::new(2);
-        want.push(&tree("a", "x", &[], &[], &[])).unwrap();
+        want.push(&tree("a", "x", &[], &[], &[], &[])).unwrap();
         let mut got = want.clone();
         let tree_err = want
-            .push(&tree("b", s, &[comment], &["d"], &[]))
+            .push(&tree("b", s, &[comment], &["d"], &[], &["p.q"]))
             .unwrap_err();
         let direct_err = got
-            .push_direct(|w| direct(w, "b", s, &[comment.to_string()], &["d"], &[]))
+            .push_direct(|w| direct(w, "b", s, &[comment.to_string()], &["d"], &[], &["p.q"]))
             .unwrap_err();
         assert_eq!(direct_err.to_string(), tree_err.to_string());
         assert_eq!(got, want);
