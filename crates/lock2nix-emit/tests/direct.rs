@@ -5,15 +5,11 @@
 //! packages in the closure of some systems only.
 
 use std::path::Path;
-use std::str::FromStr;
 
 use lock2nix_emit::{emit_with, Overlay};
-use lock2nix_lock::{read_lock, read_workspace};
 use lock2nix_nixpkgs::Index;
-use lock2nix_plan::{layout, plan, LayoutInputs, Plan, PlanInputs};
-use lock2nix_resolve::{resolve, PythonVersion, Resolution, Target};
+use lock2nix_plan::{layout, LayoutInputs};
 use lock2nix_testkit::fixture;
-use lock2nix_wheel::System;
 
 const ALL: [&str; 4] = [
     "x86_64-linux",
@@ -22,32 +18,11 @@ const ALL: [&str; 4] = [
     "aarch64-darwin",
 ];
 
-fn sys(s: &str) -> System {
-    System::ALL
-        .into_iter()
-        .find(|x| x.as_str() == s)
-        .expect("system")
-}
+mod common;
 
 /// Both paths' overlays for `lock` on `systems`; panics where they differ (first line shown).
 fn same_both_ways(lock: &Path, python: &str, systems: &[&str], index: Option<&Index>) {
-    let l = read_lock(lock).unwrap_or_else(|e| panic!("{}: {e}", lock.display()));
-    let dir = lock.parent().unwrap();
-    let ws = dir
-        .join("pyproject.toml")
-        .is_file()
-        .then(|| read_workspace(dir).unwrap());
-    let py = PythonVersion::from_str(python).unwrap();
-    let resolutions: Vec<Resolution> = systems
-        .iter()
-        .map(|s| resolve(&l, &Target::new(sys(s), py)).unwrap())
-        .collect();
-    let inputs = PlanInputs {
-        index,
-        workspace: ws.as_ref(),
-        ..PlanInputs::default()
-    };
-    let plans: Vec<Plan> = resolutions.iter().map(|r| plan(&l, r, &inputs)).collect();
+    let (resolutions, plans) = common::resolve_and_plan(lock, python, systems, index, &[]);
     let the_layout = layout(&LayoutInputs::for_roots(&resolutions[0])).unwrap();
     let o = Overlay {
         plans: &plans,

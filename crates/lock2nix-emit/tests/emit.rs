@@ -4,24 +4,15 @@
 //! Nix unchanged.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use lock2nix_emit::{emit, Overlay as EmitOverlay};
-use lock2nix_lock::{read_lock, read_workspace};
 use lock2nix_nixpkgs::Index;
-use lock2nix_plan::{layout, plan, LayoutInputs, Plan, PlanInputs};
-use lock2nix_resolve::{resolve, PythonVersion, Resolution, Target};
+use lock2nix_plan::{layout, LayoutInputs};
 use lock2nix_testkit::{
     fixture, nix_eval_json, nix_parse, nix_path, require_tool, stub_expr, Overlay,
 };
-use lock2nix_wheel::System;
 
-fn sys(s: &str) -> System {
-    System::ALL
-        .into_iter()
-        .find(|x| x.as_str() == s)
-        .expect("system")
-}
+mod common;
 
 /// Where the overrides go and where the workspace is, for [`overlay`].
 struct Opts {
@@ -50,27 +41,7 @@ fn overlay(
     roots: &[&str],
     opts: Opts,
 ) -> String {
-    let l = read_lock(lock).unwrap_or_else(|e| panic!("{}: {e}", lock.display()));
-    let dir = lock.parent().unwrap();
-    let ws = dir
-        .join("pyproject.toml")
-        .is_file()
-        .then(|| read_workspace(dir).unwrap());
-    let py = PythonVersion::from_str(python).unwrap();
-    let resolutions: Vec<Resolution> = systems
-        .iter()
-        .map(|s| {
-            let mut t = Target::new(sys(s), py);
-            t.roots = roots.iter().map(|r| r.parse().unwrap()).collect();
-            resolve(&l, &t).unwrap_or_else(|e| panic!("{} {s}: {e}", lock.display()))
-        })
-        .collect();
-    let inputs = PlanInputs {
-        index,
-        workspace: ws.as_ref(),
-        ..PlanInputs::default()
-    };
-    let plans: Vec<Plan> = resolutions.iter().map(|r| plan(&l, r, &inputs)).collect();
+    let (resolutions, plans) = common::resolve_and_plan(lock, python, systems, index, roots);
     let the_layout = layout(&LayoutInputs {
         scope: opts.scope,
         global: opts.global,
