@@ -288,7 +288,7 @@ pub fn resolution_target(
 /// roots' resolution is returned with the reason: the environments that need more are then
 /// unavailable on this system ([`EnvOnSystem::unavailable`]). Mistakes of the selection (an
 /// unknown group or extra, declared conflicts) are errors. The resolution's
-/// [`Resolution::graph`] is empty ([`lock2nix_resolve::resolve_without_graph`]): planning reads
+/// [`Resolution::graph`] is `None` ([`lock2nix_resolve::resolve_without_graph`]): planning reads
 /// the dependency lists.
 pub fn resolve_for_envs(
     lock: &Lock,

@@ -2,16 +2,13 @@
 
 use std::collections::VecDeque;
 
-use petgraph::graph::NodeIndex;
-use petgraph::visit::EdgeRef;
-
-use crate::{Edge, EdgeFrom, Reach, ReachStep, Resolution, ResolvedPackage};
+use crate::{Edge, EdgeFrom, Reach, ReachStep, ResolvedPackage};
 
 /// A dependency cycle (a strongly connected component of the run-time dependency relation) and the
 /// edges cut to break it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cycle {
-    /// The packages in the cycle, sorted by name (indices into [`Resolution::packages`]).
+    /// The packages in the cycle, sorted by name (indices into [`crate::Resolution::packages`]).
     pub members: Vec<usize>,
     /// The edges `(from, to)` the overlay leaves out so that Nix propagation is acyclic.
     ///
@@ -287,99 +284,6 @@ fn dependencies_first(g: &RunTime, kept: impl Fn(usize, usize) -> bool) -> Vec<u
     } else {
         (0..n).collect()
     }
-}
-
-/// One step of a path: the package and the edge that led to it (none for the root).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathStep {
-    /// The package (index into [`Resolution::packages`]).
-    pub package: usize,
-    /// The edge from the previous step.
-    pub edge: Option<Edge>,
-}
-
-/// Every shortest path from a root to `target` (at most `limit`), in name order (of a resolution
-/// with its graph: [`crate::resolve`]'s).
-pub fn shortest_paths(res: &Resolution, target: usize, limit: usize) -> Vec<Vec<PathStep>> {
-    let n = res.packages.len();
-    let mut dist = vec![usize::MAX; n];
-    let mut parents: Vec<Vec<(usize, Edge)>> = vec![Vec::new(); n];
-    let mut queue = VecDeque::new();
-    let mut roots = res.roots.clone();
-    roots.sort_unstable();
-    for &r in &roots {
-        dist[r] = 0;
-        queue.push_back(r);
-    }
-    while let Some(u) = queue.pop_front() {
-        let mut outs: Vec<(usize, &Edge)> = res
-            .graph
-            .edges(NodeIndex::new(u))
-            .map(|e| (e.target().index(), e.weight()))
-            .collect();
-        outs.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.kind.cmp(&b.1.kind)));
-        for (v, edge) in outs {
-            if dist[v] == usize::MAX {
-                dist[v] = dist[u] + 1;
-                queue.push_back(v);
-            }
-            if dist[v] == dist[u] + 1
-                && !parents[v]
-                    .iter()
-                    .any(|(p, e)| *p == u && e.kind == edge.kind)
-            {
-                parents[v].push((u, edge.clone()));
-            }
-        }
-    }
-    if target >= n || dist[target] == usize::MAX {
-        return Vec::new();
-    }
-    // enumerate paths backwards
-    let mut out: Vec<Vec<PathStep>> = Vec::new();
-    let mut stack: Vec<(usize, Vec<PathStep>)> = vec![(
-        target,
-        vec![PathStep {
-            package: target,
-            edge: None,
-        }],
-    )];
-    while let Some((node, path)) = stack.pop() {
-        if out.len() >= limit {
-            break;
-        }
-        if dist[node] == 0 {
-            let mut p = path;
-            p.reverse();
-            // move each edge onto the step it leads to
-            let mut fixed: Vec<PathStep> = Vec::with_capacity(p.len());
-            for (i, step) in p.iter().enumerate() {
-                let edge = if i == 0 { None } else { p[i - 1].edge.clone() };
-                fixed.push(PathStep {
-                    package: step.package,
-                    edge,
-                });
-            }
-            out.push(fixed);
-            continue;
-        }
-        let mut ps = parents[node].clone();
-        ps.sort_by_key(|p| std::cmp::Reverse(p.0));
-        for (parent, edge) in ps {
-            let mut p = path.clone();
-            p.push(PathStep {
-                package: parent,
-                edge: Some(edge),
-            });
-            stack.push((parent, p));
-        }
-    }
-    out.sort_by(|a, b| {
-        let ka: Vec<usize> = a.iter().map(|s| s.package).collect();
-        let kb: Vec<usize> = b.iter().map(|s| s.package).collect();
-        ka.cmp(&kb)
-    });
-    out
 }
 
 /// Every shortest path (at most `limit`) to `target` in a [`Reach`]: breadth first from the roots

@@ -24,10 +24,10 @@
 //!
 //! The public API: [`resolve`] (`&Lock, &Target -> Result<Resolution, ResolveError>`; without the
 //! graph: [`resolve_without_graph`]),
-//! [`root_ids`], [`shortest_paths`] (for `lock2nix why`), [`same_walk`], the synthetic-extra names
+//! [`root_ids`], [`same_walk`], the synthetic-extra names
 //! [`conflict_extra`], [`conflict_group`], [`conflict_project`], and the data types [`Target`],
 //! [`PythonVersion`], [`Prefer`], [`PackageSet`], [`Resolution`], [`ResolvedPackage`], [`Edge`],
-//! [`EdgeKind`], [`Artifact`], [`Cycle`], [`PathStep`]. Results never depend on the order of
+//! [`EdgeKind`], [`Artifact`], [`Cycle`]. Results never depend on the order of
 //! the lock's packages.
 
 #![forbid(unsafe_code)]
@@ -52,7 +52,7 @@ use petgraph::graph::DiGraph;
 
 pub use artifact::{ArchiveKind, Artifact, Location, MacosNeed};
 pub use env::{declared_extras, environment, same_walk, EnvClosure, EnvSelection};
-pub use graph::{shortest_paths, Cycle, PathStep};
+pub use graph::Cycle;
 /// The `petgraph` version [`Resolution::graph`] is built with, for callers that walk the graph.
 pub use petgraph;
 pub use target::{PackageSet, Prefer, PythonVersion, Target, PYTHON_VERSIONS};
@@ -341,9 +341,9 @@ pub struct Resolution {
     pub packages: Vec<ResolvedPackage>,
     /// Indices of the roots.
     pub roots: Vec<usize>,
-    /// The graph: node `i` is `packages[i]`; one edge per (from, to, kind). Empty when made by
+    /// The graph: node `i` is `packages[i]`; one edge per (from, to, kind). `None` when made by
     /// [`resolve_without_graph`].
-    pub graph: DiGraph<usize, Edge>,
+    pub graph: Option<DiGraph<usize, Edge>>,
     /// Dependency cycles and the edges cut to break them.
     pub cycles: Vec<Cycle>,
     /// Packages in an order where dependencies come first (cut edges ignored).
@@ -688,14 +688,14 @@ pub fn resolve(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError>
     resolve_with(lock, target, true)
 }
 
-/// [`resolve`] without [`Resolution::graph`], which is left empty (no nodes, no edges), and
+/// [`resolve`] without [`Resolution::graph`] (`None`), and
 /// without copying the walk's edge markers for it: what planning and emitting read (the
 /// packages' dependency lists, cycles and order are the same). Saves a copy of every edge.
 pub fn resolve_without_graph(lock: &Lock, target: &Target) -> Result<Resolution, ResolveError> {
     resolve_with(lock, target, false)
 }
 
-/// [`resolve`]; `with_graph`: build [`Resolution::graph`] (else it is empty).
+/// [`resolve`]; `with_graph`: build [`Resolution::graph`] (else it is `None`).
 fn resolve_with(
     lock: &Lock,
     target: &Target,
@@ -903,9 +903,8 @@ fn resolve_with(
         })
         .collect();
     // The graph, last: it takes the walk's edges, which the lists above borrowed.
-    let mut graph: DiGraph<usize, Edge> = DiGraph::default();
-    if with_graph {
-        graph = DiGraph::with_capacity(packages.len(), walk.edges.len());
+    let graph = with_graph.then(|| {
+        let mut graph = DiGraph::with_capacity(packages.len(), walk.edges.len());
         for i in 0..packages.len() {
             graph.add_node(i);
         }
@@ -921,7 +920,8 @@ fn resolve_with(
                 );
             }
         }
-    }
+        graph
+    });
     let (cycles, cut_edges, topo_order) = graph::cycles_and_order(&packages);
     Ok(Resolution {
         target: target.clone(),

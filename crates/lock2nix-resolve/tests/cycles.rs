@@ -190,6 +190,8 @@ fn three_cycle_and_cycle_through_an_extra() {
     let app = res.index_of(&name("app")).unwrap();
     assert!(res
         .graph
+        .as_ref()
+        .expect("resolve builds the graph")
         .edges_connecting(NodeIndex::new(e), NodeIndex::new(e))
         .any(|edge| edge.weight().kind == EdgeKind::Extra(extra("all"))
             && edge.weight().extras == [extra("x")]));
@@ -243,6 +245,8 @@ fn shuffled_lock_gives_identical_results() {
         let edges = |r: &Resolution| {
             let mut v: Vec<(usize, usize, String)> = r
                 .graph
+                .as_ref()
+                .expect("resolve builds the graph")
                 .raw_edges()
                 .iter()
                 .map(|e| {
@@ -298,4 +302,48 @@ fn cycles_in_the_real_locks() {
         }
     }
     insta::assert_debug_snapshot!(found);
+}
+
+/// Without the graph, a resolution is the same in everything else (packages, dependency lists,
+/// cycles and cuts, order, roots, fallbacks), on every real lock and system, with and without
+/// every extra and group.
+#[test]
+fn a_resolution_without_its_graph_is_the_same_otherwise() {
+    let mut compared = 0;
+    for dir in [
+        "authentik",
+        "locks/top-300",
+        "locks/top-1000",
+        "locks/workspace-mixed",
+    ] {
+        let lock = fixture_lock(dir);
+        let python = if dir == "authentik" { "3.13" } else { "3.12" };
+        for system in [X86_64Linux, Aarch64Linux, Aarch64Darwin] {
+            for everything in [false, true] {
+                let mut t = target(system, python);
+                if everything {
+                    t.extras = all_root_extras(&lock, &t);
+                    t.all_groups = true;
+                }
+                let with = resolve(&lock, &t);
+                let without = lock2nix_resolve::resolve_without_graph(&lock, &t);
+                match (with, without) {
+                    (Ok(mut with), Ok(without)) => {
+                        assert!(with.graph.is_some() && without.graph.is_none());
+                        assert!(with.graph.as_ref().is_some_and(|g| g.edge_count() > 0));
+                        with.graph = None;
+                        assert_eq!(
+                            format!("{with:?}"),
+                            format!("{without:?}"),
+                            "{dir} {system}"
+                        );
+                        compared += 1;
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{dir} {system}"),
+                    (a, b) => panic!("{dir} {system}: {:?} vs {:?}", a.err(), b.err()),
+                }
+            }
+        }
+    }
+    assert!(compared >= 10, "{compared}");
 }

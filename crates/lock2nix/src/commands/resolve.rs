@@ -302,6 +302,11 @@ fn dot_id(s: &str) -> String {
 pub fn graph(args: &TargetArgs, format: GraphFormat) -> Result<()> {
     use petgraph_visit::EdgeRef;
     let (_, res) = load(args)?;
+    // `resolve` builds it (only `resolve_without_graph` does not)
+    let graph = res
+        .graph
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("internal error: the resolution has no graph"))?;
     let in_cycle = |i: usize| res.cycles.iter().any(|c| c.members.contains(&i));
     match format {
         GraphFormat::Dot => {
@@ -322,8 +327,7 @@ pub fn graph(args: &TargetArgs, format: GraphFormat) -> Result<()> {
                 }
                 writeln!(s, "  n{i} [{}];", attrs.join(", "))?;
             }
-            let mut edges: Vec<(usize, usize, String, bool)> = res
-                .graph
+            let mut edges: Vec<(usize, usize, String, bool)> = graph
                 .edge_references()
                 .map(|e| {
                     let (a, b) = (e.source().index(), e.target().index());
@@ -361,8 +365,7 @@ pub fn graph(args: &TargetArgs, format: GraphFormat) -> Result<()> {
                 .enumerate()
                 .map(|(i, p)| json!({"id": i, "name": p.name.to_string(), "version": p.version_string(), "root": p.is_root, "in_cycle": in_cycle(i)}))
                 .collect();
-            let mut edges: Vec<Value> = res
-                .graph
+            let mut edges: Vec<Value> = graph
                 .edge_references()
                 .map(|e| {
                     let (a, b) = (e.source().index(), e.target().index());
