@@ -167,6 +167,15 @@ fn basename(url: &str) -> &str {
     path.get(start..).unwrap_or(path)
 }
 
+/// Whether every tag of a platform tag set is `any` (`any`, `any.any`, …): what
+/// [`lock2nix_wheel::WheelFilename::is_pure`] answers, without splitting the set at each `.`.
+fn all_any(set: &str) -> bool {
+    let b = set.as_bytes();
+    b.len() % 4 == 3
+        && b.chunks(4)
+            .all(|c| c.starts_with(b"any") && c.get(3).is_none_or(|&d| d == b'.'))
+}
+
 fn is_wheel_name(s: &str) -> bool {
     let b = basename(s).as_bytes();
     b.len() >= 4 && b[b.len() - 4..].eq_ignore_ascii_case(b".whl")
@@ -185,8 +194,11 @@ pub(crate) struct Tags<'l> {
     /// Platform tag set text → whether one of its tags is known (the lock's text: a randomly
     /// seeded hasher).
     known: std::cell::RefCell<foldhash::HashMap<&'l str, bool>>,
-    /// [`Tags::best`]'s list of the wheels that may fit, kept from one package to the next.
-    candidates: std::cell::RefCell<Vec<usize>>,
+    /// (python, abi, platform) tag set texts of a wheel that may fit → its
+    /// [`TargetTags::priority`] (which looks every tag of the three sets up): a lock repeats a
+    /// few hundred such triples (`cp312-cp312-manylinux_…`, `py3-none-any`) over thousands of
+    /// wheels. The lock's text: a randomly seeded hasher.
+    priorities: std::cell::RefCell<foldhash::HashMap<(&'l str, &'l str, &'l str), Option<usize>>>,
 }
 
 impl<'l> Tags<'l> {
@@ -194,7 +206,7 @@ impl<'l> Tags<'l> {
         Self {
             tags,
             known: Default::default(),
-            candidates: Default::default(),
+            priorities: Default::default(),
         }
     }
 
@@ -210,15 +222,53 @@ impl<'l> Tags<'l> {
         known
     }
 
-    /// The index (into `wheels`) of the best wheel, as [`TargetTags::best`] would choose it.
+    /// [`TargetTags::priority`] of `w`, found once per (python, abi, platform) tag set texts.
+    fn priority(&self, w: &'l lock2nix_wheel::WheelFilename) -> Option<usize> {
+        let key = (
+            w.python_tags().as_str(),
+            w.abi_tags().as_str(),
+            w.platform_tags().as_str(),
+        );
+        if let Some(&p) = self.priorities.borrow().get(&key) {
+            return p;
+        }
+        let p = self.tags.priority(w);
+        self.priorities.borrow_mut().insert(key, p);
+        p
+    }
+
+    /// The index (into `wheels`) of the best wheel, as [`TargetTags::best`] would choose it (the
+    /// same order: lowest priority, then the higher build tag, then the canonical file name that
+    /// sorts first, then the earlier index), looking at the wheels that [`Tags::may_fit`] only.
     fn best(&self, wheels: &'l [lock2nix_lock::Wheel]) -> Option<usize> {
-        let mut candidates = self.candidates.borrow_mut();
-        candidates.clear();
-        candidates.extend((0..wheels.len()).filter(|&i| self.may_fit(&wheels[i].filename)));
-        let k = self
-            .tags
-            .best(candidates.iter().map(|&i| &wheels[i].filename))?;
-        candidates.get(k).copied()
+        let mut best: Option<(usize, usize, &'l lock2nix_wheel::WheelFilename)> = None;
+        for (idx, w) in wheels.iter().enumerate() {
+            let wheel = &w.filename;
+            if !self.may_fit(wheel) {
+                continue;
+            }
+            let Some(prio) = self.priority(wheel) else {
+                continue;
+            };
+            let better = match &best {
+                None => true,
+                Some((best_prio, _, best_wheel)) => {
+                    prio < *best_prio
+                        || (prio == *best_prio
+                            && match wheel.build_tag().cmp(&best_wheel.build_tag()) {
+                                std::cmp::Ordering::Greater => true,
+                                std::cmp::Ordering::Less => false,
+                                std::cmp::Ordering::Equal => {
+                                    wheel.to_string() < best_wheel.to_string()
+                                }
+                            })
+                }
+            };
+            if better {
+                best = Some((prio, idx, wheel));
+            }
+        }
+        best.map(|(_, idx, _)| idx)
     }
 }
 
@@ -375,7 +425,7 @@ fn choose_registry(
             location,
             filename,
             hash: w.hash.clone(),
-            pure: w.filename.is_pure(),
+            pure: all_any(w.filename.platform_tags().as_str()),
         }
     };
     let sdist_artifact = |s: &lock2nix_lock::Sdist| {
@@ -444,6 +494,35 @@ fn unreachable_sdist_note() -> String {
 mod tests {
     use super::*;
     use lock2nix_wheel::{System, TagPolicy};
+
+    #[test]
+    fn all_any_is_is_pure() {
+        for platform in [
+            "any",
+            "any.any",
+            "any.any.any",
+            "anyx",
+            "any.",
+            ".any",
+            "any..any",
+            "any.manylinux1_x86_64",
+            "manylinux1_x86_64.any",
+            "win_amd64",
+            "ANY",
+            "an",
+            "anya.any",
+        ] {
+            let name = format!("a-1.0-py3-none-{platform}.whl");
+            let Ok(w) = name.parse::<lock2nix_wheel::WheelFilename>() else {
+                continue;
+            };
+            assert_eq!(
+                all_any(w.platform_tags().as_str()),
+                w.is_pure(),
+                "{platform}"
+            );
+        }
+    }
 
     #[test]
     fn percent_decoded_without_percent_is_itself() {

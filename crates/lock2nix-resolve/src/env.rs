@@ -1,7 +1,7 @@
 //! Environments: what `uv sync` installs for a choice of extras and dependency groups, cut from
 //! a resolution made for the union of every environment's choices.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use lock2nix_lock::{GroupName, Lock, PackageId};
 use pep508_rs::ExtraName;
@@ -115,21 +115,20 @@ pub fn environment(
     } else {
         reach(lock, &target)?
     };
-    let index: BTreeMap<PackageId, usize> = res
-        .packages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id, i))
-        .collect();
-    let mut packages: BTreeSet<usize> = BTreeSet::new();
-    if same_walk {
-        packages.extend(0..res.packages.len());
+    // lock index → index in `res.packages` (a slot per lock package: lock indices are dense; an
+    // id outside the lock has no slot and is never found)
+    let mut index: Vec<Option<usize>> = vec![None; lock.packages.len()];
+    for (i, p) in res.packages.iter().enumerate() {
+        if let Some(slot) = index.get_mut(p.id) {
+            *slot = Some(i);
+        }
     }
+    let index_of = |id: PackageId| index.get(id).copied().flatten();
+    // per index in `res.packages`: is it installed?
+    let mut installed = vec![same_walk; res.packages.len()];
     for (id, _) in reach.packages() {
-        match index.get(&id) {
-            Some(&i) => {
-                packages.insert(i);
-            }
+        match index_of(id) {
+            Some(i) => installed[i] = true,
             None => {
                 return Err(ResolveError::OutsideResolution {
                     package: lock.packages[id].display_id(),
@@ -138,9 +137,14 @@ pub fn environment(
             }
         }
     }
-    let mut requires: BTreeSet<usize> = res.roots.iter().copied().collect();
+    let packages: Vec<usize> = if same_walk {
+        (0..res.packages.len()).collect()
+    } else {
+        (0..res.packages.len()).filter(|&i| installed[i]).collect()
+    };
+    let mut requires: Vec<usize> = res.roots.clone();
     for (id, root_extras) in &reach.root_extras {
-        let Some(&i) = index.get(id) else { continue };
+        let Some(i) = index_of(*id) else { continue };
         let p = &res.packages[i];
         for e in root_extras
             .iter()
@@ -150,7 +154,7 @@ pub fn environment(
         }
     }
     for (id, groups) in &reach.root_groups {
-        let Some(&i) = index.get(id) else { continue };
+        let Some(i) = index_of(*id) else { continue };
         let p = &res.packages[i];
         for g in groups {
             requires.extend(p.group_dependencies.get(g).into_iter().flatten());
@@ -160,8 +164,7 @@ pub fn environment(
     for g in &reach.manifest_groups {
         requires.extend(res.manifest_groups.get(g).into_iter().flatten());
     }
-    Ok(EnvClosure {
-        requires: requires.into_iter().collect(),
-        packages: packages.into_iter().collect(),
-    })
+    requires.sort_unstable();
+    requires.dedup();
+    Ok(EnvClosure { requires, packages })
 }

@@ -61,8 +61,11 @@ impl RunTime {
         for p in packages {
             // (`dependencies` are sorted and distinct; only a root's groups add to them)
             let from = targets.len();
-            targets.extend(nix_edges(p));
-            if !p.group_dependencies.is_empty() {
+            if p.group_dependencies.is_empty() {
+                // (nearly every package: its list as it is, copied at once)
+                targets.extend_from_slice(&p.dependencies);
+            } else {
+                targets.extend(nix_edges(p));
                 targets[from..].sort_unstable();
                 let mut kept = from;
                 for k in from..targets.len() {
@@ -91,11 +94,15 @@ impl RunTime {
 /// The strongly connected components of `g` (Tarjan's algorithm, iterative: a lock's chains may
 /// be long), each handed to `found` (in no particular order).
 fn components(g: &RunTime, mut found: impl FnMut(&[usize])) {
+    // `index[x]`: NEW until visited, then its visit number while on the stack, then DONE once its
+    // component is handed out (DONE is above every visit number, so taking the minimum with it
+    // changes nothing: no separate on-stack flag)
     const NEW: usize = usize::MAX;
+    const DONE: usize = usize::MAX - 1;
     let n = g.len();
+    let (starts, targets) = (g.starts.as_slice(), g.targets.as_slice());
     let mut index = vec![NEW; n];
     let mut low = vec![0usize; n];
-    let mut on_stack = vec![false; n];
     let mut stack: Vec<usize> = Vec::new();
     // (node, position in its edges)
     let mut calls: Vec<(usize, usize)> = Vec::new();
@@ -108,35 +115,36 @@ fn components(g: &RunTime, mut found: impl FnMut(&[usize])) {
         low[s] = next;
         next += 1;
         stack.push(s);
-        on_stack[s] = true;
-        calls.push((s, g.starts[s]));
+        calls.push((s, starts[s]));
         while let Some(&mut (v, ref mut pos)) = calls.last_mut() {
-            if *pos < g.starts[v + 1] {
-                let w = g.targets[*pos];
+            if *pos < starts[v + 1] {
+                let w = targets[*pos];
                 *pos += 1;
-                if index[w] == NEW {
+                let iw = index[w];
+                if iw == NEW {
                     index[w] = next;
                     low[w] = next;
                     next += 1;
                     stack.push(w);
-                    on_stack[w] = true;
-                    calls.push((w, g.starts[w]));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
+                    calls.push((w, starts[w]));
+                } else if iw < low[v] {
+                    // (on the stack: a DONE node's index is above every low)
+                    low[v] = iw;
                 }
                 continue;
             }
             calls.pop();
+            let lv = low[v];
             if let Some(&(u, _)) = calls.last() {
-                low[u] = low[u].min(low[v]);
+                low[u] = low[u].min(lv);
             }
-            if low[v] == index[v] {
+            if lv == index[v] {
                 let at = stack
                     .iter()
                     .rposition(|&x| x == v)
                     .expect("a component's root is on the stack");
                 for &x in &stack[at..] {
-                    on_stack[x] = false;
+                    index[x] = DONE;
                 }
                 found(&stack[at..]);
                 stack.truncate(at);
@@ -204,7 +212,7 @@ fn cycles_and_order_of(g: &RunTime) -> (Vec<Cycle>, CutEdges, Vec<usize>) {
         in_cycle,
         edges: cycles.iter().flat_map(|c| c.cut.iter().copied()).collect(),
     };
-    let order = dependencies_first(g, |u, v| !cut_edges.contains(u, v));
+    let order = dependencies_first(g, &cut_edges);
     (cycles, cut_edges, order)
 }
 
@@ -213,14 +221,23 @@ fn cycles_and_order_of(g: &RunTime) -> (Vec<Cycle>, CutEdges, Vec<usize>) {
 /// `petgraph::algo::toposort` gives for the reversed graph that `petgraph` would build from `g`
 /// (whose lists of incoming edges run from the last edge added to the first, so from the
 /// highest source down).
-fn dependencies_first(g: &RunTime, kept: impl Fn(usize, usize) -> bool) -> Vec<usize> {
+fn dependencies_first(g: &RunTime, cut: &CutEdges) -> Vec<usize> {
     let n = g.len();
+    // (only an edge out of a cycle's member may be cut: the others are kept without a look-up)
+    let kept = |u: usize, v: usize| !cut.contains(u, v);
+    let in_cycle = |u: usize| cut.in_cycle.get(u).copied().unwrap_or(false);
     // the reversed graph without the cut edges: `from[at[v]..at[v + 1]]` are the packages that
     // depend on `v`, highest first
     let mut at = vec![0usize; n + 1];
     for u in 0..n {
-        for &v in g.of(u) {
-            if kept(u, v) {
+        if in_cycle(u) {
+            for &v in g.of(u) {
+                if kept(u, v) {
+                    at[v + 1] += 1;
+                }
+            }
+        } else {
+            for &v in g.of(u) {
                 at[v + 1] += 1;
             }
         }
@@ -231,8 +248,9 @@ fn dependencies_first(g: &RunTime, kept: impl Fn(usize, usize) -> bool) -> Vec<u
     let mut fill = at.clone();
     let mut from = vec![0usize; at[n]];
     for u in (0..n).rev() {
+        let check = in_cycle(u);
         for &v in g.of(u) {
-            if kept(u, v) {
+            if !check || kept(u, v) {
                 from[fill[v]] = u;
                 fill[v] += 1;
             }

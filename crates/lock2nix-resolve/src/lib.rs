@@ -860,10 +860,13 @@ fn resolve_with(
         }
         packages[i].dependencies = sorted_indices(&deps, id);
         packages[i].optional_dependencies = optional;
-        packages[i].group_dependencies = groups
-            .into_iter()
-            .map(|(g, s)| (g, sorted_indices(&s, id)))
-            .collect();
+        // (only roots have groups: no map built and dropped for every other package)
+        if !groups.is_empty() {
+            packages[i].group_dependencies = groups
+                .into_iter()
+                .map(|(g, s)| (g, sorted_indices(&s, id)))
+                .collect();
+        }
     }
 
     let root_indices: Vec<usize> = roots.iter().filter_map(|&r| index_of[r]).collect();
