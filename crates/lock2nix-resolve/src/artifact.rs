@@ -194,31 +194,67 @@ pub(crate) struct Tags<'l> {
     /// Platform tag set text → whether one of its tags is known (the lock's text: a randomly
     /// seeded hasher).
     known: std::cell::RefCell<foldhash::HashMap<&'l str, bool>>,
+    /// The last answers of `known`, one per slot chosen by a set's length and last eight bytes
+    /// (a wheel's set is compared with its slot's whole text; a slot holds the last set asked
+    /// for there): nearly every wheel's set is one a few packages back had, and this finds it
+    /// without hashing the text. Slots that collide only send a set on to `known`.
+    recent: Box<[Recent<'l>]>,
     /// (python, abi, platform) tag set texts of a wheel that may fit → its
     /// [`TargetTags::priority`] (which looks every tag of the three sets up): a lock repeats a
     /// few hundred such triples (`cp312-cp312-manylinux_…`, `py3-none-any`) over thousands of
     /// wheels. The lock's text: a randomly seeded hasher.
-    priorities: std::cell::RefCell<foldhash::HashMap<(&'l str, &'l str, &'l str), Option<usize>>>,
+    priorities: std::cell::RefCell<foldhash::HashMap<TagTexts<'l>, Option<usize>>>,
 }
 
 impl<'l> Tags<'l> {
     pub(crate) fn new(tags: TargetTags) -> Self {
         Self {
             tags,
-            known: Default::default(),
-            priorities: Default::default(),
+            // (room for the distinct sets and triples of a big lock's target without regrowing:
+            // top-1000 has ~160 of each per Linux system)
+            known: std::cell::RefCell::new(foldhash::HashMap::with_capacity_and_hasher(
+                128,
+                Default::default(),
+            )),
+            recent: (0..RECENT).map(|_| Default::default()).collect(),
+            priorities: std::cell::RefCell::new(foldhash::HashMap::with_capacity_and_hasher(
+                128,
+                Default::default(),
+            )),
         }
+    }
+
+    /// The `recent` slot of a platform tag set text.
+    fn slot(set: &str) -> usize {
+        let b = set.as_bytes();
+        // (one load for the usual set of eight bytes or more, not a copy of a variable length)
+        let tail = match b.len().checked_sub(8).and_then(|at| b.get(at..)) {
+            Some(t) => <[u8; 8]>::try_from(t).map_or(0, u64::from_le_bytes),
+            None => b.iter().fold(0u64, |h, &x| h << 8 | u64::from(x)),
+        };
+        let h = (tail ^ b.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // (the top bits, which every input bit reaches)
+        (h >> (64 - RECENT.trailing_zeros())) as usize
     }
 
     /// Whether one of `w`'s platform tags is known (found once per platform tag set text;
     /// looked up before inserting: nearly every set is there already).
     fn may_fit(&self, w: &'l lock2nix_wheel::WheelFilename) -> bool {
         let set = w.platform_tags();
-        if let Some(&known) = self.known.borrow().get(set.as_str()) {
-            return known;
+        let text = set.as_str();
+        let slot = &self.recent[Self::slot(text)];
+        if let Some((last, known)) = slot.get() {
+            if last == text {
+                return known;
+            }
         }
-        let known = set.iter().any(|p| self.tags.knows_platform(p));
-        self.known.borrow_mut().insert(set.as_str(), known);
+        let cached = self.known.borrow().get(text).copied();
+        let known = cached.unwrap_or_else(|| {
+            let known = set.iter().any(|p| self.tags.knows_platform(p));
+            self.known.borrow_mut().insert(text, known);
+            known
+        });
+        slot.set(Some((text, known)));
         known
     }
 
@@ -271,6 +307,15 @@ impl<'l> Tags<'l> {
         best.map(|(_, idx, _)| idx)
     }
 }
+
+/// A slot of [`Tags`]'s last platform set answers: the set's text and whether it may fit.
+type Recent<'l> = std::cell::Cell<Option<(&'l str, bool)>>;
+
+/// A wheel's (python, abi, platform) tag set texts.
+type TagTexts<'l> = (&'l str, &'l str, &'l str);
+
+/// How many slots [`Tags`] keeps its last platform set answers in (a power of two).
+const RECENT: usize = 256;
 
 /// The lowest deployment target at which one of `pkg`'s wheels would fit a Darwin target, with that
 /// wheel; `None` when no wheel would fit at any macOS version.

@@ -104,8 +104,8 @@ fn components(g: &RunTime, mut found: impl FnMut(&[usize])) {
     let mut index = vec![NEW; n];
     let mut low = vec![0usize; n];
     let mut stack: Vec<usize> = Vec::new();
-    // (node, position in its edges)
-    let mut calls: Vec<(usize, usize)> = Vec::new();
+    // (node, position in its edges, end of its edges)
+    let mut calls: Vec<(usize, usize, usize)> = Vec::new();
     let mut next = 0;
     for s in 0..n {
         if index[s] != NEW {
@@ -115,27 +115,29 @@ fn components(g: &RunTime, mut found: impl FnMut(&[usize])) {
         low[s] = next;
         next += 1;
         stack.push(s);
-        calls.push((s, starts[s]));
-        while let Some(&mut (v, ref mut pos)) = calls.last_mut() {
-            if *pos < starts[v + 1] {
+        calls.push((s, starts[s], starts[s + 1]));
+        'calls: while let Some(&mut (v, ref mut pos, end)) = calls.last_mut() {
+            // v's edges up to the first to a new node (its low kept here meanwhile)
+            let mut lv = low[v];
+            while *pos < end {
                 let w = targets[*pos];
                 *pos += 1;
                 let iw = index[w];
                 if iw == NEW {
+                    low[v] = lv;
                     index[w] = next;
                     low[w] = next;
                     next += 1;
                     stack.push(w);
-                    calls.push((w, starts[w]));
-                } else if iw < low[v] {
-                    // (on the stack: a DONE node's index is above every low)
-                    low[v] = iw;
+                    calls.push((w, starts[w], starts[w + 1]));
+                    continue 'calls;
                 }
-                continue;
+                // (on the stack: a DONE node's index is above every low)
+                lv = lv.min(iw);
             }
+            low[v] = lv;
             calls.pop();
-            let lv = low[v];
-            if let Some(&(u, _)) = calls.last() {
+            if let Some(&(u, _, _)) = calls.last() {
                 low[u] = low[u].min(lv);
             }
             if lv == index[v] {
