@@ -36,6 +36,7 @@ use lock2nix_plan::{Layout, Plan, Recipe};
 use lock2nix_wheel::System;
 use rayon::prelude::*;
 
+pub use lock2nix_nix::PrintedFile;
 pub use lock2nix_plan::Mode;
 pub use shell::GENERATED_MARKER;
 
@@ -114,11 +115,21 @@ pub fn emit(o: &Overlay<'_>) -> Result<String, EmitError> {
     emit_with(o, true)
 }
 
+/// [`emit`] in pieces: the definitions' parallel chunks are not copied into one text (the
+/// caller writes them one after the other; [`PrintedFile::into_string`] gives [`emit`]'s text).
+pub fn emit_spliced(o: &Overlay<'_>) -> Result<PrintedFile, EmitError> {
+    emit_file(o, true)
+}
+
 /// [`emit`] with every definition built as a tree and printed (`direct: false`), or the most
 /// frequent ones written directly (`direct: true`, what [`emit`] does): both give the same text,
 /// which the tests check.
 #[doc(hidden)]
 pub fn emit_with(o: &Overlay<'_>, direct: bool) -> Result<String, EmitError> {
+    Ok(emit_file(o, direct)?.into_string())
+}
+
+fn emit_file(o: &Overlay<'_>, direct: bool) -> Result<PrintedFile, EmitError> {
     let Some(first) = o.plans.first() else {
         return Err(EmitError::Empty);
     };
@@ -153,9 +164,14 @@ pub fn emit_with(o: &Overlay<'_>, direct: bool) -> Result<String, EmitError> {
         );
         missing.extend(plan.missing().iter().map(lock2nix_plan::Missing::what));
     }
-    // stable: an attribute's entries stay in system order (and the plans' runs of sorted
-    // attributes are merged, not sorted again)
-    entries.sort_by(|a, b| a.attr.cmp(b.attr));
+    // an attribute's entries in system order: the order a stable sort by name gives (they were
+    // pushed by system and position), without the stable sort's scratch copy of the entries
+    entries.sort_unstable_by(|a, b| {
+        a.attr
+            .cmp(b.attr)
+            .then(a.si.cmp(&b.si))
+            .then(a.pos.cmp(&b.pos))
+    });
     let attrs: Vec<&[Entry<'_>]> = entries
         .chunk_by(|a, b| a.attr == b.attr)
         .filter(|group| group.iter().any(|e| !e.untouched))
@@ -225,7 +241,7 @@ pub fn emit_with(o: &Overlay<'_>, direct: bool) -> Result<String, EmitError> {
         },
         bindings,
     );
-    Ok(lock2nix_nix::print_file_sized(
+    Ok(lock2nix_nix::print_file_spliced(
         &file,
         printed_len + (64 << 10),
     )?)

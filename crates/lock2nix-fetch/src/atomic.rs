@@ -149,6 +149,15 @@ fn dir_of(path: &Path) -> PathBuf {
 /// Write `bytes` to `path` atomically (see the module docs). The caller checks what is at `path`
 /// first ([`existing_output`]). Returns how many stale temporary files were removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<usize> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// [`write_atomic`] of what `write` writes into the temporary file (e.g. a text in pieces,
+/// without joining them first).
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> std::io::Result<()>,
+) -> std::io::Result<usize> {
     let dir = dir_of(path);
     std::fs::create_dir_all(&dir)?;
     let removed = remove_stale_temporaries(&dir);
@@ -163,7 +172,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<usize> {
     let mut tmp = builder.tempfile_in(&dir)?;
     // held until the file is renamed or removed (or the process dies); see `is_stale`
     lock(tmp.as_file(), false);
-    tmp.write_all(bytes)?;
+    write(tmp.as_file_mut())?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     // make the rename durable; not every platform lets a directory be opened, so best effort

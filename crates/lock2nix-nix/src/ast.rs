@@ -313,8 +313,9 @@ pub enum BindingKind<'a> {
     },
     /// Bindings the printer already printed for a vertical set at a known indentation
     /// ([`crate::Printed`]), written as they are: a large set's bindings can be printed in
-    /// parallel and dropped, and the set printed around them.
-    Printed(crate::Printed),
+    /// parallel and dropped, and the set printed around them. Shared, so that
+    /// [`crate::print_file_spliced`] can keep the text where it is instead of copying it.
+    Printed(std::sync::Arc<crate::Printed>),
 }
 
 impl<'a> Binding<'a> {
@@ -322,7 +323,7 @@ impl<'a> Binding<'a> {
     pub fn printed(p: crate::Printed) -> Self {
         Binding {
             comments: Vec::new(),
-            kind: BindingKind::Printed(p),
+            kind: BindingKind::Printed(std::sync::Arc::new(p)),
         }
     }
 

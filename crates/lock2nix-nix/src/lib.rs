@@ -37,6 +37,6 @@ pub use ast::*;
 pub use error::PrintError;
 pub use escape::{escape_indented_string, escape_string, is_identifier, quote_string};
 pub use print::{
-    print_expr, print_file, print_file_sized, print_vertical_binding, print_vertical_binding_into,
-    Direct, Printed,
+    print_expr, print_file, print_file_sized, print_file_spliced, print_vertical_binding,
+    print_vertical_binding_into, Direct, Printed, PrintedFile,
 };

@@ -125,7 +125,10 @@ pub fn print_file(f: &File) -> Result<String, PrintError> {
 /// [`print_file`] into a buffer of `capacity` bytes to begin with: a file with large
 /// [`Printed`] parts grows its text once instead of doubling (and copying) it along the way.
 pub fn print_file_sized(f: &File, capacity: usize) -> Result<String, PrintError> {
-    let mut p = Printer::new(false);
+    Ok(print_file_into(Printer::new(false), f, capacity)?.out)
+}
+
+fn print_file_into(mut p: Printer, f: &File, capacity: usize) -> Result<Printer, PrintError> {
     p.out.reserve(capacity);
     for line in &f.header {
         for l in comment_lines(line)? {
@@ -135,7 +138,91 @@ pub fn print_file_sized(f: &File, capacity: usize) -> Result<String, PrintError>
     }
     p.fmt_wider(&f.body, 0).map_err(Stop::into_error)?;
     p.out.push('\n');
-    Ok(p.out)
+    Ok(p)
+}
+
+/// [`print_file`] without copying the file's [`Printed`] parts into its text: the text around
+/// them, and where each goes. The same bytes as [`print_file`] in the same order (where the
+/// layout would look into a part's text, e.g. to decide whether an application stays on its
+/// line, the file is printed as [`print_file_sized`] does, into one text of `capacity`).
+pub fn print_file_spliced(f: &File, capacity: usize) -> Result<PrintedFile, PrintError> {
+    let mut p = Printer::new(false);
+    p.splices = Some(Vec::new());
+    let p = print_file_into(p, f, 64 << 10)?;
+    if !p.spliced_blind {
+        return Ok(PrintedFile {
+            splices: p.splices.unwrap_or_default(),
+            head: p.out,
+        });
+    }
+    Ok(PrintedFile {
+        head: print_file_sized(f, capacity)?,
+        splices: Vec::new(),
+    })
+}
+
+/// A printed file in pieces ([`print_file_spliced`]): the text around the pre-printed parts,
+/// and each part with the position in that text where it goes. Written out piece by piece, a
+/// large file is never copied into one buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintedFile {
+    head: String,
+    /// Positions in `head` (in order) and the part written there.
+    splices: Vec<(usize, std::sync::Arc<Printed>)>,
+}
+
+impl PrintedFile {
+    /// The text's pieces in order (none empty): concatenated, the file.
+    pub fn pieces(&self) -> Vec<&str> {
+        let mut pieces = Vec::with_capacity(2 * self.splices.len() + 1);
+        let mut from = 0;
+        for (at, part) in &self.splices {
+            pieces.push(&self.head[from..*at]);
+            pieces.push(part.text.as_str());
+            from = *at;
+        }
+        pieces.push(&self.head[from..]);
+        pieces.retain(|p| !p.is_empty());
+        pieces
+    }
+
+    /// Length of the whole text in bytes.
+    pub fn len(&self) -> usize {
+        self.head.len()
+            + self
+                .splices
+                .iter()
+                .map(|(_, p)| p.text.len())
+                .sum::<usize>()
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Write the text to `w`, piece by piece.
+    pub fn write_to(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        self.pieces()
+            .into_iter()
+            .try_for_each(|p| w.write_all(p.as_bytes()))
+    }
+
+    /// The whole text in one string.
+    pub fn into_string(self) -> String {
+        if self.splices.is_empty() {
+            return self.head;
+        }
+        let mut text = String::with_capacity(self.len());
+        self.pieces().into_iter().for_each(|p| text.push_str(p));
+        text
+    }
+}
+
+impl std::fmt::Display for PrintedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.pieces().into_iter().try_for_each(|p| f.write_str(p))
+    }
 }
 
 /// Whether a character of comment text is written as `\u{…}`: control characters (ESC, BEL, …:
@@ -343,6 +430,12 @@ struct Printer {
     indent: usize,
     /// Probing whether something fits on one line: stop at the first line break.
     probe: bool,
+    /// Where [`Printed`] parts go instead of being copied into `out` (outside probes), when
+    /// printing a [`PrintedFile`].
+    splices: Option<Vec<(usize, std::sync::Arc<Printed>)>>,
+    /// The layout looked at text that includes a part that was not copied (`stpi`), or took
+    /// back text after it: the file must be printed again with its parts copied.
+    spliced_blind: bool,
 }
 
 impl Printer {
@@ -351,6 +444,8 @@ impl Printer {
             out: String::new(),
             indent: 0,
             probe,
+            splices: None,
+            spliced_blind: false,
         }
     }
 
@@ -358,8 +453,12 @@ impl Printer {
     /// text is taken back and the state restored (in place: no printer or buffer is made for it).
     fn probe(&mut self, f: impl FnOnce(&mut Self) -> R) -> R<bool> {
         let (len, indent, probe) = (self.out.len(), self.indent, self.probe);
+        let spliced = self.spliced();
         self.probe = true;
         let res = f(self);
+        if self.spliced() != spliced {
+            self.spliced_blind = true;
+        }
         self.out.truncate(len);
         self.indent = indent;
         self.probe = probe;
@@ -372,6 +471,11 @@ impl Printer {
 
     fn push(&mut self, s: &str) {
         self.out.push_str(s);
+    }
+
+    /// How many parts were left out of `out` so far.
+    fn spliced(&self) -> usize {
+        self.splices.as_ref().map_or(0, Vec::len)
     }
 
     fn newline(&mut self) -> R {
@@ -440,10 +544,15 @@ impl Printer {
     /// ([`Printer::kept`]), and any other truncates it.
     fn stpi(&mut self, e: &Expr, req: u8, vertical: bool, if_leq_two: bool) -> R<bool> {
         let (start, indent, probe) = (self.out.len(), self.indent, self.probe);
+        let spliced = self.spliced();
         self.probe = false;
         let res = self.fmt(e, req, vertical);
         self.indent = indent;
         self.probe = probe;
+        if self.spliced() != spliced {
+            // the text looked at below lacks a part
+            self.spliced_blind = true;
+        }
         res?;
         let text = &self.out.as_bytes()[start..];
         // the lines after the first one's line break and before the last one's
@@ -911,6 +1020,12 @@ impl Printer {
                     reason: "the bindings were printed for another indentation",
                 }
                 .into());
+            }
+            if let (Some(splices), false) = (&mut self.splices, self.probe) {
+                if !p.text.is_empty() {
+                    splices.push((self.out.len(), std::sync::Arc::clone(p)));
+                }
+                return Ok(());
             }
             return self.put(&p.text);
         }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use lock2nix_emit::{emit, Overlay};
+use lock2nix_emit::{emit_spliced, Overlay, PrintedFile};
 use lock2nix_nixpkgs::Index;
 use lock2nix_plan::{
     layout, plan, plan_envs, resolve_for_envs, Action, Env, Facts, GitFact, GitFetcher,
@@ -20,7 +20,8 @@ use crate::Error;
 
 /// A rendered overlay and what to tell the person who asked for it.
 pub struct Translation {
-    pub text: String,
+    /// The overlay, in pieces (written one after the other; `to_string` gives it whole).
+    pub text: PrintedFile,
     pub header: OverlayHeader,
     /// One line each: stale parts of the lock, systems left out.
     pub warnings: Vec<String>,
@@ -365,7 +366,7 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
             path: out_dir.clone(),
             source,
         })?;
-    let text = emit(&Overlay {
+    let text = emit_spliced(&Overlay {
         plans: &plans,
         layout: &the_layout,
         workspace_root: &workspace_root,

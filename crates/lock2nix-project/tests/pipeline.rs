@@ -80,7 +80,7 @@ fn defaulted_systems_that_cannot_install_are_left_out_with_a_warning() {
     assert_eq!(t.warnings.len(), 2, "{:?}", t.warnings);
     assert!(t.warnings.iter().all(|w| w.starts_with("leaving out ")));
     // the header says which systems the overlay is for, and reads back
-    let header: OverlayHeader = t.text.parse().unwrap();
+    let header: OverlayHeader = t.text.to_string().parse().unwrap();
     assert_eq!(header, t.header);
     assert!(header
         .target

@@ -1,7 +1,7 @@
 //! Writing output files safely: atomically, only over regular files, and never over a file
 //! lock2nix did not write.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -19,19 +19,20 @@ fn first_line(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(head)
 }
 
-/// Write `text` to `path` atomically (see [`lock2nix_fetch::atomic`]): a temporary file in the same
+/// Write `text` (its pieces one after the other) to `path` atomically (see [`lock2nix_fetch::atomic`]): a temporary file in the same
 /// directory, synced, then renamed; the mode follows the umask; leftovers of interrupted runs are
 /// removed. Returns whether the file changed.
 ///
 /// What is at `path` decides, before anything is written:
 /// - nothing: it is created;
-/// - a regular file with exactly `text`: untouched;
+/// - a regular file with exactly `text`: untouched (compared a block at a time, not read whole);
 /// - a regular file whose first line is the `# {marker} …` header lock2nix writes: replaced;
 /// - any other regular file: refused unless `force` (the marker elsewhere in the file does not
 ///   count); when it cannot be read, refused too unless `force` (it fails closed);
 /// - a symbolic link, a directory, a FIFO, a device or a socket: refused, even with `force`
 ///   (`--out -` writes to standard output).
-pub fn write_generated(path: &Path, text: &str, marker: &str, force: bool) -> Result<bool> {
+pub fn write_generated(path: &Path, text: &[&str], marker: &str, force: bool) -> Result<bool> {
+    let len: usize = text.iter().map(|p| p.len()).sum();
     let existing = lock2nix_fetch::atomic::existing_output(path)?;
     if let Some(dir) = path.parent() {
         // also when nothing is written below
@@ -43,10 +44,10 @@ pub fn write_generated(path: &Path, text: &str, marker: &str, force: bool) -> Re
         lock2nix_fetch::atomic::remove_stale_temporaries(dir);
     }
     if let Some(meta) = existing {
-        if meta.len() == text.len() as u64 {
-            match std::fs::read(path) {
-                Ok(existing) if existing == text.as_bytes() => return Ok(false),
-                Ok(_) => {}
+        if meta.len() == len as u64 {
+            match same_contents(path, text) {
+                Ok(true) => return Ok(false),
+                Ok(false) => {}
                 Err(e) if !force => {
                     return Err(e).with_context(|| {
                         format!(
@@ -74,8 +75,40 @@ pub fn write_generated(path: &Path, text: &str, marker: &str, force: bool) -> Re
             }
         }
     }
-    write_atomic(path, text.as_bytes())?;
+    lock2nix_fetch::atomic::existing_output(path)?;
+    lock2nix_fetch::atomic::write_atomic_with(path, |file| {
+        text.iter().try_for_each(|p| file.write_all(p.as_bytes()))
+    })
+    .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(true)
+}
+
+/// Whether the file at `path` holds exactly the pieces of `text`, one after the other: read a
+/// block at a time (a large file is never read whole into memory).
+fn same_contents(path: &Path, text: &[&str]) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    let mut block = [0u8; 16 << 10];
+    for piece in text {
+        for want in piece.as_bytes().chunks(block.len()) {
+            let got = &mut block[..want.len()];
+            match file.read_exact(got) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
+                Err(e) => return Err(e),
+            }
+            if got != want {
+                return Ok(false);
+            }
+        }
+    }
+    // and nothing after them
+    loop {
+        match file.read(&mut block[..1]) {
+            Ok(n) => return Ok(n == 0),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Write bytes atomically to `path` (see [`lock2nix_fetch::atomic::write_atomic`]); anything but

@@ -22,13 +22,15 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
     }
     // the summary goes to stderr (stdout may be the overlay)
     let summary = t.summary.join("\n");
+    // the overlay's pieces, written one after the other (never copied into one text)
+    let text = t.text.pieces();
     match &settings.output {
         Output::Stdout => {
-            crate::commands::emit(&t.text)?;
+            write_stdout(&text)?;
             eprintln!("{summary}");
         }
         Output::File(out) => {
-            let changed = write_generated(out, &t.text, GENERATED_MARKER, args.force)?;
+            let changed = write_generated(out, &text, GENERATED_MARKER, args.force)?;
             eprintln!("{summary}");
             eprintln!(
                 "{} {}",
@@ -37,8 +39,26 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
             );
         }
     }
+    timer.mark("write");
     // Everything is written: leave the large structures to the OS instead of freeing them one
     // allocation at a time (a few ms on big locks).
+    drop(text);
     std::mem::forget((project, t));
     Ok(())
+}
+
+/// Write `text`'s pieces to stdout, treating a closed pipe (e.g. `| head`) as success (as
+/// [`crate::commands::emit`] does for one text).
+fn write_stdout(text: &[&str]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match text
+        .iter()
+        .try_for_each(|p| out.write_all(p.as_bytes()))
+        .and_then(|()| out.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
