@@ -147,31 +147,49 @@ fn emit_file(o: &Overlay<'_>, direct: bool) -> Result<PrintedFile, EmitError> {
         ));
     }
     let systems: Vec<System> = o.plans.iter().map(|p| p.system).collect();
-    let mut entries: Vec<Entry<'_>> =
-        Vec::with_capacity(o.plans.iter().map(|p| p.packages.len()).sum());
+    let total = o.plans.iter().map(|p| p.packages.len()).sum();
+    let mut entries: Vec<Entry<'_>> = Vec::with_capacity(total);
     let mut missing: BTreeSet<String> = BTreeSet::new();
-    for (si, plan) in o.plans.iter().enumerate() {
-        entries.extend(
-            plan.packages
-                .iter()
-                .enumerate()
-                .map(|(pos, planned)| Entry {
-                    attr: planned.attr.as_str(),
-                    si,
-                    pos,
-                    untouched: planned.recipe == Recipe::Untouched,
-                }),
-        );
+    for plan in o.plans {
         missing.extend(plan.missing().iter().map(lock2nix_plan::Missing::what));
     }
-    // an attribute's entries in system order: the order a stable sort by name gives (they were
-    // pushed by system and position), without the stable sort's scratch copy of the entries
-    entries.sort_unstable_by(|a, b| {
-        a.attr
-            .cmp(b.attr)
-            .then(a.si.cmp(&b.si))
-            .then(a.pos.cmp(&b.pos))
-    });
+    let entry = |si: usize, pos: usize| {
+        let planned = &o.plans[si].packages[pos];
+        Entry {
+            attr: planned.attr.as_str(),
+            si,
+            pos,
+            untouched: planned.recipe == Recipe::Untouched,
+        }
+    };
+    // Every entry sorted by attribute, an attribute's entries in system order (a stable sort's
+    // order). The plans' packages come sorted: their runs are merged (linear, no scratch copy);
+    // otherwise they are sorted.
+    if o.plans
+        .iter()
+        .all(|p| p.packages.is_sorted_by(|a, b| a.attr <= b.attr))
+    {
+        let mut next = vec![0usize; o.plans.len()];
+        loop {
+            // the smallest next attribute; on a tie the first system's
+            let mut smallest: Option<(usize, &str)> = None;
+            for (si, plan) in o.plans.iter().enumerate() {
+                if let Some(p) = plan.packages.get(next[si]) {
+                    if smallest.is_none_or(|(_, attr)| p.attr.as_str() < attr) {
+                        smallest = Some((si, p.attr.as_str()));
+                    }
+                }
+            }
+            let Some((si, _)) = smallest else { break };
+            entries.push(entry(si, next[si]));
+            next[si] += 1;
+        }
+    } else {
+        for (si, plan) in o.plans.iter().enumerate() {
+            entries.extend((0..plan.packages.len()).map(|pos| entry(si, pos)));
+        }
+        entries.sort_by(|a, b| a.attr.cmp(b.attr));
+    }
     let attrs: Vec<&[Entry<'_>]> = entries
         .chunk_by(|a, b| a.attr == b.attr)
         .filter(|group| group.iter().any(|e| !e.untouched))

@@ -148,12 +148,15 @@ fn print_file_into(mut p: Printer, f: &File, capacity: usize) -> Result<Printer,
 pub fn print_file_spliced(f: &File, capacity: usize) -> Result<PrintedFile, PrintError> {
     let mut p = Printer::new(false);
     p.splices = Some(Vec::new());
-    let p = print_file_into(p, f, 64 << 10)?;
-    if !p.spliced_blind {
-        return Ok(PrintedFile {
-            splices: p.splices.unwrap_or_default(),
-            head: p.out,
-        });
+    // an error may come from a layout decided without a part's text: the file printed whole
+    // says which
+    if let Ok(p) = print_file_into(p, f, 64 << 10) {
+        if !p.spliced_blind {
+            return Ok(PrintedFile {
+                splices: p.splices.unwrap_or_default(),
+                head: p.out,
+            });
+        }
     }
     Ok(PrintedFile {
         head: print_file_sized(f, capacity)?,
