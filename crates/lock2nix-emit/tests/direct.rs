@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use lock2nix_emit::{emit_with, Overlay};
+use lock2nix_emit::{emit_spliced, emit_with, Overlay};
 use lock2nix_nixpkgs::Index;
 use lock2nix_plan::{layout, LayoutInputs};
 use lock2nix_testkit::fixture;
@@ -34,6 +34,18 @@ fn same_both_ways(lock: &Path, python: &str, systems: &[&str], index: Option<&In
     };
     let direct = emit_with(&o, true).unwrap();
     let tree = emit_with(&o, false).unwrap();
+    // in pieces, the same text
+    assert_eq!(emit_spliced(&o).unwrap().to_string(), direct);
+    // plans whose packages are not sorted by attribute (sorted instead of merged): the same
+    let mut shuffled = plans.clone();
+    for p in &mut shuffled {
+        p.packages.reverse();
+    }
+    let o_shuffled = Overlay {
+        plans: &shuffled,
+        ..o
+    };
+    assert!(emit_with(&o_shuffled, true).unwrap() == direct);
     if direct != tree {
         let at = direct
             .lines()
