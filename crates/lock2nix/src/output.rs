@@ -1,7 +1,7 @@
 //! Writing output files safely: atomically, only over regular files, and never over a file
 //! lock2nix did not write.
 
-use std::io::{Read, Write};
+use std::io::{IoSlice, Read, Write};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -76,11 +76,25 @@ pub fn write_generated(path: &Path, text: &[&str], marker: &str, force: bool) ->
         }
     }
     lock2nix_fetch::atomic::existing_output(path)?;
-    lock2nix_fetch::atomic::write_atomic_with(path, |file| {
-        text.iter().try_for_each(|p| file.write_all(p.as_bytes()))
-    })
+    lock2nix_fetch::atomic::write_atomic_with(path, |file| write_pieces(file, text))
     .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(true)
+}
+
+/// Write the pieces of `text` one after the other, in as few system calls as the OS allows
+/// (`writev`).
+fn write_pieces(file: &mut impl Write, text: &[&str]) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = text.iter().map(|p| IoSlice::new(p.as_bytes())).collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Whether the file at `path` holds exactly the pieces of `text`, one after the other: read a
