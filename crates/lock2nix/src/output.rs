@@ -77,7 +77,7 @@ pub fn write_generated(path: &Path, text: &[&str], marker: &str, force: bool) ->
     }
     lock2nix_fetch::atomic::existing_output(path)?;
     lock2nix_fetch::atomic::write_atomic_with(path, |file| write_pieces(file, text))
-    .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(true)
 }
 
