@@ -406,6 +406,23 @@ impl<'i> Parser<'i> {
         }
     }
 
+    /// A non-empty basic string at `pos` without escapes or control characters (the usual short
+    /// value, such as an upload time), its end found eight bytes at a time; `None`, and the parser
+    /// where it was, for any other (which [`Self::basic_string`] reads or refuses).
+    pub(crate) fn plain_string(&mut self) -> Option<&'i str> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.pos + 1;
+        let end = special_byte(self.bytes, start);
+        // empty (or the start of `"""`): the general reader decides
+        if end == start || self.bytes.get(end) != Some(&b'"') {
+            return None;
+        }
+        self.pos = end + 1;
+        self.text.get(start..end)
+    }
+
     /// The rest of a basic string from its first backslash (at `pos`; the string's text starts
     /// at `start`), decoded into an owned string (out of line: few strings have escapes).
     #[cold]

@@ -104,6 +104,18 @@ impl Hash {
         Ok(Self { algorithm, bytes })
     }
 
+    /// The SHA-256 hash whose 64 hex digits (either case) are `hex`: what [`Self::parse`]
+    /// returns for `sha256:` and them, without looking for the algorithm; `None` when one is not
+    /// a hex digit.
+    pub(crate) fn sha256_hex(hex: &[u8; 64]) -> Option<Self> {
+        let mut short = [0u8; 32];
+        decode_hex(hex, &mut short).ok()?;
+        Some(Self {
+            algorithm: HashAlgorithm::Sha256,
+            bytes: Digest::Short(short),
+        })
+    }
+
     /// The raw digest bytes.
     pub fn digest(&self) -> &[u8] {
         match &self.bytes {

@@ -1567,20 +1567,21 @@ impl<'c, 's> Reader<'c, 's> {
         name: &PackageName,
         version: Option<(&str, &Version)>,
     ) -> Result<lock2nix_wheel::WheelFilename, Error> {
-        let filename =
-            lock2nix_wheel::WheelFilename::parse_url_basename_with(locator.as_str(), version)
-                .map_err(|e| {
-                    self.err(
-                        loc_span.clone(),
-                        &p.key(loc_key),
-                        ErrorKind::InvalidWheelName {
-                            filename: quote(
-                                locator.as_str().rsplit('/').next().unwrap_or_default(),
-                            ),
-                            message: crate::cursor::one_line(&e.to_string()),
-                        },
-                    )
-                })?;
+        let filename = lock2nix_wheel::WheelFilename::parse_url_basename_for(
+            locator.as_str(),
+            name.as_ref(),
+            version,
+        )
+        .map_err(|e| {
+            self.err(
+                loc_span.clone(),
+                &p.key(loc_key),
+                ErrorKind::InvalidWheelName {
+                    filename: quote(locator.as_str().rsplit('/').next().unwrap_or_default()),
+                    message: crate::cursor::one_line(&e.to_string()),
+                },
+            )
+        })?;
         if filename.name() != name.as_ref() {
             self.warnings.push(self.ctx.warning(
                 loc_span.clone(),

@@ -612,6 +612,13 @@ impl UploadTime {
     }
 }
 
+impl UploadTime {
+    /// `text` when it is in uv's UTC form (what [`From<&str>`] keeps in place), else `None`.
+    pub(crate) fn utc_form(text: &str) -> Option<Self> {
+        Self::utc(text).map(Self)
+    }
+}
+
 impl From<&str> for UploadTime {
     fn from(text: &str) -> Self {
         Self(Self::utc(text).unwrap_or_else(|| UploadRepr::Text(Box::new(text.into()))))

@@ -101,6 +101,56 @@ fn generated_locks_are_read_directly() {
     assert_eq!(split, single);
 }
 
+/// File lines in and near the one-line layout uv writes (which the direct reader reads without
+/// its key dispatch): each lock reads as through the tree, split or single.
+#[test]
+fn file_lines_near_uv_layout_read_as_through_the_tree() {
+    let time = "upload-time = \"2024-01-01T00:00:00Z\"";
+    let edits = [
+        (time, "upload-time = \"2024-01-01T00:00:00.123456789Z\""),
+        (time, "upload-time = \"2024-01-01T00:00:00.1Z\""),
+        (time, "upload-time = \"2024-01-01T00:00:00.1234567890Z\""),
+        (time, "upload-time = \"2024-01-01T00:00:00.Z\""),
+        (time, "upload-time = \"2024-01-01T00:00:00.12Z3\""),
+        (time, "upload-time = \"2024-01-01T00:00:00Z \""),
+        (time, "upload-time = \"2024-01-01 00:00:00Z\""),
+        (time, "upload-time = \"2024-01-01T00:00:0aZ\""),
+        (time, "upload-time = \"\""),
+        (time, "upload-time = \"2024-01-01T00:00:00+01:00\""),
+        (time, "upload-time = \"2024-01-01T00:00:00\\u005a\""),
+        (time, "upload-time = 2024-01-01T00:00:00Z"),
+        (time, "upload-time = '2024-01-01T00:00:00Z'"),
+        ("size = 1", "size = 01"),
+        ("size = 1", "size = 0"),
+        ("size = 1", "size = 123456789012345678"),
+        ("size = 1", "size = 1234567890123456789"),
+        ("size = 1", "size = 99999999999999999999"),
+        ("size = 1", "size = -1"),
+        ("size = 1", "size = 1_0"),
+        ("size = 1", "size = 1.5"),
+        ("hash = \"sha256:00", "hash = \"sha256:AB"),
+        ("hash = \"sha256:00", "hash = \"sha256:0g"),
+        ("hash = \"sha256:00", "hash = \"sha256:000"),
+        ("hash = \"sha256:", "hash = \"sha512:"),
+        ("{ url = \"", "{url = \""),
+        ("{ url = \"", "{ url = '"),
+        ("\", hash = ", "\",hash = "),
+        ("Z\" }", "Z\"}"),
+        ("Z\" }", "Z\" } # c"),
+        ("Z\" }", "Z\", }"),
+        ("{ url = \"https://x/", "{ url = \"https://x/\\u0070"),
+        ("{ url = \"https://x/", "{ url = \"\thttps://x/"),
+    ];
+    for (from, to) in edits {
+        let text = generated(40, |_, p| p).replace(from, to);
+        if let Err(e) = direct_reader_agrees(&text) {
+            panic!("{to}: {}", &e[..e.len().min(3000)]);
+        }
+        let (split, single) = both_ways(&text, &Limits::default());
+        assert_eq!(split, single, "{to}");
+    }
+}
+
 /// A rewrite of one package's text.
 type Edit = Box<dyn Fn(String) -> String>;
 

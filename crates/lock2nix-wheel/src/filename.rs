@@ -428,6 +428,67 @@ fn scan(bytes: &[u8]) -> Scan {
     out
 }
 
+/// [`scan`] for the end of a wheel file name from the dash after its version,
+/// `-{python}-{abi}-{platform}.whl`, where only the common case counts: the offsets of its three
+/// dashes and whether it has an ASCII upper-case letter; `None` when it has a byte other than an
+/// ASCII letter, digit, `-`, `.` or `_`, a `-` or `.` right after another, or other than three
+/// dashes.
+fn scan_tail(bytes: &[u8]) -> Option<([usize; 3], bool)> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    fn equal(x: u64, b: u8) -> u64 {
+        let y = x ^ (LO * u64::from(b));
+        !(((y & SEVEN) + SEVEN) | y | SEVEN)
+    }
+    let mut dashes = [0usize; 3];
+    let mut count = 0;
+    let mut upper = false;
+    let mut separators_before = 0u64;
+    let mut word_at = |at: usize, x: u64| -> Option<()> {
+        let ascii = !x & HI;
+        // the high bit of each ASCII byte of `y` whose low seven bits are in `lo..=hi`
+        let range = |y: u64, lo: u8, hi: u8| {
+            let low = y & SEVEN;
+            (low + LO * u64::from(0x80 - lo)) & !(low + LO * u64::from(0x7f - hi)) & ascii
+        };
+        // a letter of either case is in `a..=z` once `0x20` is set
+        let letter = range(x | (LO * 0x20), b'a', b'z');
+        let dash = equal(x, b'-');
+        let dot = equal(x, b'.');
+        let known = letter | range(x, b'0', b'9') | dash | dot | equal(x, b'_');
+        let separators = dash | dot;
+        let doubles = separators & ((separators << 8) | ((separators_before >> 56) & 0x80));
+        separators_before = separators;
+        if !known & HI != 0 || doubles != 0 {
+            return None;
+        }
+        // an upper-case letter has `0x20` clear (moved up to the byte's high bit)
+        upper |= letter & (!x << 2) != 0;
+        let mut d = dash;
+        while d != 0 {
+            *dashes.get_mut(count)? = at + (d.trailing_zeros() / 8) as usize;
+            count += 1;
+            d &= d - 1;
+        }
+        Some(())
+    };
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let word = <[u8; 8]>::try_from(word).ok()?;
+        word_at(at, u64::from_le_bytes(word))?;
+        at += 8;
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut word = [b'a'; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        word_at(at, u64::from_le_bytes(word))?;
+    }
+    (count == 3).then_some((dashes, upper))
+}
+
 fn parse_build_tag(filename: &str, raw: &str) -> Result<BuildTag, WheelFilenameError> {
     let digits_end = raw
         .bytes()
@@ -597,6 +658,92 @@ impl WheelFilename {
         WheelFilename::parse_with(basename, known)
     }
 
+    /// [`parse_url_basename_with`](Self::parse_url_basename_with) for a wheel of the package
+    /// whose normalised name is `name`: the same result, but when the file name starts with that
+    /// name as wheels write it (`-` as `_`), then `-`, the known version's text and `-` (as nearly
+    /// every wheel of a lock does), only the rest of it is scanned.
+    pub fn parse_url_basename_for(
+        url: &str,
+        name: &str,
+        known: Option<(&str, &Version)>,
+    ) -> Result<WheelFilename, WheelFilenameError> {
+        let bytes = url.as_bytes();
+        let end = memchr::memchr2(b'?', b'#', bytes).unwrap_or(bytes.len());
+        let path = url.get(..end).unwrap_or(url);
+        let start = memchr::memrchr(b'/', path.as_bytes()).map_or(0, |i| i + 1);
+        let basename = path.get(start..).unwrap_or(path);
+        if let Some(filename) = Self::parse_known_prefix(basename, name, known) {
+            return Ok(filename);
+        }
+        Self::parse_url_basename_with(url, known)
+    }
+
+    /// The file name `filename` when it is `{name}-{version}-{python}-{abi}-{platform}.whl` with
+    /// `name` and the version's text as known (see [`parse_url_basename_for`]
+    /// (Self::parse_url_basename_for)) and the tags valid; `None` for anything else (which
+    /// [`parse_with`](Self::parse_with) then reads, or refuses).
+    ///
+    /// It is what `parse_with` returns: the name part, `name` with `_` for `-` (lower-case
+    /// letters, digits and single `-` only), has no byte that needs decoding, lower-casing,
+    /// checking or more than the `_`-to-`-` normalisation, which gives `name` back; the version's
+    /// text has no `-` or `%`, so the dashes that end it and the name are the first two; the
+    /// rest, from that second dash on, is scanned as `parse_with` scans the whole name.
+    fn parse_known_prefix(
+        filename: &str,
+        name: &str,
+        known: Option<(&str, &Version)>,
+    ) -> Option<WheelFilename> {
+        let (version_text, version) = known?;
+        let bytes = filename.as_bytes();
+        let name_len = name.len();
+        let version_end = name_len + 1 + version_text.len();
+        let head = bytes.get(..version_end + 1)?;
+        let mut previous_dash = true;
+        for (&b, &n) in head.iter().zip(name.as_bytes()) {
+            let dash = n == b'-';
+            if dash {
+                if previous_dash || b != b'_' {
+                    return None;
+                }
+            } else if b != n || !(n.is_ascii_lowercase() || n.is_ascii_digit()) {
+                return None;
+            }
+            previous_dash = dash;
+        }
+        if name_len == 0
+            || head[name_len] != b'-'
+            || &head[name_len + 1..version_end] != version_text.as_bytes()
+            || head[version_end] != b'-'
+            || version_text.bytes().any(|b| b == b'-' || b == b'%')
+        {
+            return None;
+        }
+        // from the dash before the python tags on: `-{python}-{abi}-{platform}.whl`
+        let tail = filename.get(version_end..)?;
+        let stem = tail.strip_suffix(".whl")?;
+        let ([_, abi_dash, platform_dash], upper) = scan_tail(tail.as_bytes())?;
+        let tags_text = stem.get(1..)?;
+        let py_len = abi_dash - 1;
+        let abi_len = platform_dash - abi_dash - 1;
+        let mut text = String::with_capacity(name_len + tags_text.len());
+        text.push_str(name);
+        text.push_str(tags_text);
+        if upper {
+            text.make_ascii_lowercase();
+        }
+        let python_at = u32::try_from(name_len).ok()?;
+        let abi_at = u32::try_from(name_len + py_len + 1).ok()?;
+        let platform_at = u32::try_from(name_len + py_len + abi_len + 2).ok()?;
+        Some(WheelFilename {
+            text: text.into_boxed_str(),
+            version: version.clone(),
+            build_tag: None,
+            python_at,
+            abi_at,
+            platform_at,
+        })
+    }
+
     /// The PEP 503-normalised distribution name, e.g. `pydantic-core`.
     pub fn name(&self) -> &str {
         self.text.get(..self.python_at as usize).unwrap_or_default()
@@ -723,6 +870,87 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn known_prefix_reads_what_parse_with_reads() {
+        let names = [
+            "abc", "a-b", "a--b", "-a", "a-", "", "a-b-c", "a.b", "A-b", "ab1",
+        ];
+        let name_parts = [
+            "abc", "a_b", "a-b", "A_b", "a.b", "a__b", "a%5Fb", "ab1", "a_b_c", "_a", "a_", "",
+        ];
+        let versions = [
+            "1.0",
+            "1.0-1",
+            "1%2B0",
+            "1.0+cpu",
+            "1.0RC1",
+            "1.0.post1",
+            "x",
+            "",
+        ];
+        let tails = [
+            "-py3-none-any.whl",
+            "-1-py3-none-any.whl",
+            "-1a-py3-none-any.whl",
+            "-py3--any.whl",
+            "-py3-none-any..whl",
+            "-py3-none-.whl",
+            "-py3-none-Any.whl",
+            "-PY2.py3-none-any.whl",
+            "-py3-none-any.WHL",
+            "-py3-none-a%20y.whl",
+            "-py3-none-any",
+            "-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "-.py3-none-any.whl",
+            "-py3-none-any.whl?x=1",
+            "-py3-none-a+y.whl",
+            "-py3-none-any-x.whl",
+            "-py3-none.whl",
+            "-py3.-none-any.whl",
+            "-py3-none-any.whl#frag",
+        ];
+        for name in names {
+            for part in name_parts {
+                for known_text in versions {
+                    let known = Version::from_str(known_text).ok();
+                    for written in versions {
+                        for tail in tails {
+                            let file = format!("{part}-{written}{tail}");
+                            for url in [file.clone(), format!("https://h/p/{file}")] {
+                                let k = known.as_ref().map(|v| (known_text, v));
+                                let general = WheelFilename::parse_url_basename_with(&url, k);
+                                let fast = WheelFilename::parse_url_basename_for(&url, name, k);
+                                assert_eq!(fast, general, "{url} for {name} {known_text}");
+                                if let (Ok(f), Ok(g)) = (&fast, &general) {
+                                    assert_eq!(f.to_string(), g.to_string());
+                                    assert_eq!(f.name(), g.name());
+                                    assert_eq!(f.python_tags(), g.python_tags());
+                                    assert_eq!(f.abi_tags(), g.abi_tags());
+                                    assert_eq!(f.platform_tags(), g.platform_tags());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn known_prefix_reads_lock_wheels() {
+        let v = Version::from_str("2.0.1").unwrap();
+        for (file, name) in [
+            (
+                "pydantic_core-2.0.1-cp312-cp312-manylinux_2_17_x86_64.whl",
+                "pydantic-core",
+            ),
+            ("abc-2.0.1-py2.PY3-none-any.whl", "abc"),
+        ] {
+            let fast = WheelFilename::parse_known_prefix(file, name, Some(("2.0.1", &v)));
+            assert_eq!(fast, Some(WheelFilename::parse(file).unwrap()), "{file}");
         }
     }
 

@@ -330,7 +330,8 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
         if !quoted.starts_with(b"\"sha256:") || quoted.last() != Some(&b'"') {
             return None;
         }
-        let hash = Hash::parse(text.get(start + 1..start + QUOTED - 1)?).ok()?;
+        let hex = quoted.get(1 + "sha256:".len()..QUOTED - 1)?;
+        let hash = Hash::sha256_hex(hex.try_into().ok()?)?;
         self.s.pos = start + QUOTED;
         if self.end_of_value().is_none() {
             self.s.pos = start;
@@ -549,8 +550,15 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
     fn sdist(&mut self, source: &Source) -> Option<Sdist> {
         let path = self.path;
         let sp = path.key("sdist");
-        let mut file = File::default();
-        let span = self.inline_table(|d, key| d.file_entry(key, &mut file, &sp))?;
+        let start = self.s.pos;
+        let (file, span) = match self.uv_file() {
+            Some(file) => (file, start..self.s.pos),
+            None => {
+                let mut file = File::default();
+                let span = self.inline_table(|d, key| d.file_entry(key, &mut file, &sp))?;
+                (file, span)
+            }
+        };
         let url = file.url.as_ref().map(|(s, _)| s.as_ref());
         let path = file.path.as_ref().map(|(s, _)| s.as_ref());
         let locator = self
@@ -582,8 +590,14 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
                     return None;
                 }
                 let p = wp.index(i);
-                let mut file = File::default();
-                d.inline_table(|d, key| d.file_entry(key, &mut file, &p))?;
+                let file = match d.uv_file() {
+                    Some(file) => file,
+                    None => {
+                        let mut file = File::default();
+                        d.inline_table(|d, key| d.file_entry(key, &mut file, &p))?;
+                        file
+                    }
+                };
                 out.push(d.wheel(file, &p, name, version)?);
                 Some(())
             })
@@ -600,12 +614,12 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
         name: &PackageName,
         version: Option<(&str, &Version)>,
     ) -> Option<Wheel> {
-        let (locator, (_, span), key) = if let Some(u) = file.url {
-            (WheelLocator::Url(u.0.to_string()), u, "url")
-        } else if let Some(x) = file.path {
-            (WheelLocator::Path(x.0.to_string()), x, "path")
-        } else if let Some(x) = file.filename {
-            (WheelLocator::Filename(x.0.to_string()), x, "filename")
+        let (locator, span, key) = if let Some((s, span)) = file.url {
+            (WheelLocator::Url(s.into_owned()), span, "url")
+        } else if let Some((s, span)) = file.path {
+            (WheelLocator::Path(s.into_owned()), span, "path")
+        } else if let Some((s, span)) = file.filename {
+            (WheelLocator::Filename(s.into_owned()), span, "filename")
         } else {
             return None;
         };
@@ -621,6 +635,111 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
             upload_time: file.upload_time,
             zstd: None,
         })
+    }
+
+    /// An sdist or wheel table in the one-line layout uv writes for a registry's files,
+    /// `{ url = "…", hash = "sha256:…", size = N, upload-time = "…" }` (keys in that order, one
+    /// space around each `=` and after each `,`), read without the general table's key dispatch;
+    /// `None`, and the parser where it was, for any other text (which [`Self::inline_table`] with
+    /// [`Self::file_entry`] then reads, or refuses). Each value is checked as `file_entry` checks
+    /// it, so what is read here is what it reads.
+    fn uv_file(&mut self) -> Option<File<'i>> {
+        let start = self.s.pos;
+        let file = self.uv_file_at();
+        if file.is_none() {
+            self.s.pos = start;
+        }
+        file
+    }
+
+    fn uv_file_at(&mut self) -> Option<File<'i>> {
+        self.literal(b"{ url = ")?;
+        let url_start = self.s.pos;
+        if self.s.peek()? != b'"' {
+            return None;
+        }
+        let url = self.s.basic_string()?;
+        let url_span = url_start..self.s.pos;
+        // each literal after a value starts with what ends it (as `end_of_value` requires)
+        self.literal(b", hash = ")?;
+        let hash = self.sha256()?;
+        self.literal(b", size = ")?;
+        let size = self.short_size()?;
+        self.literal(b", upload-time = ")?;
+        let upload_time = match self.utc_upload_time() {
+            Some(time) => time,
+            None => UploadTime::from(self.s.plain_string()?),
+        };
+        self.literal(b" }")?;
+        self.end_of_value()?;
+        Some(File {
+            url: Some((url, url_span)),
+            path: None,
+            filename: None,
+            hash: Some(hash),
+            size: Some(size),
+            upload_time: Some(upload_time),
+        })
+    }
+
+    /// A quoted upload time in the UTC form uv writes (`"YYYY-MM-DDTHH:MM:SS[.F]Z"`), its end
+    /// found from its layout; `None`, and the parser where it was, for any other value. Its text
+    /// is only digits, `-`, `T`, `:`, `.` and `Z` (the form is checked), so the basic string
+    /// is that text as it is.
+    fn utc_upload_time(&mut self) -> Option<UploadTime> {
+        let start = self.s.pos;
+        let rest = self.s.text().as_bytes().get(start..)?;
+        if rest.first() != Some(&b'"') {
+            return None;
+        }
+        // `"`, nineteen bytes up to the seconds, then `Z` or `.`, one to nine digits and `Z`
+        let z = match rest.get(20)? {
+            b'Z' => 20,
+            b'.' => 22 + rest.get(22..31)?.iter().position(|&b| b == b'Z')?,
+            _ => return None,
+        };
+        if rest.get(z + 1) != Some(&b'"') {
+            return None;
+        }
+        let time = UploadTime::utc_form(self.s.text().get(start + 1..start + z + 1)?)?;
+        self.s.pos = start + z + 2;
+        Some(time)
+    }
+
+    /// Step over `literal` when the text goes on with it.
+    #[inline(always)]
+    fn literal(&mut self, literal: &[u8]) -> Option<()> {
+        let rest = self.s.text().as_bytes().get(self.s.pos..)?;
+        if !rest.starts_with(literal) {
+            return None;
+        }
+        self.s.pos += literal.len();
+        Some(())
+    }
+
+    /// A size of at most 18 digits (which always fits [`Self::size`]'s range), without a
+    /// leading zero, read digit by digit; `None`, and the parser where it was, for any other
+    /// (longer ones are left to [`Self::size`]). The caller checks what follows.
+    fn short_size(&mut self) -> Option<u64> {
+        let digits = self.s.text().as_bytes().get(self.s.pos..)?;
+        let mut n = 0u64;
+        let mut len = 0;
+        for &b in digits {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            if len == 18 {
+                return None;
+            }
+            n = n * 10 + u64::from(d);
+            len += 1;
+        }
+        if len == 0 || (len > 1 && digits[0] == b'0') {
+            return None;
+        }
+        self.s.pos += len;
+        Some(n)
     }
 
     /// One key of an sdist or wheel table.
