@@ -82,6 +82,27 @@ impl<'s> Ctx<'s> {
         })
     }
 
+    /// A package name, as [`Self::parse_name`] reads it (same name, same error), but built with
+    /// `PackageName::new`, which keeps an already normalised name's copy as it is instead of
+    /// building it byte by byte as `from_str` does (a lock holds thousands of names).
+    pub(crate) fn parse_package_name(
+        &self,
+        s: &str,
+        span: Range<usize>,
+        path: &KeyPath<'_>,
+    ) -> Result<pep508_rs::PackageName, Error> {
+        pep508_rs::PackageName::new(s.to_owned()).map_err(|e| {
+            self.error(
+                span,
+                path,
+                ErrorKind::InvalidName {
+                    name: crate::error::quote(s),
+                    message: one_line(&e.to_string()),
+                },
+            )
+        })
+    }
+
     /// A PEP 508 marker, located on failure: input `pep508_rs` would panic on is refused first,
     /// and the marker is read within the file's limits ([`crate::bounded_marker`]).
     pub(crate) fn parse_marker(

@@ -735,7 +735,7 @@ impl<'c, 's> Reader<'c, 's> {
     }
 
     fn name(&self, s: &str, span: Range<usize>, path: &KeyPath<'_>) -> Result<PackageName, Error> {
-        self.ctx.parse_name(s, span, path)
+        self.ctx.parse_package_name(s, span, path)
     }
 
     /// The required package name under `t.name`.
