@@ -102,8 +102,7 @@ fn read_mapped(mut file: &std::fs::File, size: u64) -> std::io::Result<Option<Fi
         return Ok(None);
     };
     // A mapping of whole huge pages is placed on a huge-page boundary (Linux aligns anonymous
-    // mappings only then); the hint covers the whole huge pages of the file, so its tail is in
-    // small pages and resident memory is the file's size, not rounded up.
+    // mappings only then).
     let Some(mapped) = len.checked_next_multiple_of(HUGE_PAGE) else {
         return Ok(None);
     };
@@ -112,7 +111,7 @@ fn read_mapped(mut file: &std::fs::File, size: u64) -> std::io::Result<Option<Fi
     };
     // a hint: refused (no THP in this kernel) it changes nothing
     #[cfg(target_os = "linux")]
-    let _ = map.advise_range(memmap2::Advice::HugePage, 0, len / HUGE_PAGE * HUGE_PAGE);
+    let _ = map.advise_range(memmap2::Advice::HugePage, 0, huge_part(len));
     let mut filled = 0;
     while filled < len {
         match file.read(&mut map[filled..len]) {
@@ -134,6 +133,20 @@ fn read_mapped(mut file: &std::fs::File, size: u64) -> std::io::Result<Option<Fi
         }
     }
     Ok(Some(FileBytes(Buffer::Mapped { map, len: filled })))
+}
+
+/// How much of a mapping for `len` bytes asks for huge pages: the file's whole huge pages, and
+/// its tail's too when the tail fills at least a quarter of one (top-1500's 1 MiB tail: ~260
+/// faults fewer on the critical path, for at most 1.5 MiB more resident memory while the lock is
+/// parsed, well below the run's later peak); a smaller tail stays in small pages, so resident
+/// memory is then the file's size.
+fn huge_part(len: usize) -> usize {
+    let whole = len / HUGE_PAGE * HUGE_PAGE;
+    if len - whole >= HUGE_PAGE / 4 {
+        whole + HUGE_PAGE
+    } else {
+        whole
+    }
 }
 
 fn too_large(path: &Path, size: u64, limit: u64) -> Error {
@@ -167,6 +180,20 @@ mod tests {
         assert!(matches!(read.0, Buffer::Mapped { .. }));
         assert_eq!(&*read, &bytes[..]);
         assert_eq!(Vec::from(read), bytes);
+    }
+
+    #[test]
+    fn a_tail_of_a_quarter_huge_page_or_more_asks_for_a_huge_page() {
+        assert_eq!(huge_part(HUGE_PAGE), HUGE_PAGE);
+        assert_eq!(huge_part(HUGE_PAGE + HUGE_PAGE / 4 - 1), HUGE_PAGE);
+        assert_eq!(huge_part(HUGE_PAGE + HUGE_PAGE / 4), 2 * HUGE_PAGE);
+        assert_eq!(huge_part(2 * HUGE_PAGE - 1), 2 * HUGE_PAGE);
+        assert_eq!(huge_part(HUGE_PAGE / 4), HUGE_PAGE);
+        assert_eq!(huge_part(HUGE_PAGE / 4 - 1), 0);
+        // never past the mapping (whole huge pages)
+        for len in [1, 4095, HUGE_PAGE + 1, 5_250_462, usize::MAX / 4] {
+            assert!(huge_part(len) <= len.next_multiple_of(HUGE_PAGE));
+        }
     }
 
     #[test]
