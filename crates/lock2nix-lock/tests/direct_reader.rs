@@ -52,10 +52,9 @@ fn every_real_lock_is_read_directly_as_through_the_tree() {
         let packages = text.matches("\n[[package]]\n").count();
         let read = direct_reader_agrees(&text)
             .unwrap_or_else(|e| panic!("{}: {}", f.display(), &e[..e.len().min(4000)]));
-        // `[package.metadata]` (workspace members) is left to the tree
-        let metadata = text.matches("\n[package.metadata]\n").count();
+        // every package, `[package.metadata]` (workspace members) included
         assert!(
-            read + metadata >= packages,
+            read >= packages,
             "{}: {read} of {packages} packages read directly",
             f.display()
         );
@@ -99,6 +98,274 @@ fn generated_locks_are_read_directly() {
     assert_eq!(direct_reader_agrees(&text), Ok(70));
     let (split, single) = both_ways(&text, &Limits::default());
     assert_eq!(split, single);
+}
+
+/// A workspace member's `[package.metadata]` as uv writes it, every kind of requirement in it.
+const METADATA: &str = r#"[package.metadata]
+requires-dist = [
+    { name = "p41" },
+    { name = "p42", specifier = ">=1.0,<2" },
+    { name = "p43", extras = ["a", "b"], marker = "sys_platform == 'linux'" },
+    { name = "p44", marker = "extra == 'x'", editable = "packages/p44" },
+    { name = "p45", directory = "../p45" },
+    { name = "p46", git = "https://github.com/x/y?rev=abc" },
+    { name = "p47", url = "https://x/p47.tar.gz", subdirectory = "sub" },
+    { name = "p48", path = "dist/p48.whl" },
+    { name = "p49", virtual = "p49" },
+    { name = "p50", marker = "sys_platform == 'darwin'", specifier = ">=2", index = "https://pypi.org/simple" },
+    { name = "p51", groups = ["dev"] },
+    { name = "P_52", url = "https://x/p52.tar.gz" },
+]
+provides-extras = ["x", "y"]
+
+[package.metadata.requires-dev]
+dev = [{ name = "p53", extras = ["z"] }]
+docs = [
+    { name = "p54" },
+    { name = "p55", specifier = "==1.*" },
+]
+
+"#;
+
+/// Limits under which a package with `[package.metadata.requires-dev]` is too deep (its
+/// requirements' extras nest 9 deep).
+fn shallow() -> Limits {
+    Limits {
+        max_depth: 8,
+        ..Limits::default()
+    }
+}
+
+/// `[package.metadata]` (and `requires-dev`) on every tenth package: each is read directly,
+/// as through the tree, and the lock reads alike split or single (also when too deep).
+#[test]
+fn metadata_is_read_directly() {
+    let text = generated(70, |k, p| if k % 10 == 3 { p + METADATA } else { p });
+    assert_eq!(direct_reader_agrees(&text), Ok(70));
+    // the proptest's sample, unmutated, is read directly
+    assert_eq!(direct_reader_agrees(&metadata_sample()), Ok(3));
+    for limits in [Limits::default(), shallow()] {
+        let (split, single) = both_ways(&text, &limits);
+        assert!(split == single, "split and single parse differ");
+    }
+    let lock = parse_lock_with(&text, Path::new("uv.lock"), &Limits::default()).unwrap();
+    let m = lock.packages[3].metadata.as_ref().expect("metadata read");
+    assert_eq!(
+        (
+            m.requires_dist.len(),
+            m.provides_extras.len(),
+            m.requires_dev.len()
+        ),
+        (12, 2, 2)
+    );
+}
+
+/// `[package.metadata]` near what uv writes on package 40 of a split lock: the direct reader
+/// reads it (`true`) or leaves it to the tree (`false`), the package is the tree's either way,
+/// and the lock reads (or fails) as the single parse has it.
+#[test]
+fn metadata_near_uv_layout_reads_as_through_the_tree() {
+    let edits: Vec<(&str, bool, Edit)> = vec![
+        ("as uv writes it", true, Box::new(|m| m)),
+        (
+            "only requires-dist, one line",
+            true,
+            Box::new(|_| "[package.metadata]\nrequires-dist = [{ name = \"p41\" }]\n".into()),
+        ),
+        ("empty", true, Box::new(|_| "[package.metadata]\n\n".into())),
+        (
+            "comments and blank lines",
+            true,
+            Box::new(|m| {
+                m.replace(
+                    "    { name = \"p41\" },\n",
+                    "    # c\n\n    { name = \"p41\" }, # d\n",
+                )
+                .replace("[package.metadata]\n", "[package.metadata] # e\n")
+            }),
+        ),
+        (
+            "git beside a bad specifier (the tree reads only git)",
+            true,
+            Box::new(|m| m.replace("?rev=abc\"", "?rev=abc\", specifier = \">=>\"")),
+        ),
+        (
+            "literal and escaped strings",
+            true,
+            Box::new(|m| {
+                m.replace("\"p41\"", "'p41'")
+                    .replace("\"p42\"", "\"p\\u0034\"")
+            }),
+        ),
+        (
+            "metadata twice",
+            false,
+            Box::new(|m| m + "[package.metadata]\nrequires-dist = []\n"),
+        ),
+        (
+            "requires-dev before metadata",
+            false,
+            Box::new(|m| {
+                let (a, b) = m.split_at(m.find("[package.metadata.requires-dev]").unwrap());
+                format!("{b}\n{a}")
+            }),
+        ),
+        (
+            "requires-dev without metadata",
+            false,
+            Box::new(|m| m[m.find("[package.metadata.requires-dev]").unwrap()..].to_string()),
+        ),
+        (
+            "dependency-groups spelling",
+            false,
+            Box::new(|m| m.replace("metadata.requires-dev]", "metadata.dependency-groups]")),
+        ),
+        (
+            "requires-dev inline",
+            false,
+            Box::new(|m| {
+                m.replace(
+                    "[package.metadata.requires-dev]\ndev = ",
+                    "requires-dev.dev = ",
+                )
+                .replace("docs = [", "x = [")
+            }),
+        ),
+        (
+            "inline metadata",
+            false,
+            Box::new(|_| "metadata = { requires-dist = [{ name = \"p41\" }] }\n".into()),
+        ),
+        (
+            "unknown metadata key",
+            false,
+            Box::new(|m| {
+                m.replace(
+                    "provides-extras",
+                    "requires-python = \">=3\"\nprovides-extras",
+                )
+            }),
+        ),
+        (
+            "requires-dist twice",
+            false,
+            Box::new(|m| m.replace("provides-extras", "requires-dist = []\nprovides-extras")),
+        ),
+        (
+            "unknown requirement key",
+            false,
+            Box::new(|m| m.replace("{ name = \"p41\" }", "{ name = \"p41\", foo = \"x\" }")),
+        ),
+        (
+            "conflict",
+            false,
+            Box::new(|m| {
+                m.replace(
+                    "{ name = \"p41\" }",
+                    "{ name = \"p41\", conflict = { package = \"p0\", extra = \"x\" } }",
+                )
+            }),
+        ),
+        (
+            "PEP 508 string",
+            false,
+            Box::new(|m| m.replace("{ name = \"p41\" }", "\"p41>=1\"")),
+        ),
+        (
+            "no name",
+            false,
+            Box::new(|m| m.replace("{ name = \"p41\" }", "{ specifier = \">=1\" }")),
+        ),
+        (
+            "empty requirement",
+            false,
+            Box::new(|m| m.replace("{ name = \"p41\" }", "{}")),
+        ),
+        (
+            "name twice",
+            false,
+            Box::new(|m| m.replace("{ name = \"p41\" }", "{ name = \"p41\", name = \"p42\" }")),
+        ),
+        (
+            "bad name",
+            false,
+            Box::new(|m| m.replace("\"p41\"", "\"p 41\"")),
+        ),
+        (
+            "bad specifier",
+            false,
+            Box::new(|m| m.replace(">=1.0,<2", ">=>1")),
+        ),
+        (
+            "bad marker",
+            false,
+            Box::new(|m| m.replace("sys_platform == 'linux'", "sys_platform >>= 'linux'")),
+        ),
+        (
+            "bad extra",
+            false,
+            Box::new(|m| m.replace("[\"a\", \"b\"]", "[\"a\", \"b c\"]")),
+        ),
+        (
+            "extra not a string",
+            false,
+            Box::new(|m| m.replace("[\"a\", \"b\"]", "[\"a\", 1]")),
+        ),
+        (
+            "source not a string",
+            false,
+            Box::new(|m| m.replace("\"packages/p44\"", "1")),
+        ),
+        (
+            "unnormalised group",
+            false,
+            Box::new(|m| m.replace("\ndev = [", "\nDev = [")),
+        ),
+        (
+            "group twice",
+            false,
+            Box::new(|m| m.replace("\ndocs = [", "\ndev = [")),
+        ),
+        (
+            "requires-dist not an array",
+            false,
+            Box::new(|m| m.replace("requires-dist = [", "requires-dist = 1\nx = [")),
+        ),
+        (
+            "unterminated array",
+            false,
+            Box::new(|m| m.replace("\n]\nprovides-extras", "\nprovides-extras")),
+        ),
+        (
+            "trailing comma in table",
+            false,
+            Box::new(|m| m.replace("{ name = \"p41\" }", "{ name = \"p41\", }")),
+        ),
+    ];
+    let plain = generated(70, |_, p| p);
+    for (what, direct, edit) in &edits {
+        let text = generated(70, |k, p| {
+            if k == 40 {
+                p + &edit(METADATA.to_string())
+            } else {
+                p
+            }
+        });
+        let read = direct_reader_agrees(&text)
+            .unwrap_or_else(|e| panic!("{what}: {}", &e[..e.len().min(3000)]));
+        // the other 69 are read directly whatever package 40 says
+        assert_eq!(read, 69 + usize::from(*direct), "{what}: read directly");
+        assert_ne!(text, plain, "{what}: the edit changed nothing");
+        for limits in [Limits::default(), shallow()] {
+            let (split, single) = both_ways(&text, &limits);
+            assert!(
+                split == single,
+                "{what}: split and single parse differ\nsplit: {}\nsingle: {}",
+                &split[..split.len().min(2000)],
+                &single[..single.len().min(2000)]
+            );
+        }
+    }
 }
 
 /// File lines in and near the one-line layout uv writes (which the direct reader reads without
@@ -350,6 +617,16 @@ fn sample() -> String {
 /// Bytes that matter to TOML's grammar and to the values.
 const INTERESTING: &[u8] = b"[]{}\"'=,.#\n\r\t \\-_0123456789aeEtf+:uxAZ;<>!~*@/";
 
+/// Three packages with [`METADATA`], the first a workspace member.
+fn metadata_sample() -> String {
+    let text = generated(3, |_, p| p + METADATA);
+    text.replacen(
+        "source = { registry = \"https://pypi.org/simple\" }",
+        "source = { editable = \".\" }",
+        1,
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, .. ProptestConfig::default() })]
 
@@ -358,6 +635,17 @@ proptest! {
         edits in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<prop::sample::Index>()), 1..6)
     ) {
         if let Some(text) = common::mutate(sample(), edits, INTERESTING) {
+            if let Err(e) = direct_reader_agrees(&text) {
+                prop_assert!(false, "{}\n--- document ---\n{}", &e[..e.len().min(3000)], text);
+            }
+        }
+    }
+
+    #[test]
+    fn mutated_metadata_is_read_alike_or_left_to_the_tree(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<prop::sample::Index>()), 1..6)
+    ) {
+        if let Some(text) = common::mutate(metadata_sample(), edits, INTERESTING) {
             if let Err(e) = direct_reader_agrees(&text) {
                 prop_assert!(false, "{}\n--- document ---\n{}", &e[..e.len().min(3000)], text);
             }

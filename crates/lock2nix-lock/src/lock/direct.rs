@@ -3,7 +3,8 @@
 //!
 //! Like [`crate::fast_toml`], it may only be faster, never different: it reads the subset uv
 //! writes (bare keys, the keys a package, a dependency, an sdist and a wheel have, strings,
-//! sizes, `[package.optional-dependencies]` and `[package.dev-dependencies]` sections) and
+//! sizes, `[package.optional-dependencies]`, `[package.dev-dependencies]`, `[package.metadata]`
+//! and `[package.metadata.requires-dev]` sections, requirement tables without `conflict`) and
 //! returns `None` on anything else and on any error, TOML or semantic. The caller then reads
 //! the package through the tree, which accepts it or reports the error as it always did. The
 //! values are checked by the [`Reader`]'s own functions, so an accepted package is the one the
@@ -13,7 +14,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use pep440_rs::Version;
+use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, PackageName};
 
 use super::{RawDependency, RawPackage, Reader, SOURCE_KINDS};
@@ -27,6 +28,25 @@ use crate::model::*;
 /// `optional-dependencies` 4, an extra's list 5, a dependency 6, its `source` 7, its string 8):
 /// with a smaller [`Limits::max_depth`] the tree decides.
 pub(super) const DEPTH: usize = 8;
+
+/// The deepest value a package with `[package.metadata.requires-dev]` holds (the package 3,
+/// `metadata` 4, `requires-dev` 5, a group's list 6, a requirement 7, its `extras` 8, an extra
+/// 9); with a smaller [`Limits::max_depth`] the tree decides.
+const REQUIRES_DEV_DEPTH: usize = 9;
+
+/// The string keys of a requirement table other than `name` and `marker` (its source and
+/// specifier), in the order of [`Requirement`]'s fields.
+const REQUIREMENT_STRINGS: [&str; 9] = [
+    "git",
+    "url",
+    "subdirectory",
+    "path",
+    "directory",
+    "editable",
+    "virtual",
+    "specifier",
+    "index",
+];
 
 /// The package whose text (from its `[[package]]` header on) is `text`, spans relative to its
 /// start (`reader.ctx.base`); `None` (and the reader as it was) when the tree must decide.
@@ -74,6 +94,7 @@ pub(super) struct Scratch {
     markers: Vec<Marker>,
     deps: Vec<RawDependency>,
     wheels: Vec<Wheel>,
+    requirements: Vec<LockRequirement>,
 }
 
 /// Fill `buf` (emptied first) with `read`, then move its elements out into a vector of their
@@ -105,6 +126,15 @@ struct Body {
     dev: Option<BTreeMap<ExtraName, Vec<RawDependency>>>,
     sdist: Option<Sdist>,
     wheels: Option<Vec<Wheel>>,
+    metadata: Option<Metadata>,
+}
+
+/// `[package.metadata]` as it is read.
+#[derive(Default)]
+struct Metadata {
+    requires_dist: Option<Vec<LockRequirement>>,
+    provides_extras: Option<Vec<ExtraName>>,
+    requires_dev: Option<BTreeMap<GroupName, Vec<LockRequirement>>>,
 }
 
 /// The `[package.…]` section that `key = value` lines go to.
@@ -113,6 +143,8 @@ enum Section {
     Package,
     Optional,
     Dev,
+    Metadata,
+    RequiresDev,
 }
 
 impl<'i> Direct<'_, '_, '_, 'i, '_> {
@@ -143,6 +175,11 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
                     Section::Package => self.package_entry(&mut id, &mut body)?,
                     Section::Optional => self.group_entry(body.optional.as_mut()?, section)?,
                     Section::Dev => self.group_entry(body.dev.as_mut()?, section)?,
+                    Section::Metadata => self.metadata_entry(body.metadata.as_mut()?)?,
+                    Section::RequiresDev => {
+                        let groups = body.metadata.as_mut()?.requires_dev.as_mut()?;
+                        self.requires_dev_entry(groups)?
+                    }
                 },
             }
             self.s.end_of_line()?;
@@ -160,7 +197,11 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
                 dev_dependencies: BTreeMap::new(),
                 sdist: body.sdist,
                 wheels: body.wheels.unwrap_or_default(),
-                metadata: None,
+                metadata: body.metadata.map(|m| PackageMetadata {
+                    requires_dist: m.requires_dist.unwrap_or_default(),
+                    provides_extras: m.provides_extras.unwrap_or_default(),
+                    requires_dev: m.requires_dev.unwrap_or_default(),
+                }),
                 // the header is the text's first line
                 line: 1,
             },
@@ -186,22 +227,32 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
         Some(())
     }
 
-    /// `[package.optional-dependencies]` or `[package.dev-dependencies]`, each at most once.
+    /// `[package.optional-dependencies]`, `[package.dev-dependencies]`, `[package.metadata]` or
+    /// (after it) `[package.metadata.requires-dev]`, each at most once.
     fn section(&mut self, body: &mut Body) -> Option<Section> {
+        const SECTIONS: [(Section, &[u8]); 4] = [
+            (Section::Optional, b"[package.optional-dependencies]"),
+            (Section::Dev, b"[package.dev-dependencies]"),
+            (Section::Metadata, b"[package.metadata]"),
+            (Section::RequiresDev, b"[package.metadata.requires-dev]"),
+        ];
         let rest = &self.s.text().as_bytes()[self.s.pos..];
-        let (section, header): (_, &[u8]) = if rest.starts_with(b"[package.optional-dependencies]")
-        {
-            (Section::Optional, b"[package.optional-dependencies]")
-        } else if rest.starts_with(b"[package.dev-dependencies]") {
-            (Section::Dev, b"[package.dev-dependencies]")
-        } else {
-            return None;
+        let &(section, header) = SECTIONS.iter().find(|(_, h)| rest.starts_with(h))?;
+        let fresh = match section {
+            Section::Optional => body.optional.replace(BTreeMap::new()).is_none(),
+            Section::Dev => body.dev.replace(BTreeMap::new()).is_none(),
+            Section::Metadata => body.metadata.replace(Metadata::default()).is_none(),
+            Section::RequiresDev => {
+                // a group's requirement's extras are one level deeper than anything else here
+                if self.limits.max_depth < REQUIRES_DEV_DEPTH {
+                    return None;
+                }
+                let metadata = body.metadata.as_mut()?;
+                metadata.requires_dev.replace(BTreeMap::new()).is_none()
+            }
+            Section::Package => false,
         };
-        let slot = match section {
-            Section::Optional => &mut body.optional,
-            _ => &mut body.dev,
-        };
-        if slot.replace(BTreeMap::new()).is_some() {
+        if !fresh {
             return None;
         }
         self.s.pos += header.len();
@@ -304,6 +355,135 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
         let deps = self.dependencies(&tp.key(key))?;
         groups.insert(name, deps);
         Some(())
+    }
+
+    /// A `key = value` line of `[package.metadata]`.
+    fn metadata_entry(&mut self, metadata: &mut Metadata) -> Option<()> {
+        let (key, _) = self.key()?;
+        let path = self.path;
+        let mp = path.key("metadata");
+        match key {
+            "requires-dist" => {
+                let reqs = self.requirements(&mp.key("requires-dist"))?;
+                none_before(&mut metadata.requires_dist, reqs)
+            }
+            "provides-extras" => {
+                let extras = self.extras(&mp.key("provides-extras"))?;
+                none_before(&mut metadata.provides_extras, extras)
+            }
+            _ => None,
+        }
+    }
+
+    /// `group = [ requirements ]` in `[package.metadata.requires-dev]`.
+    fn requires_dev_entry(
+        &mut self,
+        groups: &mut BTreeMap<GroupName, Vec<LockRequirement>>,
+    ) -> Option<()> {
+        let (key, key_span) = self.key()?;
+        let path = self.path;
+        let mp = path.key("metadata");
+        let rp = mp.key("requires-dev");
+        let name: GroupName = self.reader.extra(key, key_span, &rp).ok()?;
+        // a key written unnormalised could share its name with another: the tree decides
+        if name.as_ref() != key || groups.contains_key(&name) {
+            return None;
+        }
+        let reqs = self.requirements(&rp.key(key))?;
+        groups.insert(name, reqs);
+        Some(())
+    }
+
+    /// `[ { name, … }, … ]`: requirement tables (no count limit, as through the tree).
+    fn requirements(&mut self, p: &KeyPath<'_>) -> Option<Vec<LockRequirement>> {
+        let mut buf = std::mem::take(&mut self.scratch.requirements);
+        let out = exact(&mut buf, |out| {
+            self.array(|d, i| {
+                out.push(d.requirement(&p.index(i))?);
+                Some(())
+            })
+            .map(drop)
+        });
+        self.scratch.requirements = buf;
+        out
+    }
+
+    /// A requirement table `{ name, extras, groups, marker, <source> | specifier, index }`
+    /// (`conflict`, a PEP 508 string or any other key: the tree decides). The source is the
+    /// first of `git`, `url` (with `subdirectory`), `path`, `directory`, `editable`, `virtual`,
+    /// else the registry's `specifier` and `index`; the keys the tree's choice does not read are
+    /// still required to be strings here.
+    fn requirement(&mut self, p: &KeyPath<'_>) -> Option<LockRequirement> {
+        let mut name = None;
+        let mut extras = None;
+        let mut groups = None;
+        let mut marker = None;
+        let mut strings: [Option<(Cow<'i, str>, Range<usize>)>; REQUIREMENT_STRINGS.len()] =
+            Default::default();
+        self.inline_table(|d, key| match key {
+            "name" => {
+                let (s, span) = d.string()?;
+                none_before(&mut name, d.reader.name(&s, span, &p.key("name")).ok()?)
+            }
+            "extras" => {
+                let e = d.extras(&p.key("extras"))?;
+                none_before(&mut extras, e)
+            }
+            "groups" => {
+                let g = d.extras(&p.key("groups"))?;
+                none_before(&mut groups, g)
+            }
+            "marker" => {
+                let (s, span) = d.string()?;
+                let m = d.reader.marker(&s, span, &p.key("marker")).ok()?;
+                none_before(&mut marker, m)
+            }
+            _ => {
+                let i = REQUIREMENT_STRINGS.iter().position(|k| *k == key)?;
+                let value = d.string()?;
+                none_before(&mut strings[i], value)
+            }
+        })?;
+        let owned = |v: Option<(Cow<'i, str>, Range<usize>)>| v.map(|(s, _)| s.into_owned());
+        let [git, url, subdirectory, path, directory, editable, virtual_, specifier, index] =
+            strings;
+        let source = if let Some(git) = owned(git) {
+            RequirementSource::Git(git)
+        } else if let Some(url) = owned(url) {
+            RequirementSource::Url {
+                url,
+                subdirectory: owned(subdirectory),
+            }
+        } else if let Some(path) = owned(path) {
+            RequirementSource::Path(path)
+        } else if let Some(directory) = owned(directory) {
+            RequirementSource::Directory(directory)
+        } else if let Some(editable) = owned(editable) {
+            RequirementSource::Editable(editable)
+        } else if let Some(virtual_) = owned(virtual_) {
+            RequirementSource::Virtual(virtual_)
+        } else {
+            let specifier = match specifier {
+                None => VersionSpecifiers::empty(),
+                Some((s, span)) => self
+                    .reader
+                    .ctx
+                    .parse_specifiers(&s, span, &p.key("specifier"))
+                    .ok()?,
+            };
+            RequirementSource::Registry {
+                specifier,
+                index: owned(index),
+                conflict: None,
+            }
+        };
+        Some(LockRequirement {
+            name: name?,
+            extras: extras.unwrap_or_default(),
+            groups: groups.unwrap_or_default(),
+            marker,
+            source,
+        })
     }
 
     /// A string value and its span (quotes included).
