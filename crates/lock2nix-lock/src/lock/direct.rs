@@ -108,6 +108,32 @@ fn exact<T>(buf: &mut Vec<T>, read: impl FnOnce(&mut Vec<T>) -> Option<()>) -> O
     Some(out)
 }
 
+/// A list of at least this many elements (by [`Direct::lines_hint`]) is read straight into a
+/// vector of that capacity: through a buffer, the buffer's growth and the copy out of it would
+/// touch about three times the list's memory, in fresh pages (a workspace root's thousand
+/// dependencies and requirements).
+const BIG_LIST: usize = 64;
+
+/// The fewest bytes a line of a multi-line list takes in uv's layout (`    { name = "a" },` and
+/// its newline take 20): [`Direct::lines_hint`] counts at most one element per that many.
+const MIN_LINE: usize = 16;
+
+/// [`exact`], or for a list of `hint` ≥ [`BIG_LIST`] elements a vector of that capacity read
+/// into directly (and shrunk to its length if the hint was over).
+fn sized<T>(
+    buf: &mut Vec<T>,
+    hint: usize,
+    read: impl FnOnce(&mut Vec<T>) -> Option<()>,
+) -> Option<Vec<T>> {
+    if hint < BIG_LIST {
+        return exact(buf, read);
+    }
+    let mut out = Vec::with_capacity(hint);
+    read(&mut out)?;
+    out.shrink_to_fit();
+    Some(out)
+}
+
 /// What the identity keys said, and whether a later key closed them.
 #[derive(Default)]
 struct Identity<'i> {
@@ -396,8 +422,9 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
 
     /// `[ { name, … }, … ]`: requirement tables (no count limit, as through the tree).
     fn requirements(&mut self, p: &KeyPath<'_>) -> Option<Vec<LockRequirement>> {
+        let hint = self.lines_hint();
         let mut buf = std::mem::take(&mut self.scratch.requirements);
-        let out = exact(&mut buf, |out| {
+        let out = sized(&mut buf, hint, |out| {
             self.array(|d, i| {
                 out.push(d.requirement(&p.index(i))?);
                 Some(())
@@ -609,6 +636,25 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
         Some(start..self.s.pos)
     }
 
+    /// How many elements the array at the parser's position has if it is written as uv
+    /// writes long ones, `[`, one element a line, `]` alone on the last: its lines up to the
+    /// first that starts with `]`, at most one per [`MIN_LINE`] bytes of them; 0 when it does
+    /// not start with `[` and a newline. Only a capacity hint.
+    fn lines_hint(&self) -> usize {
+        let rest = &self.s.text().as_bytes()[self.s.pos..];
+        if !rest.starts_with(b"[\n") {
+            return 0;
+        }
+        let mut lines = 0;
+        for at in memchr::memchr_iter(b'\n', rest) {
+            if rest.get(at + 1) == Some(&b']') {
+                return lines.min(at / MIN_LINE);
+            }
+            lines += 1;
+        }
+        0
+    }
+
     /// An array of marker strings.
     fn markers(&mut self, p: &KeyPath<'_>) -> Option<Vec<Marker>> {
         let mut buf = std::mem::take(&mut self.scratch.markers);
@@ -656,8 +702,9 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
     /// `[ { name, version, source, extra, marker }, … ]`, within the count limit.
     fn dependencies(&mut self, p: &KeyPath<'_>) -> Option<Vec<RawDependency>> {
         let limit = self.limits.max_dependencies_per_package;
+        let hint = self.lines_hint().min(limit);
         let mut buf = std::mem::take(&mut self.scratch.deps);
-        let out = exact(&mut buf, |out| {
+        let out = sized(&mut buf, hint, |out| {
             self.array(|d, i| {
                 if i >= limit {
                     return None;
