@@ -407,6 +407,77 @@ fn file_lines_near_uv_layout_read_as_through_the_tree() {
         ("Z\" }", "Z\", }"),
         ("{ url = \"https://x/", "{ url = \"https://x/\\u0070"),
         ("{ url = \"https://x/", "{ url = \"\thttps://x/"),
+        // dependencies that are only a name, near the layout read without the key dispatch
+        (", marker = \"python_full_version >= '3.10'\" }", " }"),
+        (", marker = \"python_full_version >= '3.10'\" }", " } # c"),
+        (", marker = \"python_full_version >= '3.10'\" }", " }x"),
+        (", marker = \"python_full_version >= '3.10'\" }", "}"),
+        (", marker = \"python_full_version >= '3.10'\" }", "  }"),
+        (", marker = \"python_full_version >= '3.10'\" }", ", }"),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"p1\" }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"p1\" } # c",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"p1\" }x",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"p1\"}",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"p1\"  }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"p1\", }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"P1\" }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"P_p1\" }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"-p1\" }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"p1.\" }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"p\\u0031\" }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"p 1\" }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"\" }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = 'p1' }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{name = \"p1\" }",
+        ),
+        (
+            "{ name = \"p1\", marker = \"python_full_version >= '3.10'\" }",
+            "{ name = \"p1\" }\n]\nx = [",
+        ),
     ];
     for (from, to) in edits {
         let text = generated(40, |_, p| p).replace(from, to);
@@ -416,6 +487,10 @@ fn file_lines_near_uv_layout_read_as_through_the_tree() {
         let (split, single) = both_ways(&text, &Limits::default());
         assert_eq!(split, single, "{to}");
     }
+    // dependencies that are only a name are read directly
+    let plain = generated(40, |_, p| p).replace(edits[33].0, edits[33].1);
+    assert!(plain.contains("{ name = \"p1\" }"));
+    assert_eq!(direct_reader_agrees(&plain), Ok(40));
 }
 
 /// A rewrite of one package's text.

@@ -441,6 +441,20 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
     /// else the registry's `specifier` and `index`; the keys the tree's choice does not read are
     /// still required to be strings here.
     fn requirement(&mut self, p: &KeyPath<'_>) -> Option<LockRequirement> {
+        if let Some((text, name_span, _)) = self.name_only() {
+            let name = self.reader.name(text, name_span, &p.key("name")).ok()?;
+            return Some(LockRequirement {
+                name,
+                extras: Vec::new(),
+                groups: Vec::new(),
+                marker: None,
+                source: RequirementSource::Registry {
+                    specifier: VersionSpecifiers::empty(),
+                    index: None,
+                    conflict: None,
+                },
+            });
+        }
         let mut name = None;
         let mut extras = None;
         let mut groups = None;
@@ -719,6 +733,20 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
     }
 
     fn dependency(&mut self, p: &KeyPath<'_>) -> Option<RawDependency> {
+        if let Some((text, name_span, span)) = self.name_only() {
+            let name = self.reader.name(text, name_span, &p.key("name")).ok()?;
+            return Some(RawDependency {
+                dep: Dependency {
+                    name,
+                    version: None,
+                    source: None,
+                    extras: Vec::new(),
+                    marker: None,
+                    target: usize::MAX,
+                },
+                span: self.reader.abs(span),
+            });
+        }
         let mut name = None;
         let mut version = None;
         let mut source = None;
@@ -760,6 +788,38 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
             },
             span: self.reader.abs(span),
         })
+    }
+
+    /// `{ name = "…" }` as uv writes a dependency or requirement that is only a name (its text
+    /// letters, digits, `-`, `_` and `.`, so the basic string is that text as it is), read
+    /// without the general table's key dispatch: the name, its span (quotes included) and the
+    /// table's; `None`, and the parser where it was, for any other text (which
+    /// [`Self::inline_table`] then reads, or refuses).
+    fn name_only(&mut self) -> Option<(&'i str, Range<usize>, Range<usize>)> {
+        const OPEN: &[u8] = b"{ name = \"";
+        const CLOSE: &[u8] = b"\" }";
+        let text = self.s.text();
+        let start = self.s.pos;
+        let rest = text.as_bytes().get(start..)?;
+        let name = rest.get(OPEN.len()..).filter(|_| rest.starts_with(OPEN))?;
+        let len = name
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))?;
+        if len == 0 || !name[len..].starts_with(CLOSE) {
+            return None;
+        }
+        let quote = start + OPEN.len() - 1;
+        let end = quote + 1 + len + CLOSE.len();
+        self.s.pos = end;
+        if self.end_of_value().is_none() {
+            self.s.pos = start;
+            return None;
+        }
+        Some((
+            &text[quote + 1..quote + 1 + len],
+            quote..quote + 2 + len,
+            start..end,
+        ))
     }
 
     /// An array of extra names.
