@@ -659,14 +659,10 @@ impl<'i> Direct<'_, '_, '_, 'i, '_> {
         if !rest.starts_with(b"[\n") {
             return 0;
         }
-        let mut lines = 0;
-        for at in memchr::memchr_iter(b'\n', rest) {
-            if rest.get(at + 1) == Some(&b']') {
-                return lines.min(at / MIN_LINE);
-            }
-            lines += 1;
-        }
-        0
+        memchr::memchr_iter(b'\n', rest)
+            .enumerate()
+            .find(|&(_, at)| rest.get(at + 1) == Some(&b']'))
+            .map_or(0, |(lines, at)| lines.min(at / MIN_LINE))
     }
 
     /// An array of marker strings.
