@@ -130,89 +130,161 @@ pub fn emit_with(o: &Overlay<'_>, direct: bool) -> Result<String, EmitError> {
 }
 
 fn emit_file(o: &Overlay<'_>, direct: bool) -> Result<PrintedFile, EmitError> {
-    let Some(first) = o.plans.first() else {
-        return Err(EmitError::Empty);
-    };
-    let python = first.python;
-    if o.plans
-        .iter()
-        .any(|p| (p.python.major, p.python.minor) != (python.major, python.minor))
-    {
-        return Err(EmitError::MixedPython(
-            o.plans
-                .iter()
-                .map(|p| p.python.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-        ));
+    file(o, Definitions::print_with(o.plans, direct)?)
+}
+
+/// [`emit_spliced`] in two steps: `definitions` ([`Definitions::print`] of `o.plans`) were
+/// printed first, e.g. while the caller worked out the environments, the layout and the header
+/// that the file around them needs. Definitions of other plans are printed again from
+/// `o.plans`.
+pub fn emit_spliced_with(
+    o: &Overlay<'_>,
+    definitions: Definitions<'_>,
+) -> Result<PrintedFile, EmitError> {
+    if std::ptr::eq(definitions.plans, o.plans) {
+        file(o, definitions)
+    } else {
+        emit_file(o, true)
     }
-    let systems: Vec<System> = o.plans.iter().map(|p| p.system).collect();
-    let total = o.plans.iter().map(|p| p.packages.len()).sum();
-    let mut entries: Vec<Entry<'_>> = Vec::with_capacity(total);
-    let mut missing: BTreeSet<String> = BTreeSet::new();
-    for plan in o.plans {
-        missing.extend(plan.missing().iter().map(lock2nix_plan::Missing::what));
+}
+
+/// The attributes' definitions of an overlay, printed in parallel chunks: everything of the
+/// overlay that depends only on the plans (the file around them is [`emit_spliced_with`]'s).
+pub struct Definitions<'a> {
+    plans: &'a [Plan],
+    systems: Vec<System>,
+    /// What the plans lack, as the file's `lock2nixMissingHashes` lists it.
+    missing: BTreeSet<String>,
+    /// Every plan entry, sorted by attribute (an attribute's entries in system order).
+    entries: Vec<Entry<'a>>,
+    /// How many attributes are defined (see [`defined`]).
+    attrs: usize,
+    /// The printed chunks in file order; a chunk's first print error in its place.
+    parts: Vec<Result<Printed, lock2nix_nix::PrintError>>,
+}
+
+impl<'a> Definitions<'a> {
+    /// Print the definitions of `plans` (one per system, all for one interpreter).
+    pub fn print(plans: &'a [Plan]) -> Result<Self, EmitError> {
+        Self::print_with(plans, true)
     }
-    let entry = |si: usize, pos: usize| {
-        let planned = &o.plans[si].packages[pos];
-        Entry {
-            attr: planned.attr.as_str(),
-            si,
-            pos,
-            untouched: planned.recipe == Recipe::Untouched,
+
+    /// [`Self::print`], every definition built as a tree (`direct: false`) or the most frequent
+    /// ones written directly (`direct: true`).
+    fn print_with(plans: &'a [Plan], direct: bool) -> Result<Self, EmitError> {
+        let Some(first) = plans.first() else {
+            return Err(EmitError::Empty);
+        };
+        let python = first.python;
+        if plans
+            .iter()
+            .any(|p| (p.python.major, p.python.minor) != (python.major, python.minor))
+        {
+            return Err(EmitError::MixedPython(
+                plans
+                    .iter()
+                    .map(|p| p.python.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
         }
-    };
-    // Every entry sorted by attribute, an attribute's entries in system order (a stable sort's
-    // order). The plans' packages come sorted: their runs are merged (linear, no scratch copy);
-    // otherwise they are sorted.
-    if o.plans
-        .iter()
-        .all(|p| p.packages.is_sorted_by(|a, b| a.attr <= b.attr))
-    {
-        let mut next = vec![0usize; o.plans.len()];
-        loop {
-            // the smallest next attribute; on a tie the first system's
-            let mut smallest: Option<(usize, &str)> = None;
-            for (si, plan) in o.plans.iter().enumerate() {
-                if let Some(p) = plan.packages.get(next[si]) {
-                    if smallest.is_none_or(|(_, attr)| p.attr.as_str() < attr) {
-                        smallest = Some((si, p.attr.as_str()));
+        let systems: Vec<System> = plans.iter().map(|p| p.system).collect();
+        let total = plans.iter().map(|p| p.packages.len()).sum();
+        let mut entries: Vec<Entry<'_>> = Vec::with_capacity(total);
+        let mut missing: BTreeSet<String> = BTreeSet::new();
+        for plan in plans {
+            missing.extend(plan.missing().iter().map(lock2nix_plan::Missing::what));
+        }
+        let entry = |si: usize, pos: usize| {
+            let planned = &plans[si].packages[pos];
+            Entry {
+                attr: planned.attr.as_str(),
+                si,
+                pos,
+                untouched: planned.recipe == Recipe::Untouched,
+            }
+        };
+        // Every entry sorted by attribute, an attribute's entries in system order (a stable
+        // sort's order). The plans' packages come sorted: their runs are merged (linear, no
+        // scratch copy); otherwise they are sorted.
+        if plans
+            .iter()
+            .all(|p| p.packages.is_sorted_by(|a, b| a.attr <= b.attr))
+        {
+            let mut next = vec![0usize; plans.len()];
+            loop {
+                // the smallest next attribute; on a tie the first system's
+                let mut smallest: Option<(usize, &str)> = None;
+                for (si, plan) in plans.iter().enumerate() {
+                    if let Some(p) = plan.packages.get(next[si]) {
+                        if smallest.is_none_or(|(_, attr)| p.attr.as_str() < attr) {
+                            smallest = Some((si, p.attr.as_str()));
+                        }
                     }
                 }
+                let Some((si, _)) = smallest else { break };
+                entries.push(entry(si, next[si]));
+                next[si] += 1;
             }
-            let Some((si, _)) = smallest else { break };
-            entries.push(entry(si, next[si]));
-            next[si] += 1;
+        } else {
+            for (si, plan) in plans.iter().enumerate() {
+                entries.extend((0..plan.packages.len()).map(|pos| entry(si, pos)));
+            }
+            entries.sort_by(|a, b| a.attr.cmp(b.attr));
         }
-    } else {
-        for (si, plan) in o.plans.iter().enumerate() {
-            entries.extend((0..plan.packages.len()).map(|pos| entry(si, pos)));
-        }
-        entries.sort_by(|a, b| a.attr.cmp(b.attr));
+        let attrs: Vec<&[Entry<'_>]> = defined(&entries).collect();
+        // Consecutive attributes go to one task (and one text): few allocations.
+        let parts: Vec<Result<Printed, lock2nix_nix::PrintError>> = attrs
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut printed = Printed::with_capacity(
+                    shell::DEFINITIONS_LEVEL,
+                    chunk.len() * DEFINITION_BYTES,
+                );
+                for group in chunk {
+                    // the most frequent shape is written without building its tree
+                    match direct
+                        .then(|| direct::write(plans, &systems, group, &mut printed))
+                        .flatten()
+                    {
+                        Some(written) => written?,
+                        None => printed.push(&definition(plans, &systems, group))?,
+                    }
+                }
+                Ok(printed)
+            })
+            .collect();
+        let attrs = attrs.len();
+        Ok(Self {
+            plans,
+            systems,
+            missing,
+            entries,
+            attrs,
+            parts,
+        })
     }
-    let attrs: Vec<&[Entry<'_>]> = entries
+}
+
+/// The attributes of sorted `entries` that are defined: each one's entries (those where every
+/// system leaves nixpkgs' package untouched are left out).
+fn defined<'e, 'a>(entries: &'e [Entry<'a>]) -> impl Iterator<Item = &'e [Entry<'a>]> {
+    entries
         .chunk_by(|a, b| a.attr == b.attr)
         .filter(|group| group.iter().any(|e| !e.untouched))
-        .collect();
-    // Consecutive attributes go to one task (and one text): few allocations.
-    let parts: Vec<Result<Printed, lock2nix_nix::PrintError>> = attrs
-        .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut printed =
-                Printed::with_capacity(shell::DEFINITIONS_LEVEL, chunk.len() * DEFINITION_BYTES);
-            for group in chunk {
-                // the most frequent shape is written without building its tree
-                match direct
-                    .then(|| direct::write(o.plans, &systems, group, &mut printed))
-                    .flatten()
-                {
-                    Some(written) => written?,
-                    None => printed.push(&definition(o.plans, &systems, group))?,
-                }
-            }
-            Ok(printed)
-        })
-        .collect();
+}
+
+/// The file around printed `definitions` of `o.plans`.
+fn file(o: &Overlay<'_>, definitions: Definitions<'_>) -> Result<PrintedFile, EmitError> {
+    let Definitions {
+        plans,
+        systems,
+        missing,
+        entries,
+        attrs,
+        parts,
+    } = definitions;
+    let python = plans[0].python;
     // the overlay is the printed definitions and a few KiB around them
     let printed_len: usize = parts
         .iter()
@@ -229,14 +301,10 @@ fn emit_file(o: &Overlay<'_>, direct: bool) -> Result<PrintedFile, EmitError> {
             .comment("The build fails with the right hash: run `lock2nix prefetch` and regenerate this file."),
         );
     }
-    if attrs.len() + bindings.len() < 2 {
+    if attrs + bindings.len() < 2 {
         // A set of one binding may print on one line; pre-printed bindings are always vertical,
         // so the tree itself is kept (the printer chooses as for any set).
-        bindings.extend(
-            attrs
-                .iter()
-                .map(|group| definition(o.plans, &systems, group)),
-        );
+        bindings.extend(defined(&entries).map(|group| definition(plans, &systems, group)));
     } else {
         for part in parts {
             let part = part?;

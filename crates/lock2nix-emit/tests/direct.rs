@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use lock2nix_emit::{emit_spliced, emit_with, Overlay};
+use lock2nix_emit::{emit_spliced, emit_spliced_with, emit_with, Definitions, Overlay};
 use lock2nix_nixpkgs::Index;
 use lock2nix_plan::{layout, LayoutInputs};
 use lock2nix_testkit::fixture;
@@ -36,6 +36,9 @@ fn same_both_ways(lock: &Path, python: &str, systems: &[&str], index: Option<&In
     let tree = emit_with(&o, false).unwrap();
     // in pieces, the same text
     assert_eq!(emit_spliced(&o).unwrap().to_string(), direct);
+    // the definitions printed first, the file around them after: the same text
+    let printed = Definitions::print(&plans).unwrap();
+    assert_eq!(emit_spliced_with(&o, printed).unwrap().to_string(), direct);
     // plans whose packages are not sorted by attribute (sorted instead of merged): the same
     let mut shuffled = plans.clone();
     for p in &mut shuffled {
@@ -46,6 +49,9 @@ fn same_both_ways(lock: &Path, python: &str, systems: &[&str], index: Option<&In
         ..o
     };
     assert!(emit_with(&o_shuffled, true).unwrap() == direct);
+    // definitions of other plans (the same content elsewhere) are printed again: the same text
+    let printed = Definitions::print(&shuffled).unwrap();
+    assert!(emit_spliced_with(&o, printed).unwrap().to_string() == direct);
     if direct != tree {
         let at = direct
             .lines()

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use lock2nix_emit::{emit_spliced, Overlay, PrintedFile};
+use lock2nix_emit::{emit_spliced_with, Overlay, PrintedFile};
 use lock2nix_nixpkgs::Index;
 use lock2nix_plan::{
     layout, plan, plan_envs, resolve_for_envs, Action, Env, Facts, GitFact, GitFetcher,
@@ -238,7 +238,11 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
                 )
                 .map(|(res, envs_failed)| {
                     let plan = plan(&project.lock, &res, inputs);
-                    (res, plan, envs_failed)
+                    // what needs only this system's plan is taken here, next to the other
+                    // systems' jobs, while the plan is at hand
+                    let missing = plan.missing();
+                    let summary = system_summary(&res, &plan);
+                    (res, plan, envs_failed, missing, summary)
                 });
                 let _ = slot.set(result);
             });
@@ -255,16 +259,20 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
     let mut warnings: Vec<String> = stale.iter().map(ToString::to_string).collect();
     let mut resolutions = Vec::with_capacity(targets.len());
     let mut plans: Vec<Plan> = Vec::with_capacity(targets.len());
+    let mut missing: BTreeSet<lock2nix_plan::Missing> = BTreeSet::new();
+    let mut summary: Vec<String> = Vec::with_capacity(targets.len());
     let mut skipped = Vec::new();
     let base_target = targets[0].clone();
     for (target, result) in targets.into_iter().zip(results) {
         match result {
-            Ok((res, plan, envs_failed)) => {
+            Ok((res, plan, envs_failed, plan_missing, plan_summary)) => {
                 if let Some(e) = envs_failed {
                     warnings.push(format!("on {target} only the roots resolve, not every environment's groups and extras ({}); the environments that need more throw there", e.summary()));
                 }
                 resolutions.push(res);
                 plans.push(plan);
+                missing.extend(plan_missing);
+                summary.push(plan_summary);
             }
             // of the default four, a system the lock cannot be installed on (e.g. CUDA-only
             // wheels on Darwin) is left out with a warning
@@ -291,8 +299,6 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
             source: Box::new(e),
         });
     }
-    let missing: BTreeSet<lock2nix_plan::Missing> =
-        plans.iter().flat_map(|p| p.missing()).collect();
     if !missing.is_empty() && !settings.allow_missing_hashes {
         return Err(Error::MissingHashes {
             // why a stored Cargo.lock was not used
@@ -305,13 +311,26 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         });
     }
     warnings.extend(fact_warnings);
-    let (envs, not_editable) = plan_envs(
-        &project.lock,
-        &resolutions,
-        &plans,
-        &settings.envs,
-        project.workspace.as_ref(),
-    )?;
+    // The definitions depend on the plans alone: they are printed while the environments are
+    // planned (the file around them waits for both). An environment's error comes first, as
+    // when they were planned before.
+    let (definitions, planned_envs) = rayon::join(
+        || lock2nix_emit::Definitions::print(&plans),
+        || {
+            plan_envs(
+                &project.lock,
+                &resolutions,
+                &plans,
+                &settings.envs,
+                project.workspace.as_ref(),
+            )
+            .map(|(envs, not_editable)| {
+                let summary = env_summary(&envs);
+                (envs, not_editable, summary)
+            })
+        },
+    );
+    let (envs, not_editable, envs_summary) = planned_envs?;
     if !not_editable.is_empty() {
         warnings.push(format!(
             "installed built, not editable, in the editable environments (their directory is not a plain relative path): {}",
@@ -366,32 +385,18 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
             path: out_dir.clone(),
             source,
         })?;
-    let text = emit_spliced(&Overlay {
-        plans: &plans,
-        layout: &the_layout,
-        workspace_root: &workspace_root,
-        source_root: Some((&source_root, project.source_root.lock_dir().as_str())),
-        header: &header.lines(),
-        envs: &envs,
-    })?;
-    let mut summary: Vec<String> = resolutions
-        .iter()
-        .zip(&plans)
-        .map(|(res, plan)| {
-            let counts = plan.counts();
-            format!(
-                "{}: {} packages: {}",
-                res.target,
-                plan.packages.len(),
-                Action::ALL
-                    .iter()
-                    .map(|a| format!("{} {}", a, counts.get(a).copied().unwrap_or(0)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
-        .collect();
-    summary.extend(env_summary(&envs));
+    let text = emit_spliced_with(
+        &Overlay {
+            plans: &plans,
+            layout: &the_layout,
+            workspace_root: &workspace_root,
+            source_root: Some((&source_root, project.source_root.lock_dir().as_str())),
+            header: &header.lines(),
+            envs: &envs,
+        },
+        definitions?,
+    )?;
+    summary.extend(envs_summary);
     Ok(Translation {
         text,
         header,
@@ -402,6 +407,21 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
         plans,
         envs,
     })
+}
+
+/// A system's line of the summary: its target, its package count and the count by action.
+fn system_summary(res: &Resolution, plan: &Plan) -> String {
+    let counts = plan.counts();
+    format!(
+        "{}: {} packages: {}",
+        res.target,
+        plan.packages.len(),
+        Action::ALL
+            .iter()
+            .map(|a| format!("{} {}", a, counts.get(a).copied().unwrap_or(0)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// The environments of `project` on each of `systems` (for `inspect`): resolved like

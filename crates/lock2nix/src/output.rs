@@ -32,17 +32,41 @@ fn first_line(path: &Path) -> std::io::Result<Vec<u8>> {
 /// - a symbolic link, a directory, a FIFO, a device or a socket: refused, even with `force`
 ///   (`--out -` writes to standard output).
 pub fn write_generated(path: &Path, text: &[&str], marker: &str, force: bool) -> Result<bool> {
-    let len: usize = text.iter().map(|p| p.len()).sum();
     let existing = lock2nix_fetch::atomic::existing_output(path)?;
-    if let Some(dir) = path.parent() {
-        // also when nothing is written below
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        lock2nix_fetch::atomic::remove_stale_temporaries(dir);
+    match replace(path, existing, text, marker, force) {
+        Ok(true) => {
+            lock2nix_fetch::atomic::existing_output(path)?;
+            // removes the leftover temporaries of interrupted runs too
+            lock2nix_fetch::atomic::write_atomic_with(path, |file| write_pieces(file, text))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(true)
+        }
+        // also when nothing is written
+        unchanged_or_refused => {
+            if let Some(dir) = path.parent() {
+                let dir = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
+                lock2nix_fetch::atomic::remove_stale_temporaries(dir);
+            }
+            unchanged_or_refused.map(|_| false)
+        }
     }
+}
+
+/// Whether `text` is to be written over what is at `path` (`existing`, its metadata): not when
+/// it is there already; an error when the file there is not lock2nix's (see
+/// [`write_generated`]).
+fn replace(
+    path: &Path,
+    existing: Option<std::fs::Metadata>,
+    text: &[&str],
+    marker: &str,
+    force: bool,
+) -> Result<bool> {
+    let len: usize = text.iter().map(|p| p.len()).sum();
     if let Some(meta) = existing {
         if meta.len() == len as u64 {
             match same_contents(path, text) {
@@ -75,9 +99,6 @@ pub fn write_generated(path: &Path, text: &[&str], marker: &str, force: bool) ->
             }
         }
     }
-    lock2nix_fetch::atomic::existing_output(path)?;
-    lock2nix_fetch::atomic::write_atomic_with(path, |file| write_pieces(file, text))
-        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(true)
 }
 
