@@ -218,14 +218,12 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
     )?;
     let inputs = project.plan_inputs(index.as_ref(), settings.policy, facts);
     // The systems are independent: each is resolved and planned on its own (results stay in
-    // system order), next to the stale-lock check, so that a system's plan starts as soon as its
-    // resolution is done instead of after every system's. Taken first come, first served
-    // (`scope_fifo`), so that the systems start before the short check and a system that fails
-    // early: two resolvable systems run side by side instead of one after the other behind the
-    // short jobs.
+    // system order), so that a system's plan starts as soon as its resolution is done instead of
+    // after every system's. Taken first come, first served (`scope_fifo`), so that the systems
+    // start before a system that fails early: two resolvable systems run side by side instead of
+    // one after the other behind the short jobs.
     let resolved: Vec<std::sync::OnceLock<_>> =
         targets.iter().map(|_| std::sync::OnceLock::new()).collect();
-    let stale_found = std::sync::OnceLock::new();
     let inputs = &inputs;
     rayon::scope_fifo(|s| {
         for (target, slot) in targets.iter().zip(&resolved) {
@@ -247,16 +245,13 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
                 let _ = slot.set(result);
             });
         }
-        s.spawn_fifo(|_| {
-            let _ = stale_found.set(project.stale_warnings());
-        });
     });
-    let stale = stale_found.into_inner().unwrap_or_default();
     let results = resolved.into_iter().map(|r| {
         r.into_inner()
             .expect("every system's job ran before the scope ended")
     });
-    let mut warnings: Vec<String> = stale.iter().map(ToString::to_string).collect();
+    // the stale-lock check's lines go first (it runs below)
+    let mut warnings: Vec<String> = Vec::new();
     let mut resolutions = Vec::with_capacity(targets.len());
     let mut plans: Vec<Plan> = Vec::with_capacity(targets.len());
     let mut missing: BTreeSet<lock2nix_plan::Missing> = BTreeSet::new();
@@ -312,24 +307,32 @@ pub fn translate(project: &Project, settings: &Settings) -> Result<Translation, 
     }
     warnings.extend(fact_warnings);
     // The definitions depend on the plans alone: they are printed while the environments are
-    // planned (the file around them waits for both). An environment's error comes first, as
-    // when they were planned before.
-    let (definitions, planned_envs) = rayon::join(
-        || lock2nix_emit::Definitions::print(&plans),
+    // planned and the lock is checked for stale parts (the file around them waits for all
+    // three). The check, one task that cannot be split, starts first; the definitions' chunks
+    // fill the threads around it. An environment's error comes first, as when they were
+    // planned before the definitions.
+    let (stale, (planned_envs, definitions)) = rayon::join(
+        || project.stale_warnings(),
         || {
-            plan_envs(
-                &project.lock,
-                &resolutions,
-                &plans,
-                &settings.envs,
-                project.workspace.as_ref(),
+            rayon::join(
+                || {
+                    plan_envs(
+                        &project.lock,
+                        &resolutions,
+                        &plans,
+                        &settings.envs,
+                        project.workspace.as_ref(),
+                    )
+                    .map(|(envs, not_editable)| {
+                        let summary = env_summary(&envs);
+                        (envs, not_editable, summary)
+                    })
+                },
+                || lock2nix_emit::Definitions::print(&plans),
             )
-            .map(|(envs, not_editable)| {
-                let summary = env_summary(&envs);
-                (envs, not_editable, summary)
-            })
         },
     );
+    warnings.splice(0..0, stale.iter().map(ToString::to_string));
     let (envs, not_editable, envs_summary) = planned_envs?;
     if !not_editable.is_empty() {
         warnings.push(format!(
