@@ -286,20 +286,9 @@ impl<'l> Tags<'l> {
             let Some(prio) = self.priority(wheel) else {
                 continue;
             };
-            let better = match &best {
-                None => true,
-                Some((best_prio, _, best_wheel)) => {
-                    prio < *best_prio
-                        || (prio == *best_prio
-                            && match wheel.build_tag().cmp(&best_wheel.build_tag()) {
-                                std::cmp::Ordering::Greater => true,
-                                std::cmp::Ordering::Less => false,
-                                std::cmp::Ordering::Equal => {
-                                    wheel.to_string() < best_wheel.to_string()
-                                }
-                            })
-                }
-            };
+            let better = best.is_none_or(|(best_prio, _, best_wheel)| {
+                lock2nix_wheel::preferred((prio, wheel), (best_prio, best_wheel))
+            });
             if better {
                 best = Some((prio, idx, wheel));
             }

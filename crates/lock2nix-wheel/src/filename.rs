@@ -489,6 +489,17 @@ fn scan_tail(bytes: &[u8]) -> Option<([usize; 3], bool)> {
     (count == 3).then_some((dashes, upper))
 }
 
+/// The last path segment of `url`, without its query or fragment (empty when the path ends in
+/// `/`).
+fn url_basename(url: &str) -> &str {
+    let bytes = url.as_bytes();
+    let end = memchr::memchr2(b'?', b'#', bytes).unwrap_or(bytes.len());
+    // `?`, `#` and `/` are ASCII, so both cuts are on character boundaries
+    let path = url.get(..end).unwrap_or(url);
+    let start = memchr::memrchr(b'/', path.as_bytes()).map_or(0, |i| i + 1);
+    path.get(start..).unwrap_or(path)
+}
+
 fn parse_build_tag(filename: &str, raw: &str) -> Result<BuildTag, WheelFilenameError> {
     let digits_end = raw
         .bytes()
@@ -644,12 +655,7 @@ impl WheelFilename {
         url: &str,
         known: Option<(&str, &Version)>,
     ) -> Result<WheelFilename, WheelFilenameError> {
-        let bytes = url.as_bytes();
-        let end = memchr::memchr2(b'?', b'#', bytes).unwrap_or(bytes.len());
-        // `?`, `#` and `/` are ASCII, so both cuts are on character boundaries
-        let path = url.get(..end).unwrap_or(url);
-        let start = memchr::memrchr(b'/', path.as_bytes()).map_or(0, |i| i + 1);
-        let basename = path.get(start..).unwrap_or(path);
+        let basename = url_basename(url);
         if basename.is_empty() {
             return Err(WheelFilenameError::NoFileNameInUrl {
                 url: url.to_string(),
@@ -667,12 +673,7 @@ impl WheelFilename {
         name: &str,
         known: Option<(&str, &Version)>,
     ) -> Result<WheelFilename, WheelFilenameError> {
-        let bytes = url.as_bytes();
-        let end = memchr::memchr2(b'?', b'#', bytes).unwrap_or(bytes.len());
-        let path = url.get(..end).unwrap_or(url);
-        let start = memchr::memrchr(b'/', path.as_bytes()).map_or(0, |i| i + 1);
-        let basename = path.get(start..).unwrap_or(path);
-        if let Some(filename) = Self::parse_known_prefix(basename, name, known) {
+        if let Some(filename) = Self::parse_known_prefix(url_basename(url), name, known) {
             return Ok(filename);
         }
         Self::parse_url_basename_with(url, known)

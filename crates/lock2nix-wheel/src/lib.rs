@@ -45,5 +45,5 @@ pub use filename::{normalize_name, BuildTag, TagIter, TagSet, WheelFilename, Whe
 pub use system::{Arch, System, UnknownSystemError};
 pub use tags::{
     is_free_threaded_abi, linux_platforms, mac_platforms, manylinux_platforms, platforms,
-    PackagingCompat, TagPolicy, TargetTags, DEFAULT_GLIBC, DEFAULT_MACOS,
+    preferred, PackagingCompat, TagPolicy, TargetTags, DEFAULT_GLIBC, DEFAULT_MACOS,
 };

@@ -451,20 +451,9 @@ impl TargetTags {
             let Some(prio) = self.priority(wheel) else {
                 continue;
             };
-            let better = match &best {
-                None => true,
-                Some((best_prio, _, best_wheel)) => {
-                    prio < *best_prio
-                        || (prio == *best_prio
-                            && match wheel.build_tag().cmp(&best_wheel.build_tag()) {
-                                std::cmp::Ordering::Greater => true,
-                                std::cmp::Ordering::Less => false,
-                                std::cmp::Ordering::Equal => {
-                                    wheel.to_string() < best_wheel.to_string()
-                                }
-                            })
-                }
-            };
+            let better = best.is_none_or(|(best_prio, _, best_wheel)| {
+                preferred((prio, wheel), (best_prio, best_wheel))
+            });
             if better {
                 best = Some((prio, idx, wheel));
             }
@@ -656,6 +645,20 @@ fn split_nodot_or_major(digits: &str) -> Option<(u32, Option<u32>)> {
     } else {
         Some((major, Some(minor.parse().ok()?)))
     }
+}
+
+/// Whether a fitting wheel of tag priority `candidate.0` is chosen over the best so far,
+/// `current` ([`TargetTags::best`]'s order): a lower priority number, then the higher build tag,
+/// then the canonical file name that sorts first (an earlier wheel wins the remaining ties).
+pub fn preferred(candidate: (usize, &WheelFilename), current: (usize, &WheelFilename)) -> bool {
+    let ((prio, wheel), (best_prio, best)) = (candidate, current);
+    prio < best_prio
+        || (prio == best_prio
+            && match wheel.build_tag().cmp(&best.build_tag()) {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Less => false,
+                std::cmp::Ordering::Equal => wheel.to_string() < best.to_string(),
+            })
 }
 
 #[cfg(test)]
