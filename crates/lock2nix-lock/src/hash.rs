@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use base64::Engine as _;
+
 /// A hash algorithm uv can record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HashAlgorithm {
@@ -124,16 +126,15 @@ impl Hash {
         }
     }
 
-    /// The Nix SRI form, `sha256-<base64>` (standard alphabet, padded), allocated once at its
-    /// final size: the overlay holds one per file.
+    /// The Nix SRI form, `sha256-<base64>` (written into one buffer of its final size: the
+    /// overlay holds one per file).
     pub fn to_sri(&self) -> String {
         let algorithm = self.algorithm.as_str();
-        let mut buf = [0u8; MAX_BASE64];
-        let encoded = encode_base64(self.digest(), &mut buf);
-        let mut s = String::with_capacity(algorithm.len() + 1 + encoded.len());
+        let encoded_len = self.digest().len().div_ceil(3) * 4;
+        let mut s = String::with_capacity(algorithm.len() + 1 + encoded_len);
         s.push_str(algorithm);
         s.push('-');
-        s.push_str(encoded);
+        base64::engine::general_purpose::STANDARD.encode_string(self.digest(), &mut s);
         s
     }
 
@@ -141,48 +142,6 @@ impl Hash {
     pub fn hex(&self) -> String {
         hex::encode(self.digest())
     }
-}
-
-/// The base64 length of the longest digest (sha512's 64 bytes).
-const MAX_BASE64: usize = 88;
-
-/// The standard base64 alphabet (RFC 4648, section 4).
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// The two base64 characters of each 12-bit value (a three-byte group is two of them).
-static BASE64_PAIRS: [[u8; 2]; 4096] = {
-    let mut t = [[0u8; 2]; 4096];
-    let mut i = 0;
-    while i < 4096 {
-        t[i] = [BASE64[i >> 6], BASE64[i & 0x3f]];
-        i += 1;
-    }
-    t
-};
-
-/// `bytes` (at most 66 of them) in standard padded base64, written into `buf`: each three-byte
-/// group is two look-ups of [`BASE64_PAIRS`], with no engine to set up.
-fn encode_base64<'b>(bytes: &[u8], buf: &'b mut [u8; MAX_BASE64]) -> &'b str {
-    let pair = |v: u32| BASE64_PAIRS[(v & 0xfff) as usize];
-    let mut n = 0;
-    let mut groups = bytes.chunks_exact(3);
-    for (group, out) in groups.by_ref().zip(buf.chunks_exact_mut(4)) {
-        let v = u32::from(group[0]) << 16 | u32::from(group[1]) << 8 | u32::from(group[2]);
-        out[..2].copy_from_slice(&pair(v >> 12));
-        out[2..].copy_from_slice(&pair(v));
-        n += 4;
-    }
-    let rest = groups.remainder();
-    if let (Some(&first), Some(out)) = (rest.first(), buf.get_mut(n..n + 4)) {
-        let second = rest.get(1).copied();
-        let v = u32::from(first) << 16 | u32::from(second.unwrap_or(0)) << 8;
-        out[..2].copy_from_slice(&pair(v >> 12));
-        out[2] = if second.is_some() { pair(v)[0] } else { b'=' };
-        out[3] = b'=';
-        n += 4;
-    }
-    // only alphabet characters and `=` were written: always ASCII
-    std::str::from_utf8(&buf[..n]).unwrap_or_default()
 }
 
 /// `algo:<digits>` cut at the first `:`, with the algorithm named.
@@ -263,39 +222,6 @@ mod tests {
                 base64::engine::general_purpose::STANDARD.encode(h.digest())
             );
             assert_eq!(h.to_sri(), expected, "{text}");
-        }
-    }
-
-    #[test]
-    fn base64_is_the_base64_crates() {
-        use base64::Engine;
-        // every length up to the buffer's (a digest is 32, 48 or 64 bytes), random bytes
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for round in 0..20_000 {
-            let len = if round < 2_000 { round % 67 } else { 32 };
-            let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-            let mut buf = [0u8; MAX_BASE64];
-            assert_eq!(
-                encode_base64(&bytes, &mut buf),
-                base64::engine::general_purpose::STANDARD.encode(&bytes),
-                "{bytes:?}"
-            );
-        }
-        for byte in 0..=255u8 {
-            for len in 1..=3 {
-                let bytes = vec![byte; len];
-                let mut buf = [0u8; MAX_BASE64];
-                assert_eq!(
-                    encode_base64(&bytes, &mut buf),
-                    base64::engine::general_purpose::STANDARD.encode(&bytes)
-                );
-            }
         }
     }
 

@@ -610,9 +610,7 @@ impl UploadTime {
             fraction_digits,
         })
     }
-}
 
-impl UploadTime {
     /// `text` when it is in uv's UTC form (what [`From<&str>`] keeps in place), else `None`.
     pub(crate) fn utc_form(text: &str) -> Option<Self> {
         Self::utc(text).map(Self)
