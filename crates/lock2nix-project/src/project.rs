@@ -160,18 +160,14 @@ impl Project {
             let bytes =
                 lock2nix_lock::read_lock_bytes(&lock_path, &lock2nix_lock::Limits::default())?;
             // hashing and parsing overlap (the parse itself runs on rayon's pool)
-            let read = rayon::join(
+            Ok::<_, lock2nix_lock::Error>(rayon::join(
                 || hex::encode(sha2::Sha256::digest(&*bytes)),
                 || match std::str::from_utf8(&bytes) {
                     Ok(text) => parse_lock(text, &lock_path),
                     // the reader reports where the bad byte is
                     Err(_) => read_lock(&lock_path),
                 },
-            );
-            // Unmapping megabytes (and the other CPU's TLB flush it takes) is left to the pool,
-            // idle until this thread has finished the project, instead of keeping this thread.
-            rayon::spawn(move || drop(bytes));
-            Ok::<_, lock2nix_lock::Error>(read)
+            ))
         });
         let (lock_sha256, lock) = read?;
         let lock = lock?;
