@@ -19,9 +19,10 @@ fn first_line(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(head)
 }
 
-/// Write `text` (its pieces one after the other) to `path` atomically (see [`lock2nix_fetch::atomic`]): a temporary file in the same
-/// directory, synced, then renamed; the mode follows the umask; leftovers of interrupted runs are
-/// removed. Returns whether the file changed.
+/// Write `text` (its pieces one after the other) to `path` atomically (see
+/// [`lock2nix_fetch::atomic`]): a temporary file in the same directory, synced, then renamed; the
+/// mode follows the umask; leftovers of interrupted runs are removed. Returns whether the file
+/// changed.
 ///
 /// What is at `path` decides, before anything is written:
 /// - nothing: it is created;
@@ -35,10 +36,8 @@ pub fn write_generated(path: &Path, text: &[&str], marker: &str, force: bool) ->
     let existing = lock2nix_fetch::atomic::existing_output(path)?;
     match replace(path, existing, text, marker, force) {
         Ok(true) => {
-            lock2nix_fetch::atomic::existing_output(path)?;
             // removes the leftover temporaries of interrupted runs too
-            lock2nix_fetch::atomic::write_atomic_with(path, |file| write_pieces(file, text))
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            write_atomic_with(path, |file| write_pieces(file, text))?;
             Ok(true)
         }
         // also when nothing is written
@@ -149,8 +148,16 @@ fn same_contents(path: &Path, text: &[&str]) -> std::io::Result<bool> {
 /// Write bytes atomically to `path` (see [`lock2nix_fetch::atomic::write_atomic`]); anything but
 /// a regular file at `path` (a link, a directory, a FIFO, a device) is refused.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// [`write_atomic`] of what `write` writes into the temporary file.
+fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
     lock2nix_fetch::atomic::existing_output(path)?;
-    lock2nix_fetch::atomic::write_atomic(path, bytes)
+    lock2nix_fetch::atomic::write_atomic_with(path, write)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
