@@ -29,6 +29,8 @@ pub struct Project {
     pub lock_path: PathBuf,
     /// sha256 of the lock file's bytes (hex).
     pub lock_sha256: String,
+    /// The lock file's size in bytes.
+    pub lock_len: usize,
     /// The directory of the lock (the workspace root).
     pub root: PathBuf,
     pub lock: Lock,
@@ -160,16 +162,20 @@ impl Project {
             let bytes =
                 lock2nix_lock::read_lock_bytes(&lock_path, &lock2nix_lock::Limits::default())?;
             // hashing and parsing overlap (the parse itself runs on rayon's pool)
-            Ok::<_, lock2nix_lock::Error>(rayon::join(
-                || hex::encode(sha2::Sha256::digest(&*bytes)),
-                || match std::str::from_utf8(&bytes) {
-                    Ok(text) => parse_lock(text, &lock_path),
-                    // the reader reports where the bad byte is
-                    Err(_) => read_lock(&lock_path),
-                },
+            let len = bytes.len();
+            Ok::<_, lock2nix_lock::Error>((
+                len,
+                rayon::join(
+                    || hex::encode(sha2::Sha256::digest(&*bytes)),
+                    || match std::str::from_utf8(&bytes) {
+                        Ok(text) => parse_lock(text, &lock_path),
+                        // the reader reports where the bad byte is
+                        Err(_) => read_lock(&lock_path),
+                    },
+                ),
             ))
         });
-        let (lock_sha256, lock) = read?;
+        let (lock_len, (lock_sha256, lock)) = read?;
         let lock = lock?;
         let workspace = workspace.transpose()?.flatten();
         let source_error = |source| Error::SourceRoot {
@@ -204,6 +210,7 @@ impl Project {
         let project = Self {
             lock_path,
             lock_sha256,
+            lock_len,
             root,
             lock,
             workspace,

@@ -1,5 +1,5 @@
 //! A bump arena backed by transparent huge pages, for the allocations made while a project is
-//! read ([`during`]).
+//! read ([`during`]) and, up to a budget, while it is translated ([`during_at_most`]).
 //!
 //! Reading a lock builds its model: ~2.5× the lock's size in tens of thousands of small
 //! allocations (10.4 MiB in 61k on top-1000's 4.1 MiB lock), nearly all of which live until the
@@ -8,7 +8,8 @@
 //! cgroup). Bumped through a region that asks for 2 MiB pages, the same bytes cost one fault per
 //! 2 MiB. The region is dense (no size classes, no per-thread pages), so resident memory stays
 //! what was allocated, rounded up to the huge page; memory freed back to it is not reused (the
-//! parse frees little), and nothing outside [`during`] allocates from it.
+//! parse frees little; later phases free more, hence their budget), and nothing outside an
+//! opening allocates from it.
 //!
 //! Each thread bumps through a block of its own ([`BLOCK`]), taken from the region with one
 //! atomic add, so threads do not contend per allocation. Allocations of [`LARGE`] or more go to
@@ -41,7 +42,9 @@ const HUGE_PAGE: usize = 2 << 20;
 static OPEN: AtomicBool = AtomicBool::new(false);
 static START: AtomicUsize = AtomicUsize::new(0);
 static END: AtomicUsize = AtomicUsize::new(0);
-/// The start of the next block to hand out (may run past `END`: the region is then used up).
+/// The end of what the current opening may hand out (`END`, or less for [`during_at_most`]).
+static LIMIT: AtomicUsize = AtomicUsize::new(0);
+/// The start of the next block to hand out (never past `LIMIT`).
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
@@ -53,6 +56,14 @@ thread_local! {
 /// until it returns. The region is reserved on the first call; a later call goes on where the
 /// last one stopped. Not nested: the inner call's end would close the arena for the outer.
 pub fn during<T>(f: impl FnOnce() -> T) -> T {
+    during_at_most(usize::MAX, f)
+}
+
+/// [`during`], taking at most `budget` bytes of fresh blocks (what is left of each thread's
+/// block from an earlier opening is used too); past it, every allocation goes to mimalloc. For
+/// phases that allocate and free as they go: the arena never reuses what is freed, so the budget
+/// bounds the memory it keeps resident for nothing.
+pub fn during_at_most<T>(budget: usize, f: impl FnOnce() -> T) -> T {
     /// Closes the arena when `f` returns or unwinds.
     struct Close;
     impl Drop for Close {
@@ -62,6 +73,9 @@ pub fn during<T>(f: impl FnOnce() -> T) -> T {
         }
     }
     if reserve() {
+        let end = END.load(Ordering::Acquire);
+        let from = NEXT.load(Ordering::Relaxed).min(end);
+        LIMIT.store(from.saturating_add(budget).min(end), Ordering::Release);
         OPEN.store(true, Ordering::Release);
     }
     let _close = Close;
@@ -159,24 +173,27 @@ pub fn alloc(size: usize, align: usize) -> Option<*mut u8> {
         if size + align > BLOCK / 4 {
             // (only an alignment near `LARGE` gets here) a range of its own, leaving the
             // thread's block as it is
-            let need = (size + align).next_multiple_of(4096);
-            let start = NEXT.fetch_add(need, Ordering::Relaxed);
-            if start.checked_add(need)? > END.load(Ordering::Relaxed) {
-                return None;
-            }
+            let start = take((size + align).next_multiple_of(4096))?;
             return Some(start.next_multiple_of(align) as *mut u8);
         }
         // a new block (the rest of the old one is left unused)
-        let start = NEXT.fetch_add(BLOCK, Ordering::Relaxed);
-        if start.checked_add(BLOCK)? > END.load(Ordering::Relaxed) {
-            return None;
-        }
+        let start = take(BLOCK)?;
         let at = start.next_multiple_of(align);
         bump.set((at + size, start + BLOCK));
         Some(at as *mut u8)
     })
     .ok()
     .flatten()
+}
+
+/// The start of `need` fresh bytes of the region, or `None` when the opening's limit leaves no
+/// room for them (then nothing is taken).
+fn take(need: usize) -> Option<usize> {
+    let limit = LIMIT.load(Ordering::Relaxed);
+    NEXT.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |next| {
+        next.checked_add(need).filter(|&end| end <= limit)
+    })
+    .ok()
 }
 
 /// Resize the arena block `ptr` of `old` bytes to `new` in place: always when shrinking (the
@@ -337,6 +354,35 @@ mod tests {
         });
         assert!(!from_arena(v.as_ptr()));
         assert!(v.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
+    }
+
+    /// `n` boxes of 1 KiB allocated on a fresh thread (which has no block of its own yet).
+    #[allow(clippy::vec_box)] // each box is an allocation under test
+    fn boxes_on_a_new_thread(n: usize) -> Vec<Box<[u8; 1024]>> {
+        std::thread::spawn(move || (0..n).map(|_| Box::new([3u8; 1024])).collect())
+            .join()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_budget_bounds_the_blocks_an_opening_takes() {
+        let _serial = serial();
+        // (other tests' threads may take blocks while the arena is open: the bounds hold anyway)
+        let (boxes, within) = during_at_most(BLOCK, || {
+            let boxes = boxes_on_a_new_thread(3 * BLOCK / 1024);
+            let within = NEXT.load(Ordering::Relaxed) <= LIMIT.load(Ordering::Relaxed);
+            (boxes, within)
+        });
+        let inside = boxes.iter().filter(|b| from_arena(&***b)).count();
+        // at most a block's worth from the arena, then mimalloc; failing to take a block took
+        // nothing
+        assert!(inside <= BLOCK / 1024, "{inside}");
+        assert!(!from_arena(&**boxes.last().unwrap()));
+        assert!(within);
+        assert!(boxes.iter().all(|b| **b == [3u8; 1024]));
+
+        let none = during_at_most(0, || boxes_on_a_new_thread(10));
+        assert!(none.iter().all(|b| !from_arena(&**b)));
     }
 
     #[test]
