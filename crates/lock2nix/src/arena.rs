@@ -12,10 +12,12 @@
 //! opening allocates from it.
 //!
 //! Each thread bumps through a block of its own ([`BLOCK`]), taken from the region with one
-//! atomic add, so threads do not contend per allocation. Allocations of [`LARGE`] or more go to
-//! mimalloc (a growing array would leave each of its earlier copies behind here), as does every
-//! allocation once the region is used up or when it could not be reserved: the arena only ever
-//! changes where memory comes from, never whether it does.
+//! atomic add, so threads do not contend per allocation. An allocation of [`LARGE`] or more takes
+//! a range of whole pages of its own, which grows in place while it is the last range taken (an
+//! array that grows after others were taken leaves its earlier copies behind: at most its final
+//! size, as it doubles). Once the region (or the opening's budget) is used up, or when it could
+//! not be reserved, allocations go to mimalloc: the arena only ever changes where memory comes
+//! from, never whether it does.
 
 #![allow(unsafe_code)]
 
@@ -33,7 +35,7 @@ const RESERVE: usize = 0;
 /// partly used when the arena closes (one per thread) waste little.
 const BLOCK: usize = 256 << 10;
 
-/// Allocations at least this big are left to mimalloc.
+/// Allocations at least this big take a range of their own instead of a place in a block.
 pub const LARGE: usize = 64 << 10;
 
 /// The transparent huge page size the region is aligned to and asks for.
@@ -156,12 +158,18 @@ fn reserve() -> bool {
 }
 
 /// Memory for `size` bytes aligned to `align` (a power of two) from the arena, or `None` when it
-/// is closed, the request is large, or the region is used up. The memory is zeroed: the region
+/// is closed or the region (or the opening's budget) is used up. The memory is zeroed: the region
 /// is fresh from the kernel and never handed out twice.
 #[inline]
 pub fn alloc(size: usize, align: usize) -> Option<*mut u8> {
-    if size >= LARGE || !OPEN.load(Ordering::Acquire) {
+    if !OPEN.load(Ordering::Acquire) {
         return None;
+    }
+    if size >= LARGE {
+        // a range of its own, on a page boundary (blocks are taken whole pages at a time, so
+        // `NEXT` is always on one)
+        let start = take((size + align.saturating_sub(4096)).next_multiple_of(4096))?;
+        return Some(start.next_multiple_of(align) as *mut u8);
     }
     BUMP.try_with(|bump| {
         let (next, end) = bump.get();
@@ -198,11 +206,26 @@ fn take(need: usize) -> Option<usize> {
 
 /// Resize the arena block `ptr` of `old` bytes to `new` in place: always when shrinking (the
 /// tail is left unused, never handed out again: memory the arena hands out must be zeroed), and
-/// when growing if it is the last allocation of this thread's block and the block has room.
+/// when growing if it is the last allocation of this thread's block and the block has room, or
+/// (a large one) the last range taken from the region, with room under the opening's limit.
 #[inline]
 pub fn resize_in_place(ptr: *mut u8, old: usize, new: usize) -> bool {
     if new <= old {
         return true;
+    }
+    if old >= LARGE {
+        // a range of its own: grows in place while it is the last one taken
+        let at = ptr as usize;
+        let (end, grown) = (
+            (at + old).next_multiple_of(4096),
+            (at + new).next_multiple_of(4096),
+        );
+        let limit = LIMIT.load(Ordering::Relaxed);
+        return OPEN.load(Ordering::Acquire)
+            && grown <= limit
+            && NEXT
+                .compare_exchange(end, grown, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok();
     }
     BUMP.try_with(|bump| {
         let (next, end) = bump.get();
@@ -264,11 +287,28 @@ mod tests {
     }
 
     #[test]
-    fn large_allocations_are_left_to_mimalloc() {
+    fn large_allocations_take_page_aligned_ranges_and_grow_in_place_at_the_top() {
         let _serial = serial();
-        let v = during(|| vec![1u8; LARGE]);
-        assert!(!from_arena(v.as_ptr()));
+        let (v, w, grew, moved) = during(|| {
+            let v = vec![1u8; LARGE];
+            let mut w: Vec<u64> = Vec::with_capacity(LARGE / 8);
+            w.extend(0..LARGE as u64);
+            // the last range taken grows where it is (nothing else takes one in between: other
+            // tests' threads would have to take a block within these two calls)
+            let p = alloc(LARGE + 1, 8).unwrap();
+            let grew = resize_in_place(p, LARGE + 1, 3 * LARGE);
+            let q = alloc(LARGE, 8).unwrap();
+            let moved = !resize_in_place(p, 3 * LARGE, 4 * LARGE);
+            assert!(q as usize >= p as usize + 3 * LARGE);
+            (v, w, grew, moved)
+        });
+        assert!(from_arena(v.as_ptr()) && from_arena(w.as_ptr()));
+        assert_eq!(v.as_ptr() as usize % 4096, 0);
         assert!(v.iter().all(|&b| b == 1));
+        assert!(w.iter().enumerate().all(|(i, &x)| x == i as u64));
+        assert!(grew);
+        // no longer the last range: growing it needs a copy
+        assert!(moved);
     }
 
     #[test]
@@ -344,7 +384,7 @@ mod tests {
     }
 
     #[test]
-    fn growing_past_large_moves_the_contents_to_mimalloc() {
+    fn growing_past_large_moves_the_contents_to_a_range_of_their_own() {
         let _serial = serial();
         let v = during(|| {
             let mut v: Vec<u8> = Vec::with_capacity(100);
@@ -352,7 +392,8 @@ mod tests {
             v.extend((0..LARGE + 1).map(|i| (i % 251) as u8));
             v
         });
-        assert!(!from_arena(v.as_ptr()));
+        assert!(from_arena(v.as_ptr()));
+        assert_eq!(v.as_ptr() as usize % 4096, 0);
         assert!(v.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
     }
 

@@ -14,10 +14,10 @@ pub fn run(args: &TranslateArgs) -> Result<()> {
 
     timer.mark("read lock, workspace and config");
     let settings = Settings::for_translate(&project, args)?;
-    // Resolving, planning and emitting allocate ~1.5× the lock's size in small pieces, most of
-    // which live until the end: their first lock's worth comes from the arena too (top-1000:
-    // ~650 page faults fewer, ~1 MiB more at the peak; a budget bounds what freed pieces keep
-    // resident, since the arena does not reuse them).
+    // Resolving, planning and emitting allocate ~1.5× the lock's size, most of which lives until
+    // the end: its first lock's worth comes from the arena too (top-1000: ~1,250 page faults
+    // fewer, ~2.5 MiB more at the peak; the budget bounds what freed memory keeps resident,
+    // since the arena does not reuse it).
     let t = crate::arena::during_at_most(project.lock_len, || {
         translate(&project, &settings).map_err(anyhow::Error::from)
     })?;
