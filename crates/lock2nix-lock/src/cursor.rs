@@ -73,7 +73,20 @@ impl<'s> Ctx<'s> {
         T: std::str::FromStr,
         T::Err: fmt::Display,
     {
-        T::from_str(s).map_err(|e| {
+        self.located(T::from_str(s), s, span, path, kind)
+    }
+
+    /// `parsed`, the result of parsing `s`, with its failure located as [`Self::parse_value`]
+    /// locates it.
+    fn located<T, E: fmt::Display>(
+        &self,
+        parsed: Result<T, E>,
+        s: &str,
+        span: Range<usize>,
+        path: &KeyPath<'_>,
+        kind: fn(String, String) -> ErrorKind,
+    ) -> Result<T, Error> {
+        parsed.map_err(|e| {
             self.error(
                 span,
                 path,
@@ -91,16 +104,13 @@ impl<'s> Ctx<'s> {
         span: Range<usize>,
         path: &KeyPath<'_>,
     ) -> Result<pep508_rs::PackageName, Error> {
-        pep508_rs::PackageName::new(s.to_owned()).map_err(|e| {
-            self.error(
-                span,
-                path,
-                ErrorKind::InvalidName {
-                    name: crate::error::quote(s),
-                    message: one_line(&e.to_string()),
-                },
-            )
-        })
+        self.located(
+            pep508_rs::PackageName::new(s.to_owned()),
+            s,
+            span,
+            path,
+            |name, message| ErrorKind::InvalidName { name, message },
+        )
     }
 
     /// A PEP 508 marker, located on failure: input `pep508_rs` would panic on is refused first,
