@@ -162,9 +162,8 @@ impl Project {
             let bytes =
                 lock2nix_lock::read_lock_bytes(&lock_path, &lock2nix_lock::Limits::default())?;
             // hashing and parsing overlap (the parse itself runs on rayon's pool)
-            let len = bytes.len();
             Ok::<_, lock2nix_lock::Error>((
-                len,
+                bytes.len(),
                 rayon::join(
                     || hex::encode(sha2::Sha256::digest(&*bytes)),
                     || match std::str::from_utf8(&bytes) {
